@@ -1,0 +1,398 @@
+//! Tracing set-up and the Prometheus metrics Atelier exports.
+//!
+//! [`Metrics`] owns its own [`prometheus::Registry`]: every running instance (and every test
+//! running several instances in one process) has separate counters. The names here are the
+//! contract with `slo/` and `runbooks/`: a test there checks that every metric a rule uses is
+//! listed by [`Metrics::exported_names`].
+
+use std::sync::Arc;
+
+use prometheus::{
+    Encoder, Gauge, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
+    core::{Collector, Desc},
+};
+
+/// Buckets for HTTP latency, in seconds: fine-grained where the SLO thresholds are.
+const HTTP_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// All metrics of one Atelier instance.
+#[derive(Clone)]
+pub struct Metrics {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    registry: Registry,
+    http_requests: IntCounterVec,
+    http_duration: HistogramVec,
+    outbox_backlog: IntGauge,
+    outbox_oldest_pending_age: Gauge,
+    outbox_published: IntCounterVec,
+    outbox_relay_last_progress: Gauge,
+    queue_published: IntCounterVec,
+    queue_consumed: IntCounterVec,
+    queue_retried: IntCounterVec,
+    queue_dead_lettered: IntCounterVec,
+    queue_dlq_depth: GaugeVec,
+    consumer_up: GaugeVec,
+    websocket_open: IntGauge,
+    dependency_up: GaugeVec,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    /// Creates a fresh registry with every Atelier metric registered.
+    pub fn new() -> Self {
+        let registry = Registry::new();
+        let http_requests = IntCounterVec::new(
+            Opts::new(
+                "atelier_http_requests_total",
+                "HTTP requests answered, by route (operationId or fixed path), method and status.",
+            ),
+            &["route", "method", "status"],
+        )
+        .expect("valid metric");
+        let http_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "atelier_http_request_duration_seconds",
+                "HTTP request latency from first byte in to response head out.",
+            )
+            .buckets(HTTP_BUCKETS.to_vec()),
+            &["route", "method", "status"],
+        )
+        .expect("valid metric");
+        let outbox_backlog = IntGauge::new(
+            "atelier_outbox_backlog",
+            "Outbox events written but not yet published to RabbitMQ.",
+        )
+        .expect("valid metric");
+        let outbox_oldest_pending_age = Gauge::new(
+            "atelier_outbox_oldest_pending_age_seconds",
+            "Age of the oldest unpublished outbox event (0 when the backlog is empty).",
+        )
+        .expect("valid metric");
+        let outbox_published = IntCounterVec::new(
+            Opts::new(
+                "atelier_outbox_published_total",
+                "Outbox events published with a broker confirm, by event type.",
+            ),
+            &["event_type"],
+        )
+        .expect("valid metric");
+        let outbox_relay_last_progress = Gauge::new(
+            "atelier_outbox_relay_last_progress_timestamp_seconds",
+            "Unix time at which the outbox relay last completed a poll cycle.",
+        )
+        .expect("valid metric");
+        let queue_published = IntCounterVec::new(
+            Opts::new(
+                "atelier_queue_published_total",
+                "Messages published to RabbitMQ and confirmed, by exchange and purpose.",
+            ),
+            &["exchange", "purpose"],
+        )
+        .expect("valid metric");
+        let queue_consumed = IntCounterVec::new(
+            Opts::new(
+                "atelier_queue_consumed_total",
+                "Deliveries handled by a consumer, by outcome (ack, retry, dead_letter).",
+            ),
+            &["consumer", "outcome"],
+        )
+        .expect("valid metric");
+        let queue_retried = IntCounterVec::new(
+            Opts::new(
+                "atelier_queue_retried_total",
+                "Deliveries sent to a delayed retry tier, by consumer and tier.",
+            ),
+            &["consumer", "tier"],
+        )
+        .expect("valid metric");
+        let queue_dead_lettered = IntCounterVec::new(
+            Opts::new(
+                "atelier_queue_dead_lettered_total",
+                "Deliveries moved to a consumer's dead-letter queue, by reason.",
+            ),
+            &["consumer", "reason"],
+        )
+        .expect("valid metric");
+        let queue_dlq_depth = GaugeVec::new(
+            Opts::new(
+                "atelier_queue_dlq_depth",
+                "Messages waiting in a consumer's dead-letter queue (sampled).",
+            ),
+            &["consumer"],
+        )
+        .expect("valid metric");
+        let consumer_up = GaugeVec::new(
+            Opts::new(
+                "atelier_consumer_up",
+                "1 while a consumer holds an active subscription, 0 while it reconnects.",
+            ),
+            &["consumer"],
+        )
+        .expect("valid metric");
+        let websocket_open = IntGauge::new(
+            "atelier_websocket_open_connections",
+            "WebSocket connections currently open on this node.",
+        )
+        .expect("valid metric");
+        let dependency_up = GaugeVec::new(
+            Opts::new(
+                "atelier_dependency_up",
+                "1 when the last probe of a dependency (mongodb, rabbitmq) succeeded.",
+            ),
+            &["dependency"],
+        )
+        .expect("valid metric");
+
+        let collectors: Vec<Box<dyn Collector>> = vec![
+            Box::new(http_requests.clone()),
+            Box::new(http_duration.clone()),
+            Box::new(outbox_backlog.clone()),
+            Box::new(outbox_oldest_pending_age.clone()),
+            Box::new(outbox_published.clone()),
+            Box::new(outbox_relay_last_progress.clone()),
+            Box::new(queue_published.clone()),
+            Box::new(queue_consumed.clone()),
+            Box::new(queue_retried.clone()),
+            Box::new(queue_dead_lettered.clone()),
+            Box::new(queue_dlq_depth.clone()),
+            Box::new(consumer_up.clone()),
+            Box::new(websocket_open.clone()),
+            Box::new(dependency_up.clone()),
+        ];
+        for collector in collectors {
+            registry
+                .register(collector)
+                .expect("metric names are unique");
+        }
+
+        Self {
+            inner: Arc::new(Inner {
+                registry,
+                http_requests,
+                http_duration,
+                outbox_backlog,
+                outbox_oldest_pending_age,
+                outbox_published,
+                outbox_relay_last_progress,
+                queue_published,
+                queue_consumed,
+                queue_retried,
+                queue_dead_lettered,
+                queue_dlq_depth,
+                consumer_up,
+                websocket_open,
+                dependency_up,
+            }),
+        }
+    }
+
+    /// The Prometheus text exposition of every metric.
+    pub fn render(&self) -> String {
+        let mut buffer = Vec::new();
+        TextEncoder::new()
+            .encode(&self.inner.registry.gather(), &mut buffer)
+            .expect("text encoding into a Vec cannot fail");
+        String::from_utf8(buffer).expect("prometheus text format is UTF-8")
+    }
+
+    /// Every series name a scrape can contain, histograms expanded into `_bucket`, `_sum` and
+    /// `_count`. Used by the SLO rule checks.
+    pub fn exported_names() -> Vec<String> {
+        let metrics = Self::new();
+        let histograms = ["atelier_http_request_duration_seconds"];
+        let mut names = Vec::new();
+        for family in metrics.descriptors() {
+            if histograms.contains(&family.fq_name.as_str()) {
+                for suffix in ["_bucket", "_sum", "_count"] {
+                    names.push(format!("{}{suffix}", family.fq_name));
+                }
+            } else {
+                names.push(family.fq_name.clone());
+            }
+        }
+        names
+    }
+
+    fn descriptors(&self) -> Vec<Desc> {
+        let i = &self.inner;
+        let collectors: [&dyn Collector; 14] = [
+            &i.http_requests,
+            &i.http_duration,
+            &i.outbox_backlog,
+            &i.outbox_oldest_pending_age,
+            &i.outbox_published,
+            &i.outbox_relay_last_progress,
+            &i.queue_published,
+            &i.queue_consumed,
+            &i.queue_retried,
+            &i.queue_dead_lettered,
+            &i.queue_dlq_depth,
+            &i.consumer_up,
+            &i.websocket_open,
+            &i.dependency_up,
+        ];
+        collectors
+            .iter()
+            .flat_map(|c| c.desc().into_iter().cloned())
+            .collect()
+    }
+
+    /// Records one answered HTTP request.
+    pub fn observe_http(&self, route: &str, method: &str, status: u16, seconds: f64) {
+        let status = status.to_string();
+        let labels = [route, method, status.as_str()];
+        self.inner.http_requests.with_label_values(&labels).inc();
+        self.inner
+            .http_duration
+            .with_label_values(&labels)
+            .observe(seconds);
+    }
+
+    pub fn set_outbox_backlog(&self, pending: i64, oldest_age_seconds: f64) {
+        self.inner.outbox_backlog.set(pending);
+        self.inner.outbox_oldest_pending_age.set(oldest_age_seconds);
+    }
+
+    pub fn outbox_published(&self, event_type: &str) {
+        self.inner
+            .outbox_published
+            .with_label_values(&[event_type])
+            .inc();
+    }
+
+    pub fn outbox_relay_progress(&self, unix_seconds: f64) {
+        self.inner.outbox_relay_last_progress.set(unix_seconds);
+    }
+
+    pub fn queue_published(&self, exchange: &str, purpose: &str) {
+        self.inner
+            .queue_published
+            .with_label_values(&[exchange, purpose])
+            .inc();
+    }
+
+    pub fn queue_consumed(&self, consumer: &str, outcome: &str) {
+        self.inner
+            .queue_consumed
+            .with_label_values(&[consumer, outcome])
+            .inc();
+    }
+
+    pub fn queue_retried(&self, consumer: &str, tier: &str) {
+        self.inner
+            .queue_retried
+            .with_label_values(&[consumer, tier])
+            .inc();
+    }
+
+    pub fn queue_dead_lettered(&self, consumer: &str, reason: &str) {
+        self.inner
+            .queue_dead_lettered
+            .with_label_values(&[consumer, reason])
+            .inc();
+    }
+
+    pub fn set_dlq_depth(&self, consumer: &str, depth: u32) {
+        self.inner
+            .queue_dlq_depth
+            .with_label_values(&[consumer])
+            .set(f64::from(depth));
+    }
+
+    pub fn set_consumer_up(&self, consumer: &str, up: bool) {
+        self.inner
+            .consumer_up
+            .with_label_values(&[consumer])
+            .set(if up { 1.0 } else { 0.0 });
+    }
+
+    pub fn websocket_opened(&self) {
+        self.inner.websocket_open.inc();
+    }
+
+    pub fn websocket_closed(&self) {
+        self.inner.websocket_open.dec();
+    }
+
+    pub fn set_dependency_up(&self, dependency: &str, up: bool) {
+        self.inner
+            .dependency_up
+            .with_label_values(&[dependency])
+            .set(if up { 1.0 } else { 0.0 });
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable, for terminals.
+    Pretty,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// Installs the global tracing subscriber. `filter` is an `EnvFilter` directive such as
+/// `info,atelier=debug`. Calling it twice is harmless (the second call is ignored), which keeps
+/// tests that start several servers simple.
+pub fn init_tracing(format: LogFormat, filter: &str) {
+    use tracing_subscriber::{EnvFilter, fmt, prelude::*};
+    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let registry = tracing_subscriber::registry().with(filter);
+    let result = match format {
+        LogFormat::Pretty => registry.with(fmt::layer().with_target(true)).try_init(),
+        LogFormat::Json => registry
+            .with(
+                fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(true),
+            )
+            .try_init(),
+    };
+    if result.is_err() {
+        tracing::debug!("tracing subscriber already installed; keeping the first one");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exported_names_cover_histogram_series() {
+        let names = Metrics::exported_names();
+        assert!(names.contains(&"atelier_http_request_duration_seconds_bucket".to_string()));
+        assert!(names.contains(&"atelier_outbox_backlog".to_string()));
+        assert!(!names.contains(&"atelier_http_request_duration_seconds".to_string()));
+    }
+
+    #[test]
+    fn render_includes_observed_series() {
+        let metrics = Metrics::new();
+        metrics.observe_http("system.health", "GET", 200, 0.002);
+        metrics.set_consumer_up("webhooks", true);
+        let text = metrics.render();
+        assert!(text.contains(
+            "atelier_http_requests_total{method=\"GET\",route=\"system.health\",status=\"200\"} 1"
+        ));
+        assert!(text.contains("atelier_consumer_up{consumer=\"webhooks\"} 1"));
+    }
+}

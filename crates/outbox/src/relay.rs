@@ -1,0 +1,292 @@
+//! The relay: pending outbox events → RabbitMQ, with confirms.
+//!
+//! One relay per deployment publishes at a time (a MongoDB lease); others stand by and take
+//! over when the holder's lease lapses. Each cycle reads the oldest pending events, publishes
+//! them in order on one confirm-mode channel, waits for every confirm, then marks them
+//! published. A crash between publish and mark republishes the same events with the same ids:
+//! consumers de-duplicate on the event id.
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicI64, Ordering},
+    },
+    time::Duration,
+};
+
+use atelier_bus::{Bus, OutgoingMessage, Publisher};
+use atelier_observability::Metrics;
+use atelier_store::Lease;
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use crate::{Outbox, StoredEvent};
+
+/// Relay tuning.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RelayConfig {
+    /// Events read and published per cycle.
+    pub batch_size: u32,
+    /// Sleep between polls when nothing is pending and no local commit woke the relay.
+    #[serde(with = "humantime_serde")]
+    pub poll_interval: Duration,
+    /// Lease time-to-live; the holder renews every cycle.
+    #[serde(with = "humantime_serde")]
+    pub lease_ttl: Duration,
+    /// Readiness turns red when a cycle has not completed for this long.
+    #[serde(with = "humantime_serde")]
+    pub stall_after: Duration,
+}
+
+impl Default for RelayConfig {
+    fn default() -> Self {
+        Self {
+            batch_size: 256,
+            poll_interval: Duration::from_millis(100),
+            lease_ttl: Duration::from_secs(15),
+            stall_after: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Shared view of the relay's progress, for readiness.
+#[derive(Debug, Clone)]
+pub struct RelayHealth {
+    last_progress_millis: Arc<AtomicI64>,
+    stall_after: Duration,
+}
+
+impl RelayHealth {
+    fn new(stall_after: Duration) -> Self {
+        Self {
+            last_progress_millis: Arc::new(AtomicI64::new(Utc::now().timestamp_millis())),
+            stall_after,
+        }
+    }
+
+    fn progressed(&self) {
+        self.last_progress_millis
+            .store(Utc::now().timestamp_millis(), Ordering::Relaxed);
+    }
+
+    /// Seconds since the last completed cycle.
+    pub fn seconds_since_progress(&self) -> f64 {
+        let last = self.last_progress_millis.load(Ordering::Relaxed);
+        (Utc::now().timestamp_millis() - last).max(0) as f64 / 1000.0
+    }
+
+    pub fn is_stalled(&self) -> bool {
+        self.seconds_since_progress() > self.stall_after.as_secs_f64()
+    }
+}
+
+/// The outbox relay worker.
+#[derive(Debug, Clone)]
+pub struct Relay {
+    outbox: Outbox,
+    bus: Bus,
+    lease: Lease,
+    config: RelayConfig,
+    metrics: Metrics,
+    health: RelayHealth,
+}
+
+/// Why one cycle failed; the loop logs it, backs off and tries again.
+#[derive(Debug, thiserror::Error)]
+enum CycleError {
+    #[error("outbox storage: {0}")]
+    Outbox(#[from] crate::OutboxError),
+    #[error("lease: {0}")]
+    Lease(#[from] atelier_store::LeaseError),
+    #[error("publishing: {0}")]
+    Bus(#[from] atelier_bus::BusError),
+}
+
+enum Cycle {
+    Published,
+    Idle,
+    NotLeader,
+}
+
+impl Relay {
+    pub fn new(
+        outbox: Outbox,
+        bus: Bus,
+        node_id: &str,
+        config: RelayConfig,
+        metrics: Metrics,
+    ) -> Self {
+        let lease = Lease::new(
+            outbox.store.database(),
+            "outbox_relay",
+            node_id,
+            config.lease_ttl,
+        );
+        let health = RelayHealth::new(config.stall_after);
+        Self {
+            outbox,
+            bus,
+            lease,
+            config,
+            metrics,
+            health,
+        }
+    }
+
+    pub fn health(&self) -> RelayHealth {
+        self.health.clone()
+    }
+
+    /// Runs until `cancel` fires, then finishes the cycle in progress and releases the lease.
+    pub async fn run(self, cancel: CancellationToken) {
+        let committed = self.outbox.committed();
+        let mut publisher: Option<Publisher> = None;
+        let mut failures: u32 = 0;
+        let mut last_backlog_sample = std::time::Instant::now() - Duration::from_secs(60);
+        tracing::info!(batch_size = self.config.batch_size, "outbox relay started");
+        while !cancel.is_cancelled() {
+            if last_backlog_sample.elapsed() >= Duration::from_secs(1) {
+                self.sample_backlog().await;
+                last_backlog_sample = std::time::Instant::now();
+            }
+            let wait = match self.cycle(&mut publisher).await {
+                Ok(Cycle::Published) => {
+                    failures = 0;
+                    self.record_progress();
+                    continue;
+                }
+                Ok(Cycle::Idle) => {
+                    failures = 0;
+                    self.record_progress();
+                    self.config.poll_interval
+                }
+                Ok(Cycle::NotLeader) => {
+                    failures = 0;
+                    self.record_progress();
+                    self.config.lease_ttl / 3
+                }
+                Err(error) => {
+                    // A broken channel is replaced on the next cycle.
+                    publisher = None;
+                    failures = failures.saturating_add(1);
+                    let backoff = backoff(failures);
+                    tracing::warn!(%error, ?backoff, "outbox relay cycle failed; retrying");
+                    backoff
+                }
+            };
+            tokio::select! {
+                () = cancel.cancelled() => break,
+                () = committed.notified() => {}
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
+        if let Err(error) = self.lease.release().await {
+            tracing::warn!(%error, "outbox relay could not release its lease; it will expire");
+        }
+        tracing::info!("outbox relay stopped");
+    }
+
+    async fn cycle(&self, publisher: &mut Option<Publisher>) -> Result<Cycle, CycleError> {
+        if !self.lease.try_acquire().await? {
+            return Ok(Cycle::NotLeader);
+        }
+        let events = self
+            .outbox
+            .pending(i64::from(self.config.batch_size))
+            .await?;
+        if events.is_empty() {
+            return Ok(Cycle::Idle);
+        }
+        let channel = match publisher {
+            Some(channel) => channel,
+            None => {
+                // A fresh channel may follow a broker restart: make sure the exchange exists.
+                self.bus.declare_base().await?;
+                publisher.insert(self.bus.publisher().await?)
+            }
+        };
+        let exchange = self.bus.events_exchange();
+        let messages = events
+            .iter()
+            .map(to_message)
+            .collect::<Result<Vec<_>, _>>()?;
+        channel.publish_batch(&exchange, messages).await?;
+        let ids: Vec<String> = events.iter().map(|event| event.id.clone()).collect();
+        self.outbox.mark_published(&ids).await?;
+        for event in &events {
+            self.metrics.outbox_published(&event.event_type);
+        }
+        tracing::debug!(count = events.len(), "outbox events published");
+        Ok(Cycle::Published)
+    }
+
+    fn record_progress(&self) {
+        self.health.progressed();
+        self.metrics
+            .outbox_relay_progress(Utc::now().timestamp_millis() as f64 / 1000.0);
+    }
+
+    async fn sample_backlog(&self) {
+        match self.outbox.backlog().await {
+            Ok((pending, oldest)) => {
+                let age = oldest
+                    .map(|at| (Utc::now() - at).num_milliseconds().max(0) as f64 / 1000.0)
+                    .unwrap_or(0.0);
+                self.metrics
+                    .set_outbox_backlog(i64::try_from(pending).unwrap_or(i64::MAX), age);
+            }
+            Err(error) => tracing::warn!(%error, "could not sample the outbox backlog"),
+        }
+    }
+}
+
+fn to_message(event: &StoredEvent) -> Result<(String, OutgoingMessage), crate::OutboxError> {
+    let envelope = event.to_envelope()?;
+    let body = serde_json::to_vec(&envelope)
+        .map_err(|error| crate::OutboxError::Decode(error.to_string()))?;
+    Ok((
+        envelope.event_type.clone(),
+        OutgoingMessage {
+            message_id: envelope.id.to_string(),
+            body,
+            content_type: "application/json".to_owned(),
+            headers: vec![
+                ("tenant".to_owned(), envelope.tenant.to_string()),
+                ("aggregate_type".to_owned(), envelope.aggregate_type.clone()),
+                ("aggregate_id".to_owned(), envelope.aggregate_id.clone()),
+            ],
+            timestamp: Some(envelope.occurred_at),
+        },
+    ))
+}
+
+/// 100 ms doubling to 5 s.
+fn backoff(failures: u32) -> Duration {
+    let exponent = failures.saturating_sub(1).min(6);
+    Duration::from_millis(100 * (1 << exponent)).min(Duration::from_secs(5))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_table() {
+        let cases = [
+            (1, 100),
+            (2, 200),
+            (3, 400),
+            (6, 3200),
+            (7, 5000),
+            (50, 5000),
+        ];
+        for (failures, millis) in cases {
+            assert_eq!(
+                backoff(failures),
+                Duration::from_millis(millis),
+                "{failures}"
+            );
+        }
+    }
+}

@@ -1,0 +1,304 @@
+//! Outbox storage: appending events inside a domain transaction, and the relay's queries.
+
+use std::sync::Arc;
+
+use atelier_core::{EventEnvelope, NewEvent, TenantId, event::validate_event_type};
+use chrono::{DateTime, Utc};
+use futures_util::{FutureExt, TryStreamExt};
+use mongodb::{
+    ClientSession, Collection, IndexModel,
+    bson::{self, Document, doc},
+    options::{IndexOptions, ReturnDocument},
+};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
+
+use atelier_store::{CollectionSpec, Store};
+
+pub const OUTBOX_COLLECTION: &str = "outbox_events";
+const COUNTERS_COLLECTION: &str = "counters";
+const LOG_BATCH_COUNTER: &str = "outbox_log_batch";
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutboxError {
+    #[error(transparent)]
+    InvalidEventType(#[from] atelier_core::event::InvalidEventType),
+    #[error("event data could not be stored: {0}")]
+    Encode(#[from] bson::ser::Error),
+    #[error("stored event could not be read: {0}")]
+    Decode(String),
+    #[error(transparent)]
+    Mongo(#[from] mongodb::error::Error),
+}
+
+/// Publication state of an outbox event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pending,
+    Published,
+}
+
+/// An outbox document.
+///
+/// `order` repeats the event id: it is the relay's sort key inside the `(status, order)`
+/// index. (Indexing `_id` itself inside a compound index would also be valid MongoDB, but some
+/// MongoDB-compatible servers used in development reject it; see README.)
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredEvent {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub order: String,
+    pub tenant: String,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub envelope_version: u32,
+    pub data_version: u32,
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    pub occurred_at: bson::DateTime,
+    pub data: bson::Bson,
+    pub status: Status,
+    /// Unix milliseconds (an Int64, not a date: see the lease module on why).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_at_ms: Option<i64>,
+    /// Set when published: events become visible to the event log batch by batch, in
+    /// increasing batch order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_batch: Option<i64>,
+}
+
+impl StoredEvent {
+    fn from_envelope(envelope: &EventEnvelope) -> Result<Self, OutboxError> {
+        Ok(Self {
+            id: envelope.id.to_string(),
+            order: envelope.id.to_string(),
+            tenant: envelope.tenant.to_string(),
+            event_type: envelope.event_type.clone(),
+            envelope_version: envelope.envelope_version,
+            data_version: envelope.data_version,
+            aggregate_type: envelope.aggregate_type.clone(),
+            aggregate_id: envelope.aggregate_id.clone(),
+            occurred_at: bson::DateTime::from_chrono(envelope.occurred_at),
+            data: bson::to_bson(&envelope.data)?,
+            status: Status::Pending,
+            published_at_ms: None,
+            log_batch: None,
+        })
+    }
+
+    /// Back to the wire envelope.
+    pub fn to_envelope(&self) -> Result<EventEnvelope, OutboxError> {
+        let decode = |what: &str, error: &dyn std::fmt::Display| {
+            OutboxError::Decode(format!("event {}: {what}: {error}", self.id))
+        };
+        Ok(EventEnvelope {
+            envelope_version: self.envelope_version,
+            id: self.id.parse().map_err(|e| decode("id", &e))?,
+            event_type: self.event_type.clone(),
+            data_version: self.data_version,
+            tenant: self.tenant.parse().map_err(|e| decode("tenant", &e))?,
+            aggregate_type: self.aggregate_type.clone(),
+            aggregate_id: self.aggregate_id.clone(),
+            occurred_at: self.occurred_at.to_chrono(),
+            data: self.data.clone().into_relaxed_extjson(),
+        })
+    }
+}
+
+/// Handle on the outbox collection. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Outbox {
+    events: Collection<StoredEvent>,
+    counters: Collection<Document>,
+    pub(crate) store: Store,
+    committed: Arc<Notify>,
+}
+
+impl Outbox {
+    pub fn new(store: &Store) -> Self {
+        let database = store.database();
+        Self {
+            events: database.collection(OUTBOX_COLLECTION),
+            counters: database.collection(COUNTERS_COLLECTION),
+            store: store.clone(),
+            committed: Arc::new(Notify::new()),
+        }
+    }
+
+    /// Stores events inside the caller's transaction. Call [`Outbox::notify_committed`] after
+    /// the transaction commits so a relay in this process publishes without waiting for its
+    /// next poll.
+    pub async fn append(
+        &self,
+        session: &mut ClientSession,
+        tenant: TenantId,
+        events: Vec<NewEvent>,
+    ) -> Result<Vec<EventEnvelope>, OutboxError> {
+        let now = Utc::now();
+        let mut envelopes = Vec::with_capacity(events.len());
+        let mut documents = Vec::with_capacity(events.len());
+        for event in events {
+            validate_event_type(&event.event_type)?;
+            let envelope = event.into_envelope(tenant, now);
+            documents.push(StoredEvent::from_envelope(&envelope)?);
+            envelopes.push(envelope);
+        }
+        if !documents.is_empty() {
+            self.events.insert_many(documents).session(session).await?;
+        }
+        Ok(envelopes)
+    }
+
+    /// Appends events in a transaction of their own (for writes that have no other document,
+    /// and for tests).
+    pub async fn append_now(
+        &self,
+        tenant: TenantId,
+        events: Vec<NewEvent>,
+    ) -> Result<Vec<EventEnvelope>, OutboxError> {
+        let _gate = self.store.transaction_gate().await;
+        let mut session = self.store.client().start_session().await?;
+        // `and_run` with a boxed future (rather than `and_run2`) keeps the future `Send`.
+        let envelopes = session
+            .start_transaction()
+            .and_run((self.clone(), events), |session, (outbox, events)| {
+                async move {
+                    outbox
+                        .append(session, tenant, events.clone())
+                        .await
+                        .map_err(|error| match error {
+                            OutboxError::Mongo(mongo) => mongo,
+                            other => mongodb::error::Error::custom(other.to_string()),
+                        })
+                }
+                .boxed()
+            })
+            .await?;
+        self.notify_committed();
+        Ok(envelopes)
+    }
+
+    /// Wakes a relay waiting in this process.
+    pub fn notify_committed(&self) {
+        self.committed.notify_one();
+    }
+
+    pub(crate) fn committed(&self) -> Arc<Notify> {
+        self.committed.clone()
+    }
+
+    /// The oldest pending events, in publish order.
+    pub async fn pending(&self, limit: i64) -> Result<Vec<StoredEvent>, OutboxError> {
+        let _gate = self.store.transaction_gate().await;
+        let events = self
+            .events
+            .find(doc! { "status": "pending" })
+            .sort(doc! { "order": 1 })
+            .limit(limit)
+            .await?
+            .try_collect()
+            .await?;
+        Ok(events)
+    }
+
+    /// Marks events published and stamps them with the next log batch, atomically: a reader of
+    /// the event log sees a whole batch or none of it, and batches in increasing order.
+    pub async fn mark_published(&self, ids: &[String]) -> Result<i64, OutboxError> {
+        let _gate = self.store.transaction_gate().await;
+        let mut session = self.store.client().start_session().await?;
+        let batch = session
+            .start_transaction()
+            .and_run(
+                (self.counters.clone(), self.events.clone(), ids.to_vec()),
+                |session, (counters, events, ids)| {
+                    async move {
+                        let counter = counters
+                            .find_one_and_update(
+                                doc! { "_id": LOG_BATCH_COUNTER },
+                                doc! { "$inc": { "value": 1_i64 } },
+                            )
+                            .upsert(true)
+                            .return_document(ReturnDocument::After)
+                            .session(&mut *session)
+                            .await?;
+                        let batch = counter
+                            .as_ref()
+                            .and_then(|c| c.get_i64("value").ok())
+                            .unwrap_or(1);
+                        events
+                            .update_many(
+                                doc! { "_id": { "$in": &*ids }, "status": "pending" },
+                                doc! { "$set": {
+                                    "status": "published",
+                                    "published_at_ms": Utc::now().timestamp_millis(),
+                                    "log_batch": batch,
+                                }},
+                            )
+                            .session(&mut *session)
+                            .await?;
+                        Ok(batch)
+                    }
+                    .boxed()
+                },
+            )
+            .await?;
+        Ok(batch)
+    }
+
+    /// Number of pending events and the time the oldest was written.
+    pub async fn backlog(&self) -> Result<(u64, Option<DateTime<Utc>>), OutboxError> {
+        let pending = self
+            .events
+            .count_documents(doc! { "status": "pending" })
+            .await?;
+        let oldest = if pending == 0 {
+            None
+        } else {
+            self.pending(1)
+                .await?
+                .first()
+                .map(|event| event.occurred_at.to_chrono())
+        };
+        Ok((pending, oldest))
+    }
+
+    /// Every event of a tenant in log order, for tests and the event log.
+    pub async fn find_by_tenant(&self, tenant: TenantId) -> Result<Vec<StoredEvent>, OutboxError> {
+        Ok(self
+            .events
+            .find(doc! { "tenant": tenant.to_string() })
+            .sort(doc! { "order": 1 })
+            .await?
+            .try_collect()
+            .await?)
+    }
+
+    /// The collections and indexes the outbox queries need.
+    pub fn collection_specs() -> Vec<CollectionSpec> {
+        let index = |keys: Document, name: &str| {
+            IndexModel::builder()
+                .keys(keys)
+                .options(IndexOptions::builder().name(name.to_owned()).build())
+                .build()
+        };
+        vec![
+            CollectionSpec {
+                name: OUTBOX_COLLECTION,
+                indexes: vec![
+                    // Relay: oldest pending first.
+                    index(doc! { "status": 1, "order": 1 }, "status_order"),
+                    // Event log: a tenant's published events by cursor.
+                    index(
+                        doc! { "tenant": 1, "log_batch": 1, "order": 1 },
+                        "tenant_log_batch_order",
+                    ),
+                ],
+            },
+            CollectionSpec {
+                name: COUNTERS_COLLECTION,
+                indexes: vec![],
+            },
+        ]
+    }
+}

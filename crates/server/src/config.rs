@@ -1,0 +1,626 @@
+//! Configuration: defaults, then an optional TOML file, then `ATELIER_*` environment variables.
+//!
+//! Every setting has one line in [`SETTINGS`] (its documentation, printed by
+//! `atelier serve --help`). Environment variables are the setting's dotted path upper-cased
+//! with `_` for `.`: `mongodb.uri` is `ATELIER_MONGODB_URI`, `admin_token` is
+//! `ATELIER_ADMIN_TOKEN`. [`Config::load`] validates everything at start-up and names the
+//! setting at fault.
+
+use std::{net::SocketAddr, path::Path, time::Duration};
+
+use atelier_bus::BusConfig;
+use atelier_observability::LogFormat;
+use atelier_outbox::RelayConfig;
+use atelier_store::MongoConfig;
+use figment::{
+    Figment,
+    providers::{Format, Serialized, Toml},
+};
+use serde::{Deserialize, Serialize};
+
+/// Prefix of every environment variable.
+pub const ENV_PREFIX: &str = "ATELIER_";
+
+/// Sections of the config; an env var whose first word is one of these addresses a field in it.
+const SECTIONS: &[&str] = &["http", "mongodb", "amqp", "outbox", "log"];
+
+/// The whole configuration of one node.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// What this node runs.
+    pub roles: Roles,
+    /// Identifies this node in leases and logs.
+    pub node_id: String,
+    /// Operator bearer token for `/v1/admin`; unset disables the admin API.
+    pub admin_token: Option<String>,
+    /// Apply pending migrations before serving.
+    pub migrate_on_start: bool,
+    pub http: HttpConfig,
+    pub mongodb: MongoConfig,
+    pub amqp: BusConfig,
+    pub outbox: RelayConfig,
+    pub log: LogConfig,
+}
+
+/// HTTP listener settings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    pub addr: SocketAddr,
+    pub max_body_bytes: usize,
+    /// How long in-flight requests may take to finish on shutdown.
+    #[serde(with = "humantime_serde")]
+    pub shutdown_grace: Duration,
+}
+
+/// Logging settings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    /// `tracing` EnvFilter directives, e.g. `info,atelier_outbox=debug`.
+    pub filter: String,
+}
+
+/// A node's roles: any of `api`, `relay`, `consumers`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Roles {
+    pub api: bool,
+    pub relay: bool,
+    pub consumers: bool,
+}
+
+impl Roles {
+    pub const ALL: Roles = Roles {
+        api: true,
+        relay: true,
+        consumers: true,
+    };
+
+    pub fn parse(text: &str) -> Result<Roles, String> {
+        let mut roles = Roles {
+            api: false,
+            relay: false,
+            consumers: false,
+        };
+        for word in text.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+            match word {
+                "api" => roles.api = true,
+                "relay" => roles.relay = true,
+                "consumers" => roles.consumers = true,
+                "all" => roles = Roles::ALL,
+                other => {
+                    return Err(format!(
+                        "unknown role `{other}` (expected api, relay, consumers or all)"
+                    ));
+                }
+            }
+        }
+        if !(roles.api || roles.relay || roles.consumers) {
+            return Err("at least one role is required".to_owned());
+        }
+        Ok(roles)
+    }
+}
+
+impl std::fmt::Display for Roles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = [
+            (self.api, "api"),
+            (self.relay, "relay"),
+            (self.consumers, "consumers"),
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect();
+        f.write_str(&names.join(","))
+    }
+}
+
+impl Serialize for Roles {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Roles {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Input {
+            Text(String),
+            List(Vec<String>),
+        }
+        let text = match Input::deserialize(deserializer)? {
+            Input::Text(text) => text,
+            Input::List(list) => list.join(","),
+        };
+        Roles::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            roles: Roles::ALL,
+            node_id: format!("node-{}", ulid::Ulid::new().to_string().to_lowercase()),
+            admin_token: None,
+            migrate_on_start: false,
+            http: HttpConfig {
+                addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+                max_body_bytes: 1024 * 1024,
+                shutdown_grace: Duration::from_secs(20),
+            },
+            mongodb: MongoConfig::default(),
+            amqp: BusConfig::default(),
+            outbox: RelayConfig::default(),
+            log: LogConfig {
+                format: LogFormat::Pretty,
+                filter: "info".to_owned(),
+            },
+        }
+    }
+}
+
+/// Documentation of every setting: (dotted path, meaning). A test checks it covers every field.
+pub const SETTINGS: &[(&str, &str)] = &[
+    (
+        "roles",
+        "Comma list of roles this node runs: api, relay, consumers (or all).",
+    ),
+    (
+        "node_id",
+        "Name of this node in leases and logs (default: random per start).",
+    ),
+    (
+        "admin_token",
+        "Operator bearer token for /v1/admin (16+ characters); unset disables the admin API.",
+    ),
+    (
+        "migrate_on_start",
+        "Apply pending MongoDB migrations before serving (true/false).",
+    ),
+    (
+        "http.addr",
+        "Address the HTTP and WebSocket listener binds, e.g. 0.0.0.0:8080.",
+    ),
+    (
+        "http.max_body_bytes",
+        "Largest accepted request body in bytes; larger answers 413.",
+    ),
+    (
+        "http.shutdown_grace",
+        "Time in-flight requests get to finish on shutdown, e.g. 20s.",
+    ),
+    (
+        "mongodb.uri",
+        "MongoDB connection string (a replica set in production: transactions).",
+    ),
+    (
+        "mongodb.database",
+        "Database holding every Atelier collection.",
+    ),
+    (
+        "mongodb.server_selection_timeout",
+        "How long an operation waits for a reachable server, e.g. 5s.",
+    ),
+    (
+        "mongodb.serialize_transactions",
+        "One transaction at a time per process: only for dev servers without transaction isolation (nx-27017).",
+    ),
+    (
+        "amqp.url",
+        "RabbitMQ URL, e.g. amqp://guest:guest@127.0.0.1:5672/%2f.",
+    ),
+    (
+        "amqp.prefix",
+        "Prefix of every exchange and queue name (letters, digits, . _ -).",
+    ),
+    ("amqp.pool_size", "Maximum pooled RabbitMQ connections."),
+    (
+        "amqp.prefetch",
+        "Unacknowledged deliveries per consumer (basic.qos).",
+    ),
+    (
+        "amqp.delivery_limit",
+        "Quorum-queue delivery limit before a message is dead-lettered.",
+    ),
+    (
+        "amqp.confirm_timeout",
+        "How long a publish waits for the broker's confirm, e.g. 10s.",
+    ),
+    (
+        "amqp.reconnect_backoff_max",
+        "Longest pause between consumer reconnect attempts, e.g. 10s.",
+    ),
+    (
+        "outbox.batch_size",
+        "Outbox events the relay publishes per cycle.",
+    ),
+    (
+        "outbox.poll_interval",
+        "Relay poll interval when idle, e.g. 100ms.",
+    ),
+    (
+        "outbox.lease_ttl",
+        "Relay leadership lease time-to-live, e.g. 15s.",
+    ),
+    (
+        "outbox.stall_after",
+        "Readiness fails when the relay made no progress for this long, e.g. 30s.",
+    ),
+    ("log.format", "pretty or json."),
+    (
+        "log.filter",
+        "tracing filter directives, e.g. info,atelier_outbox=debug.",
+    ),
+];
+
+/// The environment variable of a setting.
+pub fn env_var(path: &str) -> String {
+    format!(
+        "{ENV_PREFIX}{}",
+        path.replace('.', "_").to_ascii_uppercase()
+    )
+}
+
+/// The settings table as help text, with each default.
+pub fn settings_help() -> String {
+    let defaults = flatten(&serde_json::to_value(Config::default()).unwrap_or_default());
+    let mut text = String::from(
+        "Settings (defaults, then the --config TOML file, then environment variables):\n",
+    );
+    for (path, meaning) in SETTINGS {
+        let default = defaults
+            .iter()
+            .find(|(key, _)| key == path)
+            .map(|(_, value)| value.clone())
+            .unwrap_or_default();
+        let default = if *path == "node_id" {
+            "random".to_owned()
+        } else {
+            default
+        };
+        text.push_str(&format!(
+            "\n  {:<40} {meaning}\n  {:<40} default: {}\n",
+            env_var(path),
+            format!("({path})"),
+            if default.is_empty() {
+                "unset".to_owned()
+            } else {
+                default
+            }
+        ));
+    }
+    text
+}
+
+fn flatten(value: &serde_json::Value) -> Vec<(String, String)> {
+    fn walk(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, String)>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, child) in map {
+                    let path = if prefix.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{prefix}.{key}")
+                    };
+                    walk(&path, child, out);
+                }
+            }
+            serde_json::Value::Null => out.push((prefix.to_owned(), String::new())),
+            serde_json::Value::String(text) => out.push((prefix.to_owned(), text.clone())),
+            other => out.push((prefix.to_owned(), other.to_string())),
+        }
+    }
+    let mut out = Vec::new();
+    walk("", value, &mut out);
+    out
+}
+
+/// Start-up configuration errors, each naming the setting.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(Box<figment::Error>),
+    #[error("configuration: {setting} ({env}): {message}")]
+    Invalid {
+        setting: &'static str,
+        env: String,
+        message: String,
+    },
+}
+
+impl Config {
+    /// Loads defaults, then `file` if given, then the process environment; validates.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        Self::load_from(file, std::env::vars())
+    }
+
+    /// Like [`Config::load`] with an explicit environment (for tests).
+    pub fn load_from(
+        file: Option<&Path>,
+        environment: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        // Env vars are collected first so tests can pass their own; `ATELIER_CONFIG` names the
+        // file, not a setting.
+        let variables: Vec<(String, String)> = environment
+            .into_iter()
+            .filter(|(key, _)| key.starts_with(ENV_PREFIX) && key != "ATELIER_CONFIG")
+            .collect();
+        for (key, value) in &variables {
+            let path = env_key_to_path(&key[ENV_PREFIX.len()..]);
+            figment = figment.merge(Serialized::default(&path, value.as_str()));
+        }
+        let config: Config = figment
+            .extract()
+            .map_err(|error| ConfigError::Load(Box::new(error)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks values serde cannot.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |setting: &'static str, message: String| ConfigError::Invalid {
+            setting,
+            env: env_var(setting),
+            message,
+        };
+        if !(self.mongodb.uri.starts_with("mongodb://")
+            || self.mongodb.uri.starts_with("mongodb+srv://"))
+        {
+            return Err(invalid(
+                "mongodb.uri",
+                "must start with mongodb:// or mongodb+srv://".into(),
+            ));
+        }
+        let name_ok = |name: &str, extra: &[u8]| {
+            !name.is_empty()
+                && name.len() <= 63
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || extra.contains(&b))
+        };
+        if !name_ok(&self.mongodb.database, b"_") {
+            return Err(invalid(
+                "mongodb.database",
+                "use 1 to 63 letters, digits or underscores".into(),
+            ));
+        }
+        if !(self.amqp.url.starts_with("amqp://") || self.amqp.url.starts_with("amqps://")) {
+            return Err(invalid(
+                "amqp.url",
+                "must start with amqp:// or amqps://".into(),
+            ));
+        }
+        if !name_ok(&self.amqp.prefix, b"._-") {
+            return Err(invalid(
+                "amqp.prefix",
+                "use 1 to 63 letters, digits, '.', '_' or '-'".into(),
+            ));
+        }
+        if self.amqp.pool_size < 2 {
+            return Err(invalid("amqp.pool_size", "must be at least 2".into()));
+        }
+        if self.amqp.prefetch == 0 {
+            return Err(invalid("amqp.prefetch", "must be at least 1".into()));
+        }
+        if self.amqp.delivery_limit == 0 {
+            return Err(invalid("amqp.delivery_limit", "must be at least 1".into()));
+        }
+        if self.http.max_body_bytes < 1024 {
+            return Err(invalid(
+                "http.max_body_bytes",
+                "must be at least 1024".into(),
+            ));
+        }
+        if self.outbox.batch_size == 0 || self.outbox.batch_size > 10_000 {
+            return Err(invalid(
+                "outbox.batch_size",
+                "must be between 1 and 10000".into(),
+            ));
+        }
+        if self.outbox.poll_interval >= self.outbox.stall_after {
+            return Err(invalid(
+                "outbox.poll_interval",
+                "must be shorter than outbox.stall_after, or an idle relay would look stalled"
+                    .into(),
+            ));
+        }
+        if self.outbox.lease_ttl < Duration::from_secs(1) {
+            return Err(invalid("outbox.lease_ttl", "must be at least 1s".into()));
+        }
+        if let Some(token) = &self.admin_token
+            && token.len() < 16
+        {
+            return Err(invalid(
+                "admin_token",
+                "must be at least 16 characters".into(),
+            ));
+        }
+        if self.node_id.is_empty() {
+            return Err(invalid("node_id", "must not be empty".into()));
+        }
+        Ok(())
+    }
+
+    /// Legal but risky combinations, logged at start-up.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self.roles.api && self.admin_token.is_none() {
+            warnings.push("ATELIER_ADMIN_TOKEN is unset: the admin API answers 403".to_owned());
+        }
+        if self.amqp.confirm_timeout > self.outbox.stall_after {
+            warnings.push(
+                "amqp.confirm_timeout exceeds outbox.stall_after: one slow confirm marks the relay stalled"
+                    .to_owned(),
+            );
+        }
+        if !self.http.addr.ip().is_loopback() && self.admin_token.is_none() && self.roles.api {
+            warnings.push("listening beyond loopback without an admin token".to_owned());
+        }
+        warnings
+    }
+
+    /// The configuration with secrets replaced, for `atelier config` and logs.
+    pub fn redacted(&self) -> Config {
+        let mut copy = self.clone();
+        if copy.admin_token.is_some() {
+            copy.admin_token = Some("<redacted>".to_owned());
+        }
+        copy.mongodb.uri = redact_url_password(&copy.mongodb.uri);
+        copy.amqp.url = redact_url_password(&copy.amqp.url);
+        copy
+    }
+}
+
+/// `ATELIER_MONGODB_SERVER_SELECTION_TIMEOUT` → `mongodb.server_selection_timeout`.
+fn env_key_to_path(key: &str) -> String {
+    let key = key.to_ascii_lowercase();
+    match key.split_once('_') {
+        Some((section, rest)) if SECTIONS.contains(&section) => format!("{section}.{rest}"),
+        _ => key,
+    }
+}
+
+fn redact_url_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((credentials, host)) = rest.rsplit_once('@') else {
+        return url.to_owned();
+    };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:<redacted>@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn every_setting_is_documented_and_every_documented_setting_exists() {
+        let paths: Vec<String> = flatten(&serde_json::to_value(Config::default()).unwrap())
+            .into_iter()
+            .map(|(path, _)| path)
+            .collect();
+        for path in &paths {
+            assert!(
+                SETTINGS.iter().any(|(documented, _)| documented == path),
+                "{path} is not in SETTINGS"
+            );
+        }
+        for (documented, _) in SETTINGS {
+            assert!(
+                paths.iter().any(|p| p == documented),
+                "{documented} does not exist"
+            );
+        }
+    }
+
+    #[test]
+    fn environment_overrides_defaults() {
+        let config = Config::load_from(
+            None,
+            env(&[
+                ("ATELIER_MONGODB_URI", "mongodb://db:27017/?replicaSet=rs0"),
+                ("ATELIER_MONGODB_SERVER_SELECTION_TIMEOUT", "2s"),
+                ("ATELIER_HTTP_ADDR", "0.0.0.0:9000"),
+                ("ATELIER_ROLES", "api,relay"),
+                ("ATELIER_AMQP_PREFETCH", "8"),
+                ("ATELIER_MIGRATE_ON_START", "true"),
+                ("ATELIER_ADMIN_TOKEN", "0123456789abcdef0123"),
+                ("UNRELATED", "x"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.mongodb.uri, "mongodb://db:27017/?replicaSet=rs0");
+        assert_eq!(
+            config.mongodb.server_selection_timeout,
+            Duration::from_secs(2)
+        );
+        assert_eq!(config.http.addr, "0.0.0.0:9000".parse().unwrap());
+        assert!(config.roles.api && config.roles.relay && !config.roles.consumers);
+        assert_eq!(config.amqp.prefetch, 8);
+        assert!(config.migrate_on_start);
+    }
+
+    #[test]
+    fn file_then_environment() {
+        let dir = std::env::temp_dir().join(format!("atelier-config-{}", ulid::Ulid::new()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("atelier.toml");
+        std::fs::write(
+            &file,
+            "roles = \"consumers\"\n[mongodb]\ndatabase = \"from_file\"\n[amqp]\nprefix = \"file\"\n",
+        )
+        .unwrap();
+        let config =
+            Config::load_from(Some(&file), env(&[("ATELIER_AMQP_PREFIX", "env")])).unwrap();
+        assert_eq!(config.mongodb.database, "from_file");
+        assert_eq!(config.amqp.prefix, "env");
+        assert!(config.roles.consumers && !config.roles.api);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn bad_settings_are_named() {
+        let cases = [
+            ("ATELIER_HTTP_ADDR", "not-an-address", "http.addr"),
+            ("ATELIER_MONGODB_URI", "postgres://x", "ATELIER_MONGODB_URI"),
+            (
+                "ATELIER_MONGODB_DATABASE",
+                "bad.name",
+                "ATELIER_MONGODB_DATABASE",
+            ),
+            ("ATELIER_AMQP_URL", "http://x", "ATELIER_AMQP_URL"),
+            ("ATELIER_ROLES", "api,cooking", "cooking"),
+            ("ATELIER_ADMIN_TOKEN", "short", "ATELIER_ADMIN_TOKEN"),
+            ("ATELIER_AMQP_PREFETCH", "0", "ATELIER_AMQP_PREFETCH"),
+            ("ATELIER_HTTP_MAX_BODY_BYTES", "lots", "http.max_body_bytes"),
+            (
+                "ATELIER_OUTBOX_POLL_INTERVAL",
+                "1h",
+                "ATELIER_OUTBOX_POLL_INTERVAL",
+            ),
+            ("ATELIER_NO_SUCH_SETTING", "1", "no_such_setting"),
+        ];
+        for (key, value, named) in cases {
+            let error = Config::load_from(None, env(&[(key, value)])).unwrap_err();
+            let message = error.to_string();
+            assert!(message.contains(named), "{key}={value}: {message}");
+        }
+    }
+
+    #[test]
+    fn redaction_hides_secrets() {
+        let mut config = Config::default();
+        config.admin_token = Some("0123456789abcdef0123".to_owned());
+        config.amqp.url = "amqp://user:secret@host:5672/%2f".to_owned();
+        let redacted = serde_json::to_string(&config.redacted()).unwrap();
+        assert!(!redacted.contains("secret"));
+        assert!(!redacted.contains("0123456789abcdef0123"));
+    }
+
+    #[test]
+    fn help_lists_every_env_var() {
+        let help = settings_help();
+        for (path, _) in SETTINGS {
+            assert!(help.contains(&env_var(path)), "{path}");
+        }
+    }
+}

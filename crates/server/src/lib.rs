@@ -1,0 +1,205 @@
+//! Wiring: configuration, the run seam, workers and their lifecycle.
+//!
+//! [`run`] is the one entry point. The binary calls it with a listener bound to the configured
+//! address; tests call it with a listener bound to `127.0.0.1:0`. It connects storage and the
+//! bus, starts the workers of this node's roles and serves HTTP until `shutdown` fires.
+//!
+//! Shutdown order (see ARCHITECTURE.md): stop accepting connections and let in-flight requests
+//! finish (bounded by `http.shutdown_grace`); then cancel the workers, which finish the item in
+//! hand (the relay its publish-and-mark cycle, consumers their delivery) and release leases;
+//! then the RabbitMQ pool and MongoDB client are dropped.
+
+pub mod config;
+pub mod migrations;
+mod readiness;
+
+use std::{sync::Arc, time::Duration};
+
+use anyhow::Context;
+use atelier_api::{ApiConfig, ApiState};
+use atelier_bus::{Bus, ConsumerHealth, ConsumerSpec, Handler};
+use atelier_observability::Metrics;
+use atelier_outbox::{Outbox, Relay};
+use atelier_store::Store;
+use tokio::{net::TcpListener, task::JoinSet};
+use tokio_util::sync::CancellationToken;
+
+pub use config::{Config, ConfigError, Roles};
+
+/// Everything a node needs, before it starts serving. Tests use the builder to register
+/// extra consumers; the binary uses [`run`].
+pub struct Server {
+    config: Config,
+    handlers: Vec<Arc<dyn Handler>>,
+    metrics: Metrics,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("roles", &self.config.roles)
+            .field("handlers", &self.handlers.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Runs a node with the platform's own consumers until `shutdown` fires.
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    Server::new(config).run(listener, shutdown).await
+}
+
+/// The consumers every deployment runs. Each service adds its own here.
+pub fn platform_handlers() -> Vec<Arc<dyn Handler>> {
+    Vec::new()
+}
+
+impl Server {
+    pub fn new(config: Config) -> Self {
+        Self {
+            config,
+            handlers: platform_handlers(),
+            metrics: Metrics::new(),
+        }
+    }
+
+    /// Adds a consumer (tests register probes and failing handlers this way).
+    pub fn with_handler(mut self, handler: Arc<dyn Handler>) -> Self {
+        self.handlers.push(handler);
+        self
+    }
+
+    /// The metrics this node will export (tests read them).
+    pub fn metrics(&self) -> Metrics {
+        self.metrics.clone()
+    }
+
+    pub async fn run(
+        self,
+        listener: TcpListener,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<()> {
+        let Server {
+            config,
+            handlers,
+            metrics,
+        } = self;
+        for warning in config.warnings() {
+            tracing::warn!("{warning}");
+        }
+        let store = Store::connect(&config.mongodb)
+            .await
+            .context("connecting to MongoDB")?;
+        if config.migrate_on_start {
+            let report = migrations::run(&store).await.context("migrating MongoDB")?;
+            tracing::info!(applied = ?report.applied, "migrations done");
+        }
+        let bus =
+            Bus::new(config.amqp.clone(), metrics.clone()).context("creating the RabbitMQ pool")?;
+        let outbox = Outbox::new(&store);
+        let consumer_health = ConsumerHealth::default();
+        let specs: Vec<ConsumerSpec> = handlers.iter().map(|handler| handler.spec()).collect();
+
+        let workers_cancel = CancellationToken::new();
+        let mut workers = JoinSet::new();
+        let relay = config.roles.relay.then(|| {
+            Relay::new(
+                outbox.clone(),
+                bus.clone(),
+                &config.node_id,
+                config.outbox.clone(),
+                metrics.clone(),
+            )
+        });
+        let relay_health = relay.as_ref().map(Relay::health);
+        if let Some(relay) = relay {
+            workers.spawn(relay.run(workers_cancel.clone()));
+        }
+        if config.roles.consumers {
+            for handler in &handlers {
+                let consumer = atelier_bus::spawn_consumer(
+                    bus.clone(),
+                    handler.clone(),
+                    consumer_health.clone(),
+                    workers_cancel.clone(),
+                );
+                // The consumer is its own task; tie it to this set so aborting the set (a
+                // forced shutdown, or a test simulating a crash) stops it too.
+                workers.spawn(async move {
+                    let mut consumer = AbortOnDrop(consumer);
+                    if let Err(error) = (&mut consumer.0).await {
+                        tracing::error!(%error, "consumer task panicked");
+                    }
+                });
+            }
+        }
+        let probe = Arc::new(readiness::NodeReadiness {
+            store: store.clone(),
+            bus: bus.clone(),
+            metrics: metrics.clone(),
+            consumer_health: config.roles.consumers.then(|| consumer_health.clone()),
+            relay: relay_health,
+        });
+        workers.spawn(readiness::monitor(
+            probe.clone(),
+            specs.clone(),
+            Duration::from_secs(10),
+            workers_cancel.clone(),
+        ));
+
+        let state = ApiState {
+            config: Arc::new(ApiConfig {
+                max_body_bytes: config.http.max_body_bytes,
+                admin_token: config.admin_token.clone(),
+                serve_api: config.roles.api,
+            }),
+            metrics: metrics.clone(),
+            readiness: probe,
+            bus: bus.clone(),
+            consumers: Arc::new(specs),
+            consumer_health,
+        };
+        let address = listener
+            .local_addr()
+            .context("reading the listener address")?;
+        tracing::info!(%address, roles = %config.roles, node = %config.node_id, "atelier serving");
+        let acceptor = poem::listener::TcpAcceptor::from_tokio(listener)
+            .context("adopting the HTTP listener")?;
+        let http = poem::Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
+            atelier_api::endpoint(state),
+            shutdown.clone().cancelled_owned(),
+            Some(config.http.shutdown_grace),
+        );
+        let served = http.await;
+        tracing::info!("HTTP stopped; draining workers");
+        workers_cancel.cancel();
+        let drain = async {
+            while let Some(result) = workers.join_next().await {
+                if let Err(error) = result {
+                    tracing::error!(%error, "worker task failed");
+                }
+            }
+        };
+        if tokio::time::timeout(Duration::from_secs(30), drain)
+            .await
+            .is_err()
+        {
+            tracing::warn!("workers did not drain within 30 s; aborting them");
+            workers.abort_all();
+        }
+        tracing::info!("atelier stopped");
+        served.context("HTTP server failed")
+    }
+}
+
+/// Aborts a spawned task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}

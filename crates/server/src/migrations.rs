@@ -1,0 +1,30 @@
+//! The ordered list of schema migrations. Each service defines its collections and indexes
+//! next to the code that queries them; this list only orders them. Never edit an applied
+//! migration: append a new one.
+
+use atelier_outbox::Outbox;
+use atelier_store::{Migration, MigrationError, MigrationReport, Store, lease};
+
+/// Every migration, oldest first.
+pub fn all() -> Vec<Migration> {
+    let mut platform = Outbox::collection_specs();
+    platform.push(lease::collection_spec());
+    vec![Migration {
+        id: "0001_platform",
+        description: "outbox, counters and leases",
+        collections: platform,
+    }]
+}
+
+/// Applies every pending migration.
+pub async fn run(store: &Store) -> Result<MigrationReport, MigrationError> {
+    atelier_store::migrate::run(store.database(), &all()).await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migration_list_is_valid() {
+        atelier_store::migrate::validate(&super::all()).unwrap();
+    }
+}

@@ -1,0 +1,160 @@
+//! MongoDB access shared by every service.
+//!
+//! - [`Store`]: the one long-lived [`mongodb::Client`] of a process and its database handle.
+//! - [`migrate`]: ordered, idempotent schema migrations recorded in `schema_migrations`.
+//! - [`lease`]: time-bounded leases, so exactly one node runs a singleton worker.
+//!
+//! Services define their collections and indexes next to the code that queries them and hand
+//! them to the migration list in `atelier-server`.
+
+pub mod lease;
+pub mod migrate;
+
+use std::time::Duration;
+
+use mongodb::{
+    Client, Database,
+    bson::doc,
+    options::{ClientOptions, ReadConcern, WriteConcern},
+};
+use serde::{Deserialize, Serialize};
+
+pub use lease::{Lease, LeaseError};
+pub use migrate::{CollectionSpec, Migration, MigrationError, MigrationReport};
+
+/// Errors from the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("invalid MongoDB URI: {0}")]
+    InvalidUri(#[source] mongodb::error::Error),
+    #[error("MongoDB did not answer within {0:?}")]
+    Timeout(Duration),
+    #[error(transparent)]
+    Mongo(#[from] mongodb::error::Error),
+}
+
+/// How to reach MongoDB.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct MongoConfig {
+    /// Connection string. A replica set is required in production (transactions).
+    pub uri: String,
+    /// Database holding every Atelier collection.
+    pub database: String,
+    /// Bound on server selection, so a dead server fails requests fast instead of hanging.
+    #[serde(with = "humantime_serde")]
+    pub server_selection_timeout: Duration,
+    /// Run one transaction at a time in this process, with outbox reads waiting for it. Only
+    /// for development servers without concurrent transaction isolation (nx-27017, see
+    /// README); MongoDB isolates transactions itself, so leave this off in production.
+    pub serialize_transactions: bool,
+}
+
+impl Default for MongoConfig {
+    fn default() -> Self {
+        Self {
+            uri: "mongodb://127.0.0.1:27017/?directConnection=true".to_owned(),
+            database: "atelier".to_owned(),
+            server_selection_timeout: Duration::from_secs(5),
+            serialize_transactions: false,
+        }
+    }
+}
+
+/// The process's MongoDB client and database. Cheap to clone; the client pools connections.
+#[derive(Clone, Debug)]
+pub struct Store {
+    client: Client,
+    database: Database,
+    server_selection_timeout: Duration,
+    serialize_transactions: bool,
+}
+
+/// Process-wide: two nodes in one process (tests) share one development server.
+static TRANSACTION_GATE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+impl Store {
+    /// Parses the URI and builds the client. Does not contact the server: the first operation
+    /// does, so a node can start (and report not-ready) while MongoDB is down.
+    pub async fn connect(config: &MongoConfig) -> Result<Store, StoreError> {
+        let mut options = ClientOptions::parse(&config.uri)
+            .await
+            .map_err(StoreError::InvalidUri)?;
+        options.app_name.get_or_insert_with(|| "atelier".to_owned());
+        options.server_selection_timeout = Some(config.server_selection_timeout);
+        options.connect_timeout = Some(config.server_selection_timeout);
+        // Writes are acknowledged by a majority, reads see majority-committed data: an event the
+        // relay published can never be rolled back by a failover.
+        options.write_concern = Some(WriteConcern::majority());
+        options.read_concern = Some(ReadConcern::majority());
+        let client = Client::with_options(options).map_err(StoreError::InvalidUri)?;
+        let database = client.database(&config.database);
+        Ok(Store {
+            client,
+            database,
+            server_selection_timeout: config.server_selection_timeout,
+            serialize_transactions: config.serialize_transactions,
+        })
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn database(&self) -> &Database {
+        &self.database
+    }
+
+    /// Readiness probe: a `ping` bounded by `timeout`.
+    pub async fn ping(&self, timeout: Duration) -> Result<(), StoreError> {
+        let ping = self.database.run_command(doc! { "ping": 1 });
+        match tokio::time::timeout(timeout, ping).await {
+            Ok(result) => result.map(|_| ()).map_err(StoreError::from),
+            Err(_) => Err(StoreError::Timeout(timeout)),
+        }
+    }
+
+    /// Hold the returned guard around a transaction, and around reads that must not see
+    /// another transaction's uncommitted writes. `None` (no waiting) unless
+    /// `serialize_transactions` is configured.
+    pub async fn transaction_gate(&self) -> Option<tokio::sync::MutexGuard<'static, ()>> {
+        if self.serialize_transactions {
+            Some(TRANSACTION_GATE.lock().await)
+        } else {
+            None
+        }
+    }
+
+    pub fn server_selection_timeout(&self) -> Duration {
+        self.server_selection_timeout
+    }
+
+    /// Drops the whole database. Only for tests and `atelier` development commands.
+    pub async fn drop_database(&self) -> Result<(), StoreError> {
+        self.database.drop().await.map_err(StoreError::from)
+    }
+}
+
+/// True when the error is a unique-index violation (E11000).
+pub fn is_duplicate_key(error: &mongodb::error::Error) -> bool {
+    use mongodb::error::{ErrorKind, WriteFailure};
+    match error.kind.as_ref() {
+        ErrorKind::Write(WriteFailure::WriteError(write)) => write.code == 11000,
+        ErrorKind::Command(command) => command.code == 11000,
+        ErrorKind::InsertMany(insert) => insert
+            .write_errors
+            .as_ref()
+            .is_some_and(|errors| errors.iter().any(|e| e.code == 11000)),
+        _ => false,
+    }
+}
+
+/// True when the server could not be reached or selected: the caller answers 503.
+pub fn is_unavailable(error: &mongodb::error::Error) -> bool {
+    use mongodb::error::ErrorKind;
+    matches!(
+        error.kind.as_ref(),
+        ErrorKind::ServerSelection { .. }
+            | ErrorKind::Io(_)
+            | ErrorKind::ConnectionPoolCleared { .. }
+    ) || error.contains_label(mongodb::error::RETRYABLE_WRITE_ERROR)
+}

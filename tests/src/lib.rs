@@ -1,0 +1,210 @@
+//! Test harness: runs the real server in-process against the real MongoDB-compatible server
+//! and RabbitMQ, each test in its own database and queue prefix.
+//!
+//! `./scripts/test` starts the dependencies and exports `ATELIER_TEST_MONGODB_URI` (and
+//! optionally `ATELIER_TEST_AMQP_URL`). [`TestApp::spawn`] binds `127.0.0.1:0` and calls the
+//! same `Server::run` the binary calls.
+
+pub mod proxy;
+pub mod recorder;
+
+use std::{sync::Arc, time::Duration};
+
+use atelier_bus::{Bus, BusConfig, Handler};
+use atelier_observability::Metrics;
+use atelier_server::{Config, Server};
+use atelier_store::{MongoConfig, Store};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+
+/// The MongoDB URI tests use.
+pub fn mongodb_uri() -> String {
+    std::env::var("ATELIER_TEST_MONGODB_URI").unwrap_or_else(|_| {
+        panic!(
+            "ATELIER_TEST_MONGODB_URI is not set: run the tests with ./scripts/test, which starts \
+             a MongoDB-compatible server (or set it to a real MongoDB replica set)"
+        )
+    })
+}
+
+/// Set by `./scripts/test` when the MongoDB server is the development stand-in (nx-27017).
+pub fn serialize_transactions() -> bool {
+    std::env::var("ATELIER_TEST_MONGODB_SERIALIZE_TRANSACTIONS").is_ok_and(|v| v == "true")
+}
+
+/// The RabbitMQ URL tests use.
+pub fn amqp_url() -> String {
+    std::env::var("ATELIER_TEST_AMQP_URL")
+        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned())
+}
+
+/// A fresh lowercase unique suffix.
+pub fn unique() -> String {
+    ulid::Ulid::new().to_string().to_lowercase()
+}
+
+/// A configuration isolated from every other test: own database, own queue prefix.
+pub fn test_config() -> Config {
+    let suffix = unique();
+    let mut config = Config::default();
+    config.http.addr = "127.0.0.1:0".parse().expect("valid address");
+    config.http.shutdown_grace = Duration::from_secs(5);
+    config.mongodb = MongoConfig {
+        uri: mongodb_uri(),
+        database: format!("t_{suffix}"),
+        server_selection_timeout: Duration::from_secs(3),
+        serialize_transactions: serialize_transactions(),
+    };
+    config.amqp = BusConfig {
+        url: amqp_url(),
+        prefix: format!("t{suffix}"),
+        reconnect_backoff_max: Duration::from_secs(1),
+        ..BusConfig::default()
+    };
+    config.outbox.poll_interval = Duration::from_millis(20);
+    config.outbox.lease_ttl = Duration::from_secs(2);
+    config.outbox.stall_after = Duration::from_secs(10);
+    config.admin_token = Some(ADMIN_TOKEN.to_owned());
+    config.migrate_on_start = true;
+    config.node_id = format!("test-{}", unique());
+    config
+}
+
+/// A running server.
+pub struct TestApp {
+    pub base_url: String,
+    pub config: Config,
+    pub metrics: Metrics,
+    pub http: reqwest::Client,
+    shutdown: CancellationToken,
+    handle: JoinHandle<anyhow::Result<()>>,
+    handlers: Vec<Arc<dyn Handler>>,
+}
+
+impl TestApp {
+    pub async fn spawn(config: Config) -> TestApp {
+        Self::spawn_with(config, Vec::new()).await
+    }
+
+    /// Starts a server with extra consumers.
+    pub async fn spawn_with(config: Config, handlers: Vec<Arc<dyn Handler>>) -> TestApp {
+        atelier_observability::init_tracing(
+            atelier_observability::LogFormat::Pretty,
+            &std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".to_owned()),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
+        let address = listener.local_addr().expect("local address");
+        let mut server = Server::new(config.clone());
+        for handler in &handlers {
+            server = server.with_handler(handler.clone());
+        }
+        let metrics = server.metrics();
+        let shutdown = CancellationToken::new();
+        let handle = tokio::spawn(server.run(listener, shutdown.clone()));
+        let app = TestApp {
+            base_url: format!("http://{address}"),
+            config,
+            metrics,
+            http: reqwest::Client::new(),
+            shutdown,
+            handle,
+            handlers,
+        };
+        app.wait_until_serving().await;
+        app
+    }
+
+    async fn wait_until_serving(&self) {
+        for _ in 0..200 {
+            if let Ok(response) = self.http.get(self.url("/healthz")).send().await
+                && response.status().is_success()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("server did not start at {}", self.base_url);
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    pub fn admin(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        request.bearer_auth(ADMIN_TOKEN)
+    }
+
+    /// A MongoDB handle on this app's database.
+    pub async fn store(&self) -> Store {
+        Store::connect(&self.config.mongodb).await.expect("store")
+    }
+
+    /// A bus on this app's prefix (for topology checks and cleanup).
+    pub fn bus(&self) -> Bus {
+        Bus::new(self.config.amqp.clone(), Metrics::new()).expect("bus")
+    }
+
+    /// Graceful stop; returns what `run` returned.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.shutdown.cancel();
+        let result = self.handle.await.expect("server task");
+        result
+    }
+
+    /// Abrupt stop, as if the process crashed.
+    pub async fn crash(self) {
+        self.handle.abort();
+        let outcome = self.handle.await;
+        assert!(
+            outcome.is_err(),
+            "an aborted server should not finish normally"
+        );
+    }
+
+    /// Graceful stop, then deletes the database and every queue and exchange of the prefix.
+    pub async fn stop_and_clean(self) {
+        let store = self.store().await;
+        let bus = self.bus();
+        let handlers = self.handlers.clone();
+        self.stop().await.expect("server stopped cleanly");
+        cleanup(&store, &bus, &handlers).await;
+    }
+}
+
+/// Deletes a test's database and RabbitMQ objects. Failures are reported, not fatal: a stale
+/// test queue does no harm beyond clutter.
+pub async fn cleanup(store: &Store, bus: &Bus, handlers: &[Arc<dyn Handler>]) {
+    if let Err(error) = store.drop_database().await {
+        eprintln!("cleanup: dropping the test database failed: {error}");
+    }
+    for handler in handlers {
+        if let Err(error) = bus.delete_consumer_topology(&handler.spec()).await {
+            eprintln!("cleanup: deleting consumer topology failed: {error}");
+        }
+    }
+    if let Err(error) = bus.delete_base().await {
+        eprintln!("cleanup: deleting exchanges failed: {error}");
+    }
+}
+
+/// Polls `condition` every 50 ms until it holds or `timeout` passes.
+pub async fn eventually<F, Fut>(timeout: Duration, what: &str, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if condition().await {
+            return;
+        }
+        if tokio::time::Instant::now() > deadline {
+            panic!("timed out after {timeout:?} waiting for: {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -1,0 +1,94 @@
+//! A TCP proxy that can cut every connection on demand: the way tests take RabbitMQ (or
+//! anything else) away from the server under test without touching the shared broker.
+
+use std::{
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+};
+
+use tokio::{
+    net::{TcpListener, TcpStream},
+    sync::watch,
+};
+
+/// A running proxy to `target`.
+pub struct ChaosProxy {
+    pub address: SocketAddr,
+    open: Arc<AtomicBool>,
+    generation: watch::Sender<u64>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl ChaosProxy {
+    pub async fn start(target: SocketAddr) -> ChaosProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+        let address = listener.local_addr().expect("proxy address");
+        let open = Arc::new(AtomicBool::new(true));
+        let (generation, _) = watch::channel(0_u64);
+        let task = tokio::spawn(accept_loop(
+            listener,
+            target,
+            open.clone(),
+            generation.clone(),
+        ));
+        ChaosProxy {
+            address,
+            open,
+            generation,
+            task,
+        }
+    }
+
+    /// Drops every live connection and refuses new ones until [`ChaosProxy::restore`].
+    pub fn cut(&self) {
+        self.open.store(false, Ordering::SeqCst);
+        self.generation.send_modify(|g| *g += 1);
+    }
+
+    /// Accepts connections again.
+    pub fn restore(&self) {
+        self.open.store(true, Ordering::SeqCst);
+    }
+
+    /// Drops every live connection once but keeps accepting (a blip).
+    pub fn reset_connections(&self) {
+        self.generation.send_modify(|g| *g += 1);
+    }
+}
+
+impl Drop for ChaosProxy {
+    fn drop(&mut self) {
+        self.task.abort();
+        self.generation.send_modify(|g| *g += 1);
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    target: SocketAddr,
+    open: Arc<AtomicBool>,
+    generation: watch::Sender<u64>,
+) {
+    loop {
+        let Ok((mut inbound, _)) = listener.accept().await else {
+            continue;
+        };
+        if !open.load(Ordering::SeqCst) {
+            drop(inbound);
+            continue;
+        }
+        let mut cut = generation.subscribe();
+        tokio::spawn(async move {
+            let Ok(mut outbound) = TcpStream::connect(target).await else {
+                return;
+            };
+            tokio::select! {
+                _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                _ = cut.changed() => {}
+            }
+        });
+    }
+}

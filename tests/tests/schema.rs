@@ -1,0 +1,118 @@
+//! Migrations are ordered, recorded and idempotent; the committed spec matches the code.
+
+use atelier_server::migrations;
+use atelier_store::{CollectionSpec, Migration, MigrationError, Store, migrate};
+use atelier_tests::{mongodb_uri, unique};
+use futures_util::TryStreamExt;
+use mongodb::{IndexModel, bson::doc};
+
+async fn fresh_store() -> Store {
+    Store::connect(&atelier_store::MongoConfig {
+        uri: mongodb_uri(),
+        database: format!("t_{}", unique()),
+        serialize_transactions: atelier_tests::serialize_transactions(),
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn migrations_apply_once_and_create_indexes() {
+    let store = fresh_store().await;
+    let first = migrations::run(&store).await.unwrap();
+    assert_eq!(first.applied, ["0001_platform"]);
+    let second = migrations::run(&store).await.unwrap();
+    assert!(second.applied.is_empty());
+    assert_eq!(second.already_applied, ["0001_platform"]);
+
+    // Compared by keys: some development servers rename indexes (see README).
+    let keys: Vec<Vec<String>> = store
+        .database()
+        .collection::<mongodb::bson::Document>("outbox_events")
+        .list_indexes()
+        .await
+        .unwrap()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|index| index.keys.keys().cloned().collect())
+        .collect();
+    assert!(
+        keys.contains(&vec!["status".to_owned(), "order".to_owned()]),
+        "{keys:?}"
+    );
+    assert!(
+        keys.contains(&vec![
+            "tenant".to_owned(),
+            "log_batch".to_owned(),
+            "order".to_owned()
+        ]),
+        "{keys:?}"
+    );
+    store.drop_database().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_edited_migration_is_refused() {
+    let store = fresh_store().await;
+    let original = Migration {
+        id: "0001_test",
+        description: "test",
+        collections: vec![CollectionSpec {
+            name: "things",
+            indexes: vec![IndexModel::builder().keys(doc! { "a": 1 }).build()],
+        }],
+    };
+    migrate::run(store.database(), std::slice::from_ref(&original))
+        .await
+        .unwrap();
+    let mut edited = original.clone();
+    edited.collections[0].indexes = vec![IndexModel::builder().keys(doc! { "b": 1 }).build()];
+    let error = migrate::run(store.database(), &[edited]).await.unwrap_err();
+    assert!(matches!(error, MigrationError::Changed { .. }), "{error}");
+    store.drop_database().await.unwrap();
+}
+
+#[test]
+fn committed_spec_matches_the_code() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/v1.json");
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    let generated = atelier_api::spec_json();
+    assert!(
+        committed == generated,
+        "openapi/v1.json is out of date with the code. Regenerate it with:\n\n    cargo run -q -p atelier -- openapi --out openapi/v1.json\n"
+    );
+}
+
+#[test]
+fn operations_have_stable_ids_and_tags() {
+    let spec: serde_json::Value = serde_json::from_str(&atelier_api::spec_json()).unwrap();
+    let mut seen = std::collections::HashSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let id = operation["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            assert!(
+                id.contains('.') && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '.'),
+                "{id}"
+            );
+            assert!(seen.insert(id.to_owned()), "duplicate operationId {id}");
+            assert!(
+                operation["tags"].as_array().is_some_and(|t| !t.is_empty()),
+                "{id} has no tag"
+            );
+            let responses = operation["responses"].as_object().unwrap();
+            if path.starts_with("/v1/") {
+                for status in ["400", "401", "404", "500", "503"] {
+                    assert!(
+                        responses.contains_key(status),
+                        "{id} does not document {status}"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -151,8 +151,7 @@ impl TestApp {
     /// Graceful stop; returns what `run` returned.
     pub async fn stop(self) -> anyhow::Result<()> {
         self.shutdown.cancel();
-        let result = self.handle.await.expect("server task");
-        result
+        self.handle.await.expect("server task")
     }
 
     /// Abrupt stop, as if the process crashed.

@@ -355,7 +355,7 @@ impl Config {
             .collect();
         for (key, value) in &variables {
             let path = env_key_to_path(&key[ENV_PREFIX.len()..]);
-            figment = figment.merge(Serialized::default(&path, value.as_str()));
+            figment = figment.merge(Serialized::default(&path, typed_env_value(&path, value)));
         }
         let config: Config = figment
             .extract()
@@ -488,6 +488,29 @@ fn env_key_to_path(key: &str) -> String {
     }
 }
 
+/// Env values are text; a setting whose default is a number or a boolean gets its text parsed
+/// as one (so `ATELIER_AMQP_PREFETCH=8` works), every other setting keeps it as text (so a
+/// numeric-looking token stays a string). Unparsable text stays text and fails with the
+/// setting's name in the error.
+fn typed_env_value(path: &str, raw: &str) -> serde_json::Value {
+    let defaults = serde_json::to_value(Config::default()).unwrap_or_default();
+    let default = path
+        .split('.')
+        .try_fold(&defaults, |value, key| value.get(key));
+    let text = serde_json::Value::String(raw.to_owned());
+    match default {
+        Some(serde_json::Value::Number(_)) => raw
+            .parse::<u64>()
+            .map(serde_json::Value::from)
+            .unwrap_or(text),
+        Some(serde_json::Value::Bool(_)) => raw
+            .parse::<bool>()
+            .map(serde_json::Value::Bool)
+            .unwrap_or(text),
+        _ => text,
+    }
+}
+
 fn redact_url_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
@@ -607,9 +630,25 @@ mod tests {
     }
 
     #[test]
+    fn numeric_looking_strings_stay_strings() {
+        let config = Config::load_from(
+            None,
+            env(&[
+                ("ATELIER_ADMIN_TOKEN", "12345678901234567890"),
+                ("ATELIER_NODE_ID", "42"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.admin_token.as_deref(), Some("12345678901234567890"));
+        assert_eq!(config.node_id, "42");
+    }
+
+    #[test]
     fn redaction_hides_secrets() {
-        let mut config = Config::default();
-        config.admin_token = Some("0123456789abcdef0123".to_owned());
+        let mut config = Config {
+            admin_token: Some("0123456789abcdef0123".to_owned()),
+            ..Config::default()
+        };
         config.amqp.url = "amqp://user:secret@host:5672/%2f".to_owned();
         let redacted = serde_json::to_string(&config.redacted()).unwrap();
         assert!(!redacted.contains("secret"));

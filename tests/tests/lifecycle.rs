@@ -1,0 +1,113 @@
+//! Roles and graceful shutdown.
+
+use std::time::Duration;
+
+use atelier_server::Roles;
+use atelier_store::Lease;
+use atelier_tests::{TestApp, eventually, test_config};
+use serde_json::Value;
+
+async fn check_names(app: &TestApp) -> Vec<String> {
+    let body: Value = app
+        .http
+        .get(app.url("/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn worker_only_nodes_serve_operations_endpoints_only() {
+    let mut config = test_config();
+    config.roles = Roles::parse("relay,consumers").unwrap();
+    let app = TestApp::spawn(config).await;
+    assert_eq!(
+        app.http
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.http
+            .get(app.url("/v1/openapi.json"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.admin(app.http.get(app.url("/v1/admin/consumers")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        check_names(&app).await,
+        ["mongodb", "rabbitmq", "consumers", "outbox_relay"]
+    );
+    app.stop_and_clean().await;
+}
+
+#[tokio::test]
+async fn api_only_nodes_check_only_their_dependencies() {
+    let mut config = test_config();
+    config.roles = Roles::parse("api").unwrap();
+    let app = TestApp::spawn(config).await;
+    assert_eq!(check_names(&app).await, ["mongodb", "rabbitmq"]);
+    assert_eq!(
+        app.http
+            .get(app.url("/v1/openapi.json"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    app.stop_and_clean().await;
+}
+
+#[tokio::test]
+async fn graceful_shutdown_stops_listening_and_releases_the_relay_lease() {
+    let config = test_config();
+    let app = TestApp::spawn(config.clone()).await;
+    let store = app.store().await;
+    let successor = Lease::new(
+        store.database(),
+        "outbox_relay",
+        "successor",
+        Duration::from_secs(30),
+    );
+    eventually(Duration::from_secs(10), "relay holds its lease", || async {
+        !successor.try_acquire().await.unwrap()
+    })
+    .await;
+    let url = app.url("/healthz");
+    let bus = app.bus();
+    app.stop()
+        .await
+        .expect("run returns Ok after a graceful shutdown");
+    assert!(
+        reqwest::get(&url).await.is_err(),
+        "no longer accepting connections"
+    );
+    assert!(
+        successor.try_acquire().await.unwrap(),
+        "the lease was released, not left to expire"
+    );
+    atelier_tests::cleanup(&store, &bus, &[]).await;
+}

@@ -347,11 +347,16 @@ impl Config {
         if let Some(file) = file {
             figment = figment.merge(Toml::file_exact(file));
         }
-        // Env vars are collected first so tests can pass their own; `ATELIER_CONFIG` names the
-        // file, not a setting.
+        // Env vars are collected first so tests can pass their own. `ATELIER_CONFIG` names the
+        // file; `ATELIER_TEST_*` and `ATELIER_BENCH_*` belong to the test and bench harnesses.
         let variables: Vec<(String, String)> = environment
             .into_iter()
-            .filter(|(key, _)| key.starts_with(ENV_PREFIX) && key != "ATELIER_CONFIG")
+            .filter(|(key, _)| {
+                key.starts_with(ENV_PREFIX)
+                    && key != "ATELIER_CONFIG"
+                    && !key.starts_with("ATELIER_TEST_")
+                    && !key.starts_with("ATELIER_BENCH_")
+            })
             .collect();
         for (key, value) in &variables {
             let path = env_key_to_path(&key[ENV_PREFIX.len()..]);

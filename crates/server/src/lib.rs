@@ -190,6 +190,7 @@ impl Server {
             tracing::warn!("workers did not drain within 30 s; aborting them");
             workers.abort_all();
         }
+        store.shutdown().await;
         tracing::info!("atelier stopped");
         served.context("HTTP server failed")
     }

@@ -128,6 +128,13 @@ impl Store {
         self.server_selection_timeout
     }
 
+    /// Stops the client's background tasks (monitors, pool workers) once the node is done with
+    /// MongoDB, so nothing touches a runtime that is shutting down. Operations still in flight
+    /// elsewhere are not waited for.
+    pub async fn shutdown(self) {
+        self.client.shutdown().immediate(true).await;
+    }
+
     /// Drops the whole database. Only for tests and `atelier` development commands.
     pub async fn drop_database(&self) -> Result<(), StoreError> {
         self.database.drop().await.map_err(StoreError::from)

@@ -67,9 +67,24 @@ pub fn test_config() -> Config {
     config.outbox.lease_ttl = Duration::from_secs(2);
     config.outbox.stall_after = Duration::from_secs(10);
     config.admin_token = Some(ADMIN_TOKEN.to_owned());
+    config.identity.usage_flush_interval = Duration::from_millis(50);
     config.migrate_on_start = true;
     config.node_id = format!("test-{}", unique());
+    // Tests fire requests back to back from one IP; the rate-limit tests set small limits.
+    config.rate_limits.api_key_per_second = 10_000;
+    config.rate_limits.api_key_burst = 10_000;
+    config.rate_limits.user_per_second = 10_000;
+    config.rate_limits.user_burst = 10_000;
+    config.rate_limits.anonymous_per_second = 10_000;
+    config.rate_limits.anonymous_burst = 10_000;
     config
+}
+
+/// An organisation created for a test, with the secret of a full-scope API key.
+#[derive(Debug, Clone)]
+pub struct TestTenant {
+    pub tenant: atelier_core::TenantId,
+    pub api_key: String,
 }
 
 /// A running server.
@@ -148,6 +163,49 @@ impl TestApp {
         Bus::new(self.config.amqp.clone(), Metrics::new()).expect("bus")
     }
 
+    /// Identity services on this app's database.
+    pub async fn identity(&self) -> atelier_identity::Identity {
+        atelier_identity::Identity::new(&self.store().await, self.config.identity.clone())
+    }
+
+    /// A new organisation with a full-scope API key (as `atelier admin create-tenant` does).
+    pub async fn create_tenant(&self) -> TestTenant {
+        let identity = self.identity().await;
+        let record = identity
+            .tenancy
+            .create_tenant(&format!("Tenant {}", unique()))
+            .await
+            .expect("create tenant");
+        let key = identity
+            .api_keys
+            .create(record.id, "test", atelier_identity::ApiKeyScope::Full)
+            .await
+            .expect("create API key");
+        TestTenant {
+            tenant: record.id,
+            api_key: key.secret,
+        }
+    }
+
+    /// Creates a user of `tenant` through the API.
+    pub async fn create_user(&self, tenant: &TestTenant, name: &str) -> atelier_identity::UserId {
+        let response = self
+            .http
+            .post(self.url("/v1/users"))
+            .bearer_auth(&tenant.api_key)
+            .json(&serde_json::json!({ "display_name": name }))
+            .send()
+            .await
+            .expect("create user");
+        assert_eq!(response.status(), 201, "creating a user");
+        let body: serde_json::Value = response.json().await.expect("user json");
+        body["id"]
+            .as_str()
+            .expect("user id")
+            .parse()
+            .expect("a user id")
+    }
+
     /// Graceful stop; returns what `run` returned.
     pub async fn stop(self) -> anyhow::Result<()> {
         self.shutdown.cancel();
@@ -187,6 +245,39 @@ pub async fn cleanup(store: &Store, bus: &Bus, handlers: &[Arc<dyn Handler>]) {
     }
     if let Err(error) = bus.delete_base().await {
         eprintln!("cleanup: deleting exchanges failed: {error}");
+    }
+}
+
+/// Cross-tenant probe: calls each `(method, path, body)` (paths naming another tenant's ids)
+/// with `intruder`'s credentials and asserts every answer is a 404 problem. Issues that add
+/// endpoints append their routes to their own probe list.
+pub async fn assert_cross_tenant_404(
+    app: &TestApp,
+    intruder: &TestTenant,
+    probes: &[(reqwest::Method, String, Option<serde_json::Value>)],
+) {
+    for (method, path, body) in probes {
+        let mut request = app
+            .http
+            .request(method.clone(), app.url(path))
+            .bearer_auth(&intruder.api_key);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.expect("probe request");
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        assert_eq!(
+            status, 404,
+            "{method} {path} from another tenant answered {status}: {text}"
+        );
+        let problem: serde_json::Value = serde_json::from_str(&text).expect("problem json");
+        assert!(
+            problem["code"]
+                .as_str()
+                .is_some_and(|code| code.ends_with("not_found")),
+            "{method} {path}: {problem}"
+        );
     }
 }
 

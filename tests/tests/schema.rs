@@ -21,10 +21,10 @@ async fn fresh_store() -> Store {
 async fn migrations_apply_once_and_create_indexes() {
     let store = fresh_store().await;
     let first = migrations::run(&store).await.unwrap();
-    assert_eq!(first.applied, ["0001_platform"]);
+    assert_eq!(first.applied, ["0001_platform", "0002_identity"]);
     let second = migrations::run(&store).await.unwrap();
     assert!(second.applied.is_empty());
-    assert_eq!(second.already_applied, ["0001_platform"]);
+    assert_eq!(second.already_applied, ["0001_platform", "0002_identity"]);
 
     // Compared by keys: some development servers rename indexes (see README).
     let keys: Vec<Vec<String>> = store

@@ -3,16 +3,27 @@
 //! Only this crate knows poem and the JSON shapes clients see. Layout:
 //! - [`problem`]: RFC 9457 problem details and the error responses every operation lists;
 //! - [`middleware`]: request ids, metrics, problem conversion, body limits;
+//! - [`rate_limit`]: per API key / user / client IP limits (GCRA) and their headers;
+//! - [`idempotency`]: `Idempotency-Key` replay of `POST` responses;
 //! - [`system`]: `/healthz`, `/readyz`, `/metrics`;
 //! - [`admin`]: the operator API (consumers, dead-letter queues).
+//! - [`audit_api`], [`usage_api`]: the tenant's audit log and usage, and the middleware that
+//!   record them.
 //!
 //! [`endpoint`] assembles everything; [`spec_json`] renders the contract committed at
 //! `openapi/v1.json`.
 
 pub mod admin;
+pub mod audit_api;
+pub mod auth;
+pub mod idempotency;
 pub mod middleware;
 pub mod problem;
+pub mod rate_limit;
 pub mod system;
+pub mod tenancy_api;
+pub mod tokens_api;
+pub mod usage_api;
 
 use std::sync::Arc;
 
@@ -34,6 +45,14 @@ pub enum ApiTags {
     System,
     /// Operator endpoints (operator token).
     Admin,
+    /// The caller, workspaces, members, users and API keys.
+    Tenancy,
+    /// User access and refresh tokens, and the JWKS to verify them.
+    Tokens,
+    /// The tenant's hash-chained audit log of changes and refused access.
+    Audit,
+    /// The tenant's metered usage, per hour.
+    Usage,
 }
 
 /// Settings of the HTTP edge.
@@ -46,6 +65,10 @@ pub struct ApiConfig {
     /// Whether this node serves the versioned API (`api` role). Operational endpoints are
     /// always served.
     pub serve_api: bool,
+    /// Rate limits per API key, user and (anonymous) client IP.
+    pub rate_limits: rate_limit::RateLimitConfig,
+    /// Take the client IP from the rightmost `X-Forwarded-For` entry (behind a trusted proxy).
+    pub trust_forwarded_for: bool,
 }
 
 /// What handlers can reach. Cheap to clone.
@@ -57,20 +80,49 @@ pub struct ApiState {
     pub bus: Bus,
     pub consumers: Arc<Vec<ConsumerSpec>>,
     pub consumer_health: ConsumerHealth,
+    pub identity: atelier_identity::Identity,
+    /// Usage increments, batched in memory and flushed by a server worker.
+    pub usage_recorder: atelier_identity::usage::UsageRecorder,
 }
 
-type Apis = (system::SystemApi, admin::AdminApi);
+type Apis = (
+    system::SystemApi,
+    admin::AdminApi,
+    tenancy_api::TenancyApi,
+    tokens_api::TokensApi,
+    audit_api::AuditApi,
+    usage_api::UsageApi,
+);
 
 fn service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
-        (system::SystemApi, admin::AdminApi),
+        (
+            system::SystemApi,
+            admin::AdminApi,
+            tenancy_api::TenancyApi,
+            tokens_api::TokensApi,
+            audit_api::AuditApi,
+            usage_api::UsageApi,
+        ),
         "Atelier API",
         API_VERSION,
     )
     .summary("Chat, activity feeds, collaborative canvas documents and webhooks for product teams.")
     .description(
         "Every error is an RFC 9457 `application/problem+json` document with a stable `code` \
-         and the `request_id` also returned in the `X-Request-Id` header.",
+         and the `request_id` also returned in the `X-Request-Id` header.\n\n\
+         **Rate limits.** Requests are limited per API key, per user and, without credentials, \
+         per client IP. Every limited response carries `RateLimit-Policy: \"<policy>\";q=<burst>;w=<seconds>` \
+         and `RateLimit: \"<policy>\";r=<remaining>;t=<seconds until the full quota is back>` \
+         (draft-ietf-httpapi-ratelimit-headers-09); a refused request answers 429 `rate_limited` \
+         with `Retry-After`.\n\n\
+         **Idempotency.** Every creating `POST` accepts an `Idempotency-Key` header (1 to 255 \
+         printable ASCII characters, e.g. a UUID). A retry with the same key and the same request \
+         within the retention period (24 hours by default) returns the first response again (status and body) with \
+         `Idempotency-Replayed: true` instead of acting twice; the same key with a different \
+         request answers 422 `idempotency_key_reused`, and while the first request is still \
+         running 409 `idempotency_request_in_flight`. Keys are scoped to the calling API key or \
+         user. Responses with a 5xx status are not kept, so such a retry runs again.",
     )
 }
 
@@ -97,12 +149,26 @@ pub fn endpoint(state: ApiState) -> BoxEndpoint<'static> {
             OpenApiService::new(system::SystemApi, "Atelier operations", API_VERSION),
         );
     }
+    let rate_limiter = Arc::new(rate_limit::RateLimiter::new(&state.config.rate_limits));
     route
+        // Inside idempotency: a replayed response did not act again, so it is not audited.
+        .around(audit_api::record_audit)
+        .around(idempotency::idempotency)
+        // Each `around` layer's type names the layer inside it twice (endpoint and function), so
+        // the type doubles per layer; boxing every few layers keeps it within the compiler's
+        // query depth limit. One virtual call per box.
+        .boxed()
+        // Inside the rate limiter: refused floods cost no metering write.
+        .around(usage_api::record_usage)
+        .around(rate_limit::rate_limit)
+        .around(auth::authenticate)
+        .boxed()
         .around(middleware::limit_body)
         .around(middleware::problems)
         .around(middleware::record_metrics)
         .around(middleware::request_id)
         .data(state)
+        .data(rate_limiter)
         .into_endpoint()
         .map_to_response()
         .boxed()

@@ -4,6 +4,9 @@
 //! 2. [`record_metrics`]: latency histogram and counter by route (operationId), method, status.
 //! 3. [`problems`]: every error becomes `application/problem+json` carrying the request id.
 //! 4. [`limit_body`]: bodies over the configured size answer 413 before any parsing.
+//!
+//! Inside these, `lib.rs` adds authentication, rate limiting, usage metering, idempotency and
+//! audit recording (their own modules), in that order.
 
 use std::{sync::Arc, time::Instant};
 

@@ -45,6 +45,56 @@ enum Command {
         #[command(subcommand)]
         command: DlqCommand,
     },
+    /// Operator tasks: tenants.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Signing keys of user access tokens.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// Tenants' audit logs.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Recompute a tenant's audit hash chain; exits 1 naming the first broken seq.
+    Verify {
+        /// The tenant (`ten_...`).
+        #[arg(long)]
+        tenant: atelier_core::TenantId,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Publish a new signing key and make it the active one; the previous key keeps verifying
+    /// until every token it signed has expired. Prints the new kid.
+    Rotate,
+    /// List signing keys: kid, status, created, verify_until.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create (once) a demo organisation with a workspace and two users, then print a fresh
+    /// API key and user tokens for it. Used by ./scripts/dev.
+    Demo,
+    /// Create an organisation (tenant) and print its first API key (shown once).
+    CreateTenant {
+        /// The organisation's display name.
+        #[arg(long)]
+        name: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -125,7 +175,140 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             atelier_server::run(config, listener, shutdown).await
         }
         Command::Dlq { command } => dlq(load()?, command).await,
+        Command::Admin { command } => admin(load()?, command).await,
+        Command::Keys { command } => keys(load()?, command).await,
+        Command::Audit { command } => audit(load()?, command).await,
     }
+}
+
+const DEMO_TENANT: &str = "Atelier Demo";
+
+/// Idempotent: the organisation, users and workspace are created on the first run only; each
+/// run prints a new API key (secrets are never stored in clear) and new user tokens.
+async fn demo(
+    identity: &atelier_identity::Identity,
+    http_addr: std::net::SocketAddr,
+) -> anyhow::Result<()> {
+    let tenancy = &identity.tenancy;
+    let tenant = match tenancy.find_tenant_by_name(DEMO_TENANT).await? {
+        Some(tenant) => tenant,
+        None => tenancy.create_tenant(DEMO_TENANT).await?,
+    };
+    let mut users = Vec::new();
+    for (external_id, name) in [("demo-ada", "Ada Lovelace"), ("demo-grace", "Grace Hopper")] {
+        let user = match tenancy
+            .find_user_by_external_id(tenant.id, external_id)
+            .await?
+        {
+            Some(user) => user,
+            None => {
+                tenancy
+                    .create_user(tenant.id, name, Some(external_id))
+                    .await?
+            }
+        };
+        users.push(user);
+    }
+    let workspaces = tenancy.list_workspaces(tenant.id).await?;
+    let workspace = match workspaces.into_iter().next() {
+        Some(workspace) => workspace,
+        None => {
+            let workspace = tenancy
+                .create_workspace(tenant.id, "Demo workspace", Some(users[0].id))
+                .await?;
+            tenancy
+                .set_member(
+                    tenant.id,
+                    workspace.id,
+                    users[1].id,
+                    atelier_identity::WorkspaceRole::Member,
+                )
+                .await?;
+            workspace
+        }
+    };
+    let key = identity
+        .api_keys
+        .create(
+            tenant.id,
+            &format!("dev run {}", chrono_now()),
+            atelier_identity::ApiKeyScope::Full,
+        )
+        .await?;
+    println!("Demo organisation {} ({})", tenant.name, tenant.id);
+    println!("  workspace  {} ({})", workspace.name, workspace.id);
+    println!("  API key    {}   (full scope; new each run)", key.secret);
+    for user in &users {
+        let pair = identity.tokens.issue_pair(tenant.id, user.id).await?;
+        println!("  user       {} ({})", user.display_name, user.id);
+        println!("    access token   {}", pair.access_token);
+        println!("    refresh token  {}", pair.refresh_token);
+    }
+    println!("Mint fresh user tokens with:");
+    println!(
+        "  curl -s -X POST -H 'Authorization: Bearer {}' http://{http_addr}/v1/users/{}/tokens",
+        key.secret, users[0].id
+    );
+    Ok(())
+}
+
+fn chrono_now() -> String {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs().to_string())
+        .unwrap_or_default()
+}
+
+async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<()> {
+    let store = atelier_store::Store::connect(&config.mongodb).await?;
+    atelier_server::migrations::run(&store).await?;
+    let identity = atelier_identity::Identity::new(&store, config.identity.clone());
+    match command {
+        AdminCommand::Demo => demo(&identity, config.http.addr).await?,
+        AdminCommand::CreateTenant { name, json } => {
+            let tenant = identity.tenancy.create_tenant(&name).await?;
+            let key = identity
+                .api_keys
+                .create(tenant.id, "bootstrap", atelier_identity::ApiKeyScope::Full)
+                .await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "tenant_id": tenant.id, "name": tenant.name, "api_key": key.secret })
+                );
+            } else {
+                println!("tenant:  {} ({})", tenant.id, tenant.name);
+                println!("API key: {}", key.secret);
+                println!("This key is shown once. Store it in your backend's secrets now.");
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn keys(config: Config, command: KeysCommand) -> anyhow::Result<()> {
+    let store = atelier_store::Store::connect(&config.mongodb).await?;
+    // The unique index that keeps one active key must exist before keys are written.
+    atelier_server::migrations::run(&store).await?;
+    let tokens = atelier_identity::tokens::Tokens::new(&store, &config.identity);
+    match command {
+        KeysCommand::Rotate => println!("{}", tokens.rotate().await?),
+        KeysCommand::List => {
+            println!("kid\tstatus\tcreated\tverify_until");
+            for key in tokens.list_keys().await? {
+                let verify_until = key
+                    .verify_until()
+                    .map_or_else(|| "-".to_owned(), |at| at.to_rfc3339());
+                println!(
+                    "{}\t{}\t{}\t{verify_until}",
+                    key.kid,
+                    key.status.as_str(),
+                    key.created_at().to_rfc3339()
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn dlq(config: Config, command: DlqCommand) -> anyhow::Result<()> {
@@ -176,4 +359,30 @@ async fn forward_signals(shutdown: CancellationToken) {
         _ = interrupt.recv() => {}
     }
     std::process::exit(130);
+}
+
+async fn audit(config: Config, command: AuditCommand) -> anyhow::Result<()> {
+    let store = atelier_store::Store::connect(&config.mongodb).await?;
+    let audit = atelier_identity::audit::AuditLog::new(&store);
+    match command {
+        AuditCommand::Verify { tenant } => {
+            let report = audit.verify(tenant).await?;
+            match report.first_broken_seq {
+                None => {
+                    println!("{tenant}: ok, {} record(s) checked", report.checked);
+                    if let Some(head) = report.head_hash {
+                        println!("head hash: {head}");
+                    }
+                }
+                Some(seq) => {
+                    println!("{tenant}: BROKEN at seq {seq}");
+                    anyhow::bail!(
+                        "the audit chain of {tenant} is broken at seq {seq}: {}",
+                        report.reason.unwrap_or_default()
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
 }

@@ -357,13 +357,17 @@ pub fn init_tracing(format: LogFormat, filter: &str) {
     let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let registry = tracing_subscriber::registry().with(filter);
     let result = match format {
-        LogFormat::Pretty => registry.with(fmt::layer().with_target(true)).try_init(),
+        // Logs go to stderr, so command output on stdout (JSON, keys) stays machine-readable.
+        LogFormat::Pretty => registry
+            .with(fmt::layer().with_target(true).with_writer(std::io::stderr))
+            .try_init(),
         LogFormat::Json => registry
             .with(
                 fmt::layer()
                     .json()
                     .flatten_event(true)
-                    .with_current_span(true),
+                    .with_current_span(true)
+                    .with_writer(std::io::stderr),
             )
             .try_init(),
     };

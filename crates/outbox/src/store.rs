@@ -252,12 +252,14 @@ impl Outbox {
             .events
             .count_documents(doc! { "status": "pending" })
             .await?;
+        // No transaction gate: a metric may count an event whose transaction is still open.
         let oldest = if pending == 0 {
             None
         } else {
-            self.pending(1)
+            self.events
+                .find_one(doc! { "status": "pending" })
+                .sort(doc! { "order": 1 })
                 .await?
-                .first()
                 .map(|event| event.occurred_at.to_chrono())
         };
         Ok((pending, oldest))

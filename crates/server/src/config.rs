@@ -8,7 +8,9 @@
 
 use std::{net::SocketAddr, path::Path, time::Duration};
 
+use atelier_api::rate_limit::RateLimitConfig;
 use atelier_bus::BusConfig;
+use atelier_identity::IdentityConfig;
 use atelier_observability::LogFormat;
 use atelier_outbox::RelayConfig;
 use atelier_store::MongoConfig;
@@ -22,7 +24,15 @@ use serde::{Deserialize, Serialize};
 pub const ENV_PREFIX: &str = "ATELIER_";
 
 /// Sections of the config; an env var whose first word is one of these addresses a field in it.
-const SECTIONS: &[&str] = &["http", "mongodb", "amqp", "outbox", "log"];
+const SECTIONS: &[&str] = &[
+    "http",
+    "mongodb",
+    "amqp",
+    "outbox",
+    "identity",
+    "rate_limits",
+    "log",
+];
 
 /// The whole configuration of one node.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -40,6 +50,8 @@ pub struct Config {
     pub mongodb: MongoConfig,
     pub amqp: BusConfig,
     pub outbox: RelayConfig,
+    pub identity: IdentityConfig,
+    pub rate_limits: RateLimitConfig,
     pub log: LogConfig,
 }
 
@@ -52,6 +64,9 @@ pub struct HttpConfig {
     /// How long in-flight requests may take to finish on shutdown.
     #[serde(with = "humantime_serde")]
     pub shutdown_grace: Duration,
+    /// Rate-limit anonymous callers by the rightmost `X-Forwarded-For` entry (only behind a
+    /// proxy that appends it).
+    pub trust_forwarded_for: bool,
 }
 
 /// Logging settings.
@@ -151,10 +166,13 @@ impl Default for Config {
                 addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
                 max_body_bytes: 1024 * 1024,
                 shutdown_grace: Duration::from_secs(20),
+                trust_forwarded_for: false,
             },
             mongodb: MongoConfig::default(),
             amqp: BusConfig::default(),
             outbox: RelayConfig::default(),
+            identity: IdentityConfig::default(),
+            rate_limits: RateLimitConfig::default(),
             log: LogConfig {
                 format: LogFormat::Pretty,
                 filter: "info".to_owned(),
@@ -192,6 +210,10 @@ pub const SETTINGS: &[(&str, &str)] = &[
     (
         "http.shutdown_grace",
         "Time in-flight requests get to finish on shutdown, e.g. 20s.",
+    ),
+    (
+        "http.trust_forwarded_for",
+        "Take the client IP for anonymous rate limits from the rightmost X-Forwarded-For entry (only behind a proxy).",
     ),
     (
         "mongodb.uri",
@@ -250,6 +272,60 @@ pub const SETTINGS: &[(&str, &str)] = &[
         "outbox.stall_after",
         "Readiness fails when the relay made no progress for this long, e.g. 30s.",
     ),
+    ("identity.issuer", "`iss` claim of user access tokens."),
+    ("identity.audience", "`aud` claim of user access tokens."),
+    (
+        "identity.access_token_ttl",
+        "Lifetime of user access tokens, e.g. 15m.",
+    ),
+    (
+        "identity.refresh_token_ttl",
+        "Lifetime of a refresh token, e.g. 30days.",
+    ),
+    (
+        "identity.leeway",
+        "Clock skew tolerated on token exp/nbf, e.g. 30s.",
+    ),
+    (
+        "identity.usage_flush_interval",
+        "How often in-memory usage counters are written to MongoDB, e.g. 10s.",
+    ),
+    (
+        "identity.idempotency_ttl",
+        "How long Idempotency-Key responses are kept and replayed, e.g. 24h.",
+    ),
+    (
+        "rate_limits.enabled",
+        "Enforce rate limits (true/false); off only for benchmarks.",
+    ),
+    (
+        "rate_limits.api_key_per_second",
+        "Requests per second per API key (sustained).",
+    ),
+    (
+        "rate_limits.api_key_burst",
+        "Requests an API key may send at once.",
+    ),
+    (
+        "rate_limits.user_per_second",
+        "Requests per second per end user (sustained).",
+    ),
+    (
+        "rate_limits.user_burst",
+        "Requests an end user may send at once.",
+    ),
+    (
+        "rate_limits.anonymous_per_second",
+        "Requests per second per client IP without credentials.",
+    ),
+    (
+        "rate_limits.anonymous_burst",
+        "Requests a client IP without credentials may send at once.",
+    ),
+    (
+        "rate_limits.tenants",
+        "TOML table only: per-tenant overrides, [rate_limits.tenants.ten_...] with api_key_per_second, api_key_burst, user_per_second, user_burst.",
+    ),
     ("log.format", "pretty or json."),
     (
         "log.filter",
@@ -299,6 +375,10 @@ pub fn settings_help() -> String {
 fn flatten(value: &serde_json::Value) -> Vec<(String, String)> {
     fn walk(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, String)>) {
         match value {
+            // An empty table (a map such as `rate_limits.tenants`) is one setting.
+            serde_json::Value::Object(map) if map.is_empty() && !prefix.is_empty() => {
+                out.push((prefix.to_owned(), String::new()));
+            }
             serde_json::Value::Object(map) => {
                 for (key, child) in map {
                     let path = if prefix.is_empty() {
@@ -448,6 +528,9 @@ impl Config {
                 "must be at least 16 characters".into(),
             ));
         }
+        if let Err(error) = self.rate_limits.validate() {
+            return Err(invalid(error.setting, error.message));
+        }
         if self.node_id.is_empty() {
             return Err(invalid("node_id", "must not be empty".into()));
         }
@@ -487,10 +570,14 @@ impl Config {
 /// `ATELIER_MONGODB_SERVER_SELECTION_TIMEOUT` → `mongodb.server_selection_timeout`.
 fn env_key_to_path(key: &str) -> String {
     let key = key.to_ascii_lowercase();
-    match key.split_once('_') {
-        Some((section, rest)) if SECTIONS.contains(&section) => format!("{section}.{rest}"),
-        _ => key,
-    }
+    // Sections may contain `_` themselves (`rate_limits`).
+    SECTIONS
+        .iter()
+        .find_map(|section| {
+            let rest = key.strip_prefix(section)?.strip_prefix('_')?;
+            Some(format!("{section}.{rest}"))
+        })
+        .unwrap_or(key)
 }
 
 /// Env values are text; a setting whose default is a number or a boolean gets its text parsed
@@ -632,6 +719,40 @@ mod tests {
             let message = error.to_string();
             assert!(message.contains(named), "{key}={value}: {message}");
         }
+    }
+
+    #[test]
+    fn rate_limits_from_environment_and_file() {
+        let dir = std::env::temp_dir().join(format!("atelier-config-{}", ulid::Ulid::new()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("atelier.toml");
+        let tenant = atelier_core::TenantId::generate();
+        std::fs::write(
+            &file,
+            format!("[rate_limits.tenants.{tenant}]\napi_key_burst = 500\n"),
+        )
+        .unwrap();
+        let config = Config::load_from(
+            Some(&file),
+            env(&[
+                ("ATELIER_RATE_LIMITS_API_KEY_PER_SECOND", "7"),
+                ("ATELIER_RATE_LIMITS_ENABLED", "false"),
+                ("ATELIER_HTTP_TRUST_FORWARDED_FOR", "true"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.rate_limits.api_key_per_second, 7);
+        assert!(!config.rate_limits.enabled);
+        assert!(config.http.trust_forwarded_for);
+        assert_eq!(
+            config.rate_limits.tenants[&tenant.to_string()].api_key_burst,
+            Some(500)
+        );
+        let error = Config::load_from(None, env(&[("ATELIER_RATE_LIMITS_USER_BURST", "0")]))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("ATELIER_RATE_LIMITS_USER_BURST"), "{error}");
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

@@ -150,17 +150,28 @@ impl Server {
             workers_cancel.clone(),
         ));
 
+        let identity = atelier_identity::Identity::new(&store, config.identity.clone());
+        let usage_recorder = atelier_identity::usage::UsageRecorder::new(identity.usage.clone());
+        // Flushes every interval and once more after HTTP has drained (workers stop after it).
+        workers.spawn(usage_recorder.clone().run(
+            config.identity.usage_flush_interval,
+            workers_cancel.clone().cancelled_owned(),
+        ));
         let state = ApiState {
             config: Arc::new(ApiConfig {
                 max_body_bytes: config.http.max_body_bytes,
                 admin_token: config.admin_token.clone(),
                 serve_api: config.roles.api,
+                rate_limits: config.rate_limits.clone(),
+                trust_forwarded_for: config.http.trust_forwarded_for,
             }),
             metrics: metrics.clone(),
             readiness: probe,
             bus: bus.clone(),
             consumers: Arc::new(specs),
             consumer_health,
+            identity,
+            usage_recorder,
         };
         let address = listener
             .local_addr()

@@ -9,11 +9,18 @@ use atelier_store::{Migration, MigrationError, MigrationReport, Store, lease};
 pub fn all() -> Vec<Migration> {
     let mut platform = Outbox::collection_specs();
     platform.push(lease::collection_spec());
-    vec![Migration {
-        id: "0001_platform",
-        description: "outbox, counters and leases",
-        collections: platform,
-    }]
+    vec![
+        Migration {
+            id: "0001_platform",
+            description: "outbox, counters and leases",
+            collections: platform,
+        },
+        Migration {
+            id: "0002_identity",
+            description: "tenants, workspaces, users, memberships, grants, API keys, tokens, audit, idempotency, usage",
+            collections: atelier_identity::collection_specs(),
+        },
+    ]
 }
 
 /// Applies every pending migration.

@@ -128,6 +128,21 @@ impl Store {
         self.server_selection_timeout
     }
 
+    /// Runs `body` in a transaction (retrying transient errors, per the driver's convenient
+    /// transaction API), holding the transaction gate when configured. `context` is handed to
+    /// every attempt; `body` returns a boxed future so the whole stays `Send`.
+    pub async fn transaction<C, R, F>(&self, context: C, body: F) -> mongodb::error::Result<R>
+    where
+        F: for<'b> FnMut(
+            &'b mut mongodb::ClientSession,
+            &'b mut C,
+        ) -> futures_util::future::BoxFuture<'b, mongodb::error::Result<R>>,
+    {
+        let _gate = self.transaction_gate().await;
+        let mut session = self.client.start_session().await?;
+        session.start_transaction().and_run(context, body).await
+    }
+
     /// Stops the client's background tasks (monitors, pool workers) once the node is done with
     /// MongoDB, so nothing touches a runtime that is shutting down. Operations still in flight
     /// elsewhere are not waited for.

@@ -1,0 +1,420 @@
+//! The tenant's audit log over HTTP, and the middleware that writes it.
+//!
+//! - `GET /v1/audit` (`audit.list`): records by opaque cursor, oldest first;
+//! - `GET /v1/audit/verify` (`audit.verify`): recomputes the tenant's hash chain;
+//! - [`record_audit`]: runs inside `auth::authenticate` and appends, for every request of a
+//!   known tenant: mutating requests (POST/PUT/PATCH/DELETE) of a principal with their
+//!   operationId and status, refused credentials (`auth.login_failed`) and 403 answers
+//!   (`auth.permission_denied`). Which requests produce which entry is [`audit_entry`], a
+//!   plain function.
+//!
+//! Features add explicit events (token minted, key created) with `state.identity.audit.append`.
+
+use std::sync::Arc;
+
+use atelier_core::TenantId;
+use atelier_identity::{
+    audit::{AuditRecord, NewAuditEntry, VerifyReport},
+    policy::{Access, Permission},
+};
+use chrono::{DateTime, TimeZone, Utc};
+use poem::{
+    Endpoint, IntoResponse, Request, Response,
+    http::{Method, StatusCode},
+    web::Data,
+};
+use poem_openapi::{ApiResponse, Object, OpenApi, OperationId, param::Query, payload::Json};
+
+use crate::{
+    ApiState, ApiTags,
+    auth::{ApiKeyAuth, AuthOutcome},
+    middleware::RequestId,
+    problem::ErrorResponse,
+    tenancy_api::{identity_error, require},
+};
+
+/// The audit API.
+#[derive(Debug, Default)]
+pub struct AuditApi;
+
+/// The actor of refused credentials (the credential names no principal).
+pub const ANONYMOUS_ACTOR: &str = "anonymous";
+const DEFAULT_LIMIT: u32 = 100;
+const CURSOR_PREFIX: &str = "a1";
+
+/// One record of the audit chain.
+#[derive(Debug, Object)]
+pub struct AuditEntry {
+    /// Position in the tenant's chain: 1, 2, 3, ...
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    /// `key:<id>`, `user:<id>`, `system` or `anonymous`.
+    pub actor: String,
+    /// An operationId (`workspaces.create`) or an event (`auth.login_failed`).
+    pub action: String,
+    /// What it concerned, usually the request path.
+    pub target: String,
+    /// The HTTP status, or `denied`.
+    pub outcome: String,
+    #[oai(skip_serializing_if_is_none)]
+    pub request_id: Option<String>,
+    /// Small JSON object with event details.
+    pub details: serde_json::Value,
+    /// `hash` of the previous record (64 zeros for seq 1).
+    pub prev_hash: String,
+    /// SHA-256 (hex) over `prev_hash` and the record's canonical encoding.
+    pub hash: String,
+}
+
+#[derive(Debug, Object)]
+pub struct AuditPage {
+    pub items: Vec<AuditEntry>,
+    /// Pass as `cursor` to read on; present whenever `items` is not empty, so a client can
+    /// also poll for newer records with it.
+    #[oai(skip_serializing_if_is_none)]
+    pub next_cursor: Option<String>,
+    /// Whether more records already follow this page.
+    pub has_more: bool,
+}
+
+/// The result of recomputing the chain.
+#[derive(Debug, Object)]
+pub struct AuditVerification {
+    /// True when every record's hash and link check out.
+    pub ok: bool,
+    /// Records examined.
+    pub checked: u64,
+    /// The first seq that is missing, altered or mislinked.
+    #[oai(skip_serializing_if_is_none)]
+    pub first_broken_seq: Option<u64>,
+    #[oai(skip_serializing_if_is_none)]
+    pub reason: Option<String>,
+    /// The newest record's hash when intact; keep a copy elsewhere to detect truncation.
+    #[oai(skip_serializing_if_is_none)]
+    pub head_hash: Option<String>,
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum AuditPageResponse {
+    #[oai(status = 200)]
+    Ok(Json<AuditPage>),
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum AuditVerificationResponse {
+    #[oai(status = 200)]
+    Ok(Json<AuditVerification>),
+}
+
+#[OpenApi(prefix_path = "/v1/audit", tag = "ApiTags::Audit")]
+impl AuditApi {
+    /// The tenant's audit records, oldest first (API key).
+    #[oai(path = "/", method = "get", operation_id = "audit.list")]
+    async fn list(
+        &self,
+        auth: ApiKeyAuth,
+        state: Data<&ApiState>,
+        /// Opaque cursor from a previous page's `next_cursor`; omit to start at the beginning.
+        cursor: Query<Option<String>>,
+        /// Page size, 1 to 500 (default 100).
+        #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
+        limit: Query<Option<u32>>,
+    ) -> Result<AuditPageResponse, ErrorResponse> {
+        let ApiKeyAuth(principal) = auth;
+        require(&principal, Permission::TenantRead, Access::default())?;
+        let after = match cursor.0.as_deref() {
+            None | Some("") => None,
+            Some(text) => Some(parse_cursor(text).ok_or_else(|| {
+                ErrorResponse::bad_request(
+                    "invalid_cursor",
+                    "`cursor` is not a cursor this API issued.",
+                )
+            })?),
+        };
+        let limit = limit.0.unwrap_or(DEFAULT_LIMIT);
+        let mut records = state
+            .identity
+            .audit
+            .list(principal.tenant(), after, limit + 1)
+            .await
+            .map_err(identity_error)?;
+        let has_more = records.len() > limit as usize;
+        records.truncate(limit as usize);
+        let next_cursor = records.last().map(|record| make_cursor(seq_of(record)));
+        Ok(AuditPageResponse::Ok(Json(AuditPage {
+            items: records.into_iter().map(entry_view).collect(),
+            next_cursor,
+            has_more,
+        })))
+    }
+
+    /// Recomputes every hash and link of the tenant's audit chain (API key).
+    #[oai(path = "/verify", method = "get", operation_id = "audit.verify")]
+    async fn verify(
+        &self,
+        auth: ApiKeyAuth,
+        state: Data<&ApiState>,
+    ) -> Result<AuditVerificationResponse, ErrorResponse> {
+        let ApiKeyAuth(principal) = auth;
+        require(&principal, Permission::TenantRead, Access::default())?;
+        let report = state
+            .identity
+            .audit
+            .verify(principal.tenant())
+            .await
+            .map_err(identity_error)?;
+        Ok(AuditVerificationResponse::Ok(Json(verification_view(
+            report,
+        ))))
+    }
+}
+
+/// Appends the audit entry (if any) for each request; see [`audit_entry`]. A failed append is
+/// logged with its context and does not change the response.
+pub async fn record_audit<E: Endpoint>(next: Arc<E>, request: Request) -> poem::Result<Response> {
+    let Some(state) = request.data::<ApiState>().cloned() else {
+        return Ok(next.call(request).await?.into_response());
+    };
+    let outcome = request.extensions().get::<AuthOutcome>().cloned();
+    let request_id = request
+        .extensions()
+        .get::<RequestId>()
+        .map(|id| id.0.to_string());
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let result = next.call(request).await.map(IntoResponse::into_response);
+    let (status, operation) = match &result {
+        Ok(response) => (
+            response.status(),
+            response.data::<OperationId>().map(|id| id.0),
+        ),
+        Err(error) => (error.status(), error.data::<OperationId>().map(|id| id.0)),
+    };
+    let seen = RequestSeen {
+        outcome: outcome.as_ref(),
+        method: &method,
+        path: &path,
+        status,
+        operation,
+        request_id: request_id.as_deref(),
+    };
+    if let Some((tenant, entry)) = audit_entry(&seen) {
+        let action = entry.action.clone();
+        if let Err(error) = state.identity.audit.append(tenant, entry).await {
+            tracing::error!(%error, %tenant, action, path, "could not append to the audit log");
+        }
+    }
+    result
+}
+
+/// What the audit middleware knows about a finished request.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestSeen<'a> {
+    pub outcome: Option<&'a AuthOutcome>,
+    pub method: &'a Method,
+    pub path: &'a str,
+    pub status: StatusCode,
+    pub operation: Option<&'static str>,
+    pub request_id: Option<&'a str>,
+}
+
+/// The entry a request leaves in its tenant's audit log, if any.
+pub fn audit_entry(seen: &RequestSeen<'_>) -> Option<(TenantId, NewAuditEntry)> {
+    let operation = seen.operation.unwrap_or(seen.path);
+    let (tenant, entry) = match seen.outcome.map(|outcome| &outcome.0) {
+        Some(Ok(principal)) if seen.status == StatusCode::FORBIDDEN => (
+            principal.tenant(),
+            NewAuditEntry::new(principal.actor(), "auth.permission_denied", seen.path, "denied").details(
+                serde_json::json!({ "method": seen.method.as_str(), "operation": operation, "status": 403 }),
+            ),
+        ),
+        Some(Ok(principal)) if is_mutating(seen.method) => (
+            principal.tenant(),
+            NewAuditEntry::new(principal.actor(), operation, seen.path, seen.status.as_str())
+                .details(serde_json::json!({ "method": seen.method.as_str() })),
+        ),
+        Some(Err(failure)) => (
+            failure.tenant?,
+            NewAuditEntry::new(ANONYMOUS_ACTOR, "auth.login_failed", seen.path, seen.status.as_str()).details(
+                serde_json::json!({
+                    "code": failure.error.code(),
+                    "method": seen.method.as_str(),
+                    "operation": operation,
+                }),
+            ),
+        ),
+        _ => return None,
+    };
+    Some((
+        tenant,
+        match seen.request_id {
+            Some(id) => entry.request_id(id),
+            None => entry,
+        },
+    ))
+}
+
+fn is_mutating(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    )
+}
+
+fn make_cursor(seq: u64) -> String {
+    format!("{CURSOR_PREFIX}{seq:016x}")
+}
+
+fn parse_cursor(text: &str) -> Option<u64> {
+    let hex = text.strip_prefix(CURSOR_PREFIX)?;
+    if hex.len() != 16 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u64::from_str_radix(hex, 16).ok()
+}
+
+fn seq_of(record: &AuditRecord) -> u64 {
+    u64::try_from(record.seq).unwrap_or(0)
+}
+
+fn entry_view(record: AuditRecord) -> AuditEntry {
+    AuditEntry {
+        seq: seq_of(&record),
+        at: Utc
+            .timestamp_millis_opt(record.at_ms)
+            .single()
+            .unwrap_or_default(),
+        details: record.details_json(),
+        actor: record.actor,
+        action: record.action,
+        target: record.target,
+        outcome: record.outcome,
+        request_id: record.request_id,
+        prev_hash: record.prev_hash,
+        hash: record.hash,
+    }
+}
+
+fn verification_view(report: VerifyReport) -> AuditVerification {
+    AuditVerification {
+        ok: report.ok,
+        checked: report.checked,
+        first_broken_seq: report.first_broken_seq,
+        reason: report.reason,
+        head_hash: report.head_hash,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use atelier_identity::{ApiKeyId, ApiKeyScope, AuthError, AuthFailure, Principal};
+
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        for seq in [0, 1, 42, u64::MAX] {
+            assert_eq!(parse_cursor(&make_cursor(seq)), Some(seq));
+        }
+        for garbage in [
+            "",
+            "a1",
+            "a1zz",
+            "b10000000000000001",
+            "a100000000000000001",
+            "a1-000000000000001",
+        ] {
+            assert_eq!(parse_cursor(garbage), None, "{garbage}");
+        }
+    }
+
+    #[test]
+    fn which_requests_are_audited() {
+        let tenant = TenantId::generate();
+        let key = Principal::ApiKey {
+            tenant,
+            key_id: ApiKeyId::generate(),
+            scope: ApiKeyScope::Full,
+        };
+        let ok = AuthOutcome(Ok(key));
+        let refused_known = AuthOutcome(Err(AuthFailure {
+            error: AuthError::RevokedKey,
+            tenant: Some(tenant),
+        }));
+        let refused_unknown = AuthOutcome(Err(AuthError::UnknownKey.into()));
+        // (auth outcome, method, status, expected (action, outcome))
+        type Case<'a> = (
+            Option<&'a AuthOutcome>,
+            Method,
+            u16,
+            Option<(&'a str, &'a str)>,
+        );
+        let cases: &[Case<'_>] = &[
+            (
+                Some(&ok),
+                Method::POST,
+                201,
+                Some(("workspaces.create", "201")),
+            ),
+            (
+                Some(&ok),
+                Method::DELETE,
+                409,
+                Some(("workspaces.create", "409")),
+            ),
+            (Some(&ok), Method::GET, 200, None),
+            (
+                Some(&ok),
+                Method::GET,
+                403,
+                Some(("auth.permission_denied", "denied")),
+            ),
+            (
+                Some(&ok),
+                Method::POST,
+                403,
+                Some(("auth.permission_denied", "denied")),
+            ),
+            (
+                Some(&refused_known),
+                Method::GET,
+                401,
+                Some(("auth.login_failed", "401")),
+            ),
+            (Some(&refused_unknown), Method::POST, 401, None),
+            (None, Method::POST, 401, None),
+        ];
+        for (index, (outcome, method, status, expected)) in cases.iter().enumerate() {
+            let seen = RequestSeen {
+                outcome: *outcome,
+                method,
+                path: "/v1/workspaces",
+                status: StatusCode::from_u16(*status).unwrap(),
+                operation: Some("workspaces.create"),
+                request_id: Some("req_1"),
+            };
+            let entry = audit_entry(&seen);
+            let got = entry
+                .as_ref()
+                .map(|(_, e)| (e.action.as_str(), e.outcome.as_str()));
+            assert_eq!(got, *expected, "case {index}");
+            if let Some((entry_tenant, entry)) = entry {
+                assert_eq!(entry_tenant, tenant);
+                assert_eq!(entry.request_id.as_deref(), Some("req_1"));
+                assert_eq!(entry.target, "/v1/workspaces");
+            }
+        }
+        let failed = audit_entry(&RequestSeen {
+            outcome: Some(&refused_known),
+            method: &Method::GET,
+            path: "/v1/me",
+            status: StatusCode::UNAUTHORIZED,
+            operation: None,
+            request_id: None,
+        })
+        .unwrap()
+        .1;
+        assert_eq!(failed.actor, ANONYMOUS_ACTOR);
+        assert_eq!(failed.details["code"], "revoked_api_key");
+    }
+}

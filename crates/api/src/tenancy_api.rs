@@ -1,0 +1,667 @@
+//! The tenancy API: who am I, workspaces, members, users and API keys.
+//!
+//! The tenant always comes from the authenticated principal; ids from another tenant are
+//! simply not found. Users see the workspaces they belong to; the tenant's backend (API key)
+//! administers everything.
+
+use atelier_identity::{
+    ApiKeyId, ApiKeyScope, IdentityError, Principal, UserId, WorkspaceId, WorkspaceRole,
+    api_keys::ApiKeyRecord,
+    policy::{Access, Permission, authorize},
+    tenancy::{MemberRecord, UserRecord, WorkspaceRecord},
+};
+use chrono::{DateTime, TimeZone, Utc};
+use poem::web::Data;
+use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
+
+use crate::{ApiState, ApiTags, auth::TenantAuth, problem::ErrorResponse};
+
+/// The tenancy API.
+#[derive(Debug, Default)]
+pub struct TenancyApi;
+
+/// The authenticated caller.
+#[derive(Debug, Object)]
+pub struct Me {
+    pub tenant_id: String,
+    /// `api_key` or `user`.
+    pub kind: String,
+    #[oai(skip_serializing_if_is_none)]
+    pub user_id: Option<String>,
+    #[oai(skip_serializing_if_is_none)]
+    pub api_key_id: Option<String>,
+    /// For API keys: `full` or `read_only`.
+    #[oai(skip_serializing_if_is_none)]
+    pub scope: Option<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct Workspace {
+    pub id: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Object)]
+pub struct WorkspaceList {
+    pub items: Vec<Workspace>,
+}
+
+#[derive(Debug, Object)]
+pub struct CreateWorkspace {
+    /// 1 to 200 characters.
+    pub name: String,
+    /// Optional first owner (a user id of this organisation).
+    pub owner_id: Option<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct Member {
+    pub workspace_id: String,
+    pub user_id: String,
+    /// `owner`, `admin`, `member` or `guest`.
+    pub role: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Object)]
+pub struct MemberList {
+    pub items: Vec<Member>,
+}
+
+#[derive(Debug, Object)]
+pub struct SetMember {
+    /// `owner`, `admin`, `member` or `guest`.
+    pub role: String,
+}
+
+#[derive(Debug, Object)]
+pub struct User {
+    pub id: String,
+    pub display_name: String,
+    #[oai(skip_serializing_if_is_none)]
+    pub external_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Object)]
+pub struct UserList {
+    pub items: Vec<User>,
+}
+
+#[derive(Debug, Object)]
+pub struct CreateUser {
+    /// 1 to 200 characters.
+    pub display_name: String,
+    /// Your own id for this user; unique within the organisation.
+    pub external_id: Option<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct ApiKey {
+    pub id: String,
+    pub name: String,
+    /// `full` or `read_only`.
+    pub scope: String,
+    /// The first characters of the key, to recognise it.
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Object)]
+pub struct ApiKeyList {
+    pub items: Vec<ApiKey>,
+}
+
+#[derive(Debug, Object)]
+pub struct CreateApiKey {
+    /// 1 to 100 characters.
+    pub name: String,
+    /// `full` (default) or `read_only`.
+    pub scope: Option<String>,
+}
+
+/// A new key. `key` is shown this once and never again: store it now.
+#[derive(Debug, Object)]
+pub struct CreatedApiKey {
+    pub key: String,
+    pub api_key: ApiKey,
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum MeResponse {
+    #[oai(status = 200)]
+    Ok(Json<Me>),
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum WorkspaceResponse {
+    #[oai(status = 200)]
+    Ok(Json<Workspace>),
+    #[oai(status = 201)]
+    Created(Json<Workspace>),
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum WorkspaceListResponse {
+    #[oai(status = 200)]
+    Ok(Json<WorkspaceList>),
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum MemberResponse {
+    #[oai(status = 200)]
+    Ok(Json<Member>),
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum MemberListResponse {
+    #[oai(status = 200)]
+    Ok(Json<MemberList>),
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum DeletedResponse {
+    /// Done.
+    #[oai(status = 204)]
+    NoContent,
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum UserResponse {
+    #[oai(status = 200)]
+    Ok(Json<User>),
+    #[oai(status = 201)]
+    Created(Json<User>),
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum UserListResponse {
+    #[oai(status = 200)]
+    Ok(Json<UserList>),
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum ApiKeyResponse {
+    #[oai(status = 200)]
+    Ok(Json<ApiKey>),
+    #[oai(status = 201)]
+    Created(Json<CreatedApiKey>),
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum ApiKeyListResponse {
+    #[oai(status = 200)]
+    Ok(Json<ApiKeyList>),
+}
+
+type ApiResult<T> = Result<T, ErrorResponse>;
+
+#[OpenApi(prefix_path = "/v1", tag = "ApiTags::Tenancy")]
+impl TenancyApi {
+    /// The authenticated caller: tenant and principal.
+    #[oai(path = "/me", method = "get", operation_id = "tenancy.me")]
+    async fn me(&self, auth: TenantAuth) -> ApiResult<MeResponse> {
+        let me = match auth.principal() {
+            Principal::ApiKey {
+                tenant,
+                key_id,
+                scope,
+            } => Me {
+                tenant_id: tenant.to_string(),
+                kind: "api_key".to_owned(),
+                user_id: None,
+                api_key_id: Some(key_id.to_string()),
+                scope: Some(scope.as_str().to_owned()),
+            },
+            Principal::User { tenant, user_id } => Me {
+                tenant_id: tenant.to_string(),
+                kind: "user".to_owned(),
+                user_id: Some(user_id.to_string()),
+                api_key_id: None,
+                scope: None,
+            },
+        };
+        Ok(MeResponse::Ok(Json(me)))
+    }
+
+    /// Creates a workspace (API key, full scope).
+    #[oai(
+        path = "/workspaces",
+        method = "post",
+        operation_id = "workspaces.create"
+    )]
+    async fn create_workspace(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        body: Json<CreateWorkspace>,
+    ) -> ApiResult<WorkspaceResponse> {
+        let principal = auth.principal();
+        require(principal, Permission::TenantAdmin, Access::default())?;
+        let owner = body
+            .owner_id
+            .as_deref()
+            .map(|id| parse_id::<UserId>("owner_id", id))
+            .transpose()?;
+        let workspace = state
+            .identity
+            .tenancy
+            .create_workspace(principal.tenant(), &body.name, owner)
+            .await
+            .map_err(identity_error)?;
+        Ok(WorkspaceResponse::Created(Json(workspace_view(workspace))))
+    }
+
+    /// Lists workspaces: all of them for API keys, the caller's own for users.
+    #[oai(path = "/workspaces", method = "get", operation_id = "workspaces.list")]
+    async fn list_workspaces(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+    ) -> ApiResult<WorkspaceListResponse> {
+        let principal = auth.principal();
+        let tenancy = &state.identity.tenancy;
+        let mut items = Vec::new();
+        for workspace in tenancy
+            .list_workspaces(principal.tenant())
+            .await
+            .map_err(identity_error)?
+        {
+            if readable(state.0, principal, workspace.id).await? {
+                items.push(workspace_view(workspace));
+            }
+        }
+        Ok(WorkspaceListResponse::Ok(Json(WorkspaceList { items })))
+    }
+
+    /// One workspace (404 when the caller cannot see it).
+    #[oai(
+        path = "/workspaces/:workspace_id",
+        method = "get",
+        operation_id = "workspaces.get"
+    )]
+    async fn get_workspace(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        workspace_id: Path<String>,
+    ) -> ApiResult<WorkspaceResponse> {
+        let principal = auth.principal();
+        let workspace = parse_id::<WorkspaceId>("workspace_id", &workspace_id)?;
+        let record = state
+            .identity
+            .tenancy
+            .get_workspace(principal.tenant(), workspace)
+            .await
+            .map_err(identity_error)?;
+        if !readable(state.0, principal, workspace).await? {
+            return Err(not_found("workspace"));
+        }
+        Ok(WorkspaceResponse::Ok(Json(workspace_view(record))))
+    }
+
+    /// Lists a workspace's members.
+    #[oai(
+        path = "/workspaces/:workspace_id/members",
+        method = "get",
+        operation_id = "workspaces.members.list"
+    )]
+    async fn list_members(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        workspace_id: Path<String>,
+    ) -> ApiResult<MemberListResponse> {
+        let principal = auth.principal();
+        let workspace = parse_id::<WorkspaceId>("workspace_id", &workspace_id)?;
+        let members = state
+            .identity
+            .tenancy
+            .list_members(principal.tenant(), workspace)
+            .await
+            .map_err(identity_error)?;
+        let access = access_of(state.0, principal, workspace).await?;
+        if !authorize(principal, Permission::MembersRead, access).is_allowed() {
+            return Err(not_found("workspace"));
+        }
+        let items = members.into_iter().map(member_view).collect();
+        Ok(MemberListResponse::Ok(Json(MemberList { items })))
+    }
+
+    /// Adds a member or changes their role. Demoting the last owner answers 409.
+    #[oai(
+        path = "/workspaces/:workspace_id/members/:user_id",
+        method = "put",
+        operation_id = "workspaces.members.put"
+    )]
+    async fn put_member(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        workspace_id: Path<String>,
+        user_id: Path<String>,
+        body: Json<SetMember>,
+    ) -> ApiResult<MemberResponse> {
+        let principal = auth.principal();
+        let workspace = parse_id::<WorkspaceId>("workspace_id", &workspace_id)?;
+        let user = parse_id::<UserId>("user_id", &user_id)?;
+        let role = WorkspaceRole::parse(&body.role).ok_or_else(|| {
+            ErrorResponse::invalid_field("role", "must be one of owner, admin, member, guest")
+        })?;
+        manage_members(state.0, principal, workspace).await?;
+        let member = state
+            .identity
+            .tenancy
+            .set_member(principal.tenant(), workspace, user, role)
+            .await
+            .map_err(identity_error)?;
+        Ok(MemberResponse::Ok(Json(member_view(member))))
+    }
+
+    /// Removes a member. Removing the last owner answers 409.
+    #[oai(
+        path = "/workspaces/:workspace_id/members/:user_id",
+        method = "delete",
+        operation_id = "workspaces.members.delete"
+    )]
+    async fn delete_member(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        workspace_id: Path<String>,
+        user_id: Path<String>,
+    ) -> ApiResult<DeletedResponse> {
+        let principal = auth.principal();
+        let workspace = parse_id::<WorkspaceId>("workspace_id", &workspace_id)?;
+        let user = parse_id::<UserId>("user_id", &user_id)?;
+        manage_members(state.0, principal, workspace).await?;
+        state
+            .identity
+            .tenancy
+            .remove_member(principal.tenant(), workspace, user)
+            .await
+            .map_err(identity_error)?;
+        Ok(DeletedResponse::NoContent)
+    }
+
+    /// Creates a user of the organisation (API key, full scope).
+    #[oai(path = "/users", method = "post", operation_id = "users.create")]
+    async fn create_user(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        body: Json<CreateUser>,
+    ) -> ApiResult<UserResponse> {
+        let principal = auth.principal();
+        require(principal, Permission::TenantAdmin, Access::default())?;
+        let user = state
+            .identity
+            .tenancy
+            .create_user(
+                principal.tenant(),
+                &body.display_name,
+                body.external_id.as_deref(),
+            )
+            .await
+            .map_err(identity_error)?;
+        Ok(UserResponse::Created(Json(user_view(user))))
+    }
+
+    /// Lists the organisation's users (API key).
+    #[oai(path = "/users", method = "get", operation_id = "users.list")]
+    async fn list_users(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+    ) -> ApiResult<UserListResponse> {
+        let principal = auth.principal();
+        require(principal, Permission::TenantRead, Access::default())?;
+        let users = state
+            .identity
+            .tenancy
+            .list_users(principal.tenant())
+            .await
+            .map_err(identity_error)?;
+        Ok(UserListResponse::Ok(Json(UserList {
+            items: users.into_iter().map(user_view).collect(),
+        })))
+    }
+
+    /// One user (API key, or the user themself).
+    #[oai(path = "/users/:user_id", method = "get", operation_id = "users.get")]
+    async fn get_user(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        user_id: Path<String>,
+    ) -> ApiResult<UserResponse> {
+        let principal = auth.principal();
+        let user = parse_id::<UserId>("user_id", &user_id)?;
+        let is_self = matches!(principal, Principal::User { user_id, .. } if *user_id == user);
+        if !is_self {
+            require(principal, Permission::TenantRead, Access::default())?;
+        }
+        let record = state
+            .identity
+            .tenancy
+            .get_user(principal.tenant(), user)
+            .await
+            .map_err(identity_error)?;
+        Ok(UserResponse::Ok(Json(user_view(record))))
+    }
+
+    /// Creates an API key. The secret is in this response only.
+    #[oai(path = "/api-keys", method = "post", operation_id = "apiKeys.create")]
+    async fn create_api_key(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        body: Json<CreateApiKey>,
+    ) -> ApiResult<ApiKeyResponse> {
+        let principal = auth.principal();
+        require(principal, Permission::TenantAdmin, Access::default())?;
+        let scope = match body.scope.as_deref() {
+            None => ApiKeyScope::Full,
+            Some(text) => ApiKeyScope::parse(text).ok_or_else(|| {
+                ErrorResponse::invalid_field("scope", "must be `full` or `read_only`")
+            })?,
+        };
+        let created = state
+            .identity
+            .api_keys
+            .create(principal.tenant(), &body.name, scope)
+            .await
+            .map_err(identity_error)?;
+        Ok(ApiKeyResponse::Created(Json(CreatedApiKey {
+            key: created.secret,
+            api_key: api_key_view(created.record),
+        })))
+    }
+
+    /// Lists API keys with their last use (never the secrets).
+    #[oai(path = "/api-keys", method = "get", operation_id = "apiKeys.list")]
+    async fn list_api_keys(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+    ) -> ApiResult<ApiKeyListResponse> {
+        let principal = auth.principal();
+        require(principal, Permission::TenantRead, Access::default())?;
+        let keys = state
+            .identity
+            .api_keys
+            .list(principal.tenant())
+            .await
+            .map_err(identity_error)?;
+        Ok(ApiKeyListResponse::Ok(Json(ApiKeyList {
+            items: keys.into_iter().map(api_key_view).collect(),
+        })))
+    }
+
+    /// Revokes an API key; it stops working at once.
+    #[oai(
+        path = "/api-keys/:api_key_id",
+        method = "delete",
+        operation_id = "apiKeys.revoke"
+    )]
+    async fn revoke_api_key(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        api_key_id: Path<String>,
+    ) -> ApiResult<ApiKeyResponse> {
+        let principal = auth.principal();
+        require(principal, Permission::TenantAdmin, Access::default())?;
+        let key = parse_id::<ApiKeyId>("api_key_id", &api_key_id)?;
+        let record = state
+            .identity
+            .api_keys
+            .revoke(principal.tenant(), key)
+            .await
+            .map_err(identity_error)?;
+        Ok(ApiKeyResponse::Ok(Json(api_key_view(record))))
+    }
+}
+
+/// 403 unless the policy allows.
+pub fn require(
+    principal: &Principal,
+    permission: Permission,
+    access: Access,
+) -> Result<(), ErrorResponse> {
+    match authorize(principal, permission, access) {
+        atelier_identity::policy::Decision::Allow => Ok(()),
+        atelier_identity::policy::Decision::Deny(reason) => {
+            tracing::info!(actor = %principal.actor(), ?permission, reason, "permission denied");
+            Err(ErrorResponse::forbidden(
+                "forbidden",
+                "Your credentials do not allow this operation.",
+            ))
+        }
+    }
+}
+
+async fn access_of(
+    state: &ApiState,
+    principal: &Principal,
+    workspace: WorkspaceId,
+) -> Result<Access, ErrorResponse> {
+    match principal {
+        Principal::ApiKey { .. } => Ok(Access::default()),
+        Principal::User { tenant, user_id } => state
+            .identity
+            .tenancy
+            .access(*tenant, *user_id, workspace, None)
+            .await
+            .map_err(identity_error),
+    }
+}
+
+async fn readable(
+    state: &ApiState,
+    principal: &Principal,
+    workspace: WorkspaceId,
+) -> Result<bool, ErrorResponse> {
+    let access = access_of(state, principal, workspace).await?;
+    Ok(authorize(principal, Permission::WorkspaceRead, access).is_allowed())
+}
+
+/// Members may be managed by the tenant's backend or by the workspace's admins and owners;
+/// a user who cannot even see the workspace gets 404.
+async fn manage_members(
+    state: &ApiState,
+    principal: &Principal,
+    workspace: WorkspaceId,
+) -> Result<(), ErrorResponse> {
+    state
+        .identity
+        .tenancy
+        .get_workspace(principal.tenant(), workspace)
+        .await
+        .map_err(identity_error)?;
+    let access = access_of(state, principal, workspace).await?;
+    if matches!(principal, Principal::User { .. })
+        && !authorize(principal, Permission::WorkspaceRead, access).is_allowed()
+    {
+        return Err(not_found("workspace"));
+    }
+    let permission = match principal {
+        Principal::ApiKey { .. } => Permission::TenantAdmin,
+        Principal::User { .. } => Permission::MembersManage,
+    };
+    require(principal, permission, access)
+}
+
+/// Parses a prefixed id from a path or body field, answering 400 naming the field.
+pub fn parse_id<T: std::str::FromStr<Err = atelier_core::IdError>>(
+    field: &str,
+    text: &str,
+) -> Result<T, ErrorResponse> {
+    text.parse::<T>()
+        .map_err(|error| ErrorResponse::invalid_field(field, error.to_string()))
+}
+
+fn not_found(what: &str) -> ErrorResponse {
+    ErrorResponse::not_found(&format!("{what}_not_found"), format!("No such {what}."))
+}
+
+/// One mapping of identity errors to HTTP.
+pub fn identity_error(error: IdentityError) -> ErrorResponse {
+    match error {
+        IdentityError::NotFound(what) => not_found(&what.replace(' ', "_").to_lowercase()),
+        IdentityError::Conflict { code, message } => ErrorResponse::conflict(code, message),
+        IdentityError::Invalid { field, message } => ErrorResponse::invalid_field(field, message),
+        IdentityError::Mongo(error) if atelier_store::is_unavailable(&error) => {
+            tracing::warn!(%error, "MongoDB unavailable");
+            ErrorResponse::unavailable("MongoDB", 5)
+        }
+        other => ErrorResponse::internal("identity operation", &other),
+    }
+}
+
+fn time(millis: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(millis)
+        .single()
+        .unwrap_or_default()
+}
+
+fn workspace_view(record: WorkspaceRecord) -> Workspace {
+    Workspace {
+        id: record.id.to_string(),
+        name: record.name,
+        created_at: time(record.created_at_ms),
+    }
+}
+
+fn member_view(record: MemberRecord) -> Member {
+    Member {
+        workspace_id: record.workspace.to_string(),
+        user_id: record.user.to_string(),
+        role: record.role.as_str().to_owned(),
+        updated_at: time(record.updated_at_ms),
+    }
+}
+
+fn user_view(record: UserRecord) -> User {
+    User {
+        id: record.id.to_string(),
+        display_name: record.display_name,
+        external_id: record.external_id,
+        created_at: time(record.created_at_ms),
+    }
+}
+
+fn api_key_view(record: ApiKeyRecord) -> ApiKey {
+    ApiKey {
+        id: record.id.to_string(),
+        name: record.name,
+        scope: record.scope.as_str().to_owned(),
+        prefix: record.display_prefix,
+        created_at: time(record.created_at_ms),
+        last_used_at: record.last_used_at_ms.map(time),
+        revoked_at: record.revoked_at_ms.map(time),
+    }
+}

@@ -1,0 +1,215 @@
+//! API keys of a tenant's backend.
+//!
+//! A key is `atk_` followed by 32 random bytes in base64url: high entropy, so a single SHA-256
+//! is a sound verifier and lets authentication be one indexed lookup. The secret is returned
+//! once, at creation; only its hash and a short display prefix are stored.
+
+use atelier_core::TenantId;
+use base64::Engine;
+use chrono::Utc;
+use futures_util::TryStreamExt;
+use mongodb::{Collection, IndexModel, bson::doc, options::IndexOptions};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use atelier_store::{CollectionSpec, Store};
+
+use crate::{
+    IdentityError,
+    model::{ApiKeyId, ApiKeyScope, AuthError, AuthFailure, Principal},
+};
+
+pub const API_KEY_PREFIX: &str = "atk_";
+const COLLECTION: &str = "api_keys";
+/// `last_used_at` is refreshed at most this often per key, so authentication stays a read.
+const LAST_USED_GRANULARITY_MS: i64 = 60_000;
+
+/// A stored key (never the secret).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApiKeyRecord {
+    #[serde(rename = "_id")]
+    pub id: ApiKeyId,
+    pub tenant: TenantId,
+    pub name: String,
+    pub scope: ApiKeyScope,
+    /// SHA-256 of the whole key, hex.
+    pub key_hash: String,
+    /// The first characters of the key, to recognise it in listings.
+    pub display_prefix: String,
+    pub created_at_ms: i64,
+    #[serde(default)]
+    pub last_used_at_ms: Option<i64>,
+    #[serde(default)]
+    pub revoked_at_ms: Option<i64>,
+}
+
+/// A freshly created key: the only time the secret exists outside the caller's hands.
+#[derive(Debug, Clone)]
+pub struct CreatedApiKey {
+    pub record: ApiKeyRecord,
+    pub secret: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiKeys {
+    keys: Collection<ApiKeyRecord>,
+}
+
+impl ApiKeys {
+    pub fn new(store: &Store) -> Self {
+        Self {
+            keys: store.database().collection(COLLECTION),
+        }
+    }
+
+    /// Creates a key; the secret is in the result and nowhere else.
+    pub async fn create(
+        &self,
+        tenant: TenantId,
+        name: &str,
+        scope: ApiKeyScope,
+    ) -> Result<CreatedApiKey, IdentityError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(IdentityError::invalid(
+                "name",
+                "must be 1 to 100 characters",
+            ));
+        }
+        let mut bytes = [0_u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        let secret = format!(
+            "{API_KEY_PREFIX}{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+        );
+        let record = ApiKeyRecord {
+            id: ApiKeyId::generate(),
+            tenant,
+            name: name.to_owned(),
+            scope,
+            key_hash: hash(&secret),
+            display_prefix: secret.chars().take(10).collect(),
+            created_at_ms: Utc::now().timestamp_millis(),
+            last_used_at_ms: None,
+            revoked_at_ms: None,
+        };
+        self.keys.insert_one(&record).await?;
+        Ok(CreatedApiKey { record, secret })
+    }
+
+    /// Resolves a presented key to its principal.
+    pub async fn authenticate(&self, presented: &str) -> Result<Principal, AuthFailure> {
+        let body = presented.strip_prefix(API_KEY_PREFIX).unwrap_or_default();
+        if body.len() != 43
+            || !body
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return Err(AuthError::Malformed.into());
+        }
+        let record = self
+            .keys
+            .find_one(doc! { "key_hash": hash(presented) })
+            .await
+            .map_err(|error| AuthError::Unavailable(error.to_string()))?
+            .ok_or(AuthError::UnknownKey)?;
+        if record.revoked_at_ms.is_some() {
+            return Err(AuthFailure {
+                error: AuthError::RevokedKey,
+                tenant: Some(record.tenant),
+            });
+        }
+        let now = Utc::now().timestamp_millis();
+        if record
+            .last_used_at_ms
+            .is_none_or(|last| now - last >= LAST_USED_GRANULARITY_MS)
+        {
+            // Best effort: a failed bookkeeping write must not fail the request.
+            if let Err(error) = self
+                .keys
+                .update_one(
+                    doc! { "_id": record.id.to_string() },
+                    doc! { "$set": { "last_used_at_ms": now } },
+                )
+                .await
+            {
+                tracing::warn!(%error, key = %record.id, "could not record API key use");
+            }
+        }
+        Ok(Principal::ApiKey {
+            tenant: record.tenant,
+            key_id: record.id,
+            scope: record.scope,
+        })
+    }
+
+    pub async fn list(&self, tenant: TenantId) -> Result<Vec<ApiKeyRecord>, IdentityError> {
+        Ok(self
+            .keys
+            .find(doc! { "tenant": tenant.to_string() })
+            .sort(doc! { "created_at_ms": 1 })
+            .await?
+            .try_collect()
+            .await?)
+    }
+
+    /// Revokes a key of this tenant. Revoking twice is harmless.
+    pub async fn revoke(
+        &self,
+        tenant: TenantId,
+        key: ApiKeyId,
+    ) -> Result<ApiKeyRecord, IdentityError> {
+        let filter = doc! { "_id": key.to_string(), "tenant": tenant.to_string() };
+        self.keys
+            .update_one(
+                doc! { "_id": key.to_string(), "tenant": tenant.to_string(), "revoked_at_ms": null },
+                doc! { "$set": { "revoked_at_ms": Utc::now().timestamp_millis() } },
+            )
+            .await?;
+        self.keys
+            .find_one(filter)
+            .await?
+            .ok_or(IdentityError::NotFound("API key"))
+    }
+}
+
+fn hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+pub fn collection_specs() -> Vec<CollectionSpec> {
+    let index = |keys, name: &str, unique: bool| {
+        IndexModel::builder()
+            .keys(keys)
+            .options(
+                IndexOptions::builder()
+                    .name(name.to_owned())
+                    .unique(unique)
+                    .build(),
+            )
+            .build()
+    };
+    vec![CollectionSpec {
+        name: COLLECTION,
+        indexes: vec![
+            index(doc! { "key_hash": 1 }, "key_hash", true),
+            index(
+                doc! { "tenant": 1, "created_at_ms": 1 },
+                "tenant_created",
+                false,
+            ),
+        ],
+    }]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_is_hex_sha256() {
+        assert_eq!(hash("atk_x").len(), 64);
+        assert_ne!(hash("atk_x"), hash("atk_y"));
+    }
+}

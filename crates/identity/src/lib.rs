@@ -1,0 +1,150 @@
+//! Identity, tenancy and access for every Atelier service.
+//!
+//! - [`model`]: ids, roles and the authenticated [`Principal`];
+//! - [`policy`]: the one place that answers "may P do A on R", from a data table;
+//! - [`tenancy`]: organisations (tenants), workspaces, users, memberships, resource grants;
+//! - [`api_keys`]: the tenant backend's keys: generated, shown once, stored hashed;
+//! - [`tokens`]: signing keys, user access tokens (JWT), rotating refresh tokens, JWKS;
+//! - [`audit`]: the per-tenant hash-chained audit log;
+//! - [`idempotency`]: stored first responses for `Idempotency-Key` retries;
+//! - [`usage`]: per-tenant hourly usage counters.
+//!
+//! Every storage function takes the [`TenantId`](atelier_core::TenantId) as its first argument
+//! and filters on it: a record of another tenant is simply not found.
+
+pub mod api_keys;
+pub mod audit;
+pub mod idempotency;
+pub mod model;
+pub mod policy;
+pub mod tenancy;
+pub mod tokens;
+pub mod usage;
+
+pub use model::{
+    ApiKeyId, ApiKeyScope, AuthError, AuthFailure, Principal, ResourceRole, TokenFamilyId, UserId,
+    WorkspaceId, WorkspaceRole,
+};
+
+use atelier_store::Store;
+
+/// Settings of the identity services.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityConfig {
+    /// `iss` of user tokens, e.g. `https://atelier.example.com`.
+    pub issuer: String,
+    /// `aud` of user tokens.
+    pub audience: String,
+    /// Lifetime of user access tokens.
+    #[serde(with = "humantime_serde")]
+    pub access_token_ttl: std::time::Duration,
+    /// Lifetime of refresh tokens (each rotation starts a new one).
+    #[serde(with = "humantime_serde")]
+    pub refresh_token_ttl: std::time::Duration,
+    /// Clock skew tolerated on `exp` and `nbf`.
+    #[serde(with = "humantime_serde")]
+    pub leeway: std::time::Duration,
+    /// How long stored `Idempotency-Key` responses are replayed.
+    #[serde(with = "humantime_serde")]
+    pub idempotency_ttl: std::time::Duration,
+    /// How often usage counters kept in memory are written to MongoDB.
+    #[serde(with = "humantime_serde")]
+    pub usage_flush_interval: std::time::Duration,
+}
+
+impl Default for IdentityConfig {
+    fn default() -> Self {
+        Self {
+            issuer: "atelier".to_owned(),
+            audience: "atelier-api".to_owned(),
+            access_token_ttl: std::time::Duration::from_secs(15 * 60),
+            refresh_token_ttl: std::time::Duration::from_secs(30 * 24 * 3600),
+            leeway: std::time::Duration::from_secs(30),
+            idempotency_ttl: std::time::Duration::from_secs(24 * 3600),
+            usage_flush_interval: std::time::Duration::from_secs(10),
+        }
+    }
+}
+
+/// Every identity service, sharing one store. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub config: IdentityConfig,
+    pub tenancy: tenancy::Tenancy,
+    pub api_keys: api_keys::ApiKeys,
+    pub tokens: tokens::Tokens,
+    pub audit: audit::AuditLog,
+    pub usage: usage::Usage,
+    pub idempotency: idempotency::Idempotency,
+}
+
+impl Identity {
+    pub fn new(store: &Store, config: IdentityConfig) -> Self {
+        Self {
+            tenancy: tenancy::Tenancy::new(store),
+            api_keys: api_keys::ApiKeys::new(store),
+            tokens: tokens::Tokens::new(store, &config),
+            audit: audit::AuditLog::new(store),
+            usage: usage::Usage::new(store),
+            idempotency: idempotency::Idempotency::new(store, config.idempotency_ttl),
+            config,
+        }
+    }
+
+    /// Resolves a bearer credential: API keys by their prefix, anything else as a user token.
+    pub async fn authenticate(&self, bearer: &str) -> Result<Principal, AuthFailure> {
+        if bearer.starts_with(api_keys::API_KEY_PREFIX) {
+            self.api_keys.authenticate(bearer).await
+        } else {
+            self.tokens.verify_access(bearer).await
+        }
+    }
+}
+
+/// Collections and indexes of this crate, for the migration list.
+pub fn collection_specs() -> Vec<atelier_store::CollectionSpec> {
+    let mut specs = tenancy::collection_specs();
+    specs.extend(api_keys::collection_specs());
+    specs.extend(tokens::collection_specs());
+    specs.extend(audit::collection_specs());
+    specs.extend(idempotency::collection_specs());
+    specs.extend(usage::collection_specs());
+    specs
+}
+
+/// Errors of the identity crate.
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    /// The record does not exist for this tenant (it may exist for another).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The change conflicts with current state; `code` is stable for clients.
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error(transparent)]
+    Mongo(#[from] mongodb::error::Error),
+    #[error(transparent)]
+    Outbox(#[from] atelier_outbox::OutboxError),
+}
+
+impl IdentityError {
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            field,
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,321 @@
+//! Organisations, workspaces, members, users and API keys through the HTTP API.
+
+use atelier_tests::{TestApp, TestTenant, assert_cross_tenant_404, test_config};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+async fn call(
+    app: &TestApp,
+    tenant: &TestTenant,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = app
+        .http
+        .request(method, app.url(path))
+        .bearer_auth(&tenant.api_key);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn workspaces_members_and_the_last_owner() {
+    let app = TestApp::spawn(test_config()).await;
+    let tenant = app.create_tenant().await;
+    let alice = app.create_user(&tenant, "Alice").await;
+    let bob = app.create_user(&tenant, "Bob").await;
+
+    let (status, workspace) = call(
+        &app,
+        &tenant,
+        Method::POST,
+        "/v1/workspaces",
+        Some(json!({"name": "Design", "owner_id": alice.to_string()})),
+    )
+    .await;
+    assert_eq!(status, 201, "{workspace}");
+    let workspace_id = workspace["id"].as_str().unwrap().to_owned();
+    assert!(workspace_id.starts_with("wsp_"));
+
+    let members_path = format!("/v1/workspaces/{workspace_id}/members");
+    let (status, member) = call(
+        &app,
+        &tenant,
+        Method::PUT,
+        &format!("{members_path}/{bob}"),
+        Some(json!({"role": "member"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{member}");
+    assert_eq!(member["role"], "member");
+    let (_, list) = call(&app, &tenant, Method::GET, &members_path, None).await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+
+    // The only owner can be neither demoted nor removed.
+    let (status, problem) = call(
+        &app,
+        &tenant,
+        Method::PUT,
+        &format!("{members_path}/{alice}"),
+        Some(json!({"role": "admin"})),
+    )
+    .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::CONFLICT, Some("last_owner"))
+    );
+    let (status, problem) = call(
+        &app,
+        &tenant,
+        Method::DELETE,
+        &format!("{members_path}/{alice}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::CONFLICT, Some("last_owner"))
+    );
+
+    // With a second owner, the first may step down.
+    let (status, _) = call(
+        &app,
+        &tenant,
+        Method::PUT,
+        &format!("{members_path}/{bob}"),
+        Some(json!({"role": "owner"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = call(
+        &app,
+        &tenant,
+        Method::PUT,
+        &format!("{members_path}/{alice}"),
+        Some(json!({"role": "guest"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = call(
+        &app,
+        &tenant,
+        Method::DELETE,
+        &format!("{members_path}/{alice}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+
+    // Bad input.
+    let (status, problem) = call(
+        &app,
+        &tenant,
+        Method::PUT,
+        &format!("{members_path}/{alice}"),
+        Some(json!({"role": "emperor"})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(problem["errors"][0]["field"], "role");
+    let (status, problem) = call(&app, &tenant, Method::GET, "/v1/workspaces/wsp_nope", None).await;
+    assert_eq!(status, 400);
+    assert_eq!(problem["errors"][0]["field"], "workspace_id");
+    let (status, _) = call(
+        &app,
+        &tenant,
+        Method::POST,
+        "/v1/workspaces",
+        Some(json!({"name": ""})),
+    )
+    .await;
+    assert_eq!(status, 400);
+
+    // Every change became an event through the outbox.
+    let store = app.store().await;
+    let events = atelier_outbox::Outbox::new(&store)
+        .find_by_tenant(tenant.tenant)
+        .await
+        .unwrap();
+    let types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+    assert!(types.contains(&"identity.workspace.created"), "{types:?}");
+    assert!(types.contains(&"identity.user.created"));
+    assert!(types.contains(&"identity.member.updated"));
+    assert!(types.contains(&"identity.member.removed"));
+    app.stop_and_clean().await;
+}
+
+#[tokio::test]
+async fn api_keys_are_shown_once_scoped_and_revocable() {
+    let app = TestApp::spawn(test_config()).await;
+    let tenant = app.create_tenant().await;
+
+    let (status, created) = call(
+        &app,
+        &tenant,
+        Method::POST,
+        "/v1/api-keys",
+        Some(json!({"name": "reporting", "scope": "read_only"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let secret = created["key"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("atk_") && secret.len() > 40);
+    let key_id = created["api_key"]["id"].as_str().unwrap().to_owned();
+    let (_, list) = call(&app, &tenant, Method::GET, "/v1/api-keys", None).await;
+    assert!(
+        !list.to_string().contains(&secret),
+        "listing never shows secrets"
+    );
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+
+    let reader = TestTenant {
+        tenant: tenant.tenant,
+        api_key: secret.clone(),
+    };
+    let (status, me) = call(&app, &reader, Method::GET, "/v1/me", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (me["kind"].as_str(), me["scope"].as_str()),
+        (Some("api_key"), Some("read_only"))
+    );
+    let (status, _) = call(&app, &reader, Method::GET, "/v1/workspaces", None).await;
+    assert_eq!(status, 200);
+    let (status, problem) = call(
+        &app,
+        &reader,
+        Method::POST,
+        "/v1/workspaces",
+        Some(json!({"name": "x"})),
+    )
+    .await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden"))
+    );
+    let (_, list) = call(&app, &tenant, Method::GET, "/v1/api-keys", None).await;
+    let used = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["id"] == key_id.as_str())
+        .unwrap()
+        .clone();
+    assert!(
+        used["last_used_at"].is_string(),
+        "last use is recorded: {used}"
+    );
+
+    let (status, revoked) = call(
+        &app,
+        &tenant,
+        Method::DELETE,
+        &format!("/v1/api-keys/{key_id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(revoked["revoked_at"].is_string());
+    let (status, problem) = call(&app, &reader, Method::GET, "/v1/me", None).await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("revoked_api_key"))
+    );
+
+    let (status, problem) = call(
+        &app,
+        &tenant,
+        Method::POST,
+        "/v1/api-keys",
+        Some(json!({"name": "x", "scope": "godmode"})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(problem["errors"][0]["field"], "scope");
+    app.stop_and_clean().await;
+}
+
+#[tokio::test]
+async fn malformed_and_unknown_credentials_answer_401_without_echo() {
+    let app = TestApp::spawn(test_config()).await;
+    let cases = [
+        ("atk_short", "malformed_credentials"),
+        (
+            "atk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            "invalid_api_key",
+        ),
+    ];
+    for (credential, code) in cases {
+        let response = app
+            .http
+            .get(app.url("/v1/me"))
+            .bearer_auth(credential)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401, "{credential}");
+        let text = response.text().await.unwrap();
+        assert!(text.contains(code), "{credential}: {text}");
+        assert!(!text.contains(credential), "the credential is never echoed");
+    }
+    let response = app.http.get(app.url("/v1/me")).send().await.unwrap();
+    assert_eq!(response.status(), 401);
+    app.stop_and_clean().await;
+}
+
+#[tokio::test]
+async fn another_tenants_ids_answer_404() {
+    let app = TestApp::spawn(test_config()).await;
+    let owner = app.create_tenant().await;
+    let intruder = app.create_tenant().await;
+    let user = app.create_user(&owner, "Owner's user").await;
+    let (_, workspace) = call(
+        &app,
+        &owner,
+        Method::POST,
+        "/v1/workspaces",
+        Some(json!({"name": "Private", "owner_id": user.to_string()})),
+    )
+    .await;
+    let workspace = workspace["id"].as_str().unwrap().to_owned();
+    let (_, key) = call(
+        &app,
+        &owner,
+        Method::POST,
+        "/v1/api-keys",
+        Some(json!({"name": "k"})),
+    )
+    .await;
+    let key = key["api_key"]["id"].as_str().unwrap().to_owned();
+
+    let probes = vec![
+        (Method::GET, format!("/v1/workspaces/{workspace}"), None),
+        (
+            Method::GET,
+            format!("/v1/workspaces/{workspace}/members"),
+            None,
+        ),
+        (
+            Method::PUT,
+            format!("/v1/workspaces/{workspace}/members/{user}"),
+            Some(json!({"role": "member"})),
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/workspaces/{workspace}/members/{user}"),
+            None,
+        ),
+        (Method::GET, format!("/v1/users/{user}"), None),
+        (Method::DELETE, format!("/v1/api-keys/{key}"), None),
+    ];
+    assert_cross_tenant_404(&app, &intruder, &probes).await;
+    // The intruder's listings do not show the owner's records either.
+    let (_, list) = call(&app, &intruder, Method::GET, "/v1/workspaces", None).await;
+    assert!(list["items"].as_array().unwrap().is_empty());
+    app.stop_and_clean().await;
+}

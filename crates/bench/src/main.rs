@@ -1,0 +1,132 @@
+//! `atelier-bench`: throughput and latency figures for the HTTP front and the outbox path.
+//!
+//! Scenarios (each prints a table and one JSON line, see [`report`]):
+//! - `http`: the real server in-process, `GET /healthz` from concurrent keep-alive clients.
+//! - `outbox`: the RabbitMQ publish-with-confirms ceiling (raw lapin and `Publisher`), then
+//!   the outbox: insert events, run the relay, time the drain.
+//! - `all`: both.
+//!
+//! Everything runs against real MongoDB (or the nx-27017 stand-in) and RabbitMQ, in its own
+//! `bench_<ulid>` database and `bench<ulid>` queue prefix, deleted at the end. Run it in
+//! release mode through `scripts/bench`, which starts the dependencies.
+
+mod http;
+mod outbox;
+mod report;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::report::Report;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "atelier-bench",
+    about = "Atelier throughput and latency benchmarks"
+)]
+struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// GET /healthz on the in-process server.
+    Http(http::HttpOptions),
+    /// Publish-with-confirms ceiling, outbox insert and relay drain.
+    Outbox(outbox::OutboxOptions),
+    /// `http` then `outbox`, with their default options unless given here.
+    All(AllOptions),
+}
+
+#[derive(Debug, Args)]
+struct AllOptions {
+    #[command(flatten)]
+    http: http::HttpOptions,
+    #[command(flatten)]
+    outbox: outbox::OutboxOptions,
+}
+
+/// Where the dependencies are.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// MongoDB URI (a replica set, or the nx-27017 stand-in started by scripts/bench).
+    #[arg(long, global = true, env = "ATELIER_BENCH_MONGODB_URI")]
+    pub mongodb_uri: Option<String>,
+    /// RabbitMQ URL.
+    #[arg(
+        long,
+        global = true,
+        env = "ATELIER_BENCH_AMQP_URL",
+        default_value = "amqp://guest:guest@127.0.0.1:5672/%2f"
+    )]
+    pub amqp_url: String,
+    /// Run one transaction at a time (needed by nx-27017, which does not isolate concurrent
+    /// transactions); set to false against a real MongoDB.
+    #[arg(
+        long,
+        global = true,
+        env = "ATELIER_BENCH_SERIALIZE_TRANSACTIONS",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        value_parser = clap::builder::BoolishValueParser::new(),
+    )]
+    pub serialize_transactions: bool,
+}
+
+impl Settings {
+    pub fn mongodb_uri(&self) -> anyhow::Result<&str> {
+        self.mongodb_uri.as_deref().ok_or_else(|| {
+            anyhow::anyhow!(
+                "no MongoDB URI: set ATELIER_BENCH_MONGODB_URI or pass --mongodb-uri \
+                 (scripts/bench starts nx-27017 and sets it)"
+            )
+        })
+    }
+}
+
+/// A fresh lowercase unique suffix for database and queue names.
+pub fn unique() -> String {
+    ulid::Ulid::new().to_string().to_lowercase()
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    atelier_observability::init_tracing(
+        atelier_observability::LogFormat::Pretty,
+        &std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".to_owned()),
+    );
+    // The default multi-threaded runtime: one worker per core (2 here), shared by the
+    // benchmark clients and the server under test.
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    println!(
+        "atelier-bench: {cores} cores; the benchmark clients, the server under test, MongoDB \
+         and RabbitMQ all share them"
+    );
+    let settings = &cli.settings;
+    match cli.command {
+        Command::Http(options) => {
+            print(&http::run(settings, &options).await?);
+        }
+        Command::Outbox(options) => {
+            outbox::run(settings, &options, print).await?;
+        }
+        Command::All(options) => {
+            print(&http::run(settings, &options.http).await?);
+            outbox::run(settings, &options.outbox, print).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Prints the table, then the JSON line.
+fn print(report: &Report) {
+    print!("{}", report.table());
+    println!("{}", report.json_line());
+}

@@ -206,6 +206,31 @@ impl TestApp {
             .expect("a user id")
     }
 
+    /// Sends a request with `bearer` credentials and returns the status and the JSON body
+    /// (`null` when the body is not JSON).
+    pub async fn call(
+        &self,
+        bearer: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        let mut request = self
+            .http
+            .request(method, self.url(path))
+            .bearer_auth(bearer);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let text = response.text().await.expect("response body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
     /// Graceful stop; returns what `run` returned.
     pub async fn stop(self) -> anyhow::Result<()> {
         self.shutdown.cancel();

@@ -7,23 +7,6 @@ use mongodb::bson::{Document, doc};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-async fn call(
-    app: &TestApp,
-    key: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = app.http.request(method, app.url(path)).bearer_auth(key);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 /// Every record of the tenant, read two at a time by cursor.
 async fn read_all(app: &TestApp, tenant: &TestTenant) -> Vec<Value> {
     let mut items = Vec::new();
@@ -33,7 +16,7 @@ async fn read_all(app: &TestApp, tenant: &TestTenant) -> Vec<Value> {
             Some(cursor) => format!("/v1/audit?limit=2&cursor={cursor}"),
             None => "/v1/audit?limit=2".to_owned(),
         };
-        let (status, page) = call(app, &tenant.api_key, Method::GET, &path, None).await;
+        let (status, page) = app.call(&tenant.api_key, Method::GET, &path, None).await;
         assert_eq!(status, 200, "{page}");
         let page_items = page["items"].as_array().unwrap().clone();
         assert!(page_items.len() <= 2);
@@ -52,60 +35,62 @@ async fn mutations_and_refusals_are_chained_listed_and_verified() {
     let other = app.create_tenant().await;
 
     for name in ["Design", "Research", "Ops"] {
-        let (status, body) = call(
-            &app,
+        let (status, body) = app
+            .call(
+                &tenant.api_key,
+                Method::POST,
+                "/v1/workspaces",
+                Some(json!({ "name": name })),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let (status, _) = app
+        .call(
             &tenant.api_key,
             Method::POST,
             "/v1/workspaces",
-            Some(json!({ "name": name })),
+            Some(json!({ "name": "" })),
         )
         .await;
-        assert_eq!(status, 201, "{body}");
-    }
-    let (status, _) = call(
-        &app,
-        &tenant.api_key,
-        Method::POST,
-        "/v1/workspaces",
-        Some(json!({ "name": "" })),
-    )
-    .await;
     assert_eq!(status, 400);
     // Reads are not audited.
-    let (status, _) = call(&app, &tenant.api_key, Method::GET, "/v1/workspaces", None).await;
+    let (status, _) = app
+        .call(&tenant.api_key, Method::GET, "/v1/workspaces", None)
+        .await;
     assert_eq!(status, 200);
     // A read-only key trying to write: permission denied.
-    let (status, created) = call(
-        &app,
-        &tenant.api_key,
-        Method::POST,
-        "/v1/api-keys",
-        Some(json!({ "name": "ro", "scope": "read_only" })),
-    )
-    .await;
+    let (status, created) = app
+        .call(
+            &tenant.api_key,
+            Method::POST,
+            "/v1/api-keys",
+            Some(json!({ "name": "ro", "scope": "read_only" })),
+        )
+        .await;
     assert_eq!(status, 201, "{created}");
     let read_only = created["key"].as_str().unwrap().to_owned();
     let read_only_id = created["api_key"]["id"].as_str().unwrap().to_owned();
-    let (status, _) = call(
-        &app,
-        &read_only,
-        Method::POST,
-        "/v1/workspaces",
-        Some(json!({ "name": "Nope" })),
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            &read_only,
+            Method::POST,
+            "/v1/workspaces",
+            Some(json!({ "name": "Nope" })),
+        )
+        .await;
     assert_eq!(status, 403);
     // A revoked key: the refusal goes to its tenant's log.
-    let (status, _) = call(
-        &app,
-        &tenant.api_key,
-        Method::DELETE,
-        &format!("/v1/api-keys/{read_only_id}"),
-        None,
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            &tenant.api_key,
+            Method::DELETE,
+            &format!("/v1/api-keys/{read_only_id}"),
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
-    let (status, _) = call(&app, &read_only, Method::GET, "/v1/me", None).await;
+    let (status, _) = app.call(&read_only, Method::GET, "/v1/me", None).await;
     assert_eq!(status, 401);
 
     let items = read_all(&app, &tenant).await;
@@ -126,7 +111,7 @@ async fn mutations_and_refusals_are_chained_listed_and_verified() {
     }
     // The middleware's entries appear in request order (features may add explicit events
     // between them, so look for them as a subsequence).
-    let (_, me) = call(&app, &tenant.api_key, Method::GET, "/v1/me", None).await;
+    let (_, me) = app.call(&tenant.api_key, Method::GET, "/v1/me", None).await;
     let key_actor = format!("key:{}", me["api_key_id"].as_str().unwrap());
     let revoke_path = format!("/v1/api-keys/{read_only_id}");
     let expected: [(&str, &str, &str); 8] = [
@@ -163,21 +148,23 @@ async fn mutations_and_refusals_are_chained_listed_and_verified() {
     assert!(!items.iter().any(|item| item["action"] == "workspaces.list"));
 
     // The other tenant's log is its own (and empty).
-    let (status, page) = call(&app, &other.api_key, Method::GET, "/v1/audit", None).await;
+    let (status, page) = app
+        .call(&other.api_key, Method::GET, "/v1/audit", None)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(page["items"], json!([]));
     assert!(page.get("next_cursor").is_none());
 
     // Garbage cursors are refused.
     for garbage in ["nope", "a1zzzzzzzzzzzzzzzz", "a10000"] {
-        let (status, problem) = call(
-            &app,
-            &tenant.api_key,
-            Method::GET,
-            &format!("/v1/audit?cursor={garbage}"),
-            None,
-        )
-        .await;
+        let (status, problem) = app
+            .call(
+                &tenant.api_key,
+                Method::GET,
+                &format!("/v1/audit?cursor={garbage}"),
+                None,
+            )
+            .await;
         assert_eq!(
             (status, problem["code"].as_str()),
             (StatusCode::BAD_REQUEST, Some("invalid_cursor")),
@@ -185,7 +172,9 @@ async fn mutations_and_refusals_are_chained_listed_and_verified() {
         );
     }
 
-    let (status, report) = call(&app, &tenant.api_key, Method::GET, "/v1/audit/verify", None).await;
+    let (status, report) = app
+        .call(&tenant.api_key, Method::GET, "/v1/audit/verify", None)
+        .await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["ok"], true, "{report}");
     let checked = report["checked"].as_u64().unwrap();
@@ -210,7 +199,9 @@ async fn mutations_and_refusals_are_chained_listed_and_verified() {
         .await
         .unwrap();
     assert_eq!(updated.modified_count, 1);
-    let (status, report) = call(&app, &tenant.api_key, Method::GET, "/v1/audit/verify", None).await;
+    let (status, report) = app
+        .call(&tenant.api_key, Method::GET, "/v1/audit/verify", None)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(report["ok"], false, "{report}");
     assert_eq!(report["first_broken_seq"].as_i64(), Some(seq), "{report}");

@@ -2,27 +2,7 @@
 
 use atelier_tests::{TestApp, TestTenant, assert_cross_tenant_404, test_config};
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
-
-async fn call(
-    app: &TestApp,
-    tenant: &TestTenant,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = app
-        .http
-        .request(method, app.url(path))
-        .bearer_auth(&tenant.api_key);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn workspaces_members_and_the_last_owner() {
@@ -31,109 +11,118 @@ async fn workspaces_members_and_the_last_owner() {
     let alice = app.create_user(&tenant, "Alice").await;
     let bob = app.create_user(&tenant, "Bob").await;
 
-    let (status, workspace) = call(
-        &app,
-        &tenant,
-        Method::POST,
-        "/v1/workspaces",
-        Some(json!({"name": "Design", "owner_id": alice.to_string()})),
-    )
-    .await;
+    let (status, workspace) = app
+        .call(
+            &tenant.api_key,
+            Method::POST,
+            "/v1/workspaces",
+            Some(json!({"name": "Design", "owner_id": alice.to_string()})),
+        )
+        .await;
     assert_eq!(status, 201, "{workspace}");
     let workspace_id = workspace["id"].as_str().unwrap().to_owned();
     assert!(workspace_id.starts_with("wsp_"));
 
     let members_path = format!("/v1/workspaces/{workspace_id}/members");
-    let (status, member) = call(
-        &app,
-        &tenant,
-        Method::PUT,
-        &format!("{members_path}/{bob}"),
-        Some(json!({"role": "member"})),
-    )
-    .await;
+    let (status, member) = app
+        .call(
+            &tenant.api_key,
+            Method::PUT,
+            &format!("{members_path}/{bob}"),
+            Some(json!({"role": "member"})),
+        )
+        .await;
     assert_eq!(status, 200, "{member}");
     assert_eq!(member["role"], "member");
-    let (_, list) = call(&app, &tenant, Method::GET, &members_path, None).await;
+    let (_, list) = app
+        .call(&tenant.api_key, Method::GET, &members_path, None)
+        .await;
     assert_eq!(list["items"].as_array().unwrap().len(), 2);
 
     // The only owner can be neither demoted nor removed.
-    let (status, problem) = call(
-        &app,
-        &tenant,
-        Method::PUT,
-        &format!("{members_path}/{alice}"),
-        Some(json!({"role": "admin"})),
-    )
-    .await;
+    let (status, problem) = app
+        .call(
+            &tenant.api_key,
+            Method::PUT,
+            &format!("{members_path}/{alice}"),
+            Some(json!({"role": "admin"})),
+        )
+        .await;
     assert_eq!(
         (status, problem["code"].as_str()),
         (StatusCode::CONFLICT, Some("last_owner"))
     );
-    let (status, problem) = call(
-        &app,
-        &tenant,
-        Method::DELETE,
-        &format!("{members_path}/{alice}"),
-        None,
-    )
-    .await;
+    let (status, problem) = app
+        .call(
+            &tenant.api_key,
+            Method::DELETE,
+            &format!("{members_path}/{alice}"),
+            None,
+        )
+        .await;
     assert_eq!(
         (status, problem["code"].as_str()),
         (StatusCode::CONFLICT, Some("last_owner"))
     );
 
     // With a second owner, the first may step down.
-    let (status, _) = call(
-        &app,
-        &tenant,
-        Method::PUT,
-        &format!("{members_path}/{bob}"),
-        Some(json!({"role": "owner"})),
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            &tenant.api_key,
+            Method::PUT,
+            &format!("{members_path}/{bob}"),
+            Some(json!({"role": "owner"})),
+        )
+        .await;
     assert_eq!(status, 200);
-    let (status, _) = call(
-        &app,
-        &tenant,
-        Method::PUT,
-        &format!("{members_path}/{alice}"),
-        Some(json!({"role": "guest"})),
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            &tenant.api_key,
+            Method::PUT,
+            &format!("{members_path}/{alice}"),
+            Some(json!({"role": "guest"})),
+        )
+        .await;
     assert_eq!(status, 200);
-    let (status, _) = call(
-        &app,
-        &tenant,
-        Method::DELETE,
-        &format!("{members_path}/{alice}"),
-        None,
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            &tenant.api_key,
+            Method::DELETE,
+            &format!("{members_path}/{alice}"),
+            None,
+        )
+        .await;
     assert_eq!(status, 204);
 
     // Bad input.
-    let (status, problem) = call(
-        &app,
-        &tenant,
-        Method::PUT,
-        &format!("{members_path}/{alice}"),
-        Some(json!({"role": "emperor"})),
-    )
-    .await;
+    let (status, problem) = app
+        .call(
+            &tenant.api_key,
+            Method::PUT,
+            &format!("{members_path}/{alice}"),
+            Some(json!({"role": "emperor"})),
+        )
+        .await;
     assert_eq!(status, 400);
     assert_eq!(problem["errors"][0]["field"], "role");
-    let (status, problem) = call(&app, &tenant, Method::GET, "/v1/workspaces/wsp_nope", None).await;
+    let (status, problem) = app
+        .call(
+            &tenant.api_key,
+            Method::GET,
+            "/v1/workspaces/wsp_nope",
+            None,
+        )
+        .await;
     assert_eq!(status, 400);
     assert_eq!(problem["errors"][0]["field"], "workspace_id");
-    let (status, _) = call(
-        &app,
-        &tenant,
-        Method::POST,
-        "/v1/workspaces",
-        Some(json!({"name": ""})),
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            &tenant.api_key,
+            Method::POST,
+            "/v1/workspaces",
+            Some(json!({"name": ""})),
+        )
+        .await;
     assert_eq!(status, 400);
 
     // Every change became an event through the outbox.
@@ -155,19 +144,21 @@ async fn api_keys_are_shown_once_scoped_and_revocable() {
     let app = TestApp::spawn(test_config()).await;
     let tenant = app.create_tenant().await;
 
-    let (status, created) = call(
-        &app,
-        &tenant,
-        Method::POST,
-        "/v1/api-keys",
-        Some(json!({"name": "reporting", "scope": "read_only"})),
-    )
-    .await;
+    let (status, created) = app
+        .call(
+            &tenant.api_key,
+            Method::POST,
+            "/v1/api-keys",
+            Some(json!({"name": "reporting", "scope": "read_only"})),
+        )
+        .await;
     assert_eq!(status, 201, "{created}");
     let secret = created["key"].as_str().unwrap().to_owned();
     assert!(secret.starts_with("atk_") && secret.len() > 40);
     let key_id = created["api_key"]["id"].as_str().unwrap().to_owned();
-    let (_, list) = call(&app, &tenant, Method::GET, "/v1/api-keys", None).await;
+    let (_, list) = app
+        .call(&tenant.api_key, Method::GET, "/v1/api-keys", None)
+        .await;
     assert!(
         !list.to_string().contains(&secret),
         "listing never shows secrets"
@@ -178,27 +169,31 @@ async fn api_keys_are_shown_once_scoped_and_revocable() {
         tenant: tenant.tenant,
         api_key: secret.clone(),
     };
-    let (status, me) = call(&app, &reader, Method::GET, "/v1/me", None).await;
+    let (status, me) = app.call(&reader.api_key, Method::GET, "/v1/me", None).await;
     assert_eq!(status, 200);
     assert_eq!(
         (me["kind"].as_str(), me["scope"].as_str()),
         (Some("api_key"), Some("read_only"))
     );
-    let (status, _) = call(&app, &reader, Method::GET, "/v1/workspaces", None).await;
+    let (status, _) = app
+        .call(&reader.api_key, Method::GET, "/v1/workspaces", None)
+        .await;
     assert_eq!(status, 200);
-    let (status, problem) = call(
-        &app,
-        &reader,
-        Method::POST,
-        "/v1/workspaces",
-        Some(json!({"name": "x"})),
-    )
-    .await;
+    let (status, problem) = app
+        .call(
+            &reader.api_key,
+            Method::POST,
+            "/v1/workspaces",
+            Some(json!({"name": "x"})),
+        )
+        .await;
     assert_eq!(
         (status, problem["code"].as_str()),
         (StatusCode::FORBIDDEN, Some("forbidden"))
     );
-    let (_, list) = call(&app, &tenant, Method::GET, "/v1/api-keys", None).await;
+    let (_, list) = app
+        .call(&tenant.api_key, Method::GET, "/v1/api-keys", None)
+        .await;
     let used = list["items"]
         .as_array()
         .unwrap()
@@ -211,30 +206,30 @@ async fn api_keys_are_shown_once_scoped_and_revocable() {
         "last use is recorded: {used}"
     );
 
-    let (status, revoked) = call(
-        &app,
-        &tenant,
-        Method::DELETE,
-        &format!("/v1/api-keys/{key_id}"),
-        None,
-    )
-    .await;
+    let (status, revoked) = app
+        .call(
+            &tenant.api_key,
+            Method::DELETE,
+            &format!("/v1/api-keys/{key_id}"),
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
     assert!(revoked["revoked_at"].is_string());
-    let (status, problem) = call(&app, &reader, Method::GET, "/v1/me", None).await;
+    let (status, problem) = app.call(&reader.api_key, Method::GET, "/v1/me", None).await;
     assert_eq!(
         (status, problem["code"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("revoked_api_key"))
     );
 
-    let (status, problem) = call(
-        &app,
-        &tenant,
-        Method::POST,
-        "/v1/api-keys",
-        Some(json!({"name": "x", "scope": "godmode"})),
-    )
-    .await;
+    let (status, problem) = app
+        .call(
+            &tenant.api_key,
+            Method::POST,
+            "/v1/api-keys",
+            Some(json!({"name": "x", "scope": "godmode"})),
+        )
+        .await;
     assert_eq!(status, 400);
     assert_eq!(problem["errors"][0]["field"], "scope");
     app.stop_and_clean().await;
@@ -274,23 +269,23 @@ async fn another_tenants_ids_answer_404() {
     let owner = app.create_tenant().await;
     let intruder = app.create_tenant().await;
     let user = app.create_user(&owner, "Owner's user").await;
-    let (_, workspace) = call(
-        &app,
-        &owner,
-        Method::POST,
-        "/v1/workspaces",
-        Some(json!({"name": "Private", "owner_id": user.to_string()})),
-    )
-    .await;
+    let (_, workspace) = app
+        .call(
+            &owner.api_key,
+            Method::POST,
+            "/v1/workspaces",
+            Some(json!({"name": "Private", "owner_id": user.to_string()})),
+        )
+        .await;
     let workspace = workspace["id"].as_str().unwrap().to_owned();
-    let (_, key) = call(
-        &app,
-        &owner,
-        Method::POST,
-        "/v1/api-keys",
-        Some(json!({"name": "k"})),
-    )
-    .await;
+    let (_, key) = app
+        .call(
+            &owner.api_key,
+            Method::POST,
+            "/v1/api-keys",
+            Some(json!({"name": "k"})),
+        )
+        .await;
     let key = key["api_key"]["id"].as_str().unwrap().to_owned();
 
     let probes = vec![
@@ -315,7 +310,9 @@ async fn another_tenants_ids_answer_404() {
     ];
     assert_cross_tenant_404(&app, &intruder, &probes).await;
     // The intruder's listings do not show the owner's records either.
-    let (_, list) = call(&app, &intruder, Method::GET, "/v1/workspaces", None).await;
+    let (_, list) = app
+        .call(&intruder.api_key, Method::GET, "/v1/workspaces", None)
+        .await;
     assert!(list["items"].as_array().unwrap().is_empty());
     app.stop_and_clean().await;
 }

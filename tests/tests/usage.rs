@@ -3,25 +3,8 @@
 use std::time::Duration;
 
 use atelier_tests::{TestApp, eventually, test_config};
-use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
-
-async fn call(
-    app: &TestApp,
-    key: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = app.http.request(method, app.url(path)).bearer_auth(key);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
+use reqwest::Method;
+use serde_json::json;
 
 #[tokio::test]
 async fn requests_are_metered_per_tenant() {
@@ -30,26 +13,30 @@ async fn requests_are_metered_per_tenant() {
     let other = app.create_tenant().await;
 
     for _ in 0..2 {
-        let (status, _) = call(&app, &tenant.api_key, Method::GET, "/v1/me", None).await;
+        let (status, _) = app.call(&tenant.api_key, Method::GET, "/v1/me", None).await;
         assert_eq!(status, 200);
     }
-    let (status, _) = call(
-        &app,
-        &tenant.api_key,
-        Method::POST,
-        "/v1/workspaces",
-        Some(json!({ "name": "Design" })),
-    )
-    .await;
+    let (status, _) = app
+        .call(
+            &tenant.api_key,
+            Method::POST,
+            "/v1/workspaces",
+            Some(json!({ "name": "Design" })),
+        )
+        .await;
     assert_eq!(status, 201);
-    let (status, _) = call(&app, &tenant.api_key, Method::GET, "/v1/nowhere", None).await;
+    let (status, _) = app
+        .call(&tenant.api_key, Method::GET, "/v1/nowhere", None)
+        .await;
     assert_eq!(status, 404);
 
     // Usage is recorded in memory and flushed in the background (every 50 ms in tests), so
     // the report catches up shortly after the requests.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     let report = loop {
-        let (status, body) = call(&app, &tenant.api_key, Method::GET, "/v1/usage", None).await;
+        let (status, body) = app
+            .call(&tenant.api_key, Method::GET, "/v1/usage", None)
+            .await;
         assert_eq!(status, 200, "{body}");
         let totals = &body["totals"];
         if totals["op:tenancy.me"] == 2
@@ -84,7 +71,9 @@ async fn requests_are_metered_per_tenant() {
 
     // Reading the report is metered too.
     eventually(Duration::from_secs(10), "usage.get counted", || async {
-        let (_, again) = call(&app, &tenant.api_key, Method::GET, "/v1/usage", None).await;
+        let (_, again) = app
+            .call(&tenant.api_key, Method::GET, "/v1/usage", None)
+            .await;
         again["totals"]["op:usage.get"]
             .as_i64()
             .is_some_and(|n| n >= 1)
@@ -92,20 +81,22 @@ async fn requests_are_metered_per_tenant() {
     .await;
 
     // Another tenant sees only its own (empty) usage.
-    let (status, theirs) = call(&app, &other.api_key, Method::GET, "/v1/usage", None).await;
+    let (status, theirs) = app
+        .call(&other.api_key, Method::GET, "/v1/usage", None)
+        .await;
     assert_eq!(status, 200);
     assert_eq!(theirs["hours"], json!([]), "{theirs}");
     assert_eq!(theirs["totals"], json!({}), "{theirs}");
 
     // An explicit range outside the activity is empty; bad ranges name their parameter.
-    let (status, old) = call(
-        &app,
-        &tenant.api_key,
-        Method::GET,
-        "/v1/usage?from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z",
-        None,
-    )
-    .await;
+    let (status, old) = app
+        .call(
+            &tenant.api_key,
+            Method::GET,
+            "/v1/usage?from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z",
+            None,
+        )
+        .await;
     assert_eq!(status, 200);
     assert_eq!(old["hours"], json!([]));
     assert!(
@@ -121,14 +112,14 @@ async fn requests_are_metered_per_tenant() {
         ("from=yesterday", "from"),
     ];
     for (query, field) in cases {
-        let (status, problem) = call(
-            &app,
-            &tenant.api_key,
-            Method::GET,
-            &format!("/v1/usage?{query}"),
-            None,
-        )
-        .await;
+        let (status, problem) = app
+            .call(
+                &tenant.api_key,
+                Method::GET,
+                &format!("/v1/usage?{query}"),
+                None,
+            )
+            .await;
         assert_eq!(status, 400, "{query}: {problem}");
         assert_eq!(problem["errors"][0]["field"], field, "{query}: {problem}");
     }
@@ -143,7 +134,9 @@ async fn requests_are_metered_per_tenant() {
         .record(tenant.tenant, "bytes_stored", 1)
         .await
         .unwrap();
-    let (_, report) = call(&app, &tenant.api_key, Method::GET, "/v1/usage", None).await;
+    let (_, report) = app
+        .call(&tenant.api_key, Method::GET, "/v1/usage", None)
+        .await;
     assert_eq!(report["totals"]["bytes_stored"], 1235, "{report}");
 
     app.stop_and_clean().await;

@@ -21,10 +21,16 @@ async fn fresh_store() -> Store {
 async fn migrations_apply_once_and_create_indexes() {
     let store = fresh_store().await;
     let first = migrations::run(&store).await.unwrap();
-    assert_eq!(first.applied, ["0001_platform", "0002_identity"]);
+    assert_eq!(
+        first.applied,
+        ["0001_platform", "0002_identity", "0003_event_log"]
+    );
     let second = migrations::run(&store).await.unwrap();
     assert!(second.applied.is_empty());
-    assert_eq!(second.already_applied, ["0001_platform", "0002_identity"]);
+    assert_eq!(
+        second.already_applied,
+        ["0001_platform", "0002_identity", "0003_event_log"]
+    );
 
     // Compared by keys: some development servers rename indexes (see README).
     let keys: Vec<Vec<String>> = store
@@ -49,6 +55,10 @@ async fn migrations_apply_once_and_create_indexes() {
             "log_batch".to_owned(),
             "order".to_owned()
         ]),
+        "{keys:?}"
+    );
+    assert!(
+        keys.contains(&vec!["status".to_owned(), "occurred_at".to_owned()]),
         "{keys:?}"
     );
     store.drop_database().await.unwrap();

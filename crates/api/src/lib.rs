@@ -9,6 +9,7 @@
 //! - [`admin`]: the operator API (consumers, dead-letter queues).
 //! - [`audit_api`], [`usage_api`]: the tenant's audit log and usage, and the middleware that
 //!   record them.
+//! - [`events_api`]: the event catalog and the tenant's replayable event log.
 //!
 //! [`endpoint`] assembles everything; [`spec_json`] renders the contract committed at
 //! `openapi/v1.json`.
@@ -16,6 +17,7 @@
 pub mod admin;
 pub mod audit_api;
 pub mod auth;
+pub mod events_api;
 pub mod idempotency;
 pub mod middleware;
 pub mod problem;
@@ -53,6 +55,8 @@ pub enum ApiTags {
     Audit,
     /// The tenant's metered usage, per hour.
     Usage,
+    /// The event catalog (types and `data` schemas) and the tenant's replayable event log.
+    Events,
 }
 
 /// Settings of the HTTP edge.
@@ -83,6 +87,8 @@ pub struct ApiState {
     pub identity: atelier_identity::Identity,
     /// Usage increments, batched in memory and flushed by a server worker.
     pub usage_recorder: atelier_identity::usage::UsageRecorder,
+    /// The outbox, read by the event log.
+    pub outbox: atelier_outbox::Outbox,
 }
 
 type Apis = (
@@ -92,6 +98,7 @@ type Apis = (
     tokens_api::TokensApi,
     audit_api::AuditApi,
     usage_api::UsageApi,
+    events_api::EventsApi,
 );
 
 fn service() -> OpenApiService<Apis, ()> {
@@ -103,6 +110,7 @@ fn service() -> OpenApiService<Apis, ()> {
             tokens_api::TokensApi,
             audit_api::AuditApi,
             usage_api::UsageApi,
+            events_api::EventsApi,
         ),
         "Atelier API",
         API_VERSION,

@@ -19,7 +19,7 @@ use anyhow::Context;
 use atelier_bus::{Bus, BusConfig, OutgoingMessage};
 use atelier_core::{NewEvent, TenantId};
 use atelier_observability::Metrics;
-use atelier_outbox::{Outbox, Relay, RelayConfig, StoredEvent};
+use atelier_outbox::{Outbox, Relay, RelayConfig};
 use atelier_store::{Lease, MongoConfig, Store};
 use clap::Args;
 use futures_util::future::join_all;
@@ -465,7 +465,7 @@ impl Bench {
             }
             let messages = pending
                 .iter()
-                .map(to_message)
+                .map(|event| event.to_message().map_err(anyhow::Error::from))
                 .collect::<anyhow::Result<Vec<_>>>()?;
             lap(2);
             publisher.publish_batch(&exchange, messages).await?;
@@ -721,24 +721,4 @@ fn sample_body(index: u64) -> Vec<u8> {
         },
     }))
     .expect("a JSON value serializes")
-}
-
-/// What the relay publishes for a stored event (mirrors the relay's private `to_message`).
-fn to_message(event: &StoredEvent) -> anyhow::Result<(String, OutgoingMessage)> {
-    let envelope = event.to_envelope()?;
-    let body = serde_json::to_vec(&envelope)?;
-    Ok((
-        envelope.event_type.clone(),
-        OutgoingMessage {
-            message_id: envelope.id.to_string(),
-            body,
-            content_type: "application/json".to_owned(),
-            headers: vec![
-                ("tenant".to_owned(), envelope.tenant.to_string()),
-                ("aggregate_type".to_owned(), envelope.aggregate_type.clone()),
-                ("aggregate_id".to_owned(), envelope.aggregate_id.clone()),
-            ],
-            timestamp: Some(envelope.occurred_at),
-        },
-    ))
 }

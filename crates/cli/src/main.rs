@@ -38,6 +38,12 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Write the event catalog's `data` JSON Schemas, one `<type>.v<version>.json` per event
+    /// type, to --out (the committed copy is openapi/events); removes stale schema files there.
+    EventsSchemas {
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Print the effective configuration, secrets redacted.
     Config,
     /// Inspect and replay consumers' dead-letter queues.
@@ -147,6 +153,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         }
+        Command::EventsSchemas { out } => write_event_schemas(&out),
         Command::Config => {
             println!("{}", serde_json::to_string_pretty(&load()?.redacted())?);
             Ok(())
@@ -179,6 +186,31 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Keys { command } => keys(load()?, command).await,
         Command::Audit { command } => audit(load()?, command).await,
     }
+}
+
+/// Writes the catalog's schema files into `dir` and deletes `*.v<N>.json` files it no longer
+/// lists, so the directory mirrors the catalog exactly.
+fn write_event_schemas(dir: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let files = atelier_outbox::catalog::schema_files();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        let is_schema = name
+            .strip_suffix(".json")
+            .and_then(|stem| stem.rsplit_once(".v"))
+            .is_some_and(|(_, version)| version.parse::<u32>().is_ok());
+        if is_schema && !files.iter().any(|(listed, _)| *listed == name) {
+            let path = dir.join(&name);
+            std::fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?;
+            println!("removed {}", path.display());
+        }
+    }
+    for (name, contents) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, contents).with_context(|| format!("writing {}", path.display()))?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
 }
 
 const DEMO_TENANT: &str = "Atelier Demo";

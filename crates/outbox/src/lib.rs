@@ -9,7 +9,12 @@
 //! Guarantees (see ARCHITECTURE.md): at-least-once publication with a stable event id; events
 //! of one aggregate are published in the order they were written; a crash at any point loses
 //! nothing (unmarked events are published again).
+//!
+//! [`catalog`] lists every event type the platform emits with the JSON Schema of its `data`;
+//! [`Outbox::log_page`] reads a tenant's published events by `(log_batch, order)` cursor for the
+//! replayable event log, and the relay purges published events older than `outbox.retention`.
 
+pub mod catalog;
 pub mod relay;
 pub mod store;
 

@@ -5,6 +5,9 @@
 //! them in order on one confirm-mode channel, waits for every confirm, then marks them
 //! published. A crash between publish and mark republishes the same events with the same ids:
 //! consumers de-duplicate on the event id.
+//!
+//! The relay holding the lease also enforces the event log's retention (`outbox.retention`):
+//! see [`RelayConfig::retention`] for why that is a purge here and not a TTL index.
 
 use std::{
     sync::{
@@ -14,16 +17,20 @@ use std::{
     time::Duration,
 };
 
-use atelier_bus::{Bus, OutgoingMessage, Publisher};
+use atelier_bus::{Bus, Publisher};
 use atelier_observability::Metrics;
 use atelier_store::Lease;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use crate::{Outbox, StoredEvent};
 
 const BACKLOG_SAMPLE_INTERVAL: Duration = Duration::from_secs(5);
+/// How often the retention purge runs when it has caught up.
+const PURGE_INTERVAL: Duration = Duration::from_secs(60);
+/// Events deleted per purge step; one step per relay cycle, so the lease keeps being renewed.
+const PURGE_BATCH: i64 = 1000;
 
 /// Relay tuning.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -39,6 +46,19 @@ pub struct RelayConfig {
     /// Readiness turns red when a cycle has not completed for this long.
     #[serde(with = "humantime_serde")]
     pub stall_after: Duration,
+    /// How long published events stay readable in the event log (`GET /v1/events`).
+    ///
+    /// Enforced by a purge in the relay loop (at most every minute, [`PURGE_BATCH`] events per
+    /// step) rather than a TTL index on `occurred_at`, because:
+    /// - a TTL index's `expireAfterSeconds` is fixed when the index is created (migrations
+    ///   declare indexes statically and never edit an applied one), so a changed setting would
+    ///   silently not apply; the purge reads the setting on every run;
+    /// - a TTL index would also delete *pending* events once they are older than the retention
+    ///   (a relay stalled that long), losing events that were never delivered; the purge only
+    ///   deletes published ones;
+    /// - only the lease holder purges, in bounded batches, so deletion load is predictable.
+    #[serde(with = "humantime_serde")]
+    pub retention: Duration,
 }
 
 impl Default for RelayConfig {
@@ -48,6 +68,7 @@ impl Default for RelayConfig {
             poll_interval: Duration::from_millis(100),
             lease_ttl: Duration::from_secs(15),
             stall_after: Duration::from_secs(30),
+            retention: Duration::from_secs(30 * 24 * 3600),
         }
     }
 }
@@ -146,6 +167,8 @@ impl Relay {
         let mut publisher: Option<Publisher> = None;
         let mut failures: u32 = 0;
         let mut last_backlog_sample = std::time::Instant::now() - Duration::from_secs(60);
+        // The first purge runs as soon as this node leads: it catches up after downtime.
+        let mut next_purge = std::time::Instant::now();
         tracing::info!(batch_size = self.config.batch_size, "outbox relay started");
         while !cancel.is_cancelled() {
             // Counting pending events is a collection scan on some development servers; the
@@ -154,21 +177,21 @@ impl Relay {
                 self.sample_backlog().await;
                 last_backlog_sample = std::time::Instant::now();
             }
-            let wait = match self.cycle(&mut publisher).await {
+            let (wait, leading) = match self.cycle(&mut publisher).await {
                 Ok(Cycle::Published) => {
                     failures = 0;
                     self.record_progress();
-                    continue;
+                    (None, true)
                 }
                 Ok(Cycle::Idle) => {
                     failures = 0;
                     self.record_progress();
-                    self.config.poll_interval
+                    (Some(self.config.poll_interval), true)
                 }
                 Ok(Cycle::NotLeader) => {
                     failures = 0;
                     self.record_progress();
-                    self.config.lease_ttl / 3
+                    (Some(self.config.lease_ttl / 3), false)
                 }
                 Err(error) => {
                     // A broken channel is replaced on the next cycle.
@@ -176,9 +199,14 @@ impl Relay {
                     failures = failures.saturating_add(1);
                     let backoff = backoff(failures);
                     tracing::warn!(%error, ?backoff, "outbox relay cycle failed; retrying");
-                    backoff
+                    (Some(backoff), false)
                 }
             };
+            if leading && std::time::Instant::now() >= next_purge {
+                next_purge = self.purge_step().await;
+            }
+            // Published: more may be pending, go again at once.
+            let Some(wait) = wait else { continue };
             tokio::select! {
                 () = cancel.cancelled() => break,
                 () = committed.notified() => {}
@@ -213,7 +241,7 @@ impl Relay {
         let exchange = self.bus.events_exchange();
         let messages = events
             .iter()
-            .map(to_message)
+            .map(StoredEvent::to_message)
             .collect::<Result<Vec<_>, _>>()?;
         channel.publish_batch(&exchange, messages).await?;
         let ids: Vec<String> = events.iter().map(|event| event.id.clone()).collect();
@@ -223,6 +251,27 @@ impl Relay {
         }
         tracing::debug!(count = events.len(), "outbox events published");
         Ok(Cycle::Published)
+    }
+
+    /// Deletes one batch of published events older than the retention; returns when the next
+    /// step is due (at once while a full batch was deleted, else after [`PURGE_INTERVAL`]).
+    /// Failures are logged and retried at the next interval: retention is not urgent.
+    async fn purge_step(&self) -> std::time::Instant {
+        let cutoff = retention_cutoff(Utc::now(), self.config.retention);
+        match self.outbox.purge_published(cutoff, PURGE_BATCH).await {
+            Ok(deleted) => {
+                if deleted > 0 {
+                    tracing::info!(deleted, %cutoff, "purged events past the event log retention");
+                }
+                if deleted >= PURGE_BATCH as u64 {
+                    return std::time::Instant::now();
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "event log retention purge failed; retrying later")
+            }
+        }
+        std::time::Instant::now() + PURGE_INTERVAL
     }
 
     fn record_progress(&self) {
@@ -245,24 +294,12 @@ impl Relay {
     }
 }
 
-fn to_message(event: &StoredEvent) -> Result<(String, OutgoingMessage), crate::OutboxError> {
-    let envelope = event.to_envelope()?;
-    let body = serde_json::to_vec(&envelope)
-        .map_err(|error| crate::OutboxError::Decode(error.to_string()))?;
-    Ok((
-        envelope.event_type.clone(),
-        OutgoingMessage {
-            message_id: envelope.id.to_string(),
-            body,
-            content_type: "application/json".to_owned(),
-            headers: vec![
-                ("tenant".to_owned(), envelope.tenant.to_string()),
-                ("aggregate_type".to_owned(), envelope.aggregate_type.clone()),
-                ("aggregate_id".to_owned(), envelope.aggregate_id.clone()),
-            ],
-            timestamp: Some(envelope.occurred_at),
-        },
-    ))
+/// Events that occurred before this instant are past the retention.
+fn retention_cutoff(now: DateTime<Utc>, retention: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(retention)
+        .ok()
+        .and_then(|retention| now.checked_sub_signed(retention))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
 /// 100 ms doubling to 5 s.
@@ -274,6 +311,29 @@ fn backoff(failures: u32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retention_cutoff_table() {
+        let now = DateTime::parse_from_rfc3339("2025-03-31T12:00:00Z")
+            .unwrap()
+            .to_utc();
+        let cases = [
+            (
+                Duration::from_secs(30 * 24 * 3600),
+                "2025-03-01T12:00:00+00:00",
+            ),
+            (Duration::from_secs(60), "2025-03-31T11:59:00+00:00"),
+            (Duration::ZERO, "2025-03-31T12:00:00+00:00"),
+        ];
+        for (retention, expected) in cases {
+            assert_eq!(retention_cutoff(now, retention).to_rfc3339(), expected);
+        }
+        // Longer than representable: nothing is old enough.
+        assert_eq!(
+            retention_cutoff(now, Duration::from_secs(u64::MAX)),
+            DateTime::<Utc>::MIN_UTC
+        );
+    }
 
     #[test]
     fn backoff_table() {

@@ -87,6 +87,28 @@ impl StoredEvent {
         })
     }
 
+    /// The RabbitMQ message the relay publishes for this event: routing key = event type,
+    /// message id = event id, the envelope as JSON.
+    pub fn to_message(&self) -> Result<(String, atelier_bus::OutgoingMessage), OutboxError> {
+        let envelope = self.to_envelope()?;
+        let body = serde_json::to_vec(&envelope)
+            .map_err(|error| OutboxError::Decode(error.to_string()))?;
+        Ok((
+            envelope.event_type.clone(),
+            atelier_bus::OutgoingMessage {
+                message_id: envelope.id.to_string(),
+                body,
+                content_type: "application/json".to_owned(),
+                headers: vec![
+                    ("tenant".to_owned(), envelope.tenant.to_string()),
+                    ("aggregate_type".to_owned(), envelope.aggregate_type.clone()),
+                    ("aggregate_id".to_owned(), envelope.aggregate_id.clone()),
+                ],
+                timestamp: Some(envelope.occurred_at),
+            },
+        ))
+    }
+
     /// Back to the wire envelope.
     pub fn to_envelope(&self) -> Result<EventEnvelope, OutboxError> {
         let decode = |what: &str, error: &dyn std::fmt::Display| {
@@ -274,6 +296,104 @@ impl Outbox {
             .await?
             .try_collect()
             .await?)
+    }
+
+    /// One page of a tenant's event log: its published events after `after` (a
+    /// `(log_batch, order)` position, exclusive), in `(log_batch, order)` order, optionally only
+    /// of the given `types`.
+    ///
+    /// Gapless: batches become visible in increasing order and whole (see
+    /// [`Outbox::mark_published`]), so no event can later appear before a position a reader has
+    /// already passed. Served by the `(tenant, log_batch, order)` index.
+    pub async fn log_page(
+        &self,
+        tenant: TenantId,
+        after: Option<(i64, String)>,
+        types: &[String],
+        limit: i64,
+    ) -> Result<Vec<StoredEvent>, OutboxError> {
+        let mut filter = doc! { "tenant": tenant.to_string(), "status": "published" };
+        match after {
+            Some((batch, order)) => {
+                filter.insert(
+                    "$or",
+                    vec![
+                        doc! { "log_batch": { "$gt": batch } },
+                        doc! { "log_batch": batch, "order": { "$gt": order } },
+                    ],
+                );
+            }
+            // Batches start at 1: this only says "has a batch", and bounds the index range.
+            None => {
+                filter.insert("log_batch", doc! { "$gt": 0_i64 });
+            }
+        }
+        if !types.is_empty() {
+            filter.insert("type", doc! { "$in": types });
+        }
+        // Waits for a marking transaction in flight on servers without isolation (README).
+        let _gate = self.store.transaction_gate().await;
+        Ok(self
+            .events
+            .find(filter)
+            .sort(doc! { "log_batch": 1, "order": 1 })
+            .limit(limit)
+            .await?
+            .try_collect()
+            .await?)
+    }
+
+    /// Deletes up to `limit` published events that occurred before `cutoff`, oldest first;
+    /// returns how many were deleted (`limit` means more may remain). Pending events are never
+    /// deleted, however old: they have not been delivered yet.
+    pub async fn purge_published(
+        &self,
+        cutoff: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<u64, OutboxError> {
+        let filter = doc! {
+            "status": "published",
+            "occurred_at": { "$lt": bson::DateTime::from_chrono(cutoff) },
+        };
+        let _gate = self.store.transaction_gate().await;
+        let ids: Vec<String> = self
+            .events
+            .clone_with_type::<Document>()
+            .find(filter.clone())
+            .sort(doc! { "occurred_at": 1 })
+            .projection(doc! { "_id": 1 })
+            .limit(limit)
+            .await?
+            .try_filter_map(|document| async move {
+                Ok(document.get_str("_id").ok().map(str::to_owned))
+            })
+            .try_collect()
+            .await?;
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        // The filter is repeated so an id is only deleted while it still qualifies.
+        let mut delete = filter;
+        delete.insert("_id", doc! { "$in": ids });
+        Ok(self.events.delete_many(delete).await?.deleted_count)
+    }
+
+    /// Indexes added after the first migration: the retention purge's
+    /// `(status, occurred_at)` range.
+    pub fn retention_collection_specs() -> Vec<CollectionSpec> {
+        vec![CollectionSpec {
+            name: OUTBOX_COLLECTION,
+            indexes: vec![
+                IndexModel::builder()
+                    .keys(doc! { "status": 1, "occurred_at": 1 })
+                    .options(
+                        IndexOptions::builder()
+                            .name("status_occurred_at".to_owned())
+                            .build(),
+                    )
+                    .build(),
+            ],
+        }]
     }
 
     /// The collections and indexes the outbox queries need.

@@ -272,6 +272,10 @@ pub const SETTINGS: &[(&str, &str)] = &[
         "outbox.stall_after",
         "Readiness fails when the relay made no progress for this long, e.g. 30s.",
     ),
+    (
+        "outbox.retention",
+        "How long published events stay in the event log (GET /v1/events), e.g. 30days; older ones are purged by the relay every minute.",
+    ),
     ("identity.issuer", "`iss` claim of user access tokens."),
     ("identity.audience", "`aud` claim of user access tokens."),
     (
@@ -519,6 +523,9 @@ impl Config {
         }
         if self.outbox.lease_ttl < Duration::from_secs(1) {
             return Err(invalid("outbox.lease_ttl", "must be at least 1s".into()));
+        }
+        if self.outbox.retention < Duration::from_secs(60) {
+            return Err(invalid("outbox.retention", "must be at least 1m".into()));
         }
         if let Some(token) = &self.admin_token
             && token.len() < 16

@@ -172,6 +172,7 @@ impl Server {
             consumer_health,
             identity,
             usage_recorder,
+            outbox: outbox.clone(),
         };
         let address = listener
             .local_addr()

@@ -20,6 +20,11 @@ pub fn all() -> Vec<Migration> {
             description: "tenants, workspaces, users, memberships, grants, API keys, tokens, audit, idempotency, usage",
             collections: atelier_identity::collection_specs(),
         },
+        Migration {
+            id: "0003_event_log",
+            description: "outbox (status, occurred_at) index for the event log's retention purge",
+            collections: Outbox::retention_collection_specs(),
+        },
     ]
 }
 

@@ -14,6 +14,7 @@
 
 # The pinned MongoDB-compatible server used locally and in CI (MongoDB wire protocol on SQLite).
 ATELIER_NX_PACKAGE="nx-27017"
+ATELIER_STANDARDWEBHOOKS_PACKAGE="standardwebhooks==1.1.0"
 ATELIER_NX_VERSION="0.8.1"
 ATELIER_DEFAULT_AMQP_URL="amqp://guest:guest@127.0.0.1:5672/%2f"
 
@@ -150,6 +151,12 @@ EOF
             "$ATELIER_NX_PACKAGE==$ATELIER_NX_VERSION"
     fi
     [[ -x .venv/bin/nx-27017 ]] || atelier_die ".venv/bin/nx-27017 missing after install"
+    # The reference Standard Webhooks verifier; tests check our signatures with it.
+    if ! "$python" -c 'import standardwebhooks' 2>/dev/null; then
+        atelier_log "installing $ATELIER_STANDARDWEBHOOKS_PACKAGE into .venv"
+        "$python" -m pip install --quiet --disable-pip-version-check \
+            "$ATELIER_STANDARDWEBHOOKS_PACKAGE"
+    fi
 }
 
 # atelier_start_mongodb NAME [--keep-data]

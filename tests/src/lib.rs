@@ -77,6 +77,14 @@ pub fn test_config() -> Config {
     config.rate_limits.user_burst = 10_000;
     config.rate_limits.anonymous_per_second = 10_000;
     config.rate_limits.anonymous_burst = 10_000;
+    // Test receivers listen on loopback over plain HTTP; retries are compressed.
+    config.webhooks.allow_http = true;
+    config.webhooks.allowed_hosts = vec!["127.0.0.1".to_owned(), "localhost".to_owned()];
+    config.webhooks.retry_schedule = vec![
+        Duration::from_millis(200),
+        Duration::from_millis(400),
+        Duration::from_millis(800),
+    ];
     config
 }
 
@@ -251,7 +259,14 @@ impl TestApp {
     pub async fn stop_and_clean(self) {
         let store = self.store().await;
         let bus = self.bus();
-        let handlers = self.handlers.clone();
+        // The platform's own consumers declared queues on this prefix too.
+        let mut handlers = atelier_server::platform_handlers(&atelier_server::PlatformContext {
+            store: store.clone(),
+            outbox: atelier_outbox::Outbox::new(&store),
+            bus: bus.clone(),
+            config: self.config.clone(),
+        });
+        handlers.extend(self.handlers.iter().cloned());
         self.stop().await.expect("server stopped cleanly");
         cleanup(&store, &bus, &handlers).await;
     }

@@ -23,13 +23,23 @@ async fn migrations_apply_once_and_create_indexes() {
     let first = migrations::run(&store).await.unwrap();
     assert_eq!(
         first.applied,
-        ["0001_platform", "0002_identity", "0003_event_log"]
+        [
+            "0001_platform",
+            "0002_identity",
+            "0003_event_log",
+            "0004_webhooks"
+        ]
     );
     let second = migrations::run(&store).await.unwrap();
     assert!(second.applied.is_empty());
     assert_eq!(
         second.already_applied,
-        ["0001_platform", "0002_identity", "0003_event_log"]
+        [
+            "0001_platform",
+            "0002_identity",
+            "0003_event_log",
+            "0004_webhooks"
+        ]
     );
 
     // Compared by keys: some development servers rename indexes (see README).

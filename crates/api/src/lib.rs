@@ -10,6 +10,8 @@
 //! - [`audit_api`], [`usage_api`]: the tenant's audit log and usage, and the middleware that
 //!   record them.
 //! - [`events_api`]: the event catalog and the tenant's replayable event log.
+//! - [`webhooks_api`]: the tenant's webhook endpoints and their signing secrets.
+//! - [`webhook_attempts_api`]: webhook delivery attempts, resend and recovery.
 //!
 //! [`endpoint`] assembles everything; [`spec_json`] renders the contract committed at
 //! `openapi/v1.json`.
@@ -26,6 +28,8 @@ pub mod system;
 pub mod tenancy_api;
 pub mod tokens_api;
 pub mod usage_api;
+pub mod webhook_attempts_api;
+pub mod webhooks_api;
 
 use std::sync::Arc;
 
@@ -57,6 +61,8 @@ pub enum ApiTags {
     Usage,
     /// The event catalog (types and `data` schemas) and the tenant's replayable event log.
     Events,
+    /// Webhook endpoints (where events are delivered) and their signing secrets.
+    Webhooks,
 }
 
 /// Settings of the HTTP edge.
@@ -89,6 +95,14 @@ pub struct ApiState {
     pub usage_recorder: atelier_identity::usage::UsageRecorder,
     /// The outbox, read by the event log.
     pub outbox: atelier_outbox::Outbox,
+    /// The deployment's webhook settings (secret rotation overlap, `allow_http`).
+    pub webhooks_config: Arc<atelier_webhooks::WebhooksConfig>,
+    /// The tenants' webhook endpoints.
+    pub webhook_endpoints: atelier_webhooks::Endpoints,
+    /// The webhook attempt log.
+    pub webhook_attempts: atelier_webhooks::Attempts,
+    /// Resending messages to webhook endpoints.
+    pub webhook_redelivery: atelier_webhooks::delivery::Redelivery,
 }
 
 type Apis = (
@@ -99,6 +113,8 @@ type Apis = (
     audit_api::AuditApi,
     usage_api::UsageApi,
     events_api::EventsApi,
+    webhooks_api::WebhooksApi,
+    webhook_attempts_api::WebhookAttemptsApi,
 );
 
 fn service() -> OpenApiService<Apis, ()> {
@@ -111,6 +127,8 @@ fn service() -> OpenApiService<Apis, ()> {
             audit_api::AuditApi,
             usage_api::UsageApi,
             events_api::EventsApi,
+            webhooks_api::WebhooksApi,
+            webhook_attempts_api::WebhookAttemptsApi,
         ),
         "Atelier API",
         API_VERSION,

@@ -125,6 +125,11 @@ impl Bus {
         topology::events_exchange(&self.inner.config.prefix)
     }
 
+    /// `{prefix}.{consumer}`, the work queue of a consumer (see [`Publisher::publish_to_queue`]).
+    pub fn work_queue(&self, consumer: &str) -> String {
+        topology::work_queue(&self.inner.config.prefix, consumer)
+    }
+
     /// `{prefix}.dlx`, the direct exchange that feeds the dead-letter queues.
     pub fn dead_letter_exchange(&self) -> String {
         topology::dead_letter_exchange(&self.inner.config.prefix)
@@ -375,6 +380,31 @@ impl Publisher {
         )
         .await?;
         self.metrics.queue_published(exchange, "event");
+        Ok(())
+    }
+
+    /// Publishes straight into a queue (the default exchange, routing key = the queue name)
+    /// and waits for the confirm. Mandatory: a missing queue is [`BusError::Unroutable`],
+    /// never a silent drop (for jobs handed from one consumer to another).
+    pub async fn publish_to_queue(
+        &self,
+        queue: &str,
+        message: OutgoingMessage,
+    ) -> Result<(), BusError> {
+        let properties = message_properties(&message)?;
+        publish_confirmed(
+            &self.channel,
+            Target {
+                exchange: "",
+                routing_key: queue,
+                mandatory: true,
+            },
+            &message.body,
+            properties,
+            self.confirm_timeout,
+        )
+        .await?;
+        self.metrics.queue_published(metric_exchange(""), "job");
         Ok(())
     }
 

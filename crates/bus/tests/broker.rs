@@ -438,3 +438,38 @@ async fn consumer_reconnects_after_its_connection_drops() {
     stop(cancel, consumer).await;
     clean_up(&direct, &spec).await;
 }
+
+#[tokio::test]
+async fn publish_to_queue_reaches_the_work_queue_and_refuses_missing_queues() {
+    let bus = bus(test_config(&amqp_url()));
+    let spec = spec("jobs", &[200], 2);
+    let (handler, mut seen) = Recorder::new(spec.clone(), |_| Outcome::Ack);
+    let health = ConsumerHealth::default();
+    let cancel = CancellationToken::new();
+    let consumer = spawn_consumer(bus.clone(), handler, health.clone(), cancel.clone());
+    eventually("consumer up", Duration::from_secs(10), || async {
+        health.all_alive()
+    })
+    .await;
+
+    let publisher = bus.publisher().await.expect("publisher");
+    publisher
+        .publish_to_queue(&bus.work_queue("jobs"), message("job_1", "{\"n\":1}"))
+        .await
+        .expect("confirmed");
+    let delivery = next_delivery(&mut seen).await;
+    assert_eq!(delivery.message_id.as_deref(), Some("job_1"));
+    assert_eq!(delivery.attempt, 1);
+    assert_eq!(delivery.body, b"{\"n\":1}");
+
+    let missing = publisher
+        .publish_to_queue(&bus.work_queue("no_such_consumer"), message("job_2", "{}"))
+        .await;
+    assert!(
+        matches!(missing, Err(BusError::Unroutable { .. })),
+        "{missing:?}"
+    );
+
+    stop(cancel, consumer).await;
+    clean_up(&bus, &spec).await;
+}

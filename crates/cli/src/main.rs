@@ -347,14 +347,27 @@ async fn dlq(config: Config, command: DlqCommand) -> anyhow::Result<()> {
     let bus = atelier_bus::Bus::new(config.amqp.clone(), atelier_observability::Metrics::new())?;
     match command {
         DlqCommand::List => {
-            let handlers = atelier_server::platform_handlers();
+            // Building the handlers needs a store handle, not a connection: nothing is read.
+            let store = atelier_store::Store::connect(&config.mongodb).await?;
+            let handlers = atelier_server::platform_handlers(&atelier_server::PlatformContext {
+                outbox: atelier_outbox::Outbox::new(&store),
+                store,
+                bus: bus.clone(),
+                config: config.clone(),
+            });
             if handlers.is_empty() {
                 println!("this build registers no consumers");
             }
             for handler in handlers {
                 let name = handler.spec().name;
-                let depth = bus.dlq_depth(&name).await?;
-                println!("{name}\t{depth}");
+                match bus.dlq_depth(&name).await {
+                    Ok(depth) => println!("{name}\t{depth}"),
+                    // No consumer node has declared its queues on this prefix yet.
+                    Err(atelier_bus::BusError::UnknownConsumer(_)) => {
+                        println!("{name}\t- (queues not declared yet)")
+                    }
+                    Err(error) => return Err(error.into()),
+                }
             }
         }
         DlqCommand::Peek { consumer, limit } => {

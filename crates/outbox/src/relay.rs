@@ -113,6 +113,8 @@ pub struct Relay {
     config: RelayConfig,
     metrics: Metrics,
     health: RelayHealth,
+    /// Consumers whose queues must exist before anything is published.
+    consumers: Vec<atelier_bus::ConsumerSpec>,
 }
 
 /// Why one cycle failed; the loop logs it, backs off and tries again.
@@ -154,7 +156,14 @@ impl Relay {
             config,
             metrics,
             health,
+            consumers: Vec::new(),
         }
+    }
+
+    /// Declares these consumers' topology whenever the relay opens a channel.
+    pub fn with_consumers(mut self, consumers: Vec<atelier_bus::ConsumerSpec>) -> Self {
+        self.consumers = consumers;
+        self
     }
 
     pub fn health(&self) -> RelayHealth {
@@ -233,8 +242,13 @@ impl Relay {
         let channel = match publisher {
             Some(channel) => channel,
             None => {
-                // A fresh channel may follow a broker restart: make sure the exchange exists.
+                // A fresh channel may follow a broker restart or be the deployment's first: make
+                // sure the exchange and every platform consumer's bound queue exist, so no event
+                // is published while nothing is bound to receive it.
                 self.bus.declare_base().await?;
+                for spec in &self.consumers {
+                    self.bus.declare_consumer(spec).await?;
+                }
                 publisher.insert(self.bus.publisher().await?)
             }
         };

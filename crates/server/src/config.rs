@@ -14,6 +14,7 @@ use atelier_identity::IdentityConfig;
 use atelier_observability::LogFormat;
 use atelier_outbox::RelayConfig;
 use atelier_store::MongoConfig;
+use atelier_webhooks::WebhooksConfig;
 use figment::{
     Figment,
     providers::{Format, Serialized, Toml},
@@ -31,6 +32,7 @@ const SECTIONS: &[&str] = &[
     "outbox",
     "identity",
     "rate_limits",
+    "webhooks",
     "log",
 ];
 
@@ -52,6 +54,7 @@ pub struct Config {
     pub outbox: RelayConfig,
     pub identity: IdentityConfig,
     pub rate_limits: RateLimitConfig,
+    pub webhooks: WebhooksConfig,
     pub log: LogConfig,
 }
 
@@ -173,6 +176,7 @@ impl Default for Config {
             outbox: RelayConfig::default(),
             identity: IdentityConfig::default(),
             rate_limits: RateLimitConfig::default(),
+            webhooks: WebhooksConfig::default(),
             log: LogConfig {
                 format: LogFormat::Pretty,
                 filter: "info".to_owned(),
@@ -329,6 +333,38 @@ pub const SETTINGS: &[(&str, &str)] = &[
     (
         "rate_limits.tenants",
         "TOML table only: per-tenant overrides, [rate_limits.tenants.ten_...] with api_key_per_second, api_key_burst, user_per_second, user_burst.",
+    ),
+    (
+        "webhooks.allow_http",
+        "Accept http:// webhook endpoint URLs (true/false); development and tests only.",
+    ),
+    (
+        "webhooks.allowed_hosts",
+        "Comma list of hosts or IP addresses exempt from the SSRF guard (matched as written in the URL), e.g. 127.0.0.1,localhost.",
+    ),
+    (
+        "webhooks.retry_schedule",
+        "Comma list of delays before each delivery retry, e.g. 5s,5m,30m,2h,5h,10h,10h.",
+    ),
+    (
+        "webhooks.connect_timeout",
+        "TCP connect (and DNS resolution) timeout of a webhook delivery, e.g. 5s.",
+    ),
+    (
+        "webhooks.request_timeout",
+        "Whole-request timeout of a webhook delivery, e.g. 15s.",
+    ),
+    (
+        "webhooks.max_retry_after",
+        "Longest Retry-After honoured from a webhook receiver, e.g. 1h.",
+    ),
+    (
+        "webhooks.disable_after",
+        "Disable an endpoint failing without a success for this long, e.g. 5days.",
+    ),
+    (
+        "webhooks.secret_rotation_overlap",
+        "How long the previous signing secret keeps signing after a rotation, e.g. 24h.",
     ),
     ("log.format", "pretty or json."),
     (
@@ -541,6 +577,58 @@ impl Config {
         if self.node_id.is_empty() {
             return Err(invalid("node_id", "must not be empty".into()));
         }
+        self.validate_webhooks()
+    }
+
+    fn validate_webhooks(&self) -> Result<(), ConfigError> {
+        let invalid = |setting: &'static str, message: &str| ConfigError::Invalid {
+            setting,
+            env: env_var(setting),
+            message: message.to_owned(),
+        };
+        let webhooks = &self.webhooks;
+        if webhooks.retry_schedule.is_empty() {
+            return Err(invalid(
+                "webhooks.retry_schedule",
+                "must list at least one delay, e.g. 5s,5m,30m",
+            ));
+        }
+        if webhooks.retry_schedule.iter().any(Duration::is_zero) {
+            return Err(invalid(
+                "webhooks.retry_schedule",
+                "every delay must be greater than zero",
+            ));
+        }
+        let positive = [
+            ("webhooks.connect_timeout", webhooks.connect_timeout),
+            ("webhooks.request_timeout", webhooks.request_timeout),
+            ("webhooks.max_retry_after", webhooks.max_retry_after),
+            ("webhooks.disable_after", webhooks.disable_after),
+        ];
+        if let Some((setting, _)) = positive.iter().find(|(_, value)| value.is_zero()) {
+            return Err(invalid(setting, "must be greater than zero"));
+        }
+        if webhooks.connect_timeout > webhooks.request_timeout {
+            return Err(invalid(
+                "webhooks.connect_timeout",
+                "must not exceed webhooks.request_timeout",
+            ));
+        }
+        let is_host = |host: &str| {
+            host.parse::<std::net::IpAddr>().is_ok()
+                || (host.starts_with('[') && host.ends_with(']'))
+                || (!host.is_empty()
+                    && !host.contains(|c: char| c.is_whitespace() || "/:@?#".contains(c)))
+        };
+        if let Some(host) = webhooks.allowed_hosts.iter().find(|host| !is_host(host)) {
+            return Err(ConfigError::Invalid {
+                setting: "webhooks.allowed_hosts",
+                env: env_var("webhooks.allowed_hosts"),
+                message: format!(
+                    "`{host}` is not a host name or IP address (no scheme, port or path)"
+                ),
+            });
+        }
         Ok(())
     }
 
@@ -553,6 +641,12 @@ impl Config {
         if self.amqp.confirm_timeout > self.outbox.stall_after {
             warnings.push(
                 "amqp.confirm_timeout exceeds outbox.stall_after: one slow confirm marks the relay stalled"
+                    .to_owned(),
+            );
+        }
+        if self.webhooks.allow_http {
+            warnings.push(
+                "webhooks.allow_http is on: endpoint URLs may be plain http (development only)"
                     .to_owned(),
             );
         }
@@ -602,6 +696,14 @@ fn typed_env_value(path: &str, raw: &str) -> serde_json::Value {
             .parse::<u64>()
             .map(serde_json::Value::from)
             .unwrap_or(text),
+        // Lists are comma-separated: `ATELIER_WEBHOOKS_ALLOWED_HOSTS=127.0.0.1,localhost`.
+        Some(serde_json::Value::Array(_)) => serde_json::Value::Array(
+            raw.split(',')
+                .map(str::trim)
+                .filter(|part| !part.is_empty())
+                .map(|part| serde_json::Value::String(part.to_owned()))
+                .collect(),
+        ),
         Some(serde_json::Value::Bool(_)) => raw
             .parse::<bool>()
             .map(serde_json::Value::Bool)
@@ -720,6 +822,26 @@ mod tests {
                 "ATELIER_OUTBOX_POLL_INTERVAL",
             ),
             ("ATELIER_NO_SUCH_SETTING", "1", "no_such_setting"),
+            (
+                "ATELIER_WEBHOOKS_RETRY_SCHEDULE",
+                " , ",
+                "ATELIER_WEBHOOKS_RETRY_SCHEDULE",
+            ),
+            (
+                "ATELIER_WEBHOOKS_RETRY_SCHEDULE",
+                "5s,soon",
+                "webhooks.retry_schedule",
+            ),
+            (
+                "ATELIER_WEBHOOKS_CONNECT_TIMEOUT",
+                "0s",
+                "ATELIER_WEBHOOKS_CONNECT_TIMEOUT",
+            ),
+            (
+                "ATELIER_WEBHOOKS_ALLOWED_HOSTS",
+                "http://127.0.0.1:8080",
+                "ATELIER_WEBHOOKS_ALLOWED_HOSTS",
+            ),
         ];
         for (key, value, named) in cases {
             let error = Config::load_from(None, env(&[(key, value)])).unwrap_err();
@@ -763,6 +885,33 @@ mod tests {
     }
 
     #[test]
+    fn webhooks_from_environment() {
+        let config = Config::load_from(
+            None,
+            env(&[
+                ("ATELIER_WEBHOOKS_ALLOW_HTTP", "true"),
+                ("ATELIER_WEBHOOKS_ALLOWED_HOSTS", "127.0.0.1, localhost,::1"),
+                ("ATELIER_WEBHOOKS_RETRY_SCHEDULE", "200ms,1s"),
+                ("ATELIER_WEBHOOKS_DISABLE_AFTER", "2days"),
+            ]),
+        )
+        .unwrap();
+        assert!(config.webhooks.allow_http);
+        assert_eq!(
+            config.webhooks.allowed_hosts,
+            vec!["127.0.0.1", "localhost", "::1"]
+        );
+        assert_eq!(
+            config.webhooks.retry_schedule,
+            vec![Duration::from_millis(200), Duration::from_secs(1)]
+        );
+        assert_eq!(
+            config.webhooks.disable_after,
+            Duration::from_secs(2 * 24 * 3600)
+        );
+    }
+
+    #[test]
     fn numeric_looking_strings_stay_strings() {
         let config = Config::load_from(
             None,
@@ -782,9 +931,9 @@ mod tests {
             admin_token: Some("0123456789abcdef0123".to_owned()),
             ..Config::default()
         };
-        config.amqp.url = "amqp://user:secret@host:5672/%2f".to_owned();
+        config.amqp.url = "amqp://user:pa55word@host:5672/%2f".to_owned();
         let redacted = serde_json::to_string(&config.redacted()).unwrap();
-        assert!(!redacted.contains("secret"));
+        assert!(!redacted.contains("pa55word"));
         assert!(!redacted.contains("0123456789abcdef0123"));
     }
 

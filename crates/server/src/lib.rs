@@ -52,21 +52,37 @@ pub async fn run(
     Server::new(config).run(listener, shutdown).await
 }
 
-/// The consumers every deployment runs. Each service adds its own here.
-pub fn platform_handlers() -> Vec<Arc<dyn Handler>> {
-    Vec::new()
+/// What the platform's consumers are built from.
+#[derive(Debug, Clone)]
+pub struct PlatformContext {
+    pub store: Store,
+    pub outbox: Outbox,
+    pub bus: Bus,
+    pub config: Config,
+}
+
+/// The consumers every deployment runs. Each service adds its own here. Building them does no
+/// IO (so `atelier dlq list` can name them without a database).
+pub fn platform_handlers(context: &PlatformContext) -> Vec<Arc<dyn Handler>> {
+    atelier_webhooks::delivery::handlers(
+        &context.store,
+        &context.outbox,
+        &context.bus,
+        &context.config.webhooks,
+    )
 }
 
 impl Server {
     pub fn new(config: Config) -> Self {
         Self {
             config,
-            handlers: platform_handlers(),
+            handlers: Vec::new(),
             metrics: Metrics::new(),
         }
     }
 
-    /// Adds a consumer (tests register probes and failing handlers this way).
+    /// Adds a consumer besides the platform's (tests register probes and failing handlers
+    /// this way).
     pub fn with_handler(mut self, handler: Arc<dyn Handler>) -> Self {
         self.handlers.push(handler);
         self
@@ -100,6 +116,15 @@ impl Server {
         let bus =
             Bus::new(config.amqp.clone(), metrics.clone()).context("creating the RabbitMQ pool")?;
         let outbox = Outbox::new(&store);
+        let handlers: Vec<Arc<dyn Handler>> = platform_handlers(&PlatformContext {
+            store: store.clone(),
+            outbox: outbox.clone(),
+            bus: bus.clone(),
+            config: config.clone(),
+        })
+        .into_iter()
+        .chain(handlers)
+        .collect();
         let consumer_health = ConsumerHealth::default();
         let specs: Vec<ConsumerSpec> = handlers.iter().map(|handler| handler.spec()).collect();
 
@@ -113,6 +138,7 @@ impl Server {
                 config.outbox.clone(),
                 metrics.clone(),
             )
+            .with_consumers(specs.clone())
         });
         let relay_health = relay.as_ref().map(Relay::health);
         if let Some(relay) = relay {
@@ -173,6 +199,11 @@ impl Server {
             identity,
             usage_recorder,
             outbox: outbox.clone(),
+            webhooks_config: Arc::new(config.webhooks.clone()),
+            webhook_endpoints: atelier_webhooks::Endpoints::new(&store)
+                .with_config(config.webhooks.clone()),
+            webhook_attempts: atelier_webhooks::Attempts::new(&store),
+            webhook_redelivery: atelier_webhooks::delivery::Redelivery::new(&store, &bus),
         };
         let address = listener
             .local_addr()

@@ -25,6 +25,11 @@ pub fn all() -> Vec<Migration> {
             description: "outbox (status, occurred_at) index for the event log's retention purge",
             collections: Outbox::retention_collection_specs(),
         },
+        Migration {
+            id: "0004_webhooks",
+            description: "webhook endpoints and delivery records",
+            collections: atelier_webhooks::collection_specs(),
+        },
     ]
 }
 

@@ -1,0 +1,413 @@
+//! Webhook endpoints over HTTP (API key): create, list, read, change and delete a tenant's
+//! endpoints, and read or rotate their signing secrets.
+//!
+//! Writes and secrets need `TenantAdmin` (a full-scope key); reads need `TenantRead`. Endpoint
+//! views never carry secrets: the secret is in the creation response and at
+//! `GET .../secret`. Another tenant's endpoint id answers 404 `endpoint_not_found`.
+
+use std::collections::BTreeMap;
+
+use atelier_identity::policy::{Access, Permission};
+use atelier_webhooks::{
+    EndpointId, EndpointPatch, EndpointRecord, NewEndpoint, WebhookError, model::EndpointSecret,
+};
+use chrono::{DateTime, TimeZone, Utc};
+use poem::web::Data;
+use poem_openapi::{
+    ApiResponse, Object, OpenApi, param::Path, payload::Json, types::MaybeUndefined,
+};
+
+use crate::{
+    ApiState, ApiTags,
+    auth::ApiKeyAuth,
+    problem::ErrorResponse,
+    tenancy_api::{parse_id, require},
+};
+
+/// The webhook endpoints API.
+#[derive(Debug, Default)]
+pub struct WebhooksApi;
+
+/// A webhook endpoint (without its secrets).
+#[derive(Debug, Object)]
+pub struct WebhookEndpoint {
+    /// `wep_...`.
+    pub id: String,
+    /// Where deliveries are `POST`ed.
+    pub url: String,
+    pub description: String,
+    /// Event types delivered (see `GET /v1/event-types`); empty means every type.
+    pub event_types: Vec<String>,
+    /// Whether deliveries are made.
+    pub enabled: bool,
+    /// Why Atelier disabled the endpoint: `gone` (it answered 410) or `failing`.
+    #[oai(skip_serializing_if_is_none)]
+    pub disabled_reason: Option<String>,
+    /// Deliveries per second at most; absent means unthrottled.
+    #[oai(skip_serializing_if_is_none)]
+    pub rate_limit_per_second: Option<u32>,
+    /// Extra headers sent with every delivery.
+    pub headers: BTreeMap<String, String>,
+    /// Start of the current run of failed deliveries, if any.
+    #[oai(skip_serializing_if_is_none)]
+    pub failing_since: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Object)]
+pub struct WebhookEndpointList {
+    pub items: Vec<WebhookEndpoint>,
+}
+
+#[derive(Debug, Object)]
+pub struct CreateWebhookEndpoint {
+    /// `https://` URL (at most 2048 characters, no user name or password). Addresses are
+    /// checked when delivering: private, loopback and link-local ones are refused.
+    pub url: String,
+    /// Up to 500 characters.
+    pub description: Option<String>,
+    /// Event types to deliver (see `GET /v1/event-types`); absent or empty: every type.
+    pub event_types: Option<Vec<String>>,
+    /// 1 to 10000 deliveries per second; absent: unthrottled.
+    pub rate_limit_per_second: Option<u32>,
+    /// Up to 20 extra headers (values up to 1024 visible ASCII characters). `webhook-*`,
+    /// `content-type`, `content-length`, `host`, `user-agent` and hop-by-hop headers are
+    /// reserved.
+    pub headers: Option<BTreeMap<String, String>>,
+    /// Default `true`.
+    pub enabled: Option<bool>,
+}
+
+/// Changes; absent fields stay as they are.
+#[derive(Debug, Object)]
+pub struct UpdateWebhookEndpoint {
+    pub url: Option<String>,
+    pub description: Option<String>,
+    /// Empty: every type.
+    pub event_types: Option<Vec<String>>,
+    /// `null` removes the limit.
+    pub rate_limit_per_second: MaybeUndefined<u32>,
+    /// Replaces every extra header.
+    pub headers: Option<BTreeMap<String, String>>,
+    /// `true` re-enables an endpoint Atelier disabled.
+    pub enabled: Option<bool>,
+}
+
+/// A new endpoint. `secret` is also readable later at `GET .../secret`.
+#[derive(Debug, Object)]
+pub struct CreatedWebhookEndpoint {
+    /// The signing secret (`whsec_...`, Standard Webhooks).
+    pub secret: String,
+    pub endpoint: WebhookEndpoint,
+}
+
+/// An endpoint's signing secrets.
+#[derive(Debug, Object)]
+pub struct WebhookSecret {
+    /// The current secret (`whsec_...`); every delivery is signed with it.
+    pub secret: String,
+    pub created_at: DateTime<Utc>,
+    /// Secrets replaced by a rotation that still sign deliveries until `expires_at`, newest
+    /// first; receivers accept any of them meanwhile.
+    pub previous: Vec<PreviousWebhookSecret>,
+}
+
+#[derive(Debug, Object)]
+pub struct PreviousWebhookSecret {
+    pub secret: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum EndpointResponse {
+    #[oai(status = 200)]
+    Ok(Json<WebhookEndpoint>),
+    #[oai(status = 201)]
+    Created(Json<CreatedWebhookEndpoint>),
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum EndpointListResponse {
+    #[oai(status = 200)]
+    Ok(Json<WebhookEndpointList>),
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum EndpointDeletedResponse {
+    /// Deleted.
+    #[oai(status = 204)]
+    NoContent,
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum SecretResponse {
+    #[oai(status = 200)]
+    Ok(Json<WebhookSecret>),
+}
+
+type ApiResult<T> = Result<T, ErrorResponse>;
+
+#[OpenApi(prefix_path = "/v1/webhooks", tag = "ApiTags::Webhooks")]
+impl WebhooksApi {
+    /// Creates an endpoint with its first signing secret (in this response).
+    #[oai(
+        path = "/endpoints",
+        method = "post",
+        operation_id = "webhooks.endpoints.create"
+    )]
+    async fn create(
+        &self,
+        ApiKeyAuth(principal): ApiKeyAuth,
+        state: Data<&ApiState>,
+        body: Json<CreateWebhookEndpoint>,
+    ) -> ApiResult<EndpointResponse> {
+        require(&principal, Permission::TenantAdmin, Access::default())?;
+        let body = body.0;
+        let record = state
+            .webhook_endpoints
+            .create(
+                principal.tenant(),
+                NewEndpoint {
+                    url: body.url,
+                    description: body.description.unwrap_or_default(),
+                    event_types: body.event_types.unwrap_or_default(),
+                    rate_limit_per_second: body.rate_limit_per_second,
+                    headers: body.headers.unwrap_or_default(),
+                    enabled: body.enabled.unwrap_or(true),
+                },
+            )
+            .await
+            .map_err(webhook_error)?;
+        let secret = record
+            .secrets
+            .first()
+            .map(|secret| secret.secret.clone())
+            .unwrap_or_default();
+        Ok(EndpointResponse::Created(Json(CreatedWebhookEndpoint {
+            secret,
+            endpoint: endpoint_view(record),
+        })))
+    }
+
+    /// Lists the tenant's endpoints, oldest first (without secrets).
+    #[oai(
+        path = "/endpoints",
+        method = "get",
+        operation_id = "webhooks.endpoints.list"
+    )]
+    async fn list(
+        &self,
+        ApiKeyAuth(principal): ApiKeyAuth,
+        state: Data<&ApiState>,
+    ) -> ApiResult<EndpointListResponse> {
+        require(&principal, Permission::TenantRead, Access::default())?;
+        let records = state
+            .webhook_endpoints
+            .list(principal.tenant())
+            .await
+            .map_err(webhook_error)?;
+        Ok(EndpointListResponse::Ok(Json(WebhookEndpointList {
+            items: records.into_iter().map(endpoint_view).collect(),
+        })))
+    }
+
+    /// One endpoint (without secrets).
+    #[oai(
+        path = "/endpoints/:endpoint_id",
+        method = "get",
+        operation_id = "webhooks.endpoints.get"
+    )]
+    async fn get(
+        &self,
+        ApiKeyAuth(principal): ApiKeyAuth,
+        state: Data<&ApiState>,
+        endpoint_id: Path<String>,
+    ) -> ApiResult<EndpointResponse> {
+        require(&principal, Permission::TenantRead, Access::default())?;
+        let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
+        let record = state
+            .webhook_endpoints
+            .get(principal.tenant(), id)
+            .await
+            .map_err(webhook_error)?;
+        Ok(EndpointResponse::Ok(Json(endpoint_view(record))))
+    }
+
+    /// Changes an endpoint; absent fields stay as they are.
+    #[oai(
+        path = "/endpoints/:endpoint_id",
+        method = "patch",
+        operation_id = "webhooks.endpoints.update"
+    )]
+    async fn update(
+        &self,
+        ApiKeyAuth(principal): ApiKeyAuth,
+        state: Data<&ApiState>,
+        endpoint_id: Path<String>,
+        body: Json<UpdateWebhookEndpoint>,
+    ) -> ApiResult<EndpointResponse> {
+        require(&principal, Permission::TenantAdmin, Access::default())?;
+        let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
+        let body = body.0;
+        let rate_limit_per_second = match body.rate_limit_per_second {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(rate) => Some(Some(rate)),
+        };
+        let record = state
+            .webhook_endpoints
+            .update(
+                principal.tenant(),
+                id,
+                EndpointPatch {
+                    url: body.url,
+                    description: body.description,
+                    event_types: body.event_types,
+                    rate_limit_per_second,
+                    headers: body.headers,
+                    enabled: body.enabled,
+                },
+            )
+            .await
+            .map_err(webhook_error)?;
+        Ok(EndpointResponse::Ok(Json(endpoint_view(record))))
+    }
+
+    /// Deletes an endpoint; deliveries to it stop.
+    #[oai(
+        path = "/endpoints/:endpoint_id",
+        method = "delete",
+        operation_id = "webhooks.endpoints.delete"
+    )]
+    async fn delete(
+        &self,
+        ApiKeyAuth(principal): ApiKeyAuth,
+        state: Data<&ApiState>,
+        endpoint_id: Path<String>,
+    ) -> ApiResult<EndpointDeletedResponse> {
+        require(&principal, Permission::TenantAdmin, Access::default())?;
+        let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
+        state
+            .webhook_endpoints
+            .delete(principal.tenant(), id)
+            .await
+            .map_err(webhook_error)?;
+        Ok(EndpointDeletedResponse::NoContent)
+    }
+
+    /// The endpoint's signing secrets: the current one and, after a rotation, the previous
+    /// ones until they expire.
+    #[oai(
+        path = "/endpoints/:endpoint_id/secret",
+        method = "get",
+        operation_id = "webhooks.endpoints.secret.get"
+    )]
+    async fn secret(
+        &self,
+        ApiKeyAuth(principal): ApiKeyAuth,
+        state: Data<&ApiState>,
+        endpoint_id: Path<String>,
+    ) -> ApiResult<SecretResponse> {
+        require(&principal, Permission::TenantAdmin, Access::default())?;
+        let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
+        let record = state
+            .webhook_endpoints
+            .get(principal.tenant(), id)
+            .await
+            .map_err(webhook_error)?;
+        Ok(SecretResponse::Ok(Json(secret_view(&record)?)))
+    }
+
+    /// Rotates the signing secret: a new one signs from now on, and the previous one keeps
+    /// signing for the deployment's overlap (24 hours by default) so receivers can switch.
+    #[oai(
+        path = "/endpoints/:endpoint_id/secret/rotate",
+        method = "post",
+        operation_id = "webhooks.endpoints.secret.rotate"
+    )]
+    async fn rotate_secret(
+        &self,
+        ApiKeyAuth(principal): ApiKeyAuth,
+        state: Data<&ApiState>,
+        endpoint_id: Path<String>,
+    ) -> ApiResult<SecretResponse> {
+        require(&principal, Permission::TenantAdmin, Access::default())?;
+        let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
+        let record = state
+            .webhook_endpoints
+            .rotate_secret(
+                principal.tenant(),
+                id,
+                state.webhooks_config.secret_rotation_overlap,
+            )
+            .await
+            .map_err(webhook_error)?;
+        Ok(SecretResponse::Ok(Json(secret_view(&record)?)))
+    }
+}
+
+/// One mapping of webhook errors to HTTP.
+pub fn webhook_error(error: WebhookError) -> ErrorResponse {
+    match error {
+        WebhookError::NotFound(what) => {
+            ErrorResponse::not_found(&format!("{what}_not_found"), format!("No such {what}."))
+        }
+        WebhookError::Invalid { field, message } => ErrorResponse::invalid_field(field, message),
+        WebhookError::Url(error) => ErrorResponse::invalid_field("url", error.to_string()),
+        WebhookError::Mongo(error) if atelier_store::is_unavailable(&error) => {
+            tracing::warn!(%error, "MongoDB unavailable");
+            ErrorResponse::unavailable("MongoDB", 5)
+        }
+        other => ErrorResponse::internal("webhook operation", &other),
+    }
+}
+
+fn time(millis: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(millis)
+        .single()
+        .unwrap_or_default()
+}
+
+fn endpoint_view(record: EndpointRecord) -> WebhookEndpoint {
+    WebhookEndpoint {
+        id: record.id.to_string(),
+        url: record.url,
+        description: record.description,
+        event_types: record.event_types,
+        enabled: record.enabled,
+        disabled_reason: record.disabled_reason,
+        rate_limit_per_second: record.rate_limit_per_second,
+        headers: record.headers,
+        failing_since: record.failing_since_ms.map(time),
+        created_at: time(record.created_at_ms),
+        updated_at: time(record.updated_at_ms),
+    }
+}
+
+/// The current secret and the previous ones still signing now.
+fn secret_view(record: &EndpointRecord) -> Result<WebhookSecret, ErrorResponse> {
+    let now = Utc::now().timestamp_millis();
+    let mut secrets = record.signing_secrets(now);
+    let Some(current) = secrets.next() else {
+        return Err(ErrorResponse::internal(
+            "webhook endpoint secrets",
+            &WebhookError::invalid("secrets", format!("{} has no signing secret", record.id)),
+        ));
+    };
+    let previous = secrets
+        .filter_map(|secret: &EndpointSecret| {
+            Some(PreviousWebhookSecret {
+                secret: secret.secret.clone(),
+                created_at: time(secret.created_at_ms),
+                expires_at: time(secret.expires_at_ms?),
+            })
+        })
+        .collect();
+    Ok(WebhookSecret {
+        secret: current.secret.clone(),
+        created_at: time(current.created_at_ms),
+        previous,
+    })
+}

@@ -1,0 +1,35 @@
+//! Outbound webhooks.
+//!
+//! - [`model`]: endpoint records and ids;
+//! - [`config`]: [`WebhooksConfig`], the deployment's webhook settings.
+//! - [`ssrf`]: the SSRF guard (URL syntax, forbidden addresses, resolution for delivery);
+//! - [`endpoints`]: the tenant's endpoints and signing secrets ([`Endpoints`]);
+//! - [`error`]: [`WebhookError`], the crate's one error type;
+//! - [`signing`]: Standard Webhooks signatures (sans IO);
+//! - [`delivery`]: the fan-out and delivery consumers and their sans-IO decisions;
+//! - [`attempts`]: the attempt log ([`Attempts`]).
+
+pub mod attempts;
+pub mod config;
+pub mod delivery;
+pub mod endpoints;
+pub mod error;
+pub mod model;
+pub mod signing;
+pub mod ssrf;
+
+pub use attempts::Attempts;
+pub use config::WebhooksConfig;
+pub use endpoints::{EndpointPatch, Endpoints, NewEndpoint};
+pub use error::WebhookError;
+pub use model::{EndpointId, EndpointRecord, EndpointSecret};
+
+/// Every collection and index of the crate, for the server's migrations.
+pub fn collection_specs() -> Vec<atelier_store::CollectionSpec> {
+    // One entry per module that owns collections.
+    [
+        endpoints::collection_specs(),
+        attempts::Attempts::collection_specs(),
+    ]
+    .concat()
+}

@@ -7,7 +7,6 @@
 use atelier_core::TenantId;
 use base64::Engine;
 use chrono::Utc;
-use futures_util::TryStreamExt;
 use mongodb::{Collection, IndexModel, bson::doc, options::IndexOptions};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -145,13 +144,7 @@ impl ApiKeys {
     }
 
     pub async fn list(&self, tenant: TenantId) -> Result<Vec<ApiKeyRecord>, IdentityError> {
-        Ok(self
-            .keys
-            .find(doc! { "tenant": tenant.to_string() })
-            .sort(doc! { "created_at_ms": 1 })
-            .await?
-            .try_collect()
-            .await?)
+        Ok(atelier_store::scoped::list(&self.keys, tenant).await?)
     }
 
     /// Revokes a key of this tenant. Revoking twice is harmless.

@@ -11,7 +11,7 @@
 
 use atelier_core::{NewEvent, TenantId};
 use atelier_outbox::Outbox;
-use atelier_store::{CollectionSpec, Store, is_duplicate_key};
+use atelier_store::{CollectionSpec, Store, is_duplicate_key, scoped};
 use chrono::Utc;
 use futures_util::{FutureExt, TryStreamExt};
 use mongodb::{Collection, IndexModel, bson::doc, options::IndexOptions};
@@ -265,13 +265,7 @@ impl Tenancy {
         &self,
         tenant: TenantId,
     ) -> Result<Vec<WorkspaceRecord>, IdentityError> {
-        Ok(self
-            .workspaces
-            .find(doc! { "tenant": tenant.to_string() })
-            .sort(doc! { "created_at_ms": 1 })
-            .await?
-            .try_collect()
-            .await?)
+        Ok(scoped::list(&self.workspaces, tenant).await?)
     }
 
     pub async fn get_workspace(
@@ -279,8 +273,7 @@ impl Tenancy {
         tenant: TenantId,
         workspace: WorkspaceId,
     ) -> Result<WorkspaceRecord, IdentityError> {
-        self.workspaces
-            .find_one(doc! { "_id": workspace.to_string(), "tenant": tenant.to_string() })
+        scoped::get(&self.workspaces, tenant, &workspace.to_string())
             .await?
             .ok_or(IdentityError::NotFound("workspace"))
     }
@@ -340,13 +333,7 @@ impl Tenancy {
     }
 
     pub async fn list_users(&self, tenant: TenantId) -> Result<Vec<UserRecord>, IdentityError> {
-        Ok(self
-            .users
-            .find(doc! { "tenant": tenant.to_string() })
-            .sort(doc! { "created_at_ms": 1 })
-            .await?
-            .try_collect()
-            .await?)
+        Ok(scoped::list(&self.users, tenant).await?)
     }
 
     pub async fn get_user(
@@ -354,8 +341,7 @@ impl Tenancy {
         tenant: TenantId,
         user: UserId,
     ) -> Result<UserRecord, IdentityError> {
-        self.users
-            .find_one(doc! { "_id": user.to_string(), "tenant": tenant.to_string() })
+        scoped::get(&self.users, tenant, &user.to_string())
             .await?
             .ok_or(IdentityError::NotFound("user"))
     }

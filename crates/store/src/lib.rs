@@ -9,6 +9,7 @@
 
 pub mod lease;
 pub mod migrate;
+pub mod scoped;
 
 use std::time::Duration;
 

@@ -19,7 +19,7 @@ use atelier_outbox::{Outbox, catalog};
 use atelier_store::{CollectionSpec, Store};
 use base64::Engine;
 use chrono::Utc;
-use futures_util::{FutureExt, TryStreamExt};
+use futures_util::FutureExt;
 use mongodb::{Collection, IndexModel, bson::doc, options::IndexOptions};
 use rand::RngCore;
 
@@ -162,13 +162,7 @@ impl Endpoints {
 
     /// The tenant's endpoints, oldest first.
     pub async fn list(&self, tenant: TenantId) -> Result<Vec<EndpointRecord>, WebhookError> {
-        Ok(self
-            .endpoints
-            .find(doc! { "tenant": tenant.to_string() })
-            .sort(doc! { "created_at_ms": 1 })
-            .await?
-            .try_collect()
-            .await?)
+        Ok(atelier_store::scoped::list(&self.endpoints, tenant).await?)
     }
 
     pub async fn get(
@@ -176,8 +170,7 @@ impl Endpoints {
         tenant: TenantId,
         id: EndpointId,
     ) -> Result<EndpointRecord, WebhookError> {
-        self.endpoints
-            .find_one(doc! { "_id": id.to_string(), "tenant": tenant.to_string() })
+        atelier_store::scoped::get(&self.endpoints, tenant, &id.to_string())
             .await?
             .ok_or(WebhookError::NotFound("endpoint"))
     }

@@ -85,6 +85,9 @@ pub fn test_config() -> Config {
         Duration::from_millis(400),
         Duration::from_millis(800),
     ];
+    // Tests change an endpoint and expect the very next delivery to see it; the cache has
+    // unit tests and the tests that want it turn it on.
+    config.webhooks.endpoint_cache_ttl = Duration::ZERO;
     config
 }
 

@@ -40,6 +40,9 @@ struct Inner {
     consumer_up: GaugeVec,
     websocket_open: IntGauge,
     dependency_up: GaugeVec,
+    webhook_attempts: IntCounterVec,
+    webhook_deferred: IntCounterVec,
+    webhook_endpoints_disabled: IntCounterVec,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -160,6 +163,31 @@ impl Metrics {
         )
         .expect("valid metric");
 
+        let webhook_attempts = IntCounterVec::new(
+            Opts::new(
+                "atelier_webhook_attempts_total",
+                "Webhook delivery attempts, by outcome (succeeded, failed, gone, refused, skipped).",
+            ),
+            &["outcome"],
+        )
+        .expect("valid metric");
+        let webhook_deferred = IntCounterVec::new(
+            Opts::new(
+                "atelier_webhook_deferred_total",
+                "Webhook deliveries put back by an endpoint's throttle (no attempt used), by reason.",
+            ),
+            &["reason"],
+        )
+        .expect("valid metric");
+        let webhook_endpoints_disabled = IntCounterVec::new(
+            Opts::new(
+                "atelier_webhook_endpoints_disabled_total",
+                "Webhook endpoints disabled by the platform, by reason (gone, failing).",
+            ),
+            &["reason"],
+        )
+        .expect("valid metric");
+
         let collectors: Vec<Box<dyn Collector>> = vec![
             Box::new(http_requests.clone()),
             Box::new(http_duration.clone()),
@@ -175,6 +203,9 @@ impl Metrics {
             Box::new(consumer_up.clone()),
             Box::new(websocket_open.clone()),
             Box::new(dependency_up.clone()),
+            Box::new(webhook_attempts.clone()),
+            Box::new(webhook_deferred.clone()),
+            Box::new(webhook_endpoints_disabled.clone()),
         ];
         for collector in collectors {
             registry
@@ -199,6 +230,9 @@ impl Metrics {
                 consumer_up,
                 websocket_open,
                 dependency_up,
+                webhook_attempts,
+                webhook_deferred,
+                webhook_endpoints_disabled,
             }),
         }
     }
@@ -232,7 +266,7 @@ impl Metrics {
 
     fn descriptors(&self) -> Vec<Desc> {
         let i = &self.inner;
-        let collectors: [&dyn Collector; 14] = [
+        let collectors: [&dyn Collector; 17] = [
             &i.http_requests,
             &i.http_duration,
             &i.outbox_backlog,
@@ -247,6 +281,9 @@ impl Metrics {
             &i.consumer_up,
             &i.websocket_open,
             &i.dependency_up,
+            &i.webhook_attempts,
+            &i.webhook_deferred,
+            &i.webhook_endpoints_disabled,
         ];
         collectors
             .iter()
@@ -329,6 +366,30 @@ impl Metrics {
 
     pub fn websocket_closed(&self) {
         self.inner.websocket_open.dec();
+    }
+
+    /// One webhook delivery attempt ended with `outcome`.
+    pub fn webhook_attempt(&self, outcome: &str) {
+        self.inner
+            .webhook_attempts
+            .with_label_values(&[outcome])
+            .inc();
+    }
+
+    /// A webhook delivery was put back for `reason` without using an attempt.
+    pub fn webhook_deferred(&self, reason: &str) {
+        self.inner
+            .webhook_deferred
+            .with_label_values(&[reason])
+            .inc();
+    }
+
+    /// The platform disabled a webhook endpoint for `reason`.
+    pub fn webhook_endpoint_disabled(&self, reason: &str) {
+        self.inner
+            .webhook_endpoints_disabled
+            .with_label_values(&[reason])
+            .inc();
     }
 
     pub fn set_dependency_up(&self, dependency: &str, up: bool) {

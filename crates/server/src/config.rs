@@ -366,6 +366,14 @@ pub const SETTINGS: &[(&str, &str)] = &[
         "webhooks.secret_rotation_overlap",
         "How long the previous signing secret keeps signing after a rotation, e.g. 24h.",
     ),
+    (
+        "webhooks.endpoint_cache_ttl",
+        "How long deliveries reuse an endpoint record they read, e.g. 1s (0s: read every time); endpoint changes reach deliveries within it.",
+    ),
+    (
+        "webhooks.throttle_max_wait",
+        "Longest a delivery waits for its endpoint's throttle slot before it is put back on a delay tier without using an attempt, e.g. 1s.",
+    ),
     ("log.format", "pretty or json."),
     (
         "log.filter",

@@ -4,7 +4,9 @@
 //! - `http`: the real server in-process, `GET /healthz` from concurrent keep-alive clients.
 //! - `outbox`: the RabbitMQ publish-with-confirms ceiling (raw lapin and `Publisher`), then
 //!   the outbox: insert events, run the relay, time the drain.
-//! - `all`: both.
+//! - `webhooks`: signed deliveries to a local receiver through the fan-out and delivery
+//!   consumers: throughput, and first-attempt dispatch latency at a steady rate.
+//! - `all`: every scenario.
 //!
 //! Everything runs against real MongoDB (or the nx-27017 stand-in) and RabbitMQ, in its own
 //! `bench_<ulid>` database and `bench<ulid>` queue prefix, deleted at the end. Run it in
@@ -13,6 +15,7 @@
 mod http;
 mod outbox;
 mod report;
+mod webhooks;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -36,7 +39,9 @@ enum Command {
     Http(http::HttpOptions),
     /// Publish-with-confirms ceiling, outbox insert and relay drain.
     Outbox(outbox::OutboxOptions),
-    /// `http` then `outbox`, with their default options unless given here.
+    /// Signed webhook deliveries: throughput and dispatch latency.
+    Webhooks(webhooks::WebhookOptions),
+    /// `http`, `outbox` and `webhooks`, with their default options unless given here.
     All(AllOptions),
 }
 
@@ -46,6 +51,8 @@ struct AllOptions {
     http: http::HttpOptions,
     #[command(flatten)]
     outbox: outbox::OutboxOptions,
+    #[command(flatten)]
+    webhooks: webhooks::WebhookOptions,
 }
 
 /// Where the dependencies are.
@@ -117,9 +124,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Outbox(options) => {
             outbox::run(settings, &options, print).await?;
         }
+        Command::Webhooks(options) => {
+            webhooks::run(settings, &options, print).await?;
+        }
         Command::All(options) => {
             print(&http::run(settings, &options.http).await?);
             outbox::run(settings, &options.outbox, print).await?;
+            webhooks::run(settings, &options.webhooks, print).await?;
         }
     }
     Ok(())

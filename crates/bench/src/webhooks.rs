@@ -54,9 +54,10 @@ pub struct WebhookOptions {
     /// Seconds the latency scenario runs.
     #[arg(long = "webhook-duration", default_value_t = 10)]
     pub duration: u64,
-    /// Deliveries each consumer handles at once (`amqp.prefetch`).
-    #[arg(long = "webhook-prefetch", default_value_t = BusConfig::default().prefetch)]
-    pub prefetch: u16,
+    /// Deliveries sent at once (`webhooks.delivery_concurrency`); the fan-out consumer keeps
+    /// `amqp.prefetch`.
+    #[arg(long = "webhook-concurrency", default_value_t = WebhooksConfig::default().delivery_concurrency)]
+    pub concurrency: u16,
     /// Give up waiting for deliveries after this many seconds (the figures then say so).
     #[arg(long = "webhook-timeout", default_value_t = 60)]
     pub timeout: u64,
@@ -131,7 +132,6 @@ impl Bench {
             BusConfig {
                 url: settings.amqp_url.clone(),
                 prefix: format!("bench{suffix}"),
-                prefetch: options.prefetch,
                 ..BusConfig::default()
             },
             Metrics::new(),
@@ -145,6 +145,7 @@ impl Bench {
         let receiver = tokio::spawn(receive(listener, origin, Arc::clone(&seen)));
 
         let config = WebhooksConfig {
+            delivery_concurrency: options.concurrency,
             allow_http: true,
             allowed_hosts: vec!["127.0.0.1".to_owned()],
             ..WebhooksConfig::default()
@@ -281,6 +282,7 @@ impl Bench {
     async fn throughput(&self, options: &WebhookOptions) -> anyhow::Result<Report> {
         self.reset();
         let publisher = self.bus.publisher().await?;
+        let cpu_before = process_cpu_seconds();
         let started = Instant::now();
         self.publish(&publisher, options.events).await?;
         let published = started.elapsed();
@@ -288,6 +290,9 @@ impl Bench {
             .wait_for(options.events, Duration::from_secs(options.timeout))
             .await;
         let elapsed = started.elapsed();
+        let cpu = process_cpu_seconds()
+            .zip(cpu_before)
+            .map(|(after, before)| after - before);
         let (delivered, requests, latency) = self.snapshot();
         // The receiver counts a request before the consumer stores its attempt: give the last
         // group commits a moment.
@@ -299,7 +304,7 @@ impl Bench {
         }
         let mut report = Report::new("webhooks.throughput")
             .param("events", options.events)
-            .param("prefetch", options.prefetch)
+            .param("concurrency", options.concurrency)
             .figure(
                 "deliveries_per_s",
                 "signed deliveries/s",
@@ -337,6 +342,20 @@ impl Bench {
                 "flat out, so latency here is mostly queueing behind the backlog; see \
                  webhooks.latency for dispatch latency below saturation",
             );
+        if let Some(cpu) = cpu {
+            report = report
+                .figure(
+                    "cpu_ms_per_1000",
+                    "bench process CPU per 1000",
+                    cpu * 1000.0 / (delivered.max(1) as f64) * 1000.0,
+                    "ms",
+                )
+                .note(
+                    "CPU is this process's (consumers, signing, HTTP client, receiver and \
+                     publisher), not MongoDB's or RabbitMQ's; it does not depend on what else \
+                     the machine runs",
+                );
+        }
         if !complete {
             report = report.note(format!(
                 "timed out after {} s before every event arrived",
@@ -374,7 +393,7 @@ impl Bench {
         let mut report = Report::new("webhooks.latency")
             .param("rate", options.rate)
             .param("duration_s", options.duration)
-            .param("prefetch", options.prefetch)
+            .param("concurrency", options.concurrency)
             .figure("offered_per_s", "offered", offered, "/s")
             .figure("delivered", "events delivered", delivered as f64, "")
             .figure(
@@ -531,6 +550,19 @@ fn record(seen: &Mutex<Seen>, body: &[u8], arrived_us: u64) {
             eprintln!("bench receiver: latency {latency} µs out of range: {error}");
         }
     }
+}
+
+/// User plus system CPU time of this process so far, from `/proc/self/stat` (Linux; fields 14
+/// and 15, in clock ticks of 100 Hz, the kernel's `USER_HZ` on every mainstream build).
+fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) is parenthesised and may contain spaces: split after it.
+    let rest = stat.rsplit_once(") ")?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // `rest` starts at field 3, so fields 14 and 15 are at indexes 11 and 12.
+    let user: f64 = fields.get(11)?.parse().ok()?;
+    let system: f64 = fields.get(12)?.parse().ok()?;
+    Some((user + system) / 100.0)
 }
 
 fn micros(duration: Duration) -> u64 {

@@ -374,6 +374,10 @@ pub const SETTINGS: &[(&str, &str)] = &[
         "webhooks.throttle_max_wait",
         "Longest a delivery waits for its endpoint's throttle slot before it is put back on a delay tier without using an attempt, e.g. 1s.",
     ),
+    (
+        "webhooks.delivery_concurrency",
+        "Webhook deliveries one node sends at once (the delivery consumer's prefetch), e.g. 128.",
+    ),
     ("log.format", "pretty or json."),
     (
         "log.filter",
@@ -615,6 +619,12 @@ impl Config {
         ];
         if let Some((setting, _)) = positive.iter().find(|(_, value)| value.is_zero()) {
             return Err(invalid(setting, "must be greater than zero"));
+        }
+        if webhooks.delivery_concurrency == 0 {
+            return Err(invalid(
+                "webhooks.delivery_concurrency",
+                "must be at least 1",
+            ));
         }
         if webhooks.connect_timeout > webhooks.request_timeout {
             return Err(invalid(

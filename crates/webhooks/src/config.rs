@@ -39,6 +39,9 @@ pub struct WebhooksConfig {
     /// further out is put back on a delay tier without using an attempt.
     #[serde(with = "humantime_serde")]
     pub throttle_max_wait: Duration,
+    /// Deliveries one node sends at once (the delivery consumer's prefetch). Deliveries mostly
+    /// wait on receivers, so this is larger than `amqp.prefetch`.
+    pub delivery_concurrency: u16,
 }
 
 impl Default for WebhooksConfig {
@@ -63,6 +66,7 @@ impl Default for WebhooksConfig {
             secret_rotation_overlap: Duration::from_secs(24 * 3600),
             endpoint_cache_ttl: Duration::from_secs(1),
             throttle_max_wait: Duration::from_secs(1),
+            delivery_concurrency: 128,
         }
     }
 }

@@ -527,6 +527,10 @@ impl Handler for DeliveryHandler {
         delivery_spec(&self.config)
     }
 
+    fn prefetch(&self) -> Option<u16> {
+        Some(self.config.delivery_concurrency)
+    }
+
     async fn handle(&self, delivery: &Delivery) -> Outcome {
         let job = match DeliveryJobV1::decode(&delivery.body) {
             Ok(job) => job,

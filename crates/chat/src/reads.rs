@@ -165,7 +165,7 @@ impl Chat {
             mentions.insert(
                 "$or",
                 vec![
-                    doc! { "mentions": member.user.to_string() },
+                    doc! { "mentions": { "$in": [member.user.to_string()] } },
                     doc! { "mention_channel": true },
                 ],
             );
@@ -308,7 +308,9 @@ impl Chat {
             .messages
             .find(doc! {
                 "tenant": tenant.to_string(),
-                "thread.participants": user.to_string(),
+                // `$in` of one value, not plain equality: the development server matches
+                // nothing by equality on an indexed array field (see README).
+                "thread.participants": { "$in": [user.to_string()] },
                 "channel": { "$in": member_of },
             })
             .await?

@@ -194,7 +194,8 @@ async fn roles_moderation_and_the_last_owner() {
     let (owner, member, other) = (chat.user(0), chat.user(1), chat.user(2));
 
     // (who, method, path, body, expected status, expected code)
-    let cases: Vec<(&str, Method, String, Option<Value>, u16, Option<&str>)> = vec![
+    type Case<'a> = (&'a str, Method, String, Option<Value>, u16, Option<&'a str>);
+    let cases: Vec<Case> = vec![
         // Members cannot moderate or change roles.
         (
             &member.token,

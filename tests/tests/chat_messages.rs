@@ -485,7 +485,16 @@ async fn refused_input_answers_problems() {
     let unknown = atelier_chat::ChannelId::generate();
     let attachment = |url: &str, mime: &str| json!([{ "url": url, "mime_type": mime, "size_bytes": 10, "name": "a.png" }]);
     // (token, method, path, body, status, code, field)
-    let cases: Vec<(&str, Method, String, Option<Value>, u16, &str, Option<&str>)> = vec![
+    type Case<'a> = (
+        &'a str,
+        Method,
+        String,
+        Option<Value>,
+        u16,
+        &'a str,
+        Option<&'a str>,
+    );
+    let cases: Vec<Case> = vec![
         (
             &user,
             Method::POST,

@@ -4,12 +4,15 @@
 //! - `http`: the real server in-process, `GET /healthz` from concurrent keep-alive clients.
 //! - `outbox`: the RabbitMQ publish-with-confirms ceiling (raw lapin and `Publisher`), then
 //!   the outbox: insert events, run the relay, time the drain.
-//! - `all`: both.
+//! - `chat`: message sends over HTTP: N users send to one channel concurrently (each send a
+//!   transaction serialized on the channel document): messages/s and latency.
+//! - `all`: `http` and `outbox` (run `chat` on its own).
 //!
 //! Everything runs against real MongoDB (or the nx-27017 stand-in) and RabbitMQ, in its own
 //! `bench_<ulid>` database and `bench<ulid>` queue prefix, deleted at the end. Run it in
 //! release mode through `scripts/bench`, which starts the dependencies.
 
+mod chat;
 mod http;
 mod outbox;
 mod report;
@@ -36,6 +39,8 @@ enum Command {
     Http(http::HttpOptions),
     /// Publish-with-confirms ceiling, outbox insert and relay drain.
     Outbox(outbox::OutboxOptions),
+    /// Chat message sends to one channel over HTTP: messages/s and latency.
+    Chat(chat::ChatOptions),
     /// `http` then `outbox`, with their default options unless given here.
     All(AllOptions),
 }
@@ -116,6 +121,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Outbox(options) => {
             outbox::run(settings, &options, print).await?;
+        }
+        Command::Chat(options) => {
+            print(&chat::run(settings, &options).await?);
         }
         Command::All(options) => {
             print(&http::run(settings, &options.http).await?);

@@ -5,8 +5,8 @@
 //! **Who may do what** (decided by `atelier_identity::policy`, channel roles mapped to
 //! resource roles: owner → owner, moderator → editor, member → commenter):
 //! - *see* a channel (read it, its members, history, changes, pins, reactions): public
-//!   channels, a workspace role with `ResourceRead` (members, admins, owners; guests once
-//!   they join); private and direct channels, membership only. A channel the caller may not
+//!   channels, a workspace role with `ResourceRead` (members, admins, owners) or membership
+//!   (guests, once invited); private and direct channels, membership only. A channel the caller may not
 //!   see answers **404** `channel_not_found`, exactly like one that does not exist.
 //! - *act* in it (send, react, pin, mark read, invite): membership (`ResourceComment`);
 //!   otherwise 403 `not_a_member`.

@@ -133,6 +133,8 @@ pub struct SendMessage {
 
 #[derive(Debug, Object)]
 pub struct EditMessage {
+    /// The new text (same limits as sending). Mentions are parsed again from it
+    /// (`<@usr_...>`, `@channel`); mentions given explicitly when sending are replaced.
     pub text: String,
 }
 

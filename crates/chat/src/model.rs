@@ -299,3 +299,54 @@ pub struct ScheduledRecord {
     pub created_at_ms: i64,
     pub updated_at_ms: i64,
 }
+
+#[cfg(test)]
+mod tests {
+    use atelier_identity::{
+        Principal,
+        policy::{Access, Permission, authorize},
+    };
+
+    use super::*;
+
+    /// What each channel role may do, through the one access policy: `(role, permission,
+    /// allowed)`.
+    #[test]
+    fn channel_roles_through_the_policy() {
+        use ChannelRole::{Member, Moderator, Owner};
+        use Permission::{
+            ResourceComment, ResourceDelete, ResourceEdit, ResourceRead, ResourceShare,
+        };
+        let cases = [
+            (Owner, ResourceShare, true),
+            (Owner, ResourceEdit, true),
+            (Moderator, ResourceShare, false),
+            (Moderator, ResourceEdit, true),
+            (Moderator, ResourceDelete, false),
+            (Member, ResourceEdit, false),
+            (Member, ResourceComment, true),
+            (Member, ResourceRead, true),
+        ];
+        let user = Principal::User {
+            tenant: TenantId::generate(),
+            user_id: UserId::generate(),
+        };
+        for (role, permission, allowed) in cases {
+            let access = Access {
+                workspace_role: None,
+                resource_role: Some(role.resource_role()),
+            };
+            assert_eq!(
+                authorize(&user, permission, access).is_allowed(),
+                allowed,
+                "{role:?} {permission:?}"
+            );
+        }
+        for role in ChannelRole::ALL {
+            assert_eq!(ChannelRole::parse(role.as_str()), Some(role));
+        }
+        for kind in ChannelKind::ALL {
+            assert_eq!(ChannelKind::parse(kind.as_str()), Some(kind));
+        }
+    }
+}

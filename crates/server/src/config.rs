@@ -884,12 +884,44 @@ mod tests {
                 "http://127.0.0.1:8080",
                 "ATELIER_WEBHOOKS_ALLOWED_HOSTS",
             ),
+            (
+                "ATELIER_CHAT_MAX_MESSAGE_CHARS",
+                "0",
+                "ATELIER_CHAT_MAX_MESSAGE_CHARS",
+            ),
+            (
+                "ATELIER_CHAT_MAX_MESSAGE_CHARS",
+                "many",
+                "chat.max_message_chars",
+            ),
+            (
+                "ATELIER_CHAT_SCHEDULER_POLL_INTERVAL",
+                "1ms",
+                "ATELIER_CHAT_SCHEDULER_POLL_INTERVAL",
+            ),
         ];
         for (key, value, named) in cases {
             let error = Config::load_from(None, env(&[(key, value)])).unwrap_err();
             let message = error.to_string();
             assert!(message.contains(named), "{key}={value}: {message}");
         }
+    }
+
+    #[test]
+    fn chat_from_environment() {
+        let config = Config::load_from(
+            None,
+            env(&[
+                ("ATELIER_CHAT_MAX_MESSAGE_CHARS", "500"),
+                ("ATELIER_CHAT_SCHEDULER_POLL_INTERVAL", "100ms"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.chat.max_message_chars, 500);
+        assert_eq!(
+            config.chat.scheduler_poll_interval,
+            Duration::from_millis(100)
+        );
     }
 
     #[test]

@@ -482,6 +482,16 @@ async fn refused_input_answers_problems() {
     let user = chat.user(1).token.clone();
     let owner = chat.user(0).token.clone();
     let key = chat.tenant.api_key.clone();
+    let (status, read_only) = app
+        .call(
+            &key,
+            Method::POST,
+            "/v1/api-keys",
+            Some(json!({"name": "reader", "scope": "read_only"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{read_only}");
+    let read_only = read_only["key"].as_str().unwrap().to_owned();
     let unknown = atelier_chat::ChannelId::generate();
     let attachment = |url: &str, mime: &str| json!([{ "url": url, "mime_type": mime, "size_bytes": 10, "name": "a.png" }]);
     // (token, method, path, body, status, code, field)

@@ -5,6 +5,7 @@
 //! optionally `ATELIER_TEST_AMQP_URL`). [`TestApp::spawn`] binds `127.0.0.1:0` and calls the
 //! same `Server::run` the binary calls.
 
+pub mod chat;
 pub mod proxy;
 pub mod recorder;
 

@@ -27,7 +27,8 @@ async fn migrations_apply_once_and_create_indexes() {
             "0001_platform",
             "0002_identity",
             "0003_event_log",
-            "0004_webhooks"
+            "0004_webhooks",
+            "0005_chat"
         ]
     );
     let second = migrations::run(&store).await.unwrap();
@@ -38,7 +39,8 @@ async fn migrations_apply_once_and_create_indexes() {
             "0001_platform",
             "0002_identity",
             "0003_event_log",
-            "0004_webhooks"
+            "0004_webhooks",
+            "0005_chat"
         ]
     );
 

@@ -6,12 +6,15 @@
 //!   the outbox: insert events, run the relay, time the drain.
 //! - `webhooks`: signed deliveries to a local receiver through the fan-out and delivery
 //!   consumers: throughput, and first-attempt dispatch latency at a steady rate.
-//! - `all`: every scenario.
+//! - `chat`: message sends over HTTP: N users send to one channel concurrently (each send a
+//!   transaction serialized on the channel document): messages/s and latency.
+//! - `all`: `http`, `outbox` and `webhooks` (run `chat` on its own).
 //!
 //! Everything runs against real MongoDB (or the nx-27017 stand-in) and RabbitMQ, in its own
 //! `bench_<ulid>` database and `bench<ulid>` queue prefix, deleted at the end. Run it in
 //! release mode through `scripts/bench`, which starts the dependencies.
 
+mod chat;
 mod http;
 mod outbox;
 mod report;
@@ -41,6 +44,8 @@ enum Command {
     Outbox(outbox::OutboxOptions),
     /// Signed webhook deliveries: throughput and dispatch latency.
     Webhooks(webhooks::WebhookOptions),
+    /// Chat message sends to one channel over HTTP: messages/s and latency.
+    Chat(chat::ChatOptions),
     /// `http`, `outbox` and `webhooks`, with their default options unless given here.
     All(AllOptions),
 }
@@ -126,6 +131,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Webhooks(options) => {
             webhooks::run(settings, &options, print).await?;
+        }
+        Command::Chat(options) => {
+            print(&chat::run(settings, &options).await?);
         }
         Command::All(options) => {
             print(&http::run(settings, &options.http).await?);

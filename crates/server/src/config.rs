@@ -10,6 +10,7 @@ use std::{net::SocketAddr, path::Path, time::Duration};
 
 use atelier_api::rate_limit::RateLimitConfig;
 use atelier_bus::BusConfig;
+use atelier_chat::ChatConfig;
 use atelier_identity::IdentityConfig;
 use atelier_observability::LogFormat;
 use atelier_outbox::RelayConfig;
@@ -33,6 +34,7 @@ const SECTIONS: &[&str] = &[
     "identity",
     "rate_limits",
     "webhooks",
+    "chat",
     "log",
 ];
 
@@ -55,6 +57,7 @@ pub struct Config {
     pub identity: IdentityConfig,
     pub rate_limits: RateLimitConfig,
     pub webhooks: WebhooksConfig,
+    pub chat: ChatConfig,
     pub log: LogConfig,
 }
 
@@ -177,6 +180,7 @@ impl Default for Config {
             identity: IdentityConfig::default(),
             rate_limits: RateLimitConfig::default(),
             webhooks: WebhooksConfig::default(),
+            chat: ChatConfig::default(),
             log: LogConfig {
                 format: LogFormat::Pretty,
                 filter: "info".to_owned(),
@@ -377,6 +381,18 @@ pub const SETTINGS: &[(&str, &str)] = &[
     (
         "webhooks.delivery_concurrency",
         "Webhook deliveries one node sends at once (the delivery consumer's prefetch), e.g. 128.",
+    ),
+    (
+        "chat.max_message_chars",
+        "Longest chat message text in characters (1 to 100000); longer sends answer 413.",
+    ),
+    (
+        "chat.scheduler_poll_interval",
+        "How often consumer nodes look for due scheduled chat messages, e.g. 250ms.",
+    ),
+    (
+        "chat.scheduler_claim_ttl",
+        "How long a node's claim on a scheduled message lasts before another node may send it, e.g. 30s.",
     ),
     ("log.format", "pretty or json."),
     (
@@ -589,7 +605,33 @@ impl Config {
         if self.node_id.is_empty() {
             return Err(invalid("node_id", "must not be empty".into()));
         }
-        self.validate_webhooks()
+        self.validate_webhooks()?;
+        self.validate_chat()
+    }
+
+    fn validate_chat(&self) -> Result<(), ConfigError> {
+        let invalid = |setting: &'static str, message: &str| ConfigError::Invalid {
+            setting,
+            env: env_var(setting),
+            message: message.to_owned(),
+        };
+        let chat = &self.chat;
+        if !(1..=100_000).contains(&chat.max_message_chars) {
+            return Err(invalid(
+                "chat.max_message_chars",
+                "must be between 1 and 100000",
+            ));
+        }
+        if chat.scheduler_poll_interval < Duration::from_millis(10) {
+            return Err(invalid(
+                "chat.scheduler_poll_interval",
+                "must be at least 10ms",
+            ));
+        }
+        if chat.scheduler_claim_ttl < Duration::from_secs(1) {
+            return Err(invalid("chat.scheduler_claim_ttl", "must be at least 1s"));
+        }
+        Ok(())
     }
 
     fn validate_webhooks(&self) -> Result<(), ConfigError> {
@@ -860,12 +902,44 @@ mod tests {
                 "http://127.0.0.1:8080",
                 "ATELIER_WEBHOOKS_ALLOWED_HOSTS",
             ),
+            (
+                "ATELIER_CHAT_MAX_MESSAGE_CHARS",
+                "0",
+                "ATELIER_CHAT_MAX_MESSAGE_CHARS",
+            ),
+            (
+                "ATELIER_CHAT_MAX_MESSAGE_CHARS",
+                "many",
+                "chat.max_message_chars",
+            ),
+            (
+                "ATELIER_CHAT_SCHEDULER_POLL_INTERVAL",
+                "1ms",
+                "ATELIER_CHAT_SCHEDULER_POLL_INTERVAL",
+            ),
         ];
         for (key, value, named) in cases {
             let error = Config::load_from(None, env(&[(key, value)])).unwrap_err();
             let message = error.to_string();
             assert!(message.contains(named), "{key}={value}: {message}");
         }
+    }
+
+    #[test]
+    fn chat_from_environment() {
+        let config = Config::load_from(
+            None,
+            env(&[
+                ("ATELIER_CHAT_MAX_MESSAGE_CHARS", "500"),
+                ("ATELIER_CHAT_SCHEDULER_POLL_INTERVAL", "100ms"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.chat.max_message_chars, 500);
+        assert_eq!(
+            config.chat.scheduler_poll_interval,
+            Duration::from_millis(100)
+        );
     }
 
     #[test]

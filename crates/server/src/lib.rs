@@ -176,6 +176,16 @@ impl Server {
             workers_cancel.clone(),
         ));
 
+        let chat = atelier_chat::Chat::new(&store, config.chat.clone());
+        if config.roles.consumers {
+            // Scheduled chat messages are sent by every consumers node; claims keep them from
+            // sending one twice.
+            workers.spawn(
+                atelier_chat::scheduled::Scheduler::new(chat.clone(), &config.node_id)
+                    .run(workers_cancel.clone()),
+            );
+        }
+
         let identity = atelier_identity::Identity::new(&store, config.identity.clone());
         let usage_recorder = atelier_identity::usage::UsageRecorder::new(identity.usage.clone());
         // Flushes every interval and once more after HTTP has drained (workers stop after it).
@@ -204,6 +214,7 @@ impl Server {
                 .with_config(config.webhooks.clone()),
             webhook_attempts: atelier_webhooks::Attempts::new(&store),
             webhook_redelivery: atelier_webhooks::delivery::Redelivery::new(&store, &bus),
+            chat,
         };
         let address = listener
             .local_addr()

@@ -287,7 +287,7 @@ mod tests {
                 " identity.user.created ,identity.member.removed,,identity.user.created",
                 Some(&["identity.user.created", "identity.member.removed"]),
             ),
-            ("identity.user.created,chat.message.created", None),
+            ("identity.user.created,chat.no_such.type", None),
             ("*", None),
         ];
         for (input, expected) in cases {

@@ -239,7 +239,13 @@ print(u.hostname or "127.0.0.1", u.port or (5671 if u.scheme == "amqps" else 567
         exit 1
     fi
     atelier_log "RabbitMQ is down; starting it with 'rabbitmq-server -detached'"
-    rabbitmq-server -detached
+    # Debian's wrapper starts the broker through `su`, which resets the open-files limit to
+    # 1024; quorum queues keep files open, so start it as its user with the hard limit instead.
+    if [[ $(id -u) == 0 ]] && id rabbitmq >/dev/null 2>&1 && [[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]]; then
+        su rabbitmq -s /bin/sh -c 'ulimit -n "$(ulimit -Hn)"; cd /var/lib/rabbitmq && exec /usr/lib/rabbitmq/bin/rabbitmq-server -detached'
+    else
+        rabbitmq-server -detached
+    fi
     local waited=0
     until rabbitmq-diagnostics -q ping >/dev/null 2>&1 && atelier_tcp_open "$host" "$port"; do
         if ((waited >= 60)); then

@@ -762,6 +762,35 @@ async fn refused_input_answers_problems() {
             "user_token_required",
             None,
         ),
+        // Read-only keys read but never write.
+        (&read_only, Method::GET, send.clone(), None, 200, "", None),
+        (
+            &read_only,
+            Method::POST,
+            send.clone(),
+            Some(json!({"text": "x", "user_id": chat.user(1).id})),
+            403,
+            "forbidden",
+            None,
+        ),
+        (
+            &read_only,
+            Method::PATCH,
+            format!("/v1/channels/{channel}"),
+            Some(json!({"topic": "x"})),
+            403,
+            "forbidden",
+            None,
+        ),
+        (
+            &read_only,
+            Method::DELETE,
+            m.clone(),
+            None,
+            403,
+            "forbidden",
+            None,
+        ),
     ];
     for (index, (token, method, path, body, status, code, field)) in cases.into_iter().enumerate() {
         let (answer_status, answer) = app.call(token, method.clone(), &path, body).await;

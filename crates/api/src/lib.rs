@@ -12,6 +12,7 @@
 //! - [`events_api`]: the event catalog and the tenant's replayable event log.
 //! - [`webhooks_api`]: the tenant's webhook endpoints and their signing secrets.
 //! - [`webhook_attempts_api`]: webhook delivery attempts, resend and recovery.
+//! - [`realtime_api`]: the `/v1/realtime` WebSocket adapter of the realtime gateway.
 //!
 //! [`endpoint`] assembles everything; [`spec_json`] renders the contract committed at
 //! `openapi/v1.json`.
@@ -24,6 +25,7 @@ pub mod idempotency;
 pub mod middleware;
 pub mod problem;
 pub mod rate_limit;
+pub mod realtime_api;
 pub mod system;
 pub mod tenancy_api;
 pub mod tokens_api;
@@ -103,6 +105,8 @@ pub struct ApiState {
     pub webhook_attempts: atelier_webhooks::Attempts,
     /// Resending messages to webhook endpoints.
     pub webhook_redelivery: atelier_webhooks::delivery::Redelivery,
+    /// The realtime gateway behind `/v1/realtime`.
+    pub realtime: realtime_api::RealtimeState,
 }
 
 type Apis = (
@@ -165,6 +169,7 @@ pub fn endpoint(state: ApiState) -> BoxEndpoint<'static> {
     let mut route = Route::new();
     if state.config.serve_api {
         route = route
+            .at("/v1/realtime", poem::get(realtime_api::connect))
             .at("/v1/openapi.json", service.spec_endpoint())
             .nest("/docs", service.swagger_ui())
             .nest("/", service);

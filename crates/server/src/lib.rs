@@ -20,6 +20,7 @@ use atelier_api::{ApiConfig, ApiState};
 use atelier_bus::{Bus, ConsumerHealth, ConsumerSpec, Handler};
 use atelier_observability::Metrics;
 use atelier_outbox::{Outbox, Relay};
+use atelier_realtime::{ChannelAccess, DenyAllChannels};
 use atelier_store::Store;
 use tokio::{net::TcpListener, task::JoinSet};
 use tokio_util::sync::CancellationToken;
@@ -32,6 +33,7 @@ pub struct Server {
     config: Config,
     handlers: Vec<Arc<dyn Handler>>,
     metrics: Metrics,
+    channel_access: Arc<dyn ChannelAccess>,
 }
 
 impl std::fmt::Debug for Server {
@@ -78,7 +80,16 @@ impl Server {
             config,
             handlers: Vec::new(),
             metrics: Metrics::new(),
+            // Safe until a chat domain is wired: every subscribe answers `not_found`.
+            channel_access: Arc::new(DenyAllChannels),
         }
+    }
+
+    /// Decides who may subscribe to which channel on `/v1/realtime` (the chat domain's read
+    /// permission). The default denies every channel.
+    pub fn with_channel_access(mut self, access: Arc<dyn ChannelAccess>) -> Self {
+        self.channel_access = access;
+        self
     }
 
     /// Adds a consumer besides the platform's (tests register probes and failing handlers
@@ -102,6 +113,7 @@ impl Server {
             config,
             handlers,
             metrics,
+            channel_access,
         } = self;
         for warning in config.warnings() {
             tracing::warn!("{warning}");
@@ -183,6 +195,28 @@ impl Server {
             config.identity.usage_flush_interval,
             workers_cancel.clone().cancelled_owned(),
         ));
+        // The realtime hub: one supervised RabbitMQ subscription per API node, bound only to
+        // the channels and workspaces its sockets need.
+        let presence_store = atelier_realtime::PresenceStore::new(&store);
+        let hub = atelier_realtime::Hub::new(
+            &config.amqp,
+            &config.node_id,
+            presence_store.clone(),
+            metrics.clone(),
+        );
+        if config.roles.api {
+            workers.spawn(hub.clone().run(workers_cancel.clone()));
+        }
+        let gateway = atelier_realtime::Gateway::new(atelier_realtime::GatewayParts {
+            config: config.realtime.clone(),
+            node_id: config.node_id.clone(),
+            hub,
+            access: channel_access,
+            tenancy: identity.tenancy.clone(),
+            outbox: outbox.clone(),
+            presence: presence_store,
+            metrics: metrics.clone(),
+        });
         let state = ApiState {
             config: Arc::new(ApiConfig {
                 max_body_bytes: config.http.max_body_bytes,
@@ -204,6 +238,10 @@ impl Server {
                 .with_config(config.webhooks.clone()),
             webhook_attempts: atelier_webhooks::Attempts::new(&store),
             webhook_redelivery: atelier_webhooks::delivery::Redelivery::new(&store, &bus),
+            realtime: atelier_api::realtime_api::RealtimeState {
+                gateway,
+                shutdown: shutdown.clone(),
+            },
         };
         let address = listener
             .local_addr()

@@ -30,6 +30,16 @@ pub fn all() -> Vec<Migration> {
             description: "webhook endpoints and delivery records",
             collections: atelier_webhooks::collection_specs(),
         },
+        // 0005 is reserved for chat.
+        Migration {
+            id: "0006_realtime",
+            description: "outbox (tenant, aggregate) index for realtime resume; presence rows",
+            collections: {
+                let mut specs = Outbox::aggregate_collection_specs();
+                specs.extend(atelier_realtime::PresenceStore::collection_specs());
+                specs
+            },
+        },
     ]
 }
 

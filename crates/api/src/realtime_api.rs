@@ -31,7 +31,7 @@ use crate::{
 /// The metric label of the endpoint.
 const OPERATION: &str = "realtimeConnect";
 /// Bound of sending the close frame to a client that may not be reading.
-const CLOSE_SEND_TIMEOUT: Duration = Duration::from_secs(2);
+const CLOSE_SEND_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Realtime state shared by every socket of this node.
 #[derive(Clone, Debug)]
@@ -50,10 +50,10 @@ pub async fn connect(request: &Request, websocket: WebSocket) -> poem::Result<Re
     let realtime = state.realtime.clone();
     let principal = match authenticate(request, &state).await {
         Ok(principal) => principal,
-        Err(error) => {
-            let mut response = error.into_response();
-            response.set_data(OperationId(OPERATION));
-            return Ok(response);
+        Err(mut error) => {
+            // Converted to problem+json (with the request id) by the problems middleware.
+            error.set_data(OperationId(OPERATION));
+            return Err(error);
         }
     };
     let Principal::User { tenant, user_id } = principal else {
@@ -250,6 +250,12 @@ async fn serve(
             tracing::debug!(%session, "the writer already stopped");
         }
         connection.on_closed().await;
+        // The closing handshake: keep the socket until the peer answers our close frame (the
+        // stream then ends), so it reads the close code instead of a reset.
+        let drain = async { while let Some(Ok(_)) = stream.next().await {} };
+        if tokio::time::timeout(CLOSE_SEND_TIMEOUT, drain).await.is_err() {
+            tracing::debug!(%session, "no close reply from the client in time");
+        }
     };
 
     tokio::join!(reader, writer);

@@ -27,7 +27,8 @@ async fn migrations_apply_once_and_create_indexes() {
             "0001_platform",
             "0002_identity",
             "0003_event_log",
-            "0004_webhooks"
+            "0004_webhooks",
+            "0006_realtime"
         ]
     );
     let second = migrations::run(&store).await.unwrap();
@@ -38,7 +39,8 @@ async fn migrations_apply_once_and_create_indexes() {
             "0001_platform",
             "0002_identity",
             "0003_event_log",
-            "0004_webhooks"
+            "0004_webhooks",
+            "0006_realtime"
         ]
     );
 
@@ -69,6 +71,16 @@ async fn migrations_apply_once_and_create_indexes() {
     );
     assert!(
         keys.contains(&vec!["status".to_owned(), "occurred_at".to_owned()]),
+        "{keys:?}"
+    );
+    // Realtime resume reads an aggregate's events by id.
+    assert!(
+        keys.contains(&vec![
+            "tenant".to_owned(),
+            "aggregate_type".to_owned(),
+            "aggregate_id".to_owned(),
+            "order".to_owned()
+        ]),
         "{keys:?}"
     );
     store.drop_database().await.unwrap();

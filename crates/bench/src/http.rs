@@ -71,7 +71,7 @@ pub async fn run(settings: &Settings, options: &HttpOptions) -> anyhow::Result<R
 }
 
 /// An api-only node in its own database and queue prefix.
-fn server_config(settings: &Settings) -> anyhow::Result<Config> {
+pub(crate) fn server_config(settings: &Settings) -> anyhow::Result<Config> {
     let suffix = unique();
     let defaults = Config::default();
     Ok(Config {
@@ -202,11 +202,11 @@ async fn client(
     Ok(tally)
 }
 
-fn new_histogram() -> anyhow::Result<Histogram<u64>> {
+pub(crate) fn new_histogram() -> anyhow::Result<Histogram<u64>> {
     Ok(Histogram::new_with_bounds(1, HISTOGRAM_MAX_MICROS, 3)?)
 }
 
-async fn wait_until_serving(url: &str) -> anyhow::Result<()> {
+pub(crate) async fn wait_until_serving(url: &str) -> anyhow::Result<()> {
     let http = reqwest::Client::new();
     for _ in 0..200 {
         if let Ok(response) = http.get(url).send().await

@@ -4,7 +4,9 @@
 //! - `http`: the real server in-process, `GET /healthz` from concurrent keep-alive clients.
 //! - `outbox`: the RabbitMQ publish-with-confirms ceiling (raw lapin and `Publisher`), then
 //!   the outbox: insert events, run the relay, time the drain.
-//! - `all`: both.
+//! - `realtime`: one channel fanned out to many WebSocket members at a steady send rate, and
+//!   the same against a bare tokio + tungstenite broadcast ceiling.
+//! - `all`: `http` and `outbox`.
 //!
 //! Everything runs against real MongoDB (or the nx-27017 stand-in) and RabbitMQ, in its own
 //! `bench_<ulid>` database and `bench<ulid>` queue prefix, deleted at the end. Run it in
@@ -12,6 +14,7 @@
 
 mod http;
 mod outbox;
+mod realtime;
 mod report;
 
 use clap::{Args, Parser, Subcommand};
@@ -36,6 +39,8 @@ enum Command {
     Http(http::HttpOptions),
     /// Publish-with-confirms ceiling, outbox insert and relay drain.
     Outbox(outbox::OutboxOptions),
+    /// WebSocket fan-out of one channel to many members, and the bare broadcast ceiling.
+    Realtime(realtime::RealtimeOptions),
     /// `http` then `outbox`, with their default options unless given here.
     All(AllOptions),
 }
@@ -116,6 +121,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Outbox(options) => {
             outbox::run(settings, &options, print).await?;
+        }
+        Command::Realtime(options) => {
+            realtime::run(settings, &options, print).await?;
         }
         Command::All(options) => {
             print(&http::run(settings, &options.http).await?);

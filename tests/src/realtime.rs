@@ -29,12 +29,17 @@ pub struct FakeChannels {
 
 impl FakeChannels {
     /// A new channel of `workspace` readable by `readers`.
-    pub fn channel(&self, tenant: TenantId, workspace: WorkspaceId, readers: &[UserId]) -> ChannelId {
+    pub fn channel(
+        &self,
+        tenant: TenantId,
+        workspace: WorkspaceId,
+        readers: &[UserId],
+    ) -> ChannelId {
         let channel = ChannelId::generate();
-        self.channels
-            .lock()
-            .expect("fake channels")
-            .insert((tenant, channel), (workspace, readers.iter().copied().collect()));
+        self.channels.lock().expect("fake channels").insert(
+            (tenant, channel),
+            (workspace, readers.iter().copied().collect()),
+        );
         channel
     }
 }
@@ -69,7 +74,12 @@ pub async fn user_token(app: &TestApp, tenant: &TestTenant, user: UserId) -> Str
 }
 
 /// A workspace owned by `owner` with `members` as members, through the API.
-pub async fn workspace(app: &TestApp, tenant: &TestTenant, owner: UserId, members: &[UserId]) -> WorkspaceId {
+pub async fn workspace(
+    app: &TestApp,
+    tenant: &TestTenant,
+    owner: UserId,
+    members: &[UserId],
+) -> WorkspaceId {
     let (status, body) = app
         .call(
             &tenant.api_key,
@@ -79,7 +89,11 @@ pub async fn workspace(app: &TestApp, tenant: &TestTenant, owner: UserId, member
         )
         .await;
     assert_eq!(status, 201, "create workspace: {body}");
-    let workspace: WorkspaceId = body["id"].as_str().expect("id").parse().expect("workspace id");
+    let workspace: WorkspaceId = body["id"]
+        .as_str()
+        .expect("id")
+        .parse()
+        .expect("workspace id");
     for member in members {
         let (status, body) = app
             .call(
@@ -95,7 +109,12 @@ pub async fn workspace(app: &TestApp, tenant: &TestTenant, owner: UserId, member
 }
 
 /// A chat-shaped event, as the chat domain will emit them.
-pub fn chat_event(event_type: &str, channel: ChannelId, workspace: WorkspaceId, data: Value) -> NewEvent {
+pub fn chat_event(
+    event_type: &str,
+    channel: ChannelId,
+    workspace: WorkspaceId,
+    data: Value,
+) -> NewEvent {
     let mut data = data;
     data["channel_id"] = json!(channel.to_string());
     data["workspace_id"] = json!(workspace.to_string());
@@ -121,7 +140,10 @@ pub enum Auth<'a> {
 
 /// The `ws://.../v1/realtime` URL of an app.
 pub fn realtime_url(app: &TestApp) -> String {
-    format!("{}/v1/realtime", app.base_url.replacen("http://", "ws://", 1))
+    format!(
+        "{}/v1/realtime",
+        app.base_url.replacen("http://", "ws://", 1)
+    )
 }
 
 /// Tries to connect; the handshake error (an HTTP refusal) when refused.
@@ -143,7 +165,9 @@ pub async fn try_connect(app: &TestApp, auth: Auth<'_>) -> Result<WsClient, tung
 
 /// A connected client with its `hello` frame read.
 pub async fn connect(app: &TestApp, token: &str) -> WsClient {
-    let mut client = try_connect(app, Auth::Header(token)).await.expect("connect");
+    let mut client = try_connect(app, Auth::Header(token))
+        .await
+        .expect("connect");
     let hello = client.next().await;
     assert_eq!(hello["type"], "hello", "{hello}");
     client
@@ -172,7 +196,9 @@ impl WsClient {
     pub async fn next_within(&mut self, within: Duration) -> Option<Value> {
         let deadline = tokio::time::Instant::now() + within;
         loop {
-            let message = tokio::time::timeout_at(deadline, self.stream.next()).await.ok()?;
+            let message = tokio::time::timeout_at(deadline, self.stream.next())
+                .await
+                .ok()?;
             match message {
                 Some(Ok(Message::Text(text))) => {
                     return Some(serde_json::from_str(&text).expect("server frames are JSON"));
@@ -221,8 +247,10 @@ impl WsClient {
 
     /// Subscribes and returns the answer (`ack` or `error`).
     pub async fn subscribe(&mut self, id: &str, channel: ChannelId) -> Value {
-        self.send(json!({"v": 1, "type": "subscribe", "id": id, "channel_id": channel.to_string()}))
-            .await;
+        self.send(
+            json!({"v": 1, "type": "subscribe", "id": id, "channel_id": channel.to_string()}),
+        )
+        .await;
         self.until_answer(id).await
     }
 

@@ -58,7 +58,9 @@ async fn realtime_refuses_missing_bad_and_api_key_credentials_before_the_upgrade
     // The browser form: the token in the query.
     let alice = app.create_user(&tenant, "Alice").await;
     let token = user_token(&app, &tenant, alice).await;
-    let mut client = try_connect(&app, Auth::Query(&token)).await.expect("connect");
+    let mut client = try_connect(&app, Auth::Query(&token))
+        .await
+        .expect("connect");
     let hello = client.next().await;
     assert_eq!(hello["v"], 1);
     assert_eq!(hello["type"], "hello");
@@ -135,7 +137,12 @@ async fn realtime_subscribe_delivers_chat_events_and_refuses_unreadable_channels
     let frame = client.next().await;
     assert_eq!(frame["event_id"], events[2].id.to_string(), "{frame}");
     // Events of another tenant's channel with the same id shape never arrive either.
-    assert!(client.next_within(Duration::from_millis(300)).await.is_none());
+    assert!(
+        client
+            .next_within(Duration::from_millis(300))
+            .await
+            .is_none()
+    );
     app.stop_and_clean().await;
 }
 
@@ -183,8 +190,18 @@ async fn realtime_typing_reaches_other_subscribers_throttled() {
     assert_eq!(frame["channel_id"], channel.to_string());
     assert_eq!(frame["expires_in_ms"], 6000);
     // The second notice within the throttle interval was dropped; the sender gets none.
-    assert!(bob_ws.next_within(Duration::from_millis(500)).await.is_none());
-    assert!(alice_ws.next_within(Duration::from_millis(100)).await.is_none());
+    assert!(
+        bob_ws
+            .next_within(Duration::from_millis(500))
+            .await
+            .is_none()
+    );
+    assert!(
+        alice_ws
+            .next_within(Duration::from_millis(100))
+            .await
+            .is_none()
+    );
     // Typing in a channel one is not subscribed to is refused, the socket stays.
     let elsewhere = channels.channel(tenant.tenant, workspace, &[alice]);
     alice_ws
@@ -208,7 +225,10 @@ async fn realtime_close_codes_for_malformed_oversize_and_binary_frames() {
     let cases = [
         (Message::text("{not json"), 1007),
         (Message::text(r#"{"type":"ping"}"#), 1007),
-        (Message::text(r#"{"v":1,"type":"subscribe","id":"x","channel_id":"nope"}"#), 1007),
+        (
+            Message::text(r#"{"v":1,"type":"subscribe","id":"x","channel_id":"nope"}"#),
+            1007,
+        ),
         (Message::text(oversize), 1009),
         (Message::binary(vec![1, 2, 3]), 1003),
     ];
@@ -220,7 +240,9 @@ async fn realtime_close_codes_for_malformed_oversize_and_binary_frames() {
     }
     // Unknown types and versions are answered, not fatal.
     let mut client = connect(&app, &token).await;
-    client.send(json!({"v": 1, "type": "dance", "id": "d"})).await;
+    client
+        .send(json!({"v": 1, "type": "dance", "id": "d"}))
+        .await;
     assert_eq!(client.next().await["code"], "unknown_type");
     client.send(json!({"v": 2, "type": "ping"})).await;
     assert_eq!(client.next().await["code"], "unsupported_version");
@@ -240,7 +262,12 @@ async fn realtime_ping_timeout_closes_silent_clients() {
 
     // A client that reads answers pings (the library sends pongs) and stays connected.
     let mut lively = connect(&app, &token).await;
-    assert!(lively.next_within(Duration::from_millis(1000)).await.is_none());
+    assert!(
+        lively
+            .next_within(Duration::from_millis(1000))
+            .await
+            .is_none()
+    );
     lively.ping("alive").await;
 
     // A client that never reads never answers pings.
@@ -266,19 +293,30 @@ async fn realtime_slow_consumer_is_closed_with_4008() {
     let blob = "x".repeat(100 * 1024);
     for _ in 0..4 {
         let events = (0..25)
-            .map(|_| chat_event("chat.message.created", channel, workspace, json!({"text": blob})))
+            .map(|_| {
+                chat_event(
+                    "chat.message.created",
+                    channel,
+                    workspace,
+                    json!({"text": blob}),
+                )
+            })
             .collect();
         append(&app, tenant.tenant, events).await;
     }
     let metrics = app.metrics.clone();
-    atelier_tests::eventually(Duration::from_secs(20), "the slow consumer is detected", || {
-        let metrics = metrics.clone();
-        async move {
-            metrics
-                .render()
-                .contains("atelier_realtime_slow_consumers_total 1")
-        }
-    })
+    atelier_tests::eventually(
+        Duration::from_secs(20),
+        "the slow consumer is detected",
+        || {
+            let metrics = metrics.clone();
+            async move {
+                metrics
+                    .render()
+                    .contains("atelier_realtime_slow_consumers_total 1")
+            }
+        },
+    )
     .await;
     let (code, reason) = client.closed().await;
     assert_eq!(code, 4008, "{reason}");

@@ -33,7 +33,12 @@ async fn realtime_events_and_presence_cross_nodes() {
     let events = append(
         &node_a,
         tenant.tenant,
-        vec![chat_event("chat.message.created", channel, design, json!({"text": "hi"}))],
+        vec![chat_event(
+            "chat.message.created",
+            channel,
+            design,
+            json!({"text": "hi"}),
+        )],
     )
     .await;
     for client in [&mut bob_b, &mut alice_a] {
@@ -77,14 +82,18 @@ async fn realtime_events_and_presence_cross_nodes() {
     assert_eq!(bob_b.until_answer("u").await["type"], "ack");
     drop(bob_b);
     let metrics = node_b.metrics.clone();
-    eventually(std::time::Duration::from_secs(10), "node B's sockets closed", || {
-        let metrics = metrics.clone();
-        async move {
-            metrics
-                .render()
-                .contains("atelier_websocket_open_connections 0")
-        }
-    })
+    eventually(
+        std::time::Duration::from_secs(10),
+        "node B's sockets closed",
+        || {
+            let metrics = metrics.clone();
+            async move {
+                metrics
+                    .render()
+                    .contains("atelier_websocket_open_connections 0")
+            }
+        },
+    )
     .await;
 
     node_b.stop().await.expect("node B stopped");

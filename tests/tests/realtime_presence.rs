@@ -36,9 +36,7 @@ async fn realtime_presence_online_away_offline_and_expiry() {
     assert_eq!(carol_ws.until_answer("p").await["code"], "not_found");
 
     let mut alice_ws = connect(&app, &user_token(&app, &tenant, alice).await).await;
-    let announce = |status: &str| {
-        json!({"v":1,"type":"presence","id":status,"workspace_id":design.to_string(),"status":status})
-    };
+    let announce = |status: &str| json!({"v":1,"type":"presence","id":status,"workspace_id":design.to_string(),"status":status});
     let expect = |frame: serde_json::Value, status: &str| {
         assert_eq!(frame["type"], "presence", "{frame}");
         assert_eq!(frame["workspace_id"], design.to_string());
@@ -67,7 +65,10 @@ async fn realtime_presence_online_away_offline_and_expiry() {
     expect(bob_ws.next().await, "online");
     let started = tokio::time::Instant::now();
     expect(bob_ws.next().await, "offline");
-    assert!(started.elapsed() >= Duration::from_millis(500), "expired too early");
+    assert!(
+        started.elapsed() >= Duration::from_millis(500),
+        "expired too early"
+    );
     alice_ws.ping("still-connected").await;
     app.stop_and_clean().await;
 }

@@ -29,7 +29,12 @@ async fn realtime_resume_replays_missed_events_or_asks_for_a_resync() {
     let first = append(
         &app,
         tenant.tenant,
-        vec![chat_event("chat.message.created", quiet, workspace, json!({"n": 0}))],
+        vec![chat_event(
+            "chat.message.created",
+            quiet,
+            workspace,
+            json!({"n": 0}),
+        )],
     )
     .await;
     let cursor = client.next().await["event_id"].as_str().unwrap().to_owned();
@@ -41,7 +46,9 @@ async fn realtime_resume_replays_missed_events_or_asks_for_a_resync() {
         chat_event("chat.message.created", quiet, workspace, json!({"n": 1})),
         chat_event("chat.message.edited", quiet, workspace, json!({"n": 2})),
     ];
-    missed.extend((0..4).map(|n| chat_event("chat.message.created", busy, workspace, json!({"n": n}))));
+    missed.extend(
+        (0..4).map(|n| chat_event("chat.message.created", busy, workspace, json!({"n": n}))),
+    );
     let missed = append(&app, tenant.tenant, missed).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
 

@@ -253,7 +253,10 @@ async fn serve(
         // The closing handshake: keep the socket until the peer answers our close frame (the
         // stream then ends), so it reads the close code instead of a reset.
         let drain = async { while let Some(Ok(_)) = stream.next().await {} };
-        if tokio::time::timeout(CLOSE_SEND_TIMEOUT, drain).await.is_err() {
+        if tokio::time::timeout(CLOSE_SEND_TIMEOUT, drain)
+            .await
+            .is_err()
+        {
             tracing::debug!(%session, "no close reply from the client in time");
         }
     };

@@ -135,7 +135,12 @@ fn build_report(scenario: &'static str, options: &RealtimeOptions, measured: &Me
         .param("members", options.members)
         .param("rate_per_s", options.rate)
         .param("duration_s", options.duration)
-        .figure("sent_per_s", "messages sent/s", measured.sent as f64 / seconds, "msg/s")
+        .figure(
+            "sent_per_s",
+            "messages sent/s",
+            measured.sent as f64 / seconds,
+            "msg/s",
+        )
         .figure(
             "deliveries_per_s",
             "deliveries/s",
@@ -154,7 +159,12 @@ fn build_report(scenario: &'static str, options: &RealtimeOptions, measured: &Me
         )
         .figure("p50_ms", "latency p50", millis(0.50), "ms")
         .figure("p99_ms", "latency p99", millis(0.99), "ms")
-        .figure("max_ms", "latency max", measured.latencies.max() as f64 / 1000.0, "ms")
+        .figure(
+            "max_ms",
+            "latency max",
+            measured.latencies.max() as f64 / 1000.0,
+            "ms",
+        )
         .figure(
             "server_cpu_s_per_1000",
             "server CPU per 1,000 deliveries",
@@ -165,7 +175,12 @@ fn build_report(scenario: &'static str, options: &RealtimeOptions, measured: &Me
             },
             "s",
         )
-        .figure("slow_closed", "clients closed as slow", measured.slow_closed as f64, "")
+        .figure(
+            "slow_closed",
+            "clients closed as slow",
+            measured.slow_closed as f64,
+            "",
+        )
 }
 
 fn server_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -195,8 +210,14 @@ fn server_cpu_seconds() -> f64 {
         }
         let fields: Vec<&str> = rest.split_whitespace().collect();
         // After the comm: state is field 3 of stat(5), utime 14, stime 15.
-        let utime = fields.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-        let stime = fields.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        let utime = fields
+            .get(11)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
+        let stime = fields
+            .get(12)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
         ticks += utime + stime;
     }
     ticks as f64 / CLOCK_TICKS_PER_SECOND
@@ -265,13 +286,9 @@ async fn atelier(settings: &Settings, options: &RealtimeOptions) -> anyhow::Resu
         }
         anyhow::Ok(())
     };
-    let measured = drive(
-        options,
-        &url,
-        Some(&token),
-        channel,
-        |stop, window| runtime.spawn(sender(stop, options.rate, window)),
-    )
+    let measured = drive(options, &url, Some(&token), channel, |stop, window| {
+        runtime.spawn(sender(stop, options.rate, window))
+    })
     .await;
 
     shutdown.cancel();
@@ -291,7 +308,9 @@ async fn atelier(settings: &Settings, options: &RealtimeOptions) -> anyhow::Resu
             if let Ok(bus) = Bus::new(cleanup_config.amqp.clone(), Metrics::new()) {
                 let context = atelier_server::PlatformContext {
                     store: Store::connect(&cleanup_config.mongodb).await?,
-                    outbox: atelier_outbox::Outbox::new(&Store::connect(&cleanup_config.mongodb).await?),
+                    outbox: atelier_outbox::Outbox::new(
+                        &Store::connect(&cleanup_config.mongodb).await?,
+                    ),
                     bus: bus.clone(),
                     config: cleanup_config.clone(),
                 };
@@ -361,7 +380,12 @@ where
         + Duration::from_secs(options.warmup + options.duration)
         + DRAIN;
     for socket in sockets {
-        readers.spawn(read_member(socket, window.start_us, window.end_us, deadline));
+        readers.spawn(read_member(
+            socket,
+            window.start_us,
+            window.end_us,
+            deadline,
+        ));
     }
     let sender = spawn_sender(stop.clone(), window.clone());
     tokio::time::sleep(Duration::from_secs(options.warmup)).await;
@@ -388,17 +412,17 @@ where
     })
 }
 
-type Socket = tokio_tungstenite::WebSocketStream<
-    tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
->;
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Connects, subscribes and waits for the `ack`.
 async fn member(url: String, token: Option<String>, channel: ChannelId) -> anyhow::Result<Socket> {
     let mut request = url.into_client_request()?;
     if let Some(token) = token {
-        request
-            .headers_mut()
-            .insert("authorization", HeaderValue::from_str(&format!("Bearer {token}"))?);
+        request.headers_mut().insert(
+            "authorization",
+            HeaderValue::from_str(&format!("Bearer {token}"))?,
+        );
     }
     let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
     socket
@@ -468,7 +492,10 @@ async fn read_member(
 /// `"sent_at_us":<digits>` without parsing the whole frame.
 fn sent_at_us(text: &str) -> Option<u64> {
     let start = text.find(r#""sent_at_us":"#)? + r#""sent_at_us":"#.len();
-    let digits: String = text[start..].chars().take_while(char::is_ascii_digit).collect();
+    let digits: String = text[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
     digits.parse().ok()
 }
 

@@ -64,9 +64,15 @@ pub enum ClientFrame {
         status: PresenceStatus,
     },
     /// Receive `presence` frames of a workspace's members (a snapshot first, then changes).
-    WatchPresence { id: String, workspace_id: WorkspaceId },
+    WatchPresence {
+        id: String,
+        workspace_id: WorkspaceId,
+    },
     /// Stop receiving a workspace's presence.
-    UnwatchPresence { id: String, workspace_id: WorkspaceId },
+    UnwatchPresence {
+        id: String,
+        workspace_id: WorkspaceId,
+    },
     /// Application-level keep-alive (browsers cannot send WebSocket pings). Answered by `pong`.
     Ping {
         #[serde(default)]
@@ -395,7 +401,10 @@ mod tests {
         for text in malformed {
             let error = decode_client(text).unwrap_err();
             assert!(
-                matches!(error.disposition(), Disposition::Close(close::MALFORMED_FRAME, _)),
+                matches!(
+                    error.disposition(),
+                    Disposition::Close(close::MALFORMED_FRAME, _)
+                ),
                 "{text}: {error:?}"
             );
         }

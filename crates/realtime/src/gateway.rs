@@ -164,7 +164,9 @@ impl Connection {
             ClientFrame::Subscribe { id, channel_id } => self.subscribe(id, channel_id).await,
             ClientFrame::Unsubscribe { id, channel_id } => {
                 if self.subscriptions.remove_channel(channel_id) {
-                    self.parts().hub.unsubscribe((self.tenant, channel_id), self.id);
+                    self.parts()
+                        .hub
+                        .unsubscribe((self.tenant, channel_id), self.id);
                 }
                 self.reply(&ServerFrame::Ack {
                     id,
@@ -181,12 +183,12 @@ impl Connection {
                 workspace_id,
                 status,
             } => self.announce(id, workspace_id, status).await,
-            ClientFrame::WatchPresence { id, workspace_id } => {
-                self.watch(id, workspace_id).await
-            }
+            ClientFrame::WatchPresence { id, workspace_id } => self.watch(id, workspace_id).await,
             ClientFrame::UnwatchPresence { id, workspace_id } => {
                 if self.subscriptions.remove_watch(workspace_id) {
-                    self.parts().hub.unwatch((self.tenant, workspace_id), self.id);
+                    self.parts()
+                        .hub
+                        .unwatch((self.tenant, workspace_id), self.id);
                 }
                 self.reply(&ServerFrame::Ack {
                     id,
@@ -235,7 +237,12 @@ impl Connection {
         }
     }
 
-    async fn error(&self, id: Option<String>, code: ErrorCode, message: String) -> Result<(), Close> {
+    async fn error(
+        &self,
+        id: Option<String>,
+        code: ErrorCode,
+        message: String,
+    ) -> Result<(), Close> {
         self.reply(&ServerFrame::error(id, code, message)).await
     }
 

@@ -89,7 +89,11 @@ pub struct OutboundReceiver {
 }
 
 /// A connection's outbound queue of `capacity` frames.
-pub fn outbound(capacity: usize, session: Arc<str>, metrics: Metrics) -> (Outbound, OutboundReceiver) {
+pub fn outbound(
+    capacity: usize,
+    session: Arc<str>,
+    metrics: Metrics,
+) -> (Outbound, OutboundReceiver) {
     let (frames, receiver) = mpsc::channel(capacity.max(1));
     let slow = CancellationToken::new();
     (
@@ -250,7 +254,9 @@ struct Inner {
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // Every update is a few map operations that cannot leave the maps inconsistent.
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Hub {
@@ -512,7 +518,9 @@ impl Hub {
                 if let Command::Sync {
                     done: Some(done), ..
                 } = command
-                    && done.send(Err("the broker is unreachable".to_owned())).is_err()
+                    && done
+                        .send(Err("the broker is unreachable".to_owned()))
+                        .is_err()
                 {
                     tracing::debug!("subscriber gave up waiting for its binding");
                 }
@@ -521,7 +529,9 @@ impl Hub {
                 () = cancel.cancelled() => break,
                 () = tokio::time::sleep(backoff) => {}
             }
-            backoff = backoff.saturating_mul(2).min(self.inner.reconnect_backoff_max);
+            backoff = backoff
+                .saturating_mul(2)
+                .min(self.inner.reconnect_backoff_max);
         }
     }
 
@@ -586,7 +596,16 @@ impl Hub {
     #[allow(clippy::type_complexity)] // a private tuple of what one session set up
     async fn set_up(
         &self,
-    ) -> Result<(Connection, Channel, String, lapin::Consumer, HashSet<Binding>), String> {
+    ) -> Result<
+        (
+            Connection,
+            Channel,
+            String,
+            lapin::Consumer,
+            HashSet<Binding>,
+        ),
+        String,
+    > {
         let prefix = &self.inner.prefix;
         let node = &self.inner.node_id;
         let name = format!("atelier:{prefix}:realtime:{node}");
@@ -671,7 +690,8 @@ impl Hub {
         let mut bound = HashSet::new();
         let wanted = lock(&self.inner.registry).bindings();
         for binding in wanted {
-            self.reconcile(&channel, &queue, &mut bound, binding).await?;
+            self.reconcile(&channel, &queue, &mut bound, binding)
+                .await?;
         }
         let consumer = channel
             .basic_consume(
@@ -785,7 +805,9 @@ impl Hub {
             },
             _ => match serde_json::from_slice::<EventEnvelope>(body) {
                 Ok(event) => self.dispatch_event(event),
-                Err(error) => tracing::warn!(%error, routing_key = %routing_key, "undecodable event dropped"),
+                Err(error) => {
+                    tracing::warn!(%error, routing_key = %routing_key, "undecodable event dropped")
+                }
             },
         }
     }

@@ -129,7 +129,9 @@ impl PresenceTracker {
         for (workspace, users) in &mut self.workspaces {
             users.retain(|user, entry| {
                 let before = entry.status();
-                entry.sessions.retain(|_, (_, expires_at)| *expires_at > now);
+                entry
+                    .sessions
+                    .retain(|_, (_, expires_at)| *expires_at > now);
                 let after = entry.status();
                 if before != after {
                     changes.push(PresenceChange {

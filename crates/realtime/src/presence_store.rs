@@ -8,11 +8,7 @@ use atelier_core::TenantId;
 use atelier_identity::{UserId, WorkspaceId};
 use atelier_store::{CollectionSpec, Store};
 use futures_util::TryStreamExt;
-use mongodb::{
-    Collection, IndexModel,
-    bson::doc,
-    options::IndexOptions,
-};
+use mongodb::{Collection, IndexModel, bson::doc, options::IndexOptions};
 use serde::{Deserialize, Serialize};
 
 use crate::frame::PresenceStatus;
@@ -78,7 +74,9 @@ impl PresenceStore {
         session: &str,
     ) -> Result<(), mongodb::error::Error> {
         self.rows
-            .delete_one(doc! { "_id": format!("{session}:{workspace}"), "tenant": tenant.to_string() })
+            .delete_one(
+                doc! { "_id": format!("{session}:{workspace}"), "tenant": tenant.to_string() },
+            )
             .await?;
         Ok(())
     }

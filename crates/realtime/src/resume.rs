@@ -57,11 +57,25 @@ mod tests {
                 10,
                 ChannelResume::Resync(ResyncReason::TooManyMissed),
             ),
-            (false, 0, 10, ChannelResume::Resync(ResyncReason::CursorTooOld)),
-            (false, 11, 10, ChannelResume::Resync(ResyncReason::CursorTooOld)),
+            (
+                false,
+                0,
+                10,
+                ChannelResume::Resync(ResyncReason::CursorTooOld),
+            ),
+            (
+                false,
+                11,
+                10,
+                ChannelResume::Resync(ResyncReason::CursorTooOld),
+            ),
         ];
         for (in_window, read, max, expected) in cases {
-            assert_eq!(decide(in_window, read, max), expected, "{in_window} {read} {max}");
+            assert_eq!(
+                decide(in_window, read, max),
+                expected,
+                "{in_window} {read} {max}"
+            );
         }
     }
 
@@ -75,6 +89,10 @@ mod tests {
         let window = Duration::from_secs(3600);
         assert!(cursor_in_window(at(Duration::from_secs(10)), now, window));
         assert!(cursor_in_window(at(Duration::from_secs(3600)), now, window));
-        assert!(!cursor_in_window(at(Duration::from_secs(3601)), now, window));
+        assert!(!cursor_in_window(
+            at(Duration::from_secs(3601)),
+            now,
+            window
+        ));
     }
 }

@@ -5,7 +5,8 @@
 //! bus, starts the workers of this node's roles and serves HTTP until `shutdown` fires.
 //!
 //! Shutdown order (see ARCHITECTURE.md): stop accepting connections and let in-flight requests
-//! finish (bounded by `http.shutdown_grace`); then cancel the workers, which finish the item in
+//! finish (bounded by `http.shutdown_grace`), closing WebSockets with 1001; then cancel the
+//! workers (the realtime hub among them), which finish the item in
 //! hand (the relay its publish-and-mark cycle, consumers their delivery) and release leases;
 //! then the RabbitMQ pool and MongoDB client are dropped.
 

@@ -322,3 +322,18 @@ async fn realtime_slow_consumer_is_closed_with_4008() {
     assert_eq!(code, 4008, "{reason}");
     app.stop_and_clean().await;
 }
+
+#[tokio::test]
+async fn realtime_closes_with_4001_when_the_token_expires() {
+    let mut config = test_config();
+    config.identity.access_token_ttl = Duration::from_secs(2);
+    let app = TestApp::spawn(config).await;
+    let tenant = app.create_tenant().await;
+    let alice = app.create_user(&tenant, "Alice").await;
+    let mut client = connect(&app, &user_token(&app, &tenant, alice).await).await;
+    let started = tokio::time::Instant::now();
+    let (code, reason) = client.closed().await;
+    assert_eq!(code, 4001, "{reason}");
+    assert!(started.elapsed() >= Duration::from_millis(500));
+    app.stop_and_clean().await;
+}

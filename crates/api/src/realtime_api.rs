@@ -67,6 +67,11 @@ pub async fn connect(request: &Request, websocket: WebSocket) -> poem::Result<Re
         )
         .into());
     };
+    // The socket outlives no token: it is closed with 4001 when the token expires.
+    let expires_at = presented_token(request)
+        .as_deref()
+        .and_then(token_expiry)
+        .and_then(|exp| chrono::DateTime::<chrono::Utc>::from_timestamp(exp, 0));
     let max = realtime.gateway.config().max_frame_bytes;
     let config = WebSocketConfig::default()
         .max_message_size(Some(max))
@@ -78,12 +83,47 @@ pub async fn connect(request: &Request, websocket: WebSocket) -> poem::Result<Re
             metrics.websocket_opened();
             let (connection, outbound) = realtime.gateway.open(tenant, user_id);
             tracing::debug!(session = %connection.session_id(), user = %user_id, "WebSocket opened");
-            serve(socket, connection, outbound, &realtime).await;
+            serve(socket, connection, outbound, &realtime, expires_at).await;
             metrics.websocket_closed();
         })
         .into_response();
     response.set_data(OperationId(OPERATION));
     Ok(response)
+}
+
+/// The bearer token of the request: the `Authorization` header, else `access_token`.
+fn presented_token(request: &Request) -> Option<String> {
+    let header = request
+        .headers()
+        .get(poem::http::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| {
+            value
+                .strip_prefix("Bearer ")
+                .or_else(|| value.strip_prefix("bearer "))
+        })
+        .map(|token| token.trim().to_owned());
+    header.or_else(|| {
+        request
+            .uri()
+            .query()
+            .unwrap_or_default()
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(key, _)| *key == "access_token")
+            .map(|(_, value)| value.to_owned())
+    })
+}
+
+/// The `exp` claim of a token whose signature has already been verified.
+fn token_expiry(token: &str) -> Option<i64> {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    let payload = token.split('.').nth(1)?;
+    let bytes = URL_SAFE_NO_PAD.decode(payload).ok()?;
+    serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()?
+        .get("exp")?
+        .as_i64()
 }
 
 async fn authenticate(request: &Request, state: &ApiState) -> Result<Principal, poem::Error> {
@@ -92,15 +132,7 @@ async fn authenticate(request: &Request, state: &ApiState) -> Result<Principal, 
             .clone()
             .map_err(|failure| unauthorized(&failure.error));
     }
-    let token = request
-        .uri()
-        .query()
-        .unwrap_or_default()
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(key, _)| *key == "access_token")
-        .map(|(_, value)| value.to_owned());
-    match token {
+    match presented_token(request) {
         // JWTs are URL-safe base64 with dots: no percent-decoding needed.
         Some(token) if !token.is_empty() && token.len() <= 4096 => state
             .identity
@@ -124,8 +156,13 @@ async fn serve(
     mut connection: atelier_realtime::Connection,
     outbound: atelier_realtime::OutboundReceiver,
     realtime: &RealtimeState,
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
 ) {
     let config = realtime.gateway.config().clone();
+    let token_lifetime = expires_at
+        .map(|at| (at - chrono::Utc::now()).to_std().unwrap_or_default())
+        .unwrap_or(Duration::from_secs(365 * 24 * 3600));
+    let token_expired = tokio::time::sleep(token_lifetime);
     let (mut sink, mut stream) = socket.split();
     let (control, mut controls) = mpsc::channel::<Control>(4);
     let writer_done = CancellationToken::new();
@@ -189,10 +226,15 @@ async fn serve(
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         ping.tick().await;
         let mut last_heard = tokio::time::Instant::now();
+        tokio::pin!(token_expired);
         let close = loop {
             tokio::select! {
                 biased;
                 () = writer_done.cancelled() => break None,
+                () = &mut token_expired => break Some(Close {
+                    code: close::TOKEN_EXPIRED,
+                    reason: "the access token expired: refresh it, reconnect and resume".to_owned(),
+                }),
                 () = realtime.shutdown.cancelled() => break Some(Close {
                     code: close::GOING_AWAY,
                     reason: "server shutting down: reconnect and resume".to_owned(),

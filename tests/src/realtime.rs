@@ -21,10 +21,13 @@ use tokio_tungstenite::{
 
 use crate::{TestApp, TestTenant};
 
+/// A channel's workspace and the users who may read it.
+type Readers = (WorkspaceId, HashSet<UserId>);
+
 /// Channels readable by some users, as a chat domain would answer.
 #[derive(Debug, Default)]
 pub struct FakeChannels {
-    channels: Mutex<HashMap<(TenantId, ChannelId), (WorkspaceId, HashSet<UserId>)>>,
+    channels: Mutex<HashMap<(TenantId, ChannelId), Readers>>,
 }
 
 impl FakeChannels {

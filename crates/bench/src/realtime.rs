@@ -4,9 +4,11 @@
 //!    named `atelier-srv`, 2 workers), a channel readable by everyone, `--members` WebSocket
 //!    clients subscribed to it on the bench's runtime, and a sender appending one chat-shaped
 //!    event per tick at `--rate` per second through the outbox of the server's database
-//!    (until chat is merged; then it will be the chat HTTP send). Each event carries its send
-//!    time (`sent_at_us`, Unix microseconds); clients record `receipt - sent_at_us`, which
-//!    includes the outbox commit, the relay, RabbitMQ, the hub and the socket.
+//!    (until chat is merged; then it will be the chat HTTP send). Each event carries its
+//!    *scheduled* send time (`sent_at_us`, Unix microseconds; when a commit takes longer than
+//!    the interval, the messages due meanwhile go into the next transaction together); clients
+//!    record `receipt - sent_at_us`, which includes any sender lag, the outbox commit, the
+//!    relay, RabbitMQ, the hub and the socket.
 //! 2. **Ceiling**: a bare tokio + tungstenite broadcast server (no auth, no persistence, no
 //!    broker: a `tokio::sync::broadcast` into each socket) on an identical runtime, the same
 //!    clients and the same frames at the same rate.
@@ -265,24 +267,31 @@ async fn atelier(settings: &Settings, options: &RealtimeOptions) -> anyhow::Resu
     let sender = move |stop: Arc<AtomicBool>, rate: u64, sent_counter: Arc<SendWindow>| async move {
         let store = Store::connect(&store_config).await?;
         let outbox = atelier_outbox::Outbox::new(&store);
-        let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / rate as f64));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut schedule = Schedule::new(rate);
         while !stop.load(Ordering::Relaxed) {
-            tick.tick().await;
-            let sent_at = unix_micros();
-            let event = NewEvent::new(
-                "chat.message.created",
-                "channel",
-                channel.to_string(),
-                serde_json::json!({
-                    "channel_id": channel.to_string(),
-                    "workspace_id": workspace.to_string(),
-                    "text": "hello from the benchmark, a message of ordinary length",
-                    "sent_at_us": sent_at,
-                }),
-            );
-            outbox.append_now(tenant, vec![event]).await?;
-            sent_counter.record(sent_at);
+            // Every message due by now, each stamped with its *scheduled* send time, in one
+            // transaction when the previous commit took longer than the interval.
+            let due = schedule.due().await;
+            let events = due
+                .iter()
+                .map(|sent_at| {
+                    NewEvent::new(
+                        "chat.message.created",
+                        "channel",
+                        channel.to_string(),
+                        serde_json::json!({
+                            "channel_id": channel.to_string(),
+                            "workspace_id": workspace.to_string(),
+                            "text": "hello from the benchmark, a message of ordinary length",
+                            "sent_at_us": sent_at,
+                        }),
+                    )
+                })
+                .collect();
+            outbox.append_now(tenant, events).await?;
+            for sent_at in due {
+                sent_counter.record(sent_at);
+            }
         }
         anyhow::Ok(())
     };
@@ -328,6 +337,46 @@ async fn atelier(settings: &Settings, options: &RealtimeOptions) -> anyhow::Resu
         .await??;
     runtime.shutdown_background();
     measured
+}
+
+/// A steady send schedule: message `n` is due at `start + n / rate`. Senders stamp each
+/// message with its scheduled time, so a sender that falls behind shows up as latency instead
+/// of silently sending less (no coordinated omission).
+struct Schedule {
+    start_us: u64,
+    interval_us: f64,
+    next: u64,
+}
+
+impl Schedule {
+    fn new(rate: u64) -> Self {
+        Self {
+            start_us: unix_micros(),
+            interval_us: 1_000_000.0 / rate as f64,
+            next: 0,
+        }
+    }
+
+    fn at(&self, n: u64) -> u64 {
+        self.start_us + (n as f64 * self.interval_us) as u64
+    }
+
+    /// Waits for the next due message; returns the scheduled times of all messages due now
+    /// (at most 1,000).
+    async fn due(&mut self) -> Vec<u64> {
+        let next_at = self.at(self.next);
+        let now = unix_micros();
+        if next_at > now {
+            tokio::time::sleep(Duration::from_micros(next_at - now)).await;
+        }
+        let now = unix_micros();
+        let mut due = Vec::new();
+        while self.at(self.next) <= now && due.len() < 1000 {
+            due.push(self.at(self.next));
+            self.next += 1;
+        }
+        due
+    }
 }
 
 /// Send times of the messages, to count only those sent inside the window.
@@ -561,29 +610,29 @@ async fn ceiling(options: &RealtimeOptions) -> anyhow::Result<Measured> {
     let channel = ChannelId::generate();
     let url = format!("ws://{address}/");
     let sender = move |stop: Arc<AtomicBool>, rate: u64, window: Arc<SendWindow>| async move {
-        let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / rate as f64));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut schedule = Schedule::new(rate);
+        let workspace = WorkspaceId::generate();
         while !stop.load(Ordering::Relaxed) {
-            tick.tick().await;
-            let sent_at = unix_micros();
-            // The same shape and size as the gateway's event frame.
-            let frame = serde_json::json!({
-                "v": 1, "type": "event", "channel_id": channel.to_string(),
-                "event_id": atelier_core::EventId::generate().to_string(),
-                "event_type": "chat.message.created",
-                "occurred_at": chrono::Utc::now(),
-                "data": {
-                    "channel_id": channel.to_string(),
-                    "workspace_id": WorkspaceId::generate().to_string(),
-                    "text": "hello from the benchmark, a message of ordinary length",
-                    "sent_at_us": sent_at,
-                },
-            })
-            .to_string();
-            if frames.send(Arc::from(frame.as_str())).is_err() {
-                tracing::debug!("no ceiling member is listening");
+            for sent_at in schedule.due().await {
+                // The same shape and size as the gateway's event frame.
+                let frame = serde_json::json!({
+                    "v": 1, "type": "event", "channel_id": channel.to_string(),
+                    "event_id": atelier_core::EventId::generate().to_string(),
+                    "event_type": "chat.message.created",
+                    "occurred_at": chrono::Utc::now(),
+                    "data": {
+                        "channel_id": channel.to_string(),
+                        "workspace_id": workspace.to_string(),
+                        "text": "hello from the benchmark, a message of ordinary length",
+                        "sent_at_us": sent_at,
+                    },
+                })
+                .to_string();
+                if frames.send(Arc::from(frame.as_str())).is_err() {
+                    tracing::debug!("no ceiling member is listening");
+                }
+                window.record(sent_at);
             }
-            window.record(sent_at);
         }
         anyhow::Ok(())
     };

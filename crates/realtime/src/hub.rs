@@ -294,6 +294,14 @@ impl Hub {
         self.inner.connected.load(Ordering::Relaxed)
     }
 
+    /// Liveness for readiness (`realtime_hub`) and `atelier_consumer_up{consumer="realtime_hub"}`.
+    fn set_connected(&self, connected: bool) {
+        self.inner.connected.store(connected, Ordering::Relaxed);
+        self.inner
+            .metrics
+            .set_consumer_up("realtime_hub", connected);
+    }
+
     /// Adds a local subscriber of a channel; returns once the node is bound to it.
     pub async fn subscribe(
         &self,
@@ -482,6 +490,7 @@ impl Hub {
     /// Runs the hub until `cancel` fires: the supervised broker subscription and the presence
     /// expiry ticker. Call once per hub (a second call returns at once, logged).
     pub async fn run(self, cancel: CancellationToken) {
+        self.set_connected(false);
         let Some(mut commands) = lock(&self.inner.command_receiver).take() else {
             tracing::error!("realtime hub started twice; the second run does nothing");
             return;
@@ -502,7 +511,7 @@ impl Hub {
         loop {
             let mut subscribed = false;
             let result = self.session(commands, cancel, &mut subscribed).await;
-            self.inner.connected.store(false, Ordering::Relaxed);
+            self.set_connected(false);
             match result {
                 Ok(()) => break,
                 Err(error) => {
@@ -549,7 +558,7 @@ impl Hub {
         };
         let (connection, channel, queue, mut consumer, mut bound) = setup;
         *subscribed = true;
-        self.inner.connected.store(true, Ordering::Relaxed);
+        self.set_connected(true);
         tracing::info!(queue = %queue, "realtime hub subscribed");
         let exchange = self.exchange();
         let end = loop {
@@ -583,7 +592,7 @@ impl Hub {
                 },
             }
         };
-        self.inner.connected.store(false, Ordering::Relaxed);
+        self.set_connected(false);
         let close = connection.close(200, ShortString::from("realtime hub session over"));
         match tokio::time::timeout(CLOSE_TIMEOUT, close).await {
             Ok(Ok(())) => {}

@@ -175,12 +175,25 @@ impl Server {
                 });
             }
         }
+        // The realtime hub: one supervised RabbitMQ subscription per API node, bound only to
+        // the channels and workspaces its sockets need.
+        let presence_store = atelier_realtime::PresenceStore::new(&store);
+        let hub = atelier_realtime::Hub::new(
+            &config.amqp,
+            &config.node_id,
+            presence_store.clone(),
+            metrics.clone(),
+        );
+        if config.roles.api {
+            workers.spawn(hub.clone().run(workers_cancel.clone()));
+        }
         let probe = Arc::new(readiness::NodeReadiness {
             store: store.clone(),
             bus: bus.clone(),
             metrics: metrics.clone(),
             consumer_health: config.roles.consumers.then(|| consumer_health.clone()),
             relay: relay_health,
+            realtime_hub: config.roles.api.then(|| hub.clone()),
         });
         workers.spawn(readiness::monitor(
             probe.clone(),
@@ -196,18 +209,6 @@ impl Server {
             config.identity.usage_flush_interval,
             workers_cancel.clone().cancelled_owned(),
         ));
-        // The realtime hub: one supervised RabbitMQ subscription per API node, bound only to
-        // the channels and workspaces its sockets need.
-        let presence_store = atelier_realtime::PresenceStore::new(&store);
-        let hub = atelier_realtime::Hub::new(
-            &config.amqp,
-            &config.node_id,
-            presence_store.clone(),
-            metrics.clone(),
-        );
-        if config.roles.api {
-            workers.spawn(hub.clone().run(workers_cancel.clone()));
-        }
         let gateway = atelier_realtime::Gateway::new(atelier_realtime::GatewayParts {
             config: config.realtime.clone(),
             node_id: config.node_id.clone(),

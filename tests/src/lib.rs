@@ -5,6 +5,7 @@
 //! optionally `ATELIER_TEST_AMQP_URL`). [`TestApp::spawn`] binds `127.0.0.1:0` and calls the
 //! same `Server::run` the binary calls.
 
+pub mod chat;
 pub mod proxy;
 pub mod realtime;
 pub mod recorder;
@@ -86,6 +87,9 @@ pub fn test_config() -> Config {
         Duration::from_millis(400),
         Duration::from_millis(800),
     ];
+    // Tests change an endpoint and expect the very next delivery to see it; the cache has
+    // unit tests and the tests that want it turn it on.
+    config.webhooks.endpoint_cache_ttl = Duration::ZERO;
     config
 }
 

@@ -211,7 +211,11 @@ async fn the_log_replays_a_tenants_events_in_order_by_cursor() {
         assert_catalogued(event);
         emitted_types.push(&event.event_type);
     }
-    for entry in catalog::catalog() {
+    // Chat events are emitted and checked the same way by tests/chat_events.rs.
+    for entry in catalog::catalog()
+        .iter()
+        .filter(|entry| !entry.event_type.starts_with("chat."))
+    {
         assert!(
             emitted_types.contains(&entry.event_type),
             "{} is catalogued but this test does not emit it",
@@ -309,7 +313,7 @@ async fn bad_cursors_types_and_limits_are_refused() {
         // Valid base64url, not a cursor.
         ("/v1/events?after=e30", "invalid_cursor", None),
         (
-            "/v1/events?types=identity.user.created,chat.message.created",
+            "/v1/events?types=identity.user.created,nope.thing.happened",
             "invalid_field",
             Some("types"),
         ),

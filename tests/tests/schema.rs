@@ -28,6 +28,7 @@ async fn migrations_apply_once_and_create_indexes() {
             "0002_identity",
             "0003_event_log",
             "0004_webhooks",
+            "0005_chat",
             "0006_realtime"
         ]
     );
@@ -40,6 +41,7 @@ async fn migrations_apply_once_and_create_indexes() {
             "0002_identity",
             "0003_event_log",
             "0004_webhooks",
+            "0005_chat",
             "0006_realtime"
         ]
     );

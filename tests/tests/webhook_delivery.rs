@@ -42,7 +42,17 @@ fn config() -> atelier_server::Config {
 /// A server whose webhook consumers are subscribed: an event published before the fan-out
 /// queue is bound would be dropped by the exchange (only on a prefix's very first start).
 async fn spawn() -> TestApp {
-    let app = TestApp::spawn(config()).await;
+    spawn_with(config()).await
+}
+
+async fn spawn_with(config: atelier_server::Config) -> TestApp {
+    let app = TestApp::spawn(config).await;
+    wait_for_consumers(&app).await;
+    app
+}
+
+/// Until both webhook consumers hold a subscription.
+async fn wait_for_consumers(app: &TestApp) {
     let url = app.url("/v1/admin/consumers");
     eventually(WAIT, "webhook consumers subscribed", || async {
         let Ok(response) = app.admin(app.http.get(&url)).send().await else {
@@ -59,7 +69,6 @@ async fn spawn() -> TestApp {
         alive(FANOUT_CONSUMER) && alive(DELIVERY_CONSUMER)
     })
     .await;
-    app
 }
 
 /// How the receiver answers one request.
@@ -567,5 +576,149 @@ async fn exhausted_messages_are_dead_lettered_then_recovered_and_resent() {
         )
         .await;
     assert_eq!(status, 400);
+    app.stop_and_clean().await;
+}
+
+#[tokio::test]
+async fn a_throttled_endpoint_is_sent_at_most_its_rate_without_using_attempts() {
+    const RATE: u32 = 5;
+    const EVENTS: usize = 12;
+    let mut config = config();
+    // The delivery path's endpoint cache on, as in production.
+    config.webhooks.endpoint_cache_ttl = Duration::from_secs(1);
+    config.webhooks.throttle_max_wait = Duration::from_millis(500);
+    let app = spawn_with(config).await;
+    let tenant = app.create_tenant().await;
+    let receiver = Receiver::start(Vec::new()).await;
+    let (endpoint, _) = create_endpoint(&app, &tenant, &receiver.url).await;
+    let (status, patched) = app
+        .call(
+            &tenant.api_key,
+            Method::PATCH,
+            &format!("{ENDPOINTS}/{endpoint}"),
+            Some(json!({ "rate_limit_per_second": RATE })),
+        )
+        .await;
+    assert_eq!(status, 200, "{patched}");
+    for _ in 0..EVENTS {
+        app.create_user(&tenant, "Throttled").await;
+    }
+
+    let received = receiver.wait_for(EVENTS).await;
+    let ids: std::collections::BTreeSet<&str> = received
+        .iter()
+        .map(|delivery| delivery.headers["webhook-id"].as_str())
+        .collect();
+    assert_eq!(ids.len(), EVENTS, "every event once");
+    // Spaced 1/RATE apart (no burst): the last is at least (EVENTS - 1) / RATE after the
+    // first, less some scheduling slack.
+    let span = received[EVENTS - 1].at - received[0].at;
+    let floor = Duration::from_secs(1) * u32::try_from(EVENTS - 1).unwrap() / RATE;
+    assert!(
+        span >= floor.mul_f64(0.9),
+        "{EVENTS} deliveries within {span:?}, faster than {RATE}/s"
+    );
+    // Any one second holds at most RATE (+1 for the window's edges) deliveries.
+    for (index, first) in received.iter().enumerate() {
+        let within = received[index..]
+            .iter()
+            .take_while(|later| later.at - first.at < Duration::from_secs(1))
+            .count();
+        assert!(
+            within <= usize::try_from(RATE).unwrap() + 1,
+            "{within} deliveries within one second"
+        );
+    }
+    // Deferred deliveries came back at the same attempt: every one succeeded at its first.
+    let log = attempts(
+        &app,
+        &tenant,
+        &format!("{ENDPOINTS}/{endpoint}/attempts?limit=100"),
+    )
+    .await;
+    assert_eq!(log.len(), EVENTS, "{log:?}");
+    assert!(
+        log.iter()
+            .all(|attempt| attempt["attempt"] == 1 && attempt["status"] == "succeeded"),
+        "{log:?}"
+    );
+    let metrics = app.metrics.render();
+    assert!(
+        metrics.contains("atelier_webhook_deferred_total{reason=\"throttled\"}"),
+        "no deferral counted"
+    );
+    app.stop_and_clean().await;
+}
+
+#[tokio::test]
+async fn a_rabbitmq_connection_cut_mid_stream_loses_nothing() {
+    use atelier_tests::proxy::ChaosProxy;
+    use std::net::ToSocketAddrs;
+
+    const EVENTS: usize = 30;
+    let broker = {
+        let url = atelier_tests::amqp_url();
+        let authority = url.split("://").nth(1).unwrap().split('/').next().unwrap();
+        let host_port = authority.rsplit('@').next().unwrap().to_owned();
+        host_port.to_socket_addrs().unwrap().next().unwrap()
+    };
+    let proxy = ChaosProxy::start(broker).await;
+    let mut config = config();
+    config.amqp.url = format!("amqp://guest:guest@{}/%2f", proxy.address);
+    let app = spawn_with(config).await;
+    let tenant = app.create_tenant().await;
+    let receiver = Receiver::start(Vec::new()).await;
+    create_endpoint(&app, &tenant, &receiver.url).await;
+
+    // Half the events, then the broker connections drop while they are in flight (published
+    // by the relay, fanned out, being delivered), then the rest while the broker is away.
+    for _ in 0..EVENTS / 2 {
+        app.create_user(&tenant, "Before").await;
+    }
+    eventually(WAIT, "some deliveries under way", || async {
+        !receiver.received().is_empty()
+    })
+    .await;
+    proxy.cut();
+    for _ in EVENTS / 2..EVENTS {
+        app.create_user(&tenant, "During").await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    proxy.restore();
+    wait_for_consumers(&app).await;
+
+    let expected: std::collections::BTreeSet<String> =
+        events_of(&app, &tenant, "identity.user.created")
+            .await
+            .iter()
+            .map(|event| event["id"].as_str().unwrap().to_owned())
+            .collect();
+    assert_eq!(expected.len(), EVENTS);
+    eventually(WAIT, "every event delivered after the cut", || async {
+        let delivered: std::collections::BTreeSet<String> = receiver
+            .received()
+            .iter()
+            .map(|delivery| delivery.headers["webhook-id"].clone())
+            .collect();
+        delivered == expected
+    })
+    .await;
+    // Duplicates are allowed (at-least-once) but only as the same message: same webhook-id,
+    // same body.
+    let mut bodies: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    for delivery in receiver.received() {
+        let id = delivery.headers["webhook-id"].clone();
+        let envelope: Value = serde_json::from_slice(&delivery.body).unwrap();
+        assert_eq!(
+            envelope["id"].as_str(),
+            Some(id.as_str()),
+            "webhook-id is the event id"
+        );
+        if let Some(first) = bodies.get(&id) {
+            assert_eq!(first, &delivery.body, "a duplicate of {id} differs");
+        } else {
+            bodies.insert(id, delivery.body);
+        }
+    }
     app.stop_and_clean().await;
 }

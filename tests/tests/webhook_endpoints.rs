@@ -284,7 +284,15 @@ async fn another_tenants_endpoints_are_not_found() {
     let app = TestApp::spawn(test_config()).await;
     let owner = app.create_tenant().await;
     let intruder = app.create_tenant().await;
-    let created = create(&app, &owner, json!({ "url": "https://example.com/hooks" })).await;
+    // Subscribed to a type nothing here emits: a delivery attempt to example.com (of its own
+    // `webhook.endpoint.created`) would fail and change `failing_since` under the comparison
+    // below.
+    let created = create(
+        &app,
+        &owner,
+        json!({ "url": "https://example.com/hooks", "event_types": ["identity.member.removed"] }),
+    )
+    .await;
     let id = created["endpoint"]["id"].as_str().unwrap();
     let path = format!("{ENDPOINTS}/{id}");
     assert_cross_tenant_404(

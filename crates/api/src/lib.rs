@@ -13,6 +13,9 @@
 //! - [`webhooks_api`]: the tenant's webhook endpoints and their signing secrets.
 //! - [`webhook_attempts_api`]: webhook delivery attempts, resend and recovery.
 //! - [`realtime_api`]: the `/v1/realtime` WebSocket adapter of the realtime gateway.
+//! - [`chat_api`], [`chat_messages_api`], [`chat_reads_api`]: chat channels and members;
+//!   messages, reactions, threads, the change feed and search; read state, the badge and
+//!   scheduled messages.
 //!
 //! [`endpoint`] assembles everything; [`spec_json`] renders the contract committed at
 //! `openapi/v1.json`.
@@ -20,6 +23,9 @@
 pub mod admin;
 pub mod audit_api;
 pub mod auth;
+pub mod chat_api;
+pub mod chat_messages_api;
+pub mod chat_reads_api;
 pub mod events_api;
 pub mod idempotency;
 pub mod middleware;
@@ -65,6 +71,9 @@ pub enum ApiTags {
     Events,
     /// Webhook endpoints (where events are delivered) and their signing secrets.
     Webhooks,
+    /// Chat: channels, members, messages, reactions, threads, read state, the change feed,
+    /// scheduled messages and search.
+    Chat,
 }
 
 /// Settings of the HTTP edge.
@@ -107,6 +116,8 @@ pub struct ApiState {
     pub webhook_redelivery: atelier_webhooks::delivery::Redelivery,
     /// The realtime gateway behind `/v1/realtime`.
     pub realtime: realtime_api::RealtimeState,
+    /// Chat channels and messages.
+    pub chat: atelier_chat::Chat,
 }
 
 type Apis = (
@@ -119,6 +130,9 @@ type Apis = (
     events_api::EventsApi,
     webhooks_api::WebhooksApi,
     webhook_attempts_api::WebhookAttemptsApi,
+    chat_api::ChatApi,
+    chat_messages_api::ChatMessagesApi,
+    chat_reads_api::ChatReadsApi,
 );
 
 fn service() -> OpenApiService<Apis, ()> {
@@ -133,6 +147,9 @@ fn service() -> OpenApiService<Apis, ()> {
             events_api::EventsApi,
             webhooks_api::WebhooksApi,
             webhook_attempts_api::WebhookAttemptsApi,
+            chat_api::ChatApi,
+            chat_messages_api::ChatMessagesApi,
+            chat_reads_api::ChatReadsApi,
         ),
         "Atelier API",
         API_VERSION,

@@ -6,16 +6,22 @@
 //!   the outbox: insert events, run the relay, time the drain.
 //! - `realtime`: one channel fanned out to many WebSocket members at a steady send rate, and
 //!   the same against a bare tokio + tungstenite broadcast ceiling.
-//! - `all`: `http` and `outbox`.
+//! - `webhooks`: signed deliveries to a local receiver through the fan-out and delivery
+//!   consumers: throughput, and first-attempt dispatch latency at a steady rate.
+//! - `chat`: message sends over HTTP: N users send to one channel concurrently (each send a
+//!   transaction serialized on the channel document): messages/s and latency.
+//! - `all`: `http`, `outbox` and `webhooks` (run `chat` on its own).
 //!
 //! Everything runs against real MongoDB (or the nx-27017 stand-in) and RabbitMQ, in its own
 //! `bench_<ulid>` database and `bench<ulid>` queue prefix, deleted at the end. Run it in
 //! release mode through `scripts/bench`, which starts the dependencies.
 
+mod chat;
 mod http;
 mod outbox;
 mod realtime;
 mod report;
+mod webhooks;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -41,7 +47,11 @@ enum Command {
     Outbox(outbox::OutboxOptions),
     /// WebSocket fan-out of one channel to many members, and the bare broadcast ceiling.
     Realtime(realtime::RealtimeOptions),
-    /// `http` then `outbox`, with their default options unless given here.
+    /// Signed webhook deliveries: throughput and dispatch latency.
+    Webhooks(webhooks::WebhookOptions),
+    /// Chat message sends to one channel over HTTP: messages/s and latency.
+    Chat(chat::ChatOptions),
+    /// `http`, `outbox` and `webhooks`, with their default options unless given here.
     All(AllOptions),
 }
 
@@ -51,6 +61,8 @@ struct AllOptions {
     http: http::HttpOptions,
     #[command(flatten)]
     outbox: outbox::OutboxOptions,
+    #[command(flatten)]
+    webhooks: webhooks::WebhookOptions,
 }
 
 /// Where the dependencies are.
@@ -125,9 +137,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Realtime(options) => {
             realtime::run(settings, &options, print).await?;
         }
+        Command::Webhooks(options) => {
+            webhooks::run(settings, &options, print).await?;
+        }
+        Command::Chat(options) => {
+            print(&chat::run(settings, &options).await?);
+        }
         Command::All(options) => {
             print(&http::run(settings, &options.http).await?);
             outbox::run(settings, &options.outbox, print).await?;
+            webhooks::run(settings, &options.webhooks, print).await?;
         }
     }
     Ok(())

@@ -58,6 +58,11 @@ pub trait Handler: Send + Sync + 'static {
     fn spec(&self) -> ConsumerSpec;
     /// Decides what happens to one delivery. A panic counts as [`Outcome::Retry`].
     async fn handle(&self, delivery: &Delivery) -> Outcome;
+    /// Deliveries handled at once (the channel's prefetch); `None` takes `amqp.prefetch`. For
+    /// consumers that mostly wait on the network, like webhook delivery.
+    fn prefetch(&self) -> Option<u16> {
+        None
+    }
 }
 
 /// Liveness of all consumers of one process, shared with readiness checks. A consumer is alive
@@ -151,6 +156,14 @@ struct Session {
 }
 
 impl ConsumerTask {
+    /// The handler's prefetch, else the bus's; at least 1.
+    fn prefetch(&self) -> u16 {
+        self.handler
+            .prefetch()
+            .unwrap_or(self.bus.config().prefetch)
+            .max(1)
+    }
+
     async fn supervise(self, cancel: CancellationToken) {
         let name = self.spec.name.clone();
         if let Err(error) = self.spec.validate() {
@@ -267,7 +280,7 @@ impl ConsumerTask {
             .await
             .map_err(BusError::channel("channel.open"))?;
         consume_channel
-            .basic_qos(config.prefetch.max(1), BasicQosOptions::default())
+            .basic_qos(self.prefetch(), BasicQosOptions::default())
             .await
             .map_err(BusError::channel("basic.qos"))?;
         let stream = consume_channel
@@ -296,7 +309,7 @@ impl ConsumerTask {
         publish_channel: &Channel,
         cancel: &CancellationToken,
     ) -> Result<SessionEnd, BusError> {
-        let concurrency = usize::from(self.bus.config().prefetch.max(1));
+        let concurrency = usize::from(self.prefetch());
         let mut in_flight = FuturesUnordered::new();
         let end = loop {
             tokio::select! {

@@ -19,6 +19,10 @@ pub enum Outcome {
     /// Failed transiently, and the handler knows when to try again (e.g. a `Retry-After`):
     /// the smallest tier at least `delay`, else the largest tier.
     RetryAfter { delay: Duration, reason: String },
+    /// Not failed, only not now (e.g. a per-destination throttle): back after the smallest
+    /// tier at least `delay` (else the largest), at the *same* attempt. Never dead-letters, so
+    /// a handler must only defer for a reason that passes with time.
+    Defer { delay: Duration, reason: String },
     /// Failed permanently: straight to the dead-letter queue.
     Reject { reason: String },
 }
@@ -161,6 +165,20 @@ pub fn route(outcome: Outcome, attempt: u32, policy: &RetryPolicy) -> Route {
         }
         Outcome::Retry { reason } => (tier_for_attempt(attempt, policy), reason),
         Outcome::RetryAfter { delay, reason } => (tier_for_delay(delay, policy), reason),
+        Outcome::Defer { delay, reason } => {
+            return match tier_for_delay(delay, policy) {
+                Some(tier_millis) => Route::Retry {
+                    tier_millis,
+                    next_attempt: attempt.max(1),
+                    reason,
+                },
+                // No tiers at all (a spec that skipped validation): never drop.
+                None => Route::DeadLetter {
+                    reason: DeadLetterReason::Exhausted,
+                    last_error: reason,
+                },
+            };
+        }
     };
     match tier {
         Some(tier_millis) if attempt < policy.max_attempts => Route::Retry {
@@ -239,6 +257,10 @@ mod tests {
             reason: "boom".to_owned(),
         };
         let reject = Outcome::Reject {
+            reason: "boom".to_owned(),
+        };
+        let defer = |millis: u64| Outcome::Defer {
+            delay: Duration::from_millis(millis),
             reason: "boom".to_owned(),
         };
         let table: Vec<(&str, Outcome, u32, &RetryPolicy, Route)> = vec![
@@ -339,6 +361,41 @@ mod tests {
                 after(5),
                 4,
                 &standard,
+                dead(DeadLetterReason::Exhausted),
+            ),
+            (
+                "defer keeps the attempt",
+                defer(1_001),
+                2,
+                &standard,
+                retry(10_000, 2),
+            ),
+            (
+                "defer at max attempts still retries",
+                defer(0),
+                4,
+                &standard,
+                retry(1_000, 4),
+            ),
+            (
+                "defer beyond largest -> largest",
+                defer(3_600_000),
+                1,
+                &standard,
+                retry(60_000, 1),
+            ),
+            (
+                "defer attempt 0 treated as 1",
+                defer(5),
+                0,
+                &standard,
+                retry(1_000, 1),
+            ),
+            (
+                "defer without tiers -> dead letter, never dropped",
+                defer(5),
+                1,
+                &no_tiers,
                 dead(DeadLetterReason::Exhausted),
             ),
             (

@@ -42,6 +42,9 @@ struct Inner {
     dependency_up: GaugeVec,
     realtime_frames: IntCounterVec,
     realtime_slow_consumers: prometheus::IntCounter,
+    webhook_attempts: IntCounterVec,
+    webhook_deferred: IntCounterVec,
+    webhook_endpoints_disabled: IntCounterVec,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -175,6 +178,31 @@ impl Metrics {
         )
         .expect("valid metric");
 
+        let webhook_attempts = IntCounterVec::new(
+            Opts::new(
+                "atelier_webhook_attempts_total",
+                "Webhook delivery attempts, by outcome (succeeded, failed, gone, refused, skipped).",
+            ),
+            &["outcome"],
+        )
+        .expect("valid metric");
+        let webhook_deferred = IntCounterVec::new(
+            Opts::new(
+                "atelier_webhook_deferred_total",
+                "Webhook deliveries put back by an endpoint's throttle (no attempt used), by reason.",
+            ),
+            &["reason"],
+        )
+        .expect("valid metric");
+        let webhook_endpoints_disabled = IntCounterVec::new(
+            Opts::new(
+                "atelier_webhook_endpoints_disabled_total",
+                "Webhook endpoints disabled by the platform, by reason (gone, failing).",
+            ),
+            &["reason"],
+        )
+        .expect("valid metric");
+
         let collectors: Vec<Box<dyn Collector>> = vec![
             Box::new(http_requests.clone()),
             Box::new(http_duration.clone()),
@@ -192,6 +220,9 @@ impl Metrics {
             Box::new(dependency_up.clone()),
             Box::new(realtime_frames.clone()),
             Box::new(realtime_slow_consumers.clone()),
+            Box::new(webhook_attempts.clone()),
+            Box::new(webhook_deferred.clone()),
+            Box::new(webhook_endpoints_disabled.clone()),
         ];
         for collector in collectors {
             registry
@@ -218,6 +249,9 @@ impl Metrics {
                 dependency_up,
                 realtime_frames,
                 realtime_slow_consumers,
+                webhook_attempts,
+                webhook_deferred,
+                webhook_endpoints_disabled,
             }),
         }
     }
@@ -251,7 +285,7 @@ impl Metrics {
 
     fn descriptors(&self) -> Vec<Desc> {
         let i = &self.inner;
-        let collectors: [&dyn Collector; 16] = [
+        let collectors: [&dyn Collector; 19] = [
             &i.http_requests,
             &i.http_duration,
             &i.outbox_backlog,
@@ -268,6 +302,9 @@ impl Metrics {
             &i.dependency_up,
             &i.realtime_frames,
             &i.realtime_slow_consumers,
+            &i.webhook_attempts,
+            &i.webhook_deferred,
+            &i.webhook_endpoints_disabled,
         ];
         collectors
             .iter()
@@ -363,6 +400,30 @@ impl Metrics {
     /// A WebSocket client was too slow and is being closed.
     pub fn realtime_slow_consumer(&self) {
         self.inner.realtime_slow_consumers.inc();
+    }
+
+    /// One webhook delivery attempt ended with `outcome`.
+    pub fn webhook_attempt(&self, outcome: &str) {
+        self.inner
+            .webhook_attempts
+            .with_label_values(&[outcome])
+            .inc();
+    }
+
+    /// A webhook delivery was put back for `reason` without using an attempt.
+    pub fn webhook_deferred(&self, reason: &str) {
+        self.inner
+            .webhook_deferred
+            .with_label_values(&[reason])
+            .inc();
+    }
+
+    /// The platform disabled a webhook endpoint for `reason`.
+    pub fn webhook_endpoint_disabled(&self, reason: &str) {
+        self.inner
+            .webhook_endpoints_disabled
+            .with_label_values(&[reason])
+            .inc();
     }
 
     pub fn set_dependency_up(&self, dependency: &str, up: bool) {

@@ -16,6 +16,9 @@
 
 use std::sync::LazyLock;
 
+#[path = "catalog_chat.rs"]
+mod chat;
+
 use serde_json::{Value, json};
 
 /// The JSON Schema dialect of every `data` schema.
@@ -55,6 +58,7 @@ pub fn catalog() -> &'static [EventType] {
             webhook_endpoint_disabled(),
             webhook_attempt_exhausted(),
         ];
+        types.extend(chat::types());
         types.sort_by(|a, b| (a.event_type, a.data_version).cmp(&(b.event_type, b.data_version)));
         types
     });
@@ -519,7 +523,46 @@ mod tests {
                 false,
             ),
         ];
-        for (event_type, data, valid) in cases {
+        let channel = "chn_01J9ZQ2V3M4N5P6Q7R8S9T0VX1";
+        let message = "msg_01J9ZQ2V3M4N5P6Q7R8S9T0VX2";
+        let chat_cases = [
+            (
+                "chat.reaction.added",
+                json!({ "channel_id": channel, "workspace_id": workspace, "message_id": message, "emoji": "👍", "user_id": user, "count": 1, "change_seq": 3 }),
+                true,
+            ),
+            (
+                "chat.reaction.added",
+                json!({ "channel_id": workspace, "workspace_id": workspace, "message_id": message, "emoji": "👍", "user_id": user, "count": 1, "change_seq": 3 }),
+                false,
+            ),
+            (
+                "chat.read.updated",
+                json!({ "channel_id": channel, "workspace_id": workspace, "user_id": user, "last_read_seq": 0 }),
+                true,
+            ),
+            (
+                "chat.read.updated",
+                json!({ "channel_id": channel, "user_id": user, "last_read_seq": 0 }),
+                false,
+            ),
+            (
+                "chat.member.added",
+                json!({ "channel_id": channel, "workspace_id": workspace, "user_id": user, "role": "moderator" }),
+                true,
+            ),
+            (
+                "chat.member.added",
+                json!({ "channel_id": channel, "workspace_id": workspace, "user_id": user, "role": "admin" }),
+                false,
+            ),
+            (
+                "chat.message.deleted",
+                json!({ "channel_id": channel, "workspace_id": workspace, "message": { "id": message } }),
+                false,
+            ),
+        ];
+        for (event_type, data, valid) in cases.into_iter().chain(chat_cases) {
             let entry = find(event_type, 1).unwrap();
             let validator = jsonschema::draft202012::new(&entry.schema).unwrap();
             assert_eq!(validator.is_valid(&data), valid, "{event_type}: {data}");

@@ -37,3 +37,18 @@ impl ChannelAccess for DenyAllChannels {
         Ok(None)
     }
 }
+
+/// The chat domain decides: a channel is readable when `Chat::readable_channel` says so.
+#[async_trait::async_trait]
+impl ChannelAccess for atelier_chat::Chat {
+    async fn readable_channel(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        channel: ChannelId,
+    ) -> Result<Option<WorkspaceId>, AccessError> {
+        atelier_chat::Chat::readable_channel(self, tenant, user, channel)
+            .await
+            .map_err(|error| AccessError(error.to_string()))
+    }
+}

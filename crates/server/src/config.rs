@@ -10,6 +10,7 @@ use std::{net::SocketAddr, path::Path, time::Duration};
 
 use atelier_api::rate_limit::RateLimitConfig;
 use atelier_bus::BusConfig;
+use atelier_chat::ChatConfig;
 use atelier_identity::IdentityConfig;
 use atelier_observability::LogFormat;
 use atelier_outbox::RelayConfig;
@@ -35,6 +36,7 @@ const SECTIONS: &[&str] = &[
     "rate_limits",
     "webhooks",
     "realtime",
+    "chat",
     "log",
 ];
 
@@ -58,6 +60,7 @@ pub struct Config {
     pub rate_limits: RateLimitConfig,
     pub webhooks: WebhooksConfig,
     pub realtime: RealtimeConfig,
+    pub chat: ChatConfig,
     pub log: LogConfig,
 }
 
@@ -181,6 +184,7 @@ impl Default for Config {
             rate_limits: RateLimitConfig::default(),
             webhooks: WebhooksConfig::default(),
             realtime: RealtimeConfig::default(),
+            chat: ChatConfig::default(),
             log: LogConfig {
                 format: LogFormat::Pretty,
                 filter: "info".to_owned(),
@@ -410,6 +414,30 @@ pub const SETTINGS: &[(&str, &str)] = &[
         "realtime.resume_window",
         "A resume cursor older than this gets resync_required, e.g. 1h.",
     ),
+    (
+        "webhooks.endpoint_cache_ttl",
+        "How long deliveries reuse an endpoint record they read, e.g. 1s (0s: read every time); endpoint changes reach deliveries within it.",
+    ),
+    (
+        "webhooks.throttle_max_wait",
+        "Longest a delivery waits for its endpoint's throttle slot before it is put back on a delay tier without using an attempt, e.g. 1s.",
+    ),
+    (
+        "webhooks.delivery_concurrency",
+        "Webhook deliveries one node sends at once (the delivery consumer's prefetch), e.g. 128.",
+    ),
+    (
+        "chat.max_message_chars",
+        "Longest chat message text in characters (1 to 100000); longer sends answer 413.",
+    ),
+    (
+        "chat.scheduler_poll_interval",
+        "How often consumer nodes look for due scheduled chat messages, e.g. 250ms.",
+    ),
+    (
+        "chat.scheduler_claim_ttl",
+        "How long a node's claim on a scheduled message lasts before another node may send it, e.g. 30s.",
+    ),
     ("log.format", "pretty or json."),
     (
         "log.filter",
@@ -624,7 +652,33 @@ impl Config {
         if let Err((setting, message)) = self.realtime.validate() {
             return Err(invalid(setting, message.into()));
         }
-        self.validate_webhooks()
+        self.validate_webhooks()?;
+        self.validate_chat()
+    }
+
+    fn validate_chat(&self) -> Result<(), ConfigError> {
+        let invalid = |setting: &'static str, message: &str| ConfigError::Invalid {
+            setting,
+            env: env_var(setting),
+            message: message.to_owned(),
+        };
+        let chat = &self.chat;
+        if !(1..=100_000).contains(&chat.max_message_chars) {
+            return Err(invalid(
+                "chat.max_message_chars",
+                "must be between 1 and 100000",
+            ));
+        }
+        if chat.scheduler_poll_interval < Duration::from_millis(10) {
+            return Err(invalid(
+                "chat.scheduler_poll_interval",
+                "must be at least 10ms",
+            ));
+        }
+        if chat.scheduler_claim_ttl < Duration::from_secs(1) {
+            return Err(invalid("chat.scheduler_claim_ttl", "must be at least 1s"));
+        }
+        Ok(())
     }
 
     fn validate_webhooks(&self) -> Result<(), ConfigError> {
@@ -654,6 +708,12 @@ impl Config {
         ];
         if let Some((setting, _)) = positive.iter().find(|(_, value)| value.is_zero()) {
             return Err(invalid(setting, "must be greater than zero"));
+        }
+        if webhooks.delivery_concurrency == 0 {
+            return Err(invalid(
+                "webhooks.delivery_concurrency",
+                "must be at least 1",
+            ));
         }
         if webhooks.connect_timeout > webhooks.request_timeout {
             return Err(invalid(
@@ -889,12 +949,44 @@ mod tests {
                 "http://127.0.0.1:8080",
                 "ATELIER_WEBHOOKS_ALLOWED_HOSTS",
             ),
+            (
+                "ATELIER_CHAT_MAX_MESSAGE_CHARS",
+                "0",
+                "ATELIER_CHAT_MAX_MESSAGE_CHARS",
+            ),
+            (
+                "ATELIER_CHAT_MAX_MESSAGE_CHARS",
+                "many",
+                "chat.max_message_chars",
+            ),
+            (
+                "ATELIER_CHAT_SCHEDULER_POLL_INTERVAL",
+                "1ms",
+                "ATELIER_CHAT_SCHEDULER_POLL_INTERVAL",
+            ),
         ];
         for (key, value, named) in cases {
             let error = Config::load_from(None, env(&[(key, value)])).unwrap_err();
             let message = error.to_string();
             assert!(message.contains(named), "{key}={value}: {message}");
         }
+    }
+
+    #[test]
+    fn chat_from_environment() {
+        let config = Config::load_from(
+            None,
+            env(&[
+                ("ATELIER_CHAT_MAX_MESSAGE_CHARS", "500"),
+                ("ATELIER_CHAT_SCHEDULER_POLL_INTERVAL", "100ms"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.chat.max_message_chars, 500);
+        assert_eq!(
+            config.chat.scheduler_poll_interval,
+            Duration::from_millis(100)
+        );
     }
 
     #[test]

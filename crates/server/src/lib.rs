@@ -21,7 +21,7 @@ use atelier_api::{ApiConfig, ApiState};
 use atelier_bus::{Bus, ConsumerHealth, ConsumerSpec, Handler};
 use atelier_observability::Metrics;
 use atelier_outbox::{Outbox, Relay};
-use atelier_realtime::{ChannelAccess, DenyAllChannels};
+use atelier_realtime::ChannelAccess;
 use atelier_store::Store;
 use tokio::{net::TcpListener, task::JoinSet};
 use tokio_util::sync::CancellationToken;
@@ -34,7 +34,7 @@ pub struct Server {
     config: Config,
     handlers: Vec<Arc<dyn Handler>>,
     metrics: Metrics,
-    channel_access: Arc<dyn ChannelAccess>,
+    channel_access: Option<Arc<dyn ChannelAccess>>,
 }
 
 impl std::fmt::Debug for Server {
@@ -81,15 +81,16 @@ impl Server {
             config,
             handlers: Vec::new(),
             metrics: Metrics::new(),
-            // Safe until a chat domain is wired: every subscribe answers `not_found`.
-            channel_access: Arc::new(DenyAllChannels),
+            // The chat domain decides by default (see `Server::run`).
+            channel_access: None,
         }
     }
 
     /// Decides who may subscribe to which channel on `/v1/realtime` (the chat domain's read
-    /// permission). The default denies every channel.
+    /// permission). The default is the chat domain (`atelier_chat::Chat`); tests inject fakes,
+    /// and [`atelier_realtime::DenyAllChannels`] refuses every channel.
     pub fn with_channel_access(mut self, access: Arc<dyn ChannelAccess>) -> Self {
-        self.channel_access = access;
+        self.channel_access = Some(access);
         self
     }
 
@@ -202,6 +203,16 @@ impl Server {
             workers_cancel.clone(),
         ));
 
+        let chat = atelier_chat::Chat::new(&store, config.chat.clone());
+        if config.roles.consumers {
+            // Scheduled chat messages are sent by every consumers node; claims keep them from
+            // sending one twice.
+            workers.spawn(
+                atelier_chat::scheduled::Scheduler::new(chat.clone(), &config.node_id)
+                    .run(workers_cancel.clone()),
+            );
+        }
+
         let identity = atelier_identity::Identity::new(&store, config.identity.clone());
         let usage_recorder = atelier_identity::usage::UsageRecorder::new(identity.usage.clone());
         // Flushes every interval and once more after HTTP has drained (workers stop after it).
@@ -213,7 +224,7 @@ impl Server {
             config: config.realtime.clone(),
             node_id: config.node_id.clone(),
             hub,
-            access: channel_access,
+            access: channel_access.unwrap_or_else(|| Arc::new(chat.clone())),
             tenancy: identity.tenancy.clone(),
             outbox: outbox.clone(),
             presence: presence_store,
@@ -244,6 +255,7 @@ impl Server {
                 gateway,
                 shutdown: shutdown.clone(),
             },
+            chat,
         };
         let address = listener
             .local_addr()

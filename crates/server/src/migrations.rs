@@ -30,7 +30,11 @@ pub fn all() -> Vec<Migration> {
             description: "webhook endpoints and delivery records",
             collections: atelier_webhooks::collection_specs(),
         },
-        // 0005 is reserved for chat.
+        Migration {
+            id: "0005_chat",
+            description: "chat channels, members, messages, reactions, thread read state, scheduled messages",
+            collections: atelier_chat::collection_specs(),
+        },
         Migration {
             id: "0006_realtime",
             description: "outbox (tenant, aggregate) index for realtime resume; presence rows",

@@ -6,7 +6,9 @@
 //! keyed by `(at_ms, _id)`, newest first: ids are ULIDs, so `_id` breaks ties in time order.
 //! Times are Unix milliseconds (see the README on the development server's dates).
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::Arc};
+
+use tokio::sync::oneshot;
 
 use atelier_core::{EventId, TenantId, define_id};
 use atelier_store::{CollectionSpec, Store};
@@ -81,22 +83,81 @@ pub struct AttemptRecord {
 /// A page position: the `(at_ms, id)` of the last attempt returned.
 pub type AttemptCursor = (i64, AttemptId);
 
-/// Handle on the attempt log. Cheap to clone.
+/// Handle on the attempt log. Cheap to clone (clones share one [`GroupCommit`]).
 #[derive(Debug, Clone)]
 pub struct Attempts {
     collection: Collection<AttemptRecord>,
+    group: Arc<GroupCommit>,
 }
+
+/// Records waiting to be written, and the right to write them.
+///
+/// Group commit without a background task: a caller queues its record, then waits for the
+/// writer lock; whoever holds it writes *everything* queued in one `insert_many`. While one
+/// write is in flight, the records of concurrent deliveries pile up and go in the next write, so
+/// a busy delivery consumer makes one round trip per batch instead of one per attempt, and each
+/// caller still returns only once its own record is stored (before its delivery is acked).
+#[derive(Debug, Default)]
+struct GroupCommit {
+    queued: std::sync::Mutex<Vec<Queued>>,
+    writer: tokio::sync::Mutex<()>,
+}
+
+type Queued = (
+    AttemptRecord,
+    oneshot::Sender<Result<(), Arc<mongodb::error::Error>>>,
+);
 
 impl Attempts {
     pub fn new(store: &Store) -> Self {
         Self {
             collection: store.database().collection(ATTEMPTS_COLLECTION),
+            group: Arc::default(),
         }
     }
 
-    pub async fn record(&self, attempt: &AttemptRecord) -> Result<(), mongodb::error::Error> {
-        self.collection.insert_one(attempt).await?;
-        Ok(())
+    /// Stores one attempt, batched with concurrent callers' (see [`GroupCommit`]).
+    pub async fn record(&self, attempt: &AttemptRecord) -> Result<(), Arc<mongodb::error::Error>> {
+        let (done, written) = oneshot::channel();
+        self.group
+            .queued
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push((attempt.clone(), done));
+        {
+            let _writer = self.group.writer.lock().await;
+            let batch = std::mem::take(
+                &mut *self
+                    .group
+                    .queued
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            );
+            // Empty when an earlier writer already took this caller's record.
+            if !batch.is_empty() {
+                let (records, waiters): (Vec<AttemptRecord>, Vec<_>) = batch.into_iter().unzip();
+                let result = self
+                    .collection
+                    .insert_many(&records)
+                    .ordered(false)
+                    .await
+                    .map(drop)
+                    .map_err(Arc::new);
+                for waiter in waiters {
+                    // A waiter that has gone away (its delivery was cancelled) needs no answer.
+                    if waiter.send(result.clone()).is_err() {
+                        tracing::debug!("an attempt's writer left before its batch was stored");
+                    }
+                }
+            }
+        }
+        written.await.unwrap_or_else(|_dropped| {
+            // Unreachable: the record was queued before this caller took the writer lock, so a
+            // writer (this caller or an earlier one) has answered it.
+            Err(Arc::new(mongodb::error::Error::custom(
+                "the attempt's batch was dropped",
+            )))
+        })
     }
 
     /// An endpoint's attempts, newest first, after `cursor`.

@@ -31,6 +31,17 @@ pub struct WebhooksConfig {
     /// How long the previous secret keeps signing after a rotation.
     #[serde(with = "humantime_serde")]
     pub secret_rotation_overlap: Duration,
+    /// How long the delivery path reuses an endpoint record it read (`0s` reads it for every
+    /// event and delivery). Changes made through the API reach deliveries within this time.
+    #[serde(with = "humantime_serde")]
+    pub endpoint_cache_ttl: Duration,
+    /// Longest a delivery waits in the consumer for its endpoint's throttle slot; a delivery
+    /// further out is put back on a delay tier without using an attempt.
+    #[serde(with = "humantime_serde")]
+    pub throttle_max_wait: Duration,
+    /// Deliveries one node sends at once (the delivery consumer's prefetch). Deliveries mostly
+    /// wait on receivers, so this is larger than `amqp.prefetch`.
+    pub delivery_concurrency: u16,
 }
 
 impl Default for WebhooksConfig {
@@ -53,6 +64,9 @@ impl Default for WebhooksConfig {
             max_retry_after: minutes(60),
             disable_after: Duration::from_secs(5 * 24 * 3600),
             secret_rotation_overlap: Duration::from_secs(24 * 3600),
+            endpoint_cache_ttl: Duration::from_secs(1),
+            throttle_max_wait: Duration::from_secs(1),
+            delivery_concurrency: 128,
         }
     }
 }

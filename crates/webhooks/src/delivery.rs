@@ -19,7 +19,12 @@
 //! event, except that an exhaustion is never delivered to the endpoint it is about (a dead
 //! endpoint subscribed to everything would otherwise feed itself one event per exhaustion).
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
 
 use atelier_bus::{
     Bus, BusError, ConsumerSpec, Delivery, Handler, Outcome, OutgoingMessage, Publisher,
@@ -35,9 +40,11 @@ use url::Url;
 use crate::{
     EndpointId, EndpointRecord, WebhookError, WebhooksConfig,
     attempts::{AttemptId, AttemptRecord, AttemptStatus, Attempts, MAX_RESPONSE_BODY_BYTES},
+    cache::EndpointCache,
     endpoints::Endpoints,
     signing,
     ssrf::{self, UrlError},
+    throttle::{Admission, Throttle},
 };
 
 pub const FANOUT_CONSUMER: &str = "webhook_fanout";
@@ -52,6 +59,12 @@ pub const JOB_VERSION: u32 = 1;
 /// Share of a computed delay added or removed at random, so retries of many messages to one
 /// endpoint spread out.
 const JITTER: f64 = 0.1;
+/// The delay tier a throttled delivery is deferred to when the retry schedule has none as
+/// short (see [`delivery_spec`]).
+pub const THROTTLE_TIER: Duration = Duration::from_secs(1);
+/// HTTP clients kept (one per destination host and pinned addresses) before the cache starts
+/// over.
+const MAX_CACHED_CLIENTS: usize = 1024;
 
 /// A delivery job on the `webhook_delivery` queue: one event for one endpoint. A queue
 /// payload, so versioned and only ever extended.
@@ -110,11 +123,17 @@ pub fn fanout_spec() -> ConsumerSpec {
     }
 }
 
-/// The delivery consumer's spec: one tier per scheduled retry, `schedule + 1` attempts.
+/// The delivery consumer's spec: one tier per scheduled retry, `schedule + 1` attempts, and
+/// a [`THROTTLE_TIER`] after the schedule's tiers when none is that short, for throttled
+/// deliveries and short `Retry-After`s.
+///
+/// The bus takes the tier of a plain retry at attempt `n` from `tiers[n - 1]`, and attempt
+/// `schedule + 1` is the last, so the extra tier at the end never changes the schedule; it is
+/// only chosen by delay (`Defer` and `RetryAfter`), as the smallest tier at least the delay.
 pub fn delivery_spec(config: &WebhooksConfig) -> ConsumerSpec {
-    let (tiers, max_attempts) = if config.retry_schedule.is_empty() {
+    let (mut tiers, max_attempts) = if config.retry_schedule.is_empty() {
         // No retries: one attempt. The bus still wants a tier to declare.
-        (vec![Duration::from_secs(1)], 1)
+        (Vec::new(), 1)
     } else {
         (
             config.retry_schedule.clone(),
@@ -123,6 +142,9 @@ pub fn delivery_spec(config: &WebhooksConfig) -> ConsumerSpec {
                 .saturating_add(1),
         )
     };
+    if !tiers.iter().any(|tier| *tier <= THROTTLE_TIER) {
+        tiers.push(THROTTLE_TIER);
+    }
     ConsumerSpec {
         name: DELIVERY_CONSUMER.to_owned(),
         bindings: Vec::new(),
@@ -141,16 +163,22 @@ pub fn handlers(
     config: &WebhooksConfig,
 ) -> Vec<Arc<dyn Handler>> {
     let endpoints = Endpoints::new(store).with_config(config.clone());
+    let cache = Arc::new(EndpointCache::new(config.endpoint_cache_ttl));
     vec![
         Arc::new(FanoutHandler {
             endpoints: endpoints.clone(),
+            cache: Arc::clone(&cache),
             queue: JobQueue::new(bus.clone()),
         }),
         Arc::new(DeliveryHandler {
             endpoints,
+            cache,
             attempts: Attempts::new(store),
             outbox: outbox.clone(),
             config: config.clone(),
+            metrics: bus.metrics().clone(),
+            throttle: Throttle::default(),
+            clients: Mutex::default(),
         }),
     ]
 }
@@ -178,17 +206,20 @@ impl JobQueue {
     }
 
     /// Publishes one job and waits for the broker's confirm. A fresh job starts at attempt 1.
+    /// Concurrent calls share the channel and wait for their confirms in parallel.
     pub async fn enqueue(&self, job: &DeliveryJobV1) -> Result<(), BusError> {
         let message = job
             .to_message()
             .map_err(|error| BusError::InvalidSpec(format!("encoding a delivery job: {error}")))?;
-        let mut slot = self.publisher.lock().await;
-        let publisher = match slot.as_ref() {
-            Some(publisher) => publisher.clone(),
-            None => {
-                let publisher = self.bus.publisher().await?;
-                *slot = Some(publisher.clone());
-                publisher
+        let publisher = {
+            let mut slot = self.publisher.lock().await;
+            match slot.as_ref() {
+                Some(publisher) => publisher.clone(),
+                None => {
+                    let publisher = self.bus.publisher().await?;
+                    *slot = Some(publisher.clone());
+                    publisher
+                }
             }
         };
         let published = publisher
@@ -196,7 +227,7 @@ impl JobQueue {
             .await;
         if published.is_err() {
             // The channel may be closed (broker restart); open a new one next time.
-            *slot = None;
+            *self.publisher.lock().await = None;
         }
         published
     }
@@ -298,7 +329,22 @@ impl Redelivery {
 /// The fan-out consumer (see the module docs).
 pub struct FanoutHandler {
     endpoints: Endpoints,
+    cache: Arc<EndpointCache>,
     queue: JobQueue,
+}
+
+impl FanoutHandler {
+    /// The tenant's endpoints, from the cache while fresh.
+    async fn endpoints(&self, tenant: TenantId) -> Result<Arc<Vec<EndpointRecord>>, WebhookError> {
+        if let Some(list) = self.cache.lists.get(&tenant, Instant::now()) {
+            return Ok(list);
+        }
+        let list = Arc::new(self.endpoints.list(tenant).await?);
+        self.cache
+            .lists
+            .insert(tenant, Arc::clone(&list), Instant::now());
+        Ok(list)
+    }
 }
 
 #[async_trait::async_trait]
@@ -316,7 +362,7 @@ impl Handler for FanoutHandler {
                 };
             }
         };
-        let endpoints = match self.endpoints.list(event.tenant).await {
+        let endpoints = match self.endpoints(event.tenant).await {
             Ok(endpoints) => endpoints,
             Err(error) => {
                 return Outcome::Retry {
@@ -443,10 +489,20 @@ pub fn should_disable(failing_since_ms: Option<i64>, now_ms: i64, disable_after:
 /// The delivery consumer (see the module docs).
 pub struct DeliveryHandler {
     endpoints: Endpoints,
+    cache: Arc<EndpointCache>,
     attempts: Attempts,
     outbox: Outbox,
     config: WebhooksConfig,
+    metrics: atelier_observability::Metrics,
+    throttle: Throttle,
+    /// One client per destination (host and pinned addresses), so deliveries to the same
+    /// receiver reuse its keep-alive connections.
+    clients: Mutex<HashMap<ClientKey, reqwest::Client>>,
 }
+
+/// What a delivery client is specific to: the URL's domain (`None` for an IP literal) and the
+/// addresses it was pinned to.
+type ClientKey = (Option<String>, Vec<SocketAddr>);
 
 /// What one HTTP attempt produced.
 enum Sent {
@@ -471,6 +527,10 @@ impl Handler for DeliveryHandler {
         delivery_spec(&self.config)
     }
 
+    fn prefetch(&self) -> Option<u16> {
+        Some(self.config.delivery_concurrency)
+    }
+
     async fn handle(&self, delivery: &Delivery) -> Outcome {
         let job = match DeliveryJobV1::decode(&delivery.body) {
             Ok(job) => job,
@@ -480,7 +540,7 @@ impl Handler for DeliveryHandler {
                 };
             }
         };
-        let endpoint = match self.endpoints.get(job.tenant, job.endpoint_id).await {
+        let endpoint = match self.endpoint(job.tenant, job.endpoint_id).await {
             Ok(endpoint) => endpoint,
             Err(WebhookError::NotFound(_)) => {
                 self.record_skipped(&job, delivery.attempt, "endpoint deleted")
@@ -498,6 +558,23 @@ impl Handler for DeliveryHandler {
                 .await;
             return Outcome::Ack;
         }
+        if let Some(per_second) = endpoint.rate_limit_per_second {
+            let now = self.throttle.elapsed(Instant::now());
+            match self
+                .throttle
+                .admit(endpoint.id, per_second, now, self.config.throttle_max_wait)
+            {
+                Admission::Now => {}
+                Admission::Wait(wait) => tokio::time::sleep(wait).await,
+                Admission::Defer(delay) => {
+                    self.metrics.webhook_deferred("throttled");
+                    return Outcome::Defer {
+                        delay,
+                        reason: format!("throttled to {per_second}/s"),
+                    };
+                }
+            }
+        }
         let sent = self.send(&endpoint, &job).await;
         self.settle(&endpoint, &job, delivery.attempt, sent).await
     }
@@ -506,6 +583,22 @@ impl Handler for DeliveryHandler {
 impl DeliveryHandler {
     fn max_attempts(&self) -> u32 {
         delivery_spec(&self.config).retry.max_attempts
+    }
+
+    /// The job's endpoint, from the cache while fresh.
+    async fn endpoint(
+        &self,
+        tenant: TenantId,
+        id: EndpointId,
+    ) -> Result<EndpointRecord, WebhookError> {
+        if let Some(endpoint) = self.cache.endpoints.get(&(tenant, id), Instant::now()) {
+            return Ok(endpoint);
+        }
+        let endpoint = self.endpoints.get(tenant, id).await?;
+        self.cache
+            .endpoints
+            .insert((tenant, id), endpoint.clone(), Instant::now());
+        Ok(endpoint)
     }
 
     /// POSTs the job's event to the endpoint, connecting only to addresses the SSRF guard
@@ -621,9 +714,45 @@ impl DeliveryHandler {
         }
     }
 
-    /// A client for one delivery: no redirects, no proxies, the configured timeouts, and the
-    /// URL's host pinned to the checked addresses (IP-literal hosts need no pinning).
+    /// The client for one destination: no redirects, no proxies, the configured timeouts, and
+    /// the URL's host pinned to the checked addresses (IP-literal hosts need no pinning). Kept
+    /// per host and address set, so its connections are reused; a host that resolves
+    /// differently gets a new client pinned to the new addresses.
     fn client(
+        &self,
+        url: &Url,
+        addresses: &[SocketAddr],
+    ) -> Result<reqwest::Client, reqwest::Error> {
+        let domain = match url.host() {
+            Some(url::Host::Domain(domain)) => Some(domain.to_owned()),
+            _ => None,
+        };
+        let mut pinned = addresses.to_vec();
+        pinned.sort_unstable();
+        let key = (
+            domain,
+            if url_is_ip_literal(url) {
+                Vec::new()
+            } else {
+                pinned
+            },
+        );
+        let mut clients = self
+            .clients
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(client) = clients.get(&key) {
+            return Ok(client.clone());
+        }
+        let client = self.build_client(url, addresses)?;
+        if clients.len() >= MAX_CACHED_CLIENTS {
+            clients.clear();
+        }
+        clients.insert(key, client.clone());
+        Ok(client)
+    }
+
+    fn build_client(
         &self,
         url: &Url,
         addresses: &[SocketAddr],
@@ -687,7 +816,7 @@ impl DeliveryHandler {
             }
             Sent::Refused { error } => {
                 record.error = Some(error.clone());
-                self.record(&record).await;
+                self.record(&record, "refused").await;
                 self.failed(endpoint, now_ms).await;
                 return Outcome::Reject { reason: error };
             }
@@ -695,22 +824,28 @@ impl DeliveryHandler {
         match verdict {
             Verdict::Delivered => {
                 record.status = AttemptStatus::Succeeded;
-                self.record(&record).await;
-                if let Err(error) = self
-                    .endpoints
-                    .record_success(job.tenant, job.endpoint_id, now_ms)
-                    .await
-                {
-                    tracing::warn!(endpoint = %job.endpoint_id, %error, "recording a webhook success failed");
+                self.record(&record, "succeeded").await;
+                // Only an endpoint in a failing run has anything to reset (the write matches
+                // nothing otherwise); the cached copy may be up to the cache TTL old, which
+                // delays the reset by at most that.
+                if endpoint.failing_since_ms.is_some() {
+                    self.cache.forget(job.tenant, job.endpoint_id);
+                    if let Err(error) = self
+                        .endpoints
+                        .record_success(job.tenant, job.endpoint_id, now_ms)
+                        .await
+                    {
+                        tracing::warn!(endpoint = %job.endpoint_id, %error, "recording a webhook success failed");
+                    }
                 }
                 Outcome::Ack
             }
             Verdict::Gone => {
-                self.record(&record).await;
+                self.record(&record, "gone").await;
                 self.disable(endpoint, "gone").await
             }
             Verdict::Throttled { .. } | Verdict::Failed => {
-                self.record(&record).await;
+                self.record(&record, "failed").await;
                 if self.failed(endpoint, now_ms).await {
                     return self.disable(endpoint, "failing").await;
                 }
@@ -731,32 +866,39 @@ impl DeliveryHandler {
         }
     }
 
-    async fn record(&self, record: &AttemptRecord) {
+    /// Stores the attempt and counts it under `outcome` (`succeeded`, `failed`, `gone`,
+    /// `refused` or `skipped`).
+    async fn record(&self, record: &AttemptRecord, outcome: &'static str) {
+        self.metrics.webhook_attempt(outcome);
         if let Err(error) = self.attempts.record(record).await {
             tracing::warn!(endpoint = %record.endpoint_id, event = %record.event_id, %error, "recording a webhook attempt failed");
         }
     }
 
     async fn record_skipped(&self, job: &DeliveryJobV1, attempt: u32, why: &str) {
-        self.record(&AttemptRecord {
-            id: AttemptId::generate(),
-            tenant: job.tenant,
-            endpoint_id: job.endpoint_id,
-            event_id: job.event.id,
-            event_type: job.event.event_type.clone(),
-            attempt,
-            at_ms: Utc::now().timestamp_millis(),
-            status: AttemptStatus::Skipped,
-            response_status: None,
-            latency_ms: None,
-            response_body: None,
-            error: Some(why.to_owned()),
-        })
+        self.record(
+            &AttemptRecord {
+                id: AttemptId::generate(),
+                tenant: job.tenant,
+                endpoint_id: job.endpoint_id,
+                event_id: job.event.id,
+                event_type: job.event.event_type.clone(),
+                attempt,
+                at_ms: Utc::now().timestamp_millis(),
+                status: AttemptStatus::Skipped,
+                response_status: None,
+                latency_ms: None,
+                response_body: None,
+                error: Some(why.to_owned()),
+            },
+            "skipped",
+        )
         .await;
     }
 
     /// Records a failure on the endpoint; true when it has now failed long enough to disable.
     async fn failed(&self, endpoint: &EndpointRecord, now_ms: i64) -> bool {
+        self.cache.forget(endpoint.tenant, endpoint.id);
         let failing_since_ms = match self
             .endpoints
             .record_failure(endpoint.tenant, endpoint.id, now_ms)
@@ -776,12 +918,14 @@ impl DeliveryHandler {
     /// Disables the endpoint (which emits `webhook.endpoint.disabled`) and acknowledges: no
     /// further attempt would be sent. A storage failure retries the job instead.
     async fn disable(&self, endpoint: &EndpointRecord, reason: &str) -> Outcome {
+        self.cache.forget(endpoint.tenant, endpoint.id);
         match self
             .endpoints
             .disable(endpoint.tenant, endpoint.id, reason)
             .await
         {
             Ok(_) => {
+                self.metrics.webhook_endpoint_disabled(reason);
                 tracing::info!(endpoint = %endpoint.id, reason, "webhook endpoint disabled");
                 Outcome::Ack
             }
@@ -826,6 +970,10 @@ pub fn exhausted_event(
             "last_error": last_error,
         }),
     )
+}
+
+fn url_is_ip_literal(url: &Url) -> bool {
+    matches!(url.host(), Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)))
 }
 
 /// A reqwest error with its causes (`error sending request: ...: connection refused`).
@@ -995,11 +1143,37 @@ mod tests {
     fn delivery_spec_follows_the_schedule() {
         let spec = delivery_spec(&config(&[5, 300, 300]));
         assert_eq!(spec.retry.max_attempts, 4);
-        assert_eq!(spec.retry.tier_millis(), vec![5_000, 300_000]);
+        // The throttle tier comes after the schedule's.
+        assert_eq!(spec.retry.tier_millis(), vec![1_000, 5_000, 300_000]);
         assert!(spec.bindings.is_empty());
         spec.validate().unwrap();
+        // Plain retries still follow the schedule, and the last attempt dead-letters.
+        let retry = |attempt| {
+            atelier_bus::route(
+                Outcome::Retry {
+                    reason: "x".to_owned(),
+                },
+                attempt,
+                &spec.retry,
+            )
+        };
+        let tier_of = |route: atelier_bus::Route| match route {
+            atelier_bus::Route::Retry { tier_millis, .. } => Some(tier_millis),
+            _ => None,
+        };
+        assert_eq!(tier_of(retry(1)), Some(5_000));
+        assert_eq!(tier_of(retry(2)), Some(300_000));
+        assert_eq!(tier_of(retry(3)), Some(300_000));
+        assert_eq!(tier_of(retry(4)), None);
+        // A short schedule needs no extra tier.
+        let short = delivery_spec(&WebhooksConfig {
+            retry_schedule: vec![Duration::from_millis(200), Duration::from_secs(2)],
+            ..WebhooksConfig::default()
+        });
+        assert_eq!(short.retry.tier_millis(), vec![200, 2_000]);
         let none = delivery_spec(&config(&[]));
         assert_eq!(none.retry.max_attempts, 1);
+        assert_eq!(none.retry.tier_millis(), vec![1_000]);
         none.validate().unwrap();
         fanout_spec().validate().unwrap();
     }

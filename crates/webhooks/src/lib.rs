@@ -7,9 +7,12 @@
 //! - [`error`]: [`WebhookError`], the crate's one error type;
 //! - [`signing`]: Standard Webhooks signatures (sans IO);
 //! - [`delivery`]: the fan-out and delivery consumers and their sans-IO decisions;
-//! - [`attempts`]: the attempt log ([`Attempts`]).
+//! - [`attempts`]: the attempt log ([`Attempts`]), written in group commits;
+//! - [`cache`]: short-lived endpoint copies for the delivery path (sans IO);
+//! - [`throttle`]: the per-endpoint delivery throttle (sans IO).
 
 pub mod attempts;
+pub mod cache;
 pub mod config;
 pub mod delivery;
 pub mod endpoints;
@@ -17,6 +20,7 @@ pub mod error;
 pub mod model;
 pub mod signing;
 pub mod ssrf;
+pub mod throttle;
 
 pub use attempts::Attempts;
 pub use config::WebhooksConfig;

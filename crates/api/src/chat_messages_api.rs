@@ -1,0 +1,1097 @@
+//! Chat messages over HTTP: send (idempotent by `client_message_id`), history by sequence
+//! number, edit with history, delete (tombstones), pins, reactions, thread replies, the
+//! per-channel change feed and search. Access rules: see [`crate::chat_api`].
+//!
+//! **Mentions** are the union of `mention_ids` given in the body and `<@usr_...>` tokens in
+//! the text; `@channel` / `@here` in the text (or `mention_channel: true`) mention everyone.
+
+use std::collections::HashSet;
+
+use atelier_chat::{
+    MessageId,
+    messages::{HistoryQuery, SearchQuery, SendOptions},
+    model::{Attachment as StoredAttachment, ChannelKind, Draft, MessageRecord},
+    text,
+    view::MessageView,
+};
+use atelier_identity::{
+    Principal, UserId,
+    policy::{Permission, authorize},
+};
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::{
+    ApiResponse, Object, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
+
+use crate::{
+    ApiState, ApiTags,
+    auth::TenantAuth,
+    chat_api::{
+        ApiResult, acting_user, chat_error, require_acting_member, require_member, visible_channel,
+    },
+    problem::ErrorResponse,
+    tenancy_api::{parse_id, require},
+};
+
+pub const DEFAULT_LIMIT: u32 = 50;
+
+/// Messages, reactions, threads, pins, the change feed and search.
+#[derive(Debug, Default)]
+pub struct ChatMessagesApi;
+
+/// File metadata (the file itself is stored elsewhere).
+#[derive(Debug, Clone, Object)]
+pub struct Attachment {
+    /// `https://` (or `http://`) URL, up to 2048 characters.
+    pub url: String,
+    /// `type/subtype`.
+    pub mime_type: String,
+    pub size_bytes: i64,
+    /// 1 to 255 characters.
+    pub name: String,
+}
+
+/// One emoji's reactions.
+#[derive(Debug, Object)]
+pub struct Reaction {
+    pub emoji: String,
+    pub count: i64,
+    /// Whether the calling user is among them (always false for API keys).
+    pub me: bool,
+}
+
+#[derive(Debug, Object)]
+pub struct Thread {
+    pub reply_count: i64,
+    pub last_reply_at: Option<DateTime<Utc>>,
+    /// The root's author and everyone who replied.
+    pub participant_ids: Vec<String>,
+}
+
+/// A message. Events (`chat.message.*`) carry the same fields under `data.message`, without
+/// the per-viewer `me` of reactions.
+#[derive(Debug, Object)]
+pub struct Message {
+    /// `msg_...`.
+    pub id: String,
+    pub channel_id: String,
+    pub workspace_id: String,
+    /// Position in the channel: strictly increasing, replies included.
+    pub seq: i64,
+    /// Change-feed position of the message's latest change.
+    pub change_seq: i64,
+    pub author_id: String,
+    /// Empty once deleted.
+    pub text: String,
+    pub mention_ids: Vec<String>,
+    pub mention_channel: bool,
+    pub attachments: Vec<Attachment>,
+    pub quoted_message_id: Option<String>,
+    /// The thread root this replies to.
+    pub parent_id: Option<String>,
+    pub client_message_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub edited_at: Option<DateTime<Utc>>,
+    /// Previous versions, readable at `.../edits`.
+    pub edit_count: u32,
+    /// A tombstone: text, attachments, mentions and edit history are gone.
+    pub deleted: bool,
+    pub deleted_at: Option<DateTime<Utc>>,
+    pub pinned: bool,
+    pub pinned_by: Option<String>,
+    pub pinned_at: Option<DateTime<Utc>>,
+    pub reactions: Vec<Reaction>,
+    /// Thread roots with replies: the thread's counters.
+    pub thread: Option<Thread>,
+    pub scheduled_message_id: Option<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct SendMessage {
+    /// Up to `chat.max_message_chars` characters (4000 by default); may be empty only with
+    /// attachments.
+    pub text: String,
+    /// Your id for this message (1 to 128 printable ASCII characters, e.g. a UUID): sending
+    /// again with the same id returns the original message instead of a second one.
+    pub client_message_id: Option<String>,
+    /// Users mentioned besides the `<@usr_...>` tokens in the text.
+    pub mention_ids: Option<Vec<String>>,
+    /// Mention everyone (also set by `@channel` or `@here` in the text).
+    pub mention_channel: Option<bool>,
+    /// Up to 10.
+    pub attachments: Option<Vec<Attachment>>,
+    /// A message of this channel being quoted.
+    pub quoted_message_id: Option<String>,
+    /// Reply in the thread of this top-level message.
+    pub parent_id: Option<String>,
+    /// API keys only: the member sending.
+    pub user_id: Option<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct EditMessage {
+    /// The new text (same limits as sending). Mentions are parsed again from it
+    /// (`<@usr_...>`, `@channel`); mentions given explicitly when sending are replaced.
+    pub text: String,
+}
+
+#[derive(Debug, Object)]
+pub struct MessagePage {
+    /// Oldest first.
+    pub items: Vec<Message>,
+    pub has_more_before: bool,
+    pub has_more_after: bool,
+    /// The change-feed cursor as of this read: `GET .../changes?since=` it to get every change
+    /// made after.
+    pub change_cursor: String,
+}
+
+#[derive(Debug, Object)]
+pub struct MessageList {
+    pub items: Vec<Message>,
+}
+
+#[derive(Debug, Object)]
+pub struct ReplyPage {
+    /// Oldest first.
+    pub items: Vec<Message>,
+    pub has_more: bool,
+}
+
+#[derive(Debug, Object)]
+pub struct MessageEdit {
+    /// The text before this edit.
+    pub text: String,
+    /// When it was replaced.
+    pub replaced_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Object)]
+pub struct MessageEditList {
+    /// Oldest first; the current text is the message's.
+    pub items: Vec<MessageEdit>,
+}
+
+#[derive(Debug, Object)]
+pub struct AddReaction {
+    /// An emoji or short code, 1 to 64 characters without spaces.
+    pub emoji: String,
+    /// API keys only: the member reacting.
+    pub user_id: Option<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct Reactor {
+    pub user_id: String,
+    pub reacted_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Object)]
+pub struct ReactorPage {
+    pub items: Vec<Reactor>,
+    pub has_more: bool,
+    /// Pass as `cursor` for the next page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Object)]
+pub struct ChangePage {
+    /// Messages whose latest change (new, edited, deleted, reacted, pinned, thread reply)
+    /// came after `since`, in change order, each in its current state.
+    pub items: Vec<Message>,
+    /// Pass as `since` next time (the same cursor when nothing changed).
+    pub next_cursor: String,
+    /// More changes wait: call again at once.
+    pub has_more: bool,
+}
+
+#[derive(Debug, Object)]
+pub struct SearchPage {
+    /// Newest first.
+    pub items: Vec<Message>,
+    pub has_more: bool,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum MessageResponse {
+    #[oai(status = 200)]
+    Ok(Json<Message>),
+    /// Sent (a retry with the same `client_message_id` answers the original, also 201).
+    #[oai(status = 201)]
+    Created(Json<Message>),
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum MessagePageResponse {
+    #[oai(status = 200)]
+    Ok(Json<MessagePage>),
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum MessageListResponse {
+    #[oai(status = 200)]
+    Ok(Json<MessageList>),
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum ReplyPageResponse {
+    #[oai(status = 200)]
+    Ok(Json<ReplyPage>),
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum MessageEditListResponse {
+    #[oai(status = 200)]
+    Ok(Json<MessageEditList>),
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum ReactorPageResponse {
+    #[oai(status = 200)]
+    Ok(Json<ReactorPage>),
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum ChangePageResponse {
+    #[oai(status = 200)]
+    Ok(Json<ChangePage>),
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum SearchPageResponse {
+    #[oai(status = 200)]
+    Ok(Json<SearchPage>),
+}
+
+const CHANGE_CURSOR: &str = "chg";
+const REACTOR_CURSOR: &str = "rct";
+const SEARCH_CURSOR: &str = "srch";
+const SEQ_CURSOR: &str = "seq";
+
+#[OpenApi(prefix_path = "/v1", tag = "ApiTags::Chat")]
+impl ChatMessagesApi {
+    /// Sends a message, or a thread reply with `parent_id`. Idempotent by
+    /// `client_message_id`. Frozen channels answer 403 `channel_frozen`; slow mode 429
+    /// `slow_mode` with `Retry-After`; oversize text 413 `text_too_long`.
+    #[oai(
+        path = "/channels/:channel_id/messages",
+        method = "post",
+        operation_id = "chat.messages.send"
+    )]
+    async fn send(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        channel_id: Path<String>,
+        body: Json<SendMessage>,
+    ) -> ApiResult<MessageResponse> {
+        let principal = auth.principal();
+        let (channel, access) = visible_channel(&state, principal, &channel_id).await?;
+        let body = body.0;
+        let author = acting_user(principal, body.user_id.as_deref())?;
+        require_acting_member(&state, principal, &access, &channel, author).await?;
+        let slow_mode_exempt = matches!(principal, Principal::ApiKey { .. })
+            || authorize(principal, Permission::ResourceEdit, access.read).is_allowed();
+        let draft = draft_of(
+            body.text,
+            body.mention_ids,
+            body.mention_channel,
+            body.attachments,
+            body.quoted_message_id,
+            body.parent_id,
+        )?;
+        let (message, _created) = state
+            .chat
+            .send(
+                principal.tenant(),
+                channel.id,
+                author,
+                draft,
+                SendOptions {
+                    client_message_id: body.client_message_id,
+                    slow_mode_exempt,
+                    scheduled: None,
+                },
+            )
+            .await
+            .map_err(chat_error)?;
+        let view = views(&state, principal, vec![message]).await?.remove(0);
+        Ok(MessageResponse::Created(Json(view)))
+    }
+
+    /// History of top-level messages by sequence number, oldest first: the newest page by
+    /// default, or the page `before` / `after` a cursor (a message's `seq` or a cursor this API
+    /// gave), or `around` a message. Thread replies are at `.../replies`.
+    #[oai(
+        path = "/channels/:channel_id/messages",
+        method = "get",
+        operation_id = "chat.messages.list"
+    )]
+    #[allow(clippy::too_many_arguments)] // One argument per query parameter.
+    async fn list(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        channel_id: Path<String>,
+        /// Messages before this sequence number.
+        before: Query<Option<String>>,
+        /// Messages after this sequence number.
+        after: Query<Option<String>>,
+        /// The page centred on this message (`msg_...`).
+        around: Query<Option<String>>,
+        /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
+    ) -> ApiResult<MessagePageResponse> {
+        let principal = auth.principal();
+        let (channel, _) = visible_channel(&state, principal, &channel_id).await?;
+        let given = [&before.0, &after.0, &around.0]
+            .iter()
+            .filter(|value| value.is_some())
+            .count();
+        if given > 1 {
+            return Err(ErrorResponse::invalid_field(
+                "before",
+                "give at most one of `before`, `after` and `around`",
+            ));
+        }
+        let query = HistoryQuery {
+            before: before.0.as_deref().map(seq_cursor).transpose()?,
+            after: after.0.as_deref().map(seq_cursor).transpose()?,
+            around: around
+                .0
+                .as_deref()
+                .map(|id| parse_id::<MessageId>("around", id))
+                .transpose()?,
+            limit: limit.0.unwrap_or(DEFAULT_LIMIT) as usize,
+        };
+        let page = state
+            .chat
+            .history(principal.tenant(), channel.id, query)
+            .await
+            .map_err(chat_error)?;
+        Ok(MessagePageResponse::Ok(Json(MessagePage {
+            items: views(&state, principal, page.items).await?,
+            has_more_before: page.has_more_before,
+            has_more_after: page.has_more_after,
+            // Read before the history: every later change has a larger position.
+            change_cursor: text::encode_cursor(CHANGE_CURSOR, &channel.change_seq.to_string()),
+        })))
+    }
+
+    /// One message (a tombstone once deleted).
+    #[oai(
+        path = "/channels/:channel_id/messages/:message_id",
+        method = "get",
+        operation_id = "chat.messages.get"
+    )]
+    async fn get(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        channel_id: Path<String>,
+        message_id: Path<String>,
+    ) -> ApiResult<MessageResponse> {
+        let principal = auth.principal();
+        let (channel, _) = visible_channel(&state, principal, &channel_id).await?;
+        let id = parse_id::<MessageId>("message_id", &message_id)?;
+        let message = state
+            .chat
+            .get_message(principal.tenant(), channel.id, id)
+            .await
+            .map_err(chat_error)?;
+        let view = views(&state, principal, vec![message]).await?.remove(0);
+        Ok(MessageResponse::Ok(Json(view)))
+    }
+
+    /// Edits the text (the author, or an API key); the previous text goes to the history.
+    #[oai(
+        path = "/channels/:channel_id/messages/:message_id",
+        method = "patch",
+        operation_id = "chat.messages.edit"
+    )]
+    async fn edit(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        channel_id: Path<String>,
+        message_id: Path<String>,
+        body: Json<EditMessage>,
+    ) -> ApiResult<MessageResponse> {
+        let principal = auth.principal();
+        let (channel, access) = visible_channel(&state, principal, &channel_id).await?;
+        let id = parse_id::<MessageId>("message_id", &message_id)?;
+        let tenant = principal.tenant();
+        let message = state
+            .chat
+            .get_message(tenant, channel.id, id)
+            .await
+            .map_err(chat_error)?;
+        require_member(principal, &access)?;
+        if let Principal::User { user_id, .. } = principal
+            && *user_id != message.author
+        {
+            return Err(ErrorResponse::forbidden(
+                "not_the_author",
+                "Only the author may edit a message.",
+            ));
+        }
+        let message = state
+            .chat
+            .edit(tenant, channel.id, id, body.0.text)
+            .await
+            .map_err(chat_error)?;
+        let view = views(&state, principal, vec![message]).await?.remove(0);
+        Ok(MessageResponse::Ok(Json(view)))
+    }
+
+    /// Deletes a message (the author or a moderator), leaving a tombstone. Deleting again
+    /// changes nothing.
+    #[oai(
+        path = "/channels/:channel_id/messages/:message_id",
+        method = "delete",
+        operation_id = "chat.messages.delete"
+    )]
+    async fn delete(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        channel_id: Path<String>,
+        message_id: Path<String>,
+    ) -> ApiResult<MessageResponse> {
+        let principal = auth.principal();
+        let (channel, access) = visible_channel(&state, principal, &channel_id).await?;
+        let id = parse_id::<MessageId>("message_id", &message_id)?;
+        let tenant = principal.tenant();
+        let message = state
+            .chat
+            .get_message(tenant, channel.id, id)
+            .await
+            .map_err(chat_error)?;
+        let own =
+            matches!(principal, Principal::User { user_id, .. } if *user_id == message.author);
+        if own {
+            require_member(principal, &access)?;
+        } else {
+            require(principal, Permission::ResourceEdit, access.read)?;
+        }
+        let message = state
+            .chat
+            .delete(tenant, channel.id, id)
+            .await
+            .map_err(chat_error)?;
+        let view = views(&state, principal, vec![message]).await?.remove(0);
+        Ok(MessageResponse::Ok(Json(view)))
+    }
+
+    /// The message's previous versions, oldest first.
+    #[oai(
+        path = "/channels/:channel_id/messages/:message_id/edits",
+        method = "get",
+        operation_id = "chat.messages.edits"
+    )]
+    async fn edits(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        channel_id: Path<String>,
+        message_id: Path<String>,
+    ) -> ApiResult<MessageEditListResponse> {
+        let principal = auth.principal();
+        let (channel, _) = visible_channel(&state, principal, &channel_id).await?;
+        let id = parse_id::<MessageId>("message_id", &message_id)?;
+        let message = state
+            .chat
+            .get_message(principal.tenant(), channel.id, id)
+            .await
+            .map_err(chat_error)?;
+        Ok(MessageEditListResponse::Ok(Json(MessageEditList {
+            items: message
+                .edits
+                .iter()
+                .map(|edit| MessageEdit {
+                    text: edit.text.clone(),
+                    replaced_at: atelier_chat::view::time(edit.replaced_at_ms),
+                })
+                .collect(),
+        })))
+    }
+
+    /// Pins a message (members).
+    #[oai(
+        path = "/channels/:channel_id/messages/:message_id/pin",
+        method = "put",
+        operation_id = "chat.messages.pin"
+    )]
+    async fn pin(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        channel_id: Path<String>,
+        message_id: Path<String>,
+        /// API keys only: the member pinning.
+        user_id: Query<Option<String>>,
+    ) -> ApiResult<MessageResponse> {
+        self.set_pin(auth, state, channel_id, message_id, user_id, true)
+            .await
+    }
+
+    /// Unpins a message (members).
+    #[oai(
+        path = "/channels/:channel_id/messages/:message_id/pin",
+        method = "delete",
+        operation_id = "chat.messages.unpin"
+    )]
+    async fn unpin(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        channel_id: Path<String>,
+        message_id: Path<String>,
+        /// API keys only: the member unpinning.
+        user_id: Query<Option<String>>,
+    ) -> ApiResult<MessageResponse> {
+        self.set_pin(auth, state, channel_id, message_id, user_id, false)
+            .await
+    }
+
+    /// The channel's pinned messages, most recently pinned first (at most 100).
+    #[oai(
+        path = "/channels/:channel_id/pins",
+        method = "get",
+        operation_id = "chat.pins.list"
+    )]
+    async fn pins(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        channel_id: Path<String>,
+    ) -> ApiResult<MessageListResponse> {
+        let principal = auth.principal();
+        let (channel, _) = visible_channel(&state, principal, &channel_id).await?;
+        let pins = state
+            .chat
+            .pins(principal.tenant(), channel.id)
+            .await
+            .map_err(chat_error)?;
+        Ok(MessageListResponse::Ok(Json(MessageList {
+            items: views(&state, principal, pins).await?,
+        })))
+    }
+
+    /// A thread's replies, oldest first, after the reply with sequence number `after`.
+    #[oai(
+        path = "/channels/:channel_id/messages/:message_id/replies",
+        method = "get",
+        operation_id = "chat.messages.replies"
+    )]
+    async fn replies(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        channel_id: Path<String>,
+        message_id: Path<String>,
+        /// Replies after this sequence number.
+        after: Query<Option<String>>,
+        /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
+    ) -> ApiResult<ReplyPageResponse> {
+        let principal = auth.principal();
+        let (channel, _) = visible_channel(&state, principal, &channel_id).await?;
+        let id = parse_id::<MessageId>("message_id", &message_id)?;
+        let after = after.0.as_deref().map(seq_cursor).transpose()?;
+        let (items, has_more) = state
+            .chat
+            .replies(
+                principal.tenant(),
+                channel.id,
+                id,
+                after,
+                limit.0.unwrap_or(DEFAULT_LIMIT) as usize,
+            )
+            .await
+            .map_err(chat_error)?;
+        Ok(ReplyPageResponse::Ok(Json(ReplyPage {
+            items: views(&state, principal, items).await?,
+            has_more,
+        })))
+    }
+
+    /// Adds a reaction (members); reacting twice with the same emoji changes nothing.
+    #[oai(
+        path = "/channels/:channel_id/messages/:message_id/reactions",
+        method = "post",
+        operation_id = "chat.reactions.add"
+    )]
+    async fn react(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        channel_id: Path<String>,
+        message_id: Path<String>,
+        body: Json<AddReaction>,
+    ) -> ApiResult<MessageResponse> {
+        let principal = auth.principal();
+        let (channel, access) = visible_channel(&state, principal, &channel_id).await?;
+        let id = parse_id::<MessageId>("message_id", &message_id)?;
+        let user = acting_user(principal, body.0.user_id.as_deref())?;
+        require_acting_member(&state, principal, &access, &channel, user).await?;
+        let (message, _) = state
+            .chat
+            .react(principal.tenant(), channel.id, id, user, &body.0.emoji)
+            .await
+            .map_err(chat_error)?;
+        let view = views_for(&state, principal.tenant(), Some(user), vec![message])
+            .await?
+            .remove(0);
+        Ok(MessageResponse::Ok(Json(view)))
+    }
+
+    /// Removes the caller's reaction with this emoji (URL-encoded).
+    #[oai(
+        path = "/channels/:channel_id/messages/:message_id/reactions/:emoji",
+        method = "delete",
+        operation_id = "chat.reactions.remove"
+    )]
+    async fn unreact(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        channel_id: Path<String>,
+        message_id: Path<String>,
+        emoji: Path<String>,
+        /// API keys only: whose reaction.
+        user_id: Query<Option<String>>,
+    ) -> ApiResult<MessageResponse> {
+        let principal = auth.principal();
+        let (channel, access) = visible_channel(&state, principal, &channel_id).await?;
+        let id = parse_id::<MessageId>("message_id", &message_id)?;
+        let user = acting_user(principal, user_id.0.as_deref())?;
+        require_acting_member(&state, principal, &access, &channel, user).await?;
+        let (message, _) = state
+            .chat
+            .unreact(principal.tenant(), channel.id, id, user, &emoji)
+            .await
+            .map_err(chat_error)?;
+        let view = views_for(&state, principal.tenant(), Some(user), vec![message])
+            .await?
+            .remove(0);
+        Ok(MessageResponse::Ok(Json(view)))
+    }
+
+    /// Who reacted with this emoji, by user id, paginated.
+    #[oai(
+        path = "/channels/:channel_id/messages/:message_id/reactions/:emoji/users",
+        method = "get",
+        operation_id = "chat.reactions.users"
+    )]
+    #[allow(clippy::too_many_arguments)] // One argument per parameter.
+    async fn reactors(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        channel_id: Path<String>,
+        message_id: Path<String>,
+        emoji: Path<String>,
+        /// `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
+    ) -> ApiResult<ReactorPageResponse> {
+        let principal = auth.principal();
+        let tenant = principal.tenant();
+        let (channel, _) = visible_channel(&state, principal, &channel_id).await?;
+        let id = parse_id::<MessageId>("message_id", &message_id)?;
+        state
+            .chat
+            .get_message(tenant, channel.id, id)
+            .await
+            .map_err(chat_error)?;
+        let after = cursor
+            .0
+            .as_deref()
+            .map(|cursor| {
+                text::decode_cursor(REACTOR_CURSOR, cursor)
+                    .and_then(|user| {
+                        user.parse::<UserId>()
+                            .map_err(|_| atelier_chat::ChatError::InvalidCursor)
+                    })
+                    .map_err(chat_error)
+            })
+            .transpose()?;
+        let (items, has_more) = state
+            .chat
+            .reactors(
+                tenant,
+                id,
+                &emoji,
+                after,
+                limit.0.unwrap_or(DEFAULT_LIMIT) as usize,
+            )
+            .await
+            .map_err(chat_error)?;
+        let next_cursor = items
+            .last()
+            .filter(|_| has_more)
+            .map(|last| text::encode_cursor(REACTOR_CURSOR, &last.user.to_string()));
+        Ok(ReactorPageResponse::Ok(Json(ReactorPage {
+            items: items
+                .iter()
+                .map(|reaction| Reactor {
+                    user_id: reaction.user.to_string(),
+                    reacted_at: atelier_chat::view::time(reaction.created_at_ms),
+                })
+                .collect(),
+            has_more,
+            next_cursor,
+        })))
+    }
+
+    /// The channel's change feed: every message created, edited, deleted, reacted to,
+    /// pinned or replied to after `since`, in change order, without gaps. Start from the
+    /// `change_cursor` of a history read (or omit `since` for everything).
+    #[oai(
+        path = "/channels/:channel_id/changes",
+        method = "get",
+        operation_id = "chat.changes.list"
+    )]
+    async fn changes(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        channel_id: Path<String>,
+        /// A cursor from `change_cursor` or `next_cursor`.
+        since: Query<Option<String>>,
+        /// Page size, 1 to 500 (default 100).
+        #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
+        limit: Query<Option<u32>>,
+    ) -> ApiResult<ChangePageResponse> {
+        let principal = auth.principal();
+        let (channel, _) = visible_channel(&state, principal, &channel_id).await?;
+        let since = match since.0.as_deref() {
+            None => 0,
+            Some(cursor) => {
+                text::decode_number_cursor(CHANGE_CURSOR, cursor).map_err(chat_error)?
+            }
+        };
+        let (items, next, has_more) = state
+            .chat
+            .changes(
+                principal.tenant(),
+                channel.id,
+                since,
+                limit.0.unwrap_or(100) as usize,
+            )
+            .await
+            .map_err(chat_error)?;
+        Ok(ChangePageResponse::Ok(Json(ChangePage {
+            items: views(&state, principal, items).await?,
+            next_cursor: text::encode_cursor(CHANGE_CURSOR, &next.to_string()),
+            has_more,
+        })))
+    }
+
+    /// Full-text search over the messages the caller can read: whole words, every word must
+    /// appear, case-insensitive. Filter by channel, author and time range (`from` inclusive,
+    /// `to` exclusive). Users search the channels they are members of and the public
+    /// channels of their workspaces; API keys every channel.
+    #[oai(
+        path = "/search/messages",
+        method = "get",
+        operation_id = "chat.messages.search"
+    )]
+    #[allow(clippy::too_many_arguments)] // One argument per query parameter.
+    async fn search(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        /// The words to find.
+        q: Query<String>,
+        /// Only this channel.
+        channel_id: Query<Option<String>>,
+        /// Only messages by this user.
+        author_id: Query<Option<String>>,
+        from: Query<Option<DateTime<Utc>>>,
+        to: Query<Option<DateTime<Utc>>>,
+        /// `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// Page size, 1 to 100 (default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u32>>,
+    ) -> ApiResult<SearchPageResponse> {
+        let principal = auth.principal();
+        let tenant = principal.tenant();
+        let channels = match channel_id.0.as_deref() {
+            Some(id) => {
+                let (channel, _) = visible_channel(&state, principal, id).await?;
+                Some(vec![channel.id])
+            }
+            None => match principal {
+                Principal::ApiKey { .. } => None,
+                Principal::User { user_id, .. } => {
+                    Some(readable_channels(&state, principal, *user_id).await?)
+                }
+            },
+        };
+        let author = author_id
+            .0
+            .as_deref()
+            .map(|id| parse_id::<UserId>("author_id", id))
+            .transpose()?;
+        let before = cursor
+            .0
+            .as_deref()
+            .map(|cursor| {
+                text::decode_cursor(SEARCH_CURSOR, cursor)
+                    .and_then(|id| {
+                        id.parse::<MessageId>()
+                            .map_err(|_| atelier_chat::ChatError::InvalidCursor)
+                    })
+                    .map_err(chat_error)
+            })
+            .transpose()?;
+        let (items, has_more) = state
+            .chat
+            .search(
+                tenant,
+                SearchQuery {
+                    query: q.0,
+                    channels,
+                    author,
+                    from_ms: from.0.map(|time| time.timestamp_millis()),
+                    to_ms: to.0.map(|time| time.timestamp_millis()),
+                    before,
+                    limit: limit.0.unwrap_or(20) as usize,
+                },
+            )
+            .await
+            .map_err(chat_error)?;
+        let next_cursor = items
+            .last()
+            .filter(|_| has_more)
+            .map(|last| text::encode_cursor(SEARCH_CURSOR, &last.id.to_string()));
+        Ok(SearchPageResponse::Ok(Json(SearchPage {
+            items: views(&state, principal, items).await?,
+            has_more,
+            next_cursor,
+        })))
+    }
+}
+
+impl ChatMessagesApi {
+    async fn set_pin(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        channel_id: Path<String>,
+        message_id: Path<String>,
+        user_id: Query<Option<String>>,
+        pinned: bool,
+    ) -> ApiResult<MessageResponse> {
+        let principal = auth.principal();
+        let (channel, access) = visible_channel(&state, principal, &channel_id).await?;
+        let id = parse_id::<MessageId>("message_id", &message_id)?;
+        let user = acting_user(principal, user_id.0.as_deref())?;
+        require_acting_member(&state, principal, &access, &channel, user).await?;
+        let message = state
+            .chat
+            .pin(principal.tenant(), channel.id, id, pinned.then_some(user))
+            .await
+            .map_err(chat_error)?;
+        let view = views(&state, principal, vec![message]).await?.remove(0);
+        Ok(MessageResponse::Ok(Json(view)))
+    }
+}
+
+/// Channels a user can read: their memberships, and the public channels of workspaces where
+/// their role lets them read.
+async fn readable_channels(
+    state: &ApiState,
+    principal: &Principal,
+    user: UserId,
+) -> ApiResult<Vec<atelier_chat::ChannelId>> {
+    let tenant = principal.tenant();
+    let mut channels: Vec<atelier_chat::ChannelId> = state
+        .chat
+        .memberships_of(tenant, user)
+        .await
+        .map_err(chat_error)?
+        .iter()
+        .map(|member| member.channel)
+        .collect();
+    let workspaces = state
+        .identity
+        .tenancy
+        .list_workspaces(tenant)
+        .await
+        .map_err(crate::tenancy_api::identity_error)?;
+    for workspace in workspaces {
+        let access = state
+            .identity
+            .tenancy
+            .access(tenant, user, workspace.id, None)
+            .await
+            .map_err(crate::tenancy_api::identity_error)?;
+        if !authorize(principal, Permission::ResourceRead, access).is_allowed() {
+            continue;
+        }
+        for channel in state
+            .chat
+            .list_channels(tenant, workspace.id)
+            .await
+            .map_err(chat_error)?
+        {
+            if channel.kind == ChannelKind::Public && !channels.contains(&channel.id) {
+                channels.push(channel.id);
+            }
+        }
+    }
+    Ok(channels)
+}
+
+fn seq_cursor(text: &str) -> ApiResult<i64> {
+    // Plain sequence numbers (a message's `seq`) or an opaque cursor.
+    text.parse::<i64>()
+        .ok()
+        .filter(|seq| *seq >= 0)
+        .map_or_else(
+            || atelier_chat::text::decode_number_cursor(SEQ_CURSOR, text).map_err(chat_error),
+            Ok,
+        )
+}
+
+pub fn draft_of(
+    text: String,
+    mention_ids: Option<Vec<String>>,
+    mention_channel: Option<bool>,
+    attachments: Option<Vec<Attachment>>,
+    quoted_message_id: Option<String>,
+    parent_id: Option<String>,
+) -> ApiResult<Draft> {
+    Ok(Draft {
+        text,
+        mentions: mention_ids
+            .unwrap_or_default()
+            .iter()
+            .map(|id| parse_id::<UserId>("mention_ids", id))
+            .collect::<Result<_, _>>()?,
+        mention_channel: mention_channel.unwrap_or(false),
+        attachments: attachments
+            .unwrap_or_default()
+            .into_iter()
+            .map(|a| StoredAttachment {
+                url: a.url,
+                mime_type: a.mime_type,
+                size_bytes: a.size_bytes,
+                name: a.name,
+            })
+            .collect(),
+        quoted_message: quoted_message_id
+            .as_deref()
+            .map(|id| parse_id::<MessageId>("quoted_message_id", id))
+            .transpose()?,
+        parent: parent_id
+            .as_deref()
+            .map(|id| parse_id::<MessageId>("parent_id", id))
+            .transpose()?,
+    })
+}
+
+/// Views for the principal (users see their own reactions as `me`).
+pub async fn views(
+    state: &ApiState,
+    principal: &Principal,
+    messages: Vec<MessageRecord>,
+) -> ApiResult<Vec<Message>> {
+    let viewer = match principal {
+        Principal::User { user_id, .. } => Some(*user_id),
+        Principal::ApiKey { .. } => None,
+    };
+    views_for(state, principal.tenant(), viewer, messages).await
+}
+
+async fn views_for(
+    state: &ApiState,
+    tenant: atelier_core::TenantId,
+    viewer: Option<UserId>,
+    messages: Vec<MessageRecord>,
+) -> ApiResult<Vec<Message>> {
+    let mine: HashSet<(MessageId, String)> = match viewer {
+        Some(user) => {
+            let ids: Vec<MessageId> = messages
+                .iter()
+                .filter(|m| !m.reactions.is_empty())
+                .map(|m| m.id)
+                .collect();
+            state
+                .chat
+                .my_reactions(tenant, user, &ids)
+                .await
+                .map_err(chat_error)?
+                .into_iter()
+                .collect()
+        }
+        None => HashSet::new(),
+    };
+    Ok(messages
+        .iter()
+        .map(|record| message_view(record, &mine))
+        .collect())
+}
+
+fn message_view(record: &MessageRecord, mine: &HashSet<(MessageId, String)>) -> Message {
+    let view = MessageView::from(record);
+    Message {
+        reactions: view
+            .reactions
+            .into_iter()
+            .map(|reaction| Reaction {
+                me: mine.contains(&(record.id, reaction.emoji.clone())),
+                emoji: reaction.emoji,
+                count: reaction.count,
+            })
+            .collect(),
+        id: view.id,
+        channel_id: view.channel_id,
+        workspace_id: view.workspace_id,
+        seq: view.seq,
+        change_seq: view.change_seq,
+        author_id: view.author_id,
+        text: view.text,
+        mention_ids: view.mention_ids,
+        mention_channel: view.mention_channel,
+        attachments: view
+            .attachments
+            .into_iter()
+            .map(|a| Attachment {
+                url: a.url,
+                mime_type: a.mime_type,
+                size_bytes: a.size_bytes,
+                name: a.name,
+            })
+            .collect(),
+        quoted_message_id: view.quoted_message_id,
+        parent_id: view.parent_id,
+        client_message_id: view.client_message_id,
+        created_at: view.created_at,
+        edited_at: view.edited_at,
+        edit_count: u32::try_from(view.edit_count).unwrap_or(u32::MAX),
+        deleted: view.deleted,
+        deleted_at: view.deleted_at,
+        pinned: view.pinned,
+        pinned_by: view.pinned_by,
+        pinned_at: view.pinned_at,
+        thread: view.thread.map(|thread| Thread {
+            reply_count: thread.reply_count,
+            last_reply_at: thread.last_reply_at,
+            participant_ids: thread.participant_ids,
+        }),
+        scheduled_message_id: view.scheduled_message_id,
+    }
+}

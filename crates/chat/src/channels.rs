@@ -1,0 +1,646 @@
+//! Channels, members and what a user holds on a channel.
+//!
+//! Access (see [`Chat::access`]) is resolved here and decided by
+//! [`atelier_identity::policy::authorize`]: on a **public** channel a user holds their
+//! workspace role and their channel role; on a **private or direct** channel only their
+//! channel role (so workspace members who were not invited cannot even see it). Acting in a
+//! channel (sending, reacting, marking read) uses the channel role alone: join first.
+//! Channel roles map to resource roles ([`ChannelRole::resource_role`]).
+
+use atelier_core::TenantId;
+use atelier_identity::{
+    Principal, UserId, WorkspaceId,
+    policy::{Access, Permission, authorize},
+};
+use futures_util::{FutureExt, TryStreamExt};
+use mongodb::bson::doc;
+use serde_json::json;
+
+use crate::{
+    Chat, ChatError, Refusal, event, map_error,
+    model::{ChannelId, ChannelKind, ChannelRecord, ChannelRole, MemberRecord},
+    now_ms, text,
+    view::{ChannelView, MemberView},
+};
+
+/// A channel to create.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewChannel {
+    pub kind: ChannelKind,
+    /// Required for public and private channels, ignored for direct ones.
+    pub name: String,
+    pub topic: String,
+    /// The creator (owner of public and private channels); `None` for an API key creating a
+    /// direct channel.
+    pub creator: Option<UserId>,
+    /// Further members (direct: the other participants).
+    pub members: Vec<UserId>,
+    pub slow_mode_seconds: u32,
+}
+
+/// Changes to a channel; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChannelPatch {
+    pub name: Option<String>,
+    pub topic: Option<String>,
+    pub archived: Option<bool>,
+    pub frozen: Option<bool>,
+    pub slow_mode_seconds: Option<u32>,
+}
+
+/// What a user holds on one channel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChannelAccess {
+    /// For reading and moderating: workspace role (public channels only) and channel role.
+    pub read: Access,
+    /// For acting in the channel: the channel role only.
+    pub member: Access,
+    pub membership: Option<MemberRecord>,
+}
+
+impl ChannelAccess {
+    /// An API key: its scope decides, holding nothing.
+    pub fn none() -> Self {
+        Self {
+            read: Access::default(),
+            member: Access::default(),
+            membership: None,
+        }
+    }
+}
+
+impl Chat {
+    /// Creates a channel. A direct channel is unique per member set: asking again returns the
+    /// existing one (`created = false`).
+    pub async fn create_channel(
+        &self,
+        tenant: TenantId,
+        workspace: WorkspaceId,
+        new: NewChannel,
+    ) -> Result<(ChannelRecord, bool), ChatError> {
+        self.tenancy.get_workspace(tenant, workspace).await?;
+        let now = now_ms();
+        let id = ChannelId::generate();
+        let mut members: Vec<UserId> = new.creator.into_iter().collect();
+        for user in &new.members {
+            if !members.contains(user) {
+                members.push(*user);
+            }
+        }
+        let (name, unique_key, direct_members) = match new.kind {
+            ChannelKind::Direct => {
+                if members.len() < 2 || members.len() > text::MAX_DIRECT_MEMBERS {
+                    return Err(ChatError::invalid(
+                        "member_ids",
+                        format!(
+                            "a direct channel has 2 to {} members (the caller included)",
+                            text::MAX_DIRECT_MEMBERS
+                        ),
+                    ));
+                }
+                let (key, sorted) = text::direct_key(&members);
+                (String::new(), key, sorted)
+            }
+            _ => (text::check_name(&new.name)?, id.to_string(), Vec::new()),
+        };
+        if members.len() > 1000 {
+            return Err(ChatError::invalid("member_ids", "at most 1000 members"));
+        }
+        for user in &members {
+            if self
+                .tenancy
+                .member_role(tenant, workspace, *user)
+                .await?
+                .is_none()
+            {
+                return Err(ChatError::invalid(
+                    "member_ids",
+                    format!("{user} is not a member of the workspace"),
+                ));
+            }
+        }
+        if new.kind == ChannelKind::Direct
+            && let Some(existing) = self
+                .channels
+                .find_one(doc! { "tenant": tenant.to_string(), "unique_key": &unique_key })
+                .await?
+        {
+            return Ok((existing, false));
+        }
+        let channel = ChannelRecord {
+            id,
+            tenant,
+            workspace,
+            kind: new.kind,
+            name,
+            topic: text::check_topic(&new.topic)?,
+            unique_key,
+            direct_members,
+            archived: false,
+            frozen: false,
+            slow_mode_seconds: text::check_slow_mode(new.slow_mode_seconds)?,
+            seq: 0,
+            change_seq: 0,
+            created_by: new.creator,
+            created_at_ms: now,
+            updated_at_ms: now,
+        };
+        let records: Vec<MemberRecord> = members
+            .iter()
+            .map(|user| {
+                let role = if new.kind != ChannelKind::Direct && Some(*user) == new.creator {
+                    ChannelRole::Owner
+                } else {
+                    ChannelRole::Member
+                };
+                member_record(&channel, *user, role, now)
+            })
+            .collect();
+        let mut events = vec![channel_event("chat.channel.created", &channel, None)];
+        events.extend(
+            records
+                .iter()
+                .map(|member| member_event("chat.member.added", member)),
+        );
+        let outcome = self
+            .store
+            .transaction(
+                (self.clone(), channel.clone(), records, events),
+                |session, (this, channel, records, events)| {
+                    async move {
+                        this.channels
+                            .insert_one(&*channel)
+                            .session(&mut *session)
+                            .await?;
+                        if !records.is_empty() {
+                            this.members
+                                .insert_many(records.iter())
+                                .session(&mut *session)
+                                .await?;
+                        }
+                        this.append(session, channel.tenant, events.clone()).await
+                    }
+                    .boxed()
+                },
+            )
+            .await;
+        match outcome {
+            Ok(()) => {
+                self.outbox.notify_committed();
+                Ok((channel, true))
+            }
+            // Two callers raced to create the same direct channel: the other one won.
+            Err(error) if atelier_store::is_duplicate_key(&error) => {
+                let existing = self
+                    .channels
+                    .find_one(
+                        doc! { "tenant": tenant.to_string(), "unique_key": &channel.unique_key },
+                    )
+                    .await?
+                    .ok_or(ChatError::Mongo(error))?;
+                Ok((existing, false))
+            }
+            Err(error) => Err(map_error(error)),
+        }
+    }
+
+    pub async fn get_channel(
+        &self,
+        tenant: TenantId,
+        channel: ChannelId,
+    ) -> Result<ChannelRecord, ChatError> {
+        atelier_store::scoped::get(&self.channels, tenant, &channel.to_string())
+            .await?
+            .ok_or(ChatError::NotFound("channel"))
+    }
+
+    /// A workspace's channels, oldest first.
+    pub async fn list_channels(
+        &self,
+        tenant: TenantId,
+        workspace: WorkspaceId,
+    ) -> Result<Vec<ChannelRecord>, ChatError> {
+        self.tenancy.get_workspace(tenant, workspace).await?;
+        Ok(self
+            .channels
+            .find(doc! { "tenant": tenant.to_string(), "workspace": workspace.to_string() })
+            .sort(doc! { "created_at_ms": 1 })
+            .await?
+            .try_collect()
+            .await?)
+    }
+
+    /// The channels `user` is a member of.
+    pub async fn memberships_of(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> Result<Vec<MemberRecord>, ChatError> {
+        Ok(self
+            .members
+            .find(doc! { "tenant": tenant.to_string(), "user": user.to_string() })
+            .await?
+            .try_collect()
+            .await?)
+    }
+
+    pub async fn membership(
+        &self,
+        tenant: TenantId,
+        channel: ChannelId,
+        user: UserId,
+    ) -> Result<Option<MemberRecord>, ChatError> {
+        Ok(
+            atelier_store::scoped::get(&self.members, tenant, &MemberRecord::key(channel, user))
+                .await?,
+        )
+    }
+
+    /// What `user` holds on `channel` (see the module docs).
+    pub async fn access(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        channel: &ChannelRecord,
+    ) -> Result<ChannelAccess, ChatError> {
+        let membership = self.membership(tenant, channel.id, user).await?;
+        let resource_role = membership.as_ref().map(|m| m.role.resource_role());
+        let workspace_role = match channel.kind {
+            ChannelKind::Public => {
+                self.tenancy
+                    .member_role(tenant, channel.workspace, user)
+                    .await?
+            }
+            ChannelKind::Private | ChannelKind::Direct => None,
+        };
+        Ok(ChannelAccess {
+            read: Access {
+                workspace_role,
+                resource_role,
+            },
+            member: Access {
+                workspace_role: None,
+                resource_role,
+            },
+            membership,
+        })
+    }
+
+    /// For the realtime gateway: the channel's workspace when `user` may read it, `None` when
+    /// the channel does not exist in the tenant or the user may not read it. Two or three
+    /// indexed reads.
+    pub async fn readable_channel(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        channel: ChannelId,
+    ) -> Result<Option<WorkspaceId>, ChatError> {
+        let Some(record) =
+            atelier_store::scoped::get(&self.channels, tenant, &channel.to_string()).await?
+        else {
+            return Ok(None);
+        };
+        let access = self.access(tenant, user, &record).await?;
+        let principal = Principal::User {
+            tenant,
+            user_id: user,
+        };
+        Ok(authorize(&principal, Permission::ResourceRead, access.read)
+            .is_allowed()
+            .then_some(record.workspace))
+    }
+
+    /// Changes a channel's settings; emits `chat.channel.updated` naming the changed fields.
+    pub async fn update_channel(
+        &self,
+        tenant: TenantId,
+        channel: ChannelId,
+        patch: ChannelPatch,
+    ) -> Result<ChannelRecord, ChatError> {
+        let patch = ChannelPatch {
+            name: patch.name.map(|name| text::check_name(&name)).transpose()?,
+            topic: patch
+                .topic
+                .map(|topic| text::check_topic(&topic))
+                .transpose()?,
+            slow_mode_seconds: patch
+                .slow_mode_seconds
+                .map(text::check_slow_mode)
+                .transpose()?,
+            ..patch
+        };
+        let outcome = self
+            .store
+            .transaction((self.clone(), patch), move |session, (this, patch)| {
+                async move {
+                    let filter = doc! { "_id": channel.to_string(), "tenant": tenant.to_string() };
+                    let mut record = this
+                        .channels
+                        .find_one(filter.clone())
+                        .session(&mut *session)
+                        .await?
+                        .ok_or_else(|| Refusal::NotFound("channel").error())?;
+                    let mut changed = Vec::new();
+                    if let Some(name) = &patch.name
+                        && *name != record.name
+                    {
+                        if record.kind == ChannelKind::Direct {
+                            return Err(Refusal::Invalid(
+                                "name",
+                                "direct channels have no name".into(),
+                            )
+                            .error());
+                        }
+                        record.name = name.clone();
+                        changed.push("name");
+                    }
+                    if let Some(topic) = &patch.topic
+                        && *topic != record.topic
+                    {
+                        record.topic = topic.clone();
+                        changed.push("topic");
+                    }
+                    if let Some(archived) = patch.archived
+                        && archived != record.archived
+                    {
+                        record.archived = archived;
+                        changed.push("archived");
+                    }
+                    if let Some(frozen) = patch.frozen
+                        && frozen != record.frozen
+                    {
+                        record.frozen = frozen;
+                        changed.push("frozen");
+                    }
+                    if let Some(seconds) = patch.slow_mode_seconds
+                        && seconds != record.slow_mode_seconds
+                    {
+                        record.slow_mode_seconds = seconds;
+                        changed.push("slow_mode_seconds");
+                    }
+                    if changed.is_empty() {
+                        return Ok((record, false));
+                    }
+                    record.updated_at_ms = now_ms();
+                    // The whole record is replaced rather than `$set` field by field: the
+                    // development server stores booleans written by `$set` as integers (see
+                    // README). The counters cannot move meanwhile: `seq` and `change_seq` are
+                    // re-read inside this transaction, and writers conflict on this document.
+                    this.channels
+                        .replace_one(filter, &record)
+                        .session(&mut *session)
+                        .await?;
+                    let event = channel_event("chat.channel.updated", &record, Some(&changed));
+                    this.append(session, tenant, vec![event]).await?;
+                    Ok((record, true))
+                }
+                .boxed()
+            })
+            .await
+            .map_err(map_error)?;
+        if outcome.1 {
+            self.outbox.notify_committed();
+        }
+        Ok(outcome.0)
+    }
+
+    /// The channel's members, in joining order.
+    pub async fn list_members(
+        &self,
+        tenant: TenantId,
+        channel: ChannelId,
+    ) -> Result<Vec<MemberRecord>, ChatError> {
+        Ok(self
+            .members
+            .find(doc! { "tenant": tenant.to_string(), "channel": channel.to_string() })
+            .sort(doc! { "joined_at_ms": 1 })
+            .await?
+            .try_collect()
+            .await?)
+    }
+
+    /// Adds `user` to the channel at `role`, or changes their role. The user must be a member
+    /// of the workspace; direct channels have a fixed member set. Emits `chat.member.added`
+    /// or `chat.member.updated` (nothing when nothing changed).
+    pub async fn set_member(
+        &self,
+        tenant: TenantId,
+        channel: &ChannelRecord,
+        user: UserId,
+        role: ChannelRole,
+    ) -> Result<MemberRecord, ChatError> {
+        if channel.kind == ChannelKind::Direct {
+            return Err(ChatError::conflict(
+                "direct_channel_members_fixed",
+                "A direct channel's members cannot change; create another direct channel.",
+            ));
+        }
+        if channel.archived {
+            return Err(ChatError::Archived);
+        }
+        if self
+            .tenancy
+            .member_role(tenant, channel.workspace, user)
+            .await?
+            .is_none()
+        {
+            return Err(ChatError::invalid(
+                "user_id",
+                format!("{user} is not a member of the workspace"),
+            ));
+        }
+        let channel = channel.clone();
+        let outcome = self
+            .store
+            .transaction((self.clone(), channel), move |session, (this, channel)| {
+                async move {
+                    let key = MemberRecord::key(channel.id, user);
+                    let filter = doc! { "_id": &key, "tenant": tenant.to_string() };
+                    let existing = this
+                        .members
+                        .find_one(filter.clone())
+                        .session(&mut *session)
+                        .await?;
+                    let now = now_ms();
+                    let (record, event_type) = match existing {
+                        Some(member) if member.role == role => return Ok((member, false)),
+                        Some(mut member) => {
+                            if member.role == ChannelRole::Owner
+                                && this.owner_count(session, tenant, channel.id).await? <= 1
+                            {
+                                return Err(Refusal::Conflict(
+                                    "last_owner",
+                                    "A channel keeps at least one owner.".into(),
+                                )
+                                .error());
+                            }
+                            member.role = role;
+                            member.updated_at_ms = now;
+                            this.members
+                                .update_one(
+                                    filter,
+                                    doc! { "$set": { "role": role.as_str(), "updated_at_ms": now } },
+                                )
+                                .session(&mut *session)
+                                .await?;
+                            (member, "chat.member.updated")
+                        }
+                        None => {
+                            let member = member_record(channel, user, role, now);
+                            this.members
+                                .insert_one(&member)
+                                .session(&mut *session)
+                                .await?;
+                            (member, "chat.member.added")
+                        }
+                    };
+                    this.append(session, tenant, vec![member_event(event_type, &record)])
+                        .await?;
+                    Ok((record, true))
+                }
+                .boxed()
+            })
+            .await
+            .map_err(map_error)?;
+        if outcome.1 {
+            self.outbox.notify_committed();
+        }
+        Ok(outcome.0)
+    }
+
+    /// Removes `user` from the channel (also how a member leaves). The last owner of a
+    /// channel with other members cannot leave.
+    pub async fn remove_member(
+        &self,
+        tenant: TenantId,
+        channel: &ChannelRecord,
+        user: UserId,
+    ) -> Result<(), ChatError> {
+        if channel.kind == ChannelKind::Direct {
+            return Err(ChatError::conflict(
+                "direct_channel_members_fixed",
+                "A direct channel's members cannot change.",
+            ));
+        }
+        let channel = channel.clone();
+        self.store
+            .transaction((self.clone(), channel), move |session, (this, channel)| {
+                async move {
+                    let key = MemberRecord::key(channel.id, user);
+                    let filter = doc! { "_id": &key, "tenant": tenant.to_string() };
+                    let member = this
+                        .members
+                        .find_one(filter.clone())
+                        .session(&mut *session)
+                        .await?
+                        .ok_or_else(|| Refusal::NotFound("member").error())?;
+                    if member.role == ChannelRole::Owner
+                        && this.owner_count(session, tenant, channel.id).await? <= 1
+                        && this
+                            .members
+                            .count_documents(doc! {
+                                "tenant": tenant.to_string(),
+                                "channel": channel.id.to_string(),
+                            })
+                            .session(&mut *session)
+                            .await?
+                            > 1
+                    {
+                        return Err(Refusal::Conflict(
+                            "last_owner",
+                            "The last owner cannot leave while others remain; make someone else owner first."
+                                .into(),
+                        )
+                        .error());
+                    }
+                    this.members
+                        .delete_one(filter)
+                        .session(&mut *session)
+                        .await?;
+                    let data = json!({
+                        "channel_id": channel.id,
+                        "workspace_id": channel.workspace,
+                        "user_id": user,
+                    });
+                    this.append(
+                        session,
+                        tenant,
+                        vec![event("chat.member.removed", channel.id, data)],
+                    )
+                    .await
+                }
+                .boxed()
+            })
+            .await
+            .map_err(map_error)?;
+        self.outbox.notify_committed();
+        Ok(())
+    }
+
+    async fn owner_count(
+        &self,
+        session: &mut mongodb::ClientSession,
+        tenant: TenantId,
+        channel: ChannelId,
+    ) -> mongodb::error::Result<u64> {
+        self.members
+            .count_documents(doc! {
+                "tenant": tenant.to_string(),
+                "channel": channel.to_string(),
+                "role": ChannelRole::Owner.as_str(),
+            })
+            .session(session)
+            .await
+    }
+}
+
+fn member_record(
+    channel: &ChannelRecord,
+    user: UserId,
+    role: ChannelRole,
+    now: i64,
+) -> MemberRecord {
+    MemberRecord {
+        id: MemberRecord::key(channel.id, user),
+        tenant: channel.tenant,
+        workspace: channel.workspace,
+        channel: channel.id,
+        user,
+        role,
+        // A new member has read everything before they joined.
+        last_read_seq: channel.seq,
+        last_sent_at_ms: 0,
+        joined_at_ms: now,
+        updated_at_ms: now,
+    }
+}
+
+fn channel_event(
+    event_type: &str,
+    channel: &ChannelRecord,
+    changed: Option<&[&str]>,
+) -> atelier_core::NewEvent {
+    let mut data = json!({
+        "channel_id": channel.id,
+        "workspace_id": channel.workspace,
+        "channel": ChannelView::from(channel),
+    });
+    if let Some(changed) = changed {
+        data["changed"] = json!(changed);
+    }
+    event(event_type, channel.id, data)
+}
+
+fn member_event(event_type: &str, member: &MemberRecord) -> atelier_core::NewEvent {
+    let view = MemberView::from(member);
+    event(
+        event_type,
+        member.channel,
+        json!({
+            "channel_id": view.channel_id,
+            "workspace_id": view.workspace_id,
+            "user_id": view.user_id,
+            "role": view.role,
+        }),
+    )
+}

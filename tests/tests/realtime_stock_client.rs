@@ -54,7 +54,7 @@ async fn realtime_stock_browser_websocket_client() {
         .filter_map(|line| serde_json::from_str(line).ok())
         .collect();
     assert_eq!(lines[0]["frame"]["type"], "hello", "{stdout}");
-    // The server's default channel access denies everything until chat is wired.
+    // The default channel access is the chat domain: an unknown channel is not readable.
     assert_eq!(lines[1]["frame"]["code"], "not_found", "{stdout}");
     assert_eq!(lines[2]["close"], 1007, "{stdout}");
     app.stop_and_clean().await;

@@ -7,6 +7,7 @@
 
 pub mod chat;
 pub mod proxy;
+pub mod realtime;
 pub mod recorder;
 
 use std::{sync::Arc, time::Duration};
@@ -117,6 +118,22 @@ impl TestApp {
 
     /// Starts a server with extra consumers.
     pub async fn spawn_with(config: Config, handlers: Vec<Arc<dyn Handler>>) -> TestApp {
+        Self::spawn_full(config, handlers, None).await
+    }
+
+    /// Starts a server whose realtime gateway asks `access` who may read which channel.
+    pub async fn spawn_with_access(
+        config: Config,
+        access: Arc<dyn atelier_realtime::ChannelAccess>,
+    ) -> TestApp {
+        Self::spawn_full(config, Vec::new(), Some(access)).await
+    }
+
+    async fn spawn_full(
+        config: Config,
+        handlers: Vec<Arc<dyn Handler>>,
+        access: Option<Arc<dyn atelier_realtime::ChannelAccess>>,
+    ) -> TestApp {
         atelier_observability::init_tracing(
             atelier_observability::LogFormat::Pretty,
             &std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".to_owned()),
@@ -128,6 +145,9 @@ impl TestApp {
         let mut server = Server::new(config.clone());
         for handler in &handlers {
             server = server.with_handler(handler.clone());
+        }
+        if let Some(access) = access {
+            server = server.with_channel_access(access);
         }
         let metrics = server.metrics();
         let shutdown = CancellationToken::new();

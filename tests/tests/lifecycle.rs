@@ -68,7 +68,11 @@ async fn api_only_nodes_check_only_their_dependencies() {
     let mut config = test_config();
     config.roles = Roles::parse("api").unwrap();
     let app = TestApp::spawn(config).await;
-    assert_eq!(check_names(&app).await, ["mongodb", "rabbitmq"]);
+    // The realtime hub is an API node's own RabbitMQ subscription.
+    assert_eq!(
+        check_names(&app).await,
+        ["mongodb", "rabbitmq", "realtime_hub"]
+    );
     assert_eq!(
         app.http
             .get(app.url("/v1/openapi.json"))

@@ -56,7 +56,16 @@ async fn readiness_turns_red_when_rabbitmq_is_cut_and_green_after() {
         .iter()
         .map(|c| c["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["mongodb", "rabbitmq", "consumers", "outbox_relay"]);
+    assert_eq!(
+        names,
+        [
+            "mongodb",
+            "rabbitmq",
+            "consumers",
+            "outbox_relay",
+            "realtime_hub"
+        ]
+    );
 
     proxy.cut();
     eventually(

@@ -28,7 +28,8 @@ async fn migrations_apply_once_and_create_indexes() {
             "0002_identity",
             "0003_event_log",
             "0004_webhooks",
-            "0005_chat"
+            "0005_chat",
+            "0006_realtime"
         ]
     );
     let second = migrations::run(&store).await.unwrap();
@@ -40,7 +41,8 @@ async fn migrations_apply_once_and_create_indexes() {
             "0002_identity",
             "0003_event_log",
             "0004_webhooks",
-            "0005_chat"
+            "0005_chat",
+            "0006_realtime"
         ]
     );
 
@@ -71,6 +73,16 @@ async fn migrations_apply_once_and_create_indexes() {
     );
     assert!(
         keys.contains(&vec!["status".to_owned(), "occurred_at".to_owned()]),
+        "{keys:?}"
+    );
+    // Realtime resume reads an aggregate's events by id.
+    assert!(
+        keys.contains(&vec![
+            "tenant".to_owned(),
+            "aggregate_type".to_owned(),
+            "aggregate_id".to_owned(),
+            "order".to_owned()
+        ]),
         "{keys:?}"
     );
     store.drop_database().await.unwrap();

@@ -12,6 +12,7 @@
 //! - [`events_api`]: the event catalog and the tenant's replayable event log.
 //! - [`webhooks_api`]: the tenant's webhook endpoints and their signing secrets.
 //! - [`webhook_attempts_api`]: webhook delivery attempts, resend and recovery.
+//! - [`realtime_api`]: the `/v1/realtime` WebSocket adapter of the realtime gateway.
 //! - [`chat_api`], [`chat_messages_api`], [`chat_reads_api`]: chat channels and members;
 //!   messages, reactions, threads, the change feed and search; read state, the badge and
 //!   scheduled messages.
@@ -30,6 +31,7 @@ pub mod idempotency;
 pub mod middleware;
 pub mod problem;
 pub mod rate_limit;
+pub mod realtime_api;
 pub mod system;
 pub mod tenancy_api;
 pub mod tokens_api;
@@ -112,6 +114,8 @@ pub struct ApiState {
     pub webhook_attempts: atelier_webhooks::Attempts,
     /// Resending messages to webhook endpoints.
     pub webhook_redelivery: atelier_webhooks::delivery::Redelivery,
+    /// The realtime gateway behind `/v1/realtime`.
+    pub realtime: realtime_api::RealtimeState,
     /// Chat channels and messages.
     pub chat: atelier_chat::Chat,
 }
@@ -182,6 +186,7 @@ pub fn endpoint(state: ApiState) -> BoxEndpoint<'static> {
     let mut route = Route::new();
     if state.config.serve_api {
         route = route
+            .at("/v1/realtime", poem::get(realtime_api::connect))
             .at("/v1/openapi.json", service.spec_endpoint())
             .nest("/docs", service.swagger_ui())
             .nest("/", service);

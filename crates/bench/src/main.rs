@@ -4,6 +4,8 @@
 //! - `http`: the real server in-process, `GET /healthz` from concurrent keep-alive clients.
 //! - `outbox`: the RabbitMQ publish-with-confirms ceiling (raw lapin and `Publisher`), then
 //!   the outbox: insert events, run the relay, time the drain.
+//! - `realtime`: one channel fanned out to many WebSocket members at a steady send rate, and
+//!   the same against a bare tokio + tungstenite broadcast ceiling.
 //! - `webhooks`: signed deliveries to a local receiver through the fan-out and delivery
 //!   consumers: throughput, and first-attempt dispatch latency at a steady rate.
 //! - `chat`: message sends over HTTP: N users send to one channel concurrently (each send a
@@ -17,6 +19,7 @@
 mod chat;
 mod http;
 mod outbox;
+mod realtime;
 mod report;
 mod webhooks;
 
@@ -42,6 +45,8 @@ enum Command {
     Http(http::HttpOptions),
     /// Publish-with-confirms ceiling, outbox insert and relay drain.
     Outbox(outbox::OutboxOptions),
+    /// WebSocket fan-out of one channel to many members, and the bare broadcast ceiling.
+    Realtime(realtime::RealtimeOptions),
     /// Signed webhook deliveries: throughput and dispatch latency.
     Webhooks(webhooks::WebhookOptions),
     /// Chat message sends to one channel over HTTP: messages/s and latency.
@@ -128,6 +133,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Outbox(options) => {
             outbox::run(settings, &options, print).await?;
+        }
+        Command::Realtime(options) => {
+            realtime::run(settings, &options, print).await?;
         }
         Command::Webhooks(options) => {
             webhooks::run(settings, &options, print).await?;

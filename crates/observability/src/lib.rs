@@ -40,6 +40,8 @@ struct Inner {
     consumer_up: GaugeVec,
     websocket_open: IntGauge,
     dependency_up: GaugeVec,
+    realtime_frames: IntCounterVec,
+    realtime_slow_consumers: prometheus::IntCounter,
     webhook_attempts: IntCounterVec,
     webhook_deferred: IntCounterVec,
     webhook_endpoints_disabled: IntCounterVec,
@@ -154,6 +156,19 @@ impl Metrics {
             "WebSocket connections currently open on this node.",
         )
         .expect("valid metric");
+        let realtime_frames = IntCounterVec::new(
+            Opts::new(
+                "atelier_realtime_frames_delivered_total",
+                "Frames queued to WebSocket clients by the realtime hub, by frame type.",
+            ),
+            &["type"],
+        )
+        .expect("valid metric");
+        let realtime_slow_consumers = prometheus::IntCounter::new(
+            "atelier_realtime_slow_consumers_total",
+            "WebSocket connections closed (4008) because their outbound queue was full.",
+        )
+        .expect("valid metric");
         let dependency_up = GaugeVec::new(
             Opts::new(
                 "atelier_dependency_up",
@@ -203,6 +218,8 @@ impl Metrics {
             Box::new(consumer_up.clone()),
             Box::new(websocket_open.clone()),
             Box::new(dependency_up.clone()),
+            Box::new(realtime_frames.clone()),
+            Box::new(realtime_slow_consumers.clone()),
             Box::new(webhook_attempts.clone()),
             Box::new(webhook_deferred.clone()),
             Box::new(webhook_endpoints_disabled.clone()),
@@ -230,6 +247,8 @@ impl Metrics {
                 consumer_up,
                 websocket_open,
                 dependency_up,
+                realtime_frames,
+                realtime_slow_consumers,
                 webhook_attempts,
                 webhook_deferred,
                 webhook_endpoints_disabled,
@@ -266,7 +285,7 @@ impl Metrics {
 
     fn descriptors(&self) -> Vec<Desc> {
         let i = &self.inner;
-        let collectors: [&dyn Collector; 17] = [
+        let collectors: [&dyn Collector; 19] = [
             &i.http_requests,
             &i.http_duration,
             &i.outbox_backlog,
@@ -281,6 +300,8 @@ impl Metrics {
             &i.consumer_up,
             &i.websocket_open,
             &i.dependency_up,
+            &i.realtime_frames,
+            &i.realtime_slow_consumers,
             &i.webhook_attempts,
             &i.webhook_deferred,
             &i.webhook_endpoints_disabled,
@@ -366,6 +387,19 @@ impl Metrics {
 
     pub fn websocket_closed(&self) {
         self.inner.websocket_open.dec();
+    }
+
+    /// `count` frames of `frame_type` queued to WebSocket clients.
+    pub fn realtime_delivered(&self, frame_type: &str, count: u64) {
+        self.inner
+            .realtime_frames
+            .with_label_values(&[frame_type])
+            .inc_by(count);
+    }
+
+    /// A WebSocket client was too slow and is being closed.
+    pub fn realtime_slow_consumer(&self) {
+        self.inner.realtime_slow_consumers.inc();
     }
 
     /// One webhook delivery attempt ended with `outcome`.

@@ -343,6 +343,52 @@ impl Outbox {
             .await?)
     }
 
+    /// Up to `limit` events of one aggregate after the event id `after` (exclusive), in id
+    /// order, pending or published: what a realtime client that saw `after` missed. Served by
+    /// the `(tenant, aggregate_type, aggregate_id, order)` index.
+    pub async fn aggregate_events_after(
+        &self,
+        tenant: TenantId,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        after: &str,
+        limit: i64,
+    ) -> Result<Vec<StoredEvent>, OutboxError> {
+        let filter = doc! {
+            "tenant": tenant.to_string(),
+            "aggregate_type": aggregate_type,
+            "aggregate_id": aggregate_id,
+            "order": { "$gt": after },
+        };
+        // Waits for a transaction in flight on servers without isolation (README).
+        let _gate = self.store.transaction_gate().await;
+        Ok(self
+            .events
+            .find(filter)
+            .sort(doc! { "order": 1 })
+            .limit(limit)
+            .await?
+            .try_collect()
+            .await?)
+    }
+
+    /// Indexes added by the realtime gateway: an aggregate's events by id, for resume.
+    pub fn aggregate_collection_specs() -> Vec<CollectionSpec> {
+        vec![CollectionSpec {
+            name: OUTBOX_COLLECTION,
+            indexes: vec![
+                IndexModel::builder()
+                    .keys(doc! { "tenant": 1, "aggregate_type": 1, "aggregate_id": 1, "order": 1 })
+                    .options(
+                        IndexOptions::builder()
+                            .name("tenant_aggregate_order".to_owned())
+                            .build(),
+                    )
+                    .build(),
+            ],
+        }]
+    }
+
     /// Deletes up to `limit` published events that occurred before `cutoff`, oldest first;
     /// returns how many were deleted (`limit` means more may remain). Pending events are never
     /// deleted, however old: they have not been delivered yet.

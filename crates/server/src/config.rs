@@ -14,6 +14,7 @@ use atelier_chat::ChatConfig;
 use atelier_identity::IdentityConfig;
 use atelier_observability::LogFormat;
 use atelier_outbox::RelayConfig;
+use atelier_realtime::RealtimeConfig;
 use atelier_store::MongoConfig;
 use atelier_webhooks::WebhooksConfig;
 use figment::{
@@ -34,6 +35,7 @@ const SECTIONS: &[&str] = &[
     "identity",
     "rate_limits",
     "webhooks",
+    "realtime",
     "chat",
     "log",
 ];
@@ -57,6 +59,7 @@ pub struct Config {
     pub identity: IdentityConfig,
     pub rate_limits: RateLimitConfig,
     pub webhooks: WebhooksConfig,
+    pub realtime: RealtimeConfig,
     pub chat: ChatConfig,
     pub log: LogConfig,
 }
@@ -180,6 +183,7 @@ impl Default for Config {
             identity: IdentityConfig::default(),
             rate_limits: RateLimitConfig::default(),
             webhooks: WebhooksConfig::default(),
+            realtime: RealtimeConfig::default(),
             chat: ChatConfig::default(),
             log: LogConfig {
                 format: LogFormat::Pretty,
@@ -369,6 +373,46 @@ pub const SETTINGS: &[(&str, &str)] = &[
     (
         "webhooks.secret_rotation_overlap",
         "How long the previous signing secret keeps signing after a rotation, e.g. 24h.",
+    ),
+    (
+        "realtime.max_frame_bytes",
+        "Largest WebSocket frame a client may send, in bytes; larger closes the socket with 1009.",
+    ),
+    (
+        "realtime.outbound_queue",
+        "Frames queued per WebSocket connection before the client counts as too slow (closed with 4008).",
+    ),
+    (
+        "realtime.max_subscriptions",
+        "Channel subscriptions plus presence watches per WebSocket connection.",
+    ),
+    (
+        "realtime.ping_interval",
+        "How often the gateway pings each WebSocket, e.g. 15s.",
+    ),
+    (
+        "realtime.ping_timeout",
+        "A WebSocket silent (no pong, no frame) for this long is closed with 4000, e.g. 45s.",
+    ),
+    (
+        "realtime.typing_throttle",
+        "At most one typing notice per user and channel per this interval, e.g. 2s.",
+    ),
+    (
+        "realtime.typing_ttl",
+        "How long clients show a typing notice, e.g. 6s.",
+    ),
+    (
+        "realtime.presence_ttl",
+        "A presence announcement expires after this without a heartbeat, e.g. 60s.",
+    ),
+    (
+        "realtime.resume_max_events",
+        "Most events a resume replays per channel; beyond it the channel gets resync_required.",
+    ),
+    (
+        "realtime.resume_window",
+        "A resume cursor older than this gets resync_required, e.g. 1h.",
     ),
     (
         "webhooks.endpoint_cache_ttl",
@@ -604,6 +648,9 @@ impl Config {
         }
         if self.node_id.is_empty() {
             return Err(invalid("node_id", "must not be empty".into()));
+        }
+        if let Err((setting, message)) = self.realtime.validate() {
+            return Err(invalid(setting, message.into()));
         }
         self.validate_webhooks()?;
         self.validate_chat()

@@ -5,7 +5,8 @@
 //! bus, starts the workers of this node's roles and serves HTTP until `shutdown` fires.
 //!
 //! Shutdown order (see ARCHITECTURE.md): stop accepting connections and let in-flight requests
-//! finish (bounded by `http.shutdown_grace`); then cancel the workers, which finish the item in
+//! finish (bounded by `http.shutdown_grace`), closing WebSockets with 1001; then cancel the
+//! workers (the realtime hub among them), which finish the item in
 //! hand (the relay its publish-and-mark cycle, consumers their delivery) and release leases;
 //! then the RabbitMQ pool and MongoDB client are dropped.
 
@@ -20,6 +21,7 @@ use atelier_api::{ApiConfig, ApiState};
 use atelier_bus::{Bus, ConsumerHealth, ConsumerSpec, Handler};
 use atelier_observability::Metrics;
 use atelier_outbox::{Outbox, Relay};
+use atelier_realtime::ChannelAccess;
 use atelier_store::Store;
 use tokio::{net::TcpListener, task::JoinSet};
 use tokio_util::sync::CancellationToken;
@@ -32,6 +34,7 @@ pub struct Server {
     config: Config,
     handlers: Vec<Arc<dyn Handler>>,
     metrics: Metrics,
+    channel_access: Option<Arc<dyn ChannelAccess>>,
 }
 
 impl std::fmt::Debug for Server {
@@ -78,7 +81,17 @@ impl Server {
             config,
             handlers: Vec::new(),
             metrics: Metrics::new(),
+            // The chat domain decides by default (see `Server::run`).
+            channel_access: None,
         }
+    }
+
+    /// Decides who may subscribe to which channel on `/v1/realtime` (the chat domain's read
+    /// permission). The default is the chat domain (`atelier_chat::Chat`); tests inject fakes,
+    /// and [`atelier_realtime::DenyAllChannels`] refuses every channel.
+    pub fn with_channel_access(mut self, access: Arc<dyn ChannelAccess>) -> Self {
+        self.channel_access = Some(access);
+        self
     }
 
     /// Adds a consumer besides the platform's (tests register probes and failing handlers
@@ -102,6 +115,7 @@ impl Server {
             config,
             handlers,
             metrics,
+            channel_access,
         } = self;
         for warning in config.warnings() {
             tracing::warn!("{warning}");
@@ -162,12 +176,25 @@ impl Server {
                 });
             }
         }
+        // The realtime hub: one supervised RabbitMQ subscription per API node, bound only to
+        // the channels and workspaces its sockets need.
+        let presence_store = atelier_realtime::PresenceStore::new(&store);
+        let hub = atelier_realtime::Hub::new(
+            &config.amqp,
+            &config.node_id,
+            presence_store.clone(),
+            metrics.clone(),
+        );
+        if config.roles.api {
+            workers.spawn(hub.clone().run(workers_cancel.clone()));
+        }
         let probe = Arc::new(readiness::NodeReadiness {
             store: store.clone(),
             bus: bus.clone(),
             metrics: metrics.clone(),
             consumer_health: config.roles.consumers.then(|| consumer_health.clone()),
             relay: relay_health,
+            realtime_hub: config.roles.api.then(|| hub.clone()),
         });
         workers.spawn(readiness::monitor(
             probe.clone(),
@@ -193,6 +220,16 @@ impl Server {
             config.identity.usage_flush_interval,
             workers_cancel.clone().cancelled_owned(),
         ));
+        let gateway = atelier_realtime::Gateway::new(atelier_realtime::GatewayParts {
+            config: config.realtime.clone(),
+            node_id: config.node_id.clone(),
+            hub,
+            access: channel_access.unwrap_or_else(|| Arc::new(chat.clone())),
+            tenancy: identity.tenancy.clone(),
+            outbox: outbox.clone(),
+            presence: presence_store,
+            metrics: metrics.clone(),
+        });
         let state = ApiState {
             config: Arc::new(ApiConfig {
                 max_body_bytes: config.http.max_body_bytes,
@@ -214,6 +251,10 @@ impl Server {
                 .with_config(config.webhooks.clone()),
             webhook_attempts: atelier_webhooks::Attempts::new(&store),
             webhook_redelivery: atelier_webhooks::delivery::Redelivery::new(&store, &bus),
+            realtime: atelier_api::realtime_api::RealtimeState {
+                gateway,
+                shutdown: shutdown.clone(),
+            },
             chat,
         };
         let address = listener

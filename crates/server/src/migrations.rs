@@ -35,6 +35,15 @@ pub fn all() -> Vec<Migration> {
             description: "chat channels, members, messages, reactions, thread read state, scheduled messages",
             collections: atelier_chat::collection_specs(),
         },
+        Migration {
+            id: "0006_realtime",
+            description: "outbox (tenant, aggregate) index for realtime resume; presence rows",
+            collections: {
+                let mut specs = Outbox::aggregate_collection_specs();
+                specs.extend(atelier_realtime::PresenceStore::collection_specs());
+                specs
+            },
+        },
     ]
 }
 

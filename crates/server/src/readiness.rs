@@ -20,6 +20,8 @@ pub(crate) struct NodeReadiness {
     pub consumer_health: Option<ConsumerHealth>,
     /// `None` on nodes without the relay role.
     pub relay: Option<RelayHealth>,
+    /// The realtime hub, on `api` nodes.
+    pub realtime_hub: Option<atelier_realtime::Hub>,
 }
 
 #[async_trait::async_trait]
@@ -65,6 +67,16 @@ impl ReadinessProbe for NodeReadiness {
                 )
             } else {
                 Check::ok("outbox_relay")
+            });
+        }
+        if let Some(hub) = &self.realtime_hub {
+            checks.push(if hub.is_connected() {
+                Check::ok("realtime_hub")
+            } else {
+                Check::failing(
+                    "realtime_hub",
+                    "not subscribed to RabbitMQ: WebSocket clients get no live events".to_owned(),
+                )
             });
         }
         checks

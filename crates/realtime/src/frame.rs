@@ -1,0 +1,455 @@
+//! The WebSocket protocol, version 1: client and server frames and close codes.
+//!
+//! Every frame is one JSON text message carrying `"v": 1` and a `"type"`. These types are a
+//! wire format of their own (not API types): fields are only ever added, and a breaking change
+//! is a new `v`. Unknown fields are ignored, so clients and servers can add optional fields.
+//!
+//! [`decode_client`] sorts a text message into a [`ClientFrame`] or a [`FrameError`] whose
+//! [`FrameError::disposition`] says whether the socket is closed (1007) or answered with an
+//! `error` frame and kept open. [`encode`] serialises a [`ServerFrame`] once; the hub shares the
+//! text between every local subscriber.
+
+use atelier_chat::ChannelId;
+use atelier_core::EventId;
+use atelier_identity::{UserId, WorkspaceId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The protocol version this server speaks.
+pub const PROTOCOL_VERSION: u64 = 1;
+
+/// Close codes the gateway sends (RFC 6455 section 7.4 and the private range 4000-4999).
+pub mod close {
+    /// The client asked to close, or the server closed normally.
+    pub const NORMAL: u16 = 1000;
+    /// The node is shutting down; reconnect (to another node) and resume.
+    pub const GOING_AWAY: u16 = 1001;
+    /// A binary frame: the protocol is JSON text only.
+    pub const UNSUPPORTED_DATA: u16 = 1003;
+    /// A text frame that is not a valid v1 frame (not JSON, no `v`/`type`, bad fields).
+    pub const MALFORMED_FRAME: u16 = 1007;
+    /// A frame larger than `realtime.max_frame_bytes`.
+    pub const FRAME_TOO_LARGE: u16 = 1009;
+    /// An unexpected server failure (logged).
+    pub const INTERNAL_ERROR: u16 = 1011;
+    /// No frame (pong or otherwise) arrived within `realtime.ping_timeout`.
+    pub const PING_TIMEOUT: u16 = 4000;
+    /// The access token expired while connected: refresh it and reconnect.
+    pub const TOKEN_EXPIRED: u16 = 4001;
+    /// The client read too slowly: its outbound queue (`realtime.outbound_queue`) filled up.
+    /// Reconnect and resume from the last event id.
+    pub const SLOW_CONSUMER: u16 = 4008;
+}
+
+/// A frame a client sends. `id` is the client's correlation id, echoed in `ack` / `error`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientFrame {
+    /// Receive the channel's events and typing notices. Answered by `ack` or `error`.
+    Subscribe { id: String, channel_id: ChannelId },
+    /// Stop receiving a channel. Answered by `ack` (also when not subscribed).
+    Unsubscribe { id: String, channel_id: ChannelId },
+    /// After a reconnect and the subscribes: replay the subscribed channels' events after
+    /// `after` (the `event_id` of the last `event` frame received). Answered by the replayed
+    /// `event` frames, then `resync_required` for channels that cannot be covered, then `ack`.
+    Resume { id: String, after: EventId },
+    /// "I am typing in this channel" (subscribed channels only). Throttled per user and channel.
+    Typing { channel_id: ChannelId },
+    /// Announce this connection's presence in a workspace (`online` or `away`), and repeat it
+    /// as a heartbeat within `presence_ttl_ms`; `offline` withdraws it.
+    Presence {
+        #[serde(default)]
+        id: Option<String>,
+        workspace_id: WorkspaceId,
+        status: PresenceStatus,
+    },
+    /// Receive `presence` frames of a workspace's members (a snapshot first, then changes).
+    WatchPresence {
+        id: String,
+        workspace_id: WorkspaceId,
+    },
+    /// Stop receiving a workspace's presence.
+    UnwatchPresence {
+        id: String,
+        workspace_id: WorkspaceId,
+    },
+    /// Application-level keep-alive (browsers cannot send WebSocket pings). Answered by `pong`.
+    Ping {
+        #[serde(default)]
+        id: Option<String>,
+    },
+}
+
+/// A user's presence in a workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PresenceStatus {
+    Online,
+    Away,
+    Offline,
+}
+
+impl PresenceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Online => "online",
+            Self::Away => "away",
+            Self::Offline => "offline",
+        }
+    }
+}
+
+/// A frame the server sends.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    /// First frame of every connection: who you are and the limits of this session.
+    Hello {
+        session_id: String,
+        user_id: UserId,
+        max_frame_bytes: usize,
+        max_subscriptions: usize,
+        ping_interval_ms: u64,
+        presence_ttl_ms: u64,
+    },
+    /// The frame with this `id` was applied.
+    Ack {
+        id: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        channel_id: Option<ChannelId>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        workspace_id: Option<WorkspaceId>,
+        /// Resume only: how many events were replayed.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        replayed: Option<usize>,
+    },
+    /// The frame with this `id` (if any) was refused; the socket stays open.
+    Error {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+        code: ErrorCode,
+        message: String,
+    },
+    /// An event of a subscribed channel (a chat event from the outbox). Clients de-duplicate on
+    /// `event_id` (delivery is at least once) and keep the last one as their resume cursor.
+    Event {
+        channel_id: ChannelId,
+        event_id: EventId,
+        event_type: String,
+        occurred_at: DateTime<Utc>,
+        data: serde_json::Value,
+    },
+    /// A member's presence in a watched workspace changed.
+    Presence {
+        workspace_id: WorkspaceId,
+        user_id: UserId,
+        status: PresenceStatus,
+    },
+    /// Someone is typing in a subscribed channel; show it for `expires_in_ms` unless renewed.
+    Typing {
+        channel_id: ChannelId,
+        user_id: UserId,
+        expires_in_ms: u64,
+    },
+    /// Missed events of this channel cannot be replayed: fetch them from `changes_url`
+    /// (`GET /v1/channels/{id}/changes`) and continue with live events.
+    ResyncRequired {
+        channel_id: ChannelId,
+        reason: ResyncReason,
+        changes_url: String,
+    },
+    /// Answer to a client `ping` frame.
+    Pong {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+    },
+}
+
+/// Stable codes of `error` frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The channel or workspace does not exist or is not readable by you.
+    NotFound,
+    /// `realtime.max_subscriptions` reached (channels and presence watches together).
+    TooManySubscriptions,
+    /// Typing or resume on a channel you are not subscribed to.
+    NotSubscribed,
+    /// A `v` this server does not speak.
+    UnsupportedVersion,
+    /// A `type` this server does not know.
+    UnknownType,
+    /// A dependency (RabbitMQ, MongoDB) is unavailable; retry.
+    Unavailable,
+}
+
+/// Why a channel needs a resync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResyncReason {
+    /// The cursor is older than `realtime.resume_window`.
+    CursorTooOld,
+    /// More events were missed than `realtime.resume_max_events`.
+    TooManyMissed,
+}
+
+impl ServerFrame {
+    pub fn error(id: Option<String>, code: ErrorCode, message: impl Into<String>) -> Self {
+        Self::Error {
+            id,
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn ack(id: String) -> Self {
+        Self::Ack {
+            id,
+            channel_id: None,
+            workspace_id: None,
+            replayed: None,
+        }
+    }
+
+    pub fn resync(channel_id: ChannelId, reason: ResyncReason) -> Self {
+        Self::ResyncRequired {
+            channel_id,
+            reason,
+            changes_url: format!("/v1/channels/{channel_id}/changes"),
+        }
+    }
+}
+
+/// Why a client text frame was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FrameError {
+    #[error("malformed frame: {0}")]
+    Malformed(String),
+    #[error("protocol version {0} is not supported (this server speaks v1)")]
+    UnsupportedVersion(u64),
+    #[error("unknown frame type `{kind}`")]
+    UnknownType { id: Option<String>, kind: String },
+}
+
+/// What to do about a [`FrameError`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Disposition {
+    /// Close the socket with this code and reason.
+    Close(u16, String),
+    /// Answer with this `error` frame and keep the socket.
+    Reply(ServerFrame),
+}
+
+impl FrameError {
+    pub fn disposition(&self) -> Disposition {
+        match self {
+            Self::Malformed(_) => Disposition::Close(close::MALFORMED_FRAME, truncate_reason(self)),
+            Self::UnsupportedVersion(_) => Disposition::Reply(ServerFrame::error(
+                None,
+                ErrorCode::UnsupportedVersion,
+                self.to_string(),
+            )),
+            Self::UnknownType { id, .. } => Disposition::Reply(ServerFrame::error(
+                id.clone(),
+                ErrorCode::UnknownType,
+                self.to_string(),
+            )),
+        }
+    }
+}
+
+const FRAME_TYPES: &[&str] = &[
+    "subscribe",
+    "unsubscribe",
+    "resume",
+    "typing",
+    "presence",
+    "watch_presence",
+    "unwatch_presence",
+    "ping",
+];
+
+/// Decodes one client text frame.
+pub fn decode_client(text: &str) -> Result<ClientFrame, FrameError> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|error| FrameError::Malformed(error.to_string()))?;
+    let object = value
+        .as_object()
+        .ok_or_else(|| FrameError::Malformed("a frame is a JSON object".to_owned()))?;
+    let version = object
+        .get("v")
+        .and_then(serde_json::Value::as_u64)
+        .ok_or_else(|| FrameError::Malformed("`v` (the protocol version) is missing".to_owned()))?;
+    if version != PROTOCOL_VERSION {
+        return Err(FrameError::UnsupportedVersion(version));
+    }
+    let kind = object
+        .get("type")
+        .and_then(serde_json::Value::as_str)
+        .ok_or_else(|| FrameError::Malformed("`type` is missing".to_owned()))?
+        .to_owned();
+    if !FRAME_TYPES.contains(&kind.as_str()) {
+        return Err(FrameError::UnknownType {
+            id: object
+                .get("id")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned),
+            kind: kind.chars().take(64).collect(),
+        });
+    }
+    let frame: ClientFrame = serde_json::from_value(value)
+        .map_err(|error| FrameError::Malformed(format!("`{kind}`: {error}")))?;
+    match &frame {
+        ClientFrame::Subscribe { id, .. }
+        | ClientFrame::Unsubscribe { id, .. }
+        | ClientFrame::Resume { id, .. }
+        | ClientFrame::WatchPresence { id, .. }
+        | ClientFrame::UnwatchPresence { id, .. }
+            if id.len() > MAX_ID_BYTES =>
+        {
+            Err(FrameError::Malformed(format!(
+                "`id` is longer than {MAX_ID_BYTES} bytes"
+            )))
+        }
+        _ => Ok(frame),
+    }
+}
+
+/// Longest client correlation id.
+pub const MAX_ID_BYTES: usize = 128;
+
+#[derive(Serialize)]
+struct Wire<'a> {
+    v: u64,
+    #[serde(flatten)]
+    frame: &'a ServerFrame,
+}
+
+/// Serialises a server frame with its version.
+pub fn encode(frame: &ServerFrame) -> String {
+    // Serialising these plain types cannot fail (string keys, no non-finite floats from us;
+    // event data came from JSON); an empty object would be a bug, logged.
+    serde_json::to_string(&Wire {
+        v: PROTOCOL_VERSION,
+        frame,
+    })
+    .unwrap_or_else(|error| {
+        tracing::error!(%error, "a server frame could not be serialised");
+        String::from("{}")
+    })
+}
+
+/// A close reason fits in a control frame (125 bytes minus the code).
+pub fn truncate_reason(reason: &impl std::fmt::Display) -> String {
+    let mut text = reason.to_string();
+    if text.len() > 120 {
+        let mut end = 120;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CHANNEL: &str = "chn_01J0000000000000000000000A";
+
+    #[test]
+    fn client_frame_table() {
+        let channel: ChannelId = CHANNEL.parse().unwrap();
+        let ok = |text: &str, expected: ClientFrame| {
+            assert_eq!(decode_client(text), Ok(expected), "{text}");
+        };
+        ok(
+            &format!(r#"{{"v":1,"type":"subscribe","id":"c1","channel_id":"{CHANNEL}"}}"#),
+            ClientFrame::Subscribe {
+                id: "c1".into(),
+                channel_id: channel,
+            },
+        );
+        ok(
+            &format!(
+                r#"{{"v":1,"type":"unsubscribe","id":"c2","channel_id":"{CHANNEL}","extra":true}}"#
+            ),
+            ClientFrame::Unsubscribe {
+                id: "c2".into(),
+                channel_id: channel,
+            },
+        );
+        ok(r#"{"v":1,"type":"ping"}"#, ClientFrame::Ping { id: None });
+        ok(
+            &format!(r#"{{"type":"typing","v":1,"channel_id":"{CHANNEL}"}}"#),
+            ClientFrame::Typing {
+                channel_id: channel,
+            },
+        );
+
+        let malformed = [
+            "not json",
+            "[1,2]",
+            r#"{"type":"ping"}"#,
+            r#"{"v":"1","type":"ping"}"#,
+            r#"{"v":1}"#,
+            r#"{"v":1,"type":"subscribe","id":"c1"}"#,
+            r#"{"v":1,"type":"subscribe","id":"c1","channel_id":"usr_01J0000000000000000000000A"}"#,
+            r#"{"v":1,"type":"presence","workspace_id":"wsp_01J0000000000000000000000A","status":"busy"}"#,
+        ];
+        for text in malformed {
+            let error = decode_client(text).unwrap_err();
+            assert!(
+                matches!(
+                    error.disposition(),
+                    Disposition::Close(close::MALFORMED_FRAME, _)
+                ),
+                "{text}: {error:?}"
+            );
+        }
+        assert_eq!(
+            decode_client(r#"{"v":2,"type":"ping"}"#),
+            Err(FrameError::UnsupportedVersion(2))
+        );
+        let unknown = decode_client(r#"{"v":1,"type":"dance","id":"x"}"#).unwrap_err();
+        assert!(matches!(
+            unknown.disposition(),
+            Disposition::Reply(ServerFrame::Error { id: Some(ref id), code: ErrorCode::UnknownType, .. }) if id == "x"
+        ));
+    }
+
+    #[test]
+    fn server_frames_carry_the_version_and_type() {
+        let channel: ChannelId = CHANNEL.parse().unwrap();
+        let cases = [
+            (
+                ServerFrame::ack("c1".into()),
+                serde_json::json!({"v":1,"type":"ack","id":"c1"}),
+            ),
+            (
+                ServerFrame::error(Some("c2".into()), ErrorCode::NotFound, "no"),
+                serde_json::json!({"v":1,"type":"error","id":"c2","code":"not_found","message":"no"}),
+            ),
+            (
+                ServerFrame::resync(channel, ResyncReason::TooManyMissed),
+                serde_json::json!({"v":1,"type":"resync_required","channel_id":CHANNEL,
+                    "reason":"too_many_missed","changes_url":format!("/v1/channels/{CHANNEL}/changes")}),
+            ),
+            (
+                ServerFrame::Pong { id: None },
+                serde_json::json!({"v":1,"type":"pong"}),
+            ),
+        ];
+        for (frame, expected) in cases {
+            let json: serde_json::Value = serde_json::from_str(&encode(&frame)).unwrap();
+            assert_eq!(json, expected);
+        }
+    }
+
+    #[test]
+    fn close_reasons_fit_a_control_frame() {
+        let long = "é".repeat(200);
+        assert!(truncate_reason(&long).len() <= 120);
+    }
+}

@@ -1,0 +1,567 @@
+//! The gateway: what one WebSocket connection does with the frames it receives, independent
+//! of the WebSocket library (the adapter in `atelier-api` reads and writes the socket).
+//!
+//! [`Gateway::open`] starts a [`Connection`] for an authenticated user and hands back the
+//! [`OutboundReceiver`] the socket writer drains. [`Connection::on_text`] handles one client
+//! text frame: it decodes it, consults the sans-IO parts ([`Subscriptions`], the typing
+//! [`Throttle`], [`crate::resume`]), performs the IO (access checks, hub bindings, outbox
+//! reads, presence rows) and queues the replies. [`Connection::on_closed`] withdraws
+//! everything the connection held.
+
+use std::{
+    collections::BTreeMap,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use atelier_chat::ChannelId;
+use atelier_core::{EventId, TenantId};
+use atelier_identity::{UserId, WorkspaceId, tenancy::Tenancy};
+use atelier_observability::Metrics;
+use atelier_outbox::Outbox;
+
+use crate::{
+    ChannelAccess, RealtimeConfig,
+    frame::{self, ClientFrame, Disposition, ErrorCode, PresenceStatus, ServerFrame, close},
+    hub::{self, ConnectionId, Hub, Outbound, OutboundReceiver, PresenceMessage, TypingMessage},
+    presence_store::PresenceStore,
+    resume::{self, ChannelResume},
+    session::{Admission, Subscriptions, Throttle},
+};
+
+/// Everything a gateway needs.
+pub struct GatewayParts {
+    pub config: RealtimeConfig,
+    pub node_id: String,
+    pub hub: Hub,
+    pub access: Arc<dyn ChannelAccess>,
+    pub tenancy: Tenancy,
+    pub outbox: Outbox,
+    pub presence: PresenceStore,
+    pub metrics: Metrics,
+}
+
+/// The node's gateway. Cheap to clone.
+#[derive(Clone)]
+pub struct Gateway {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    parts: GatewayParts,
+    next_connection: AtomicU64,
+    typing: Mutex<Throttle<(TenantId, UserId, ChannelId)>>,
+}
+
+impl std::fmt::Debug for Gateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gateway")
+            .field("node", &self.inner.parts.node_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Close the socket with this code and reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Close {
+    pub code: u16,
+    pub reason: String,
+}
+
+impl Gateway {
+    pub fn new(parts: GatewayParts) -> Self {
+        let typing = Throttle::new(parts.config.typing_throttle);
+        Self {
+            inner: Arc::new(Inner {
+                parts,
+                next_connection: AtomicU64::new(1),
+                typing: Mutex::new(typing),
+            }),
+        }
+    }
+
+    pub fn config(&self) -> &RealtimeConfig {
+        &self.inner.parts.config
+    }
+
+    pub fn hub(&self) -> &Hub {
+        &self.inner.parts.hub
+    }
+
+    /// A new connection of `user`; its `hello` frame is already queued.
+    pub fn open(&self, tenant: TenantId, user: UserId) -> (Connection, OutboundReceiver) {
+        let parts = &self.inner.parts;
+        let id = self.inner.next_connection.fetch_add(1, Ordering::Relaxed);
+        let session: Arc<str> = Arc::from(format!("rts_{}", ulid::Ulid::new()).as_str());
+        let (outbound, receiver) = hub::outbound(
+            parts.config.outbound_queue,
+            session.clone(),
+            parts.metrics.clone(),
+        );
+        let hello = ServerFrame::Hello {
+            session_id: session.to_string(),
+            user_id: user,
+            max_frame_bytes: parts.config.max_frame_bytes,
+            max_subscriptions: parts.config.max_subscriptions,
+            ping_interval_ms: millis(parts.config.ping_interval),
+            presence_ttl_ms: millis(parts.config.presence_ttl),
+        };
+        outbound.push(Arc::from(frame::encode(&hello)));
+        let connection = Connection {
+            gateway: self.clone(),
+            tenant,
+            user,
+            id,
+            outbound,
+            subscriptions: Subscriptions::new(parts.config.max_subscriptions),
+            announced: BTreeMap::new(),
+        };
+        (connection, receiver)
+    }
+}
+
+/// One WebSocket connection's state.
+pub struct Connection {
+    gateway: Gateway,
+    tenant: TenantId,
+    user: UserId,
+    id: ConnectionId,
+    outbound: Outbound,
+    subscriptions: Subscriptions,
+    /// Workspaces this connection announced presence in.
+    announced: BTreeMap<WorkspaceId, PresenceStatus>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("session", &self.outbound.session())
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    pub fn session_id(&self) -> &str {
+        self.outbound.session()
+    }
+
+    /// Handles one client text frame. `Err` means: close the socket with that code.
+    pub async fn on_text(&mut self, text: &str) -> Result<(), Close> {
+        let frame = match frame::decode_client(text) {
+            Ok(frame) => frame,
+            Err(error) => {
+                return match error.disposition() {
+                    Disposition::Close(code, reason) => Err(Close { code, reason }),
+                    Disposition::Reply(reply) => self.reply(&reply).await,
+                };
+            }
+        };
+        match frame {
+            ClientFrame::Subscribe { id, channel_id } => self.subscribe(id, channel_id).await,
+            ClientFrame::Unsubscribe { id, channel_id } => {
+                if self.subscriptions.remove_channel(channel_id) {
+                    self.parts()
+                        .hub
+                        .unsubscribe((self.tenant, channel_id), self.id);
+                }
+                self.reply(&ServerFrame::Ack {
+                    id,
+                    channel_id: Some(channel_id),
+                    workspace_id: None,
+                    replayed: None,
+                })
+                .await
+            }
+            ClientFrame::Resume { id, after } => self.resume(id, after).await,
+            ClientFrame::Typing { channel_id } => self.typing(channel_id).await,
+            ClientFrame::Presence {
+                id,
+                workspace_id,
+                status,
+            } => self.announce(id, workspace_id, status).await,
+            ClientFrame::WatchPresence { id, workspace_id } => self.watch(id, workspace_id).await,
+            ClientFrame::UnwatchPresence { id, workspace_id } => {
+                if self.subscriptions.remove_watch(workspace_id) {
+                    self.parts()
+                        .hub
+                        .unwatch((self.tenant, workspace_id), self.id);
+                }
+                self.reply(&ServerFrame::Ack {
+                    id,
+                    channel_id: None,
+                    workspace_id: Some(workspace_id),
+                    replayed: None,
+                })
+                .await
+            }
+            ClientFrame::Ping { id } => self.reply(&ServerFrame::Pong { id }).await,
+        }
+    }
+
+    /// Withdraws the connection's subscriptions, watches and presence.
+    pub async fn on_closed(mut self) {
+        let hub = &self.parts().hub;
+        for channel in self.subscriptions.channels() {
+            hub.unsubscribe((self.tenant, channel), self.id);
+        }
+        for workspace in self.subscriptions.watches() {
+            hub.unwatch((self.tenant, workspace), self.id);
+        }
+        let workspaces: Vec<WorkspaceId> = self.announced.keys().copied().collect();
+        for workspace in workspaces {
+            self.withdraw(workspace).await;
+        }
+    }
+
+    fn parts(&self) -> &GatewayParts {
+        &self.gateway.inner.parts
+    }
+
+    async fn reply(&self, frame: &ServerFrame) -> Result<(), Close> {
+        let patience = self.parts().config.ping_timeout;
+        if self
+            .outbound
+            .send(Arc::from(frame::encode(frame)), patience)
+            .await
+        {
+            Ok(())
+        } else {
+            Err(Close {
+                code: close::SLOW_CONSUMER,
+                reason: "outbound queue full: read faster, then reconnect and resume".to_owned(),
+            })
+        }
+    }
+
+    async fn error(
+        &self,
+        id: Option<String>,
+        code: ErrorCode,
+        message: String,
+    ) -> Result<(), Close> {
+        self.reply(&ServerFrame::error(id, code, message)).await
+    }
+
+    async fn subscribe(&mut self, id: String, channel_id: ChannelId) -> Result<(), Close> {
+        match self.subscriptions.admit_channel(channel_id) {
+            Admission::Already => {}
+            Admission::CapReached => {
+                let cap = self.parts().config.max_subscriptions;
+                return self
+                    .error(
+                        Some(id),
+                        ErrorCode::TooManySubscriptions,
+                        format!("at most {cap} subscriptions and presence watches per connection"),
+                    )
+                    .await;
+            }
+            Admission::Check => {
+                let readable = self
+                    .parts()
+                    .access
+                    .readable_channel(self.tenant, self.user, channel_id)
+                    .await;
+                let workspace = match readable {
+                    Ok(Some(workspace)) => workspace,
+                    Ok(None) => {
+                        return self
+                            .error(
+                                Some(id),
+                                ErrorCode::NotFound,
+                                format!("channel {channel_id} does not exist or is not readable"),
+                            )
+                            .await;
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, channel = %channel_id, "channel access check failed");
+                        return self
+                            .error(Some(id), ErrorCode::Unavailable, "try again".to_owned())
+                            .await;
+                    }
+                };
+                let hub = self.parts().hub.clone();
+                if let Err(error) = hub
+                    .subscribe((self.tenant, channel_id), self.id, self.outbound.clone())
+                    .await
+                {
+                    tracing::warn!(%error, channel = %channel_id, "subscribe failed");
+                    return self
+                        .error(Some(id), ErrorCode::Unavailable, "try again".to_owned())
+                        .await;
+                }
+                self.subscriptions.add_channel(channel_id, workspace);
+            }
+        }
+        self.reply(&ServerFrame::Ack {
+            id,
+            channel_id: Some(channel_id),
+            workspace_id: None,
+            replayed: None,
+        })
+        .await
+    }
+
+    async fn resume(&mut self, id: String, after: EventId) -> Result<(), Close> {
+        let config = &self.parts().config;
+        let (max, window) = (config.resume_max_events, config.resume_window);
+        let in_window = resume::cursor_in_window(after, chrono::Utc::now(), window);
+        let channels: Vec<ChannelId> = self.subscriptions.channels().collect();
+        let mut replayed = 0;
+        for channel in channels {
+            let events = if in_window {
+                match self
+                    .parts()
+                    .outbox
+                    .aggregate_events_after(
+                        self.tenant,
+                        "channel",
+                        &channel.to_string(),
+                        &after.to_string(),
+                        i64::try_from(max + 1).unwrap_or(i64::MAX),
+                    )
+                    .await
+                {
+                    Ok(events) => events,
+                    Err(error) => {
+                        tracing::warn!(%error, %channel, "reading events to replay failed");
+                        return self
+                            .error(Some(id), ErrorCode::Unavailable, "try again".to_owned())
+                            .await;
+                    }
+                }
+            } else {
+                Vec::new()
+            };
+            match resume::decide(in_window, events.len(), max) {
+                ChannelResume::Resync(reason) => {
+                    self.reply(&ServerFrame::resync(channel, reason)).await?;
+                }
+                ChannelResume::Replay => {
+                    for stored in events {
+                        match stored.to_envelope() {
+                            Ok(envelope) => {
+                                self.reply(&hub::event_frame(channel, envelope)).await?;
+                                replayed += 1;
+                            }
+                            Err(error) => {
+                                tracing::error!(%error, "stored event not replayable; skipped")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        self.reply(&ServerFrame::Ack {
+            id,
+            channel_id: None,
+            workspace_id: None,
+            replayed: Some(replayed),
+        })
+        .await
+    }
+
+    async fn typing(&mut self, channel_id: ChannelId) -> Result<(), Close> {
+        if !self.subscriptions.is_subscribed(channel_id) {
+            return self
+                .error(
+                    None,
+                    ErrorCode::NotSubscribed,
+                    format!("subscribe to {channel_id} before typing in it"),
+                )
+                .await;
+        }
+        let allowed = self
+            .gateway
+            .inner
+            .typing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .allow(&(self.tenant, self.user, channel_id), Instant::now());
+        if allowed {
+            self.parts().hub.publish_typing(&TypingMessage {
+                v: 1,
+                tenant: self.tenant,
+                channel_id,
+                user_id: self.user,
+                session: self.session_id().to_owned(),
+                expires_in_ms: millis(self.parts().config.typing_ttl),
+            });
+        }
+        Ok(())
+    }
+
+    async fn is_member(&self, id: &Option<String>, workspace: WorkspaceId) -> Result<bool, Close> {
+        match self
+            .parts()
+            .tenancy
+            .member_role(self.tenant, workspace, self.user)
+            .await
+        {
+            Ok(Some(_role)) => Ok(true),
+            Ok(None) => {
+                self.error(
+                    id.clone(),
+                    ErrorCode::NotFound,
+                    format!("workspace {workspace} does not exist or you are not a member"),
+                )
+                .await?;
+                Ok(false)
+            }
+            Err(error) => {
+                tracing::warn!(%error, %workspace, "membership check failed");
+                self.error(id.clone(), ErrorCode::Unavailable, "try again".to_owned())
+                    .await?;
+                Ok(false)
+            }
+        }
+    }
+
+    async fn announce(
+        &mut self,
+        id: Option<String>,
+        workspace: WorkspaceId,
+        status: PresenceStatus,
+    ) -> Result<(), Close> {
+        if status == PresenceStatus::Offline {
+            if self.announced.contains_key(&workspace) {
+                self.withdraw(workspace).await;
+            }
+        } else {
+            if !self.announced.contains_key(&workspace) && !self.is_member(&id, workspace).await? {
+                return Ok(());
+            }
+            let ttl = self.parts().config.presence_ttl;
+            let expires_at_ms = chrono::Utc::now().timestamp_millis()
+                + i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 2);
+            if let Err(error) = self
+                .parts()
+                .presence
+                .upsert(
+                    self.tenant,
+                    workspace,
+                    self.user,
+                    self.session_id(),
+                    status,
+                    expires_at_ms,
+                )
+                .await
+            {
+                tracing::warn!(%error, %workspace, "storing presence failed");
+                return self
+                    .error(id, ErrorCode::Unavailable, "try again".to_owned())
+                    .await;
+            }
+            self.announced.insert(workspace, status);
+            self.parts().hub.publish_presence(&PresenceMessage {
+                v: 1,
+                tenant: self.tenant,
+                workspace_id: workspace,
+                user_id: self.user,
+                session: self.session_id().to_owned(),
+                status,
+                ttl_ms: millis(ttl),
+            });
+        }
+        match id {
+            Some(id) => {
+                self.reply(&ServerFrame::Ack {
+                    id,
+                    channel_id: None,
+                    workspace_id: Some(workspace),
+                    replayed: None,
+                })
+                .await
+            }
+            None => Ok(()),
+        }
+    }
+
+    async fn withdraw(&mut self, workspace: WorkspaceId) {
+        self.announced.remove(&workspace);
+        if let Err(error) = self
+            .parts()
+            .presence
+            .remove(self.tenant, workspace, self.session_id())
+            .await
+        {
+            // The row expires on its own; watchers still get the offline notice below.
+            tracing::warn!(%error, %workspace, "removing presence failed");
+        }
+        self.parts().hub.publish_presence(&PresenceMessage {
+            v: 1,
+            tenant: self.tenant,
+            workspace_id: workspace,
+            user_id: self.user,
+            session: self.session_id().to_owned(),
+            status: PresenceStatus::Offline,
+            ttl_ms: 0,
+        });
+    }
+
+    async fn watch(&mut self, id: String, workspace: WorkspaceId) -> Result<(), Close> {
+        match self.subscriptions.admit_watch(workspace) {
+            Admission::Already => {
+                return self
+                    .reply(&ServerFrame::Ack {
+                        id,
+                        channel_id: None,
+                        workspace_id: Some(workspace),
+                        replayed: None,
+                    })
+                    .await;
+            }
+            Admission::CapReached => {
+                let cap = self.parts().config.max_subscriptions;
+                return self
+                    .error(
+                        Some(id),
+                        ErrorCode::TooManySubscriptions,
+                        format!("at most {cap} subscriptions and presence watches per connection"),
+                    )
+                    .await;
+            }
+            Admission::Check => {}
+        }
+        if !self.is_member(&Some(id.clone()), workspace).await? {
+            return Ok(());
+        }
+        let hub = self.parts().hub.clone();
+        let snapshot = match hub
+            .watch((self.tenant, workspace), self.id, self.outbound.clone())
+            .await
+        {
+            Ok(snapshot) => snapshot,
+            Err(error) => {
+                tracing::warn!(%error, %workspace, "presence watch failed");
+                return self
+                    .error(Some(id), ErrorCode::Unavailable, "try again".to_owned())
+                    .await;
+            }
+        };
+        self.subscriptions.add_watch(workspace);
+        self.reply(&ServerFrame::Ack {
+            id,
+            channel_id: None,
+            workspace_id: Some(workspace),
+            replayed: None,
+        })
+        .await?;
+        for (user_id, status) in snapshot {
+            self.reply(&ServerFrame::Presence {
+                workspace_id: workspace,
+                user_id,
+                status,
+            })
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}

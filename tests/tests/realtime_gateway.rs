@@ -1,0 +1,339 @@
+//! The realtime gateway on one node, over real WebSockets: authentication, subscriptions and
+//! permissions, event delivery, typing, limits and close codes.
+
+use std::{sync::Arc, time::Duration};
+
+use atelier_tests::{
+    TestApp,
+    realtime::{Auth, FakeChannels, append, chat_event, connect, try_connect, user_token},
+    test_config,
+};
+use serde_json::json;
+use tokio_tungstenite::tungstenite::{self, Message};
+
+async fn app_with(config: atelier_server::Config) -> (TestApp, Arc<FakeChannels>) {
+    let channels = Arc::new(FakeChannels::default());
+    let app = TestApp::spawn_with_access(config, channels.clone()).await;
+    (app, channels)
+}
+
+fn refusal(error: tungstenite::Error) -> (u16, serde_json::Value, String) {
+    match error {
+        tungstenite::Error::Http(response) => {
+            let content_type = response
+                .headers()
+                .get("content-type")
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            let body = response.body().clone().unwrap_or_default();
+            (
+                response.status().as_u16(),
+                serde_json::from_slice(&body).unwrap_or_default(),
+                content_type,
+            )
+        }
+        other => panic!("expected an HTTP refusal, got {other}"),
+    }
+}
+
+#[tokio::test]
+async fn realtime_refuses_missing_bad_and_api_key_credentials_before_the_upgrade() {
+    let app = TestApp::spawn(test_config()).await;
+    let tenant = app.create_tenant().await;
+    let cases = [
+        (Auth::None, "unauthenticated"),
+        (Auth::Header("not-a-jwt"), "malformed_credentials"),
+        (Auth::Query("not.a.jwt"), "malformed_credentials"),
+        (Auth::Header(tenant.api_key.as_str()), "user_token_required"),
+    ];
+    for (auth, code) in cases {
+        let error = try_connect(&app, auth).await.err().expect("refused");
+        let (status, problem, content_type) = refusal(error);
+        assert_eq!(status, 401, "{auth:?}: {problem}");
+        assert_eq!(content_type, "application/problem+json", "{auth:?}");
+        assert_eq!(problem["code"], code, "{auth:?}: {problem}");
+        assert!(problem["request_id"].is_string(), "{problem}");
+    }
+    // The browser form: the token in the query.
+    let alice = app.create_user(&tenant, "Alice").await;
+    let token = user_token(&app, &tenant, alice).await;
+    let mut client = try_connect(&app, Auth::Query(&token))
+        .await
+        .expect("connect");
+    let hello = client.next().await;
+    assert_eq!(hello["v"], 1);
+    assert_eq!(hello["type"], "hello");
+    assert_eq!(hello["user_id"], alice.to_string());
+    app.stop_and_clean().await;
+}
+
+#[tokio::test]
+async fn realtime_subscribe_delivers_chat_events_and_refuses_unreadable_channels() {
+    let (app, channels) = app_with(test_config()).await;
+    let tenant = app.create_tenant().await;
+    let alice = app.create_user(&tenant, "Alice").await;
+    let bob = app.create_user(&tenant, "Bob").await;
+    let workspace = atelier_identity::WorkspaceId::generate();
+    let general = channels.channel(tenant.tenant, workspace, &[alice, bob]);
+    let secret = channels.channel(tenant.tenant, workspace, &[bob]);
+    let other = channels.channel(tenant.tenant, workspace, &[alice]);
+    let mut client = connect(&app, &user_token(&app, &tenant, alice).await).await;
+
+    let ack = client.subscribe("c1", general).await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    assert_eq!(ack["channel_id"], general.to_string());
+    for (id, channel) in [("c2", secret), ("c3", atelier_chat::ChannelId::generate())] {
+        let refused = client.subscribe(id, channel).await;
+        assert_eq!(refused["type"], "error", "{refused}");
+        assert_eq!(refused["code"], "not_found", "{refused}");
+    }
+    assert_eq!(client.subscribe("c4", other).await["type"], "ack");
+
+    // Every kind of chat event of a subscribed channel arrives, with type, id, time and data.
+    let kinds = [
+        "chat.message.created",
+        "chat.message.edited",
+        "chat.message.deleted",
+        "chat.reaction.added",
+        "chat.read_marker.updated",
+    ];
+    let events = append(
+        &app,
+        tenant.tenant,
+        kinds
+            .iter()
+            .map(|kind| chat_event(kind, general, workspace, json!({"text": kind})))
+            .collect(),
+    )
+    .await;
+    for event in &events {
+        let frame = client.next().await;
+        assert_eq!(frame["v"], 1);
+        assert_eq!(frame["type"], "event", "{frame}");
+        assert_eq!(frame["channel_id"], general.to_string());
+        assert_eq!(frame["event_id"], event.id.to_string());
+        assert_eq!(frame["event_type"], event.event_type);
+        assert_eq!(frame["data"]["text"], event.event_type);
+        assert_eq!(frame["data"]["channel_id"], general.to_string());
+        assert!(frame["occurred_at"].is_string());
+    }
+
+    // After unsubscribing, the channel's events stop; others keep flowing (in order).
+    client
+        .send(json!({"v":1,"type":"unsubscribe","id":"u1","channel_id":general.to_string()}))
+        .await;
+    assert_eq!(client.until_answer("u1").await["type"], "ack");
+    let events = append(
+        &app,
+        tenant.tenant,
+        vec![
+            chat_event("chat.message.created", general, workspace, json!({})),
+            chat_event("chat.message.created", secret, workspace, json!({})),
+            chat_event("chat.message.created", other, workspace, json!({})),
+        ],
+    )
+    .await;
+    let frame = client.next().await;
+    assert_eq!(frame["event_id"], events[2].id.to_string(), "{frame}");
+    // Events of another tenant's channel with the same id shape never arrive either.
+    assert!(
+        client
+            .next_within(Duration::from_millis(300))
+            .await
+            .is_none()
+    );
+    app.stop_and_clean().await;
+}
+
+#[tokio::test]
+async fn realtime_subscription_cap_answers_an_error_and_keeps_the_socket() {
+    let mut config = test_config();
+    config.realtime.max_subscriptions = 2;
+    let (app, channels) = app_with(config).await;
+    let tenant = app.create_tenant().await;
+    let alice = app.create_user(&tenant, "Alice").await;
+    let workspace = atelier_identity::WorkspaceId::generate();
+    let ids: Vec<_> = (0..3)
+        .map(|_| channels.channel(tenant.tenant, workspace, &[alice]))
+        .collect();
+    let mut client = connect(&app, &user_token(&app, &tenant, alice).await).await;
+    assert_eq!(client.subscribe("a", ids[0]).await["type"], "ack");
+    assert_eq!(client.subscribe("b", ids[1]).await["type"], "ack");
+    let refused = client.subscribe("c", ids[2]).await;
+    assert_eq!(refused["code"], "too_many_subscriptions", "{refused}");
+    // Re-subscribing to a held channel is still fine, and the socket is open.
+    assert_eq!(client.subscribe("a2", ids[0]).await["type"], "ack");
+    client.ping("p").await;
+    app.stop_and_clean().await;
+}
+
+#[tokio::test]
+async fn realtime_typing_reaches_other_subscribers_throttled() {
+    let (app, channels) = app_with(test_config()).await;
+    let tenant = app.create_tenant().await;
+    let alice = app.create_user(&tenant, "Alice").await;
+    let bob = app.create_user(&tenant, "Bob").await;
+    let workspace = atelier_identity::WorkspaceId::generate();
+    let channel = channels.channel(tenant.tenant, workspace, &[alice, bob]);
+    let mut alice_ws = connect(&app, &user_token(&app, &tenant, alice).await).await;
+    let mut bob_ws = connect(&app, &user_token(&app, &tenant, bob).await).await;
+    assert_eq!(alice_ws.subscribe("s", channel).await["type"], "ack");
+    assert_eq!(bob_ws.subscribe("s", channel).await["type"], "ack");
+
+    let typing = json!({"v":1,"type":"typing","channel_id":channel.to_string()});
+    alice_ws.send(typing.clone()).await;
+    alice_ws.send(typing.clone()).await;
+    let frame = bob_ws.next().await;
+    assert_eq!(frame["type"], "typing", "{frame}");
+    assert_eq!(frame["user_id"], alice.to_string());
+    assert_eq!(frame["channel_id"], channel.to_string());
+    assert_eq!(frame["expires_in_ms"], 6000);
+    // The second notice within the throttle interval was dropped; the sender gets none.
+    assert!(
+        bob_ws
+            .next_within(Duration::from_millis(500))
+            .await
+            .is_none()
+    );
+    assert!(
+        alice_ws
+            .next_within(Duration::from_millis(100))
+            .await
+            .is_none()
+    );
+    // Typing in a channel one is not subscribed to is refused, the socket stays.
+    let elsewhere = channels.channel(tenant.tenant, workspace, &[alice]);
+    alice_ws
+        .send(json!({"v":1,"type":"typing","channel_id":elsewhere.to_string()}))
+        .await;
+    let refused = alice_ws.next().await;
+    assert_eq!(refused["code"], "not_subscribed", "{refused}");
+    app.stop_and_clean().await;
+}
+
+#[tokio::test]
+async fn realtime_close_codes_for_malformed_oversize_and_binary_frames() {
+    let app = TestApp::spawn(test_config()).await;
+    let tenant = app.create_tenant().await;
+    let alice = app.create_user(&tenant, "Alice").await;
+    let token = user_token(&app, &tenant, alice).await;
+    let oversize = format!(
+        r#"{{"v":1,"type":"ping","id":"{}"}}"#,
+        "x".repeat(70 * 1024)
+    );
+    let cases = [
+        (Message::text("{not json"), 1007),
+        (Message::text(r#"{"type":"ping"}"#), 1007),
+        (
+            Message::text(r#"{"v":1,"type":"subscribe","id":"x","channel_id":"nope"}"#),
+            1007,
+        ),
+        (Message::text(oversize), 1009),
+        (Message::binary(vec![1, 2, 3]), 1003),
+    ];
+    for (message, code) in cases {
+        let mut client = connect(&app, &token).await;
+        client.send_raw(message).await;
+        let (closed_with, reason) = client.closed().await;
+        assert_eq!(closed_with, code, "{reason}");
+    }
+    // Unknown types and versions are answered, not fatal.
+    let mut client = connect(&app, &token).await;
+    client
+        .send(json!({"v": 1, "type": "dance", "id": "d"}))
+        .await;
+    assert_eq!(client.next().await["code"], "unknown_type");
+    client.send(json!({"v": 2, "type": "ping"})).await;
+    assert_eq!(client.next().await["code"], "unsupported_version");
+    client.ping("still-open").await;
+    app.stop_and_clean().await;
+}
+
+#[tokio::test]
+async fn realtime_ping_timeout_closes_silent_clients() {
+    let mut config = test_config();
+    config.realtime.ping_interval = Duration::from_millis(100);
+    config.realtime.ping_timeout = Duration::from_millis(400);
+    let app = TestApp::spawn(config).await;
+    let tenant = app.create_tenant().await;
+    let alice = app.create_user(&tenant, "Alice").await;
+    let token = user_token(&app, &tenant, alice).await;
+
+    // A client that reads answers pings (the library sends pongs) and stays connected.
+    let mut lively = connect(&app, &token).await;
+    assert!(
+        lively
+            .next_within(Duration::from_millis(1000))
+            .await
+            .is_none()
+    );
+    lively.ping("alive").await;
+
+    // A client that never reads never answers pings.
+    let mut silent = connect(&app, &token).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let (code, _) = silent.closed().await;
+    assert_eq!(code, 4000);
+    app.stop_and_clean().await;
+}
+
+#[tokio::test]
+async fn realtime_slow_consumer_is_closed_with_4008() {
+    let mut config = test_config();
+    config.realtime.outbound_queue = 4;
+    let (app, channels) = app_with(config).await;
+    let tenant = app.create_tenant().await;
+    let alice = app.create_user(&tenant, "Alice").await;
+    let workspace = atelier_identity::WorkspaceId::generate();
+    let channel = channels.channel(tenant.tenant, workspace, &[alice]);
+    let mut client = connect(&app, &user_token(&app, &tenant, alice).await).await;
+    assert_eq!(client.subscribe("s", channel).await["type"], "ack");
+    // The client stops reading; 100 events of ~100 KB fill the socket buffers, then the queue.
+    let blob = "x".repeat(100 * 1024);
+    for _ in 0..4 {
+        let events = (0..25)
+            .map(|_| {
+                chat_event(
+                    "chat.message.created",
+                    channel,
+                    workspace,
+                    json!({"text": blob}),
+                )
+            })
+            .collect();
+        append(&app, tenant.tenant, events).await;
+    }
+    let metrics = app.metrics.clone();
+    atelier_tests::eventually(
+        Duration::from_secs(20),
+        "the slow consumer is detected",
+        || {
+            let metrics = metrics.clone();
+            async move {
+                metrics
+                    .render()
+                    .contains("atelier_realtime_slow_consumers_total 1")
+            }
+        },
+    )
+    .await;
+    let (code, reason) = client.closed().await;
+    assert_eq!(code, 4008, "{reason}");
+    app.stop_and_clean().await;
+}
+
+#[tokio::test]
+async fn realtime_closes_with_4001_when_the_token_expires() {
+    let mut config = test_config();
+    config.identity.access_token_ttl = Duration::from_secs(2);
+    let app = TestApp::spawn(config).await;
+    let tenant = app.create_tenant().await;
+    let alice = app.create_user(&tenant, "Alice").await;
+    let mut client = connect(&app, &user_token(&app, &tenant, alice).await).await;
+    let started = tokio::time::Instant::now();
+    let (code, reason) = client.closed().await;
+    assert_eq!(code, 4001, "{reason}");
+    assert!(started.elapsed() >= Duration::from_millis(500));
+    app.stop_and_clean().await;
+}

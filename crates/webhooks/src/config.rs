@@ -39,8 +39,9 @@ pub struct WebhooksConfig {
     /// further out is put back on a delay tier without using an attempt.
     #[serde(with = "humantime_serde")]
     pub throttle_max_wait: Duration,
-    /// Deliveries one node sends at once (the delivery consumer's prefetch). Deliveries mostly
-    /// wait on receivers, so this is larger than `amqp.prefetch`.
+    /// Deliveries one node sends at once (the prefetch of the delivery consumer, and of the
+    /// fan-out consumer, which waits on job confirms). Both mostly wait on the network, so
+    /// this is larger than `amqp.prefetch`.
     pub delivery_concurrency: u16,
 }
 

@@ -169,6 +169,7 @@ pub fn handlers(
             endpoints: endpoints.clone(),
             cache: Arc::clone(&cache),
             queue: JobQueue::new(bus.clone()),
+            concurrency: config.delivery_concurrency,
         }),
         Arc::new(DeliveryHandler {
             endpoints,
@@ -331,6 +332,7 @@ pub struct FanoutHandler {
     endpoints: Endpoints,
     cache: Arc<EndpointCache>,
     queue: JobQueue,
+    concurrency: u16,
 }
 
 impl FanoutHandler {
@@ -351,6 +353,12 @@ impl FanoutHandler {
 impl Handler for FanoutHandler {
     fn spec(&self) -> ConsumerSpec {
         fanout_spec()
+    }
+
+    /// Fan-out mostly waits for the broker's confirms of the jobs it enqueues (a quorum queue
+    /// confirms after its log is synced), so it runs as many at once as delivery does.
+    fn prefetch(&self) -> Option<u16> {
+        Some(self.concurrency)
     }
 
     async fn handle(&self, delivery: &Delivery) -> Outcome {

@@ -14,6 +14,24 @@ use tokio::{
     sync::watch,
 };
 
+/// The address of the RabbitMQ broker the tests use (from [`crate::amqp_url`]), for a proxy
+/// in front of it.
+pub fn broker_address() -> SocketAddr {
+    use std::net::ToSocketAddrs;
+    let url = crate::amqp_url();
+    let authority = url
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("an amqp://host:port/vhost URL");
+    let host_port = authority.rsplit('@').next().expect("a host and port");
+    host_port
+        .to_socket_addrs()
+        .expect("a resolvable broker address")
+        .next()
+        .expect("at least one broker address")
+}
+
 /// A running proxy to `target`.
 pub struct ChaosProxy {
     pub address: SocketAddr,

@@ -1,20 +1,15 @@
 //! Readiness follows RabbitMQ: red while the connection is cut, green again after.
 
-use std::{net::SocketAddr, time::Duration};
+use std::time::Duration;
 
 use atelier_bus::Handler;
 use atelier_tests::{
-    TestApp, eventually, proxy::ChaosProxy, recorder::Recorder, test_config, unique,
+    TestApp, eventually,
+    proxy::{ChaosProxy, broker_address},
+    recorder::Recorder,
+    test_config, unique,
 };
 use serde_json::Value;
-
-fn broker_address() -> SocketAddr {
-    use std::net::ToSocketAddrs;
-    let url = atelier_tests::amqp_url();
-    let authority = url.split("://").nth(1).unwrap().split('/').next().unwrap();
-    let host_port = authority.rsplit('@').next().unwrap();
-    host_port.to_socket_addrs().unwrap().next().unwrap()
-}
 
 async fn readiness(app: &TestApp) -> (u16, Value) {
     let response = app.http.get(app.url("/readyz")).send().await.unwrap();

@@ -1,23 +1,15 @@
 //! The realtime hub is supervised: after RabbitMQ goes away and comes back it reconnects and
 //! rebinds the channels its sockets still subscribe to, without the clients doing anything.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use atelier_tests::{
     TestApp,
-    proxy::ChaosProxy,
+    proxy::{ChaosProxy, broker_address},
     realtime::{FakeChannels, append, chat_event, connect, user_token},
     test_config,
 };
 use serde_json::json;
-
-fn broker_address() -> SocketAddr {
-    use std::net::ToSocketAddrs;
-    let url = atelier_tests::amqp_url();
-    let authority = url.split("://").nth(1).unwrap().split('/').next().unwrap();
-    let host_port = authority.rsplit('@').next().unwrap();
-    host_port.to_socket_addrs().unwrap().next().unwrap()
-}
 
 #[tokio::test]
 async fn realtime_hub_rebinds_after_a_broker_drop() {

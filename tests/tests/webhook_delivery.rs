@@ -652,17 +652,10 @@ async fn a_throttled_endpoint_is_sent_at_most_its_rate_without_using_attempts() 
 
 #[tokio::test]
 async fn a_rabbitmq_connection_cut_mid_stream_loses_nothing() {
-    use atelier_tests::proxy::ChaosProxy;
-    use std::net::ToSocketAddrs;
+    use atelier_tests::proxy::{ChaosProxy, broker_address};
 
     const EVENTS: usize = 30;
-    let broker = {
-        let url = atelier_tests::amqp_url();
-        let authority = url.split("://").nth(1).unwrap().split('/').next().unwrap();
-        let host_port = authority.rsplit('@').next().unwrap().to_owned();
-        host_port.to_socket_addrs().unwrap().next().unwrap()
-    };
-    let proxy = ChaosProxy::start(broker).await;
+    let proxy = ChaosProxy::start(broker_address()).await;
     let mut config = config();
     config.amqp.url = format!("amqp://guest:guest@{}/%2f", proxy.address);
     let app = spawn_with(config).await;

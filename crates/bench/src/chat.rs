@@ -201,7 +201,6 @@ async fn measure(
         errors += tally.errors;
     }
     let sent = latencies.len();
-    let millis = |quantile: f64| latencies.value_at_quantile(quantile) as f64 / 1000.0;
     Ok(Report::new("chat.send")
         .param("concurrency", options.concurrency)
         .param("duration_s", options.duration)
@@ -213,10 +212,7 @@ async fn measure(
             "msg/s",
         )
         .figure("messages", "messages", sent as f64, "")
-        .figure("p50_ms", "p50", millis(0.50), "ms")
-        .figure("p90_ms", "p90", millis(0.90), "ms")
-        .figure("p99_ms", "p99", millis(0.99), "ms")
-        .figure("max_ms", "max", latencies.max() as f64 / 1000.0, "ms")
+        .latency_figures(&latencies)
         .figure("errors", "errors", errors as f64, "")
         .note("one channel: every send serializes on the channel document's counters")
         .note("senders, server, relay and database share the cores"))

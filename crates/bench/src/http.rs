@@ -135,7 +135,6 @@ async fn measure(address: SocketAddr, options: &HttpOptions) -> anyhow::Result<R
         errors += tally.errors;
     }
     let requests = latencies.len();
-    let millis = |quantile: f64| latencies.value_at_quantile(quantile) as f64 / 1000.0;
     Ok(Report::new("http.healthz")
         .param("concurrency", options.concurrency)
         .param("duration_s", options.duration)
@@ -147,10 +146,7 @@ async fn measure(address: SocketAddr, options: &HttpOptions) -> anyhow::Result<R
             "req/s",
         )
         .figure("requests", "requests", requests as f64, "")
-        .figure("p50_ms", "p50", millis(0.50), "ms")
-        .figure("p90_ms", "p90", millis(0.90), "ms")
-        .figure("p99_ms", "p99", millis(0.99), "ms")
-        .figure("max_ms", "max", latencies.max() as f64 / 1000.0, "ms")
+        .latency_figures(&latencies)
         .figure("errors", "errors", errors as f64, "")
         .note("client and server run in one process on the same runtime and share the cores"))
 }

@@ -60,6 +60,30 @@ impl Report {
         self
     }
 
+    /// p50, p90, p99 and max (`p50_ms`...) of a histogram of microseconds.
+    pub fn latency_figures(self, micros: &hdrhistogram::Histogram<u64>) -> Self {
+        let millis = |value: u64| value as f64 / 1000.0;
+        self.figure(
+            "p50_ms",
+            "p50",
+            millis(micros.value_at_quantile(0.50)),
+            "ms",
+        )
+        .figure(
+            "p90_ms",
+            "p90",
+            millis(micros.value_at_quantile(0.90)),
+            "ms",
+        )
+        .figure(
+            "p99_ms",
+            "p99",
+            millis(micros.value_at_quantile(0.99)),
+            "ms",
+        )
+        .figure("max_ms", "max", millis(micros.max()), "ms")
+    }
+
     pub fn note(mut self, note: impl Into<String>) -> Self {
         self.notes.push(note.into());
         self

@@ -80,16 +80,18 @@ pub fn test_config() -> Config {
     config.rate_limits.anonymous_per_second = 10_000;
     config.rate_limits.anonymous_burst = 10_000;
     // Test receivers listen on loopback over plain HTTP; retries are compressed.
-    config.webhooks.allow_http = true;
-    config.webhooks.allowed_hosts = vec!["127.0.0.1".to_owned(), "localhost".to_owned()];
-    config.webhooks.retry_schedule = vec![
-        Duration::from_millis(200),
-        Duration::from_millis(400),
-        Duration::from_millis(800),
-    ];
-    // Tests change an endpoint and expect the very next delivery to see it; the cache has
-    // unit tests and the tests that want it turn it on.
-    config.webhooks.endpoint_cache_ttl = Duration::ZERO;
+    config.update_module_config(|webhooks: &mut atelier_webhooks::WebhooksConfig| {
+        webhooks.allow_http = true;
+        webhooks.allowed_hosts = vec!["127.0.0.1".to_owned(), "localhost".to_owned()];
+        webhooks.retry_schedule = vec![
+            Duration::from_millis(200),
+            Duration::from_millis(400),
+            Duration::from_millis(800),
+        ];
+        // Tests change an endpoint and expect the very next delivery to see it; the cache
+        // has unit tests and the tests that want it turn it on.
+        webhooks.endpoint_cache_ttl = Duration::ZERO;
+    });
     config
 }
 
@@ -289,7 +291,8 @@ impl TestApp {
             outbox: atelier_outbox::Outbox::new(&store),
             bus: bus.clone(),
             config: self.config.clone(),
-        });
+        })
+        .expect("the test's configuration starts every module");
         handlers.extend(self.handlers.iter().cloned());
         self.stop().await.expect("server stopped cleanly");
         cleanup(&store, &bus, &handlers).await;

@@ -463,7 +463,7 @@ async fn readable_channel_answers_for_the_gateway() {
     let private = chat_fixture.channel(&app, "private", 0, &[1]).await;
     let other = ChatFixture::new(&app, 1).await;
     let store = app.store().await;
-    let chat = atelier_chat::Chat::new(&store, app.config.chat.clone());
+    let chat = atelier_chat::Chat::new(&store, app.config.module_config());
     let tenant = chat_fixture.tenant.tenant;
     let workspace: atelier_identity::WorkspaceId = chat_fixture.workspace.parse().unwrap();
     let user = |index: usize| {

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use atelier_outbox::{Outbox, catalog};
+use atelier_outbox::Outbox;
 use atelier_tests::{TestApp, chat::ChatFixture, test_config};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -113,7 +113,9 @@ async fn every_chat_mutation_emits_a_catalogued_event() {
         .filter(|envelope| envelope.event_type.starts_with("chat."))
         .collect();
     let types: BTreeSet<&str> = chat_events.iter().map(|e| e.event_type.as_str()).collect();
-    let catalogued: BTreeSet<&str> = catalog::catalog()
+    let catalog = atelier_server::modules::catalog();
+    let catalogued: BTreeSet<&str> = catalog
+        .entries()
         .iter()
         .map(|entry| entry.event_type)
         .filter(|t| t.starts_with("chat."))
@@ -123,7 +125,8 @@ async fn every_chat_mutation_emits_a_catalogued_event() {
         "every chat event type is emitted by this session"
     );
     for envelope in &chat_events {
-        let entry = catalog::find(&envelope.event_type, envelope.data_version)
+        let entry = catalog
+            .find(&envelope.event_type, envelope.data_version)
             .unwrap_or_else(|| panic!("{} is not catalogued", envelope.event_type));
         let validator = jsonschema::draft202012::new(&entry.schema).unwrap();
         let errors: Vec<String> = validator

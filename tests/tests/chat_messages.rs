@@ -469,7 +469,9 @@ async fn threads_count_replies_participants_and_unread() {
 #[tokio::test]
 async fn refused_input_answers_problems() {
     let mut config = test_config();
-    config.chat.max_message_chars = 50;
+    config.update_module_config(|chat: &mut atelier_chat::ChatConfig| {
+        chat.max_message_chars = 50;
+    });
     let app = TestApp::spawn(config).await;
     let chat = ChatFixture::new(&app, 3).await;
     let channel = chat.channel(&app, "public", 0, &[1]).await;

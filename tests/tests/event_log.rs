@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use atelier_core::TenantId;
-use atelier_outbox::{Outbox, StoredEvent, catalog, store::Status};
+use atelier_outbox::{Outbox, StoredEvent, store::Status};
 use atelier_tests::{TestApp, TestTenant, eventually, test_config};
 use mongodb::bson;
 use reqwest::Method;
@@ -70,12 +70,15 @@ fn ids(items: &[Value]) -> Vec<String> {
 /// carries is declared (stricter than the open schema, so the catalog cannot fall behind).
 fn assert_catalogued(event: &StoredEvent) {
     let envelope = event.to_envelope().unwrap();
-    let entry = catalog::find(&envelope.event_type, envelope.data_version).unwrap_or_else(|| {
-        panic!(
-            "{} v{} is emitted but not in the catalog",
-            envelope.event_type, envelope.data_version
-        )
-    });
+    let catalog = atelier_server::modules::catalog();
+    let entry = catalog
+        .find(&envelope.event_type, envelope.data_version)
+        .unwrap_or_else(|| {
+            panic!(
+                "{} v{} is emitted but not in the catalog",
+                envelope.event_type, envelope.data_version
+            )
+        });
     let validator = jsonschema::draft202012::new(&entry.schema).unwrap();
     let errors: Vec<String> = validator
         .iter_errors(&envelope.data)
@@ -173,7 +176,7 @@ async fn the_log_replays_a_tenants_events_in_order_by_cursor() {
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    atelier_webhooks::Endpoints::new(&app.store().await)
+    atelier_webhooks::Endpoints::new(&app.store().await, atelier_server::modules::catalog())
         .disable(
             tenant.tenant,
             body["id"].as_str().unwrap().parse().unwrap(),
@@ -212,7 +215,8 @@ async fn the_log_replays_a_tenants_events_in_order_by_cursor() {
         emitted_types.push(&event.event_type);
     }
     // Chat events are emitted and checked the same way by tests/chat_events.rs.
-    for entry in catalog::catalog()
+    for entry in atelier_server::modules::catalog()
+        .entries()
         .iter()
         .filter(|entry| !entry.event_type.starts_with("chat."))
     {
@@ -344,8 +348,9 @@ async fn event_types_lists_the_catalog_with_schemas() {
         .await;
     assert_eq!(status, 200, "{body}");
     let items = body["items"].as_array().unwrap();
-    assert_eq!(items.len(), catalog::catalog().len());
-    for (item, entry) in items.iter().zip(catalog::catalog()) {
+    let catalog = atelier_server::modules::catalog();
+    assert_eq!(items.len(), catalog.entries().len());
+    for (item, entry) in items.iter().zip(catalog.entries()) {
         assert_eq!(item["type"], entry.event_type);
         assert_eq!(item["data_version"], entry.data_version);
         assert_eq!(item["description"], entry.description);

@@ -5,6 +5,7 @@
 //! schedule, then resent and recovered; the attempt log lists every attempt, and every route
 //! answers 404 across tenants.
 
+use atelier_webhooks::WebhooksConfig;
 use std::{
     collections::{BTreeMap, VecDeque},
     sync::{Arc, Mutex},
@@ -31,11 +32,13 @@ const WAIT: Duration = Duration::from_secs(20);
 /// Test settings with a schedule whose last tier (1.5 s) can hold a 1 s `Retry-After`.
 fn config() -> atelier_server::Config {
     let mut config = test_config();
-    config.webhooks.retry_schedule = vec![
-        Duration::from_millis(200),
-        Duration::from_millis(400),
-        Duration::from_millis(1500),
-    ];
+    config.update_module_config(|webhooks: &mut WebhooksConfig| {
+        webhooks.retry_schedule = vec![
+            Duration::from_millis(200),
+            Duration::from_millis(400),
+            Duration::from_millis(1500),
+        ];
+    });
     config
 }
 
@@ -585,8 +588,10 @@ async fn a_throttled_endpoint_is_sent_at_most_its_rate_without_using_attempts() 
     const EVENTS: usize = 12;
     let mut config = config();
     // The delivery path's endpoint cache on, as in production.
-    config.webhooks.endpoint_cache_ttl = Duration::from_secs(1);
-    config.webhooks.throttle_max_wait = Duration::from_millis(500);
+    config.update_module_config(|webhooks: &mut WebhooksConfig| {
+        webhooks.endpoint_cache_ttl = Duration::from_secs(1);
+        webhooks.throttle_max_wait = Duration::from_millis(500);
+    });
     let app = spawn_with(config).await;
     let tenant = app.create_tenant().await;
     let receiver = Receiver::start(Vec::new()).await;

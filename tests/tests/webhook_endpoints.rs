@@ -210,7 +210,9 @@ async fn invalid_input_is_refused_naming_the_field() {
 #[tokio::test]
 async fn plain_http_is_refused_unless_allowed() {
     let mut config = test_config();
-    config.webhooks.allow_http = false;
+    config.update_module_config(|webhooks: &mut atelier_webhooks::WebhooksConfig| {
+        webhooks.allow_http = false;
+    });
     let app = TestApp::spawn(config).await;
     let tenant = app.create_tenant().await;
     let (status, problem) = app
@@ -373,7 +375,7 @@ async fn read_only_keys_read_but_do_not_write_or_see_secrets() {
 /// same URL is refused.
 #[tokio::test]
 async fn the_ssrf_guard_honours_the_allow_list() {
-    let config = test_config().webhooks;
+    let config: atelier_webhooks::WebhooksConfig = test_config().module_config();
     let url = ssrf::check_url("http://127.0.0.1:1/", &config).unwrap();
     assert_eq!(
         ssrf::resolve_allowed(&url, &config).await.unwrap(),

@@ -1,7 +1,7 @@
 //! The event catalog and the replayable event log over HTTP.
 //!
 //! - `GET /v1/event-types` (`events.types.list`): every event type with its `data` JSON Schema,
-//!   from [`atelier_outbox::catalog`];
+//!   from the deployment's [`Catalog`];
 //! - `GET /v1/events` (`events.list`): the tenant's published events in log order, by opaque
 //!   cursor. The cursor is base64url (no padding) of `{"log_batch":N,"order":"evt_..."}`, the
 //!   position of the last event returned; clients must treat it as opaque.
@@ -11,7 +11,7 @@
 
 use atelier_core::{EventEnvelope, EventId};
 use atelier_identity::policy::{Access, Permission};
-use atelier_outbox::{OutboxError, catalog};
+use atelier_outbox::{OutboxError, catalog::Catalog};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use poem::web::Data;
@@ -100,10 +100,16 @@ impl EventsApi {
         method = "get",
         operation_id = "events.types.list"
     )]
-    async fn list_types(&self, auth: ApiKeyAuth) -> Result<EventTypeListResponse, ErrorResponse> {
+    async fn list_types(
+        &self,
+        auth: ApiKeyAuth,
+        state: Data<&ApiState>,
+    ) -> Result<EventTypeListResponse, ErrorResponse> {
         let ApiKeyAuth(principal) = auth;
         require(&principal, Permission::TenantRead, Access::default())?;
-        let items = catalog::catalog()
+        let items = state
+            .catalog
+            .entries()
             .iter()
             .map(|entry| EventTypeView {
                 event_type: entry.event_type.to_owned(),
@@ -144,7 +150,7 @@ impl EventsApi {
                 )
             })?),
         };
-        let types = parse_types(types.0.as_deref().unwrap_or_default())?;
+        let types = parse_types(&state.catalog, types.0.as_deref().unwrap_or_default())?;
         let limit = limit.0.unwrap_or(DEFAULT_LIMIT);
         let mut events = state
             .outbox
@@ -201,7 +207,7 @@ fn parse_cursor(text: &str) -> Option<(i64, String)> {
 }
 
 /// Splits `a.b.c, d.e.f` into known types; an unknown one is a 400 naming `types`.
-fn parse_types(text: &str) -> Result<Vec<String>, ErrorResponse> {
+fn parse_types(catalog: &Catalog, text: &str) -> Result<Vec<String>, ErrorResponse> {
     if text.len() > MAX_TYPES_LENGTH {
         return Err(ErrorResponse::invalid_field(
             "types",
@@ -210,7 +216,7 @@ fn parse_types(text: &str) -> Result<Vec<String>, ErrorResponse> {
     }
     let mut types: Vec<String> = Vec::new();
     for event_type in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
-        if !catalog::is_known_type(event_type) {
+        if !catalog.is_known_type(event_type) {
             let shown: String = event_type.chars().take(100).collect();
             return Err(ErrorResponse::invalid_field(
                 "types",
@@ -290,8 +296,9 @@ mod tests {
             ("identity.user.created,chat.no_such.type", None),
             ("*", None),
         ];
+        let catalog = Catalog::new(atelier_identity::events::types()).unwrap();
         for (input, expected) in cases {
-            let parsed = parse_types(input).ok();
+            let parsed = parse_types(&catalog, input).ok();
             let expected = expected.map(|types| types.iter().map(|t| t.to_string()).collect());
             assert_eq!(parsed, expected, "{input}");
         }

@@ -106,6 +106,8 @@ pub struct ApiState {
     pub usage_recorder: atelier_identity::usage::UsageRecorder,
     /// The outbox, read by the event log.
     pub outbox: atelier_outbox::Outbox,
+    /// The deployment's event types (the platform's and every module's).
+    pub catalog: atelier_outbox::catalog::Catalog,
     /// The deployment's webhook settings (secret rotation overlap, `allow_http`).
     pub webhooks_config: Arc<atelier_webhooks::WebhooksConfig>,
     /// The tenants' webhook endpoints.

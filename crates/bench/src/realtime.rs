@@ -323,7 +323,7 @@ async fn atelier(settings: &Settings, options: &RealtimeOptions) -> anyhow::Resu
                     bus: bus.clone(),
                     config: cleanup_config.clone(),
                 };
-                for handler in atelier_server::platform_handlers(&context) {
+                for handler in atelier_server::platform_handlers(&context)? {
                     if let Err(error) = bus.delete_consumer_topology(&handler.spec()).await {
                         eprintln!("realtime: cleanup: deleting consumer queues failed: {error}");
                     }

@@ -151,7 +151,8 @@ impl Bench {
             ..WebhooksConfig::default()
         };
         let tenant = TenantId::generate();
-        Endpoints::new(&store)
+        let catalog = atelier_server::modules::catalog();
+        Endpoints::new(&store, catalog.clone())
             .with_config(config.clone())
             .create(
                 tenant,
@@ -166,8 +167,14 @@ impl Bench {
             )
             .await?;
 
-        let handlers =
-            atelier_webhooks::delivery::handlers(&store, &Outbox::new(&store), &bus, &config);
+        let handlers = atelier_webhooks::delivery::handlers(
+            &store,
+            &Outbox::new(&store),
+            &bus,
+            &config,
+            &catalog,
+            &atelier_webhooks::metrics::WebhookMetrics::of(bus.metrics())?,
+        );
         let cancel = CancellationToken::new();
         let health = ConsumerHealth::default();
         let consumers = handlers

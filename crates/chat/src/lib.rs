@@ -4,6 +4,9 @@
 //! - [`text`]: sans-IO rules (validation, mentions, search terms, cursors, slow mode);
 //! - [`view`]: the versioned public shapes events carry and the API answers;
 //! - [`config`]: [`ChatConfig`], the `chat` section of the configuration;
+//! - [`module`]: [`ChatModule`], chat's registration with the platform (settings, migrations,
+//!   events, the scheduled-send worker, the [`Chat`] service);
+//! - [`events`]: the `chat.*` event types and their `data` schemas;
 //! - [`error`]: [`ChatError`], the crate's one error type;
 //! - [`channels`]: channels, members and access ([`Chat`]'s channel methods);
 //! - [`messages`]: send (sequence numbers, idempotency, slow mode), edit, delete, pins,
@@ -23,8 +26,10 @@
 pub mod channels;
 pub mod config;
 pub mod error;
+pub mod events;
 pub mod messages;
 pub mod model;
+pub mod module;
 pub mod reads;
 pub mod scheduled;
 pub mod text;
@@ -39,6 +44,7 @@ use mongodb::{Collection, IndexModel, bson::doc, options::IndexOptions};
 pub use config::ChatConfig;
 pub use error::ChatError;
 pub use model::{ChannelId, ChannelKind, ChannelRole, MessageId, ScheduledMessageId};
+pub use module::ChatModule;
 
 pub const CHANNELS: &str = "chat_channels";
 pub const MEMBERS: &str = "chat_members";

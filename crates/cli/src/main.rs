@@ -192,7 +192,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
 /// lists, so the directory mirrors the catalog exactly.
 fn write_event_schemas(dir: &std::path::Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let files = atelier_outbox::catalog::schema_files();
+    let files = atelier_server::modules::catalog().schema_files();
     for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
         let name = entry?.file_name().to_string_lossy().into_owned();
         let is_schema = name
@@ -354,7 +354,7 @@ async fn dlq(config: Config, command: DlqCommand) -> anyhow::Result<()> {
                 store,
                 bus: bus.clone(),
                 config: config.clone(),
-            });
+            })?;
             if handlers.is_empty() {
                 println!("this build registers no consumers");
             }

@@ -14,6 +14,7 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod events;
 pub mod idempotency;
 pub mod model;
 pub mod policy;

@@ -3,15 +3,60 @@
 //! [`Metrics`] owns its own [`prometheus::Registry`]: every running instance (and every test
 //! running several instances in one process) has separate counters. The names here are the
 //! contract with `slo/` and `runbooks/`: a test there checks that every metric a rule uses is
-//! listed by [`Metrics::exported_names`].
+//! listed by [`Metrics::series_names`]. Modules register their own collectors on the same
+//! registry through [`Metrics::module_bundle`].
 
-use std::sync::Arc;
+use std::{
+    any::{Any, TypeId},
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
 
 use prometheus::{
     Encoder, Gauge, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry,
     TextEncoder,
     core::{Collector, Desc},
 };
+
+/// Registers one module's collectors (inside [`Metrics::module_bundle`]).
+pub struct ModuleRegistrar<'a> {
+    metrics: &'a Metrics,
+    series: Mutex<Vec<String>>,
+}
+
+impl std::fmt::Debug for ModuleRegistrar<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModuleRegistrar").finish_non_exhaustive()
+    }
+}
+
+impl ModuleRegistrar<'_> {
+    /// Registers `collector` and returns it (a clone shares the same series).
+    pub fn register<C: Collector + Clone + 'static>(
+        &self,
+        collector: C,
+    ) -> Result<C, prometheus::Error> {
+        let mut names = Vec::new();
+        for family in collector.collect() {
+            if family.get_field_type() == prometheus::proto::MetricType::HISTOGRAM {
+                for suffix in ["_bucket", "_sum", "_count"] {
+                    names.push(format!("{}{suffix}", family.name()));
+                }
+            } else {
+                names.push(family.name().to_owned());
+            }
+        }
+        self.metrics
+            .inner
+            .registry
+            .register(Box::new(collector.clone()))?;
+        self.series
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend(names);
+        Ok(collector)
+    }
+}
 
 /// Buckets for HTTP latency, in seconds: fine-grained where the SLO thresholds are.
 const HTTP_BUCKETS: &[f64] = &[
@@ -42,9 +87,14 @@ struct Inner {
     dependency_up: GaugeVec,
     realtime_frames: IntCounterVec,
     realtime_slow_consumers: prometheus::IntCounter,
-    webhook_attempts: IntCounterVec,
-    webhook_deferred: IntCounterVec,
-    webhook_endpoints_disabled: IntCounterVec,
+    /// What modules registered: their metric bundles by type, and the series they export.
+    modules: Mutex<ModuleMetrics>,
+}
+
+#[derive(Default)]
+struct ModuleMetrics {
+    bundles: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
+    series: Vec<String>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -178,31 +228,6 @@ impl Metrics {
         )
         .expect("valid metric");
 
-        let webhook_attempts = IntCounterVec::new(
-            Opts::new(
-                "atelier_webhook_attempts_total",
-                "Webhook delivery attempts, by outcome (succeeded, failed, gone, refused, skipped).",
-            ),
-            &["outcome"],
-        )
-        .expect("valid metric");
-        let webhook_deferred = IntCounterVec::new(
-            Opts::new(
-                "atelier_webhook_deferred_total",
-                "Webhook deliveries put back by an endpoint's throttle (no attempt used), by reason.",
-            ),
-            &["reason"],
-        )
-        .expect("valid metric");
-        let webhook_endpoints_disabled = IntCounterVec::new(
-            Opts::new(
-                "atelier_webhook_endpoints_disabled_total",
-                "Webhook endpoints disabled by the platform, by reason (gone, failing).",
-            ),
-            &["reason"],
-        )
-        .expect("valid metric");
-
         let collectors: Vec<Box<dyn Collector>> = vec![
             Box::new(http_requests.clone()),
             Box::new(http_duration.clone()),
@@ -220,9 +245,6 @@ impl Metrics {
             Box::new(dependency_up.clone()),
             Box::new(realtime_frames.clone()),
             Box::new(realtime_slow_consumers.clone()),
-            Box::new(webhook_attempts.clone()),
-            Box::new(webhook_deferred.clone()),
-            Box::new(webhook_endpoints_disabled.clone()),
         ];
         for collector in collectors {
             registry
@@ -249,9 +271,7 @@ impl Metrics {
                 dependency_up,
                 realtime_frames,
                 realtime_slow_consumers,
-                webhook_attempts,
-                webhook_deferred,
-                webhook_endpoints_disabled,
+                modules: Mutex::new(ModuleMetrics::default()),
             }),
         }
     }
@@ -265,8 +285,55 @@ impl Metrics {
         String::from_utf8(buffer).expect("prometheus text format is UTF-8")
     }
 
-    /// Every series name a scrape can contain, histograms expanded into `_bucket`, `_sum` and
-    /// `_count`. Used by the SLO rule checks.
+    /// A module's metric bundle `T` on this registry: built and registered by `register` the
+    /// first time, the same handles every later time (so a module's services and its
+    /// [`Metrics::series_names`] listing share one registration).
+    pub fn module_bundle<T: Clone + Send + Sync + 'static>(
+        &self,
+        register: impl FnOnce(&ModuleRegistrar<'_>) -> Result<T, prometheus::Error>,
+    ) -> Result<T, prometheus::Error> {
+        if let Some(bundle) = self.lock_modules().bundles.get(&TypeId::of::<T>()) {
+            return Ok(bundle
+                .downcast_ref::<T>()
+                .expect("bundles are keyed by their type")
+                .clone());
+        }
+        let registrar = ModuleRegistrar {
+            metrics: self,
+            series: Mutex::new(Vec::new()),
+        };
+        let bundle = register(&registrar)?;
+        let series = registrar
+            .series
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut modules = self.lock_modules();
+        modules.series.extend(series);
+        modules
+            .bundles
+            .insert(TypeId::of::<T>(), Box::new(bundle.clone()));
+        Ok(bundle)
+    }
+
+    fn lock_modules(&self) -> std::sync::MutexGuard<'_, ModuleMetrics> {
+        // The guarded maps stay consistent even if a holder panicked.
+        self.inner
+            .modules
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Every series name a scrape of this registry can contain (the platform's and those of
+    /// the module bundles registered so far), histograms expanded into `_bucket`, `_sum` and
+    /// `_count`. The SLO rule checks compare it with the names rules use.
+    pub fn series_names(&self) -> Vec<String> {
+        let mut names = Self::exported_names();
+        names.extend(self.lock_modules().series.iter().cloned());
+        names.sort();
+        names
+    }
+
+    /// The platform's own series names (see [`Metrics::series_names`]).
     pub fn exported_names() -> Vec<String> {
         let metrics = Self::new();
         let histograms = ["atelier_http_request_duration_seconds"];
@@ -285,7 +352,7 @@ impl Metrics {
 
     fn descriptors(&self) -> Vec<Desc> {
         let i = &self.inner;
-        let collectors: [&dyn Collector; 19] = [
+        let collectors: [&dyn Collector; 16] = [
             &i.http_requests,
             &i.http_duration,
             &i.outbox_backlog,
@@ -302,9 +369,6 @@ impl Metrics {
             &i.dependency_up,
             &i.realtime_frames,
             &i.realtime_slow_consumers,
-            &i.webhook_attempts,
-            &i.webhook_deferred,
-            &i.webhook_endpoints_disabled,
         ];
         collectors
             .iter()
@@ -402,30 +466,6 @@ impl Metrics {
         self.inner.realtime_slow_consumers.inc();
     }
 
-    /// One webhook delivery attempt ended with `outcome`.
-    pub fn webhook_attempt(&self, outcome: &str) {
-        self.inner
-            .webhook_attempts
-            .with_label_values(&[outcome])
-            .inc();
-    }
-
-    /// A webhook delivery was put back for `reason` without using an attempt.
-    pub fn webhook_deferred(&self, reason: &str) {
-        self.inner
-            .webhook_deferred
-            .with_label_values(&[reason])
-            .inc();
-    }
-
-    /// The platform disabled a webhook endpoint for `reason`.
-    pub fn webhook_endpoint_disabled(&self, reason: &str) {
-        self.inner
-            .webhook_endpoints_disabled
-            .with_label_values(&[reason])
-            .inc();
-    }
-
     pub fn set_dependency_up(&self, dependency: &str, up: bool) {
         self.inner
             .dependency_up
@@ -481,6 +521,59 @@ mod tests {
         assert!(names.contains(&"atelier_http_request_duration_seconds_bucket".to_string()));
         assert!(names.contains(&"atelier_outbox_backlog".to_string()));
         assert!(!names.contains(&"atelier_http_request_duration_seconds".to_string()));
+    }
+
+    #[derive(Clone)]
+    struct Bundle {
+        things: IntCounterVec,
+        seconds: HistogramVec,
+    }
+
+    fn bundle(metrics: &Metrics) -> Bundle {
+        metrics
+            .module_bundle(|registrar| {
+                Ok(Bundle {
+                    things: registrar.register(IntCounterVec::new(
+                        Opts::new("atelier_test_things_total", "Things."),
+                        &["kind"],
+                    )?)?,
+                    seconds: registrar.register(HistogramVec::new(
+                        HistogramOpts::new("atelier_test_seconds", "Seconds."),
+                        &["kind"],
+                    )?)?,
+                })
+            })
+            .unwrap()
+    }
+
+    #[test]
+    fn module_bundles_register_once_and_are_listed_and_rendered() {
+        let metrics = Metrics::new();
+        let first = bundle(&metrics);
+        let second = bundle(&metrics);
+        first.things.with_label_values(&["a"]).inc();
+        second.things.with_label_values(&["a"]).inc();
+        second.seconds.with_label_values(&["a"]).observe(0.5);
+        assert!(
+            metrics
+                .render()
+                .contains("atelier_test_things_total{kind=\"a\"} 2")
+        );
+        let names = metrics.series_names();
+        for name in [
+            "atelier_test_things_total",
+            "atelier_test_seconds_bucket",
+            "atelier_test_seconds_count",
+            "atelier_outbox_backlog",
+        ] {
+            assert!(names.contains(&name.to_owned()), "{name} in {names:?}");
+        }
+        // Another registry has its own series.
+        assert!(
+            !Metrics::new()
+                .series_names()
+                .contains(&"atelier_test_things_total".to_owned())
+        );
     }
 
     #[test]

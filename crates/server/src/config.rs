@@ -6,27 +6,29 @@
 //! `ATELIER_ADMIN_TOKEN`. [`Config::load`] validates everything at start-up and names the
 //! setting at fault.
 
-use std::{net::SocketAddr, path::Path, time::Duration};
+use std::{collections::BTreeMap, net::SocketAddr, path::Path, time::Duration};
 
 use atelier_api::rate_limit::RateLimitConfig;
 use atelier_bus::BusConfig;
-use atelier_chat::ChatConfig;
 use atelier_identity::IdentityConfig;
 use atelier_observability::LogFormat;
 use atelier_outbox::RelayConfig;
+use atelier_platform::{ModuleConfig, settings::SettingError};
 use atelier_realtime::RealtimeConfig;
 use atelier_store::MongoConfig;
-use atelier_webhooks::WebhooksConfig;
 use figment::{
     Figment,
     providers::{Format, Serialized, Toml},
 };
 use serde::{Deserialize, Serialize};
 
+pub use atelier_platform::Roles;
+
 /// Prefix of every environment variable.
 pub const ENV_PREFIX: &str = "ATELIER_";
 
-/// Sections of the config; an env var whose first word is one of these addresses a field in it.
+/// The platform's sections; an env var whose first word is one of these (or a module's name)
+/// addresses a field in it.
 const SECTIONS: &[&str] = &[
     "http",
     "mongodb",
@@ -34,15 +36,30 @@ const SECTIONS: &[&str] = &[
     "outbox",
     "identity",
     "rate_limits",
-    "webhooks",
     "realtime",
-    "chat",
     "log",
 ];
 
-/// The whole configuration of one node.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
+/// The platform's top-level settings (every field of [`Config`] but the module sections).
+const PLATFORM_KEYS: &[&str] = &[
+    "roles",
+    "node_id",
+    "admin_token",
+    "migrate_on_start",
+    "http",
+    "mongodb",
+    "amqp",
+    "outbox",
+    "identity",
+    "rate_limits",
+    "realtime",
+    "log",
+];
+
+/// The whole configuration of one node: the platform's sections, typed, and one section per
+/// registered module, kept as merged JSON and read by the module itself
+/// ([`Config::module_config`]).
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Config {
     /// What this node runs.
     pub roles: Roles,
@@ -58,10 +75,11 @@ pub struct Config {
     pub outbox: RelayConfig,
     pub identity: IdentityConfig,
     pub rate_limits: RateLimitConfig,
-    pub webhooks: WebhooksConfig,
     pub realtime: RealtimeConfig,
-    pub chat: ChatConfig,
     pub log: LogConfig,
+    /// Each module's section by module name (`chat`, `webhooks`), checked by the module.
+    #[serde(flatten)]
+    pub modules: BTreeMap<String, serde_json::Value>,
 }
 
 /// HTTP listener settings.
@@ -87,83 +105,6 @@ pub struct LogConfig {
     pub filter: String,
 }
 
-/// A node's roles: any of `api`, `relay`, `consumers`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Roles {
-    pub api: bool,
-    pub relay: bool,
-    pub consumers: bool,
-}
-
-impl Roles {
-    pub const ALL: Roles = Roles {
-        api: true,
-        relay: true,
-        consumers: true,
-    };
-
-    pub fn parse(text: &str) -> Result<Roles, String> {
-        let mut roles = Roles {
-            api: false,
-            relay: false,
-            consumers: false,
-        };
-        for word in text.split(',').map(str::trim).filter(|w| !w.is_empty()) {
-            match word {
-                "api" => roles.api = true,
-                "relay" => roles.relay = true,
-                "consumers" => roles.consumers = true,
-                "all" => roles = Roles::ALL,
-                other => {
-                    return Err(format!(
-                        "unknown role `{other}` (expected api, relay, consumers or all)"
-                    ));
-                }
-            }
-        }
-        if !(roles.api || roles.relay || roles.consumers) {
-            return Err("at least one role is required".to_owned());
-        }
-        Ok(roles)
-    }
-}
-
-impl std::fmt::Display for Roles {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let names: Vec<&str> = [
-            (self.api, "api"),
-            (self.relay, "relay"),
-            (self.consumers, "consumers"),
-        ]
-        .into_iter()
-        .filter_map(|(on, name)| on.then_some(name))
-        .collect();
-        f.write_str(&names.join(","))
-    }
-}
-
-impl Serialize for Roles {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for Roles {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Input {
-            Text(String),
-            List(Vec<String>),
-        }
-        let text = match Input::deserialize(deserializer)? {
-            Input::Text(text) => text,
-            Input::List(list) => list.join(","),
-        };
-        Roles::parse(&text).map_err(serde::de::Error::custom)
-    }
-}
-
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -182,18 +123,21 @@ impl Default for Config {
             outbox: RelayConfig::default(),
             identity: IdentityConfig::default(),
             rate_limits: RateLimitConfig::default(),
-            webhooks: WebhooksConfig::default(),
             realtime: RealtimeConfig::default(),
-            chat: ChatConfig::default(),
             log: LogConfig {
                 format: LogFormat::Pretty,
                 filter: "info".to_owned(),
             },
+            modules: crate::modules::all()
+                .iter()
+                .map(|module| (module.name().to_owned(), module.settings().defaults))
+                .collect(),
         }
     }
 }
 
-/// Documentation of every setting: (dotted path, meaning). A test checks it covers every field.
+/// Documentation of every platform setting: (dotted path, meaning); modules document their own
+/// sections ([`all_settings`]). A test checks the two cover every field.
 pub const SETTINGS: &[(&str, &str)] = &[
     (
         "roles",
@@ -343,38 +287,6 @@ pub const SETTINGS: &[(&str, &str)] = &[
         "TOML table only: per-tenant overrides, [rate_limits.tenants.ten_...] with api_key_per_second, api_key_burst, user_per_second, user_burst.",
     ),
     (
-        "webhooks.allow_http",
-        "Accept http:// webhook endpoint URLs (true/false); development and tests only.",
-    ),
-    (
-        "webhooks.allowed_hosts",
-        "Comma list of hosts or IP addresses exempt from the SSRF guard (matched as written in the URL), e.g. 127.0.0.1,localhost.",
-    ),
-    (
-        "webhooks.retry_schedule",
-        "Comma list of delays before each delivery retry, e.g. 5s,5m,30m,2h,5h,10h,10h.",
-    ),
-    (
-        "webhooks.connect_timeout",
-        "TCP connect (and DNS resolution) timeout of a webhook delivery, e.g. 5s.",
-    ),
-    (
-        "webhooks.request_timeout",
-        "Whole-request timeout of a webhook delivery, e.g. 15s.",
-    ),
-    (
-        "webhooks.max_retry_after",
-        "Longest Retry-After honoured from a webhook receiver, e.g. 1h.",
-    ),
-    (
-        "webhooks.disable_after",
-        "Disable an endpoint failing without a success for this long, e.g. 5days.",
-    ),
-    (
-        "webhooks.secret_rotation_overlap",
-        "How long the previous signing secret keeps signing after a rotation, e.g. 24h.",
-    ),
-    (
         "realtime.max_frame_bytes",
         "Largest WebSocket frame a client may send, in bytes; larger closes the socket with 1009.",
     ),
@@ -414,30 +326,6 @@ pub const SETTINGS: &[(&str, &str)] = &[
         "realtime.resume_window",
         "A resume cursor older than this gets resync_required, e.g. 1h.",
     ),
-    (
-        "webhooks.endpoint_cache_ttl",
-        "How long deliveries reuse an endpoint record they read, e.g. 1s (0s: read every time); endpoint changes reach deliveries within it.",
-    ),
-    (
-        "webhooks.throttle_max_wait",
-        "Longest a delivery waits for its endpoint's throttle slot before it is put back on a delay tier without using an attempt, e.g. 1s.",
-    ),
-    (
-        "webhooks.delivery_concurrency",
-        "Webhook deliveries one node sends at once (the delivery consumer's prefetch), e.g. 128.",
-    ),
-    (
-        "chat.max_message_chars",
-        "Longest chat message text in characters (1 to 100000); longer sends answer 413.",
-    ),
-    (
-        "chat.scheduler_poll_interval",
-        "How often consumer nodes look for due scheduled chat messages, e.g. 250ms.",
-    ),
-    (
-        "chat.scheduler_claim_ttl",
-        "How long a node's claim on a scheduled message lasts before another node may send it, e.g. 30s.",
-    ),
     ("log.format", "pretty or json."),
     (
         "log.filter",
@@ -453,19 +341,34 @@ pub fn env_var(path: &str) -> String {
     )
 }
 
+/// Every setting's dotted path and meaning: the platform's, then each module's section.
+pub fn all_settings() -> Vec<(String, &'static str)> {
+    let mut settings: Vec<(String, &'static str)> = SETTINGS
+        .iter()
+        .map(|(path, meaning)| ((*path).to_owned(), *meaning))
+        .collect();
+    for module in crate::modules::all() {
+        for (key, meaning) in module.settings().docs {
+            settings.push((format!("{}.{key}", module.name()), meaning));
+        }
+    }
+    settings
+}
+
 /// The settings table as help text, with each default.
 pub fn settings_help() -> String {
     let defaults = flatten(&serde_json::to_value(Config::default()).unwrap_or_default());
     let mut text = String::from(
         "Settings (defaults, then the --config TOML file, then environment variables):\n",
     );
-    for (path, meaning) in SETTINGS {
+    for (path, meaning) in all_settings() {
+        let path = path.as_str();
         let default = defaults
             .iter()
             .find(|(key, _)| key == path)
             .map(|(_, value)| value.clone())
             .unwrap_or_default();
-        let default = if *path == "node_id" {
+        let default = if path == "node_id" {
             "random".to_owned()
         } else {
             default
@@ -518,7 +421,7 @@ pub enum ConfigError {
     Load(Box<figment::Error>),
     #[error("configuration: {setting} ({env}): {message}")]
     Invalid {
-        setting: &'static str,
+        setting: String,
         env: String,
         message: String,
     },
@@ -554,17 +457,89 @@ impl Config {
             let path = env_key_to_path(&key[ENV_PREFIX.len()..]);
             figment = figment.merge(Serialized::default(&path, typed_env_value(&path, value)));
         }
-        let config: Config = figment
-            .extract()
-            .map_err(|error| ConfigError::Load(Box::new(error)))?;
+        let config = Config::extract(&figment)?;
         config.validate()?;
         Ok(config)
+    }
+
+    /// The platform's sections typed one by one (so figment names the source of a bad value),
+    /// each module's section as JSON, and an error for any other top-level key.
+    fn extract(figment: &Figment) -> Result<Config, ConfigError> {
+        let load = |error: figment::Error| ConfigError::Load(Box::new(error));
+        // `extract_inner(key)` appends `key` to the error's path; put it first, so the error
+        // names `http.addr`, as the setting is written.
+        let section = |key: &str, error: figment::Error| {
+            let mut error = error;
+            if error.path.last().map(String::as_str) == Some(key) {
+                error.path.pop();
+                error.path.insert(0, key.to_owned());
+            }
+            ConfigError::Load(Box::new(error))
+        };
+        let modules = crate::modules::all();
+        let whole: figment::value::Dict = figment.extract().map_err(load)?;
+        if let Some(unknown) = whole.keys().find(|key| {
+            !PLATFORM_KEYS.contains(&key.as_str())
+                && !modules.iter().any(|module| module.name() == key.as_str())
+        }) {
+            return Err(ConfigError::Invalid {
+                setting: unknown.clone(),
+                env: env_var(unknown),
+                message: "no such setting".to_owned(),
+            });
+        }
+        let mut sections = BTreeMap::new();
+        for module in &modules {
+            let value: serde_json::Value = figment
+                .extract_inner(module.name())
+                .map_err(|error| section(module.name(), error))?;
+            sections.insert(module.name().to_owned(), value);
+        }
+        Ok(Config {
+            roles: figment
+                .extract_inner("roles")
+                .map_err(|e| section("roles", e))?,
+            node_id: figment
+                .extract_inner("node_id")
+                .map_err(|e| section("node_id", e))?,
+            admin_token: figment
+                .extract_inner("admin_token")
+                .map_err(|e| section("admin_token", e))?,
+            migrate_on_start: figment
+                .extract_inner("migrate_on_start")
+                .map_err(|e| section("migrate_on_start", e))?,
+            http: figment
+                .extract_inner("http")
+                .map_err(|e| section("http", e))?,
+            mongodb: figment
+                .extract_inner("mongodb")
+                .map_err(|e| section("mongodb", e))?,
+            amqp: figment
+                .extract_inner("amqp")
+                .map_err(|e| section("amqp", e))?,
+            outbox: figment
+                .extract_inner("outbox")
+                .map_err(|e| section("outbox", e))?,
+            identity: figment
+                .extract_inner("identity")
+                .map_err(|e| section("identity", e))?,
+            rate_limits: figment
+                .extract_inner("rate_limits")
+                .map_err(|e| section("rate_limits", e))?,
+            realtime: figment
+                .extract_inner("realtime")
+                .map_err(|e| section("realtime", e))?,
+            log: figment
+                .extract_inner("log")
+                .map_err(|e| section("log", e))?,
+            modules: sections,
+        })
     }
 
     /// Checks values serde cannot.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |setting: &'static str, message: String| ConfigError::Invalid {
-            setting,
+            setting: setting.to_owned(),
             env: env_var(setting),
             message,
         };
@@ -652,91 +627,55 @@ impl Config {
         if let Err((setting, message)) = self.realtime.validate() {
             return Err(invalid(setting, message.into()));
         }
-        self.validate_webhooks()?;
-        self.validate_chat()
+        self.check_modules().map(|_warnings| ())
     }
 
-    fn validate_chat(&self) -> Result<(), ConfigError> {
-        let invalid = |setting: &'static str, message: &str| ConfigError::Invalid {
-            setting,
-            env: env_var(setting),
-            message: message.to_owned(),
-        };
-        let chat = &self.chat;
-        if !(1..=100_000).contains(&chat.max_message_chars) {
-            return Err(invalid(
-                "chat.max_message_chars",
-                "must be between 1 and 100000",
-            ));
+    /// Lets every module check its section; returns their warnings.
+    fn check_modules(&self) -> Result<Vec<String>, ConfigError> {
+        let mut warnings = Vec::new();
+        for module in crate::modules::all() {
+            let name = module.name();
+            let section = self.modules.get(name).cloned().unwrap_or_default();
+            match module.check_settings(&section) {
+                Ok(found) => warnings.extend(found),
+                Err(SettingError { setting, message }) => {
+                    let setting = if setting.is_empty() {
+                        name.to_owned()
+                    } else {
+                        format!("{name}.{setting}")
+                    };
+                    return Err(ConfigError::Invalid {
+                        env: env_var(&setting),
+                        setting,
+                        message,
+                    });
+                }
+            }
         }
-        if chat.scheduler_poll_interval < Duration::from_millis(10) {
-            return Err(invalid(
-                "chat.scheduler_poll_interval",
-                "must be at least 10ms",
-            ));
-        }
-        if chat.scheduler_claim_ttl < Duration::from_secs(1) {
-            return Err(invalid("chat.scheduler_claim_ttl", "must be at least 1s"));
-        }
-        Ok(())
+        Ok(warnings)
     }
 
-    fn validate_webhooks(&self) -> Result<(), ConfigError> {
-        let invalid = |setting: &'static str, message: &str| ConfigError::Invalid {
-            setting,
-            env: env_var(setting),
-            message: message.to_owned(),
-        };
-        let webhooks = &self.webhooks;
-        if webhooks.retry_schedule.is_empty() {
-            return Err(invalid(
-                "webhooks.retry_schedule",
-                "must list at least one delay, e.g. 5s,5m,30m",
-            ));
+    /// A module's typed section (the defaults when the module is not registered).
+    ///
+    /// # Panics
+    /// When the section does not deserialize: [`Config::load`] and [`Config::validate`] refuse
+    /// such a configuration, so only a test that wrote a bad section by hand gets here.
+    pub fn module_config<C: ModuleConfig>(&self) -> C {
+        match self.modules.get(C::SECTION) {
+            Some(section) => atelier_platform::settings::parse(section)
+                .unwrap_or_else(|error| panic!("[{}] {error}", C::SECTION)),
+            None => C::default(),
         }
-        if webhooks.retry_schedule.iter().any(Duration::is_zero) {
-            return Err(invalid(
-                "webhooks.retry_schedule",
-                "every delay must be greater than zero",
-            ));
-        }
-        let positive = [
-            ("webhooks.connect_timeout", webhooks.connect_timeout),
-            ("webhooks.request_timeout", webhooks.request_timeout),
-            ("webhooks.max_retry_after", webhooks.max_retry_after),
-            ("webhooks.disable_after", webhooks.disable_after),
-        ];
-        if let Some((setting, _)) = positive.iter().find(|(_, value)| value.is_zero()) {
-            return Err(invalid(setting, "must be greater than zero"));
-        }
-        if webhooks.delivery_concurrency == 0 {
-            return Err(invalid(
-                "webhooks.delivery_concurrency",
-                "must be at least 1",
-            ));
-        }
-        if webhooks.connect_timeout > webhooks.request_timeout {
-            return Err(invalid(
-                "webhooks.connect_timeout",
-                "must not exceed webhooks.request_timeout",
-            ));
-        }
-        let is_host = |host: &str| {
-            host.parse::<std::net::IpAddr>().is_ok()
-                || (host.starts_with('[') && host.ends_with(']'))
-                || (!host.is_empty()
-                    && !host.contains(|c: char| c.is_whitespace() || "/:@?#".contains(c)))
-        };
-        if let Some(host) = webhooks.allowed_hosts.iter().find(|host| !is_host(host)) {
-            return Err(ConfigError::Invalid {
-                setting: "webhooks.allowed_hosts",
-                env: env_var("webhooks.allowed_hosts"),
-                message: format!(
-                    "`{host}` is not a host name or IP address (no scheme, port or path)"
-                ),
-            });
-        }
-        Ok(())
+    }
+
+    /// Changes a module's typed section in place (tests and tools).
+    pub fn update_module_config<C: ModuleConfig>(&mut self, change: impl FnOnce(&mut C)) {
+        let mut config: C = self.module_config();
+        change(&mut config);
+        self.modules.insert(
+            C::SECTION.to_owned(),
+            serde_json::to_value(&config).expect("a configuration struct serialises to JSON"),
+        );
     }
 
     /// Legal but risky combinations, logged at start-up.
@@ -751,12 +690,8 @@ impl Config {
                     .to_owned(),
             );
         }
-        if self.webhooks.allow_http {
-            warnings.push(
-                "webhooks.allow_http is on: endpoint URLs may be plain http (development only)"
-                    .to_owned(),
-            );
-        }
+        // Modules warn about their own sections (an invalid one never gets this far).
+        warnings.extend(self.check_modules().unwrap_or_default());
         if !self.http.addr.ip().is_loopback() && self.admin_token.is_none() && self.roles.api {
             warnings.push("listening beyond loopback without an admin token".to_owned());
         }
@@ -779,8 +714,13 @@ impl Config {
 fn env_key_to_path(key: &str) -> String {
     let key = key.to_ascii_lowercase();
     // Sections may contain `_` themselves (`rate_limits`).
+    let modules: Vec<&'static str> = crate::modules::all()
+        .iter()
+        .map(|module| module.name())
+        .collect();
     SECTIONS
         .iter()
+        .chain(&modules)
         .find_map(|section| {
             let rest = key.strip_prefix(section)?.strip_prefix('_')?;
             Some(format!("{section}.{rest}"))
@@ -849,13 +789,14 @@ mod tests {
             .into_iter()
             .map(|(path, _)| path)
             .collect();
+        let settings = all_settings();
         for path in &paths {
             assert!(
-                SETTINGS.iter().any(|(documented, _)| documented == path),
-                "{path} is not in SETTINGS"
+                settings.iter().any(|(documented, _)| documented == path),
+                "{path} is not documented (SETTINGS or its module's settings)"
             );
         }
-        for (documented, _) in SETTINGS {
+        for (documented, _) in &settings {
             assert!(
                 paths.iter().any(|p| p == documented),
                 "{documented} does not exist"
@@ -982,11 +923,9 @@ mod tests {
             ]),
         )
         .unwrap();
-        assert_eq!(config.chat.max_message_chars, 500);
-        assert_eq!(
-            config.chat.scheduler_poll_interval,
-            Duration::from_millis(100)
-        );
+        let chat: atelier_chat::ChatConfig = config.module_config();
+        assert_eq!(chat.max_message_chars, 500);
+        assert_eq!(chat.scheduler_poll_interval, Duration::from_millis(100));
     }
 
     #[test]
@@ -1035,19 +974,17 @@ mod tests {
             ]),
         )
         .unwrap();
-        assert!(config.webhooks.allow_http);
+        let webhooks: atelier_webhooks::WebhooksConfig = config.module_config();
+        assert!(webhooks.allow_http);
         assert_eq!(
-            config.webhooks.allowed_hosts,
+            webhooks.allowed_hosts,
             vec!["127.0.0.1", "localhost", "::1"]
         );
         assert_eq!(
-            config.webhooks.retry_schedule,
+            webhooks.retry_schedule,
             vec![Duration::from_millis(200), Duration::from_secs(1)]
         );
-        assert_eq!(
-            config.webhooks.disable_after,
-            Duration::from_secs(2 * 24 * 3600)
-        );
+        assert_eq!(webhooks.disable_after, Duration::from_secs(2 * 24 * 3600));
     }
 
     #[test]

@@ -12,6 +12,7 @@
 
 pub mod config;
 pub mod migrations;
+pub mod modules;
 mod readiness;
 
 use std::{sync::Arc, time::Duration};
@@ -64,15 +65,32 @@ pub struct PlatformContext {
     pub config: Config,
 }
 
-/// The consumers every deployment runs. Each service adds its own here. Building them does no
-/// IO (so `atelier dlq list` can name them without a database).
-pub fn platform_handlers(context: &PlatformContext) -> Vec<Arc<dyn Handler>> {
-    atelier_webhooks::delivery::handlers(
-        &context.store,
-        &context.outbox,
-        &context.bus,
-        &context.config.webhooks,
+/// The consumers every deployment runs: those of every registered module. Building them does
+/// no IO (so `atelier dlq list` can name them without a database).
+///
+/// # Errors
+/// When a module cannot be started with `context.config` (a section [`Config::load`] would
+/// have refused).
+pub fn platform_handlers(context: &PlatformContext) -> anyhow::Result<Vec<Arc<dyn Handler>>> {
+    let metrics = Metrics::new();
+    let identity = atelier_identity::Identity::new(&context.store, context.config.identity.clone());
+    let catalog = modules::catalog();
+    let running = modules::start_all(
+        &atelier_platform::ModuleContext {
+            store: &context.store,
+            outbox: &context.outbox,
+            bus: &context.bus,
+            metrics: &metrics,
+            identity: &identity,
+            catalog: &catalog,
+            node_id: &context.config.node_id,
+            roles: &context.config.roles,
+            settings: &serde_json::Value::Null,
+        },
+        &context.config,
     )
+    .context("starting the modules")?;
+    Ok(running.consumers)
 }
 
 impl Server {
@@ -130,15 +148,27 @@ impl Server {
         let bus =
             Bus::new(config.amqp.clone(), metrics.clone()).context("creating the RabbitMQ pool")?;
         let outbox = Outbox::new(&store);
-        let handlers: Vec<Arc<dyn Handler>> = platform_handlers(&PlatformContext {
-            store: store.clone(),
-            outbox: outbox.clone(),
-            bus: bus.clone(),
-            config: config.clone(),
-        })
-        .into_iter()
-        .chain(handlers)
-        .collect();
+        let identity = atelier_identity::Identity::new(&store, config.identity.clone());
+        let catalog = modules::catalog();
+        // Every module builds its services, consumers and workers and registers its metrics.
+        let running = modules::start_all(
+            &atelier_platform::ModuleContext {
+                store: &store,
+                outbox: &outbox,
+                bus: &bus,
+                metrics: &metrics,
+                identity: &identity,
+                catalog: &catalog,
+                node_id: &config.node_id,
+                roles: &config.roles,
+                settings: &serde_json::Value::Null,
+            },
+            &config,
+        )
+        .context("starting the modules")?;
+        let services = running.services;
+        let handlers: Vec<Arc<dyn Handler>> =
+            running.consumers.into_iter().chain(handlers).collect();
         let consumer_health = ConsumerHealth::default();
         let specs: Vec<ConsumerSpec> = handlers.iter().map(|handler| handler.spec()).collect();
 
@@ -203,17 +233,11 @@ impl Server {
             workers_cancel.clone(),
         ));
 
-        let chat = atelier_chat::Chat::new(&store, config.chat.clone());
-        if config.roles.consumers {
-            // Scheduled chat messages are sent by every consumers node; claims keep them from
-            // sending one twice.
-            workers.spawn(
-                atelier_chat::scheduled::Scheduler::new(chat.clone(), &config.node_id)
-                    .run(workers_cancel.clone()),
-            );
+        for worker in running.workers {
+            tracing::debug!(worker = worker.name, "starting a module worker");
+            workers.spawn((worker.run)(workers_cancel.clone()));
         }
-
-        let identity = atelier_identity::Identity::new(&store, config.identity.clone());
+        let chat: atelier_chat::Chat = service(&services)?;
         let usage_recorder = atelier_identity::usage::UsageRecorder::new(identity.usage.clone());
         // Flushes every interval and once more after HTTP has drained (workers stop after it).
         workers.spawn(usage_recorder.clone().run(
@@ -246,11 +270,11 @@ impl Server {
             identity,
             usage_recorder,
             outbox: outbox.clone(),
-            webhooks_config: Arc::new(config.webhooks.clone()),
-            webhook_endpoints: atelier_webhooks::Endpoints::new(&store)
-                .with_config(config.webhooks.clone()),
-            webhook_attempts: atelier_webhooks::Attempts::new(&store),
-            webhook_redelivery: atelier_webhooks::delivery::Redelivery::new(&store, &bus),
+            catalog,
+            webhooks_config: Arc::new(service(&services)?),
+            webhook_endpoints: service(&services)?,
+            webhook_attempts: service(&services)?,
+            webhook_redelivery: service(&services)?,
             realtime: atelier_api::realtime_api::RealtimeState {
                 gateway,
                 shutdown: shutdown.clone(),
@@ -289,6 +313,19 @@ impl Server {
         tracing::info!("atelier stopped");
         served.context("HTTP server failed")
     }
+}
+
+/// A module's service for the HTTP edge.
+fn service<T: Clone + Send + Sync + 'static>(
+    services: &atelier_platform::Services,
+) -> anyhow::Result<T> {
+    services.get::<T>().cloned().with_context(|| {
+        format!(
+            "no module provides {} (registered: {:?})",
+            std::any::type_name::<T>(),
+            services.names()
+        )
+    })
 }
 
 /// Aborts a spawned task when dropped.

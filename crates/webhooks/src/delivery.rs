@@ -31,7 +31,9 @@ use atelier_bus::{
     RetryPolicy,
 };
 use atelier_core::{EventEnvelope, NewEvent, TenantId};
-use atelier_outbox::Outbox;
+use atelier_outbox::{Outbox, catalog::Catalog};
+
+use crate::metrics::WebhookMetrics;
 use atelier_store::Store;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -161,8 +163,10 @@ pub fn handlers(
     outbox: &Outbox,
     bus: &Bus,
     config: &WebhooksConfig,
+    catalog: &Catalog,
+    metrics: &WebhookMetrics,
 ) -> Vec<Arc<dyn Handler>> {
-    let endpoints = Endpoints::new(store).with_config(config.clone());
+    let endpoints = Endpoints::new(store, catalog.clone()).with_config(config.clone());
     let cache = Arc::new(EndpointCache::new(config.endpoint_cache_ttl));
     vec![
         Arc::new(FanoutHandler {
@@ -177,7 +181,7 @@ pub fn handlers(
             attempts: Attempts::new(store),
             outbox: outbox.clone(),
             config: config.clone(),
-            metrics: bus.metrics().clone(),
+            metrics: metrics.clone(),
             throttle: Throttle::default(),
             clients: Mutex::default(),
         }),
@@ -247,13 +251,13 @@ pub struct Redelivery {
 }
 
 impl Redelivery {
-    pub fn new(store: &Store, bus: &Bus) -> Self {
+    pub fn new(store: &Store, bus: &Bus, catalog: &Catalog) -> Self {
         Self {
             store: store.clone(),
             events: store
                 .database()
                 .collection(atelier_outbox::store::OUTBOX_COLLECTION),
-            endpoints: Endpoints::new(store),
+            endpoints: Endpoints::new(store, catalog.clone()),
             attempts: Attempts::new(store),
             queue: JobQueue::new(bus.clone()),
         }
@@ -501,7 +505,7 @@ pub struct DeliveryHandler {
     attempts: Attempts,
     outbox: Outbox,
     config: WebhooksConfig,
-    metrics: atelier_observability::Metrics,
+    metrics: WebhookMetrics,
     throttle: Throttle,
     /// One client per destination (host and pinned addresses), so deliveries to the same
     /// receiver reuse its keep-alive connections.
@@ -575,7 +579,7 @@ impl Handler for DeliveryHandler {
                 Admission::Now => {}
                 Admission::Wait(wait) => tokio::time::sleep(wait).await,
                 Admission::Defer(delay) => {
-                    self.metrics.webhook_deferred("throttled");
+                    self.metrics.deferred("throttled");
                     return Outcome::Defer {
                         delay,
                         reason: format!("throttled to {per_second}/s"),
@@ -877,7 +881,7 @@ impl DeliveryHandler {
     /// Stores the attempt and counts it under `outcome` (`succeeded`, `failed`, `gone`,
     /// `refused` or `skipped`).
     async fn record(&self, record: &AttemptRecord, outcome: &'static str) {
-        self.metrics.webhook_attempt(outcome);
+        self.metrics.attempt(outcome);
         if let Err(error) = self.attempts.record(record).await {
             tracing::warn!(endpoint = %record.endpoint_id, event = %record.event_id, %error, "recording a webhook attempt failed");
         }
@@ -933,7 +937,7 @@ impl DeliveryHandler {
             .await
         {
             Ok(_) => {
-                self.metrics.webhook_endpoint_disabled(reason);
+                self.metrics.endpoint_disabled(reason);
                 tracing::info!(endpoint = %endpoint.id, reason, "webhook endpoint disabled");
                 Outcome::Ack
             }

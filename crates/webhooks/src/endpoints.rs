@@ -15,7 +15,7 @@
 use std::{collections::BTreeMap, time::Duration};
 
 use atelier_core::{NewEvent, TenantId};
-use atelier_outbox::{Outbox, catalog};
+use atelier_outbox::{Outbox, catalog::Catalog};
 use atelier_store::{CollectionSpec, Store};
 use base64::Engine;
 use chrono::Utc;
@@ -92,6 +92,8 @@ pub struct Endpoints {
     store: Store,
     outbox: Outbox,
     config: WebhooksConfig,
+    /// The deployment's event types: what an endpoint may subscribe to.
+    catalog: Catalog,
     endpoints: Collection<EndpointRecord>,
 }
 
@@ -100,12 +102,14 @@ pub struct Endpoints {
 struct NotFound;
 
 impl Endpoints {
-    /// Endpoints validated with the default settings (`https` only); see [`Self::with_config`].
-    pub fn new(store: &Store) -> Self {
+    /// Endpoints validated with the default settings (`https` only; see [`Self::with_config`])
+    /// whose subscriptions name types of `catalog`.
+    pub fn new(store: &Store, catalog: Catalog) -> Self {
         Self {
             store: store.clone(),
             outbox: Outbox::new(store),
             config: WebhooksConfig::default(),
+            catalog,
             endpoints: store.database().collection(COLLECTION),
         }
     }
@@ -122,7 +126,7 @@ impl Endpoints {
         tenant: TenantId,
         new: NewEndpoint,
     ) -> Result<EndpointRecord, WebhookError> {
-        let new = validate_new(new, &self.config)?;
+        let new = validate_new(new, &self.config, &self.catalog)?;
         let now = now_ms();
         let record = EndpointRecord {
             id: EndpointId::generate(),
@@ -183,7 +187,7 @@ impl Endpoints {
         id: EndpointId,
         patch: EndpointPatch,
     ) -> Result<EndpointRecord, WebhookError> {
-        let patch = validate_patch(patch, &self.config)?;
+        let patch = validate_patch(patch, &self.config, &self.catalog)?;
         self.modify(tenant, id, move |record, _now| {
             let mut changed = Vec::new();
             if let Some(url) = &patch.url
@@ -450,11 +454,12 @@ impl Modification {
 pub fn validate_new(
     new: NewEndpoint,
     config: &WebhooksConfig,
+    catalog: &Catalog,
 ) -> Result<NewEndpoint, WebhookError> {
     Ok(NewEndpoint {
         url: check_url(&new.url, config)?,
         description: check_description(&new.description)?,
-        event_types: check_event_types(new.event_types)?,
+        event_types: check_event_types(new.event_types, catalog)?,
         rate_limit_per_second: check_rate_limit(new.rate_limit_per_second)?,
         headers: check_headers(new.headers)?,
         enabled: new.enabled,
@@ -465,6 +470,7 @@ pub fn validate_new(
 pub fn validate_patch(
     patch: EndpointPatch,
     config: &WebhooksConfig,
+    catalog: &Catalog,
 ) -> Result<EndpointPatch, WebhookError> {
     Ok(EndpointPatch {
         url: patch.url.map(|url| check_url(&url, config)).transpose()?,
@@ -472,7 +478,10 @@ pub fn validate_patch(
             .description
             .map(|text| check_description(&text))
             .transpose()?,
-        event_types: patch.event_types.map(check_event_types).transpose()?,
+        event_types: patch
+            .event_types
+            .map(|types| check_event_types(types, catalog))
+            .transpose()?,
         rate_limit_per_second: patch
             .rate_limit_per_second
             .map(check_rate_limit)
@@ -499,7 +508,10 @@ fn check_description(description: &str) -> Result<String, WebhookError> {
     Ok(description.to_owned())
 }
 
-fn check_event_types(event_types: Vec<String>) -> Result<Vec<String>, WebhookError> {
+fn check_event_types(
+    event_types: Vec<String>,
+    catalog: &Catalog,
+) -> Result<Vec<String>, WebhookError> {
     if event_types.len() > MAX_EVENT_TYPES {
         return Err(WebhookError::invalid(
             "event_types",
@@ -508,7 +520,7 @@ fn check_event_types(event_types: Vec<String>) -> Result<Vec<String>, WebhookErr
     }
     let mut unique: Vec<String> = Vec::with_capacity(event_types.len());
     for event_type in event_types {
-        if !catalog::is_known_type(&event_type) {
+        if !catalog.is_known_type(&event_type) {
             let shown: String = event_type.chars().take(100).collect();
             return Err(WebhookError::invalid(
                 "event_types",
@@ -643,6 +655,11 @@ pub fn collection_specs() -> Vec<CollectionSpec> {
 mod tests {
     use super::*;
 
+    /// The catalog the validation tests subscribe from: the webhook types themselves.
+    fn test_catalog() -> Catalog {
+        Catalog::new(crate::events::types()).unwrap()
+    }
+
     fn headers(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs
             .iter()
@@ -655,8 +672,8 @@ mod tests {
             url: "https://example.com/hooks".to_owned(),
             description: " Orders ".to_owned(),
             event_types: vec![
-                "identity.user.created".to_owned(),
-                "identity.user.created".to_owned(),
+                "webhook.endpoint.created".to_owned(),
+                "webhook.endpoint.created".to_owned(),
             ],
             rate_limit_per_second: Some(10),
             headers: headers(&[("X-Api-Key", "abc def")]),
@@ -666,9 +683,10 @@ mod tests {
 
     #[test]
     fn valid_input_is_normalised() {
-        let valid = validate_new(new_endpoint(), &WebhooksConfig::default()).unwrap();
+        let valid =
+            validate_new(new_endpoint(), &WebhooksConfig::default(), &test_catalog()).unwrap();
         assert_eq!(valid.description, "Orders");
-        assert_eq!(valid.event_types, vec!["identity.user.created"]);
+        assert_eq!(valid.event_types, vec!["webhook.endpoint.created"]);
     }
 
     /// `(change, field named)`.
@@ -736,7 +754,7 @@ mod tests {
         for (index, (change, field)) in cases.into_iter().enumerate() {
             let mut endpoint = new_endpoint();
             change(&mut endpoint);
-            match validate_new(endpoint, &WebhooksConfig::default()) {
+            match validate_new(endpoint, &WebhooksConfig::default(), &test_catalog()) {
                 Err(WebhookError::Invalid { field: named, .. }) => {
                     assert_eq!(named, field, "case {index}")
                 }

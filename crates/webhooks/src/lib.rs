@@ -1,7 +1,10 @@
 //! Outbound webhooks.
 //!
 //! - [`model`]: endpoint records and ids;
-//! - [`config`]: [`WebhooksConfig`], the deployment's webhook settings.
+//! - [`config`]: [`WebhooksConfig`], the deployment's webhook settings;
+//! - [`module`]: [`WebhooksModule`], the registration with the platform;
+//! - [`events`]: the `webhook.*` event types and their `data` schemas;
+//! - [`metrics`]: the webhook metrics bundle;
 //! - [`ssrf`]: the SSRF guard (URL syntax, forbidden addresses, resolution for delivery);
 //! - [`endpoints`]: the tenant's endpoints and signing secrets ([`Endpoints`]);
 //! - [`error`]: [`WebhookError`], the crate's one error type;
@@ -17,7 +20,10 @@ pub mod config;
 pub mod delivery;
 pub mod endpoints;
 pub mod error;
+pub mod events;
+pub mod metrics;
 pub mod model;
+pub mod module;
 pub mod signing;
 pub mod ssrf;
 pub mod throttle;
@@ -27,6 +33,7 @@ pub use config::WebhooksConfig;
 pub use endpoints::{EndpointPatch, Endpoints, NewEndpoint};
 pub use error::WebhookError;
 pub use model::{EndpointId, EndpointRecord, EndpointSecret};
+pub use module::WebhooksModule;
 
 /// Every collection and index of the crate, for the server's migrations.
 pub fn collection_specs() -> Vec<atelier_store::CollectionSpec> {

@@ -1,12 +1,17 @@
-//! The chat event types (`chat.*`). Every one has `aggregate_type = "channel"`, the channel id
+//! The chat event types (`chat.*`) and the JSON Schemas of their `data`: the catalog entries
+//! this crate owns (see `atelier_outbox::catalog`). Every one has `aggregate_type = "channel"`, the channel id
 //! as `aggregate_id`, and `channel_id` and `workspace_id` in its `data`. Message events carry
 //! the message as the API shows it (`data.message`, without per-viewer fields).
 
 use serde_json::{Value, json};
 
-use super::{EventType, object_schema, prefixed_id};
+use atelier_outbox::catalog::{
+    EventType,
+    schema::{object_schema, prefixed_id},
+};
 
-pub(super) fn types() -> Vec<EventType> {
+/// Every chat event type, at every `data_version` still emitted.
+pub fn types() -> Vec<EventType> {
     vec![
         channel_event(
             "chat.channel.created",
@@ -184,7 +189,7 @@ fn member_event(event_type: &'static str, description: &'static str, role: bool)
 }
 
 /// The message as the API shows it (`Message` in the OpenAPI spec, without `my_reactions`).
-pub(super) fn message_schema() -> Value {
+fn message_schema() -> Value {
     json!({
         "description": "The message as the API shows it.",
         "type": "object",
@@ -298,4 +303,71 @@ fn scheduled_event(event_type: &'static str, description: &'static str) -> Event
         }),
         &["scheduled_message_id", "author_id", "send_at"],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use atelier_outbox::catalog::{Catalog, check};
+    use serde_json::json;
+
+    use super::types;
+
+    #[test]
+    fn entries_are_valid() {
+        check::entries_are_valid(types(), |schema| {
+            jsonschema::draft202012::meta::validate(schema).is_ok()
+        });
+    }
+
+    /// What each schema accepts and refuses: `(type, data, valid)`.
+    #[test]
+    fn schemas_accept_what_chat_emits_and_refuse_the_rest() {
+        let workspace = "wsp_01J9ZQ2V3M4N5P6Q7R8S9T0VWX";
+        let user = "usr_01J9ZQ2V3M4N5P6Q7R8S9T0VWY";
+        let channel = "chn_01J9ZQ2V3M4N5P6Q7R8S9T0VX1";
+        let message = "msg_01J9ZQ2V3M4N5P6Q7R8S9T0VX2";
+        let cases = [
+            (
+                "chat.reaction.added",
+                json!({ "channel_id": channel, "workspace_id": workspace, "message_id": message, "emoji": "👍", "user_id": user, "count": 1, "change_seq": 3 }),
+                true,
+            ),
+            (
+                "chat.reaction.added",
+                json!({ "channel_id": workspace, "workspace_id": workspace, "message_id": message, "emoji": "👍", "user_id": user, "count": 1, "change_seq": 3 }),
+                false,
+            ),
+            (
+                "chat.read.updated",
+                json!({ "channel_id": channel, "workspace_id": workspace, "user_id": user, "last_read_seq": 0 }),
+                true,
+            ),
+            (
+                "chat.read.updated",
+                json!({ "channel_id": channel, "user_id": user, "last_read_seq": 0 }),
+                false,
+            ),
+            (
+                "chat.member.added",
+                json!({ "channel_id": channel, "workspace_id": workspace, "user_id": user, "role": "moderator" }),
+                true,
+            ),
+            (
+                "chat.member.added",
+                json!({ "channel_id": channel, "workspace_id": workspace, "user_id": user, "role": "admin" }),
+                false,
+            ),
+            (
+                "chat.message.deleted",
+                json!({ "channel_id": channel, "workspace_id": workspace, "message": { "id": message } }),
+                false,
+            ),
+        ];
+        let catalog = Catalog::new(types()).unwrap();
+        for (event_type, data, valid) in cases {
+            let entry = catalog.find(event_type, 1).unwrap();
+            let validator = jsonschema::draft202012::new(&entry.schema).unwrap();
+            assert_eq!(validator.is_valid(&data), valid, "{event_type}: {data}");
+        }
+    }
 }

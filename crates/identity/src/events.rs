@@ -1,0 +1,194 @@
+//! The identity event types (`identity.*`) and the JSON Schemas of their `data`: the catalog
+//! entries this crate owns (see `atelier_outbox::catalog`).
+
+use atelier_outbox::catalog::{
+    EventType,
+    schema::{name, object_schema, prefixed_id},
+};
+use serde_json::json;
+
+/// Every identity event type, at every `data_version` still emitted.
+pub fn types() -> Vec<EventType> {
+    vec![
+        workspace_created(),
+        user_created(),
+        member_updated(),
+        member_removed(),
+    ]
+}
+
+fn workspace_created() -> EventType {
+    let description = "A workspace was created, optionally with its first owner.";
+    EventType {
+        event_type: "identity.workspace.created",
+        data_version: 1,
+        description,
+        schema: object_schema(
+            "identity.workspace.created",
+            1,
+            description,
+            json!({
+                "workspace_id": prefixed_id("wsp", "The new workspace."),
+                "name": name("The workspace's name."),
+                "owner": {
+                    "description": "The user made owner at creation, or null.",
+                    "oneOf": [prefixed_id("usr", "The first owner."), { "type": "null" }],
+                },
+            }),
+            &["workspace_id", "name", "owner"],
+        ),
+    }
+}
+
+fn user_created() -> EventType {
+    let description = "A user of the organisation was created.";
+    EventType {
+        event_type: "identity.user.created",
+        data_version: 1,
+        description,
+        schema: object_schema(
+            "identity.user.created",
+            1,
+            description,
+            json!({
+                "user_id": prefixed_id("usr", "The new user."),
+                "display_name": name("The user's display name."),
+                "external_id": {
+                    "description": "The tenant's own id for this user, or null.",
+                    "type": ["string", "null"],
+                    "minLength": 1,
+                    "maxLength": 200,
+                },
+            }),
+            &["user_id", "display_name", "external_id"],
+        ),
+    }
+}
+
+fn member_updated() -> EventType {
+    let description = "A user was added to a workspace or their role in it changed.";
+    EventType {
+        event_type: "identity.member.updated",
+        data_version: 1,
+        description,
+        schema: object_schema(
+            "identity.member.updated",
+            1,
+            description,
+            json!({
+                "workspace_id": prefixed_id("wsp", "The workspace."),
+                "user_id": prefixed_id("usr", "The member."),
+                "role": {
+                    "description": "The member's role from now on.",
+                    "type": "string",
+                    "enum": ["owner", "admin", "member", "guest"],
+                },
+            }),
+            &["workspace_id", "user_id", "role"],
+        ),
+    }
+}
+
+fn member_removed() -> EventType {
+    let description = "A user was removed from a workspace.";
+    EventType {
+        event_type: "identity.member.removed",
+        data_version: 1,
+        description,
+        schema: object_schema(
+            "identity.member.removed",
+            1,
+            description,
+            json!({
+                "workspace_id": prefixed_id("wsp", "The workspace."),
+                "user_id": prefixed_id("usr", "The removed member."),
+            }),
+            &["workspace_id", "user_id"],
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use atelier_outbox::catalog::{Catalog, check};
+    use serde_json::json;
+
+    use super::types;
+
+    #[test]
+    fn entries_are_valid() {
+        check::entries_are_valid(types(), |schema| {
+            jsonschema::draft202012::meta::validate(schema).is_ok()
+        });
+    }
+
+    /// What each schema accepts and refuses: `(type, data, valid)`.
+    #[test]
+    fn schemas_accept_what_tenancy_emits_and_refuse_the_rest() {
+        let workspace = "wsp_01J9ZQ2V3M4N5P6Q7R8S9T0VWX";
+        let user = "usr_01J9ZQ2V3M4N5P6Q7R8S9T0VWY";
+        let cases = [
+            (
+                "identity.workspace.created",
+                json!({ "workspace_id": workspace, "name": "Design", "owner": user }),
+                true,
+            ),
+            (
+                "identity.workspace.created",
+                json!({ "workspace_id": workspace, "name": "Design", "owner": null }),
+                true,
+            ),
+            (
+                "identity.workspace.created",
+                json!({ "workspace_id": user, "name": "Design", "owner": null }),
+                false,
+            ),
+            (
+                "identity.workspace.created",
+                json!({ "workspace_id": workspace, "name": "Design" }),
+                false,
+            ),
+            (
+                "identity.user.created",
+                json!({ "user_id": user, "display_name": "Ada", "external_id": null }),
+                true,
+            ),
+            (
+                "identity.user.created",
+                json!({ "user_id": user, "display_name": "Ada", "external_id": "42" }),
+                true,
+            ),
+            (
+                "identity.user.created",
+                json!({ "user_id": user, "display_name": "", "external_id": null }),
+                false,
+            ),
+            (
+                "identity.member.updated",
+                json!({ "workspace_id": workspace, "user_id": user, "role": "guest" }),
+                true,
+            ),
+            (
+                "identity.member.updated",
+                json!({ "workspace_id": workspace, "user_id": user, "role": "boss" }),
+                false,
+            ),
+            (
+                "identity.member.removed",
+                json!({ "workspace_id": workspace, "user_id": user }),
+                true,
+            ),
+            (
+                "identity.member.removed",
+                json!({ "workspace_id": workspace }),
+                false,
+            ),
+        ];
+        let catalog = Catalog::new(types()).unwrap();
+        for (event_type, data, valid) in cases {
+            let entry = catalog.find(event_type, 1).unwrap();
+            let validator = jsonschema::draft202012::new(&entry.schema).unwrap();
+            assert_eq!(validator.is_valid(&data), valid, "{event_type}: {data}");
+        }
+    }
+}

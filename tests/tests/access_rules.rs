@@ -153,14 +153,34 @@ async fn only_owners_grant_or_take_workspace_ownership() {
     // (actor, target, new role or removal, expected status)
     let cases: [(&str, &str, Option<&str>, StatusCode); 8] = [
         // The reported attack: an admin makes themself owner, then demotes the owner.
-        (&admin.token, &admin.id, Some("owner"), StatusCode::FORBIDDEN),
-        (&admin.token, &owner.id, Some("admin"), StatusCode::FORBIDDEN),
+        (
+            &admin.token,
+            &admin.id,
+            Some("owner"),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            &admin.token,
+            &owner.id,
+            Some("admin"),
+            StatusCode::FORBIDDEN,
+        ),
         (&admin.token, &owner.id, None, StatusCode::FORBIDDEN),
-        (&admin.token, &member.id, Some("owner"), StatusCode::FORBIDDEN),
+        (
+            &admin.token,
+            &member.id,
+            Some("owner"),
+            StatusCode::FORBIDDEN,
+        ),
         // Below owner, admins manage members.
         (&admin.token, &other.id, Some("admin"), StatusCode::OK),
         (&admin.token, &other.id, Some("guest"), StatusCode::OK),
-        (&member.token, &other.id, Some("member"), StatusCode::FORBIDDEN),
+        (
+            &member.token,
+            &other.id,
+            Some("member"),
+            StatusCode::FORBIDDEN,
+        ),
         // Owners grant ownership.
         (&owner.token, &admin.id, Some("owner"), StatusCode::OK),
     ];

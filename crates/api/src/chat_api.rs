@@ -2,35 +2,19 @@
 //! and read state, the badge and scheduled messages ([`crate::chat_reads_api`]). Shared
 //! views, access helpers and the one mapping of [`ChatError`] to HTTP live here.
 //!
-//! **Who may do what** (decided by `atelier_identity::policy`, channel roles mapped to
-//! resource roles: owner → owner, moderator → editor, member → commenter):
-//! - *see* a channel (read it, its members, history, changes, pins, reactions): public
-//!   channels, a workspace role with `ResourceRead` (members, admins, owners) or membership
-//!   (guests, once invited); private and direct channels, membership only. A channel the caller may not
-//!   see answers **404** `channel_not_found`, exactly like one that does not exist.
-//! - *act* in it (send, react, pin, mark read, invite): membership (`ResourceComment`);
-//!   otherwise 403 `not_a_member`.
-//! - *moderate* (settings, delete others' messages, remove members; exempt from slow mode):
-//!   `ResourceEdit` (channel moderators and owners; workspace admins and owners on public
-//!   channels). Changing roles: `ResourceShare` (channel owners, workspace admins/owners on
-//!   public channels).
-//!
-//! **API keys** (the tenant's backend) may do everything a `full` key may (a `read_only` key
-//! only reads), see every channel, and act **on behalf of a user** by naming `user_id` in the
-//! body (or query): that user must be a member where membership is needed. Sends made with an
-//! API key skip slow mode. Per-user endpoints (join, leave, read state, `GET /v1/me/unread`)
-//! take a user token.
+//! **Who may do what** is decided in the chat domain (`atelier_chat::access`, with the one
+//! policy in `atelier_identity::policy`): handlers parse, call and convert. A channel the
+//! caller may not see answers **404** `channel_not_found`; acting without membership 403
+//! `not_a_member`. API keys may act **on behalf of a user** by naming `user_id` in the body (or
+//! query). Per-user endpoints (join, leave, read state, `GET /v1/me/unread`) take a user token.
 
 use atelier_chat::{
     ChannelId, ChannelKind, ChannelRole, ChatError,
-    channels::{ChannelAccess, ChannelPatch, NewChannel},
+    channels::{ChannelPatch, NewChannel},
     model::{ChannelRecord, MemberRecord},
     view::{ChannelView, MemberView},
 };
-use atelier_identity::{
-    Principal, UserId, WorkspaceId,
-    policy::{Access, Decision, Permission, authorize},
-};
+use atelier_identity::{Principal, UserId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use poem::{http::StatusCode, web::Data};
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
@@ -39,7 +23,7 @@ use crate::{
     ApiState, ApiTags,
     auth::{TenantAuth, UserAuth},
     problem::{ErrorResponse, Problem},
-    tenancy_api::{identity_error, parse_id, require},
+    tenancy_api::{identity_error, parse_id},
 };
 
 pub type ApiResult<T> = Result<T, ErrorResponse>;
@@ -181,30 +165,16 @@ impl ChatApi {
         body: Json<CreateChannel>,
     ) -> ApiResult<ChannelResponse> {
         let principal = auth.principal();
-        let tenant = principal.tenant();
         let workspace = parse_id::<WorkspaceId>("workspace_id", &workspace_id)?;
-        let access = workspace_access(&state, principal, workspace).await?;
-        require(principal, Permission::ResourceCreate, access)?;
         let body = body.0;
         let kind = ChannelKind::parse(&body.kind).ok_or_else(|| {
             ErrorResponse::invalid_field("kind", "must be `public`, `private` or `direct`")
         })?;
-        let creator = match principal {
-            Principal::User { user_id, .. } => {
-                if body.creator_id.is_some() {
-                    return Err(ErrorResponse::invalid_field(
-                        "creator_id",
-                        "only API keys name the creator; users create as themselves",
-                    ));
-                }
-                Some(*user_id)
-            }
-            Principal::ApiKey { .. } => body
-                .creator_id
-                .as_deref()
-                .map(|id| parse_id::<UserId>("creator_id", id))
-                .transpose()?,
-        };
+        let creator = body
+            .creator_id
+            .as_deref()
+            .map(|id| parse_id::<UserId>("creator_id", id))
+            .transpose()?;
         let members = body
             .member_ids
             .unwrap_or_default()
@@ -220,7 +190,7 @@ impl ChatApi {
         let (record, created) = state
             .chat
             .create_channel(
-                tenant,
+                principal,
                 workspace,
                 NewChannel {
                     kind,
@@ -255,21 +225,13 @@ impl ChatApi {
         workspace_id: Path<String>,
     ) -> ApiResult<ChannelListResponse> {
         let principal = auth.principal();
-        let tenant = principal.tenant();
         let workspace = parse_id::<WorkspaceId>("workspace_id", &workspace_id)?;
-        workspace_access(&state, principal, workspace).await?;
         let channels = state
             .chat
-            .list_channels(tenant, workspace)
+            .visible_channels(principal, workspace)
             .await
             .map_err(chat_error)?;
-        let mut items = Vec::with_capacity(channels.len());
-        for channel in &channels {
-            let access = channel_access(&state, principal, channel).await?;
-            if authorize(principal, Permission::ResourceRead, access.read).is_allowed() {
-                items.push(channel_view(channel));
-            }
-        }
+        let items = channels.iter().map(channel_view).collect();
         Ok(ChannelListResponse::Ok(Json(ChannelList { items })))
     }
 
@@ -285,7 +247,12 @@ impl ChatApi {
         state: Data<&ApiState>,
         channel_id: Path<String>,
     ) -> ApiResult<ChannelResponse> {
-        let (channel, _) = visible_channel(&state, auth.principal(), &channel_id).await?;
+        let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
+        let (channel, _) = state
+            .chat
+            .visible_channel(auth.principal(), channel)
+            .await
+            .map_err(chat_error)?;
         Ok(ChannelResponse::Ok(Json(channel_view(&channel))))
     }
 
@@ -303,14 +270,13 @@ impl ChatApi {
         body: Json<UpdateChannel>,
     ) -> ApiResult<ChannelResponse> {
         let principal = auth.principal();
-        let (channel, access) = visible_channel(&state, principal, &channel_id).await?;
-        require(principal, Permission::ResourceEdit, access.read)?;
+        let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let body = body.0;
         let record = state
             .chat
             .update_channel(
-                principal.tenant(),
-                channel.id,
+                principal,
+                channel,
                 ChannelPatch {
                     name: body.name,
                     topic: body.topic,
@@ -337,10 +303,10 @@ impl ChatApi {
         channel_id: Path<String>,
     ) -> ApiResult<MemberListResponse> {
         let principal = auth.principal();
-        let (channel, _) = visible_channel(&state, principal, &channel_id).await?;
+        let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let members = state
             .chat
-            .list_members(principal.tenant(), channel.id)
+            .list_members(principal, channel)
             .await
             .map_err(chat_error)?;
         Ok(MemberListResponse::Ok(Json(ChannelMemberList {
@@ -365,8 +331,7 @@ impl ChatApi {
         body: Json<SetChannelMember>,
     ) -> ApiResult<MemberResponse> {
         let principal = auth.principal();
-        let tenant = principal.tenant();
-        let (channel, access) = visible_channel(&state, principal, &channel_id).await?;
+        let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let user = parse_id::<UserId>("user_id", &user_id)?;
         let role = body
             .0
@@ -378,26 +343,9 @@ impl ChatApi {
                 })
             })
             .transpose()?;
-        let existing = state
-            .chat
-            .membership(tenant, channel.id, user)
-            .await
-            .map_err(chat_error)?;
-        let role = match (&existing, role) {
-            (Some(member), None) => member.role,
-            (_, Some(role)) => role,
-            (None, None) => ChannelRole::Member,
-        };
-        let changes_role = existing.as_ref().is_some_and(|member| member.role != role)
-            || (existing.is_none() && role != ChannelRole::Member);
-        if changes_role {
-            require(principal, Permission::ResourceShare, access.read)?;
-        } else {
-            require_member(principal, &access)?;
-        }
         let member = state
             .chat
-            .set_member(tenant, &channel, user, role)
+            .set_member(principal, channel, user, role)
             .await
             .map_err(chat_error)?;
         Ok(MemberResponse::Ok(Json(member_view(&member))))
@@ -417,15 +365,11 @@ impl ChatApi {
         user_id: Path<String>,
     ) -> ApiResult<NoContentResponse> {
         let principal = auth.principal();
-        let (channel, access) = visible_channel(&state, principal, &channel_id).await?;
+        let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let user = parse_id::<UserId>("user_id", &user_id)?;
-        let is_self = matches!(principal, Principal::User { user_id, .. } if *user_id == user);
-        if !is_self {
-            require(principal, Permission::ResourceEdit, access.read)?;
-        }
         state
             .chat
-            .remove_member(principal.tenant(), &channel, user)
+            .remove_member(principal, channel, user)
             .await
             .map_err(chat_error)?;
         Ok(NoContentResponse::NoContent)
@@ -443,20 +387,10 @@ impl ChatApi {
         state: Data<&ApiState>,
         channel_id: Path<String>,
     ) -> ApiResult<MemberResponse> {
-        let (channel, access) = visible_channel(&state, &principal, &channel_id).await?;
-        let user = user_of(&principal)?;
-        if let Some(member) = access.membership {
-            return Ok(MemberResponse::Ok(Json(member_view(&member))));
-        }
-        if channel.kind != ChannelKind::Public {
-            return Err(ErrorResponse::forbidden(
-                "channel_not_joinable",
-                "Only public channels can be joined; private channels take an invitation.",
-            ));
-        }
+        let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let member = state
             .chat
-            .set_member(principal.tenant(), &channel, user, ChannelRole::Member)
+            .join(&principal, channel)
             .await
             .map_err(chat_error)?;
         Ok(MemberResponse::Ok(Json(member_view(&member))))
@@ -474,156 +408,36 @@ impl ChatApi {
         state: Data<&ApiState>,
         channel_id: Path<String>,
     ) -> ApiResult<NoContentResponse> {
-        let (channel, _) = visible_channel(&state, &principal, &channel_id).await?;
-        let user = user_of(&principal)?;
+        let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         state
             .chat
-            .remove_member(principal.tenant(), &channel, user)
+            .leave(&principal, channel)
             .await
             .map_err(chat_error)?;
         Ok(NoContentResponse::NoContent)
     }
 }
 
-/// What the principal holds on the workspace; 404 when a user cannot see it.
-async fn workspace_access(
-    state: &ApiState,
-    principal: &Principal,
-    workspace: WorkspaceId,
-) -> ApiResult<Access> {
-    state
-        .identity
-        .tenancy
-        .get_workspace(principal.tenant(), workspace)
-        .await
-        .map_err(identity_error)?;
-    match principal {
-        Principal::ApiKey { .. } => Ok(Access::default()),
-        Principal::User { tenant, user_id } => {
-            let access = state
-                .identity
-                .tenancy
-                .access(*tenant, *user_id, workspace, None)
-                .await
-                .map_err(identity_error)?;
-            if authorize(principal, Permission::WorkspaceRead, access).is_allowed() {
-                Ok(access)
-            } else {
-                Err(not_found("workspace"))
-            }
-        }
-    }
-}
-
-/// What the principal holds on `channel` (nothing for API keys: their scope decides).
-pub async fn channel_access(
-    state: &ApiState,
-    principal: &Principal,
-    channel: &ChannelRecord,
-) -> ApiResult<ChannelAccess> {
-    match principal {
-        Principal::ApiKey { .. } => Ok(ChannelAccess::none()),
-        Principal::User { tenant, user_id } => state
-            .chat
-            .access(*tenant, *user_id, channel)
-            .await
-            .map_err(chat_error),
-    }
-}
-
-/// The channel and the principal's access, or 404 when it does not exist in the tenant or the
-/// principal may not see it.
+/// The visible channel named by a path parameter (404 when hidden or absent).
 pub async fn visible_channel(
     state: &ApiState,
     principal: &Principal,
     channel_id: &str,
-) -> ApiResult<(ChannelRecord, ChannelAccess)> {
-    let id = parse_id::<ChannelId>("channel_id", channel_id)?;
-    let channel = state
+) -> ApiResult<ChannelRecord> {
+    let channel = parse_id::<ChannelId>("channel_id", channel_id)?;
+    let (record, _) = state
         .chat
-        .get_channel(principal.tenant(), id)
+        .visible_channel(principal, channel)
         .await
         .map_err(chat_error)?;
-    let access = channel_access(state, principal, &channel).await?;
-    match authorize(principal, Permission::ResourceRead, access.read) {
-        Decision::Allow => Ok((channel, access)),
-        Decision::Deny(reason) => {
-            tracing::info!(actor = %principal.actor(), channel = %channel.id, reason, "channel hidden");
-            Err(not_found("channel"))
-        }
-    }
+    Ok(record)
 }
 
-/// Acting in the channel needs membership (API keys: their scope).
-pub fn require_member(principal: &Principal, access: &ChannelAccess) -> ApiResult<()> {
-    match principal {
-        Principal::ApiKey { .. } => require(principal, Permission::ResourceComment, access.member),
-        Principal::User { .. } => {
-            if authorize(principal, Permission::ResourceComment, access.member).is_allowed() {
-                Ok(())
-            } else {
-                Err(ErrorResponse::forbidden(
-                    "not_a_member",
-                    "Only members may do this; join the channel first.",
-                ))
-            }
-        }
-    }
-}
-
-/// Who the request acts as: the user, or for API keys the `user_id` they name (required).
-pub fn acting_user(principal: &Principal, given: Option<&str>) -> ApiResult<UserId> {
-    match principal {
-        Principal::User { user_id, .. } => match given {
-            Some(text) if text != user_id.to_string() => Err(ErrorResponse::invalid_field(
-                "user_id",
-                "users act as themselves; only API keys name another user",
-            )),
-            _ => Ok(*user_id),
-        },
-        Principal::ApiKey { .. } => match given {
-            Some(text) => parse_id::<UserId>("user_id", text),
-            None => Err(ErrorResponse::invalid_field(
-                "user_id",
-                "required with an API key: the user to act as",
-            )),
-        },
-    }
-}
-
-/// For API keys acting as a user: that user's membership, else 403 `not_a_member`.
-pub async fn require_acting_member(
-    state: &ApiState,
-    principal: &Principal,
-    access: &ChannelAccess,
-    channel: &ChannelRecord,
-    user: UserId,
-) -> ApiResult<()> {
-    require_member(principal, access)?;
-    if matches!(principal, Principal::ApiKey { .. })
-        && state
-            .chat
-            .membership(principal.tenant(), channel.id, user)
-            .await
-            .map_err(chat_error)?
-            .is_none()
-    {
-        return Err(ErrorResponse::forbidden(
-            "not_a_member",
-            format!("{user} is not a member of the channel."),
-        ));
-    }
-    Ok(())
-}
-
-fn user_of(principal: &Principal) -> ApiResult<UserId> {
-    match principal {
-        Principal::User { user_id, .. } => Ok(*user_id),
-        Principal::ApiKey { .. } => Err(ErrorResponse::forbidden(
-            "user_token_required",
-            "This operation acts as an end user: authenticate with a user access token.",
-        )),
-    }
+/// An optional `user_id` (API keys acting on behalf of a user).
+pub fn on_behalf_of(given: Option<&str>) -> ApiResult<Option<UserId>> {
+    given
+        .map(|id| parse_id::<UserId>("user_id", id))
+        .transpose()
 }
 
 pub fn not_found(what: &str) -> ErrorResponse {

@@ -5,11 +5,7 @@
 //! `expires_in`, `refresh_token`) and are never cached. Refusals are 401 problems whose `code`
 //! says why (`refresh_token_reused`, `invalid_refresh_token`, ...); they never echo a token.
 
-use atelier_identity::{
-    AuthError, UserId,
-    policy::{Access, Permission},
-    tokens::TokenPair,
-};
+use atelier_identity::{AuthError, UserId, tokens::TokenPair};
 use chrono::Utc;
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
@@ -18,7 +14,7 @@ use crate::{
     ApiState, ApiTags,
     auth::ApiKeyAuth,
     problem::ErrorResponse,
-    tenancy_api::{identity_error, parse_id, require},
+    tenancy_api::{identity_error, parse_id},
 };
 
 /// Token responses carry secrets: no cache may keep them (RFC 6749 §5.1).
@@ -118,7 +114,8 @@ impl TokensApi {
         user_id: Path<String>,
     ) -> ApiResult<MintResponse> {
         let principal = &auth.0;
-        require(principal, Permission::TenantAdmin, Access::default())?;
+        atelier_identity::tenancy::Tenancy::administered_tenant(principal)
+            .map_err(crate::tenancy_api::identity_error)?;
         let user: UserId = parse_id("user_id", &user_id)?;
         let tenant = principal.tenant();
         state

@@ -12,7 +12,6 @@
 //! Reads need `TenantRead`, redelivery `TenantAdmin`. Ids of another tenant answer 404.
 
 use atelier_core::EventId;
-use atelier_identity::policy::{Access, Permission};
 use atelier_webhooks::{
     EndpointId, WebhookError,
     attempts::{AttemptCursor, AttemptId, AttemptRecord},
@@ -27,10 +26,7 @@ use poem_openapi::{
 };
 
 use crate::{
-    ApiState, ApiTags,
-    auth::ApiKeyAuth,
-    problem::ErrorResponse,
-    tenancy_api::{parse_id, require},
+    ApiState, ApiTags, auth::ApiKeyAuth, problem::ErrorResponse, tenancy_api::parse_id,
     webhooks_api::webhook_error,
 };
 
@@ -145,7 +141,8 @@ impl WebhookAttemptsApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
     ) -> ApiResult<AttemptPageResponse> {
-        require(&principal, Permission::TenantRead, Access::default())?;
+        atelier_identity::tenancy::Tenancy::readable_tenant(&principal)
+            .map_err(crate::tenancy_api::identity_error)?;
         let tenant = principal.tenant();
         let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let cursor = parse_cursor_param(cursor.0)?;
@@ -182,7 +179,8 @@ impl WebhookAttemptsApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
     ) -> ApiResult<AttemptPageResponse> {
-        require(&principal, Permission::TenantRead, Access::default())?;
+        atelier_identity::tenancy::Tenancy::readable_tenant(&principal)
+            .map_err(crate::tenancy_api::identity_error)?;
         let tenant = principal.tenant();
         let id = parse_id::<EventId>("event_id", &event_id)?;
         let cursor = parse_cursor_param(cursor.0)?;
@@ -218,7 +216,8 @@ impl WebhookAttemptsApi {
         endpoint_id: Path<String>,
         event_id: Path<String>,
     ) -> ApiResult<ResendResponse> {
-        require(&principal, Permission::TenantAdmin, Access::default())?;
+        atelier_identity::tenancy::Tenancy::administered_tenant(&principal)
+            .map_err(crate::tenancy_api::identity_error)?;
         let endpoint = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let event = parse_id::<EventId>("event_id", &event_id)?;
         state
@@ -244,7 +243,8 @@ impl WebhookAttemptsApi {
         endpoint_id: Path<String>,
         body: Json<RecoverRequest>,
     ) -> ApiResult<RecoverResponse> {
-        require(&principal, Permission::TenantAdmin, Access::default())?;
+        atelier_identity::tenancy::Tenancy::administered_tenant(&principal)
+            .map_err(crate::tenancy_api::identity_error)?;
         let endpoint = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let since = body.since.timestamp_millis();
         let until = body.until.unwrap_or_else(Utc::now).timestamp_millis();

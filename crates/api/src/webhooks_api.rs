@@ -7,7 +7,6 @@
 
 use std::collections::BTreeMap;
 
-use atelier_identity::policy::{Access, Permission};
 use atelier_webhooks::{
     EndpointId, EndpointPatch, EndpointRecord, NewEndpoint, WebhookError, model::EndpointSecret,
 };
@@ -17,12 +16,7 @@ use poem_openapi::{
     ApiResponse, Object, OpenApi, param::Path, payload::Json, types::MaybeUndefined,
 };
 
-use crate::{
-    ApiState, ApiTags,
-    auth::ApiKeyAuth,
-    problem::ErrorResponse,
-    tenancy_api::{parse_id, require},
-};
+use crate::{ApiState, ApiTags, auth::ApiKeyAuth, problem::ErrorResponse, tenancy_api::parse_id};
 
 /// The webhook endpoints API.
 #[derive(Debug, Default)]
@@ -163,7 +157,8 @@ impl WebhooksApi {
         state: Data<&ApiState>,
         body: Json<CreateWebhookEndpoint>,
     ) -> ApiResult<EndpointResponse> {
-        require(&principal, Permission::TenantAdmin, Access::default())?;
+        atelier_identity::tenancy::Tenancy::administered_tenant(&principal)
+            .map_err(crate::tenancy_api::identity_error)?;
         let body = body.0;
         let record = state
             .webhook_endpoints
@@ -202,7 +197,8 @@ impl WebhooksApi {
         ApiKeyAuth(principal): ApiKeyAuth,
         state: Data<&ApiState>,
     ) -> ApiResult<EndpointListResponse> {
-        require(&principal, Permission::TenantRead, Access::default())?;
+        atelier_identity::tenancy::Tenancy::readable_tenant(&principal)
+            .map_err(crate::tenancy_api::identity_error)?;
         let records = state
             .webhook_endpoints
             .list(principal.tenant())
@@ -225,7 +221,8 @@ impl WebhooksApi {
         state: Data<&ApiState>,
         endpoint_id: Path<String>,
     ) -> ApiResult<EndpointResponse> {
-        require(&principal, Permission::TenantRead, Access::default())?;
+        atelier_identity::tenancy::Tenancy::readable_tenant(&principal)
+            .map_err(crate::tenancy_api::identity_error)?;
         let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let record = state
             .webhook_endpoints
@@ -248,7 +245,8 @@ impl WebhooksApi {
         endpoint_id: Path<String>,
         body: Json<UpdateWebhookEndpoint>,
     ) -> ApiResult<EndpointResponse> {
-        require(&principal, Permission::TenantAdmin, Access::default())?;
+        atelier_identity::tenancy::Tenancy::administered_tenant(&principal)
+            .map_err(crate::tenancy_api::identity_error)?;
         let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let body = body.0;
         let rate_limit_per_second = match body.rate_limit_per_second {
@@ -287,7 +285,8 @@ impl WebhooksApi {
         state: Data<&ApiState>,
         endpoint_id: Path<String>,
     ) -> ApiResult<EndpointDeletedResponse> {
-        require(&principal, Permission::TenantAdmin, Access::default())?;
+        atelier_identity::tenancy::Tenancy::administered_tenant(&principal)
+            .map_err(crate::tenancy_api::identity_error)?;
         let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         state
             .webhook_endpoints
@@ -310,7 +309,8 @@ impl WebhooksApi {
         state: Data<&ApiState>,
         endpoint_id: Path<String>,
     ) -> ApiResult<SecretResponse> {
-        require(&principal, Permission::TenantAdmin, Access::default())?;
+        atelier_identity::tenancy::Tenancy::administered_tenant(&principal)
+            .map_err(crate::tenancy_api::identity_error)?;
         let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let record = state
             .webhook_endpoints
@@ -333,7 +333,8 @@ impl WebhooksApi {
         state: Data<&ApiState>,
         endpoint_id: Path<String>,
     ) -> ApiResult<SecretResponse> {
-        require(&principal, Permission::TenantAdmin, Access::default())?;
+        atelier_identity::tenancy::Tenancy::administered_tenant(&principal)
+            .map_err(crate::tenancy_api::identity_error)?;
         let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let record = state
             .webhook_endpoints

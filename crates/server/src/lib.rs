@@ -213,7 +213,11 @@ impl Server {
             );
         }
 
-        let identity = atelier_identity::Identity::new(&store, config.identity.clone());
+        let mut identity = atelier_identity::Identity::new(&store, config.identity.clone());
+        // Leaving a workspace ends the user's channel memberships in the same transaction.
+        identity.tenancy = identity
+            .tenancy
+            .with_member_cascade(atelier_chat::WORKSPACE_MEMBER_COLLECTIONS);
         let usage_recorder = atelier_identity::usage::UsageRecorder::new(identity.usage.clone());
         // Flushes every interval and once more after HTTP has drained (workers stop after it).
         workers.spawn(usage_recorder.clone().run(

@@ -16,8 +16,8 @@ use poem_openapi::{ApiResponse, Object, OpenApi, OperationId, param::Query, payl
 use crate::{
     ApiState, ApiTags,
     auth::{ApiKeyAuth, AuthOutcome},
+    edge::identity_error,
     problem::ErrorResponse,
-    tenancy_api::identity_error,
 };
 
 /// The usage API.
@@ -70,7 +70,7 @@ impl UsageApi {
     ) -> Result<UsageResponse, ErrorResponse> {
         let ApiKeyAuth(principal) = auth;
         atelier_identity::tenancy::Tenancy::readable_tenant(&principal)
-            .map_err(crate::tenancy_api::identity_error)?;
+            .map_err(crate::edge::identity_error)?;
         let (from, to) = range(from.0, to.0, Utc::now())?;
         let hours = state
             .identity

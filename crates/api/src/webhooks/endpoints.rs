@@ -16,7 +16,12 @@ use poem_openapi::{
     ApiResponse, Object, OpenApi, param::Path, payload::Json, types::MaybeUndefined,
 };
 
-use crate::{ApiState, ApiTags, auth::ApiKeyAuth, problem::ErrorResponse, tenancy_api::parse_id};
+use crate::{
+    ApiState, ApiTags,
+    auth::ApiKeyAuth,
+    edge::{ApiResult, parse_id, webhook_error},
+    problem::ErrorResponse,
+};
 
 /// The webhook endpoints API.
 #[derive(Debug, Default)]
@@ -141,8 +146,6 @@ pub enum SecretResponse {
     Ok(Json<WebhookSecret>),
 }
 
-type ApiResult<T> = Result<T, ErrorResponse>;
-
 #[OpenApi(prefix_path = "/v1/webhooks", tag = "ApiTags::Webhooks")]
 impl WebhooksApi {
     /// Creates an endpoint with its first signing secret (in this response).
@@ -158,7 +161,7 @@ impl WebhooksApi {
         body: Json<CreateWebhookEndpoint>,
     ) -> ApiResult<EndpointResponse> {
         atelier_identity::tenancy::Tenancy::administered_tenant(&principal)
-            .map_err(crate::tenancy_api::identity_error)?;
+            .map_err(crate::edge::identity_error)?;
         let body = body.0;
         let record = state
             .webhook_endpoints
@@ -198,7 +201,7 @@ impl WebhooksApi {
         state: Data<&ApiState>,
     ) -> ApiResult<EndpointListResponse> {
         atelier_identity::tenancy::Tenancy::readable_tenant(&principal)
-            .map_err(crate::tenancy_api::identity_error)?;
+            .map_err(crate::edge::identity_error)?;
         let records = state
             .webhook_endpoints
             .list(principal.tenant())
@@ -222,7 +225,7 @@ impl WebhooksApi {
         endpoint_id: Path<String>,
     ) -> ApiResult<EndpointResponse> {
         atelier_identity::tenancy::Tenancy::readable_tenant(&principal)
-            .map_err(crate::tenancy_api::identity_error)?;
+            .map_err(crate::edge::identity_error)?;
         let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let record = state
             .webhook_endpoints
@@ -246,7 +249,7 @@ impl WebhooksApi {
         body: Json<UpdateWebhookEndpoint>,
     ) -> ApiResult<EndpointResponse> {
         atelier_identity::tenancy::Tenancy::administered_tenant(&principal)
-            .map_err(crate::tenancy_api::identity_error)?;
+            .map_err(crate::edge::identity_error)?;
         let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let body = body.0;
         let rate_limit_per_second = match body.rate_limit_per_second {
@@ -286,7 +289,7 @@ impl WebhooksApi {
         endpoint_id: Path<String>,
     ) -> ApiResult<EndpointDeletedResponse> {
         atelier_identity::tenancy::Tenancy::administered_tenant(&principal)
-            .map_err(crate::tenancy_api::identity_error)?;
+            .map_err(crate::edge::identity_error)?;
         let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         state
             .webhook_endpoints
@@ -310,7 +313,7 @@ impl WebhooksApi {
         endpoint_id: Path<String>,
     ) -> ApiResult<SecretResponse> {
         atelier_identity::tenancy::Tenancy::administered_tenant(&principal)
-            .map_err(crate::tenancy_api::identity_error)?;
+            .map_err(crate::edge::identity_error)?;
         let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let record = state
             .webhook_endpoints
@@ -334,7 +337,7 @@ impl WebhooksApi {
         endpoint_id: Path<String>,
     ) -> ApiResult<SecretResponse> {
         atelier_identity::tenancy::Tenancy::administered_tenant(&principal)
-            .map_err(crate::tenancy_api::identity_error)?;
+            .map_err(crate::edge::identity_error)?;
         let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let record = state
             .webhook_endpoints
@@ -346,22 +349,6 @@ impl WebhooksApi {
             .await
             .map_err(webhook_error)?;
         Ok(SecretResponse::Ok(Json(secret_view(&record)?)))
-    }
-}
-
-/// One mapping of webhook errors to HTTP.
-pub fn webhook_error(error: WebhookError) -> ErrorResponse {
-    match error {
-        WebhookError::NotFound(what) => {
-            ErrorResponse::not_found(&format!("{what}_not_found"), format!("No such {what}."))
-        }
-        WebhookError::Invalid { field, message } => ErrorResponse::invalid_field(field, message),
-        WebhookError::Url(error) => ErrorResponse::invalid_field("url", error.to_string()),
-        WebhookError::Mongo(error) if atelier_store::is_unavailable(&error) => {
-            tracing::warn!(%error, "MongoDB unavailable");
-            ErrorResponse::unavailable("MongoDB", 5)
-        }
-        other => ErrorResponse::internal("webhook operation", &other),
     }
 }
 

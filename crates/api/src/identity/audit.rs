@@ -25,9 +25,9 @@ use poem_openapi::{ApiResponse, Object, OpenApi, OperationId, param::Query, payl
 use crate::{
     ApiState, ApiTags,
     auth::{ApiKeyAuth, AuthOutcome},
+    edge::identity_error,
     middleware::RequestId,
     problem::ErrorResponse,
-    tenancy_api::identity_error,
 };
 
 /// The audit API.
@@ -119,7 +119,7 @@ impl AuditApi {
     ) -> Result<AuditPageResponse, ErrorResponse> {
         let ApiKeyAuth(principal) = auth;
         atelier_identity::tenancy::Tenancy::readable_tenant(&principal)
-            .map_err(crate::tenancy_api::identity_error)?;
+            .map_err(crate::edge::identity_error)?;
         let after = match cursor.0.as_deref() {
             None | Some("") => None,
             Some(text) => Some(parse_cursor(text).ok_or_else(|| {
@@ -155,7 +155,7 @@ impl AuditApi {
     ) -> Result<AuditVerificationResponse, ErrorResponse> {
         let ApiKeyAuth(principal) = auth;
         atelier_identity::tenancy::Tenancy::readable_tenant(&principal)
-            .map_err(crate::tenancy_api::identity_error)?;
+            .map_err(crate::edge::identity_error)?;
         let report = state
             .identity
             .audit

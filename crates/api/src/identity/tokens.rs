@@ -13,8 +13,8 @@ use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 use crate::{
     ApiState, ApiTags,
     auth::ApiKeyAuth,
+    edge::{ApiResult, identity_error, parse_id},
     problem::ErrorResponse,
-    tenancy_api::{identity_error, parse_id},
 };
 
 /// Token responses carry secrets: no cache may keep them (RFC 6749 §5.1).
@@ -94,8 +94,6 @@ pub enum JwksResponse {
     Ok(Json<JwkSet>, #[oai(header = "Cache-Control")] String),
 }
 
-type ApiResult<T> = Result<T, ErrorResponse>;
-
 #[OpenApi(tag = "ApiTags::Tokens")]
 impl TokensApi {
     /// Mints an access token and a refresh token for a user of your organisation (API key,
@@ -115,7 +113,7 @@ impl TokensApi {
     ) -> ApiResult<MintResponse> {
         let principal = &auth.0;
         atelier_identity::tenancy::Tenancy::administered_tenant(principal)
-            .map_err(crate::tenancy_api::identity_error)?;
+            .map_err(crate::edge::identity_error)?;
         let user: UserId = parse_id("user_id", &user_id)?;
         let tenant = principal.tenant();
         state

@@ -102,7 +102,7 @@ impl EventsApi {
     async fn list_types(&self, auth: ApiKeyAuth) -> Result<EventTypeListResponse, ErrorResponse> {
         let ApiKeyAuth(principal) = auth;
         atelier_identity::tenancy::Tenancy::readable_tenant(&principal)
-            .map_err(crate::tenancy_api::identity_error)?;
+            .map_err(crate::edge::identity_error)?;
         let items = catalog::catalog()
             .iter()
             .map(|entry| EventTypeView {
@@ -134,7 +134,7 @@ impl EventsApi {
     ) -> Result<EventPageResponse, ErrorResponse> {
         let ApiKeyAuth(principal) = auth;
         atelier_identity::tenancy::Tenancy::readable_tenant(&principal)
-            .map_err(crate::tenancy_api::identity_error)?;
+            .map_err(crate::edge::identity_error)?;
         let after_text = after.0.filter(|text| !text.is_empty());
         let position = match after_text.as_deref() {
             None => None,

@@ -1,5 +1,5 @@
-//! Chat over HTTP: channels and members (this module), messages ([`crate::chat_messages_api`])
-//! and read state, the badge and scheduled messages ([`crate::chat_reads_api`]). Shared
+//! Chat over HTTP: channels and members (this module), messages ([`crate::chat::messages`])
+//! and read state, the badge and scheduled messages ([`crate::chat::reads`]). Shared
 //! views, access helpers and the one mapping of [`ChatError`] to HTTP live here.
 //!
 //! **Who may do what** is decided in the chat domain (`atelier_chat::access`, with the one
@@ -9,24 +9,22 @@
 //! query). Per-user endpoints (join, leave, read state, `GET /v1/me/unread`) take a user token.
 
 use atelier_chat::{
-    ChannelId, ChannelKind, ChannelRole, ChatError,
+    ChannelId, ChannelKind, ChannelRole,
     channels::{ChannelPatch, NewChannel},
     model::{ChannelRecord, MemberRecord},
     view::{ChannelView, MemberView},
 };
 use atelier_identity::{Principal, UserId, WorkspaceId};
 use chrono::{DateTime, Utc};
-use poem::{http::StatusCode, web::Data};
+use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 
 use crate::{
     ApiState, ApiTags,
     auth::{TenantAuth, UserAuth},
-    problem::{ErrorResponse, Problem},
-    tenancy_api::{identity_error, parse_id},
+    edge::{ApiResult, chat_error, parse_id},
+    problem::ErrorResponse,
 };
-
-pub type ApiResult<T> = Result<T, ErrorResponse>;
 
 /// Channels and members.
 #[derive(Debug, Default)]
@@ -438,57 +436,6 @@ pub fn on_behalf_of(given: Option<&str>) -> ApiResult<Option<UserId>> {
     given
         .map(|id| parse_id::<UserId>("user_id", id))
         .transpose()
-}
-
-pub fn not_found(what: &str) -> ErrorResponse {
-    ErrorResponse::not_found(&format!("{what}_not_found"), format!("No such {what}."))
-}
-
-/// One mapping of chat errors to HTTP.
-pub fn chat_error(error: ChatError) -> ErrorResponse {
-    match error {
-        ChatError::NotFound(what) => not_found(what),
-        ChatError::Invalid { field, message } => ErrorResponse::invalid_field(field, message),
-        ChatError::TextTooLong { length, max } => {
-            let detail = format!("is {length} characters long; at most {max} are allowed");
-            ErrorResponse::PayloadTooLarge(Json(
-                Problem::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "text_too_long",
-                    format!("`text` {detail}"),
-                )
-                .with_field("text", detail),
-            ))
-        }
-        ChatError::InvalidCursor => {
-            ErrorResponse::bad_request("invalid_cursor", "The cursor is not one this API issued.")
-        }
-        ChatError::Frozen => {
-            ErrorResponse::forbidden("channel_frozen", "The channel is frozen: it is read-only.")
-        }
-        ChatError::Archived => ErrorResponse::conflict(
-            "channel_archived",
-            "The channel is archived: unarchive it to change it.",
-        ),
-        ChatError::SlowMode {
-            retry_after_seconds,
-        } => ErrorResponse::TooManyRequests(
-            Json(Problem::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "slow_mode",
-                format!("Slow mode is on: wait {retry_after_seconds} s before sending again."),
-            )),
-            retry_after_seconds,
-        ),
-        ChatError::Conflict { code, message } => ErrorResponse::conflict(code, message),
-        ChatError::Forbidden { code, message } => ErrorResponse::forbidden(code, message),
-        ChatError::Identity(error) => identity_error(error),
-        ChatError::Mongo(error) if atelier_store::is_unavailable(&error) => {
-            tracing::warn!(%error, "MongoDB unavailable");
-            ErrorResponse::unavailable("MongoDB", 5)
-        }
-        other => ErrorResponse::internal("chat operation", &other),
-    }
 }
 
 pub fn channel_view(record: &ChannelRecord) -> Channel {

@@ -26,8 +26,10 @@ use poem_openapi::{
 };
 
 use crate::{
-    ApiState, ApiTags, auth::ApiKeyAuth, problem::ErrorResponse, tenancy_api::parse_id,
-    webhooks_api::webhook_error,
+    ApiState, ApiTags,
+    auth::ApiKeyAuth,
+    edge::{ApiResult, parse_id, webhook_error},
+    problem::ErrorResponse,
 };
 
 /// The webhook attempts and redelivery API.
@@ -120,8 +122,6 @@ pub enum RecoverResponse {
     Accepted(Json<RecoverResult>),
 }
 
-type ApiResult<T> = Result<T, ErrorResponse>;
-
 #[OpenApi(prefix_path = "/v1/webhooks", tag = "ApiTags::Webhooks")]
 impl WebhookAttemptsApi {
     /// An endpoint's delivery attempts, newest first.
@@ -142,7 +142,7 @@ impl WebhookAttemptsApi {
         limit: Query<Option<u32>>,
     ) -> ApiResult<AttemptPageResponse> {
         atelier_identity::tenancy::Tenancy::readable_tenant(&principal)
-            .map_err(crate::tenancy_api::identity_error)?;
+            .map_err(crate::edge::identity_error)?;
         let tenant = principal.tenant();
         let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let cursor = parse_cursor_param(cursor.0)?;
@@ -180,7 +180,7 @@ impl WebhookAttemptsApi {
         limit: Query<Option<u32>>,
     ) -> ApiResult<AttemptPageResponse> {
         atelier_identity::tenancy::Tenancy::readable_tenant(&principal)
-            .map_err(crate::tenancy_api::identity_error)?;
+            .map_err(crate::edge::identity_error)?;
         let tenant = principal.tenant();
         let id = parse_id::<EventId>("event_id", &event_id)?;
         let cursor = parse_cursor_param(cursor.0)?;
@@ -217,7 +217,7 @@ impl WebhookAttemptsApi {
         event_id: Path<String>,
     ) -> ApiResult<ResendResponse> {
         atelier_identity::tenancy::Tenancy::administered_tenant(&principal)
-            .map_err(crate::tenancy_api::identity_error)?;
+            .map_err(crate::edge::identity_error)?;
         let endpoint = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let event = parse_id::<EventId>("event_id", &event_id)?;
         state
@@ -244,7 +244,7 @@ impl WebhookAttemptsApi {
         body: Json<RecoverRequest>,
     ) -> ApiResult<RecoverResponse> {
         atelier_identity::tenancy::Tenancy::administered_tenant(&principal)
-            .map_err(crate::tenancy_api::identity_error)?;
+            .map_err(crate::edge::identity_error)?;
         let endpoint = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let since = body.since.timestamp_millis();
         let until = body.until.unwrap_or_else(Utc::now).timestamp_millis();

@@ -1,6 +1,6 @@
 //! Chat read state and scheduled messages over HTTP: a member's read position per channel and
 //! thread, unread and mention counts, the user's totals (`GET /v1/me/unread`, the app badge),
-//! and messages scheduled for later. Access rules: see [`crate::chat_api`].
+//! and messages scheduled for later. Access rules: see [`crate::chat::channels`].
 
 use atelier_chat::{
     ChannelId, MessageId, ScheduledMessageId,
@@ -14,9 +14,9 @@ use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 use crate::{
     ApiState, ApiTags,
     auth::{TenantAuth, UserAuth},
-    chat_api::{ApiResult, chat_error, on_behalf_of},
-    chat_messages_api::{Attachment, draft_of},
-    tenancy_api::parse_id,
+    chat::channels::on_behalf_of,
+    chat::messages::{Attachment, draft_of},
+    edge::{ApiResult, chat_error, parse_id},
 };
 
 /// Read state, the badge and scheduled messages.

@@ -1,6 +1,6 @@
 //! Chat messages over HTTP: send (idempotent by `client_message_id`), history by sequence
 //! number, edit with history, delete (tombstones), pins, reactions, thread replies, the
-//! per-channel change feed and search. Access rules: see [`crate::chat_api`].
+//! per-channel change feed and search. Access rules: see [`crate::chat::channels`].
 //!
 //! **Mentions** are the union of `mention_ids` given in the body and `<@usr_...>` tokens in
 //! the text; `@channel` / `@here` in the text (or `mention_channel: true`) mention everyone.
@@ -26,9 +26,9 @@ use poem_openapi::{
 use crate::{
     ApiState, ApiTags,
     auth::TenantAuth,
-    chat_api::{ApiResult, chat_error, on_behalf_of, visible_channel},
+    chat::channels::{on_behalf_of, visible_channel},
+    edge::{ApiResult, chat_error, parse_id},
     problem::ErrorResponse,
-    tenancy_api::parse_id,
 };
 
 pub const DEFAULT_LIMIT: u32 = 50;

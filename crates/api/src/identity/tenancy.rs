@@ -5,7 +5,7 @@
 //! administers everything.
 
 use atelier_identity::{
-    ApiKeyId, ApiKeyScope, IdentityError, Principal, UserId, WorkspaceId, WorkspaceRole,
+    ApiKeyId, ApiKeyScope, Principal, UserId, WorkspaceId, WorkspaceRole,
     api_keys::ApiKeyRecord,
     tenancy::{MemberRecord, UserRecord, WorkspaceRecord},
 };
@@ -13,7 +13,12 @@ use chrono::{DateTime, TimeZone, Utc};
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 
-use crate::{ApiState, ApiTags, auth::TenantAuth, problem::ErrorResponse};
+use crate::{
+    ApiState, ApiTags,
+    auth::TenantAuth,
+    edge::{ApiResult, identity_error, parse_id},
+    problem::ErrorResponse,
+};
 
 /// The tenancy API.
 #[derive(Debug, Default)]
@@ -195,8 +200,6 @@ pub enum ApiKeyListResponse {
     #[oai(status = 200)]
     Ok(Json<ApiKeyList>),
 }
-
-type ApiResult<T> = Result<T, ErrorResponse>;
 
 #[OpenApi(prefix_path = "/v1", tag = "ApiTags::Tenancy")]
 impl TenancyApi {
@@ -496,36 +499,6 @@ impl TenancyApi {
             .await
             .map_err(identity_error)?;
         Ok(ApiKeyResponse::Ok(Json(api_key_view(record))))
-    }
-}
-
-/// Parses a prefixed id from a path or body field, answering 400 naming the field.
-pub fn parse_id<T: std::str::FromStr<Err = atelier_core::IdError>>(
-    field: &str,
-    text: &str,
-) -> Result<T, ErrorResponse> {
-    text.parse::<T>()
-        .map_err(|error| ErrorResponse::invalid_field(field, error.to_string()))
-}
-
-fn not_found(what: &str) -> ErrorResponse {
-    ErrorResponse::not_found(&format!("{what}_not_found"), format!("No such {what}."))
-}
-
-/// One mapping of identity errors to HTTP.
-pub fn identity_error(error: IdentityError) -> ErrorResponse {
-    match error {
-        IdentityError::NotFound(what) => not_found(&what.replace(' ', "_").to_lowercase()),
-        IdentityError::Conflict { code, message } => ErrorResponse::conflict(code, message),
-        IdentityError::Forbidden { code } => {
-            ErrorResponse::forbidden(code, "Your credentials do not allow this operation.")
-        }
-        IdentityError::Invalid { field, message } => ErrorResponse::invalid_field(field, message),
-        IdentityError::Mongo(error) if atelier_store::is_unavailable(&error) => {
-            tracing::warn!(%error, "MongoDB unavailable");
-            ErrorResponse::unavailable("MongoDB", 5)
-        }
-        other => ErrorResponse::internal("identity operation", &other),
     }
 }
 

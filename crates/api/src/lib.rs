@@ -14,7 +14,7 @@
 //!   usage (with the middleware that record them).
 //! - [`events`]: the event catalog and the tenant's replayable event log.
 //! - [`webhooks`]: webhook endpoints, their signing secrets, delivery attempts and recovery.
-//! - [`realtime_api`]: the `/v1/realtime` WebSocket adapter of the realtime gateway.
+//! - [`realtime`]: the `/v1/realtime` WebSocket adapter of the realtime gateway.
 //! - [`chat`]: channels and members; messages, reactions, threads, the change feed and
 //!   search; read state, the badge and scheduled messages.
 //!
@@ -31,7 +31,7 @@ pub mod identity;
 pub mod middleware;
 pub mod problem;
 pub mod rate_limit;
-pub mod realtime_api;
+pub mod realtime;
 pub mod system;
 pub mod webhooks;
 
@@ -111,7 +111,7 @@ pub struct ApiState {
     /// Resending messages to webhook endpoints.
     pub webhook_redelivery: atelier_webhooks::delivery::Redelivery,
     /// The realtime gateway behind `/v1/realtime`.
-    pub realtime: realtime_api::RealtimeState,
+    pub realtime: realtime::RealtimeState,
     /// Chat channels and messages.
     pub chat: atelier_chat::Chat,
 }
@@ -182,7 +182,7 @@ pub fn endpoint(state: ApiState) -> BoxEndpoint<'static> {
     let mut route = Route::new();
     if state.config.serve_api {
         route = route
-            .at("/v1/realtime", poem::get(realtime_api::connect))
+            .at("/v1/realtime", poem::get(realtime::connect))
             .at("/v1/openapi.json", service.spec_endpoint())
             .nest("/docs", service.swagger_ui())
             .nest("/", service);

@@ -255,7 +255,7 @@ impl Server {
                 .with_config(config.webhooks.clone()),
             webhook_attempts: atelier_webhooks::Attempts::new(&store),
             webhook_redelivery: atelier_webhooks::delivery::Redelivery::new(&store, &bus),
-            realtime: atelier_api::realtime_api::RealtimeState {
+            realtime: atelier_api::realtime::RealtimeState {
                 gateway,
                 shutdown: shutdown.clone(),
             },

@@ -212,7 +212,7 @@ impl TestApp {
             .expect("create tenant");
         let key = identity
             .api_keys
-            .create(record.id, "test", atelier_identity::ApiKeyScope::Full)
+            .bootstrap(record.id, "test", atelier_identity::ApiKeyScope::Full)
             .await
             .expect("create API key");
         TestTenant {

@@ -136,7 +136,7 @@ async fn keys_are_scoped_per_principal_and_per_tenant() {
         .identity()
         .await
         .api_keys
-        .create(tenant.tenant, "second", atelier_identity::ApiKeyScope::Full)
+        .bootstrap(tenant.tenant, "second", atelier_identity::ApiKeyScope::Full)
         .await
         .expect("second key");
     let key = unique();

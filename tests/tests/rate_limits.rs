@@ -92,7 +92,7 @@ async fn api_key_burst_then_429_with_headers() {
         .identity()
         .await
         .api_keys
-        .create(tenant.tenant, "second", atelier_identity::ApiKeyScope::Full)
+        .bootstrap(tenant.tenant, "second", atelier_identity::ApiKeyScope::Full)
         .await
         .expect("second key");
     let other = statuses(4, || {

@@ -168,7 +168,7 @@ async fn minting_needs_a_full_key_and_a_user_of_the_callers_tenant() {
         .identity()
         .await
         .api_keys
-        .create(
+        .bootstrap(
             tenant.tenant,
             "reader",
             atelier_identity::ApiKeyScope::ReadOnly,

@@ -7,37 +7,33 @@
 //! - [`idempotency`]: `Idempotency-Key` replay of `POST` responses;
 //! - [`system`]: `/healthz`, `/readyz`, `/metrics`;
 //! - [`admin`]: the operator API (consumers, dead-letter queues).
-//! - [`audit_api`], [`usage_api`]: the tenant's audit log and usage, and the middleware that
-//!   record them.
-//! - [`events_api`]: the event catalog and the tenant's replayable event log.
-//! - [`webhooks_api`]: the tenant's webhook endpoints and their signing secrets.
-//! - [`webhook_attempts_api`]: webhook delivery attempts, resend and recovery.
-//! - [`realtime_api`]: the `/v1/realtime` WebSocket adapter of the realtime gateway.
-//! - [`chat_api`], [`chat_messages_api`], [`chat_reads_api`]: chat channels and members;
-//!   messages, reactions, threads, the change feed and search; read state, the badge and
-//!   scheduled messages.
+//! - [`edge`]: the shared edge pieces: one `ApiResult`, id parsing, the mapping of each
+//!   domain error type to problems, the generic page type. Area modules import helpers from
+//!   here, never from a sibling area.
+//! - [`identity`]: the caller, workspaces, members, users, API keys, tokens, the audit log and
+//!   usage (with the middleware that record them).
+//! - [`events`]: the event catalog and the tenant's replayable event log.
+//! - [`webhooks`]: webhook endpoints, their signing secrets, delivery attempts and recovery.
+//! - [`realtime`]: the `/v1/realtime` WebSocket adapter of the realtime gateway.
+//! - [`chat`]: channels and members; messages, reactions, threads, the change feed and
+//!   search; read state, the badge and scheduled messages.
 //!
 //! [`endpoint`] assembles everything; [`spec_json`] renders the contract committed at
 //! `openapi/v1.json`.
 
 pub mod admin;
-pub mod audit_api;
 pub mod auth;
-pub mod chat_api;
-pub mod chat_messages_api;
-pub mod chat_reads_api;
-pub mod events_api;
+pub mod chat;
+pub mod edge;
+pub mod events;
 pub mod idempotency;
+pub mod identity;
 pub mod middleware;
 pub mod problem;
 pub mod rate_limit;
-pub mod realtime_api;
+pub mod realtime;
 pub mod system;
-pub mod tenancy_api;
-pub mod tokens_api;
-pub mod usage_api;
-pub mod webhook_attempts_api;
-pub mod webhooks_api;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -117,7 +113,7 @@ pub struct ApiState {
     /// Resending messages to webhook endpoints.
     pub webhook_redelivery: atelier_webhooks::delivery::Redelivery,
     /// The realtime gateway behind `/v1/realtime`.
-    pub realtime: realtime_api::RealtimeState,
+    pub realtime: realtime::RealtimeState,
     /// Chat channels and messages.
     pub chat: atelier_chat::Chat,
 }
@@ -125,16 +121,16 @@ pub struct ApiState {
 type Apis = (
     system::SystemApi,
     admin::AdminApi,
-    tenancy_api::TenancyApi,
-    tokens_api::TokensApi,
-    audit_api::AuditApi,
-    usage_api::UsageApi,
-    events_api::EventsApi,
-    webhooks_api::WebhooksApi,
-    webhook_attempts_api::WebhookAttemptsApi,
-    chat_api::ChatApi,
-    chat_messages_api::ChatMessagesApi,
-    chat_reads_api::ChatReadsApi,
+    identity::tenancy::TenancyApi,
+    identity::tokens::TokensApi,
+    identity::audit::AuditApi,
+    identity::usage::UsageApi,
+    events::EventsApi,
+    webhooks::endpoints::WebhooksApi,
+    webhooks::attempts::WebhookAttemptsApi,
+    chat::channels::ChatApi,
+    chat::messages::ChatMessagesApi,
+    chat::reads::ChatReadsApi,
 );
 
 fn service() -> OpenApiService<Apis, ()> {
@@ -142,16 +138,16 @@ fn service() -> OpenApiService<Apis, ()> {
         (
             system::SystemApi,
             admin::AdminApi,
-            tenancy_api::TenancyApi,
-            tokens_api::TokensApi,
-            audit_api::AuditApi,
-            usage_api::UsageApi,
-            events_api::EventsApi,
-            webhooks_api::WebhooksApi,
-            webhook_attempts_api::WebhookAttemptsApi,
-            chat_api::ChatApi,
-            chat_messages_api::ChatMessagesApi,
-            chat_reads_api::ChatReadsApi,
+            identity::tenancy::TenancyApi,
+            identity::tokens::TokensApi,
+            identity::audit::AuditApi,
+            identity::usage::UsageApi,
+            events::EventsApi,
+            webhooks::endpoints::WebhooksApi,
+            webhooks::attempts::WebhookAttemptsApi,
+            chat::channels::ChatApi,
+            chat::messages::ChatMessagesApi,
+            chat::reads::ChatReadsApi,
         ),
         "Atelier API",
         API_VERSION,
@@ -188,7 +184,7 @@ pub fn endpoint(state: ApiState) -> BoxEndpoint<'static> {
     let mut route = Route::new();
     if state.config.serve_api {
         route = route
-            .at("/v1/realtime", poem::get(realtime_api::connect))
+            .at("/v1/realtime", poem::get(realtime::connect))
             .at("/v1/openapi.json", service.spec_endpoint())
             .nest("/docs", service.swagger_ui())
             .nest("/", service);
@@ -202,14 +198,14 @@ pub fn endpoint(state: ApiState) -> BoxEndpoint<'static> {
     let rate_limiter = Arc::new(rate_limit::RateLimiter::new(&state.config.rate_limits));
     route
         // Inside idempotency: a replayed response did not act again, so it is not audited.
-        .around(audit_api::record_audit)
+        .around(identity::audit::record_audit)
         .around(idempotency::idempotency)
         // Each `around` layer's type names the layer inside it twice (endpoint and function), so
         // the type doubles per layer; boxing every few layers keeps it within the compiler's
         // query depth limit. One virtual call per box.
         .boxed()
         // Inside the rate limiter: refused floods cost no metering write.
-        .around(usage_api::record_usage)
+        .around(identity::usage::record_usage)
         .around(rate_limit::rate_limit)
         .around(auth::authenticate)
         .boxed()

@@ -99,7 +99,7 @@ async fn setup(
         .await?;
     let key = identity
         .api_keys
-        .create(tenant.id, "bench", atelier_identity::ApiKeyScope::Full)
+        .bootstrap(tenant.id, "bench", atelier_identity::ApiKeyScope::Full)
         .await?
         .secret;
     let http = reqwest::Client::new();

@@ -252,9 +252,13 @@ async fn atelier(settings: &Settings, options: &RealtimeOptions) -> anyhow::Resu
             let store = Store::connect(&store_config).await?;
             let identity = atelier_identity::Identity::new(&store, identity_config);
             let tenant = identity.tenancy.create_tenant("bench").await?;
+            let key = identity
+                .api_keys
+                .bootstrap(tenant.id, "bench", atelier_identity::ApiKeyScope::Full)
+                .await?;
             let user = identity
                 .tenancy
-                .create_user(tenant.id, "bench", None)
+                .create_user(&key.principal(), "bench", None)
                 .await?;
             let (token, _) = identity.tokens.mint_access(tenant.id, user.id).await?;
             anyhow::Ok((tenant.id, token))

@@ -1,23 +1,29 @@
 //! Channels, members and what a user holds on a channel.
 //!
 //! Access (see [`Chat::access`]) is resolved here and decided by
-//! [`atelier_identity::policy::authorize`]: on a **public** channel a user holds their
-//! workspace role and their channel role; on a **private or direct** channel only their
-//! channel role (so workspace members who were not invited cannot even see it). Acting in a
-//! channel (sending, reacting, marking read) uses the channel role alone: join first.
-//! Channel roles map to resource roles ([`ChannelRole::resource_role`]).
+//! [`atelier_identity::policy`] (the rules: [`crate::access`]): only a current workspace
+//! member holds anything; on a **public** channel a user holds their workspace role and their
+//! channel role; on a **private or direct** channel only their channel role (so workspace
+//! members who were not invited cannot even see it). Acting in a channel (sending, reacting,
+//! marking read) uses the channel role alone: join first. Channel roles map to resource roles
+//! ([`ChannelRole::resource_role`]).
+//!
+//! The operations callers use take the acting [`Principal`] and decide before they act;
+//! `write_member` and `delete_member` are the storage steps behind them.
 
 use atelier_core::TenantId;
 use atelier_identity::{
     Principal, UserId, WorkspaceId,
-    policy::{Access, Permission, authorize},
+    policy::{self, Access, Decision, Permission},
 };
 use futures_util::{FutureExt, TryStreamExt};
 use mongodb::bson::doc;
 use serde_json::json;
 
 use crate::{
-    Chat, ChatError, Refusal, event, map_error,
+    Chat, ChatError, Refusal,
+    access::{denied, user_of},
+    event, map_error,
     model::{ChannelId, ChannelKind, ChannelRecord, ChannelRole, MemberRecord},
     now_ms, text,
     view::{ChannelView, MemberView},
@@ -70,15 +76,27 @@ impl ChannelAccess {
 }
 
 impl Chat {
-    /// Creates a channel. A direct channel is unique per member set: asking again returns the
-    /// existing one (`created = false`).
+    /// Creates a channel (`ResourceCreate` in the workspace). Users create as themselves and
+    /// own it; API keys may name the creator. A direct channel is unique per member set:
+    /// asking again returns the existing one (`created = false`).
     pub async fn create_channel(
         &self,
-        tenant: TenantId,
+        principal: &Principal,
         workspace: WorkspaceId,
-        new: NewChannel,
+        mut new: NewChannel,
     ) -> Result<(ChannelRecord, bool), ChatError> {
-        self.tenancy.get_workspace(tenant, workspace).await?;
+        let tenant = principal.tenant();
+        let access = self.tenancy.workspace_access(principal, workspace).await?;
+        Self::require(principal, Permission::ResourceCreate, access)?;
+        if let Principal::User { user_id, .. } = principal {
+            if new.creator.is_some() {
+                return Err(ChatError::invalid(
+                    "creator_id",
+                    "only API keys name the creator; users create as themselves",
+                ));
+            }
+            new.creator = Some(*user_id);
+        }
         let now = now_ms();
         let id = ChannelId::generate();
         let mut members: Vec<UserId> = new.creator.into_iter().collect();
@@ -256,21 +274,25 @@ impl Chat {
         )
     }
 
-    /// What `user` holds on `channel` (see the module docs).
+    /// What `user` holds on `channel` (see the module docs): nothing unless they are a
+    /// member of the channel's workspace now, whatever channel membership is left over.
     pub async fn access(
         &self,
         tenant: TenantId,
         user: UserId,
         channel: &ChannelRecord,
     ) -> Result<ChannelAccess, ChatError> {
+        let Some(workspace_role) = self
+            .tenancy
+            .member_role(tenant, channel.workspace, user)
+            .await?
+        else {
+            return Ok(ChannelAccess::none());
+        };
         let membership = self.membership(tenant, channel.id, user).await?;
         let resource_role = membership.as_ref().map(|m| m.role.resource_role());
         let workspace_role = match channel.kind {
-            ChannelKind::Public => {
-                self.tenancy
-                    .member_role(tenant, channel.workspace, user)
-                    .await?
-            }
+            ChannelKind::Public => Some(workspace_role),
             ChannelKind::Private | ChannelKind::Direct => None,
         };
         Ok(ChannelAccess {
@@ -295,28 +317,24 @@ impl Chat {
         user: UserId,
         channel: ChannelId,
     ) -> Result<Option<WorkspaceId>, ChatError> {
-        let Some(record) =
-            atelier_store::scoped::get(&self.channels, tenant, &channel.to_string()).await?
-        else {
-            return Ok(None);
-        };
-        let access = self.access(tenant, user, &record).await?;
         let principal = Principal::User {
             tenant,
             user_id: user,
         };
-        Ok(authorize(&principal, Permission::ResourceRead, access.read)
-            .is_allowed()
-            .then_some(record.workspace))
+        self.can_read(&principal, channel).await
     }
 
-    /// Changes a channel's settings; emits `chat.channel.updated` naming the changed fields.
+    /// Changes a channel's settings (moderators: `ResourceEdit`); emits
+    /// `chat.channel.updated` naming the changed fields.
     pub async fn update_channel(
         &self,
-        tenant: TenantId,
+        principal: &Principal,
         channel: ChannelId,
         patch: ChannelPatch,
     ) -> Result<ChannelRecord, ChatError> {
+        let (_, access) = self.visible_channel(principal, channel).await?;
+        Self::require(principal, Permission::ResourceEdit, access.read)?;
+        let tenant = principal.tenant();
         let patch = ChannelPatch {
             name: patch.name.map(|name| text::check_name(&name)).transpose()?,
             topic: patch
@@ -404,25 +422,139 @@ impl Chat {
         Ok(outcome.0)
     }
 
-    /// The channel's members, in joining order.
+    /// The channel's members who are still members of its workspace, in joining order, for
+    /// those who may see the channel.
     pub async fn list_members(
         &self,
-        tenant: TenantId,
+        principal: &Principal,
         channel: ChannelId,
     ) -> Result<Vec<MemberRecord>, ChatError> {
-        Ok(self
+        let (channel, _) = self.visible_channel(principal, channel).await?;
+        let tenant = principal.tenant();
+        let mut members: Vec<MemberRecord> = self
             .members
-            .find(doc! { "tenant": tenant.to_string(), "channel": channel.to_string() })
+            .find(doc! { "tenant": tenant.to_string(), "channel": channel.id.to_string() })
             .sort(doc! { "joined_at_ms": 1 })
             .await?
             .try_collect()
-            .await?)
+            .await?;
+        let in_workspace: Vec<UserId> = self
+            .tenancy
+            .members_of(tenant, channel.workspace)
+            .await?
+            .into_iter()
+            .map(|member| member.user)
+            .collect();
+        // Memberships left over from a workspace removal count for nothing.
+        members.retain(|member| in_workspace.contains(&member.user));
+        Ok(members)
     }
 
-    /// Adds `user` to the channel at `role`, or changes their role. The user must be a member
+    /// Adds `user` to the channel or changes their role, as the policy's member-change table
+    /// allows: members invite members, owners (and workspace admins and owners on public
+    /// channels) set other roles. `role: None` keeps an existing member's role (and adds a new
+    /// one as `member`).
+    pub async fn set_member(
+        &self,
+        principal: &Principal,
+        channel: ChannelId,
+        user: UserId,
+        role: Option<ChannelRole>,
+    ) -> Result<MemberRecord, ChatError> {
+        let (channel, access) = self.visible_channel(principal, channel).await?;
+        let existing = self
+            .membership(principal.tenant(), channel.id, user)
+            .await?;
+        let current = existing.as_ref().map(|member| member.role);
+        let role = role.or(current).unwrap_or(ChannelRole::Member);
+        if current != Some(role) {
+            let decision = policy::authorize_resource_member_change(
+                principal,
+                access.read,
+                current.map(ChannelRole::resource_role),
+                Some(role.resource_role()),
+            );
+            // Inviting a member is acting in the channel: it takes membership itself.
+            let decision = match (current, decision) {
+                (None, Decision::Allow) if role == ChannelRole::Member => {
+                    Self::require_member(principal, &access).map(|()| Decision::Allow)?
+                }
+                (_, decision) => decision,
+            };
+            if let Decision::Deny(reason) = decision {
+                return Err(denied(principal, "channel member change", reason));
+            }
+        } else {
+            Self::require_member(principal, &access)?;
+        }
+        self.write_member(principal.tenant(), &channel, user, role)
+            .await
+    }
+
+    /// Removes `user` from the channel: the caller leaving, or someone the policy's
+    /// member-change table lets the caller remove (moderators remove members; only owners
+    /// remove moderators and owners).
+    pub async fn remove_member(
+        &self,
+        principal: &Principal,
+        channel: ChannelId,
+        user: UserId,
+    ) -> Result<(), ChatError> {
+        let (channel, access) = self.visible_channel(principal, channel).await?;
+        let is_self = matches!(principal, Principal::User { user_id, .. } if *user_id == user);
+        if !is_self {
+            let current = self
+                .membership(principal.tenant(), channel.id, user)
+                .await?
+                .map(|member| member.role.resource_role());
+            let decision = match current {
+                Some(current) => policy::authorize_resource_member_change(
+                    principal,
+                    access.read,
+                    Some(current),
+                    None,
+                ),
+                None => policy::authorize(principal, Permission::ResourceEdit, access.read),
+            };
+            if let Decision::Deny(reason) = decision {
+                return Err(denied(principal, "channel member removal", reason));
+            }
+        }
+        self.delete_member(principal.tenant(), &channel, user).await
+    }
+
+    /// Joins a public channel as `member` (users); joining again changes nothing.
+    pub async fn join(
+        &self,
+        principal: &Principal,
+        channel: ChannelId,
+    ) -> Result<MemberRecord, ChatError> {
+        let (channel, access) = self.visible_channel(principal, channel).await?;
+        let user = user_of(principal)?;
+        if let Some(member) = access.membership {
+            return Ok(member);
+        }
+        if channel.kind != ChannelKind::Public {
+            return Err(ChatError::forbidden(
+                "channel_not_joinable",
+                "Only public channels can be joined; private channels take an invitation.",
+            ));
+        }
+        self.write_member(principal.tenant(), &channel, user, ChannelRole::Member)
+            .await
+    }
+
+    /// Leaves a channel (users).
+    pub async fn leave(&self, principal: &Principal, channel: ChannelId) -> Result<(), ChatError> {
+        let (channel, _) = self.visible_channel(principal, channel).await?;
+        let user = user_of(principal)?;
+        self.delete_member(principal.tenant(), &channel, user).await
+    }
+
+    /// Stores `user`'s membership at `role` (added or changed). The user must be a member
     /// of the workspace; direct channels have a fixed member set. Emits `chat.member.added`
     /// or `chat.member.updated` (nothing when nothing changed).
-    pub async fn set_member(
+    pub(crate) async fn write_member(
         &self,
         tenant: TenantId,
         channel: &ChannelRecord,
@@ -508,9 +640,9 @@ impl Chat {
         Ok(outcome.0)
     }
 
-    /// Removes `user` from the channel (also how a member leaves). The last owner of a
-    /// channel with other members cannot leave.
-    pub async fn remove_member(
+    /// Deletes `user`'s membership (removal and leaving). The last owner of a channel with
+    /// other members cannot leave.
+    pub(crate) async fn delete_member(
         &self,
         tenant: TenantId,
         channel: &ChannelRecord,

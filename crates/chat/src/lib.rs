@@ -8,7 +8,9 @@
 //!   events, the scheduled-send worker, the [`Chat`] service);
 //! - [`events`]: the `chat.*` event types and their `data` schemas;
 //! - [`error`]: [`ChatError`], the crate's one error type;
-//! - [`channels`]: channels, members and access ([`Chat`]'s channel methods);
+//! - [`access`]: who may do what, for every caller (HTTP, realtime, consumers), decided with
+//!   `atelier_identity::policy`;
+//! - [`channels`]: channels and members ([`Chat`]'s channel methods);
 //! - [`messages`]: send (sequence numbers, idempotency, slow mode), edit, delete, pins,
 //!   reactions, threads, history, the change feed and search;
 //! - [`reads`]: read state, unread and mention counts, thread read state, the badge;
@@ -23,6 +25,7 @@
 //! channel serialize on that document: sequence numbers have no duplicates, and the change
 //! feed has no gaps (a change with a higher `change_seq` commits after every lower one).
 
+pub mod access;
 pub mod channels;
 pub mod config;
 pub mod error;
@@ -52,6 +55,10 @@ pub const MESSAGES: &str = "chat_messages";
 pub const REACTIONS: &str = "chat_reactions";
 pub const THREAD_READS: &str = "chat_thread_reads";
 pub const SCHEDULED: &str = "chat_scheduled_messages";
+
+/// Collections holding per-workspace memberships (`tenant`, `workspace`, `user`), deleted with
+/// a workspace membership (`Tenancy::with_member_cascade`).
+pub const WORKSPACE_MEMBER_COLLECTIONS: &[&str] = &[MEMBERS];
 
 /// The chat service. Cheap to clone.
 #[derive(Debug, Clone)]

@@ -88,6 +88,10 @@ impl Module for ChatModule {
         crate::events::types()
     }
 
+    fn workspace_member_collections(&self) -> &'static [&'static str] {
+        crate::WORKSPACE_MEMBER_COLLECTIONS
+    }
+
     fn start(&self, context: &ModuleContext<'_>) -> Result<Running, ModuleError> {
         let config: ChatConfig = settings::parse(context.settings)?;
         let chat = Chat::new(context.store, config);

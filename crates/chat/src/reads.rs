@@ -298,7 +298,10 @@ impl Chat {
     /// Unread and mention counts of every channel `user` is a member of, and unread replies
     /// of every thread they take part in (in channels they are still a member of).
     pub async fn badge(&self, tenant: TenantId, user: UserId) -> Result<Badge, ChatError> {
-        let memberships = self.memberships_of(tenant, user).await?;
+        // Channel memberships left over from a workspace removal count for nothing.
+        let workspaces = self.tenancy.workspaces_of(tenant, user).await?;
+        let mut memberships = self.memberships_of(tenant, user).await?;
+        memberships.retain(|member| workspaces.contains(&member.workspace));
         let mut channels = Vec::with_capacity(memberships.len());
         for member in &memberships {
             channels.push(self.counts(member).await?);

@@ -226,6 +226,16 @@ async fn demo(
         Some(tenant) => tenant,
         None => tenancy.create_tenant(DEMO_TENANT).await?,
     };
+    // Each run's key is also the principal the demo set-up acts as.
+    let key = identity
+        .api_keys
+        .bootstrap(
+            tenant.id,
+            &format!("dev run {}", chrono_now()),
+            atelier_identity::ApiKeyScope::Full,
+        )
+        .await?;
+    let backend = key.principal();
     let mut users = Vec::new();
     for (external_id, name) in [("demo-ada", "Ada Lovelace"), ("demo-grace", "Grace Hopper")] {
         let user = match tenancy
@@ -235,7 +245,7 @@ async fn demo(
             Some(user) => user,
             None => {
                 tenancy
-                    .create_user(tenant.id, name, Some(external_id))
+                    .create_user(&backend, name, Some(external_id))
                     .await?
             }
         };
@@ -246,11 +256,11 @@ async fn demo(
         Some(workspace) => workspace,
         None => {
             let workspace = tenancy
-                .create_workspace(tenant.id, "Demo workspace", Some(users[0].id))
+                .create_workspace(&backend, "Demo workspace", Some(users[0].id))
                 .await?;
             tenancy
                 .set_member(
-                    tenant.id,
+                    &backend,
                     workspace.id,
                     users[1].id,
                     atelier_identity::WorkspaceRole::Member,
@@ -259,14 +269,6 @@ async fn demo(
             workspace
         }
     };
-    let key = identity
-        .api_keys
-        .create(
-            tenant.id,
-            &format!("dev run {}", chrono_now()),
-            atelier_identity::ApiKeyScope::Full,
-        )
-        .await?;
     println!("Demo organisation {} ({})", tenant.name, tenant.id);
     println!("  workspace  {} ({})", workspace.name, workspace.id);
     println!("  API key    {}   (full scope; new each run)", key.secret);
@@ -301,7 +303,7 @@ async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<()> {
             let tenant = identity.tenancy.create_tenant(&name).await?;
             let key = identity
                 .api_keys
-                .create(tenant.id, "bootstrap", atelier_identity::ApiKeyScope::Full)
+                .bootstrap(tenant.id, "bootstrap", atelier_identity::ApiKeyScope::Full)
                 .await?;
             if json {
                 println!(

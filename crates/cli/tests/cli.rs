@@ -34,8 +34,9 @@ fn serve_help_documents_every_setting() {
     let output = atelier().args(["serve", "--help"]).output().unwrap();
     assert!(output.status.success());
     let help = String::from_utf8(output.stdout).unwrap();
-    for (path, _) in atelier_server::config::SETTINGS {
-        let variable = atelier_server::config::env_var(path);
+    // The platform's settings and every module's section.
+    for (path, _) in atelier_server::config::all_settings() {
+        let variable = atelier_server::config::env_var(&path);
         assert!(help.contains(&variable), "serve --help lacks {variable}");
     }
 }

@@ -17,12 +17,25 @@ use atelier_store::{CollectionSpec, Store};
 use crate::{
     IdentityError,
     model::{ApiKeyId, ApiKeyScope, AuthError, AuthFailure, Principal},
+    policy::{Access, Permission},
+    tenancy::Tenancy,
 };
 
 pub const API_KEY_PREFIX: &str = "atk_";
 const COLLECTION: &str = "api_keys";
 /// `last_used_at` is refreshed at most this often per key, so authentication stays a read.
 const LAST_USED_GRANULARITY_MS: i64 = 60_000;
+
+impl CreatedApiKey {
+    /// The principal this key authenticates as.
+    pub fn principal(&self) -> Principal {
+        Principal::ApiKey {
+            tenant: self.record.tenant,
+            key_id: self.record.id,
+            scope: self.record.scope,
+        }
+    }
+}
 
 /// A stored key (never the secret).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -62,8 +75,21 @@ impl ApiKeys {
         }
     }
 
-    /// Creates a key; the secret is in the result and nowhere else.
+    /// Creates a key for a tenant administrator (a full-scope key); the secret is in the result
+    /// and nowhere else.
     pub async fn create(
+        &self,
+        principal: &Principal,
+        name: &str,
+        scope: ApiKeyScope,
+    ) -> Result<CreatedApiKey, IdentityError> {
+        Tenancy::require(principal, Permission::TenantAdmin, Access::default())?;
+        self.bootstrap(principal.tenant(), name, scope).await
+    }
+
+    /// Creates a key with no principal: operator tooling only (`atelier admin create-tenant`,
+    /// the demo, test and bench set-up), which is how a tenant gets its first key.
+    pub async fn bootstrap(
         &self,
         tenant: TenantId,
         name: &str,
@@ -143,16 +169,20 @@ impl ApiKeys {
         })
     }
 
-    pub async fn list(&self, tenant: TenantId) -> Result<Vec<ApiKeyRecord>, IdentityError> {
-        Ok(atelier_store::scoped::list(&self.keys, tenant).await?)
+    /// The tenant's keys (tenant readers).
+    pub async fn list(&self, principal: &Principal) -> Result<Vec<ApiKeyRecord>, IdentityError> {
+        Tenancy::require(principal, Permission::TenantRead, Access::default())?;
+        Ok(atelier_store::scoped::list(&self.keys, principal.tenant()).await?)
     }
 
-    /// Revokes a key of this tenant. Revoking twice is harmless.
+    /// Revokes a key of this tenant (tenant administrators). Revoking twice is harmless.
     pub async fn revoke(
         &self,
-        tenant: TenantId,
+        principal: &Principal,
         key: ApiKeyId,
     ) -> Result<ApiKeyRecord, IdentityError> {
+        Tenancy::require(principal, Permission::TenantAdmin, Access::default())?;
+        let tenant = principal.tenant();
         let filter = doc! { "_id": key.to_string(), "tenant": tenant.to_string() };
         self.keys
             .update_one(

@@ -123,6 +123,10 @@ pub enum IdentityError {
     /// The change conflicts with current state; `code` is stable for clients.
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// The caller may see the target but not do this; `code` is stable for clients (the reason
+    /// goes to the log, never to the client).
+    #[error("forbidden ({code})")]
+    Forbidden { code: &'static str },
     #[error("{field}: {message}")]
     Invalid {
         field: &'static str,
@@ -140,6 +144,12 @@ impl IdentityError {
             code,
             message: message.into(),
         }
+    }
+
+    /// The policy's refusal: logs the reason, answers the generic `forbidden` code.
+    pub fn denied(principal: &Principal, what: &str, reason: &str) -> Self {
+        tracing::info!(actor = %principal.actor(), what, reason, "permission denied");
+        Self::Forbidden { code: "forbidden" }
     }
 
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {

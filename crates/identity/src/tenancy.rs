@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     IdentityError,
-    model::{ResourceRole, UserId, WorkspaceId, WorkspaceRole},
-    policy::Access,
+    model::{Principal, ResourceRole, UserId, WorkspaceId, WorkspaceRole},
+    policy::{self, Access, Decision, Permission},
 };
 
 const TENANTS: &str = "tenants";
@@ -110,6 +110,9 @@ pub struct Tenancy {
     users: Collection<UserRecord>,
     members: Collection<MemberRecord>,
     grants: Collection<GrantRecord>,
+    /// Collections of other services holding per-workspace memberships (documents with
+    /// `tenant`, `workspace` and `user` fields), deleted with a workspace membership.
+    member_cascades: std::sync::Arc<[&'static str]>,
 }
 
 /// Domain refusals raised inside a transaction closure travel as custom driver errors.
@@ -160,7 +163,107 @@ impl Tenancy {
             users: database.collection(USERS),
             members: database.collection(MEMBERS),
             grants: database.collection(GRANTS),
+            member_cascades: std::sync::Arc::new([]),
         }
+    }
+
+    /// Removing someone from a workspace also deletes their documents in `collections`
+    /// (fields `tenant`, `workspace`, `user`: e.g. their channel memberships), in the same
+    /// transaction. Services register their collections here when the server wires them.
+    pub fn with_member_cascade(mut self, collections: &[&'static str]) -> Self {
+        let mut all: Vec<&'static str> = self.member_cascades.to_vec();
+        all.extend_from_slice(collections);
+        self.member_cascades = all.into();
+        self
+    }
+
+    /// 403 unless the policy allows `permission` (tenant-wide operations hold no role).
+    pub fn require(
+        principal: &Principal,
+        permission: Permission,
+        access: Access,
+    ) -> Result<(), IdentityError> {
+        match policy::authorize(principal, permission, access) {
+            Decision::Allow => Ok(()),
+            Decision::Deny(reason) => Err(IdentityError::denied(
+                principal,
+                &format!("{permission:?}"),
+                reason,
+            )),
+        }
+    }
+
+    /// Tenant administration (users, keys, tokens, webhooks, DLQ): the tenant to act on, for
+    /// principals the policy lets administer it (full-scope API keys); 403 otherwise.
+    pub fn administered_tenant(principal: &Principal) -> Result<TenantId, IdentityError> {
+        Self::require(principal, Permission::TenantAdmin, Access::default())?;
+        Ok(principal.tenant())
+    }
+
+    /// Reading tenant-wide records (audit, usage, events, webhook attempts): the tenant to read,
+    /// for principals the policy lets read it (API keys); 403 otherwise.
+    pub fn readable_tenant(principal: &Principal) -> Result<TenantId, IdentityError> {
+        Self::require(principal, Permission::TenantRead, Access::default())?;
+        Ok(principal.tenant())
+    }
+
+    /// What the principal holds on the workspace (nothing for API keys: their scope decides).
+    /// A workspace that does not exist, or that a user cannot see, is not found.
+    pub async fn workspace_access(
+        &self,
+        principal: &Principal,
+        workspace: WorkspaceId,
+    ) -> Result<Access, IdentityError> {
+        self.get_workspace(principal.tenant(), workspace).await?;
+        match principal {
+            Principal::ApiKey { .. } => Ok(Access::default()),
+            Principal::User { tenant, user_id } => {
+                let access = self.access(*tenant, *user_id, workspace, None).await?;
+                if policy::authorize(principal, Permission::WorkspaceRead, access).is_allowed() {
+                    Ok(access)
+                } else {
+                    Err(IdentityError::NotFound("workspace"))
+                }
+            }
+        }
+    }
+
+    /// One workspace the principal can see.
+    pub async fn visible_workspace(
+        &self,
+        principal: &Principal,
+        workspace: WorkspaceId,
+    ) -> Result<WorkspaceRecord, IdentityError> {
+        self.workspace_access(principal, workspace).await?;
+        self.get_workspace(principal.tenant(), workspace).await
+    }
+
+    /// The workspaces the principal can see: all of them for API keys, their own for users.
+    pub async fn visible_workspaces(
+        &self,
+        principal: &Principal,
+    ) -> Result<Vec<WorkspaceRecord>, IdentityError> {
+        let all = self.list_workspaces(principal.tenant()).await?;
+        let Principal::User { tenant, user_id } = principal else {
+            return Ok(all);
+        };
+        let mine: Vec<WorkspaceId> = self
+            .members
+            .find(doc! { "tenant": tenant.to_string(), "user": user_id.to_string() })
+            .await?
+            .try_collect::<Vec<MemberRecord>>()
+            .await?
+            .into_iter()
+            .filter(|member| {
+                let access = Access {
+                    workspace_role: Some(member.role),
+                    resource_role: None,
+                };
+                policy::authorize(principal, Permission::WorkspaceRead, access).is_allowed()
+            })
+            .map(|member| member.workspace)
+            .collect();
+        Ok(all.into_iter().filter(|w| mine.contains(&w.id)).collect())
     }
 
     /// Creates an organisation. Operator-only (the CLI's `admin create-tenant`).
@@ -205,13 +308,15 @@ impl Tenancy {
             .ok_or(IdentityError::NotFound("tenant"))
     }
 
-    /// Creates a workspace, optionally with its first owner.
+    /// Creates a workspace, optionally with its first owner (the tenant's backend only).
     pub async fn create_workspace(
         &self,
-        tenant: TenantId,
+        principal: &Principal,
         name: &str,
         owner: Option<UserId>,
     ) -> Result<WorkspaceRecord, IdentityError> {
+        Self::require(principal, Permission::TenantAdmin, Access::default())?;
+        let tenant = principal.tenant();
         if let Some(owner) = owner {
             self.get_user(tenant, owner).await?;
         }
@@ -278,13 +383,16 @@ impl Tenancy {
             .ok_or(IdentityError::NotFound("workspace"))
     }
 
-    /// Creates a user of the organisation. `external_id` (the tenant's own id) is unique.
+    /// Creates a user of the organisation (the tenant's backend only). `external_id` (the
+    /// tenant's own id) is unique.
     pub async fn create_user(
         &self,
-        tenant: TenantId,
+        principal: &Principal,
         display_name: &str,
         external_id: Option<&str>,
     ) -> Result<UserRecord, IdentityError> {
+        Self::require(principal, Permission::TenantAdmin, Access::default())?;
+        let tenant = principal.tenant();
         if let Some(external) = external_id
             && (external.is_empty() || external.len() > 200)
         {
@@ -332,8 +440,26 @@ impl Tenancy {
         }
     }
 
-    pub async fn list_users(&self, tenant: TenantId) -> Result<Vec<UserRecord>, IdentityError> {
-        Ok(scoped::list(&self.users, tenant).await?)
+    /// The organisation's users (tenant readers: API keys).
+    pub async fn list_users(
+        &self,
+        principal: &Principal,
+    ) -> Result<Vec<UserRecord>, IdentityError> {
+        Self::require(principal, Permission::TenantRead, Access::default())?;
+        Ok(scoped::list(&self.users, principal.tenant()).await?)
+    }
+
+    /// One user, for tenant readers or the user themself.
+    pub async fn visible_user(
+        &self,
+        principal: &Principal,
+        user: UserId,
+    ) -> Result<UserRecord, IdentityError> {
+        let is_self = matches!(principal, Principal::User { user_id, .. } if *user_id == user);
+        if !is_self {
+            Self::require(principal, Permission::TenantRead, Access::default())?;
+        }
+        self.get_user(principal.tenant(), user).await
     }
 
     pub async fn get_user(
@@ -346,14 +472,27 @@ impl Tenancy {
             .ok_or(IdentityError::NotFound("user"))
     }
 
-    /// Adds a member or changes their role. Demoting the last owner is refused.
+    /// Adds a member or changes their role, as the policy's member-change rules allow (only
+    /// owners grant or take ownership). Demoting the last owner is refused.
     pub async fn set_member(
         &self,
-        tenant: TenantId,
+        principal: &Principal,
         workspace: WorkspaceId,
         user: UserId,
         role: WorkspaceRole,
     ) -> Result<MemberRecord, IdentityError> {
+        let tenant = principal.tenant();
+        let access = self.workspace_access(principal, workspace).await?;
+        let current = self.member_role(tenant, workspace, user).await?;
+        if let Decision::Deny(reason) =
+            policy::authorize_workspace_member_change(principal, access, current, Some(role))
+        {
+            return Err(IdentityError::denied(
+                principal,
+                "workspace member change",
+                reason,
+            ));
+        }
         self.get_workspace(tenant, workspace).await?;
         self.get_user(tenant, user).await?;
         let member = MemberRecord {
@@ -407,13 +546,30 @@ impl Tenancy {
         Ok(member)
     }
 
-    /// Removes a member. Removing the last owner is refused.
+    /// Removes a member, as the policy's member-change rules allow (removing an owner takes an
+    /// owner). Removing the last owner is refused. Their documents in the registered
+    /// [cascade collections](Self::with_member_cascade) go in the same transaction.
     pub async fn remove_member(
         &self,
-        tenant: TenantId,
+        principal: &Principal,
         workspace: WorkspaceId,
         user: UserId,
     ) -> Result<(), IdentityError> {
+        let tenant = principal.tenant();
+        let access = self.workspace_access(principal, workspace).await?;
+        let decision = match self.member_role(tenant, workspace, user).await? {
+            Some(current) => {
+                policy::authorize_workspace_member_change(principal, access, Some(current), None)
+            }
+            None => policy::authorize(principal, Permission::MembersManage, access),
+        };
+        if let Decision::Deny(reason) = decision {
+            return Err(IdentityError::denied(
+                principal,
+                "workspace member removal",
+                reason,
+            ));
+        }
         let key = format!("{workspace}:{user}");
         let event = NewEvent::new(
             "identity.member.removed",
@@ -439,6 +595,18 @@ impl Tenancy {
                             .delete_one(doc! { "_id": &*key })
                             .session(&mut *session)
                             .await?;
+                        for collection in this.member_cascades.iter() {
+                            this.store
+                                .database()
+                                .collection::<mongodb::bson::Document>(collection)
+                                .delete_many(doc! {
+                                    "tenant": tenant.to_string(),
+                                    "workspace": workspace.to_string(),
+                                    "user": existing.user.to_string(),
+                                })
+                                .session(&mut *session)
+                                .await?;
+                        }
                         this.append(session, *tenant, event.clone()).await
                     }
                     .boxed()
@@ -450,12 +618,17 @@ impl Tenancy {
         Ok(())
     }
 
+    /// A workspace's members, for those who may read them (others: not found).
     pub async fn list_members(
         &self,
-        tenant: TenantId,
+        principal: &Principal,
         workspace: WorkspaceId,
     ) -> Result<Vec<MemberRecord>, IdentityError> {
-        self.get_workspace(tenant, workspace).await?;
+        let tenant = principal.tenant();
+        let access = self.workspace_access(principal, workspace).await?;
+        if !policy::authorize(principal, Permission::MembersRead, access).is_allowed() {
+            return Err(IdentityError::NotFound("workspace"));
+        }
         Ok(self
             .members
             .find(doc! { "tenant": tenant.to_string(), "workspace": workspace.to_string() })
@@ -463,6 +636,38 @@ impl Tenancy {
             .await?
             .try_collect()
             .await?)
+    }
+
+    /// A workspace's members, unchecked: for services that have already decided the caller
+    /// may see what they derive from it.
+    pub async fn members_of(
+        &self,
+        tenant: TenantId,
+        workspace: WorkspaceId,
+    ) -> Result<Vec<MemberRecord>, IdentityError> {
+        Ok(self
+            .members
+            .find(doc! { "tenant": tenant.to_string(), "workspace": workspace.to_string() })
+            .await?
+            .try_collect()
+            .await?)
+    }
+
+    /// The workspaces `user` is a member of now, unchecked.
+    pub async fn workspaces_of(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> Result<Vec<WorkspaceId>, IdentityError> {
+        Ok(self
+            .members
+            .find(doc! { "tenant": tenant.to_string(), "user": user.to_string() })
+            .await?
+            .try_collect::<Vec<MemberRecord>>()
+            .await?
+            .into_iter()
+            .map(|member| member.workspace)
+            .collect())
     }
 
     pub async fn member_role(

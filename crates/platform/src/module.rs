@@ -43,6 +43,13 @@ pub trait Module: Send + Sync + 'static {
     /// Every event type the module emits, with the JSON Schema of its `data`.
     fn event_types(&self) -> Vec<EventType>;
 
+    /// Collections holding per-user documents of a workspace (fields `tenant`, `workspace`,
+    /// `user`), deleted in the same transaction that removes the user from the workspace
+    /// (chat's channel memberships). Workspace membership gates every workspace resource.
+    fn workspace_member_collections(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// Registers the module's metrics on the node's registry (a bundle through
     /// [`Metrics::module_bundle`], so [`Module::start`] gets the same handles). The server
     /// calls it before `start`, and to list every series the SLO rules may use.

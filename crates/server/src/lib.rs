@@ -148,7 +148,14 @@ impl Server {
         let bus =
             Bus::new(config.amqp.clone(), metrics.clone()).context("creating the RabbitMQ pool")?;
         let outbox = Outbox::new(&store);
-        let identity = atelier_identity::Identity::new(&store, config.identity.clone());
+        let mut identity = atelier_identity::Identity::new(&store, config.identity.clone());
+        // Leaving a workspace ends the user's per-workspace documents of every module (channel
+        // memberships...) in the same transaction.
+        for module in modules::all() {
+            identity.tenancy = identity
+                .tenancy
+                .with_member_cascade(module.workspace_member_collections());
+        }
         let catalog = modules::catalog();
         // Every module builds its services, consumers and workers and registers its metrics.
         let running = modules::start_all(
@@ -275,7 +282,7 @@ impl Server {
             webhook_endpoints: service(&services)?,
             webhook_attempts: service(&services)?,
             webhook_redelivery: service(&services)?,
-            realtime: atelier_api::realtime_api::RealtimeState {
+            realtime: atelier_api::realtime::RealtimeState {
                 gateway,
                 shutdown: shutdown.clone(),
             },

@@ -8,10 +8,7 @@
 
 use std::{collections::BTreeMap, sync::Arc};
 
-use atelier_identity::{
-    policy::{Access, Permission},
-    usage::{HourUsage, hour_of},
-};
+use atelier_identity::usage::{HourUsage, hour_of};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use poem::{Endpoint, IntoResponse, Request, Response, http::header, web::Data};
 use poem_openapi::{ApiResponse, Object, OpenApi, OperationId, param::Query, payload::Json};
@@ -19,8 +16,8 @@ use poem_openapi::{ApiResponse, Object, OpenApi, OperationId, param::Query, payl
 use crate::{
     ApiState, ApiTags,
     auth::{ApiKeyAuth, AuthOutcome},
+    edge::identity_error,
     problem::ErrorResponse,
-    tenancy_api::{identity_error, require},
 };
 
 /// The usage API.
@@ -72,7 +69,8 @@ impl UsageApi {
         to: Query<Option<DateTime<Utc>>>,
     ) -> Result<UsageResponse, ErrorResponse> {
         let ApiKeyAuth(principal) = auth;
-        require(&principal, Permission::TenantRead, Access::default())?;
+        atelier_identity::tenancy::Tenancy::readable_tenant(&principal)
+            .map_err(crate::edge::identity_error)?;
         let (from, to) = range(from.0, to.0, Utc::now())?;
         let hours = state
             .identity

@@ -7,7 +7,6 @@
 
 use std::collections::BTreeMap;
 
-use atelier_identity::policy::{Access, Permission};
 use atelier_webhooks::{
     EndpointId, EndpointPatch, EndpointRecord, NewEndpoint, WebhookError, model::EndpointSecret,
 };
@@ -20,8 +19,8 @@ use poem_openapi::{
 use crate::{
     ApiState, ApiTags,
     auth::ApiKeyAuth,
+    edge::{ApiResult, parse_id, webhook_error},
     problem::ErrorResponse,
-    tenancy_api::{parse_id, require},
 };
 
 /// The webhook endpoints API.
@@ -147,8 +146,6 @@ pub enum SecretResponse {
     Ok(Json<WebhookSecret>),
 }
 
-type ApiResult<T> = Result<T, ErrorResponse>;
-
 #[OpenApi(prefix_path = "/v1/webhooks", tag = "ApiTags::Webhooks")]
 impl WebhooksApi {
     /// Creates an endpoint with its first signing secret (in this response).
@@ -163,7 +160,8 @@ impl WebhooksApi {
         state: Data<&ApiState>,
         body: Json<CreateWebhookEndpoint>,
     ) -> ApiResult<EndpointResponse> {
-        require(&principal, Permission::TenantAdmin, Access::default())?;
+        atelier_identity::tenancy::Tenancy::administered_tenant(&principal)
+            .map_err(crate::edge::identity_error)?;
         let body = body.0;
         let record = state
             .webhook_endpoints
@@ -202,7 +200,8 @@ impl WebhooksApi {
         ApiKeyAuth(principal): ApiKeyAuth,
         state: Data<&ApiState>,
     ) -> ApiResult<EndpointListResponse> {
-        require(&principal, Permission::TenantRead, Access::default())?;
+        atelier_identity::tenancy::Tenancy::readable_tenant(&principal)
+            .map_err(crate::edge::identity_error)?;
         let records = state
             .webhook_endpoints
             .list(principal.tenant())
@@ -225,7 +224,8 @@ impl WebhooksApi {
         state: Data<&ApiState>,
         endpoint_id: Path<String>,
     ) -> ApiResult<EndpointResponse> {
-        require(&principal, Permission::TenantRead, Access::default())?;
+        atelier_identity::tenancy::Tenancy::readable_tenant(&principal)
+            .map_err(crate::edge::identity_error)?;
         let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let record = state
             .webhook_endpoints
@@ -248,7 +248,8 @@ impl WebhooksApi {
         endpoint_id: Path<String>,
         body: Json<UpdateWebhookEndpoint>,
     ) -> ApiResult<EndpointResponse> {
-        require(&principal, Permission::TenantAdmin, Access::default())?;
+        atelier_identity::tenancy::Tenancy::administered_tenant(&principal)
+            .map_err(crate::edge::identity_error)?;
         let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let body = body.0;
         let rate_limit_per_second = match body.rate_limit_per_second {
@@ -287,7 +288,8 @@ impl WebhooksApi {
         state: Data<&ApiState>,
         endpoint_id: Path<String>,
     ) -> ApiResult<EndpointDeletedResponse> {
-        require(&principal, Permission::TenantAdmin, Access::default())?;
+        atelier_identity::tenancy::Tenancy::administered_tenant(&principal)
+            .map_err(crate::edge::identity_error)?;
         let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         state
             .webhook_endpoints
@@ -310,7 +312,8 @@ impl WebhooksApi {
         state: Data<&ApiState>,
         endpoint_id: Path<String>,
     ) -> ApiResult<SecretResponse> {
-        require(&principal, Permission::TenantAdmin, Access::default())?;
+        atelier_identity::tenancy::Tenancy::administered_tenant(&principal)
+            .map_err(crate::edge::identity_error)?;
         let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let record = state
             .webhook_endpoints
@@ -333,7 +336,8 @@ impl WebhooksApi {
         state: Data<&ApiState>,
         endpoint_id: Path<String>,
     ) -> ApiResult<SecretResponse> {
-        require(&principal, Permission::TenantAdmin, Access::default())?;
+        atelier_identity::tenancy::Tenancy::administered_tenant(&principal)
+            .map_err(crate::edge::identity_error)?;
         let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let record = state
             .webhook_endpoints
@@ -345,22 +349,6 @@ impl WebhooksApi {
             .await
             .map_err(webhook_error)?;
         Ok(SecretResponse::Ok(Json(secret_view(&record)?)))
-    }
-}
-
-/// One mapping of webhook errors to HTTP.
-pub fn webhook_error(error: WebhookError) -> ErrorResponse {
-    match error {
-        WebhookError::NotFound(what) => {
-            ErrorResponse::not_found(&format!("{what}_not_found"), format!("No such {what}."))
-        }
-        WebhookError::Invalid { field, message } => ErrorResponse::invalid_field(field, message),
-        WebhookError::Url(error) => ErrorResponse::invalid_field("url", error.to_string()),
-        WebhookError::Mongo(error) if atelier_store::is_unavailable(&error) => {
-            tracing::warn!(%error, "MongoDB unavailable");
-            ErrorResponse::unavailable("MongoDB", 5)
-        }
-        other => ErrorResponse::internal("webhook operation", &other),
     }
 }
 

@@ -10,14 +10,13 @@
 //! with the last `next_cursor` (echoed when a page is empty) to tail the log.
 
 use atelier_core::{EventEnvelope, EventId};
-use atelier_identity::policy::{Access, Permission};
 use atelier_outbox::{OutboxError, catalog::Catalog};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Query, payload::Json};
 
-use crate::{ApiState, ApiTags, auth::ApiKeyAuth, problem::ErrorResponse, tenancy_api::require};
+use crate::{ApiState, ApiTags, auth::ApiKeyAuth, problem::ErrorResponse};
 
 /// The event catalog and event log API.
 #[derive(Debug, Default)]
@@ -106,7 +105,8 @@ impl EventsApi {
         state: Data<&ApiState>,
     ) -> Result<EventTypeListResponse, ErrorResponse> {
         let ApiKeyAuth(principal) = auth;
-        require(&principal, Permission::TenantRead, Access::default())?;
+        atelier_identity::tenancy::Tenancy::readable_tenant(&principal)
+            .map_err(crate::edge::identity_error)?;
         let items = state
             .catalog
             .entries()
@@ -139,7 +139,8 @@ impl EventsApi {
         limit: Query<Option<u32>>,
     ) -> Result<EventPageResponse, ErrorResponse> {
         let ApiKeyAuth(principal) = auth;
-        require(&principal, Permission::TenantRead, Access::default())?;
+        atelier_identity::tenancy::Tenancy::readable_tenant(&principal)
+            .map_err(crate::edge::identity_error)?;
         let after_text = after.0.filter(|text| !text.is_empty());
         let position = match after_text.as_deref() {
             None => None,

@@ -13,10 +13,7 @@
 use std::sync::Arc;
 
 use atelier_core::TenantId;
-use atelier_identity::{
-    audit::{AuditRecord, NewAuditEntry, VerifyReport},
-    policy::{Access, Permission},
-};
+use atelier_identity::audit::{AuditRecord, NewAuditEntry, VerifyReport};
 use chrono::{DateTime, TimeZone, Utc};
 use poem::{
     Endpoint, IntoResponse, Request, Response,
@@ -28,9 +25,9 @@ use poem_openapi::{ApiResponse, Object, OpenApi, OperationId, param::Query, payl
 use crate::{
     ApiState, ApiTags,
     auth::{ApiKeyAuth, AuthOutcome},
+    edge::identity_error,
     middleware::RequestId,
     problem::ErrorResponse,
-    tenancy_api::{identity_error, require},
 };
 
 /// The audit API.
@@ -121,7 +118,8 @@ impl AuditApi {
         limit: Query<Option<u32>>,
     ) -> Result<AuditPageResponse, ErrorResponse> {
         let ApiKeyAuth(principal) = auth;
-        require(&principal, Permission::TenantRead, Access::default())?;
+        atelier_identity::tenancy::Tenancy::readable_tenant(&principal)
+            .map_err(crate::edge::identity_error)?;
         let after = match cursor.0.as_deref() {
             None | Some("") => None,
             Some(text) => Some(parse_cursor(text).ok_or_else(|| {
@@ -156,7 +154,8 @@ impl AuditApi {
         state: Data<&ApiState>,
     ) -> Result<AuditVerificationResponse, ErrorResponse> {
         let ApiKeyAuth(principal) = auth;
-        require(&principal, Permission::TenantRead, Access::default())?;
+        atelier_identity::tenancy::Tenancy::readable_tenant(&principal)
+            .map_err(crate::edge::identity_error)?;
         let report = state
             .identity
             .audit

@@ -5,11 +5,7 @@
 //! `expires_in`, `refresh_token`) and are never cached. Refusals are 401 problems whose `code`
 //! says why (`refresh_token_reused`, `invalid_refresh_token`, ...); they never echo a token.
 
-use atelier_identity::{
-    AuthError, UserId,
-    policy::{Access, Permission},
-    tokens::TokenPair,
-};
+use atelier_identity::{AuthError, UserId, tokens::TokenPair};
 use chrono::Utc;
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
@@ -17,8 +13,8 @@ use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 use crate::{
     ApiState, ApiTags,
     auth::ApiKeyAuth,
+    edge::{ApiResult, identity_error, parse_id},
     problem::ErrorResponse,
-    tenancy_api::{identity_error, parse_id, require},
 };
 
 /// Token responses carry secrets: no cache may keep them (RFC 6749 §5.1).
@@ -98,8 +94,6 @@ pub enum JwksResponse {
     Ok(Json<JwkSet>, #[oai(header = "Cache-Control")] String),
 }
 
-type ApiResult<T> = Result<T, ErrorResponse>;
-
 #[OpenApi(tag = "ApiTags::Tokens")]
 impl TokensApi {
     /// Mints an access token and a refresh token for a user of your organisation (API key,
@@ -118,7 +112,8 @@ impl TokensApi {
         user_id: Path<String>,
     ) -> ApiResult<MintResponse> {
         let principal = &auth.0;
-        require(principal, Permission::TenantAdmin, Access::default())?;
+        atelier_identity::tenancy::Tenancy::administered_tenant(principal)
+            .map_err(crate::edge::identity_error)?;
         let user: UserId = parse_id("user_id", &user_id)?;
         let tenant = principal.tenant();
         state

@@ -12,7 +12,6 @@
 //! Reads need `TenantRead`, redelivery `TenantAdmin`. Ids of another tenant answer 404.
 
 use atelier_core::EventId;
-use atelier_identity::policy::{Access, Permission};
 use atelier_webhooks::{
     EndpointId, WebhookError,
     attempts::{AttemptCursor, AttemptId, AttemptRecord},
@@ -29,9 +28,8 @@ use poem_openapi::{
 use crate::{
     ApiState, ApiTags,
     auth::ApiKeyAuth,
+    edge::{ApiResult, parse_id, webhook_error},
     problem::ErrorResponse,
-    tenancy_api::{parse_id, require},
-    webhooks_api::webhook_error,
 };
 
 /// The webhook attempts and redelivery API.
@@ -124,8 +122,6 @@ pub enum RecoverResponse {
     Accepted(Json<RecoverResult>),
 }
 
-type ApiResult<T> = Result<T, ErrorResponse>;
-
 #[OpenApi(prefix_path = "/v1/webhooks", tag = "ApiTags::Webhooks")]
 impl WebhookAttemptsApi {
     /// An endpoint's delivery attempts, newest first.
@@ -145,7 +141,8 @@ impl WebhookAttemptsApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
     ) -> ApiResult<AttemptPageResponse> {
-        require(&principal, Permission::TenantRead, Access::default())?;
+        atelier_identity::tenancy::Tenancy::readable_tenant(&principal)
+            .map_err(crate::edge::identity_error)?;
         let tenant = principal.tenant();
         let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let cursor = parse_cursor_param(cursor.0)?;
@@ -182,7 +179,8 @@ impl WebhookAttemptsApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
     ) -> ApiResult<AttemptPageResponse> {
-        require(&principal, Permission::TenantRead, Access::default())?;
+        atelier_identity::tenancy::Tenancy::readable_tenant(&principal)
+            .map_err(crate::edge::identity_error)?;
         let tenant = principal.tenant();
         let id = parse_id::<EventId>("event_id", &event_id)?;
         let cursor = parse_cursor_param(cursor.0)?;
@@ -218,7 +216,8 @@ impl WebhookAttemptsApi {
         endpoint_id: Path<String>,
         event_id: Path<String>,
     ) -> ApiResult<ResendResponse> {
-        require(&principal, Permission::TenantAdmin, Access::default())?;
+        atelier_identity::tenancy::Tenancy::administered_tenant(&principal)
+            .map_err(crate::edge::identity_error)?;
         let endpoint = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let event = parse_id::<EventId>("event_id", &event_id)?;
         state
@@ -244,7 +243,8 @@ impl WebhookAttemptsApi {
         endpoint_id: Path<String>,
         body: Json<RecoverRequest>,
     ) -> ApiResult<RecoverResponse> {
-        require(&principal, Permission::TenantAdmin, Access::default())?;
+        atelier_identity::tenancy::Tenancy::administered_tenant(&principal)
+            .map_err(crate::edge::identity_error)?;
         let endpoint = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let since = body.since.timestamp_millis();
         let until = body.until.unwrap_or_else(Utc::now).timestamp_millis();

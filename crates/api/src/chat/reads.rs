@@ -1,9 +1,9 @@
 //! Chat read state and scheduled messages over HTTP: a member's read position per channel and
 //! thread, unread and mention counts, the user's totals (`GET /v1/me/unread`, the app badge),
-//! and messages scheduled for later. Access rules: see [`crate::chat_api`].
+//! and messages scheduled for later. Access rules: see [`crate::chat::channels`].
 
 use atelier_chat::{
-    MessageId, ScheduledMessageId,
+    ChannelId, MessageId, ScheduledMessageId,
     model::ScheduledRecord,
     reads::{ReadMark, ReadState, ThreadUnread},
 };
@@ -14,12 +14,9 @@ use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 use crate::{
     ApiState, ApiTags,
     auth::{TenantAuth, UserAuth},
-    chat_api::{
-        ApiResult, acting_user, chat_error, require_acting_member, require_member, visible_channel,
-    },
-    chat_messages_api::{Attachment, draft_of},
-    problem::ErrorResponse,
-    tenancy_api::parse_id,
+    chat::channels::on_behalf_of,
+    chat::messages::{Attachment, draft_of},
+    edge::{ApiResult, chat_error, parse_id},
 };
 
 /// Read state, the badge and scheduled messages.
@@ -171,9 +168,12 @@ impl ChatReadsApi {
         state: Data<&ApiState>,
         channel_id: Path<String>,
     ) -> ApiResult<ReadStateResponse> {
-        let (channel, access) = visible_channel(&state, &principal, &channel_id).await?;
-        require_member(&principal, &access)?;
-        let user = acting_user(&principal, None)?;
+        let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
+        let (channel, user) = state
+            .chat
+            .own_membership(&principal, channel)
+            .await
+            .map_err(chat_error)?;
         let read = state
             .chat
             .read_state(principal.tenant(), channel.id, user)
@@ -195,9 +195,12 @@ impl ChatReadsApi {
         channel_id: Path<String>,
         body: Json<MarkRead>,
     ) -> ApiResult<ReadStateResponse> {
-        let (channel, access) = visible_channel(&state, &principal, &channel_id).await?;
-        require_member(&principal, &access)?;
-        let user = acting_user(&principal, None)?;
+        let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
+        let (channel, user) = state
+            .chat
+            .own_membership(&principal, channel)
+            .await
+            .map_err(chat_error)?;
         let read = state
             .chat
             .mark_read(
@@ -224,9 +227,12 @@ impl ChatReadsApi {
         channel_id: Path<String>,
         body: Json<MarkUnread>,
     ) -> ApiResult<ReadStateResponse> {
-        let (channel, access) = visible_channel(&state, &principal, &channel_id).await?;
-        require_member(&principal, &access)?;
-        let user = acting_user(&principal, None)?;
+        let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
+        let (channel, user) = state
+            .chat
+            .own_membership(&principal, channel)
+            .await
+            .map_err(chat_error)?;
         let message = parse_id::<MessageId>("message_id", &body.0.message_id)?;
         let read = state
             .chat
@@ -255,10 +261,13 @@ impl ChatReadsApi {
         message_id: Path<String>,
         body: Json<MarkThreadRead>,
     ) -> ApiResult<ThreadReadResponse> {
-        let (channel, access) = visible_channel(&state, &principal, &channel_id).await?;
+        let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let root = parse_id::<MessageId>("message_id", &message_id)?;
-        require_member(&principal, &access)?;
-        let user = acting_user(&principal, None)?;
+        let (channel, user) = state
+            .chat
+            .own_membership(&principal, channel)
+            .await
+            .map_err(chat_error)?;
         let read = state
             .chat
             .mark_thread_read(principal.tenant(), channel.id, root, user, body.0.seq)
@@ -274,7 +283,7 @@ impl ChatReadsApi {
         UserAuth(principal): UserAuth,
         state: Data<&ApiState>,
     ) -> ApiResult<UnreadTotalsResponse> {
-        let user = acting_user(&principal, None)?;
+        let user = atelier_chat::access::user_of(&principal).map_err(chat_error)?;
         let badge = state
             .chat
             .badge(principal.tenant(), user)
@@ -305,10 +314,14 @@ impl ChatReadsApi {
         body: Json<ScheduleMessage>,
     ) -> ApiResult<ScheduledResponse> {
         let principal = auth.principal();
-        let (channel, access) = visible_channel(&state, principal, &channel_id).await?;
+        let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let body = body.0;
-        let author = acting_user(principal, body.user_id.as_deref())?;
-        require_acting_member(&state, principal, &access, &channel, author).await?;
+        let (channel, _, actor) = state
+            .chat
+            .acting_member(principal, channel, on_behalf_of(body.user_id.as_deref())?)
+            .await
+            .map_err(chat_error)?;
+        let author = actor.user;
         let draft = draft_of(
             body.text,
             body.mention_ids,
@@ -345,11 +358,12 @@ impl ChatReadsApi {
         channel_id: Path<String>,
     ) -> ApiResult<ScheduledListResponse> {
         let principal = auth.principal();
-        let (channel, _) = visible_channel(&state, principal, &channel_id).await?;
-        let author = match principal {
-            atelier_identity::Principal::User { user_id, .. } => Some(*user_id),
-            atelier_identity::Principal::ApiKey { .. } => None,
-        };
+        let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
+        let (channel, author) = state
+            .chat
+            .scheduled_scope(principal, channel)
+            .await
+            .map_err(chat_error)?;
         let records = state
             .chat
             .list_scheduled(principal.tenant(), channel.id, author)
@@ -374,7 +388,13 @@ impl ChatReadsApi {
         scheduled_message_id: Path<String>,
     ) -> ApiResult<ScheduledResponse> {
         let principal = auth.principal();
-        let record = own_scheduled(&state, principal, &channel_id, &scheduled_message_id).await?;
+        let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
+        let id = parse_id::<ScheduledMessageId>("scheduled_message_id", &scheduled_message_id)?;
+        let record = state
+            .chat
+            .visible_scheduled(principal, channel, id)
+            .await
+            .map_err(chat_error)?;
         Ok(ScheduledResponse::Ok(Json(scheduled_view(record))))
     }
 
@@ -392,15 +412,13 @@ impl ChatReadsApi {
         scheduled_message_id: Path<String>,
     ) -> ApiResult<ScheduledResponse> {
         let principal = auth.principal();
-        // Users cancel their own (checked below); read-only keys are refused.
-        if matches!(principal, atelier_identity::Principal::ApiKey { .. }) {
-            crate::tenancy_api::require(
-                principal,
-                atelier_identity::policy::Permission::ResourceComment,
-                atelier_identity::policy::Access::default(),
-            )?;
-        }
-        let record = own_scheduled(&state, principal, &channel_id, &scheduled_message_id).await?;
+        let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
+        let id = parse_id::<ScheduledMessageId>("scheduled_message_id", &scheduled_message_id)?;
+        let record = state
+            .chat
+            .authorize_cancel_scheduled(principal, channel, id)
+            .await
+            .map_err(chat_error)?;
         let record = state
             .chat
             .cancel_scheduled(principal.tenant(), record.channel, record.id)
@@ -408,31 +426,6 @@ impl ChatReadsApi {
             .map_err(chat_error)?;
         Ok(ScheduledResponse::Ok(Json(scheduled_view(record))))
     }
-}
-
-/// The scheduled message, when the channel is visible and (for users) it is theirs.
-async fn own_scheduled(
-    state: &ApiState,
-    principal: &atelier_identity::Principal,
-    channel_id: &str,
-    scheduled_message_id: &str,
-) -> ApiResult<ScheduledRecord> {
-    let (channel, _) = visible_channel(state, principal, channel_id).await?;
-    let id = parse_id::<ScheduledMessageId>("scheduled_message_id", scheduled_message_id)?;
-    let record = state
-        .chat
-        .get_scheduled(principal.tenant(), channel.id, id)
-        .await
-        .map_err(chat_error)?;
-    if let atelier_identity::Principal::User { user_id, .. } = principal
-        && *user_id != record.author
-    {
-        return Err(ErrorResponse::not_found(
-            "scheduled_message_not_found",
-            "No such scheduled message.",
-        ));
-    }
-    Ok(record)
 }
 
 fn read_view(read: ReadState) -> ChannelReadState {

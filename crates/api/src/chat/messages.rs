@@ -1,6 +1,6 @@
 //! Chat messages over HTTP: send (idempotent by `client_message_id`), history by sequence
 //! number, edit with history, delete (tombstones), pins, reactions, thread replies, the
-//! per-channel change feed and search. Access rules: see [`crate::chat_api`].
+//! per-channel change feed and search. Access rules: see [`crate::chat::channels`].
 //!
 //! **Mentions** are the union of `mention_ids` given in the body and `<@usr_...>` tokens in
 //! the text; `@channel` / `@here` in the text (or `mention_channel: true`) mention everyone.
@@ -8,16 +8,13 @@
 use std::collections::HashSet;
 
 use atelier_chat::{
-    MessageId,
+    ChannelId, MessageId,
     messages::{HistoryQuery, SearchQuery, SendOptions},
-    model::{Attachment as StoredAttachment, ChannelKind, Draft, MessageRecord},
+    model::{Attachment as StoredAttachment, Draft, MessageRecord},
     text,
     view::MessageView,
 };
-use atelier_identity::{
-    Principal, UserId,
-    policy::{Permission, authorize},
-};
+use atelier_identity::{Principal, UserId};
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{
@@ -29,11 +26,9 @@ use poem_openapi::{
 use crate::{
     ApiState, ApiTags,
     auth::TenantAuth,
-    chat_api::{
-        ApiResult, acting_user, chat_error, require_acting_member, require_member, visible_channel,
-    },
+    chat::channels::{on_behalf_of, visible_channel},
+    edge::{ApiResult, chat_error, parse_id},
     problem::ErrorResponse,
-    tenancy_api::{parse_id, require},
 };
 
 pub const DEFAULT_LIMIT: u32 = 50;
@@ -290,12 +285,13 @@ impl ChatMessagesApi {
         body: Json<SendMessage>,
     ) -> ApiResult<MessageResponse> {
         let principal = auth.principal();
-        let (channel, access) = visible_channel(&state, principal, &channel_id).await?;
+        let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let body = body.0;
-        let author = acting_user(principal, body.user_id.as_deref())?;
-        require_acting_member(&state, principal, &access, &channel, author).await?;
-        let slow_mode_exempt = matches!(principal, Principal::ApiKey { .. })
-            || authorize(principal, Permission::ResourceEdit, access.read).is_allowed();
+        let grant = state
+            .chat
+            .authorize_send(principal, channel, on_behalf_of(body.user_id.as_deref())?)
+            .await
+            .map_err(chat_error)?;
         let draft = draft_of(
             body.text,
             body.mention_ids,
@@ -308,12 +304,12 @@ impl ChatMessagesApi {
             .chat
             .send(
                 principal.tenant(),
-                channel.id,
-                author,
+                grant.channel.id,
+                grant.author,
                 draft,
                 SendOptions {
                     client_message_id: body.client_message_id,
-                    slow_mode_exempt,
+                    slow_mode_exempt: grant.slow_mode_exempt,
                     scheduled: None,
                 },
             )
@@ -348,7 +344,7 @@ impl ChatMessagesApi {
         limit: Query<Option<u32>>,
     ) -> ApiResult<MessagePageResponse> {
         let principal = auth.principal();
-        let (channel, _) = visible_channel(&state, principal, &channel_id).await?;
+        let channel = visible_channel(&state, principal, &channel_id).await?;
         let given = [&before.0, &after.0, &around.0]
             .iter()
             .filter(|value| value.is_some())
@@ -397,7 +393,7 @@ impl ChatMessagesApi {
         message_id: Path<String>,
     ) -> ApiResult<MessageResponse> {
         let principal = auth.principal();
-        let (channel, _) = visible_channel(&state, principal, &channel_id).await?;
+        let channel = visible_channel(&state, principal, &channel_id).await?;
         let id = parse_id::<MessageId>("message_id", &message_id)?;
         let message = state
             .chat
@@ -423,23 +419,14 @@ impl ChatMessagesApi {
         body: Json<EditMessage>,
     ) -> ApiResult<MessageResponse> {
         let principal = auth.principal();
-        let (channel, access) = visible_channel(&state, principal, &channel_id).await?;
+        let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let id = parse_id::<MessageId>("message_id", &message_id)?;
         let tenant = principal.tenant();
-        let message = state
+        let (channel, _) = state
             .chat
-            .get_message(tenant, channel.id, id)
+            .authorize_edit(principal, channel, id)
             .await
             .map_err(chat_error)?;
-        require_member(principal, &access)?;
-        if let Principal::User { user_id, .. } = principal
-            && *user_id != message.author
-        {
-            return Err(ErrorResponse::forbidden(
-                "not_the_author",
-                "Only the author may edit a message.",
-            ));
-        }
         let message = state
             .chat
             .edit(tenant, channel.id, id, body.0.text)
@@ -464,21 +451,14 @@ impl ChatMessagesApi {
         message_id: Path<String>,
     ) -> ApiResult<MessageResponse> {
         let principal = auth.principal();
-        let (channel, access) = visible_channel(&state, principal, &channel_id).await?;
+        let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let id = parse_id::<MessageId>("message_id", &message_id)?;
         let tenant = principal.tenant();
-        let message = state
+        let (channel, _) = state
             .chat
-            .get_message(tenant, channel.id, id)
+            .authorize_delete(principal, channel, id)
             .await
             .map_err(chat_error)?;
-        let own =
-            matches!(principal, Principal::User { user_id, .. } if *user_id == message.author);
-        if own {
-            require_member(principal, &access)?;
-        } else {
-            require(principal, Permission::ResourceEdit, access.read)?;
-        }
         let message = state
             .chat
             .delete(tenant, channel.id, id)
@@ -502,7 +482,7 @@ impl ChatMessagesApi {
         message_id: Path<String>,
     ) -> ApiResult<MessageEditListResponse> {
         let principal = auth.principal();
-        let (channel, _) = visible_channel(&state, principal, &channel_id).await?;
+        let channel = visible_channel(&state, principal, &channel_id).await?;
         let id = parse_id::<MessageId>("message_id", &message_id)?;
         let message = state
             .chat
@@ -572,7 +552,7 @@ impl ChatMessagesApi {
         channel_id: Path<String>,
     ) -> ApiResult<MessageListResponse> {
         let principal = auth.principal();
-        let (channel, _) = visible_channel(&state, principal, &channel_id).await?;
+        let channel = visible_channel(&state, principal, &channel_id).await?;
         let pins = state
             .chat
             .pins(principal.tenant(), channel.id)
@@ -602,7 +582,7 @@ impl ChatMessagesApi {
         limit: Query<Option<u32>>,
     ) -> ApiResult<ReplyPageResponse> {
         let principal = auth.principal();
-        let (channel, _) = visible_channel(&state, principal, &channel_id).await?;
+        let channel = visible_channel(&state, principal, &channel_id).await?;
         let id = parse_id::<MessageId>("message_id", &message_id)?;
         let after = after.0.as_deref().map(seq_cursor).transpose()?;
         let (items, has_more) = state
@@ -637,10 +617,14 @@ impl ChatMessagesApi {
         body: Json<AddReaction>,
     ) -> ApiResult<MessageResponse> {
         let principal = auth.principal();
-        let (channel, access) = visible_channel(&state, principal, &channel_id).await?;
+        let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let id = parse_id::<MessageId>("message_id", &message_id)?;
-        let user = acting_user(principal, body.0.user_id.as_deref())?;
-        require_acting_member(&state, principal, &access, &channel, user).await?;
+        let (channel, _, actor) = state
+            .chat
+            .acting_member(principal, channel, on_behalf_of(body.0.user_id.as_deref())?)
+            .await
+            .map_err(chat_error)?;
+        let user = actor.user;
         let (message, _) = state
             .chat
             .react(principal.tenant(), channel.id, id, user, &body.0.emoji)
@@ -669,10 +653,14 @@ impl ChatMessagesApi {
         user_id: Query<Option<String>>,
     ) -> ApiResult<MessageResponse> {
         let principal = auth.principal();
-        let (channel, access) = visible_channel(&state, principal, &channel_id).await?;
+        let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let id = parse_id::<MessageId>("message_id", &message_id)?;
-        let user = acting_user(principal, user_id.0.as_deref())?;
-        require_acting_member(&state, principal, &access, &channel, user).await?;
+        let (channel, _, actor) = state
+            .chat
+            .acting_member(principal, channel, on_behalf_of(user_id.0.as_deref())?)
+            .await
+            .map_err(chat_error)?;
+        let user = actor.user;
         let (message, _) = state
             .chat
             .unreact(principal.tenant(), channel.id, id, user, &emoji)
@@ -706,7 +694,7 @@ impl ChatMessagesApi {
     ) -> ApiResult<ReactorPageResponse> {
         let principal = auth.principal();
         let tenant = principal.tenant();
-        let (channel, _) = visible_channel(&state, principal, &channel_id).await?;
+        let channel = visible_channel(&state, principal, &channel_id).await?;
         let id = parse_id::<MessageId>("message_id", &message_id)?;
         state
             .chat
@@ -773,7 +761,7 @@ impl ChatMessagesApi {
         limit: Query<Option<u32>>,
     ) -> ApiResult<ChangePageResponse> {
         let principal = auth.principal();
-        let (channel, _) = visible_channel(&state, principal, &channel_id).await?;
+        let channel = visible_channel(&state, principal, &channel_id).await?;
         let since = match since.0.as_deref() {
             None => 0,
             Some(cursor) => {
@@ -829,15 +817,14 @@ impl ChatMessagesApi {
         let tenant = principal.tenant();
         let channels = match channel_id.0.as_deref() {
             Some(id) => {
-                let (channel, _) = visible_channel(&state, principal, id).await?;
+                let channel = visible_channel(&state, principal, id).await?;
                 Some(vec![channel.id])
             }
-            None => match principal {
-                Principal::ApiKey { .. } => None,
-                Principal::User { user_id, .. } => {
-                    Some(readable_channels(&state, principal, *user_id).await?)
-                }
-            },
+            None => state
+                .chat
+                .searchable_channels(principal)
+                .await
+                .map_err(chat_error)?,
         };
         let author = author_id
             .0
@@ -895,10 +882,14 @@ impl ChatMessagesApi {
         pinned: bool,
     ) -> ApiResult<MessageResponse> {
         let principal = auth.principal();
-        let (channel, access) = visible_channel(&state, principal, &channel_id).await?;
+        let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let id = parse_id::<MessageId>("message_id", &message_id)?;
-        let user = acting_user(principal, user_id.0.as_deref())?;
-        require_acting_member(&state, principal, &access, &channel, user).await?;
+        let (channel, _, actor) = state
+            .chat
+            .acting_member(principal, channel, on_behalf_of(user_id.0.as_deref())?)
+            .await
+            .map_err(chat_error)?;
+        let user = actor.user;
         let message = state
             .chat
             .pin(principal.tenant(), channel.id, id, pinned.then_some(user))
@@ -907,52 +898,6 @@ impl ChatMessagesApi {
         let view = views(&state, principal, vec![message]).await?.remove(0);
         Ok(MessageResponse::Ok(Json(view)))
     }
-}
-
-/// Channels a user can read: their memberships, and the public channels of workspaces where
-/// their role lets them read.
-async fn readable_channels(
-    state: &ApiState,
-    principal: &Principal,
-    user: UserId,
-) -> ApiResult<Vec<atelier_chat::ChannelId>> {
-    let tenant = principal.tenant();
-    let mut channels: Vec<atelier_chat::ChannelId> = state
-        .chat
-        .memberships_of(tenant, user)
-        .await
-        .map_err(chat_error)?
-        .iter()
-        .map(|member| member.channel)
-        .collect();
-    let workspaces = state
-        .identity
-        .tenancy
-        .list_workspaces(tenant)
-        .await
-        .map_err(crate::tenancy_api::identity_error)?;
-    for workspace in workspaces {
-        let access = state
-            .identity
-            .tenancy
-            .access(tenant, user, workspace.id, None)
-            .await
-            .map_err(crate::tenancy_api::identity_error)?;
-        if !authorize(principal, Permission::ResourceRead, access).is_allowed() {
-            continue;
-        }
-        for channel in state
-            .chat
-            .list_channels(tenant, workspace.id)
-            .await
-            .map_err(chat_error)?
-        {
-            if channel.kind == ChannelKind::Public && !channels.contains(&channel.id) {
-                channels.push(channel.id);
-            }
-        }
-    }
-    Ok(channels)
 }
 
 fn seq_cursor(text: &str) -> ApiResult<i64> {

@@ -5,16 +5,20 @@
 //! administers everything.
 
 use atelier_identity::{
-    ApiKeyId, ApiKeyScope, IdentityError, Principal, UserId, WorkspaceId, WorkspaceRole,
+    ApiKeyId, ApiKeyScope, Principal, UserId, WorkspaceId, WorkspaceRole,
     api_keys::ApiKeyRecord,
-    policy::{Access, Permission, authorize},
     tenancy::{MemberRecord, UserRecord, WorkspaceRecord},
 };
 use chrono::{DateTime, TimeZone, Utc};
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 
-use crate::{ApiState, ApiTags, auth::TenantAuth, problem::ErrorResponse};
+use crate::{
+    ApiState, ApiTags,
+    auth::TenantAuth,
+    edge::{ApiResult, identity_error, parse_id},
+    problem::ErrorResponse,
+};
 
 /// The tenancy API.
 #[derive(Debug, Default)]
@@ -197,8 +201,6 @@ pub enum ApiKeyListResponse {
     Ok(Json<ApiKeyList>),
 }
 
-type ApiResult<T> = Result<T, ErrorResponse>;
-
 #[OpenApi(prefix_path = "/v1", tag = "ApiTags::Tenancy")]
 impl TenancyApi {
     /// The authenticated caller: tenant and principal.
@@ -240,7 +242,6 @@ impl TenancyApi {
         body: Json<CreateWorkspace>,
     ) -> ApiResult<WorkspaceResponse> {
         let principal = auth.principal();
-        require(principal, Permission::TenantAdmin, Access::default())?;
         let owner = body
             .owner_id
             .as_deref()
@@ -249,7 +250,7 @@ impl TenancyApi {
         let workspace = state
             .identity
             .tenancy
-            .create_workspace(principal.tenant(), &body.name, owner)
+            .create_workspace(principal, &body.name, owner)
             .await
             .map_err(identity_error)?;
         Ok(WorkspaceResponse::Created(Json(workspace_view(workspace))))
@@ -262,18 +263,15 @@ impl TenancyApi {
         auth: TenantAuth,
         state: Data<&ApiState>,
     ) -> ApiResult<WorkspaceListResponse> {
-        let principal = auth.principal();
-        let tenancy = &state.identity.tenancy;
-        let mut items = Vec::new();
-        for workspace in tenancy
-            .list_workspaces(principal.tenant())
+        let items = state
+            .identity
+            .tenancy
+            .visible_workspaces(auth.principal())
             .await
             .map_err(identity_error)?
-        {
-            if readable(state.0, principal, workspace.id).await? {
-                items.push(workspace_view(workspace));
-            }
-        }
+            .into_iter()
+            .map(workspace_view)
+            .collect();
         Ok(WorkspaceListResponse::Ok(Json(WorkspaceList { items })))
     }
 
@@ -294,12 +292,9 @@ impl TenancyApi {
         let record = state
             .identity
             .tenancy
-            .get_workspace(principal.tenant(), workspace)
+            .visible_workspace(principal, workspace)
             .await
             .map_err(identity_error)?;
-        if !readable(state.0, principal, workspace).await? {
-            return Err(not_found("workspace"));
-        }
         Ok(WorkspaceResponse::Ok(Json(workspace_view(record))))
     }
 
@@ -320,13 +315,9 @@ impl TenancyApi {
         let members = state
             .identity
             .tenancy
-            .list_members(principal.tenant(), workspace)
+            .list_members(principal, workspace)
             .await
             .map_err(identity_error)?;
-        let access = access_of(state.0, principal, workspace).await?;
-        if !authorize(principal, Permission::MembersRead, access).is_allowed() {
-            return Err(not_found("workspace"));
-        }
         let items = members.into_iter().map(member_view).collect();
         Ok(MemberListResponse::Ok(Json(MemberList { items })))
     }
@@ -351,11 +342,10 @@ impl TenancyApi {
         let role = WorkspaceRole::parse(&body.role).ok_or_else(|| {
             ErrorResponse::invalid_field("role", "must be one of owner, admin, member, guest")
         })?;
-        manage_members(state.0, principal, workspace).await?;
         let member = state
             .identity
             .tenancy
-            .set_member(principal.tenant(), workspace, user, role)
+            .set_member(principal, workspace, user, role)
             .await
             .map_err(identity_error)?;
         Ok(MemberResponse::Ok(Json(member_view(member))))
@@ -377,11 +367,10 @@ impl TenancyApi {
         let principal = auth.principal();
         let workspace = parse_id::<WorkspaceId>("workspace_id", &workspace_id)?;
         let user = parse_id::<UserId>("user_id", &user_id)?;
-        manage_members(state.0, principal, workspace).await?;
         state
             .identity
             .tenancy
-            .remove_member(principal.tenant(), workspace, user)
+            .remove_member(principal, workspace, user)
             .await
             .map_err(identity_error)?;
         Ok(DeletedResponse::NoContent)
@@ -396,15 +385,10 @@ impl TenancyApi {
         body: Json<CreateUser>,
     ) -> ApiResult<UserResponse> {
         let principal = auth.principal();
-        require(principal, Permission::TenantAdmin, Access::default())?;
         let user = state
             .identity
             .tenancy
-            .create_user(
-                principal.tenant(),
-                &body.display_name,
-                body.external_id.as_deref(),
-            )
+            .create_user(principal, &body.display_name, body.external_id.as_deref())
             .await
             .map_err(identity_error)?;
         Ok(UserResponse::Created(Json(user_view(user))))
@@ -418,11 +402,10 @@ impl TenancyApi {
         state: Data<&ApiState>,
     ) -> ApiResult<UserListResponse> {
         let principal = auth.principal();
-        require(principal, Permission::TenantRead, Access::default())?;
         let users = state
             .identity
             .tenancy
-            .list_users(principal.tenant())
+            .list_users(principal)
             .await
             .map_err(identity_error)?;
         Ok(UserListResponse::Ok(Json(UserList {
@@ -440,14 +423,10 @@ impl TenancyApi {
     ) -> ApiResult<UserResponse> {
         let principal = auth.principal();
         let user = parse_id::<UserId>("user_id", &user_id)?;
-        let is_self = matches!(principal, Principal::User { user_id, .. } if *user_id == user);
-        if !is_self {
-            require(principal, Permission::TenantRead, Access::default())?;
-        }
         let record = state
             .identity
             .tenancy
-            .get_user(principal.tenant(), user)
+            .visible_user(principal, user)
             .await
             .map_err(identity_error)?;
         Ok(UserResponse::Ok(Json(user_view(record))))
@@ -462,7 +441,6 @@ impl TenancyApi {
         body: Json<CreateApiKey>,
     ) -> ApiResult<ApiKeyResponse> {
         let principal = auth.principal();
-        require(principal, Permission::TenantAdmin, Access::default())?;
         let scope = match body.scope.as_deref() {
             None => ApiKeyScope::Full,
             Some(text) => ApiKeyScope::parse(text).ok_or_else(|| {
@@ -472,7 +450,7 @@ impl TenancyApi {
         let created = state
             .identity
             .api_keys
-            .create(principal.tenant(), &body.name, scope)
+            .create(principal, &body.name, scope)
             .await
             .map_err(identity_error)?;
         Ok(ApiKeyResponse::Created(Json(CreatedApiKey {
@@ -489,11 +467,10 @@ impl TenancyApi {
         state: Data<&ApiState>,
     ) -> ApiResult<ApiKeyListResponse> {
         let principal = auth.principal();
-        require(principal, Permission::TenantRead, Access::default())?;
         let keys = state
             .identity
             .api_keys
-            .list(principal.tenant())
+            .list(principal)
             .await
             .map_err(identity_error)?;
         Ok(ApiKeyListResponse::Ok(Json(ApiKeyList {
@@ -514,111 +491,14 @@ impl TenancyApi {
         api_key_id: Path<String>,
     ) -> ApiResult<ApiKeyResponse> {
         let principal = auth.principal();
-        require(principal, Permission::TenantAdmin, Access::default())?;
         let key = parse_id::<ApiKeyId>("api_key_id", &api_key_id)?;
         let record = state
             .identity
             .api_keys
-            .revoke(principal.tenant(), key)
+            .revoke(principal, key)
             .await
             .map_err(identity_error)?;
         Ok(ApiKeyResponse::Ok(Json(api_key_view(record))))
-    }
-}
-
-/// 403 unless the policy allows.
-pub fn require(
-    principal: &Principal,
-    permission: Permission,
-    access: Access,
-) -> Result<(), ErrorResponse> {
-    match authorize(principal, permission, access) {
-        atelier_identity::policy::Decision::Allow => Ok(()),
-        atelier_identity::policy::Decision::Deny(reason) => {
-            tracing::info!(actor = %principal.actor(), ?permission, reason, "permission denied");
-            Err(ErrorResponse::forbidden(
-                "forbidden",
-                "Your credentials do not allow this operation.",
-            ))
-        }
-    }
-}
-
-async fn access_of(
-    state: &ApiState,
-    principal: &Principal,
-    workspace: WorkspaceId,
-) -> Result<Access, ErrorResponse> {
-    match principal {
-        Principal::ApiKey { .. } => Ok(Access::default()),
-        Principal::User { tenant, user_id } => state
-            .identity
-            .tenancy
-            .access(*tenant, *user_id, workspace, None)
-            .await
-            .map_err(identity_error),
-    }
-}
-
-async fn readable(
-    state: &ApiState,
-    principal: &Principal,
-    workspace: WorkspaceId,
-) -> Result<bool, ErrorResponse> {
-    let access = access_of(state, principal, workspace).await?;
-    Ok(authorize(principal, Permission::WorkspaceRead, access).is_allowed())
-}
-
-/// Members may be managed by the tenant's backend or by the workspace's admins and owners;
-/// a user who cannot even see the workspace gets 404.
-async fn manage_members(
-    state: &ApiState,
-    principal: &Principal,
-    workspace: WorkspaceId,
-) -> Result<(), ErrorResponse> {
-    state
-        .identity
-        .tenancy
-        .get_workspace(principal.tenant(), workspace)
-        .await
-        .map_err(identity_error)?;
-    let access = access_of(state, principal, workspace).await?;
-    if matches!(principal, Principal::User { .. })
-        && !authorize(principal, Permission::WorkspaceRead, access).is_allowed()
-    {
-        return Err(not_found("workspace"));
-    }
-    let permission = match principal {
-        Principal::ApiKey { .. } => Permission::TenantAdmin,
-        Principal::User { .. } => Permission::MembersManage,
-    };
-    require(principal, permission, access)
-}
-
-/// Parses a prefixed id from a path or body field, answering 400 naming the field.
-pub fn parse_id<T: std::str::FromStr<Err = atelier_core::IdError>>(
-    field: &str,
-    text: &str,
-) -> Result<T, ErrorResponse> {
-    text.parse::<T>()
-        .map_err(|error| ErrorResponse::invalid_field(field, error.to_string()))
-}
-
-fn not_found(what: &str) -> ErrorResponse {
-    ErrorResponse::not_found(&format!("{what}_not_found"), format!("No such {what}."))
-}
-
-/// One mapping of identity errors to HTTP.
-pub fn identity_error(error: IdentityError) -> ErrorResponse {
-    match error {
-        IdentityError::NotFound(what) => not_found(&what.replace(' ', "_").to_lowercase()),
-        IdentityError::Conflict { code, message } => ErrorResponse::conflict(code, message),
-        IdentityError::Invalid { field, message } => ErrorResponse::invalid_field(field, message),
-        IdentityError::Mongo(error) if atelier_store::is_unavailable(&error) => {
-            tracing::warn!(%error, "MongoDB unavailable");
-            ErrorResponse::unavailable("MongoDB", 5)
-        }
-        other => ErrorResponse::internal("identity operation", &other),
     }
 }
 

@@ -1,0 +1,470 @@
+//! Chat over HTTP: channels and members (this module), messages ([`crate::chat::messages`])
+//! and read state, the badge and scheduled messages ([`crate::chat::reads`]). Shared
+//! views, access helpers and the one mapping of [`ChatError`] to HTTP live here.
+//!
+//! **Who may do what** is decided in the chat domain (`atelier_chat::access`, with the one
+//! policy in `atelier_identity::policy`): handlers parse, call and convert. A channel the
+//! caller may not see answers **404** `channel_not_found`; acting without membership 403
+//! `not_a_member`. API keys may act **on behalf of a user** by naming `user_id` in the body (or
+//! query). Per-user endpoints (join, leave, read state, `GET /v1/me/unread`) take a user token.
+
+use atelier_chat::{
+    ChannelId, ChannelKind, ChannelRole,
+    channels::{ChannelPatch, NewChannel},
+    model::{ChannelRecord, MemberRecord},
+    view::{ChannelView, MemberView},
+};
+use atelier_identity::{Principal, UserId, WorkspaceId};
+use chrono::{DateTime, Utc};
+use poem::web::Data;
+use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
+
+use crate::{
+    ApiState, ApiTags,
+    auth::{TenantAuth, UserAuth},
+    edge::{ApiResult, chat_error, parse_id},
+    problem::ErrorResponse,
+};
+
+/// Channels and members.
+#[derive(Debug, Default)]
+pub struct ChatApi;
+
+/// A channel.
+#[derive(Debug, Object)]
+pub struct Channel {
+    /// `chn_...`.
+    pub id: String,
+    pub workspace_id: String,
+    /// `public`, `private` or `direct`.
+    pub kind: String,
+    /// Empty for direct channels.
+    pub name: String,
+    pub topic: String,
+    /// Direct channels: their members, sorted.
+    pub direct_member_ids: Vec<String>,
+    /// Archived channels are read-only and hidden from nothing; unarchive to use them again.
+    pub archived: bool,
+    /// Frozen channels are read-only: sends answer 403 `channel_frozen`.
+    pub frozen: bool,
+    /// Seconds a member waits between two messages (0: off); moderators are exempt.
+    pub slow_mode_seconds: u32,
+    /// The newest message's sequence number (0: none yet).
+    pub last_seq: i64,
+    /// The newest change-feed position.
+    pub change_seq: i64,
+    pub created_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Object)]
+pub struct ChannelList {
+    pub items: Vec<Channel>,
+}
+
+#[derive(Debug, Object)]
+pub struct CreateChannel {
+    /// `public` (any workspace member may join), `private` (by invitation) or `direct`
+    /// (a fixed set of 2 to 9 users, exactly one channel per set).
+    pub kind: String,
+    /// 1 to 80 characters; required except for direct channels.
+    pub name: Option<String>,
+    /// Up to 250 characters.
+    pub topic: Option<String>,
+    /// Further members (workspace members). Direct channels: the other participants.
+    pub member_ids: Option<Vec<String>>,
+    /// Seconds between two messages of a member (0 to 21600, default 0).
+    pub slow_mode_seconds: Option<u32>,
+    /// API keys only: the user who creates (and owns) the channel, optional. Users create as
+    /// themselves.
+    pub creator_id: Option<String>,
+}
+
+/// Changes; absent fields stay as they are.
+#[derive(Debug, Object)]
+pub struct UpdateChannel {
+    pub name: Option<String>,
+    pub topic: Option<String>,
+    pub archived: Option<bool>,
+    pub frozen: Option<bool>,
+    pub slow_mode_seconds: Option<u32>,
+}
+
+/// A channel member.
+#[derive(Debug, Object)]
+pub struct ChannelMember {
+    pub channel_id: String,
+    pub user_id: String,
+    /// `owner`, `moderator` or `member`.
+    pub role: String,
+    pub last_read_seq: i64,
+    pub joined_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Object)]
+pub struct ChannelMemberList {
+    pub items: Vec<ChannelMember>,
+}
+
+#[derive(Debug, Object)]
+pub struct SetChannelMember {
+    /// `owner`, `moderator` or `member` (default `member` for a new member; absent keeps an
+    /// existing member's role).
+    pub role: Option<String>,
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum ChannelResponse {
+    #[oai(status = 200)]
+    Ok(Json<Channel>),
+    #[oai(status = 201)]
+    Created(Json<Channel>),
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum ChannelListResponse {
+    #[oai(status = 200)]
+    Ok(Json<ChannelList>),
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum MemberResponse {
+    #[oai(status = 200)]
+    Ok(Json<ChannelMember>),
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum MemberListResponse {
+    #[oai(status = 200)]
+    Ok(Json<ChannelMemberList>),
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum NoContentResponse {
+    #[oai(status = 204)]
+    NoContent,
+}
+
+#[OpenApi(prefix_path = "/v1", tag = "ApiTags::Chat")]
+impl ChatApi {
+    /// Creates a channel in a workspace. The creating user owns a public or private channel.
+    /// A direct channel exists once per member set: asking again answers 200 with it.
+    #[oai(
+        path = "/workspaces/:workspace_id/channels",
+        method = "post",
+        operation_id = "chat.channels.create"
+    )]
+    async fn create(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        workspace_id: Path<String>,
+        body: Json<CreateChannel>,
+    ) -> ApiResult<ChannelResponse> {
+        let principal = auth.principal();
+        let workspace = parse_id::<WorkspaceId>("workspace_id", &workspace_id)?;
+        let body = body.0;
+        let kind = ChannelKind::parse(&body.kind).ok_or_else(|| {
+            ErrorResponse::invalid_field("kind", "must be `public`, `private` or `direct`")
+        })?;
+        let creator = body
+            .creator_id
+            .as_deref()
+            .map(|id| parse_id::<UserId>("creator_id", id))
+            .transpose()?;
+        let members = body
+            .member_ids
+            .unwrap_or_default()
+            .iter()
+            .map(|id| parse_id::<UserId>("member_ids", id))
+            .collect::<Result<Vec<_>, _>>()?;
+        if kind != ChannelKind::Direct && body.name.is_none() {
+            return Err(ErrorResponse::invalid_field(
+                "name",
+                "required for public and private channels",
+            ));
+        }
+        let (record, created) = state
+            .chat
+            .create_channel(
+                principal,
+                workspace,
+                NewChannel {
+                    kind,
+                    name: body.name.unwrap_or_default(),
+                    topic: body.topic.unwrap_or_default(),
+                    creator,
+                    members,
+                    slow_mode_seconds: body.slow_mode_seconds.unwrap_or(0),
+                },
+            )
+            .await
+            .map_err(chat_error)?;
+        let view = channel_view(&record);
+        Ok(if created {
+            ChannelResponse::Created(Json(view))
+        } else {
+            ChannelResponse::Ok(Json(view))
+        })
+    }
+
+    /// The workspace's channels the caller can see (public ones, and private and direct ones
+    /// they are a member of; every channel for API keys), oldest first.
+    #[oai(
+        path = "/workspaces/:workspace_id/channels",
+        method = "get",
+        operation_id = "chat.channels.list"
+    )]
+    async fn list(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        workspace_id: Path<String>,
+    ) -> ApiResult<ChannelListResponse> {
+        let principal = auth.principal();
+        let workspace = parse_id::<WorkspaceId>("workspace_id", &workspace_id)?;
+        let channels = state
+            .chat
+            .visible_channels(principal, workspace)
+            .await
+            .map_err(chat_error)?;
+        let items = channels.iter().map(channel_view).collect();
+        Ok(ChannelListResponse::Ok(Json(ChannelList { items })))
+    }
+
+    /// One channel.
+    #[oai(
+        path = "/channels/:channel_id",
+        method = "get",
+        operation_id = "chat.channels.get"
+    )]
+    async fn get(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        channel_id: Path<String>,
+    ) -> ApiResult<ChannelResponse> {
+        let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
+        let (channel, _) = state
+            .chat
+            .visible_channel(auth.principal(), channel)
+            .await
+            .map_err(chat_error)?;
+        Ok(ChannelResponse::Ok(Json(channel_view(&channel))))
+    }
+
+    /// Changes the name, topic, archived, frozen or slow-mode setting (moderators).
+    #[oai(
+        path = "/channels/:channel_id",
+        method = "patch",
+        operation_id = "chat.channels.update"
+    )]
+    async fn update(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        channel_id: Path<String>,
+        body: Json<UpdateChannel>,
+    ) -> ApiResult<ChannelResponse> {
+        let principal = auth.principal();
+        let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
+        let body = body.0;
+        let record = state
+            .chat
+            .update_channel(
+                principal,
+                channel,
+                ChannelPatch {
+                    name: body.name,
+                    topic: body.topic,
+                    archived: body.archived,
+                    frozen: body.frozen,
+                    slow_mode_seconds: body.slow_mode_seconds,
+                },
+            )
+            .await
+            .map_err(chat_error)?;
+        Ok(ChannelResponse::Ok(Json(channel_view(&record))))
+    }
+
+    /// The channel's members, in joining order.
+    #[oai(
+        path = "/channels/:channel_id/members",
+        method = "get",
+        operation_id = "chat.members.list"
+    )]
+    async fn members(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        channel_id: Path<String>,
+    ) -> ApiResult<MemberListResponse> {
+        let principal = auth.principal();
+        let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
+        let members = state
+            .chat
+            .list_members(principal, channel)
+            .await
+            .map_err(chat_error)?;
+        Ok(MemberListResponse::Ok(Json(ChannelMemberList {
+            items: members.iter().map(member_view).collect(),
+        })))
+    }
+
+    /// Adds (invites) a workspace member to the channel, or changes a member's role. Members
+    /// may invite; only owners (and workspace admins on public channels) set roles other
+    /// than `member` or change roles.
+    #[oai(
+        path = "/channels/:channel_id/members/:user_id",
+        method = "put",
+        operation_id = "chat.members.put"
+    )]
+    async fn put_member(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        channel_id: Path<String>,
+        user_id: Path<String>,
+        body: Json<SetChannelMember>,
+    ) -> ApiResult<MemberResponse> {
+        let principal = auth.principal();
+        let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
+        let user = parse_id::<UserId>("user_id", &user_id)?;
+        let role = body
+            .0
+            .role
+            .as_deref()
+            .map(|role| {
+                ChannelRole::parse(role).ok_or_else(|| {
+                    ErrorResponse::invalid_field("role", "must be `owner`, `moderator` or `member`")
+                })
+            })
+            .transpose()?;
+        let member = state
+            .chat
+            .set_member(principal, channel, user, role)
+            .await
+            .map_err(chat_error)?;
+        Ok(MemberResponse::Ok(Json(member_view(&member))))
+    }
+
+    /// Removes a member (moderators), or leaves when it is the caller.
+    #[oai(
+        path = "/channels/:channel_id/members/:user_id",
+        method = "delete",
+        operation_id = "chat.members.remove"
+    )]
+    async fn remove_member(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        channel_id: Path<String>,
+        user_id: Path<String>,
+    ) -> ApiResult<NoContentResponse> {
+        let principal = auth.principal();
+        let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
+        let user = parse_id::<UserId>("user_id", &user_id)?;
+        state
+            .chat
+            .remove_member(principal, channel, user)
+            .await
+            .map_err(chat_error)?;
+        Ok(NoContentResponse::NoContent)
+    }
+
+    /// Joins a public channel (as `member`); joining again changes nothing.
+    #[oai(
+        path = "/channels/:channel_id/join",
+        method = "post",
+        operation_id = "chat.channels.join"
+    )]
+    async fn join(
+        &self,
+        UserAuth(principal): UserAuth,
+        state: Data<&ApiState>,
+        channel_id: Path<String>,
+    ) -> ApiResult<MemberResponse> {
+        let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
+        let member = state
+            .chat
+            .join(&principal, channel)
+            .await
+            .map_err(chat_error)?;
+        Ok(MemberResponse::Ok(Json(member_view(&member))))
+    }
+
+    /// Leaves a channel.
+    #[oai(
+        path = "/channels/:channel_id/leave",
+        method = "post",
+        operation_id = "chat.channels.leave"
+    )]
+    async fn leave(
+        &self,
+        UserAuth(principal): UserAuth,
+        state: Data<&ApiState>,
+        channel_id: Path<String>,
+    ) -> ApiResult<NoContentResponse> {
+        let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
+        state
+            .chat
+            .leave(&principal, channel)
+            .await
+            .map_err(chat_error)?;
+        Ok(NoContentResponse::NoContent)
+    }
+}
+
+/// The visible channel named by a path parameter (404 when hidden or absent).
+pub async fn visible_channel(
+    state: &ApiState,
+    principal: &Principal,
+    channel_id: &str,
+) -> ApiResult<ChannelRecord> {
+    let channel = parse_id::<ChannelId>("channel_id", channel_id)?;
+    let (record, _) = state
+        .chat
+        .visible_channel(principal, channel)
+        .await
+        .map_err(chat_error)?;
+    Ok(record)
+}
+
+/// An optional `user_id` (API keys acting on behalf of a user).
+pub fn on_behalf_of(given: Option<&str>) -> ApiResult<Option<UserId>> {
+    given
+        .map(|id| parse_id::<UserId>("user_id", id))
+        .transpose()
+}
+
+pub fn channel_view(record: &ChannelRecord) -> Channel {
+    let view = ChannelView::from(record);
+    Channel {
+        id: view.id,
+        workspace_id: view.workspace_id,
+        kind: view.kind,
+        name: view.name,
+        topic: view.topic,
+        direct_member_ids: view.direct_member_ids,
+        archived: view.archived,
+        frozen: view.frozen,
+        slow_mode_seconds: view.slow_mode_seconds,
+        last_seq: view.last_seq,
+        change_seq: view.change_seq,
+        created_by: view.created_by,
+        created_at: view.created_at,
+        updated_at: view.updated_at,
+    }
+}
+
+fn member_view(record: &MemberRecord) -> ChannelMember {
+    let view = MemberView::from(record);
+    ChannelMember {
+        channel_id: view.channel_id,
+        user_id: view.user_id,
+        role: view.role,
+        last_read_seq: view.last_read_seq,
+        joined_at: view.joined_at,
+    }
+}

@@ -1,0 +1,109 @@
+//! The shared pieces of the HTTP edge: one [`ApiResult`], id parsing, and the one mapping of
+//! each domain error type to a problem ([`identity_error`], [`chat_error`],
+//! [`webhook_error`]). Area modules (`chat`, `identity`, `webhooks`, ...) import these from
+//! here and never helpers from a sibling area.
+
+use atelier_chat::ChatError;
+use atelier_identity::IdentityError;
+use atelier_webhooks::WebhookError;
+use poem::http::StatusCode;
+use poem_openapi::payload::Json;
+
+use crate::problem::{ErrorResponse, Problem};
+
+/// What every operation returns.
+pub type ApiResult<T> = Result<T, ErrorResponse>;
+
+/// Parses a prefixed id from a path or body field, answering 400 naming the field.
+pub fn parse_id<T: std::str::FromStr<Err = atelier_core::IdError>>(
+    field: &str,
+    text: &str,
+) -> Result<T, ErrorResponse> {
+    text.parse::<T>()
+        .map_err(|error| ErrorResponse::invalid_field(field, error.to_string()))
+}
+
+/// 404 `<what>_not_found`.
+pub fn not_found(what: &str) -> ErrorResponse {
+    ErrorResponse::not_found(&format!("{what}_not_found"), format!("No such {what}."))
+}
+
+/// One mapping of identity errors to HTTP.
+pub fn identity_error(error: IdentityError) -> ErrorResponse {
+    match error {
+        IdentityError::NotFound(what) => not_found(&what.replace(' ', "_").to_lowercase()),
+        IdentityError::Conflict { code, message } => ErrorResponse::conflict(code, message),
+        IdentityError::Forbidden { code } => {
+            ErrorResponse::forbidden(code, "Your credentials do not allow this operation.")
+        }
+        IdentityError::Invalid { field, message } => ErrorResponse::invalid_field(field, message),
+        IdentityError::Mongo(error) if atelier_store::is_unavailable(&error) => {
+            tracing::warn!(%error, "MongoDB unavailable");
+            ErrorResponse::unavailable("MongoDB", 5)
+        }
+        other => ErrorResponse::internal("identity operation", &other),
+    }
+}
+
+/// One mapping of chat errors to HTTP.
+pub fn chat_error(error: ChatError) -> ErrorResponse {
+    match error {
+        ChatError::NotFound(what) => not_found(what),
+        ChatError::Invalid { field, message } => ErrorResponse::invalid_field(field, message),
+        ChatError::TextTooLong { length, max } => {
+            let detail = format!("is {length} characters long; at most {max} are allowed");
+            ErrorResponse::PayloadTooLarge(Json(
+                Problem::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "text_too_long",
+                    format!("`text` {detail}"),
+                )
+                .with_field("text", detail),
+            ))
+        }
+        ChatError::InvalidCursor => {
+            ErrorResponse::bad_request("invalid_cursor", "The cursor is not one this API issued.")
+        }
+        ChatError::Frozen => {
+            ErrorResponse::forbidden("channel_frozen", "The channel is frozen: it is read-only.")
+        }
+        ChatError::Archived => ErrorResponse::conflict(
+            "channel_archived",
+            "The channel is archived: unarchive it to change it.",
+        ),
+        ChatError::SlowMode {
+            retry_after_seconds,
+        } => ErrorResponse::TooManyRequests(
+            Json(Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "slow_mode",
+                format!("Slow mode is on: wait {retry_after_seconds} s before sending again."),
+            )),
+            retry_after_seconds,
+        ),
+        ChatError::Conflict { code, message } => ErrorResponse::conflict(code, message),
+        ChatError::Forbidden { code, message } => ErrorResponse::forbidden(code, message),
+        ChatError::Identity(error) => identity_error(error),
+        ChatError::Mongo(error) if atelier_store::is_unavailable(&error) => {
+            tracing::warn!(%error, "MongoDB unavailable");
+            ErrorResponse::unavailable("MongoDB", 5)
+        }
+        other => ErrorResponse::internal("chat operation", &other),
+    }
+}
+
+/// One mapping of webhook errors to HTTP.
+pub fn webhook_error(error: WebhookError) -> ErrorResponse {
+    match error {
+        WebhookError::NotFound(what) => {
+            ErrorResponse::not_found(&format!("{what}_not_found"), format!("No such {what}."))
+        }
+        WebhookError::Invalid { field, message } => ErrorResponse::invalid_field(field, message),
+        WebhookError::Url(error) => ErrorResponse::invalid_field("url", error.to_string()),
+        WebhookError::Mongo(error) if atelier_store::is_unavailable(&error) => {
+            tracing::warn!(%error, "MongoDB unavailable");
+            ErrorResponse::unavailable("MongoDB", 5)
+        }
+        other => ErrorResponse::internal("webhook operation", &other),
+    }
+}

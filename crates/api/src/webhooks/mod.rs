@@ -1,0 +1,5 @@
+//! Webhooks over HTTP: endpoints and their signing secrets ([`endpoints`]), delivery
+//! attempts, resend and recovery ([`attempts`]).
+
+pub mod attempts;
+pub mod endpoints;

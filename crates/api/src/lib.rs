@@ -104,18 +104,26 @@ pub struct ApiState {
     pub outbox: atelier_outbox::Outbox,
     /// The deployment's event types (the platform's and every module's).
     pub catalog: atelier_outbox::catalog::Catalog,
-    /// The deployment's webhook settings (secret rotation overlap, `allow_http`).
-    pub webhooks_config: Arc<atelier_webhooks::WebhooksConfig>,
-    /// The tenants' webhook endpoints.
-    pub webhook_endpoints: atelier_webhooks::Endpoints,
-    /// The webhook attempt log.
-    pub webhook_attempts: atelier_webhooks::Attempts,
-    /// Resending messages to webhook endpoints.
-    pub webhook_redelivery: atelier_webhooks::delivery::Redelivery,
     /// The realtime gateway behind `/v1/realtime`.
     pub realtime: realtime::RealtimeState,
-    /// Chat channels and messages.
-    pub chat: atelier_chat::Chat,
+    /// The services every module handed over (`atelier_chat::Chat`,
+    /// `atelier_webhooks::Endpoints`...), read by type through [`ApiState::service`].
+    pub services: atelier_platform::Services,
+}
+
+impl ApiState {
+    /// The module service of type `T`. Every area's service is registered by its module at
+    /// start; a missing one is a wiring defect, logged and answered as an opaque 500.
+    pub fn service<T: std::any::Any + Send + Sync>(&self) -> Result<&T, ErrorResponse> {
+        self.services.get::<T>().ok_or_else(|| {
+            tracing::error!(
+                service = std::any::type_name::<T>(),
+                registered = ?self.services.names(),
+                "no module registered the service this route needs"
+            );
+            ErrorResponse::Internal(poem_openapi::payload::Json(Problem::internal()))
+        })
+    }
 }
 
 type Apis = (

@@ -278,15 +278,11 @@ impl Server {
             usage_recorder,
             outbox: outbox.clone(),
             catalog,
-            webhooks_config: Arc::new(service(&services)?),
-            webhook_endpoints: service(&services)?,
-            webhook_attempts: service(&services)?,
-            webhook_redelivery: service(&services)?,
             realtime: atelier_api::realtime::RealtimeState {
                 gateway,
                 shutdown: shutdown.clone(),
             },
-            chat,
+            services,
         };
         let address = listener
             .local_addr()

@@ -8,6 +8,7 @@
 //! `not_a_member`. API keys may act **on behalf of a user** by naming `user_id` in the body (or
 //! query). Per-user endpoints (join, leave, read state, `GET /v1/me/unread`) take a user token.
 
+use atelier_chat::Chat;
 use atelier_chat::{
     ChannelId, ChannelKind, ChannelRole,
     channels::{ChannelPatch, NewChannel},
@@ -186,7 +187,7 @@ impl ChatApi {
             ));
         }
         let (record, created) = state
-            .chat
+            .service::<Chat>()?
             .create_channel(
                 principal,
                 workspace,
@@ -225,7 +226,7 @@ impl ChatApi {
         let principal = auth.principal();
         let workspace = parse_id::<WorkspaceId>("workspace_id", &workspace_id)?;
         let channels = state
-            .chat
+            .service::<Chat>()?
             .visible_channels(principal, workspace)
             .await
             .map_err(chat_error)?;
@@ -247,7 +248,7 @@ impl ChatApi {
     ) -> ApiResult<ChannelResponse> {
         let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let (channel, _) = state
-            .chat
+            .service::<Chat>()?
             .visible_channel(auth.principal(), channel)
             .await
             .map_err(chat_error)?;
@@ -271,7 +272,7 @@ impl ChatApi {
         let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let body = body.0;
         let record = state
-            .chat
+            .service::<Chat>()?
             .update_channel(
                 principal,
                 channel,
@@ -303,7 +304,7 @@ impl ChatApi {
         let principal = auth.principal();
         let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let members = state
-            .chat
+            .service::<Chat>()?
             .list_members(principal, channel)
             .await
             .map_err(chat_error)?;
@@ -342,7 +343,7 @@ impl ChatApi {
             })
             .transpose()?;
         let member = state
-            .chat
+            .service::<Chat>()?
             .set_member(principal, channel, user, role)
             .await
             .map_err(chat_error)?;
@@ -366,7 +367,7 @@ impl ChatApi {
         let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let user = parse_id::<UserId>("user_id", &user_id)?;
         state
-            .chat
+            .service::<Chat>()?
             .remove_member(principal, channel, user)
             .await
             .map_err(chat_error)?;
@@ -387,7 +388,7 @@ impl ChatApi {
     ) -> ApiResult<MemberResponse> {
         let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let member = state
-            .chat
+            .service::<Chat>()?
             .join(&principal, channel)
             .await
             .map_err(chat_error)?;
@@ -408,7 +409,7 @@ impl ChatApi {
     ) -> ApiResult<NoContentResponse> {
         let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         state
-            .chat
+            .service::<Chat>()?
             .leave(&principal, channel)
             .await
             .map_err(chat_error)?;
@@ -424,7 +425,7 @@ pub async fn visible_channel(
 ) -> ApiResult<ChannelRecord> {
     let channel = parse_id::<ChannelId>("channel_id", channel_id)?;
     let (record, _) = state
-        .chat
+        .service::<Chat>()?
         .visible_channel(principal, channel)
         .await
         .map_err(chat_error)?;

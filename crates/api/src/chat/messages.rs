@@ -5,6 +5,7 @@
 //! **Mentions** are the union of `mention_ids` given in the body and `<@usr_...>` tokens in
 //! the text; `@channel` / `@here` in the text (or `mention_channel: true`) mention everyone.
 
+use atelier_chat::Chat;
 use std::collections::HashSet;
 
 use atelier_chat::{
@@ -288,7 +289,7 @@ impl ChatMessagesApi {
         let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let body = body.0;
         let grant = state
-            .chat
+            .service::<Chat>()?
             .authorize_send(principal, channel, on_behalf_of(body.user_id.as_deref())?)
             .await
             .map_err(chat_error)?;
@@ -301,7 +302,7 @@ impl ChatMessagesApi {
             body.parent_id,
         )?;
         let (message, _created) = state
-            .chat
+            .service::<Chat>()?
             .send(
                 principal.tenant(),
                 grant.channel.id,
@@ -366,7 +367,7 @@ impl ChatMessagesApi {
             limit: limit.0.unwrap_or(DEFAULT_LIMIT) as usize,
         };
         let page = state
-            .chat
+            .service::<Chat>()?
             .history(principal.tenant(), channel.id, query)
             .await
             .map_err(chat_error)?;
@@ -396,7 +397,7 @@ impl ChatMessagesApi {
         let channel = visible_channel(&state, principal, &channel_id).await?;
         let id = parse_id::<MessageId>("message_id", &message_id)?;
         let message = state
-            .chat
+            .service::<Chat>()?
             .get_message(principal.tenant(), channel.id, id)
             .await
             .map_err(chat_error)?;
@@ -423,12 +424,12 @@ impl ChatMessagesApi {
         let id = parse_id::<MessageId>("message_id", &message_id)?;
         let tenant = principal.tenant();
         let (channel, _) = state
-            .chat
+            .service::<Chat>()?
             .authorize_edit(principal, channel, id)
             .await
             .map_err(chat_error)?;
         let message = state
-            .chat
+            .service::<Chat>()?
             .edit(tenant, channel.id, id, body.0.text)
             .await
             .map_err(chat_error)?;
@@ -455,12 +456,12 @@ impl ChatMessagesApi {
         let id = parse_id::<MessageId>("message_id", &message_id)?;
         let tenant = principal.tenant();
         let (channel, _) = state
-            .chat
+            .service::<Chat>()?
             .authorize_delete(principal, channel, id)
             .await
             .map_err(chat_error)?;
         let message = state
-            .chat
+            .service::<Chat>()?
             .delete(tenant, channel.id, id)
             .await
             .map_err(chat_error)?;
@@ -485,7 +486,7 @@ impl ChatMessagesApi {
         let channel = visible_channel(&state, principal, &channel_id).await?;
         let id = parse_id::<MessageId>("message_id", &message_id)?;
         let message = state
-            .chat
+            .service::<Chat>()?
             .get_message(principal.tenant(), channel.id, id)
             .await
             .map_err(chat_error)?;
@@ -554,7 +555,7 @@ impl ChatMessagesApi {
         let principal = auth.principal();
         let channel = visible_channel(&state, principal, &channel_id).await?;
         let pins = state
-            .chat
+            .service::<Chat>()?
             .pins(principal.tenant(), channel.id)
             .await
             .map_err(chat_error)?;
@@ -586,7 +587,7 @@ impl ChatMessagesApi {
         let id = parse_id::<MessageId>("message_id", &message_id)?;
         let after = after.0.as_deref().map(seq_cursor).transpose()?;
         let (items, has_more) = state
-            .chat
+            .service::<Chat>()?
             .replies(
                 principal.tenant(),
                 channel.id,
@@ -620,13 +621,13 @@ impl ChatMessagesApi {
         let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let id = parse_id::<MessageId>("message_id", &message_id)?;
         let (channel, _, actor) = state
-            .chat
+            .service::<Chat>()?
             .acting_member(principal, channel, on_behalf_of(body.0.user_id.as_deref())?)
             .await
             .map_err(chat_error)?;
         let user = actor.user;
         let (message, _) = state
-            .chat
+            .service::<Chat>()?
             .react(principal.tenant(), channel.id, id, user, &body.0.emoji)
             .await
             .map_err(chat_error)?;
@@ -656,13 +657,13 @@ impl ChatMessagesApi {
         let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let id = parse_id::<MessageId>("message_id", &message_id)?;
         let (channel, _, actor) = state
-            .chat
+            .service::<Chat>()?
             .acting_member(principal, channel, on_behalf_of(user_id.0.as_deref())?)
             .await
             .map_err(chat_error)?;
         let user = actor.user;
         let (message, _) = state
-            .chat
+            .service::<Chat>()?
             .unreact(principal.tenant(), channel.id, id, user, &emoji)
             .await
             .map_err(chat_error)?;
@@ -697,7 +698,7 @@ impl ChatMessagesApi {
         let channel = visible_channel(&state, principal, &channel_id).await?;
         let id = parse_id::<MessageId>("message_id", &message_id)?;
         state
-            .chat
+            .service::<Chat>()?
             .get_message(tenant, channel.id, id)
             .await
             .map_err(chat_error)?;
@@ -714,7 +715,7 @@ impl ChatMessagesApi {
             })
             .transpose()?;
         let (items, has_more) = state
-            .chat
+            .service::<Chat>()?
             .reactors(
                 tenant,
                 id,
@@ -769,7 +770,7 @@ impl ChatMessagesApi {
             }
         };
         let (items, next, has_more) = state
-            .chat
+            .service::<Chat>()?
             .changes(
                 principal.tenant(),
                 channel.id,
@@ -821,7 +822,7 @@ impl ChatMessagesApi {
                 Some(vec![channel.id])
             }
             None => state
-                .chat
+                .service::<Chat>()?
                 .searchable_channels(principal)
                 .await
                 .map_err(chat_error)?,
@@ -844,7 +845,7 @@ impl ChatMessagesApi {
             })
             .transpose()?;
         let (items, has_more) = state
-            .chat
+            .service::<Chat>()?
             .search(
                 tenant,
                 SearchQuery {
@@ -885,13 +886,13 @@ impl ChatMessagesApi {
         let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let id = parse_id::<MessageId>("message_id", &message_id)?;
         let (channel, _, actor) = state
-            .chat
+            .service::<Chat>()?
             .acting_member(principal, channel, on_behalf_of(user_id.0.as_deref())?)
             .await
             .map_err(chat_error)?;
         let user = actor.user;
         let message = state
-            .chat
+            .service::<Chat>()?
             .pin(principal.tenant(), channel.id, id, pinned.then_some(user))
             .await
             .map_err(chat_error)?;
@@ -975,7 +976,7 @@ async fn views_for(
                 .map(|m| m.id)
                 .collect();
             state
-                .chat
+                .service::<Chat>()?
                 .my_reactions(tenant, user, &ids)
                 .await
                 .map_err(chat_error)?

@@ -2,6 +2,7 @@
 //! thread, unread and mention counts, the user's totals (`GET /v1/me/unread`, the app badge),
 //! and messages scheduled for later. Access rules: see [`crate::chat::channels`].
 
+use atelier_chat::Chat;
 use atelier_chat::{
     ChannelId, MessageId, ScheduledMessageId,
     model::ScheduledRecord,
@@ -170,12 +171,12 @@ impl ChatReadsApi {
     ) -> ApiResult<ReadStateResponse> {
         let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let (channel, user) = state
-            .chat
+            .service::<Chat>()?
             .own_membership(&principal, channel)
             .await
             .map_err(chat_error)?;
         let read = state
-            .chat
+            .service::<Chat>()?
             .read_state(principal.tenant(), channel.id, user)
             .await
             .map_err(chat_error)?;
@@ -197,12 +198,12 @@ impl ChatReadsApi {
     ) -> ApiResult<ReadStateResponse> {
         let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let (channel, user) = state
-            .chat
+            .service::<Chat>()?
             .own_membership(&principal, channel)
             .await
             .map_err(chat_error)?;
         let read = state
-            .chat
+            .service::<Chat>()?
             .mark_read(
                 principal.tenant(),
                 channel.id,
@@ -229,13 +230,13 @@ impl ChatReadsApi {
     ) -> ApiResult<ReadStateResponse> {
         let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let (channel, user) = state
-            .chat
+            .service::<Chat>()?
             .own_membership(&principal, channel)
             .await
             .map_err(chat_error)?;
         let message = parse_id::<MessageId>("message_id", &body.0.message_id)?;
         let read = state
-            .chat
+            .service::<Chat>()?
             .mark_read(
                 principal.tenant(),
                 channel.id,
@@ -264,12 +265,12 @@ impl ChatReadsApi {
         let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let root = parse_id::<MessageId>("message_id", &message_id)?;
         let (channel, user) = state
-            .chat
+            .service::<Chat>()?
             .own_membership(&principal, channel)
             .await
             .map_err(chat_error)?;
         let read = state
-            .chat
+            .service::<Chat>()?
             .mark_thread_read(principal.tenant(), channel.id, root, user, body.0.seq)
             .await
             .map_err(chat_error)?;
@@ -285,7 +286,7 @@ impl ChatReadsApi {
     ) -> ApiResult<UnreadTotalsResponse> {
         let user = atelier_chat::access::user_of(&principal).map_err(chat_error)?;
         let badge = state
-            .chat
+            .service::<Chat>()?
             .badge(principal.tenant(), user)
             .await
             .map_err(chat_error)?;
@@ -317,7 +318,7 @@ impl ChatReadsApi {
         let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let body = body.0;
         let (channel, _, actor) = state
-            .chat
+            .service::<Chat>()?
             .acting_member(principal, channel, on_behalf_of(body.user_id.as_deref())?)
             .await
             .map_err(chat_error)?;
@@ -331,7 +332,7 @@ impl ChatReadsApi {
             body.parent_id,
         )?;
         let record = state
-            .chat
+            .service::<Chat>()?
             .schedule(
                 principal.tenant(),
                 channel.id,
@@ -360,12 +361,12 @@ impl ChatReadsApi {
         let principal = auth.principal();
         let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let (channel, author) = state
-            .chat
+            .service::<Chat>()?
             .scheduled_scope(principal, channel)
             .await
             .map_err(chat_error)?;
         let records = state
-            .chat
+            .service::<Chat>()?
             .list_scheduled(principal.tenant(), channel.id, author)
             .await
             .map_err(chat_error)?;
@@ -391,7 +392,7 @@ impl ChatReadsApi {
         let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let id = parse_id::<ScheduledMessageId>("scheduled_message_id", &scheduled_message_id)?;
         let record = state
-            .chat
+            .service::<Chat>()?
             .visible_scheduled(principal, channel, id)
             .await
             .map_err(chat_error)?;
@@ -415,12 +416,12 @@ impl ChatReadsApi {
         let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let id = parse_id::<ScheduledMessageId>("scheduled_message_id", &scheduled_message_id)?;
         let record = state
-            .chat
+            .service::<Chat>()?
             .authorize_cancel_scheduled(principal, channel, id)
             .await
             .map_err(chat_error)?;
         let record = state
-            .chat
+            .service::<Chat>()?
             .cancel_scheduled(principal.tenant(), record.channel, record.id)
             .await
             .map_err(chat_error)?;

@@ -12,6 +12,7 @@
 //! Reads need `TenantRead`, redelivery `TenantAdmin`. Ids of another tenant answer 404.
 
 use atelier_core::EventId;
+use atelier_webhooks::{Attempts, Endpoints, delivery::Redelivery};
 use atelier_webhooks::{
     EndpointId, WebhookError,
     attempts::{AttemptCursor, AttemptId, AttemptRecord},
@@ -149,12 +150,12 @@ impl WebhookAttemptsApi {
         let limit = limit.0.unwrap_or(DEFAULT_LIMIT);
         // 404 for an endpoint of another tenant (or none), not an empty page.
         state
-            .webhook_endpoints
+            .service::<Endpoints>()?
             .get(tenant, id)
             .await
             .map_err(webhook_error)?;
         let attempts = state
-            .webhook_attempts
+            .service::<Attempts>()?
             .list_by_endpoint(tenant, id, cursor, i64::from(limit) + 1)
             .await
             .map_err(|error| webhook_error(error.into()))?;
@@ -186,7 +187,7 @@ impl WebhookAttemptsApi {
         let cursor = parse_cursor_param(cursor.0)?;
         let limit = limit.0.unwrap_or(DEFAULT_LIMIT);
         let attempts = state
-            .webhook_attempts
+            .service::<Attempts>()?
             .list_by_message(tenant, id, cursor, i64::from(limit) + 1)
             .await
             .map_err(|error| webhook_error(error.into()))?;
@@ -194,7 +195,7 @@ impl WebhookAttemptsApi {
             // Unknown to this tenant (another tenant's event included) unless it is a known
             // event with no attempts yet.
             state
-                .webhook_redelivery
+                .service::<Redelivery>()?
                 .event(tenant, id)
                 .await
                 .map_err(webhook_error)?;
@@ -221,7 +222,7 @@ impl WebhookAttemptsApi {
         let endpoint = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let event = parse_id::<EventId>("event_id", &event_id)?;
         state
-            .webhook_redelivery
+            .service::<Redelivery>()?
             .resend(principal.tenant(), endpoint, event)
             .await
             .map_err(redelivery_error)?;
@@ -255,7 +256,7 @@ impl WebhookAttemptsApi {
             ));
         }
         let count = state
-            .webhook_redelivery
+            .service::<Redelivery>()?
             .recover(principal.tenant(), endpoint, since, until)
             .await
             .map_err(redelivery_error)?;

@@ -5,6 +5,7 @@
 //! views never carry secrets: the secret is in the creation response and at
 //! `GET .../secret`. Another tenant's endpoint id answers 404 `endpoint_not_found`.
 
+use atelier_webhooks::{Endpoints, WebhooksConfig};
 use std::collections::BTreeMap;
 
 use atelier_webhooks::{
@@ -164,7 +165,7 @@ impl WebhooksApi {
             .map_err(crate::edge::identity_error)?;
         let body = body.0;
         let record = state
-            .webhook_endpoints
+            .service::<Endpoints>()?
             .create(
                 principal.tenant(),
                 NewEndpoint {
@@ -203,7 +204,7 @@ impl WebhooksApi {
         atelier_identity::tenancy::Tenancy::readable_tenant(&principal)
             .map_err(crate::edge::identity_error)?;
         let records = state
-            .webhook_endpoints
+            .service::<Endpoints>()?
             .list(principal.tenant())
             .await
             .map_err(webhook_error)?;
@@ -228,7 +229,7 @@ impl WebhooksApi {
             .map_err(crate::edge::identity_error)?;
         let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let record = state
-            .webhook_endpoints
+            .service::<Endpoints>()?
             .get(principal.tenant(), id)
             .await
             .map_err(webhook_error)?;
@@ -258,7 +259,7 @@ impl WebhooksApi {
             MaybeUndefined::Value(rate) => Some(Some(rate)),
         };
         let record = state
-            .webhook_endpoints
+            .service::<Endpoints>()?
             .update(
                 principal.tenant(),
                 id,
@@ -292,7 +293,7 @@ impl WebhooksApi {
             .map_err(crate::edge::identity_error)?;
         let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         state
-            .webhook_endpoints
+            .service::<Endpoints>()?
             .delete(principal.tenant(), id)
             .await
             .map_err(webhook_error)?;
@@ -316,7 +317,7 @@ impl WebhooksApi {
             .map_err(crate::edge::identity_error)?;
         let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let record = state
-            .webhook_endpoints
+            .service::<Endpoints>()?
             .get(principal.tenant(), id)
             .await
             .map_err(webhook_error)?;
@@ -340,11 +341,11 @@ impl WebhooksApi {
             .map_err(crate::edge::identity_error)?;
         let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let record = state
-            .webhook_endpoints
+            .service::<Endpoints>()?
             .rotate_secret(
                 principal.tenant(),
                 id,
-                state.webhooks_config.secret_rotation_overlap,
+                state.service::<WebhooksConfig>()?.secret_rotation_overlap,
             )
             .await
             .map_err(webhook_error)?;

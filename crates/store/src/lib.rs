@@ -3,10 +3,12 @@
 //! - [`Store`]: the one long-lived [`mongodb::Client`] of a process and its database handle.
 //! - [`migrate`]: ordered, idempotent schema migrations recorded in `schema_migrations`.
 //! - [`lease`]: time-bounded leases, so exactly one node runs a singleton worker.
+//! - [`faults`]: fault injection points that only tests arm.
 //!
 //! Services define their collections and indexes next to the code that queries them and hand
 //! them to the migration list in `atelier-server`.
 
+pub mod faults;
 pub mod lease;
 pub mod migrate;
 pub mod scoped;

@@ -29,7 +29,8 @@ async fn migrations_apply_once_and_create_indexes() {
             "0003_event_log",
             "0004_webhooks",
             "0005_chat",
-            "0006_realtime"
+            "0006_realtime",
+            "0007_webhook_exhaustions"
         ]
     );
     let second = migrations::run(&store).await.unwrap();
@@ -42,7 +43,8 @@ async fn migrations_apply_once_and_create_indexes() {
             "0003_event_log",
             "0004_webhooks",
             "0005_chat",
-            "0006_realtime"
+            "0006_realtime",
+            "0007_webhook_exhaustions"
         ]
     );
 

@@ -48,6 +48,11 @@ pub fn all() -> Vec<Migration> {
                 specs
             },
         },
+        Migration {
+            id: "0007_webhook_exhaustions",
+            description: "exhaustion marks, so webhook.attempt.exhausted is emitted once per exhausted job",
+            collections: atelier_webhooks::delivery::exhaustion_collection_specs(),
+        },
     ]
 }
 
@@ -82,6 +87,10 @@ pub const GOLDEN_CHECKSUMS: &[(&str, &str)] = &[
     (
         "0006_realtime",
         "9e663b192e1eb1f0f9aff03569fb977d053baee0a11266f2b94351d10628f123",
+    ),
+    (
+        "0007_webhook_exhaustions",
+        "4bb8b4ba0abcda887e11298e134984ae99831a15edd7731e44aea3de0546ee37",
     ),
 ];
 

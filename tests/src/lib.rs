@@ -63,10 +63,12 @@ pub fn test_config() -> Config {
         url: amqp_url(),
         prefix: format!("t{suffix}"),
         reconnect_backoff_max: Duration::from_secs(1),
+        // Below the relay lease (validated: a confirm wait must not outlive it).
+        confirm_timeout: Duration::from_secs(2),
         ..BusConfig::default()
     };
     config.outbox.poll_interval = Duration::from_millis(20);
-    config.outbox.lease_ttl = Duration::from_secs(2);
+    config.outbox.lease_ttl = Duration::from_secs(3);
     config.outbox.stall_after = Duration::from_secs(10);
     config.admin_token = Some(ADMIN_TOKEN.to_owned());
     config.identity.usage_flush_interval = Duration::from_millis(50);

@@ -181,3 +181,87 @@ async fn invalid_event_types_are_refused_and_nothing_is_written() {
     );
     app.stop_and_clean().await;
 }
+
+/// A relay whose lease is taken over while it waits between publishing and marking (here: a
+/// pause injected at that point, and another owner writing the lease at a new generation)
+/// marks nothing under its own batch: the marking transaction is fenced by the generation.
+/// Once the lease is free again the relay takes it (a new generation) and marks the events.
+#[tokio::test]
+async fn a_relay_whose_lease_was_taken_over_mid_cycle_marks_nothing() {
+    use atelier_store::faults::{self, Fault, RELAY_BEFORE_MARK};
+    use mongodb::bson::{Document, doc};
+    let config = test_config();
+    let scope = config.node_id.clone();
+    faults::arm(
+        RELAY_BEFORE_MARK,
+        &scope,
+        Fault::Pause(Duration::from_secs(2)),
+        1,
+    );
+    let app = TestApp::spawn(config).await;
+    let store = app.store().await;
+    let outbox = Outbox::new(&store);
+    let tenant = TenantId::generate();
+    let events = (0..3)
+        .map(|i| {
+            NewEvent::new(
+                "test.thing.happened",
+                "thing",
+                "a",
+                serde_json::json!({ "i": i }),
+            )
+        })
+        .collect();
+    outbox.append_now(tenant, events).await.unwrap();
+
+    eventually(
+        Duration::from_secs(15),
+        "the relay published and waits before marking",
+        || async { faults::hits(RELAY_BEFORE_MARK, &scope) == 1 },
+    )
+    .await;
+    let leases = store.database().collection::<Document>("leases");
+    let far = chrono::Utc::now().timestamp_millis() + 60_000;
+    let stolen = leases
+        .update_one(
+            doc! { "_id": "outbox_relay" },
+            doc! { "$set": { "owner": "thief", "expires_at_ms": far }, "$inc": { "generation": 1_i64 } },
+        )
+        .await
+        .unwrap();
+    assert_eq!(stolen.matched_count, 1);
+
+    // The pause ends and the stale relay tries to mark; then it stands by.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let stored = outbox.find_by_tenant(tenant).await.unwrap();
+    assert_eq!(stored.len(), 3);
+    assert!(
+        stored.iter().all(
+            |event| event.status == atelier_outbox::store::Status::Pending
+                && event.log_batch.is_none()
+        ),
+        "a relay that lost its lease marked events: {stored:?}"
+    );
+
+    // The thief's lease lapses: the relay takes over and finishes the job.
+    leases
+        .update_one(
+            doc! { "_id": "outbox_relay" },
+            doc! { "$set": { "expires_at_ms": 0_i64 } },
+        )
+        .await
+        .unwrap();
+    eventually(Duration::from_secs(15), "the events are marked", || async {
+        outbox.backlog().await.unwrap().0 == 0
+    })
+    .await;
+    let stored = outbox.find_by_tenant(tenant).await.unwrap();
+    assert!(stored.iter().all(|event| event.log_batch.is_some()));
+    let lease = leases
+        .find_one(doc! { "_id": "outbox_relay" })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(lease.get_str("owner").unwrap(), scope);
+    app.stop_and_clean().await;
+}

@@ -29,7 +29,8 @@ async fn migrations_apply_once_and_create_indexes() {
             "0003_event_log",
             "0004_webhooks",
             "0005_chat",
-            "0006_realtime"
+            "0006_realtime",
+            "0007_webhook_exhaustions"
         ]
     );
     let second = migrations::run(&store).await.unwrap();
@@ -42,7 +43,8 @@ async fn migrations_apply_once_and_create_indexes() {
             "0003_event_log",
             "0004_webhooks",
             "0005_chat",
-            "0006_realtime"
+            "0006_realtime",
+            "0007_webhook_exhaustions"
         ]
     );
 
@@ -106,6 +108,61 @@ async fn an_edited_migration_is_refused() {
     edited.collections[0].indexes = vec![IndexModel::builder().keys(doc! { "b": 1 }).build()];
     let error = migrate::run(store.database(), &[edited]).await.unwrap_err();
     assert!(matches!(error, MigrationError::Changed { .. }), "{error}");
+    store.drop_database().await.unwrap();
+}
+
+/// A database migrated by a version that recorded `DefaultHasher` checksums (toolchain- and
+/// driver-dependent) starts: the records are re-stamped with the canonical checksum, once.
+#[tokio::test]
+async fn legacy_checksums_are_restamped_once() {
+    let store = fresh_store().await;
+    migrations::run(&store).await.unwrap();
+    let records = store
+        .database()
+        .collection::<mongodb::bson::Document>(migrate::MIGRATIONS_COLLECTION);
+    // What the previous version wrote: a 16-hex-digit checksum and no algorithm.
+    let ids: Vec<&str> = migrations::all().iter().map(|m| m.id).collect();
+    for id in &ids {
+        records
+            .replace_one(
+                doc! { "_id": id },
+                doc! { "description": "old", "checksum": "00c0ffee00c0ffee", "applied_at": mongodb::bson::DateTime::now() },
+            )
+            .await
+            .unwrap();
+    }
+    let report = migrations::run(&store).await.unwrap();
+    assert!(report.applied.is_empty());
+    assert_eq!(report.restamped, ids);
+    for (id, golden) in migrations::GOLDEN_CHECKSUMS {
+        let record = records.find_one(doc! { "_id": id }).await.unwrap().unwrap();
+        assert_eq!(record.get_str("checksum").unwrap(), *golden);
+        assert_eq!(
+            record.get_str("checksum_algorithm").unwrap(),
+            migrate::CHECKSUM_ALGORITHM
+        );
+        assert_eq!(
+            record.get_str("legacy_checksum").unwrap(),
+            "00c0ffee00c0ffee"
+        );
+    }
+    let again = migrations::run(&store).await.unwrap();
+    assert!(again.restamped.is_empty(), "{again:?}");
+    assert_eq!(again.already_applied, ids);
+
+    // A record from a future algorithm is not second-guessed.
+    records
+        .update_one(
+            doc! { "_id": ids[0] },
+            doc! { "$set": { "checksum_algorithm": "sha512-canonical-v9" } },
+        )
+        .await
+        .unwrap();
+    let error = migrations::run(&store).await.unwrap_err();
+    assert!(
+        matches!(error, MigrationError::UnknownChecksumAlgorithm { .. }),
+        "{error}"
+    );
     store.drop_database().await.unwrap();
 }
 

@@ -549,3 +549,46 @@ async fn concurrent_first_mints_converge_on_one_key() {
     );
     app.stop_and_clean().await;
 }
+
+/// A crash (here: an injected failure) after the presented refresh token is consumed and
+/// before its successor is stored must not end the login: the rotation is one transaction, so
+/// the old token is still usable afterwards.
+#[tokio::test]
+async fn a_failure_between_consume_and_issue_keeps_the_login() {
+    use atelier_store::faults::{self, Fault, REFRESH_AFTER_CONSUME};
+    let app = TestApp::spawn(test_config()).await;
+    let tenant = app.create_tenant().await;
+    let alice = app.create_user(&tenant, "Alice").await;
+    let (_, login) = mint(&app, &tenant, &alice.to_string()).await;
+    let presented = login["refresh_token"].as_str().unwrap().to_owned();
+    let scope = tenant.tenant.to_string();
+
+    faults::arm(REFRESH_AFTER_CONSUME, &scope, Fault::Fail, 1);
+    let (status, text) = refresh(&app, &presented).await;
+    assert_eq!(
+        faults::hits(REFRESH_AFTER_CONSUME, &scope),
+        1,
+        "the point was reached"
+    );
+    assert_eq!(status, 503, "{text}");
+    faults::disarm(REFRESH_AFTER_CONSUME, &scope);
+
+    let (status, text) = refresh(&app, &presented).await;
+    assert_eq!(status, 200, "the old token still works: {text}");
+    let next: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        me(&app, next["access_token"].as_str().unwrap()).await.0,
+        200
+    );
+    // Exactly one successor was stored: the failed attempt left nothing behind.
+    let tokens = app
+        .store()
+        .await
+        .database()
+        .collection::<Document>("refresh_tokens")
+        .count_documents(doc! { "tenant": &scope })
+        .await
+        .unwrap();
+    assert_eq!(tokens, 2, "the login's first token and its one successor");
+    app.stop_and_clean().await;
+}

@@ -720,3 +720,64 @@ async fn a_rabbitmq_connection_cut_mid_stream_loses_nothing() {
     }
     app.stop_and_clean().await;
 }
+
+/// The last attempt's record, its exhaustion mark and `webhook.attempt.exhausted` commit
+/// together: a failure injected between them rolls all back and the job comes back at the same
+/// attempt (it is not dead-lettered without its event), and the next try emits the event once.
+#[tokio::test]
+async fn a_failure_before_the_exhausted_event_neither_loses_nor_dead_letters_it() {
+    use atelier_store::faults::{self, Fault, WEBHOOK_EXHAUSTED_BEFORE_EVENT};
+    let app = spawn().await;
+    let tenant = app.create_tenant().await;
+    let scope = tenant.tenant.to_string();
+    faults::arm(WEBHOOK_EXHAUSTED_BEFORE_EVENT, &scope, Fault::Fail, 1);
+    let receiver = Receiver::start(Vec::new()).await;
+    receiver.set_fallback(Reply::Status(500, Vec::new()));
+    create_endpoint(&app, &tenant, &receiver.url).await;
+    let event_id = emit(&app, &tenant).await;
+
+    // 1 + 3 retries, then the failed exhaustion brings the last attempt back once more.
+    receiver.wait_for(5).await;
+    assert_eq!(faults::hits(WEBHOOK_EXHAUSTED_BEFORE_EVENT, &scope), 1);
+    let bus = app.bus();
+    eventually(WAIT, "the job is dead-lettered", || async {
+        bus.dlq_depth(DELIVERY_CONSUMER).await.unwrap_or(0) == 1
+    })
+    .await;
+    let exhausted = events_of(&app, &tenant, "webhook.attempt.exhausted").await;
+    assert_eq!(exhausted.len(), 1, "{exhausted:?}");
+    assert_eq!(exhausted[0]["data"]["event_id"], event_id);
+    // Every attempt sent is logged once; the rolled-back one left no record.
+    let path = format!("/v1/webhooks/messages/{event_id}/attempts");
+    let logged = attempts(&app, &tenant, &path).await;
+    assert_eq!(logged.len(), 4, "{logged:?}");
+    app.stop_and_clean().await;
+}
+
+/// A crash after the exhaustion committed but before the bus dead-lettered the job (simulated:
+/// the job is handed back at the same attempt) does not emit a second event: the exhaustion
+/// mark is checked inside the transaction.
+#[tokio::test]
+async fn a_redelivered_exhausted_job_emits_its_event_once() {
+    use atelier_store::faults::{self, Fault, WEBHOOK_EXHAUSTED_AFTER_COMMIT};
+    let app = spawn().await;
+    let tenant = app.create_tenant().await;
+    let scope = tenant.tenant.to_string();
+    faults::arm(WEBHOOK_EXHAUSTED_AFTER_COMMIT, &scope, Fault::Fail, 1);
+    let receiver = Receiver::start(Vec::new()).await;
+    receiver.set_fallback(Reply::Status(500, Vec::new()));
+    create_endpoint(&app, &tenant, &receiver.url).await;
+    emit(&app, &tenant).await;
+
+    receiver.wait_for(5).await;
+    assert_eq!(faults::hits(WEBHOOK_EXHAUSTED_AFTER_COMMIT, &scope), 1);
+    let bus = app.bus();
+    eventually(WAIT, "the job is dead-lettered", || async {
+        bus.dlq_depth(DELIVERY_CONSUMER).await.unwrap_or(0) == 1
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let exhausted = events_of(&app, &tenant, "webhook.attempt.exhausted").await;
+    assert_eq!(exhausted.len(), 1, "{exhausted:?}");
+    app.stop_and_clean().await;
+}

@@ -453,10 +453,10 @@ impl Bench {
                 steps[step] += clock.elapsed();
                 clock = Instant::now();
             };
-            anyhow::ensure!(
-                lease.try_acquire().await?,
-                "the relay lease is still held by the relay"
-            );
+            let fence = lease
+                .acquire()
+                .await?
+                .context("the relay lease is still held by the relay")?;
             lap(0);
             let pending = outbox.pending(i64::from(batch)).await?;
             lap(1);
@@ -471,7 +471,10 @@ impl Bench {
             publisher.publish_batch(&exchange, messages).await?;
             lap(3);
             let ids: Vec<String> = pending.iter().map(|event| event.id.clone()).collect();
-            outbox.mark_published(&ids).await?;
+            outbox
+                .mark_published(&ids, &fence)
+                .await?
+                .context("the breakdown lost the relay lease")?;
             lap(4);
             cycles += 1;
             events += pending.len();

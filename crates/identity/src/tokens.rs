@@ -13,7 +13,8 @@
 //!   done by another process (the CLI) takes effect at once.
 //! - **Refresh tokens** (`refresh_tokens`): opaque `rt_<base64url of 32 random bytes>`, stored
 //!   as their SHA-256. Each use consumes the token (a conditional `active → used` update) and
-//!   issues the next one of the same family; presenting a used token again revokes the whole
+//!   issues the next one of the same family, both in one transaction (a failure between them
+//!   leaves the presented token usable); presenting a used token again revokes the whole
 //!   family (RFC 9700 §4.14.2 reuse detection).
 //!
 //! Times are stored as Unix milliseconds (Int64): the development server turns dates written by
@@ -350,15 +351,48 @@ impl Tokens {
         }
         let hash = hash(presented);
         let now = now_ms();
-        let consumed = self
-            .refresh_tokens
-            .find_one_and_update(
-                doc! { "_id": &hash, "status": RefreshStatus::Active.as_str(), "expires_at_ms": { "$gt": now } },
-                doc! { "$set": { "status": RefreshStatus::Used.as_str(), "used_at_ms": now } },
+        // Consume and issue in one transaction: a crash or an outage between the two steps
+        // rolls the consumption back, so the presented token stays usable (never neither).
+        let rotated = self
+            .store
+            .transaction(
+                (self.clone(), hash.clone()),
+                move |session, (tokens, hash)| {
+                    async move {
+                        let Some(consumed) = tokens
+                            .refresh_tokens
+                            .find_one_and_update(
+                                doc! { "_id": &*hash, "status": RefreshStatus::Active.as_str(), "expires_at_ms": { "$gt": now } },
+                                doc! { "$set": { "status": RefreshStatus::Used.as_str(), "used_at_ms": now } },
+                            )
+                            .session(&mut *session)
+                            .await?
+                        else {
+                            return Ok(None);
+                        };
+                        atelier_store::faults::check(
+                            atelier_store::faults::REFRESH_AFTER_CONSUME,
+                            &consumed.tenant.to_string(),
+                        )
+                        .await?;
+                        let (refresh_token, record) = tokens.new_refresh_token(
+                            consumed.tenant,
+                            consumed.user,
+                            consumed.family,
+                        );
+                        tokens
+                            .refresh_tokens
+                            .insert_one(&record)
+                            .session(&mut *session)
+                            .await?;
+                        Ok(Some((consumed, refresh_token, record)))
+                    }
+                    .boxed()
+                },
             )
             .await
-            .map_err(|error| unavailable("consuming a refresh token", &error))?;
-        let Some(consumed) = consumed else {
+            .map_err(|error| unavailable("rotating a refresh token", &error))?;
+        let Some((consumed, refresh_token, record)) = rotated else {
             return Err(self.refusal(&hash).await);
         };
         let failure = |error: AuthError| AuthFailure {
@@ -366,12 +400,6 @@ impl Tokens {
             tenant: Some(consumed.tenant),
         };
 
-        let (refresh_token, record) =
-            self.new_refresh_token(consumed.tenant, consumed.user, consumed.family);
-        self.refresh_tokens
-            .insert_one(&record)
-            .await
-            .map_err(|error| failure(unavailable("storing a refresh token", &error)))?;
         // A reuse of the consumed token may have revoked the family between our update and our
         // insert, missing the new token: look again and finish the revocation if so.
         let current = self

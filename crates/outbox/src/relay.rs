@@ -1,10 +1,15 @@
 //! The relay: pending outbox events → RabbitMQ, with confirms.
 //!
 //! One relay per deployment publishes at a time (a MongoDB lease); others stand by and take
-//! over when the holder's lease lapses. Each cycle reads the oldest pending events, publishes
-//! them in order on one confirm-mode channel, waits for every confirm, then marks them
-//! published. A crash between publish and mark republishes the same events with the same ids:
-//! consumers de-duplicate on the event id.
+//! over when the holder's lease lapses. Each cycle renews the lease (or takes it, at a new
+//! generation), reads the oldest pending events, publishes them in order on one confirm-mode
+//! channel, waits for every confirm, then marks them published in a transaction fenced by the
+//! lease generation (which renews the lease again). A relay whose lease lapsed and was taken
+//! over mid-cycle marks nothing: its cycle fails and the new holder publishes and marks the
+//! events itself. A crash (or a lost lease) between publish and mark republishes the same events
+//! with the same ids: consumers de-duplicate on the event id. The configuration keeps
+//! `amqp.confirm_timeout` below `outbox.lease_ttl`, so a publish that waits for its confirms
+//! ends before a lease renewed at the start of the cycle lapses.
 //!
 //! The relay holding the lease also enforces the event log's retention (`outbox.retention`):
 //! see [`RelayConfig::retention`] for why that is a purge here and not a TTL index.
@@ -40,7 +45,8 @@ pub struct RelayConfig {
     /// Sleep between polls when nothing is pending and no local commit woke the relay.
     #[serde(with = "humantime_serde")]
     pub poll_interval: Duration,
-    /// Lease time-to-live; the holder renews every cycle.
+    /// Lease time-to-live; the holder renews it at the start of every cycle and in the marking
+    /// transaction. Must exceed `amqp.confirm_timeout` (validated).
     #[serde(with = "humantime_serde")]
     pub lease_ttl: Duration,
     /// Readiness turns red when a cycle has not completed for this long.
@@ -126,6 +132,12 @@ enum CycleError {
     Lease(#[from] atelier_store::LeaseError),
     #[error("publishing: {0}")]
     Bus(#[from] atelier_bus::BusError),
+    #[error(
+        "the lease was taken over (generation {generation}) before the batch was marked; the new holder republishes it"
+    )]
+    LeaseLost { generation: i64 },
+    #[error(transparent)]
+    Injected(#[from] atelier_store::faults::InjectedFault),
 }
 
 enum Cycle {
@@ -229,9 +241,9 @@ impl Relay {
     }
 
     async fn cycle(&self, publisher: &mut Option<Publisher>) -> Result<Cycle, CycleError> {
-        if !self.lease.try_acquire().await? {
+        let Some(fence) = self.lease.acquire().await? else {
             return Ok(Cycle::NotLeader);
-        }
+        };
         let events = self
             .outbox
             .pending(i64::from(self.config.batch_size))
@@ -259,7 +271,13 @@ impl Relay {
             .collect::<Result<Vec<_>, _>>()?;
         channel.publish_batch(&exchange, messages).await?;
         let ids: Vec<String> = events.iter().map(|event| event.id.clone()).collect();
-        self.outbox.mark_published(&ids).await?;
+        atelier_store::faults::check(atelier_store::faults::RELAY_BEFORE_MARK, self.lease.owner())
+            .await?;
+        if self.outbox.mark_published(&ids, &fence).await?.is_none() {
+            return Err(CycleError::LeaseLost {
+                generation: fence.generation(),
+            });
+        }
         for event in &events {
             self.metrics.outbox_published(&event.event_type);
         }

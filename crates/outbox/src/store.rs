@@ -13,7 +13,7 @@ use mongodb::{
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
-use atelier_store::{CollectionSpec, Store};
+use atelier_store::{CollectionSpec, Fence, Store};
 
 pub const OUTBOX_COLLECTION: &str = "outbox_events";
 const COUNTERS_COLLECTION: &str = "counters";
@@ -226,15 +226,31 @@ impl Outbox {
 
     /// Marks events published and stamps them with the next log batch, atomically: a reader of
     /// the event log sees a whole batch or none of it, and batches in increasing order.
-    pub async fn mark_published(&self, ids: &[String]) -> Result<i64, OutboxError> {
+    ///
+    /// Fenced: the transaction first holds the relay lease at `fence`'s generation (renewing
+    /// it); when the lease was taken over since, nothing is written and the answer is `None`
+    /// (the new holder publishes and marks these events itself).
+    pub async fn mark_published(
+        &self,
+        ids: &[String],
+        fence: &Fence,
+    ) -> Result<Option<i64>, OutboxError> {
         let _gate = self.store.transaction_gate().await;
         let mut session = self.store.client().start_session().await?;
         let batch = session
             .start_transaction()
             .and_run(
-                (self.counters.clone(), self.events.clone(), ids.to_vec()),
-                |session, (counters, events, ids)| {
+                (
+                    self.counters.clone(),
+                    self.events.clone(),
+                    ids.to_vec(),
+                    fence.clone(),
+                ),
+                |session, (counters, events, ids, fence)| {
                     async move {
+                        if !fence.hold(&mut *session).await? {
+                            return Ok(None);
+                        }
                         let counter = counters
                             .find_one_and_update(
                                 doc! { "_id": LOG_BATCH_COUNTER },
@@ -259,7 +275,7 @@ impl Outbox {
                             )
                             .session(&mut *session)
                             .await?;
-                        Ok(batch)
+                        Ok(Some(batch))
                     }
                     .boxed()
                 },

@@ -222,7 +222,7 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ),
     (
         "outbox.lease_ttl",
-        "Relay leadership lease time-to-live, e.g. 15s.",
+        "Relay leadership lease time-to-live, e.g. 15s; longer than amqp.confirm_timeout.",
     ),
     (
         "outbox.stall_after",
@@ -607,6 +607,16 @@ impl Config {
         if self.outbox.lease_ttl < Duration::from_secs(1) {
             return Err(invalid("outbox.lease_ttl", "must be at least 1s".into()));
         }
+        if self.outbox.lease_ttl <= self.amqp.confirm_timeout {
+            return Err(invalid(
+                "outbox.lease_ttl",
+                format!(
+                    "must be longer than amqp.confirm_timeout ({:?}): a relay waiting that long for \
+                     its publish confirms would outlive its lease and never mark what it published",
+                    self.amqp.confirm_timeout
+                ),
+            ));
+        }
         if self.outbox.retention < Duration::from_secs(60) {
             return Err(invalid("outbox.retention", "must be at least 1m".into()));
         }
@@ -849,6 +859,31 @@ mod tests {
         std::fs::remove_dir_all(dir).unwrap();
     }
 
+    /// The relay renews its lease at the start of a cycle and marks after the confirms: a
+    /// confirm timeout as long as the lease could let the lease lapse in between, every cycle.
+    #[test]
+    fn a_confirm_timeout_that_can_outlive_the_relay_lease_is_refused() {
+        let error = Config::load_from(
+            None,
+            env(&[
+                ("ATELIER_AMQP_CONFIRM_TIMEOUT", "20s"),
+                ("ATELIER_OUTBOX_LEASE_TTL", "15s"),
+            ]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("ATELIER_OUTBOX_LEASE_TTL"), "{error}");
+        assert!(error.contains("amqp.confirm_timeout (20s)"), "{error}");
+        Config::load_from(
+            None,
+            env(&[
+                ("ATELIER_AMQP_CONFIRM_TIMEOUT", "2s"),
+                ("ATELIER_OUTBOX_LEASE_TTL", "3s"),
+            ]),
+        )
+        .unwrap();
+    }
+
     #[test]
     fn bad_settings_are_named() {
         let cases = [
@@ -868,6 +903,12 @@ mod tests {
                 "ATELIER_OUTBOX_POLL_INTERVAL",
                 "1h",
                 "ATELIER_OUTBOX_POLL_INTERVAL",
+            ),
+            // Not longer than the default 10s confirm timeout.
+            (
+                "ATELIER_OUTBOX_LEASE_TTL",
+                "10s",
+                "ATELIER_OUTBOX_LEASE_TTL",
             ),
             ("ATELIER_NO_SUCH_SETTING", "1", "no_such_setting"),
             (

@@ -2,11 +2,13 @@
 //!
 //! - [`Store`]: the one long-lived [`mongodb::Client`] of a process and its database handle.
 //! - [`migrate`]: ordered, idempotent schema migrations recorded in `schema_migrations`.
-//! - [`lease`]: time-bounded leases, so exactly one node runs a singleton worker.
+//! - [`lease`]: time-bounded, fenced leases, so exactly one node runs a singleton worker.
+//! - [`faults`]: fault injection points that only tests arm.
 //!
 //! Services define their collections and indexes next to the code that queries them and hand
 //! them to the migration list in `atelier-server`.
 
+pub mod faults;
 pub mod lease;
 pub mod migrate;
 pub mod scoped;
@@ -20,7 +22,7 @@ use mongodb::{
 };
 use serde::{Deserialize, Serialize};
 
-pub use lease::{Lease, LeaseError};
+pub use lease::{Fence, Lease, LeaseError};
 pub use migrate::{CollectionSpec, Migration, MigrationError, MigrationReport};
 
 /// Errors from the storage layer.

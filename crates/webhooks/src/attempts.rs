@@ -116,6 +116,20 @@ impl Attempts {
         }
     }
 
+    /// Stores one attempt inside the caller's transaction (the last attempt of an exhausted
+    /// job commits with its `webhook.attempt.exhausted` event).
+    pub async fn record_in(
+        &self,
+        session: &mut mongodb::ClientSession,
+        attempt: &AttemptRecord,
+    ) -> Result<(), mongodb::error::Error> {
+        self.collection
+            .insert_one(attempt)
+            .session(session)
+            .await
+            .map(drop)
+    }
+
     /// Stores one attempt, batched with concurrent callers' (see [`GroupCommit`]).
     pub async fn record(&self, attempt: &AttemptRecord) -> Result<(), Arc<mongodb::error::Error>> {
         let (done, written) = oneshot::channel();

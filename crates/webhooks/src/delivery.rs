@@ -7,8 +7,12 @@
 //! - [`DeliveryHandler`] (`webhook_delivery`, no bindings) sends one job: resolve the URL
 //!   through the SSRF guard, POST the envelope signed per Standard Webhooks, record the
 //!   attempt, and answer the bus. Its retry tiers are `webhooks.retry_schedule`; after the last
-//!   one the bus dead-letters the job (`exhausted`), and the handler emits
-//!   `webhook.attempt.exhausted` just before.
+//!   one the bus dead-letters the job (`exhausted`). Just before, in one transaction, the
+//!   handler stores that last attempt, marks the job exhausted (`webhook_exhaustions`, keyed by
+//!   the job's message id) and appends `webhook.attempt.exhausted` to the outbox; a job found
+//!   already marked (redelivered after a crash) emits nothing, and a failed transaction hands
+//!   the job back at the same attempt. A job's first failed attempt clears an old mark, so a
+//!   resend or replay that exhausts again is announced again.
 //!
 //! The decisions are sans IO and table-tested: [`classify`] maps an HTTP answer to a
 //! [`Verdict`], [`retry_outcome`] a failed verdict to the bus [`Outcome`] (with jitter),
@@ -32,12 +36,14 @@ use atelier_bus::{
 };
 use atelier_core::{EventEnvelope, NewEvent, TenantId};
 use atelier_outbox::{Outbox, catalog::Catalog};
-
-use crate::metrics::WebhookMetrics;
-use atelier_store::Store;
+use atelier_store::{Store, faults, is_duplicate_key};
 use chrono::{DateTime, Utc};
+use futures_util::FutureExt;
+use mongodb::bson::{Document, doc};
 use serde::{Deserialize, Serialize};
 use url::Url;
+
+use crate::metrics::WebhookMetrics;
 
 use crate::{
     EndpointId, EndpointRecord, WebhookError, WebhooksConfig,
@@ -180,6 +186,8 @@ pub fn handlers(
             cache,
             attempts: Attempts::new(store),
             outbox: outbox.clone(),
+            store: store.clone(),
+            exhaustions: store.database().collection(EXHAUSTIONS_COLLECTION),
             config: config.clone(),
             metrics: metrics.clone(),
             throttle: Throttle::default(),
@@ -504,6 +512,8 @@ pub struct DeliveryHandler {
     cache: Arc<EndpointCache>,
     attempts: Attempts,
     outbox: Outbox,
+    store: Store,
+    exhaustions: mongodb::Collection<Document>,
     config: WebhooksConfig,
     metrics: WebhookMetrics,
     throttle: Throttle,
@@ -857,8 +867,17 @@ impl DeliveryHandler {
                 self.disable(endpoint, "gone").await
             }
             Verdict::Throttled { .. } | Verdict::Failed => {
-                self.record(&record, "failed").await;
+                let last = attempt >= self.max_attempts();
+                if !last {
+                    self.record(&record, "failed").await;
+                    if attempt == 1 {
+                        self.forget_exhaustion(job).await;
+                    }
+                }
                 if self.failed(endpoint, now_ms).await {
+                    if last {
+                        self.record(&record, "failed").await;
+                    }
                     return self.disable(endpoint, "failing").await;
                 }
                 let outcome = retry_outcome(
@@ -868,10 +887,27 @@ impl DeliveryHandler {
                     rand::random_range(-1.0..=1.0),
                     reason.clone(),
                 );
-                if attempt >= self.max_attempts() {
+                if last {
                     // The bus dead-letters this retry as `exhausted` (with `reason` as the last
-                    // error); say so first.
-                    self.emit_exhausted(job, attempt, &record).await;
+                    // error); record and announce that first, atomically. If that fails the job
+                    // comes back at this same attempt rather than dying without its event.
+                    let retry_exhaustion = |why: String| Outcome::Defer {
+                        delay: self.config.retry_schedule[0],
+                        reason: why,
+                    };
+                    if let Err(error) = self.exhaust(job, attempt, &record).await {
+                        tracing::warn!(endpoint = %job.endpoint_id, event = %job.event.id, %error, "recording a webhook exhaustion failed; the job comes back at the same attempt");
+                        return retry_exhaustion(format!("recording the exhaustion: {error}"));
+                    }
+                    self.metrics.attempt("failed");
+                    if let Err(fault) = faults::check(
+                        faults::WEBHOOK_EXHAUSTED_AFTER_COMMIT,
+                        &job.tenant.to_string(),
+                    )
+                    .await
+                    {
+                        return retry_exhaustion(fault.to_string());
+                    }
                 }
                 outcome
             }
@@ -947,7 +983,17 @@ impl DeliveryHandler {
         }
     }
 
-    async fn emit_exhausted(&self, job: &DeliveryJobV1, attempts: u32, last: &AttemptRecord) {
+    /// In one transaction: stores the job's last attempt, marks the job exhausted (a document
+    /// keyed by [`DeliveryJobV1::message_id`]) and appends `webhook.attempt.exhausted`. A job
+    /// already marked (the broker redelivered it after a crash that followed the commit) stores
+    /// its attempt and emits nothing, so a crash at any point neither loses nor duplicates the
+    /// event. Answers whether the event was emitted.
+    async fn exhaust(
+        &self,
+        job: &DeliveryJobV1,
+        attempts: u32,
+        last: &AttemptRecord,
+    ) -> Result<bool, mongodb::error::Error> {
         let event = exhausted_event(
             job.endpoint_id,
             &job.event,
@@ -955,10 +1001,96 @@ impl DeliveryHandler {
             last.response_status,
             last.error.as_deref(),
         );
-        if let Err(error) = self.outbox.append_now(job.tenant, vec![event]).await {
-            tracing::error!(endpoint = %job.endpoint_id, event = %job.event.id, %error, "emitting webhook.attempt.exhausted failed; the job is dead-lettered without it");
+        let mark = doc! {
+            "_id": job.message_id(),
+            "tenant": job.tenant.to_string(),
+            "endpoint_id": job.endpoint_id.to_string(),
+            "event_id": job.event.id.to_string(),
+            "attempt_id": last.id.to_string(),
+            "at_ms": last.at_ms,
+        };
+        let context = (
+            self.attempts.clone(),
+            self.outbox.clone(),
+            self.exhaustions.clone(),
+            mark,
+            last.clone(),
+            event,
+            job.tenant,
+        );
+        let emitted = self
+            .store
+            .transaction(
+                context,
+                |session, (attempts, outbox, exhaustions, mark, last, event, tenant)| {
+                    async move {
+                        let already = exhaustions
+                            .find_one(doc! { "_id": mark.get_str("_id").unwrap_or_default(), "tenant": tenant.to_string() })
+                            .session(&mut *session)
+                            .await?
+                            .is_some();
+                        attempts.record_in(&mut *session, last).await?;
+                        if already {
+                            return Ok(false);
+                        }
+                        exhaustions.insert_one(&*mark).session(&mut *session).await?;
+                        faults::check(
+                            faults::WEBHOOK_EXHAUSTED_BEFORE_EVENT,
+                            &tenant.to_string(),
+                        )
+                        .await?;
+                        outbox
+                            .append(&mut *session, *tenant, vec![event.clone()])
+                            .await
+                            .map_err(|error| match error {
+                                atelier_outbox::OutboxError::Mongo(mongo) => mongo,
+                                other => mongodb::error::Error::custom(other.to_string()),
+                            })?;
+                        Ok(true)
+                    }
+                    .boxed()
+                },
+            )
+            .await;
+        match emitted {
+            Ok(true) => {
+                self.outbox.notify_committed();
+                Ok(true)
+            }
+            Ok(false) => {
+                tracing::info!(endpoint = %job.endpoint_id, event = %job.event.id, "exhaustion already recorded (redelivered job): no second event");
+                Ok(false)
+            }
+            // A concurrent delivery of the same job marked it first.
+            Err(error) if is_duplicate_key(&error) => Ok(false),
+            Err(error) => Err(error),
         }
     }
+
+    /// A job's first failed attempt starts a new run of attempts (a first delivery, a resend, a
+    /// recovery or a DLQ replay): an exhaustion mark left by an earlier run must not silence
+    /// this run's exhaustion. Logged, not fatal: a stale mark only suppresses one event.
+    async fn forget_exhaustion(&self, job: &DeliveryJobV1) {
+        if let Err(error) = self
+            .exhaustions
+            .delete_one(doc! { "_id": job.message_id(), "tenant": job.tenant.to_string() })
+            .await
+        {
+            tracing::warn!(endpoint = %job.endpoint_id, event = %job.event.id, %error, "clearing an earlier exhaustion mark failed");
+        }
+    }
+}
+
+/// Exhaustion marks: one per delivery job (`<event id>:<endpoint id>`) whose last attempt
+/// failed, written with its `webhook.attempt.exhausted` event.
+pub const EXHAUSTIONS_COLLECTION: &str = "webhook_exhaustions";
+
+/// The exhaustion marks' collection (migration `0007_webhook_exhaustions`; looked up by `_id`).
+pub fn exhaustion_collection_specs() -> Vec<atelier_store::CollectionSpec> {
+    vec![atelier_store::CollectionSpec {
+        name: EXHAUSTIONS_COLLECTION,
+        indexes: Vec::new(),
+    }]
 }
 
 /// The `webhook.attempt.exhausted` event of `event` to `endpoint_id` (see the catalog).

@@ -149,11 +149,18 @@ impl Module for WebhooksModule {
     }
 
     fn migrations(&self) -> Vec<Migration> {
-        vec![Migration {
-            id: "0004_webhooks",
-            description: "webhook endpoints and delivery records",
-            collections: crate::collection_specs(),
-        }]
+        vec![
+            Migration {
+                id: "0004_webhooks",
+                description: "webhook endpoints and delivery records",
+                collections: crate::collection_specs(),
+            },
+            Migration {
+                id: "0007_webhook_exhaustions",
+                description: "exhaustion marks, so webhook.attempt.exhausted is emitted once per exhausted job",
+                collections: delivery::exhaustion_collection_specs(),
+            },
+        ]
     }
 
     fn event_types(&self) -> Vec<EventType> {

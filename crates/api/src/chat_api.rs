@@ -669,11 +669,7 @@ pub fn chat_error(error: ChatError) -> ErrorResponse {
         ChatError::Conflict { code, message } => ErrorResponse::conflict(code, message),
         ChatError::Forbidden { code, message } => ErrorResponse::forbidden(code, message),
         ChatError::Identity(error) => identity_error(error),
-        ChatError::Mongo(error) if atelier_store::is_unavailable(&error) => {
-            tracing::warn!(%error, "MongoDB unavailable");
-            ErrorResponse::unavailable("MongoDB", 5)
-        }
-        other => ErrorResponse::internal("chat operation", &other),
+        ChatError::Storage(error) => ErrorResponse::storage("chat operation", &error),
     }
 }
 

@@ -476,7 +476,11 @@ impl TenancyApi {
             .await
             .map_err(identity_error)?;
         Ok(ApiKeyResponse::Created(Json(CreatedApiKey {
-            key: created.secret,
+            // A replay (the key was committed by an earlier attempt of this request) cannot
+            // show the secret again: it is stored nowhere.
+            key: created
+                .secret
+                .unwrap_or_else(|| crate::idempotency::REDACTED_SECRET.to_owned()),
             api_key: api_key_view(created.record),
         })))
     }
@@ -614,11 +618,7 @@ pub fn identity_error(error: IdentityError) -> ErrorResponse {
         IdentityError::NotFound(what) => not_found(&what.replace(' ', "_").to_lowercase()),
         IdentityError::Conflict { code, message } => ErrorResponse::conflict(code, message),
         IdentityError::Invalid { field, message } => ErrorResponse::invalid_field(field, message),
-        IdentityError::Mongo(error) if atelier_store::is_unavailable(&error) => {
-            tracing::warn!(%error, "MongoDB unavailable");
-            ErrorResponse::unavailable("MongoDB", 5)
-        }
-        other => ErrorResponse::internal("identity operation", &other),
+        IdentityError::Storage(error) => ErrorResponse::storage("identity operation", &error),
     }
 }
 

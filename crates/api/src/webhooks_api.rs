@@ -356,10 +356,7 @@ pub fn webhook_error(error: WebhookError) -> ErrorResponse {
         }
         WebhookError::Invalid { field, message } => ErrorResponse::invalid_field(field, message),
         WebhookError::Url(error) => ErrorResponse::invalid_field("url", error.to_string()),
-        WebhookError::Mongo(error) if atelier_store::is_unavailable(&error) => {
-            tracing::warn!(%error, "MongoDB unavailable");
-            ErrorResponse::unavailable("MongoDB", 5)
-        }
+        WebhookError::Storage(error) => ErrorResponse::storage("webhook operation", &error),
         other => ErrorResponse::internal("webhook operation", &other),
     }
 }

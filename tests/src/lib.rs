@@ -219,7 +219,7 @@ impl TestApp {
             .expect("create API key");
         TestTenant {
             tenant: record.id,
-            api_key: key.secret,
+            api_key: key.secret.expect("a new API key has its secret"),
         }
     }
 

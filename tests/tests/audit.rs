@@ -114,14 +114,16 @@ async fn mutations_and_refusals_are_chained_listed_and_verified() {
     let (_, me) = app.call(&tenant.api_key, Method::GET, "/v1/me", None).await;
     let key_actor = format!("key:{}", me["api_key_id"].as_str().unwrap());
     let revoke_path = format!("/v1/api-keys/{read_only_id}");
+    // Writes are recorded in their own transaction, before the HTTP status exists:
+    // `committed`. Requests that wrote nothing carry their status.
     let expected: [(&str, &str, &str); 8] = [
-        ("workspaces.create", "/v1/workspaces", "201"),
-        ("workspaces.create", "/v1/workspaces", "201"),
-        ("workspaces.create", "/v1/workspaces", "201"),
+        ("workspaces.create", "/v1/workspaces", "committed"),
+        ("workspaces.create", "/v1/workspaces", "committed"),
+        ("workspaces.create", "/v1/workspaces", "committed"),
         ("workspaces.create", "/v1/workspaces", "400"),
-        ("apiKeys.create", "/v1/api-keys", "201"),
+        ("apiKeys.create", "/v1/api-keys", "committed"),
         ("auth.permission_denied", "/v1/workspaces", "denied"),
-        ("apiKeys.revoke", &revoke_path, "200"),
+        ("apiKeys.revoke", &revoke_path, "committed"),
         ("auth.login_failed", "/v1/me", "401"),
     ];
     let mut found = items.iter();
@@ -271,6 +273,58 @@ async fn concurrent_appends_never_fork_the_chain() {
         tail.iter().map(|r| r.seq).collect::<Vec<_>>(),
         vec![16, 17, 18, 19, 20]
     );
+
+    app.stop_and_clean().await;
+}
+
+/// An acknowledged write always has its audit record: when the tenant's audit chain cannot take
+/// the entry (here a foreign record squats the `_id` of the tenant's first position), the
+/// write must not be acknowledged either.
+#[tokio::test]
+async fn an_acknowledged_write_always_has_its_audit_record() {
+    let app = TestApp::spawn(test_config()).await;
+    let tenant = app.create_tenant().await;
+    let store = app.store().await;
+    store
+        .database()
+        .collection::<Document>("audit_log")
+        .insert_one(doc! {
+            "_id": format!("{}:1", tenant.tenant),
+            "tenant": "ten_squatter",
+            "seq": 1_i64,
+        })
+        .await
+        .unwrap();
+
+    let (status, body) = app
+        .call(
+            &tenant.api_key,
+            Method::POST,
+            "/v1/workspaces",
+            Some(json!({ "name": "Audited" })),
+        )
+        .await;
+    let records = app
+        .identity()
+        .await
+        .audit
+        .list(tenant.tenant, None, 100)
+        .await
+        .unwrap();
+    let recorded = records
+        .iter()
+        .any(|record| record.action == "workspaces.create");
+    if status.is_success() {
+        assert!(
+            recorded,
+            "{status} {body} acknowledged without its audit record"
+        );
+    } else {
+        let (_, listed) = app
+            .call(&tenant.api_key, Method::GET, "/v1/workspaces", None)
+            .await;
+        assert_eq!(listed["items"], json!([]), "a refused write took effect");
+    }
 
     app.stop_and_clean().await;
 }

@@ -145,7 +145,13 @@ async fn keys_are_scoped_per_principal_and_per_tenant() {
     let first = create_workspace(&app, &tenant.api_key, Some(&key), &body).await;
     assert_eq!(first.status(), StatusCode::CREATED);
     // Another API key of the same tenant: independent.
-    let same_tenant = create_workspace(&app, &second_key.secret, Some(&key), &body).await;
+    let same_tenant = create_workspace(
+        &app,
+        second_key.secret.as_deref().unwrap(),
+        Some(&key),
+        &body,
+    )
+    .await;
     assert_eq!(same_tenant.status(), StatusCode::CREATED);
     assert!(!replayed(&same_tenant));
     // Another tenant: independent.
@@ -305,5 +311,101 @@ async fn storage_begin_complete_abandon() {
         .expect("find")
         .expect("a record");
     assert!(raw.get_datetime("expires_at").is_ok(), "{raw:?}");
+    app.stop_and_clean().await;
+}
+
+/// The effect commits, then the request fails (a fault injected after the commit, as a lost
+/// connection or a crash between commit and answer would): the retry with the same key must
+/// answer the committed result, not create a second workspace.
+#[tokio::test]
+async fn a_retry_after_a_failure_past_the_commit_replays_instead_of_acting_twice() {
+    let app = TestApp::spawn(test_config()).await;
+    let tenant = app.create_tenant().await;
+    let body = json!({ "name": format!("post-commit-{}", unique()) });
+
+    atelier_outbox::unit::faults::fail_after_commit_once(tenant.tenant);
+    let first = create_workspace(&app, &tenant.api_key, Some("k-post-commit"), &body).await;
+    assert_eq!(first.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        workspace_names(&app, &tenant).await.len(),
+        1,
+        "the effect committed"
+    );
+
+    let retry = create_workspace(&app, &tenant.api_key, Some("k-post-commit"), &body).await;
+    assert_eq!(retry.status(), StatusCode::CREATED);
+    let created: Value = retry.json().await.expect("workspace json");
+    assert_eq!(created["name"], body["name"]);
+    assert_eq!(
+        workspace_names(&app, &tenant).await.len(),
+        1,
+        "the retry acted a second time"
+    );
+    // The committed workspace is the one the retry answered with.
+    let (_, listed) = app
+        .call(
+            &tenant.api_key,
+            reqwest::Method::GET,
+            "/v1/workspaces",
+            None,
+        )
+        .await;
+    assert_eq!(listed["items"][0]["id"], created["id"]);
+
+    // Now the response is stored: a third attempt is a plain replay.
+    let third = create_workspace(&app, &tenant.api_key, Some("k-post-commit"), &body).await;
+    assert_eq!(third.status(), StatusCode::CREATED);
+    assert!(replayed(&third));
+    let third: Value = third.json().await.expect("workspace json");
+    assert_eq!(third["id"], created["id"]);
+
+    app.stop_and_clean().await;
+}
+
+/// A created API key's secret is shown once: the stored response keeps no copy of it, and a
+/// replay says so instead of repeating it (issue 11 item 5).
+#[tokio::test]
+async fn the_stored_response_never_holds_an_api_key_secret() {
+    let app = TestApp::spawn(test_config()).await;
+    let tenant = app.create_tenant().await;
+    let send = || {
+        app.http
+            .post(app.url("/v1/api-keys"))
+            .bearer_auth(&tenant.api_key)
+            .header("idempotency-key", "k-secret")
+            .json(&json!({ "name": "backend" }))
+            .send()
+    };
+    let first = send().await.expect("create key");
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.expect("json");
+    let secret = first["key"].as_str().expect("key").to_owned();
+    assert!(secret.starts_with("atk_"), "{first}");
+
+    let store = app.store().await;
+    let records: Vec<mongodb::bson::Document> = store
+        .database()
+        .collection::<mongodb::bson::Document>("idempotency_keys")
+        .find(mongodb::bson::doc! { "tenant": tenant.tenant.to_string() })
+        .await
+        .expect("find")
+        .try_collect()
+        .await
+        .expect("collect");
+    assert_eq!(records.len(), 1);
+    let stored = format!("{:?}", records[0]);
+    let body = records[0].get_binary_generic("body").expect("body");
+    assert!(
+        !stored.contains(&secret) && !String::from_utf8_lossy(body).contains(&secret),
+        "the secret is stored: {stored}"
+    );
+
+    let replay = send().await.expect("replay");
+    assert_eq!(replay.status(), StatusCode::CREATED);
+    assert!(replayed(&replay));
+    let replay: Value = replay.json().await.expect("json");
+    assert_eq!(replay["api_key"]["id"], first["api_key"]["id"]);
+    assert_ne!(replay["key"], first["key"]);
+
     app.stop_and_clean().await;
 }

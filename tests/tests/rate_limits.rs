@@ -96,7 +96,9 @@ async fn api_key_burst_then_429_with_headers() {
         .await
         .expect("second key");
     let other = statuses(4, || {
-        app.http.get(app.url("/v1/me")).bearer_auth(&second.secret)
+        app.http
+            .get(app.url("/v1/me"))
+            .bearer_auth(second.secret.as_deref().unwrap())
     })
     .await;
     assert_eq!(other, [200, 200, 200, 429]);

@@ -177,7 +177,7 @@ async fn minting_needs_a_full_key_and_a_user_of_the_callers_tenant() {
         .unwrap();
     let reader = TestTenant {
         tenant: tenant.tenant,
-        api_key: read_only.secret,
+        api_key: read_only.secret.unwrap(),
     };
     let (status, body) = mint(&app, &reader, &alice.to_string()).await;
     assert_eq!(

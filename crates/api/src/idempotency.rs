@@ -11,6 +11,13 @@
 //! - same key, different request: `422 idempotency_key_reused`;
 //! - same key while the first is still running: `409 idempotency_request_in_flight`.
 //!
+//! **Atomic with the effect.** The claim ([`IdempotencyClaim`]) goes into the request scope of
+//! the request's units of work, which store each unit's result in the record inside the unit's
+//! transaction; a retry whose first attempt committed but never stored its response (5xx after
+//! the commit, crash) runs the handler again and gets the committed results back (see
+//! [`atelier_identity::idempotency`]). Secrets in responses (`apiKeys.create`'s `key`,
+//! webhook secrets) are replaced by [`REDACTED_SECRET`] before the response is stored.
+//!
 //! Storage lives in [`atelier_identity::idempotency`]; this module only fingerprints requests
 //! and captures and replays responses. It runs inside the rate limiter (a replay still costs a
 //! request) and after the body limit (the body it reads is bounded).
@@ -20,22 +27,35 @@ use std::sync::Arc;
 use atelier_identity::{
     IdentityError,
     idempotency::{Begin, StoredResponse},
+    scope::IdempotencyClaim,
 };
 use poem::{
     Body, Endpoint, IntoResponse, Request, Response, Result,
     http::{HeaderValue, Method, StatusCode, header},
 };
+use poem_openapi::OperationId;
 use sha2::{Digest, Sha256};
 
 use crate::{
     ApiState,
     auth::AuthOutcome,
     middleware::BodyTooLarge,
-    problem::{Problem, ProblemError},
+    problem::{Problem, ProblemError, STORAGE_RETRY_AFTER_SECONDS},
     rate_limit::render_error,
 };
 
 pub const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
+/// What a replayed response shows instead of a secret (it is shown once, never stored).
+pub const REDACTED_SECRET: &str = "[redacted: shown once]";
+/// Response fields holding a secret, by operation: the stored response has them replaced with
+/// [`REDACTED_SECRET`], so no secret is kept in `idempotency_keys` (issue 11 item 5). A
+/// replay answers the same status and record, without the secret.
+const SECRET_FIELDS: &[(&str, &str)] = &[
+    ("apiKeys.create", "key"),
+    ("webhooks.endpoints.create", "secret"),
+    ("webhooks.endpoints.secret.rotate", "secret"),
+];
+
 pub const IDEMPOTENCY_REPLAYED_HEADER: &str = "idempotency-replayed";
 /// Longest accepted key.
 pub const MAX_KEY_LENGTH: usize = 255;
@@ -101,6 +121,10 @@ pub async fn idempotency<E: Endpoint>(next: Arc<E>, mut request: Request) -> Res
     let tenant = principal.tenant();
     let actor = principal.actor();
     let store = &state.identity.idempotency;
+    request.extensions_mut().insert(IdempotencyClaim {
+        actor: actor.clone(),
+        key: key.clone(),
+    });
     match store.begin(tenant, &actor, &key, &fingerprint).await {
         Ok(Begin::Started) => {}
         Ok(Begin::Replay(stored)) => return Ok(replay(stored)),
@@ -135,6 +159,7 @@ pub async fn idempotency<E: Endpoint>(next: Arc<E>, mut request: Request) -> Res
         }
         return Ok(response);
     }
+    let operation = response.data::<OperationId>().map(|id| id.0);
     let (parts, body) = response.into_parts();
     let bytes = match body.into_bytes().await {
         Ok(bytes) => bytes,
@@ -157,7 +182,7 @@ pub async fn idempotency<E: Endpoint>(next: Arc<E>, mut request: Request) -> Res
         status: parts.status.as_u16(),
         content_type: text_header(header::CONTENT_TYPE),
         location: text_header(header::LOCATION),
-        body: bytes.to_vec(),
+        body: redact_secrets(operation, &bytes),
     };
     if let Err(error) = store.complete(tenant, &actor, &key, &stored).await {
         // The effect happened; without the record a retry would repeat it, but keeping the
@@ -170,6 +195,27 @@ pub async fn idempotency<E: Endpoint>(next: Arc<E>, mut request: Request) -> Res
     let mut response = Response::from_parts(parts, Body::from(bytes));
     response.headers_mut().remove(header::CONTENT_LENGTH);
     Ok(response)
+}
+
+/// The body to store: with the operation's secret field (if any) replaced.
+fn redact_secrets(operation: Option<&str>, body: &[u8]) -> Vec<u8> {
+    let Some(field) = SECRET_FIELDS
+        .iter()
+        .find(|(name, _)| Some(*name) == operation)
+        .map(|(_, field)| *field)
+    else {
+        return body.to_vec();
+    };
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(mut value) => {
+            if let Some(secret) = value.get_mut(field) {
+                *secret = serde_json::Value::String(REDACTED_SECRET.to_owned());
+            }
+            serde_json::to_vec(&value).unwrap_or_default()
+        }
+        // Not JSON (a problem document is JSON too): store nothing of it rather than a secret.
+        Err(_) => Vec::new(),
+    }
 }
 
 fn replay(stored: StoredResponse) -> Response {
@@ -196,16 +242,16 @@ fn problem(status: StatusCode, code: &str, detail: impl Into<String>) -> poem::E
 }
 
 fn storage_error(context: &str, error: &IdentityError) -> poem::Error {
-    if let IdentityError::Mongo(mongo) = error
-        && atelier_store::is_unavailable(mongo)
+    if let IdentityError::Storage(storage) = error
+        && storage.is_unavailable()
     {
         return ProblemError(
             Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "dependency_unavailable",
-                "MongoDB is unavailable; retry in 5 s",
+                format!("MongoDB is unavailable; retry in {STORAGE_RETRY_AFTER_SECONDS} s"),
             ),
-            Some(5),
+            Some(STORAGE_RETRY_AFTER_SECONDS),
         )
         .into();
     }

@@ -9,6 +9,8 @@ use poem::http::StatusCode;
 use poem_openapi::{ApiResponse, Object, payload::Json};
 
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+/// `Retry-After` of a 503 answered because MongoDB is unavailable.
+pub const STORAGE_RETRY_AFTER_SECONDS: u64 = 5;
 
 /// An RFC 9457 problem document.
 #[derive(Debug, Clone, Object, serde::Serialize, serde::Deserialize)]
@@ -166,6 +168,18 @@ impl ErrorResponse {
             )),
             retry_after_seconds,
         )
+    }
+
+    /// A storage failure: 503 + `Retry-After` when MongoDB is unavailable, else an opaque 500.
+    /// The one place the edge decides this (domain errors carry a classified
+    /// [`StorageError`](atelier_store::StorageError), never the driver's error).
+    pub fn storage(context: &str, error: &atelier_store::StorageError) -> Self {
+        if error.is_unavailable() {
+            tracing::warn!(%error, context, "MongoDB unavailable");
+            Self::unavailable("MongoDB", STORAGE_RETRY_AFTER_SECONDS)
+        } else {
+            Self::internal(context, error)
+        }
     }
 
     /// Logs the cause with context and answers an opaque 500.

@@ -101,7 +101,8 @@ async fn setup(
         .api_keys
         .bootstrap(tenant.id, "bench", atelier_identity::ApiKeyScope::Full)
         .await?
-        .secret;
+        .secret
+        .ok_or_else(|| anyhow::anyhow!("a new API key has its secret"))?;
     let http = reqwest::Client::new();
     let call = |method: reqwest::Method, path: String, body: Option<Value>| {
         let request = http

@@ -21,9 +21,9 @@ use mongodb::bson::doc;
 use serde_json::json;
 
 use crate::{
-    Chat, ChatError, Refusal,
+    Chat, ChatError,
     access::{denied, user_of},
-    event, map_error,
+    event,
     model::{ChannelId, ChannelKind, ChannelRecord, ChannelRole, MemberRecord},
     now_ms, text,
     view::{ChannelView, MemberView},
@@ -181,11 +181,13 @@ impl Chat {
                 .map(|member| member_event("chat.member.added", member)),
         );
         let outcome = self
-            .store
-            .transaction(
+            .unit
+            .run::<_, _, ChatError, _>(
+                tenant,
                 (self.clone(), channel.clone(), records, events),
-                |session, (this, channel, records, events)| {
+                |tx, (this, channel, records, events)| {
                     async move {
+                        let session = tx.session();
                         this.channels
                             .insert_one(&*channel)
                             .session(&mut *session)
@@ -196,29 +198,27 @@ impl Chat {
                                 .session(&mut *session)
                                 .await?;
                         }
-                        this.append(session, channel.tenant, events.clone()).await
+                        this.append(session, channel.tenant, events.clone()).await?;
+                        Ok(channel.clone())
                     }
                     .boxed()
                 },
             )
             .await;
         match outcome {
-            Ok(()) => {
-                self.outbox.notify_committed();
-                Ok((channel, true))
-            }
+            Ok(channel) => Ok((channel, true)),
             // Two callers raced to create the same direct channel: the other one won.
-            Err(error) if atelier_store::is_duplicate_key(&error) => {
+            Err(ChatError::Storage(error)) if error.is_duplicate_key() => {
                 let existing = self
                     .channels
                     .find_one(
                         doc! { "tenant": tenant.to_string(), "unique_key": &channel.unique_key },
                     )
                     .await?
-                    .ok_or(ChatError::Mongo(error))?;
+                    .ok_or(ChatError::Storage(error))?;
                 Ok((existing, false))
             }
-            Err(error) => Err(map_error(error)),
+            Err(error) => Err(error),
         }
     }
 
@@ -348,26 +348,23 @@ impl Chat {
             ..patch
         };
         let outcome = self
-            .store
-            .transaction((self.clone(), patch), move |session, (this, patch)| {
+            .unit
+            .run::<_, _, ChatError, _>(tenant, (self.clone(), patch), move |tx, (this, patch)| {
                 async move {
+                    let session = tx.session();
                     let filter = doc! { "_id": channel.to_string(), "tenant": tenant.to_string() };
                     let mut record = this
                         .channels
                         .find_one(filter.clone())
                         .session(&mut *session)
                         .await?
-                        .ok_or_else(|| Refusal::NotFound("channel").error())?;
+                        .ok_or(ChatError::NotFound("channel"))?;
                     let mut changed = Vec::new();
                     if let Some(name) = &patch.name
                         && *name != record.name
                     {
                         if record.kind == ChannelKind::Direct {
-                            return Err(Refusal::Invalid(
-                                "name",
-                                "direct channels have no name".into(),
-                            )
-                            .error());
+                            return Err(ChatError::invalid("name", "direct channels have no name"));
                         }
                         record.name = name.clone();
                         changed.push("name");
@@ -414,11 +411,7 @@ impl Chat {
                 }
                 .boxed()
             })
-            .await
-            .map_err(map_error)?;
-        if outcome.1 {
-            self.outbox.notify_committed();
-        }
+            .await?;
         Ok(outcome.0)
     }
 
@@ -583,9 +576,10 @@ impl Chat {
         }
         let channel = channel.clone();
         let outcome = self
-            .store
-            .transaction((self.clone(), channel), move |session, (this, channel)| {
+            .unit
+            .run::<_, _, ChatError, _>(tenant, (self.clone(), channel), move |tx, (this, channel)| {
                 async move {
+                    let session = tx.session();
                     let key = MemberRecord::key(channel.id, user);
                     let filter = doc! { "_id": &key, "tenant": tenant.to_string() };
                     let existing = this
@@ -600,11 +594,10 @@ impl Chat {
                             if member.role == ChannelRole::Owner
                                 && this.owner_count(session, tenant, channel.id).await? <= 1
                             {
-                                return Err(Refusal::Conflict(
+                                return Err(ChatError::conflict(
                                     "last_owner",
-                                    "A channel keeps at least one owner.".into(),
-                                )
-                                .error());
+                                    "A channel keeps at least one owner.",
+                                ));
                             }
                             member.role = role;
                             member.updated_at_ms = now;
@@ -632,11 +625,7 @@ impl Chat {
                 }
                 .boxed()
             })
-            .await
-            .map_err(map_error)?;
-        if outcome.1 {
-            self.outbox.notify_committed();
-        }
+            .await?;
         Ok(outcome.0)
     }
 
@@ -655,9 +644,10 @@ impl Chat {
             ));
         }
         let channel = channel.clone();
-        self.store
-            .transaction((self.clone(), channel), move |session, (this, channel)| {
+        self.unit
+            .run::<_, _, ChatError, _>(tenant, (self.clone(), channel), move |tx, (this, channel)| {
                 async move {
+                    let session = tx.session();
                     let key = MemberRecord::key(channel.id, user);
                     let filter = doc! { "_id": &key, "tenant": tenant.to_string() };
                     let member = this
@@ -665,7 +655,7 @@ impl Chat {
                         .find_one(filter.clone())
                         .session(&mut *session)
                         .await?
-                        .ok_or_else(|| Refusal::NotFound("member").error())?;
+                        .ok_or(ChatError::NotFound("member"))?;
                     if member.role == ChannelRole::Owner
                         && this.owner_count(session, tenant, channel.id).await? <= 1
                         && this
@@ -678,12 +668,11 @@ impl Chat {
                             .await?
                             > 1
                     {
-                        return Err(Refusal::Conflict(
+                        return Err(ChatError::conflict(
                             "last_owner",
                             "The last owner cannot leave while others remain; make someone else owner first."
-                                .into(),
-                        )
-                        .error());
+                                ,
+                        ));
                     }
                     this.members
                         .delete_one(filter)
@@ -703,9 +692,7 @@ impl Chat {
                 }
                 .boxed()
             })
-            .await
-            .map_err(map_error)?;
-        self.outbox.notify_committed();
+            .await?;
         Ok(())
     }
 

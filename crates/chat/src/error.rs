@@ -1,5 +1,7 @@
 //! The one error type of the chat crate; the API maps it to HTTP in one place.
 
+use atelier_store::{StorageError, StorageFailure};
+
 /// Why a chat operation was refused or failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ChatError {
@@ -34,12 +36,33 @@ pub enum ChatError {
     /// The caller sees the channel but may not do this; `code` is stable for clients.
     #[error("{message}")]
     Forbidden { code: &'static str, message: String },
-    #[error("MongoDB: {0}")]
-    Mongo(#[from] mongodb::error::Error),
-    #[error("outbox: {0}")]
-    Outbox(#[from] atelier_outbox::OutboxError),
+    /// Storage failed: [`StorageError::is_unavailable`] (answer 503) or internal.
+    #[error("storage: {0}")]
+    Storage(#[from] StorageError),
     #[error("identity: {0}")]
     Identity(#[from] atelier_identity::IdentityError),
+}
+
+impl From<mongodb::error::Error> for ChatError {
+    fn from(error: mongodb::error::Error) -> Self {
+        Self::Storage(error.into())
+    }
+}
+
+impl From<atelier_outbox::OutboxError> for ChatError {
+    fn from(error: atelier_outbox::OutboxError) -> Self {
+        Self::Storage(atelier_outbox::unit::storage_error(error))
+    }
+}
+
+impl StorageFailure for ChatError {
+    fn storage_error(&self) -> Option<&StorageError> {
+        match self {
+            Self::Storage(error) => Some(error),
+            Self::Identity(error) => error.storage_error(),
+            _ => None,
+        }
+    }
 }
 
 impl ChatError {

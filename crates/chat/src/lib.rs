@@ -16,8 +16,9 @@
 //! - [`reads`]: read state, unread and mention counts, thread read state, the badge;
 //! - [`scheduled`]: scheduled messages and the worker that sends them.
 //!
-//! Every storage function takes the tenant first and filters on it. Every mutation writes its
-//! outbox event in the same transaction. Events have `aggregate_type = "channel"` and
+//! Every storage function takes the tenant first and filters on it. Every mutation runs as one
+//! [`UnitOfWork`]: its writes and outbox events commit together, and refusals are plain
+//! `Err(ChatError::..)` that abort it. Events have `aggregate_type = "channel"` and
 //! `aggregate_id` = the channel id, and `data.channel_id` and `data.workspace_id`.
 //!
 //! Concurrency: every message change first increments the channel document's counters (`seq`
@@ -40,7 +41,7 @@ pub mod view;
 
 use atelier_core::{NewEvent, TenantId};
 use atelier_identity::tenancy::Tenancy;
-use atelier_outbox::Outbox;
+use atelier_outbox::{Outbox, UnitOfWork};
 use atelier_store::{CollectionSpec, Store};
 use mongodb::{Collection, IndexModel, bson::doc, options::IndexOptions};
 
@@ -65,6 +66,7 @@ pub const WORKSPACE_MEMBER_COLLECTIONS: &[&str] = &[MEMBERS];
 pub struct Chat {
     store: Store,
     outbox: Outbox,
+    unit: UnitOfWork,
     tenancy: Tenancy,
     config: ChatConfig,
     channels: Collection<model::ChannelRecord>,
@@ -81,6 +83,7 @@ impl Chat {
         Self {
             store: store.clone(),
             outbox: Outbox::new(store),
+            unit: UnitOfWork::new(store),
             tenancy: Tenancy::new(store),
             config,
             channels: database.collection(CHANNELS),
@@ -96,64 +99,21 @@ impl Chat {
         &self.config
     }
 
-    /// Appends events inside the caller's transaction.
+    /// Appends events inside the unit of work's transaction.
     async fn append(
         &self,
         session: &mut mongodb::ClientSession,
         tenant: TenantId,
         events: Vec<NewEvent>,
-    ) -> mongodb::error::Result<()> {
-        self.outbox
-            .append(session, tenant, events)
-            .await
-            .map(|_| ())
-            .map_err(|error| match error {
-                atelier_outbox::OutboxError::Mongo(mongo) => mongo,
-                other => mongodb::error::Error::custom(Refusal::Internal(other.to_string())),
-            })
+    ) -> Result<(), ChatError> {
+        self.outbox.append(session, tenant, events).await?;
+        Ok(())
     }
 }
 
 /// A chat event: `aggregate_type = "channel"`, `aggregate_id` = the channel id.
 fn event(event_type: &str, channel: ChannelId, data: serde_json::Value) -> NewEvent {
     NewEvent::new(event_type, "channel", channel.to_string(), data)
-}
-
-/// Refusals decided inside a transaction travel as custom driver errors (which abort it).
-#[derive(Debug, Clone)]
-enum Refusal {
-    NotFound(&'static str),
-    Frozen,
-    Archived,
-    SlowMode(u64),
-    Invalid(&'static str, String),
-    Conflict(&'static str, String),
-    Forbidden(&'static str, String),
-    Internal(String),
-}
-
-impl Refusal {
-    fn error(self) -> mongodb::error::Error {
-        mongodb::error::Error::custom(self)
-    }
-}
-
-fn map_error(error: mongodb::error::Error) -> ChatError {
-    match error.get_custom::<Refusal>().cloned() {
-        Some(Refusal::NotFound(what)) => ChatError::NotFound(what),
-        Some(Refusal::Frozen) => ChatError::Frozen,
-        Some(Refusal::Archived) => ChatError::Archived,
-        Some(Refusal::SlowMode(seconds)) => ChatError::SlowMode {
-            retry_after_seconds: seconds,
-        },
-        Some(Refusal::Invalid(field, message)) => ChatError::Invalid { field, message },
-        Some(Refusal::Conflict(code, message)) => ChatError::Conflict { code, message },
-        Some(Refusal::Forbidden(code, message)) => ChatError::Forbidden { code, message },
-        Some(Refusal::Internal(message)) => {
-            ChatError::Outbox(atelier_outbox::OutboxError::Decode(message))
-        }
-        None => ChatError::Mongo(error),
-    }
 }
 
 fn now_ms() -> i64 {

@@ -20,7 +20,7 @@ use mongodb::{
 use serde_json::json;
 
 use crate::{
-    Chat, ChatError, Refusal, event, map_error,
+    Chat, ChatError, event,
     model::{
         ChannelId, ChannelRecord, Draft, EditRecord, MessageId, MessageRecord, ReactionRecord,
         ReactionSummary, ScheduledMessageId, ThreadSummary,
@@ -94,13 +94,15 @@ impl Chat {
         let id = MessageId::generate();
         let idempotency_key = client_message_id.clone().unwrap_or_else(|| id.to_string());
         let outcome = self
-            .store
-            .transaction(
+            .unit
+            .run::<_, _, ChatError, _>(
+                tenant,
                 (self.clone(), draft, idempotency_key.clone()),
-                move |session, (this, draft, idempotency_key)| {
+                move |tx, (this, draft, idempotency_key)| {
                     let client_message_id = client_message_id.clone();
                     let options = options.clone();
                     async move {
+                        let session = tx.session();
                         let by_key = doc! {
                             "tenant": tenant.to_string(),
                             "channel": channel.to_string(),
@@ -113,6 +115,7 @@ impl Chat {
                                 .session(&mut *session)
                                 .await?
                         {
+                            tx.unchanged();
                             return Ok((existing, false));
                         }
                         let bump = if draft.parent.is_some() { 2 } else { 1 };
@@ -126,11 +129,10 @@ impl Chat {
                             .session(&mut *session)
                             .await?
                             .ok_or_else(|| {
-                                Refusal::Forbidden(
+                                ChatError::forbidden(
                                     "not_a_member",
-                                    "Only members may send to this channel; join it first.".into(),
+                                    "Only members may send to this channel; join it first.",
                                 )
-                                .error()
                             })?;
                         let now = now_ms();
                         if !options.slow_mode_exempt
@@ -140,7 +142,9 @@ impl Chat {
                                 now,
                             )
                         {
-                            return Err(Refusal::SlowMode(wait).error());
+                            return Err(ChatError::SlowMode {
+                                retry_after_seconds: wait,
+                            });
                         }
                         this.members
                             .update_one(
@@ -153,11 +157,10 @@ impl Chat {
                             this.find_in(session, tenant, channel, quoted)
                                 .await?
                                 .ok_or_else(|| {
-                                    Refusal::Invalid(
+                                    ChatError::invalid(
                                         "quoted_message_id",
-                                        "no such message in this channel".into(),
+                                        "no such message in this channel",
                                     )
-                                    .error()
                                 })?;
                         }
                         let mut events = Vec::new();
@@ -167,11 +170,10 @@ impl Chat {
                                 .await?
                                 .filter(|root| !root.is_reply && !root.deleted)
                                 .ok_or_else(|| {
-                                    Refusal::Invalid(
+                                    ChatError::invalid(
                                         "parent_id",
-                                        "no such top-level message in this channel".into(),
+                                        "no such top-level message in this channel",
                                     )
-                                    .error()
                                 })?;
                             let thread = root.thread.get_or_insert_with(ThreadSummary::default);
                             if thread.participants.is_empty() {
@@ -233,14 +235,9 @@ impl Chat {
             )
             .await;
         match outcome {
-            Ok((message, created)) => {
-                if created {
-                    self.outbox.notify_committed();
-                }
-                Ok((message, created))
-            }
+            Ok((message, created)) => Ok((message, created)),
             // A concurrent retry with the same client id committed first.
-            Err(error) if atelier_store::is_duplicate_key(&error) => self
+            Err(ChatError::Storage(error)) if error.is_duplicate_key() => self
                 .messages
                 .find_one(doc! {
                     "tenant": tenant.to_string(),
@@ -249,8 +246,8 @@ impl Chat {
                 })
                 .await?
                 .map(|existing| (existing, false))
-                .ok_or(ChatError::Mongo(error)),
-            Err(error) => Err(map_error(error)),
+                .ok_or(ChatError::Storage(error)),
+            Err(error) => Err(error),
         }
     }
 
@@ -289,9 +286,9 @@ impl Chat {
         )?;
         self.change_message(tenant, channel, message, move |record, now| {
             if record.deleted {
-                return Err(Refusal::Conflict(
+                return Err(ChatError::conflict(
                     "message_deleted",
-                    "A deleted message cannot be edited.".into(),
+                    "A deleted message cannot be edited.",
                 ));
             }
             if record.text == new_text {
@@ -356,9 +353,9 @@ impl Chat {
     ) -> Result<MessageRecord, ChatError> {
         self.change_message(tenant, channel, message, move |record, now| {
             if record.deleted {
-                return Err(Refusal::Conflict(
+                return Err(ChatError::conflict(
                     "message_deleted",
-                    "A deleted message cannot be pinned.".into(),
+                    "A deleted message cannot be pinned.",
                 ));
             }
             match by {
@@ -448,9 +445,10 @@ impl Chat {
         add: bool,
     ) -> Result<(MessageRecord, bool), ChatError> {
         let outcome = self
-            .store
-            .transaction((self.clone(), emoji), move |session, (this, emoji)| {
+            .unit
+            .run::<_, _, ChatError, _>(tenant, (self.clone(), emoji), move |tx, (this, emoji)| {
                 async move {
+                    let session = tx.session();
                     let key = format!("{message}:{user}:{emoji}");
                     let existing = this
                         .reactions
@@ -461,20 +459,20 @@ impl Chat {
                         let record = this
                             .find_in(session, tenant, channel, message)
                             .await?
-                            .ok_or_else(|| Refusal::NotFound("message").error())?;
+                            .ok_or(ChatError::NotFound("message"))?;
+                        tx.unchanged();
                         return Ok((record, false));
                     }
                     let counters = this.bump(session, tenant, channel, 0, 1).await?;
                     let mut record = this
                         .find_in(session, tenant, channel, message)
                         .await?
-                        .ok_or_else(|| Refusal::NotFound("message").error())?;
+                        .ok_or(ChatError::NotFound("message"))?;
                     if record.deleted {
-                        return Err(Refusal::Conflict(
+                        return Err(ChatError::conflict(
                             "message_deleted",
-                            "A deleted message takes no reactions.".into(),
-                        )
-                        .error());
+                            "A deleted message takes no reactions.",
+                        ));
                     }
                     let position = record.reactions.iter().position(|r| r.emoji == *emoji);
                     let count = if add {
@@ -542,11 +540,7 @@ impl Chat {
                 }
                 .boxed()
             })
-            .await
-            .map_err(map_error)?;
-        if outcome.1 {
-            self.outbox.notify_committed();
-        }
+            .await?;
         Ok(outcome)
     }
 
@@ -814,7 +808,7 @@ impl Chat {
         channel: ChannelId,
         seq: i64,
         change_seq: i64,
-    ) -> mongodb::error::Result<ChannelRecord> {
+    ) -> Result<ChannelRecord, ChatError> {
         let record = self
             .channels
             .find_one_and_update(
@@ -824,12 +818,12 @@ impl Chat {
             .return_document(ReturnDocument::After)
             .session(&mut *session)
             .await?
-            .ok_or_else(|| Refusal::NotFound("channel").error())?;
+            .ok_or(ChatError::NotFound("channel"))?;
         if record.archived {
-            return Err(Refusal::Archived.error());
+            return Err(ChatError::Archived);
         }
         if record.frozen {
-            return Err(Refusal::Frozen.error());
+            return Err(ChatError::Frozen);
         }
         Ok(record)
     }
@@ -879,21 +873,21 @@ impl Chat {
         F: FnMut(
                 &mut MessageRecord,
                 i64,
-            ) -> Result<Option<(&'static str, Vec<&'static str>)>, Refusal>
+            ) -> Result<Option<(&'static str, Vec<&'static str>)>, ChatError>
             + Send
             + 'static,
     {
         let outcome = self
-            .store
-            .transaction((self.clone(), change), move |session, (this, change)| {
+            .unit
+            .run::<_, _, ChatError, _>(tenant, (self.clone(), change), move |tx, (this, change)| {
                 async move {
+                    let session = tx.session();
                     let mut record = this
                         .find_in(session, tenant, channel, message)
                         .await?
-                        .ok_or_else(|| Refusal::NotFound("message").error())?;
-                    let Some((event_type, changed)) =
-                        change(&mut record, now_ms()).map_err(Refusal::error)?
-                    else {
+                        .ok_or(ChatError::NotFound("message"))?;
+                    let Some((event_type, changed)) = change(&mut record, now_ms())? else {
+                        tx.unchanged();
                         return Ok((record, false));
                     };
                     let counters = this.bump(session, tenant, channel, 0, 1).await?;
@@ -910,23 +904,19 @@ impl Chat {
                 }
                 .boxed()
             })
-            .await
-            .map_err(map_error)?;
-        if outcome.1 {
-            self.outbox.notify_committed();
-        }
+            .await?;
         Ok(outcome.0)
     }
 }
 
-fn refusal_of(error: ChatError) -> Refusal {
+/// Validation inside a change answers like validation before it, with the field named.
+fn refusal_of(error: ChatError) -> ChatError {
     match error {
-        ChatError::Invalid { field, message } => Refusal::Invalid(field, message),
-        ChatError::TextTooLong { length, max } => Refusal::Invalid(
+        ChatError::TextTooLong { length, max } => ChatError::invalid(
             "text",
             format!("is {length} characters long; at most {max} are allowed"),
         ),
-        other => Refusal::Internal(other.to_string()),
+        other => other,
     }
 }
 

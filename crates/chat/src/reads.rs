@@ -14,7 +14,7 @@ use mongodb::bson::doc;
 use serde_json::json;
 
 use crate::{
-    Chat, ChatError, Refusal, event, map_error,
+    Chat, ChatError, event,
     model::{ChannelId, MemberRecord, MessageId, MessageRecord, ThreadReadRecord},
     now_ms,
 };
@@ -75,10 +75,10 @@ impl Chat {
                 Target::Exactly(message.seq - 1)
             }
         };
-        let moved = self
-            .store
-            .transaction(self.clone(), move |session, this| {
+        self.unit
+            .run::<_, _, ChatError, _>(tenant, self.clone(), move |tx, this| {
                 async move {
+                    let session = tx.session();
                     let filter = doc! {
                         "_id": MemberRecord::key(channel, user),
                         "tenant": tenant.to_string(),
@@ -89,17 +89,17 @@ impl Chat {
                         .session(&mut *session)
                         .await?
                         .ok_or_else(|| {
-                            Refusal::Forbidden(
+                            ChatError::forbidden(
                                 "not_a_member",
-                                "Only members have a read state; join the channel first.".into(),
+                                "Only members have a read state; join the channel first.",
                             )
-                            .error()
                         })?;
                     let last_read_seq = match target {
                         Target::Forward(seq) => seq.max(member.last_read_seq),
                         Target::Exactly(seq) => seq,
                     };
                     if last_read_seq == member.last_read_seq {
+                        tx.unchanged();
                         return Ok(false);
                     }
                     this.members
@@ -121,11 +121,7 @@ impl Chat {
                 }
                 .boxed()
             })
-            .await
-            .map_err(map_error)?;
-        if moved {
-            self.outbox.notify_committed();
-        }
+            .await?;
         self.read_state(tenant, channel, user).await
     }
 
@@ -199,9 +195,10 @@ impl Chat {
             .map_or(0, |thread| thread.last_reply_seq);
         let target = seq.unwrap_or(newest).min(newest);
         let workspace = root_record.workspace;
-        self.store
-            .transaction(self.clone(), move |session, this| {
+        self.unit
+            .run::<_, _, ChatError, _>(tenant, self.clone(), move |tx, this| {
                 async move {
+                    let session = tx.session();
                     let key = format!("{root}:{user}");
                     let filter = doc! { "_id": &key, "tenant": tenant.to_string() };
                     let current = this
@@ -248,9 +245,7 @@ impl Chat {
                 }
                 .boxed()
             })
-            .await
-            .map_err(map_error)?;
-        self.outbox.notify_committed();
+            .await?;
         let read = self.thread_read_seq(tenant, root, user).await?;
         Ok(ThreadUnread {
             channel,

@@ -21,7 +21,7 @@ use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    Chat, ChatError, Refusal, event, map_error,
+    Chat, ChatError, event,
     messages::SendOptions,
     model::{ChannelId, Draft, ScheduledMessageId, ScheduledRecord, ScheduledStatus},
     now_ms, text,
@@ -74,21 +74,24 @@ impl Chat {
             created_at_ms: now,
             updated_at_ms: now,
         };
-        self.store
-            .transaction((self.clone(), record.clone()), |session, (this, record)| {
-                async move {
-                    this.scheduled
-                        .insert_one(&*record)
-                        .session(&mut *session)
-                        .await?;
-                    let event = scheduled_event("chat.scheduled.created", record);
-                    this.append(session, record.tenant, vec![event]).await
-                }
-                .boxed()
-            })
-            .await
-            .map_err(map_error)?;
-        self.outbox.notify_committed();
+        self.unit
+            .run::<_, _, ChatError, _>(
+                tenant,
+                (self.clone(), record.clone()),
+                |tx, (this, record)| {
+                    async move {
+                        let session = tx.session();
+                        this.scheduled
+                            .insert_one(&*record)
+                            .session(&mut *session)
+                            .await?;
+                        let event = scheduled_event("chat.scheduled.created", record);
+                        this.append(session, record.tenant, vec![event]).await
+                    }
+                    .boxed()
+                },
+            )
+            .await?;
         Ok(record)
     }
 
@@ -142,9 +145,10 @@ impl Chat {
         id: ScheduledMessageId,
     ) -> Result<ScheduledRecord, ChatError> {
         let record = self
-            .store
-            .transaction(self.clone(), move |session, this| {
+            .unit
+            .run::<_, _, ChatError, _>(tenant, self.clone(), move |tx, this| {
                 async move {
+                    let session = tx.session();
                     let filter = doc! {
                         "_id": id.to_string(),
                         "tenant": tenant.to_string(),
@@ -168,16 +172,15 @@ impl Chat {
                             .session(&mut *session)
                             .await?;
                         return Err(match exists {
-                            None => Refusal::NotFound("scheduled_message"),
-                            Some(record) => Refusal::Conflict(
+                            None => ChatError::NotFound("scheduled_message"),
+                            Some(record) => ChatError::conflict(
                                 "scheduled_message_not_pending",
                                 format!(
                                     "The scheduled message is {}; only pending ones can be cancelled.",
                                     record.status.as_str()
                                 ),
                             ),
-                        }
-                        .error());
+                        });
                     };
                     this.append(
                         session,
@@ -189,9 +192,7 @@ impl Chat {
                 }
                 .boxed()
             })
-            .await
-            .map_err(map_error)?;
-        self.outbox.notify_committed();
+            .await?;
         Ok(record)
     }
 

@@ -236,6 +236,7 @@ async fn demo(
         )
         .await?;
     let backend = key.principal();
+    let secret = key.secret.context("a new API key has its secret")?;
     let mut users = Vec::new();
     for (external_id, name) in [("demo-ada", "Ada Lovelace"), ("demo-grace", "Grace Hopper")] {
         let user = match tenancy
@@ -271,7 +272,7 @@ async fn demo(
     };
     println!("Demo organisation {} ({})", tenant.name, tenant.id);
     println!("  workspace  {} ({})", workspace.name, workspace.id);
-    println!("  API key    {}   (full scope; new each run)", key.secret);
+    println!("  API key    {secret}   (full scope; new each run)");
     for user in &users {
         let pair = identity.tokens.issue_pair(tenant.id, user.id).await?;
         println!("  user       {} ({})", user.display_name, user.id);
@@ -281,7 +282,7 @@ async fn demo(
     println!("Mint fresh user tokens with:");
     println!(
         "  curl -s -X POST -H 'Authorization: Bearer {}' http://{http_addr}/v1/users/{}/tokens",
-        key.secret, users[0].id
+        secret, users[0].id
     );
     Ok(())
 }
@@ -305,14 +306,16 @@ async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<()> {
                 .api_keys
                 .bootstrap(tenant.id, "bootstrap", atelier_identity::ApiKeyScope::Full)
                 .await?;
+            // Outside a request nothing is replayed: a new key always has its secret.
+            let secret = key.secret.context("a new API key has its secret")?;
             if json {
                 println!(
                     "{}",
-                    serde_json::json!({ "tenant_id": tenant.id, "name": tenant.name, "api_key": key.secret })
+                    serde_json::json!({ "tenant_id": tenant.id, "name": tenant.name, "api_key": secret })
                 );
             } else {
                 println!("tenant:  {} ({})", tenant.id, tenant.name);
-                println!("API key: {}", key.secret);
+                println!("API key: {secret}");
                 println!("This key is shown once. Store it in your backend's secrets now.");
             }
         }

@@ -12,7 +12,9 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use atelier_outbox::UnitOfWork;
 use atelier_store::{CollectionSpec, Store};
+use futures_util::FutureExt;
 
 use crate::{
     IdentityError,
@@ -60,23 +62,27 @@ pub struct ApiKeyRecord {
 #[derive(Debug, Clone)]
 pub struct CreatedApiKey {
     pub record: ApiKeyRecord,
-    pub secret: String,
+    /// `None` when the request's unit of work had already committed this key (an
+    /// `Idempotency-Key` retry after a crash): the secret was shown once and is stored nowhere.
+    pub secret: Option<String>,
 }
 
 #[derive(Debug, Clone)]
 pub struct ApiKeys {
     keys: Collection<ApiKeyRecord>,
+    unit: UnitOfWork,
 }
 
 impl ApiKeys {
     pub fn new(store: &Store) -> Self {
         Self {
             keys: store.database().collection(COLLECTION),
+            unit: UnitOfWork::new(store),
         }
     }
 
-    /// Creates a key for a tenant administrator (a full-scope key); the secret is in the result
-    /// and nowhere else.
+    /// Creates a key; the secret is in the result and nowhere else (the unit of work's stored
+    /// result is the record, which holds only the hash).
     pub async fn create(
         &self,
         principal: &Principal,
@@ -119,7 +125,22 @@ impl ApiKeys {
             last_used_at_ms: None,
             revoked_at_ms: None,
         };
-        self.keys.insert_one(&record).await?;
+        let record = self
+            .unit
+            .run::<_, _, IdentityError, _>(
+                tenant,
+                (self.keys.clone(), record),
+                |tx, (keys, record)| {
+                    async move {
+                        keys.insert_one(&*record).session(tx.session()).await?;
+                        Ok(record.clone())
+                    }
+                    .boxed()
+                },
+            )
+            .await?;
+        // A replayed unit returns the key committed earlier, whose secret is not this one.
+        let secret = (record.key_hash == hash(&secret)).then_some(secret);
         Ok(CreatedApiKey { record, secret })
     }
 
@@ -183,17 +204,24 @@ impl ApiKeys {
     ) -> Result<ApiKeyRecord, IdentityError> {
         Tenancy::require(principal, Permission::TenantAdmin, Access::default())?;
         let tenant = principal.tenant();
-        let filter = doc! { "_id": key.to_string(), "tenant": tenant.to_string() };
-        self.keys
-            .update_one(
-                doc! { "_id": key.to_string(), "tenant": tenant.to_string(), "revoked_at_ms": null },
-                doc! { "$set": { "revoked_at_ms": Utc::now().timestamp_millis() } },
-            )
-            .await?;
-        self.keys
-            .find_one(filter)
-            .await?
-            .ok_or(IdentityError::NotFound("API key"))
+        let now = Utc::now().timestamp_millis();
+        self.unit
+            .run::<_, _, IdentityError, _>(tenant, self.keys.clone(), move |tx, keys| {
+                async move {
+                    let filter = doc! { "_id": key.to_string(), "tenant": tenant.to_string() };
+                    let mut unrevoked = filter.clone();
+                    unrevoked.insert("revoked_at_ms", mongodb::bson::Bson::Null);
+                    keys.update_one(unrevoked, doc! { "$set": { "revoked_at_ms": now } })
+                        .session(tx.session())
+                        .await?;
+                    keys.find_one(filter)
+                        .session(tx.session())
+                        .await?
+                        .ok_or(IdentityError::NotFound("API key"))
+                }
+                .boxed()
+            })
+            .await
     }
 }
 

@@ -20,44 +20,49 @@
 //! is the one change the chain alone cannot reveal: compare [`VerifyReport::head_hash`] with a
 //! copy kept elsewhere for that.
 //!
-//! **Appending concurrently.** [`AuditLog::append`] reads the tenant's head (highest `seq`),
-//! computes the next record and inserts it; the unique index `(tenant, seq)` lets exactly one
-//! writer win each `seq`, and the losers re-read the head and retry (bounded). Within one
-//! process, appends to a tenant also take a striped lock first, so they do not race each other
-//! only to retry; the index is what keeps nodes from forking the chain.
+//! **Appending.** A record is appended inside a transaction: [`AuditLog::append_in`] joins
+//! the caller's (the unit of work appends a request's entry in the transaction of its write,
+//! so an acknowledged write always has its record), [`AuditLog::append`] runs its own. It
+//! reads the tenant's head document (`audit_heads`, `_id` = tenant: the last `seq` and
+//! `hash`), inserts the next record and moves the head with a conditional update. Two writers
+//! of one tenant conflict on that head document (MongoDB aborts one with a transient write
+//! conflict and the transaction is retried); writers of different tenants never touch the same
+//! document, and no process-wide lock is taken. The unique `(tenant, seq)` index and the
+//! deterministic `_id` still refuse a second record at one position. A tenant whose chain
+//! predates the head document gets one from its highest record on its first append.
 //!
 //! The hashing and verification logic ([`compute_hash`], [`ChainVerifier`]) is sans-IO; the
 //! [`AuditLog`] is the thin MongoDB adapter around it.
 
-use std::{sync::Arc, time::Duration};
-
 use atelier_core::TenantId;
 use chrono::Utc;
-use futures_util::TryStreamExt;
+use futures_util::{FutureExt, TryStreamExt};
 use mongodb::{
-    Collection, IndexModel,
+    ClientSession, Collection, IndexModel,
     bson::{self, Document, doc},
     options::IndexOptions,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use atelier_store::{CollectionSpec, Store, is_duplicate_key};
+use atelier_store::{CollectionSpec, StorageError, Store};
 
 use crate::IdentityError;
 
 /// `prev_hash` of a tenant's first record.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+/// The outcome of an entry appended inside the transaction of the write it records (the HTTP
+/// status is decided after the commit).
+pub const COMMITTED_OUTCOME: &str = "committed";
 /// The actor of events no principal caused.
 pub const SYSTEM_ACTOR: &str = "system";
 /// Largest canonical `details`, in bytes: the audit log records facts, not payloads.
 pub const MAX_DETAILS_BYTES: usize = 4096;
 
 const COLLECTION: &str = "audit_log";
-/// Attempts per append when other writers keep winning the next `seq`.
-const MAX_APPEND_ATTEMPTS: u32 = 64;
-/// In-process lock stripes (tenants hash onto them).
-const LOCK_STRIPES: usize = 64;
+/// One document per tenant: the chain's head (`seq`, `hash`). Needs no index (looked up by
+/// `_id`), so it has no migration; MongoDB creates it on the first insert.
+const HEADS: &str = "audit_heads";
 
 /// A stored audit record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,60 +159,156 @@ pub struct VerifyReport {
 /// The audit log service. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct AuditLog {
+    store: Store,
     records: Collection<AuditRecord>,
     raw: Collection<Document>,
-    stripes: Arc<[tokio::sync::Mutex<()>]>,
+    heads: Collection<Document>,
 }
 
 impl AuditLog {
     pub fn new(store: &Store) -> Self {
         Self {
+            store: store.clone(),
             records: store.database().collection(COLLECTION),
             raw: store.database().collection(COLLECTION),
-            stripes: (0..LOCK_STRIPES)
-                .map(|_| tokio::sync::Mutex::new(()))
-                .collect(),
+            heads: store.database().collection(HEADS),
         }
     }
 
-    /// Appends an entry to the tenant's chain and returns the stored record.
+    /// Appends an entry to the tenant's chain in a transaction of its own (refusals and
+    /// events that wrote nothing else) and returns the stored record.
     pub async fn append(
         &self,
         tenant: TenantId,
         entry: NewAuditEntry,
     ) -> Result<AuditRecord, IdentityError> {
         let details = validate(&entry)?;
-        let _stripe = self.stripe(tenant).lock().await;
-        for attempt in 1..=MAX_APPEND_ATTEMPTS {
-            let (prev_seq, prev_hash) = match self.head(tenant).await? {
-                Some(head) => (head.seq, head.hash),
-                None => (0, GENESIS_HASH.to_owned()),
-            };
-            let record = seal(
-                tenant,
-                prev_seq + 1,
-                Utc::now().timestamp_millis(),
-                &entry,
-                &details,
-                prev_hash,
-            );
-            match self.records.insert_one(&record).await {
-                Ok(_) => return Ok(record),
-                Err(error) if is_duplicate_key(&error) => {
-                    // Another node took this seq: re-read the head. A little jitter keeps
-                    // contending writers from retrying in lockstep.
-                    let jitter = u64::from(rand::random::<u8>() % 8) + u64::from(attempt.min(10));
-                    tokio::time::sleep(Duration::from_millis(jitter)).await;
-                }
-                Err(error) => return Err(error.into()),
+        let result = self
+            .store
+            .transaction(
+                (self.clone(), entry, details),
+                move |session, (this, entry, details)| {
+                    async move {
+                        // nx-27017 starts a transaction with its first command only when that
+                        // command touches an existing collection; `audit_heads` appears with
+                        // the first append, `audit_log` exists from the migrations (README).
+                        this.raw
+                            .find_one(doc! { "tenant": tenant.to_string() })
+                            .projection(doc! { "_id": 1 })
+                            .session(&mut *session)
+                            .await?;
+                        this.append_validated(session, tenant, entry, details)
+                            .await
+                            .map_err(|error| match error {
+                                AppendError::Mongo(error) => error,
+                                AppendError::Moved => {
+                                    mongodb::error::Error::custom(AppendError::Moved)
+                                }
+                            })
+                    }
+                    .boxed()
+                },
+            )
+            .await;
+        match result {
+            Ok(record) => Ok(record),
+            Err(error) if error.get_custom::<AppendError>().is_some() => {
+                Err(IdentityError::conflict(
+                    "audit_contention",
+                    format!("the audit head of {tenant} moved"),
+                ))
             }
+            Err(error) => Err(error.into()),
         }
-        Err(IdentityError::conflict(
-            "audit_contention",
-            format!(
-                "could not append to the audit log of {tenant} after {MAX_APPEND_ATTEMPTS} attempts"
+    }
+
+    /// Appends an entry inside the caller's transaction. A concurrent append to the same
+    /// tenant makes the transaction fail with a write conflict (retried by the unit of work)
+    /// or a duplicate key.
+    pub async fn append_in(
+        &self,
+        session: &mut ClientSession,
+        tenant: TenantId,
+        entry: &NewAuditEntry,
+    ) -> Result<AuditRecord, StorageError> {
+        let details = validate(entry).map_err(|error| StorageError::internal(error.to_string()))?;
+        self.append_validated(session, tenant, entry, &details)
+            .await
+            .map_err(|error| match error {
+                AppendError::Mongo(error) => StorageError::from(error),
+                AppendError::Moved => StorageError::internal(format!(
+                    "the audit head of {tenant} moved during the transaction"
+                )),
+            })
+    }
+
+    async fn append_validated(
+        &self,
+        session: &mut ClientSession,
+        tenant: TenantId,
+        entry: &NewAuditEntry,
+        details: &str,
+    ) -> Result<AuditRecord, AppendError> {
+        let head = self
+            .heads
+            .find_one(doc! { "_id": tenant.to_string() })
+            .session(&mut *session)
+            .await?;
+        let (prev_seq, prev_hash, head_exists) = match head {
+            Some(head) => (
+                read_int(&head, "seq").ok_or(AppendError::Moved)?,
+                head.get_str("hash")
+                    .map_err(|_| AppendError::Moved)?
+                    .to_owned(),
+                true,
             ),
-        ))
+            // A chain written before head documents existed (or none yet).
+            None => match self
+                .records
+                .find_one(doc! { "tenant": tenant.to_string() })
+                .sort(doc! { "seq": -1 })
+                .session(&mut *session)
+                .await?
+            {
+                Some(last) => (last.seq, last.hash, false),
+                None => (0, GENESIS_HASH.to_owned(), false),
+            },
+        };
+        let record = seal(
+            tenant,
+            prev_seq + 1,
+            Utc::now().timestamp_millis(),
+            entry,
+            details,
+            prev_hash,
+        );
+        self.records
+            .insert_one(&record)
+            .session(&mut *session)
+            .await?;
+        let moved = if head_exists {
+            self.heads
+                .update_one(
+                    doc! { "_id": tenant.to_string(), "seq": prev_seq },
+                    doc! { "$set": { "seq": record.seq, "hash": &record.hash } },
+                )
+                .session(&mut *session)
+                .await?
+                .matched_count
+        } else {
+            // Insert: a concurrent first append loses on the `_id`.
+            self.heads
+                .insert_one(
+                    doc! { "_id": tenant.to_string(), "seq": record.seq, "hash": &record.hash },
+                )
+                .session(&mut *session)
+                .await?;
+            1
+        };
+        if moved == 0 {
+            return Err(AppendError::Moved);
+        }
+        Ok(record)
     }
 
     /// Up to `limit` records with `seq > after_seq`, in `seq` order.
@@ -243,22 +344,24 @@ impl AuditLog {
         }
         Ok(verifier.finish())
     }
+}
 
-    /// The record with the highest `seq`, if any.
-    async fn head(&self, tenant: TenantId) -> Result<Option<AuditRecord>, IdentityError> {
-        Ok(self
-            .records
-            .find_one(doc! { "tenant": tenant.to_string() })
-            .sort(doc! { "seq": -1 })
-            .await?)
-    }
+/// Why an append failed inside its transaction.
+#[derive(Debug, Clone, thiserror::Error)]
+enum AppendError {
+    #[error(transparent)]
+    Mongo(#[from] mongodb::error::Error),
+    /// The head document changed or is unreadable between our read and our update.
+    #[error("the audit head moved")]
+    Moved,
+}
 
-    fn stripe(&self, tenant: TenantId) -> &tokio::sync::Mutex<()> {
-        use std::hash::{Hash, Hasher};
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        tenant.hash(&mut hasher);
-        let index = usize::try_from(hasher.finish() % LOCK_STRIPES as u64).unwrap_or(0);
-        &self.stripes[index]
+/// An integer field, Int64 or Int32 (counters may come back as either).
+fn read_int(document: &Document, field: &str) -> Option<i64> {
+    match document.get(field) {
+        Some(bson::Bson::Int64(value)) => Some(*value),
+        Some(bson::Bson::Int32(value)) => Some(i64::from(*value)),
+        _ => None,
     }
 }
 

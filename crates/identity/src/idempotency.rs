@@ -10,6 +10,8 @@
 //! | `tenant` | the tenant; every query also filters on it |
 //! | `fingerprint` | SHA-256 of the request (method, path, body), computed by the API |
 //! | `state` | `in_flight` while the first request runs, then `done` |
+//! | `state` (cont.) | `committed`: the effect committed, the response was never stored |
+//! | `results` | `{u0: .., u1: ..}`: each unit of work's result, written in its transaction |
 //! | `status`, `content_type`, `location`, `body` | the stored response (when `done`) |
 //! | `created_at_ms`, `completed_at_ms` | Unix millis |
 //! | `expires_at` | a BSON date (`created + ttl`), set at insert only; a TTL index deletes the record |
@@ -20,16 +22,24 @@
 //! failed with a 5xx, so a retry may run again). A record left `in_flight` by a crashed node is
 //! taken over after [`IN_FLIGHT_STALE_AFTER`], so a key is not blocked for the whole TTL.
 //!
+//! **Atomic with the effect.** The API runs the request's units of work with a request scope
+//! that, inside each unit's transaction, first looks for that unit's committed result here
+//! ([`Idempotency::committed_result`]: if present, the unit returns it and does nothing) and
+//! otherwise stores the result with the write ([`Idempotency::record_result`]). So a retry
+//! after a post-commit failure (5xx: the record becomes `committed`, not deleted) or a crash
+//! (the stale `in_flight` record keeps its results) renders the same answer without acting
+//! twice. Results never hold secrets: units return records that store only hashes, or ids.
+//!
 //! Dates written by updates come back as strings on the development server (nx-27017), so
 //! times are Unix millis and the only date, `expires_at`, is written by inserts.
 
 use std::time::Duration;
 
 use atelier_core::TenantId;
-use atelier_store::{CollectionSpec, Store, is_duplicate_key};
+use atelier_store::{CollectionSpec, StorageError, Store, is_duplicate_key};
 use chrono::Utc;
 use mongodb::{
-    Collection, IndexModel,
+    ClientSession, Collection, IndexModel,
     bson::{self, Binary, doc, spec::BinarySubtype},
     options::IndexOptions,
 };
@@ -91,12 +101,20 @@ struct IdempotencyRecord {
     #[serde(default)]
     completed_at_ms: Option<i64>,
     expires_at: bson::DateTime,
+    /// The serialized result of each unit of work the request committed, by slot (`u0`,
+    /// `u1`, ...), written in the unit's own transaction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    results: Option<bson::Document>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum RecordState {
     InFlight,
+    /// The request's effect committed (its units' results are in `results`) but its response
+    /// was never stored (a failure after the commit): a retry runs the handler again and its
+    /// units of work return the stored results instead of acting.
+    Committed,
     Done,
 }
 
@@ -136,6 +154,7 @@ impl Idempotency {
                 created_at_ms: now,
                 completed_at_ms: None,
                 expires_at: bson::DateTime::from_millis(expires_at),
+                results: None,
             };
             match self.records.insert_one(&record).await {
                 Ok(_) => return Ok(Begin::Started),
@@ -159,6 +178,11 @@ impl Idempotency {
             }
             match existing.state {
                 RecordState::Done => return Ok(Begin::Replay(existing.into_response())),
+                RecordState::Committed => {
+                    if self.claim(&id, tenant, &existing, now).await? {
+                        return Ok(Begin::Started);
+                    }
+                }
                 RecordState::InFlight => {
                     let stale_before =
                         now - i64::try_from(IN_FLIGHT_STALE_AFTER.as_millis()).unwrap_or(i64::MAX);
@@ -166,7 +190,14 @@ impl Idempotency {
                         return Ok(Begin::InFlight);
                     }
                     tracing::warn!(%tenant, "taking over a stale in-flight idempotency record");
-                    self.delete_if(&id, tenant, existing.created_at_ms).await?;
+                    if existing.results.is_some() {
+                        // Its node died after committing: keep the results for the rerun.
+                        if self.claim(&id, tenant, &existing, now).await? {
+                            return Ok(Begin::Started);
+                        }
+                    } else {
+                        self.delete_if(&id, tenant, existing.created_at_ms).await?;
+                    }
                 }
             }
         }
@@ -207,7 +238,9 @@ impl Idempotency {
         Ok(())
     }
 
-    /// Forgets an `in_flight` record, so a retry runs the request again.
+    /// Forgets an `in_flight` record, so a retry runs the request again. A record whose
+    /// request already committed an effect is kept as `committed` instead: the retry runs the
+    /// handler again and gets the committed results back from its units of work.
     pub async fn abandon(
         &self,
         tenant: TenantId,
@@ -215,9 +248,102 @@ impl Idempotency {
         key: &str,
     ) -> Result<(), IdentityError> {
         let id = record_id(tenant, actor, key);
-        self.records
-            .delete_one(doc! { "_id": &id, "tenant": tenant.to_string(), "state": "in_flight" })
+        let deleted = self
+            .records
+            .delete_one(doc! {
+                "_id": &id,
+                "tenant": tenant.to_string(),
+                "state": "in_flight",
+                "results": { "$exists": false },
+            })
             .await?;
+        if deleted.deleted_count == 0 {
+            self.records
+                .update_one(
+                    doc! { "_id": &id, "tenant": tenant.to_string(), "state": "in_flight" },
+                    doc! { "$set": { "state": "committed" } },
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Takes over a `committed` (or stale) record for a rerun; false when another request
+    /// took it first.
+    async fn claim(
+        &self,
+        id: &str,
+        tenant: TenantId,
+        existing: &IdempotencyRecord,
+        now: i64,
+    ) -> Result<bool, IdentityError> {
+        let state = match existing.state {
+            RecordState::InFlight => "in_flight",
+            RecordState::Committed => "committed",
+            RecordState::Done => "done",
+        };
+        let claimed = self
+            .records
+            .update_one(
+                doc! {
+                    "_id": id,
+                    "tenant": tenant.to_string(),
+                    "state": state,
+                    "created_at_ms": existing.created_at_ms,
+                },
+                doc! { "$set": { "state": "in_flight", "created_at_ms": now } },
+            )
+            .await?;
+        Ok(claimed.matched_count == 1)
+    }
+
+    /// Inside a unit of work's transaction: the committed result of unit `slot` of this
+    /// request, if an earlier attempt of the request committed it.
+    pub async fn committed_result(
+        &self,
+        session: &mut ClientSession,
+        tenant: TenantId,
+        actor: &str,
+        key: &str,
+        slot: usize,
+    ) -> Result<Option<bson::Bson>, StorageError> {
+        let id = record_id(tenant, actor, key);
+        let record = self
+            .records
+            .find_one(doc! { "_id": &id, "tenant": tenant.to_string() })
+            .session(session)
+            .await?;
+        Ok(record
+            .and_then(|record| record.results)
+            .and_then(|mut results| results.remove(slot_key(slot))))
+    }
+
+    /// Inside a unit of work's transaction: stores the result of unit `slot`, so it commits
+    /// with the unit's effect.
+    pub async fn record_result(
+        &self,
+        session: &mut ClientSession,
+        tenant: TenantId,
+        actor: &str,
+        key: &str,
+        slot: usize,
+        result: bson::Bson,
+    ) -> Result<(), StorageError> {
+        let id = record_id(tenant, actor, key);
+        let field = format!("results.{}", slot_key(slot));
+        let updated = self
+            .records
+            .update_one(
+                doc! { "_id": &id, "tenant": tenant.to_string(), "state": "in_flight" },
+                doc! { "$set": { field: result } },
+            )
+            .session(session)
+            .await?;
+        if updated.matched_count == 0 {
+            return Err(StorageError::internal(
+                "the in-flight idempotency record of this request is gone",
+            ));
+        }
         Ok(())
     }
 
@@ -245,6 +371,10 @@ impl IdempotencyRecord {
             body: self.body.map(|binary| binary.bytes).unwrap_or_default(),
         }
     }
+}
+
+fn slot_key(slot: usize) -> String {
+    format!("u{slot}")
 }
 
 /// `_id` of a record: hex SHA-256 over the length-prefixed tenant, actor and key.

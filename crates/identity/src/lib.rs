@@ -7,6 +7,7 @@
 //! - [`tokens`]: signing keys, user access tokens (JWT), rotating refresh tokens, JWKS;
 //! - [`audit`]: the per-tenant hash-chained audit log;
 //! - [`idempotency`]: stored first responses for `Idempotency-Key` retries;
+//! - [`scope`]: the audit entry and idempotency result that commit with a request's effect;
 //! - [`usage`]: per-tenant hourly usage counters.
 //!
 //! Every storage function takes the [`TenantId`](atelier_core::TenantId) as its first argument
@@ -18,6 +19,7 @@ pub mod events;
 pub mod idempotency;
 pub mod model;
 pub mod policy;
+pub mod scope;
 pub mod tenancy;
 pub mod tokens;
 pub mod usage;
@@ -27,7 +29,7 @@ pub use model::{
     WorkspaceId, WorkspaceRole,
 };
 
-use atelier_store::Store;
+use atelier_store::{StorageError, StorageFailure, Store};
 
 /// Settings of the identity services.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
@@ -132,10 +134,30 @@ pub enum IdentityError {
         field: &'static str,
         message: String,
     },
-    #[error(transparent)]
-    Mongo(#[from] mongodb::error::Error),
-    #[error(transparent)]
-    Outbox(#[from] atelier_outbox::OutboxError),
+    /// Storage failed: [`StorageError::is_unavailable`] (answer 503) or internal.
+    #[error("storage: {0}")]
+    Storage(#[from] StorageError),
+}
+
+impl From<mongodb::error::Error> for IdentityError {
+    fn from(error: mongodb::error::Error) -> Self {
+        Self::Storage(error.into())
+    }
+}
+
+impl From<atelier_outbox::OutboxError> for IdentityError {
+    fn from(error: atelier_outbox::OutboxError) -> Self {
+        Self::Storage(atelier_outbox::unit::storage_error(error))
+    }
+}
+
+impl StorageFailure for IdentityError {
+    fn storage_error(&self) -> Option<&StorageError> {
+        match self {
+            Self::Storage(error) => Some(error),
+            _ => None,
+        }
+    }
 }
 
 impl IdentityError {

@@ -2,7 +2,7 @@
 //!
 //! Every function but [`Tenancy::create_tenant`] takes the tenant first and filters on it, so
 //! an id of another tenant is "not found". Changes others care about are written together with
-//! their outbox events in one transaction (`identity.workspace.created`,
+//! their outbox events in one [`UnitOfWork`] (`identity.workspace.created`,
 //! `identity.user.created`, `identity.member.updated`, `identity.member.removed`).
 //!
 //! A workspace keeps `owner_count`; demoting or removing an owner decrements it only while it is
@@ -10,8 +10,8 @@
 //! without an owner.
 
 use atelier_core::{NewEvent, TenantId};
-use atelier_outbox::Outbox;
-use atelier_store::{CollectionSpec, Store, is_duplicate_key, scoped};
+use atelier_outbox::{Outbox, UnitOfWork};
+use atelier_store::{CollectionSpec, Store, scoped};
 use chrono::Utc;
 use futures_util::{FutureExt, TryStreamExt};
 use mongodb::{Collection, IndexModel, bson::doc, options::IndexOptions};
@@ -103,8 +103,10 @@ pub struct GrantRecord {
 
 #[derive(Debug, Clone)]
 pub struct Tenancy {
-    store: Store,
     outbox: Outbox,
+    unit: UnitOfWork,
+    /// The database, for the modules' member cascade collections.
+    database: mongodb::Database,
     tenants: Collection<TenantRecord>,
     workspaces: Collection<WorkspaceRecord>,
     users: Collection<UserRecord>,
@@ -113,31 +115,6 @@ pub struct Tenancy {
     /// Collections of other services holding per-workspace memberships (documents with
     /// `tenant`, `workspace` and `user` fields), deleted with a workspace membership.
     member_cascades: std::sync::Arc<[&'static str]>,
-}
-
-/// Domain refusals raised inside a transaction closure travel as custom driver errors.
-#[derive(Debug, Clone)]
-enum Refusal {
-    LastOwner,
-    NotFound(&'static str),
-}
-
-fn refusal(refusal: Refusal) -> mongodb::error::Error {
-    mongodb::error::Error::custom(refusal)
-}
-
-fn map_error(error: mongodb::error::Error) -> IdentityError {
-    match error.get_custom::<Refusal>() {
-        Some(Refusal::LastOwner) => IdentityError::conflict(
-            "last_owner",
-            "the workspace must keep at least one owner: promote another member first",
-        ),
-        Some(Refusal::NotFound(what)) => IdentityError::NotFound(what),
-        None => match error.get_custom::<String>() {
-            Some(message) => IdentityError::conflict("conflict", message.clone()),
-            None => IdentityError::Mongo(error),
-        },
-    }
 }
 
 fn now_ms() -> i64 {
@@ -156,8 +133,9 @@ impl Tenancy {
     pub fn new(store: &Store) -> Self {
         let database = store.database();
         Self {
-            store: store.clone(),
             outbox: Outbox::new(store),
+            unit: UnitOfWork::new(store),
+            database: database.clone(),
             tenants: database.collection(TENANTS),
             workspaces: database.collection(WORKSPACES),
             users: database.collection(USERS),
@@ -342,28 +320,32 @@ impl Tenancy {
             workspace.id.to_string(),
             serde_json::json!({ "workspace_id": workspace.id, "name": workspace.name, "owner": owner }),
         );
-        let context = (self.clone(), workspace.clone(), member, event);
-        self.store
-            .transaction(context, |session, (this, workspace, member, event)| {
-                async move {
-                    this.workspaces
-                        .insert_one(&*workspace)
-                        .session(&mut *session)
-                        .await?;
-                    if let Some(member) = member {
-                        this.members
-                            .insert_one(&*member)
+        let context = (self.clone(), workspace, member, event);
+        self.unit
+            .run::<_, _, IdentityError, _>(
+                tenant,
+                context,
+                |tx, (this, workspace, member, event)| {
+                    async move {
+                        let session = tx.session();
+                        this.workspaces
+                            .insert_one(&*workspace)
                             .session(&mut *session)
                             .await?;
+                        if let Some(member) = member {
+                            this.members
+                                .insert_one(&*member)
+                                .session(&mut *session)
+                                .await?;
+                        }
+                        this.append(session, workspace.tenant, event.clone())
+                            .await?;
+                        Ok(workspace.clone())
                     }
-                    this.append(session, workspace.tenant, event.clone()).await
-                }
-                .boxed()
-            })
+                    .boxed()
+                },
+            )
             .await
-            .map_err(map_error)?;
-        self.outbox.notify_committed();
-        Ok(workspace)
     }
 
     pub async fn list_workspaces(
@@ -415,28 +397,29 @@ impl Tenancy {
             serde_json::json!({ "user_id": user.id, "display_name": user.display_name, "external_id": user.external_id }),
         );
         let result = self
-            .store
-            .transaction(
-                (self.clone(), user.clone(), event),
-                |session, (this, user, event)| {
+            .unit
+            .run::<_, _, IdentityError, _>(
+                tenant,
+                (self.clone(), user, event),
+                |tx, (this, user, event)| {
                     async move {
+                        let session = tx.session();
                         this.users.insert_one(&*user).session(&mut *session).await?;
-                        this.append(session, user.tenant, event.clone()).await
+                        this.append(session, user.tenant, event.clone()).await?;
+                        Ok(user.clone())
                     }
                     .boxed()
                 },
             )
             .await;
         match result {
-            Ok(()) => {
-                self.outbox.notify_committed();
-                Ok(user)
+            Err(IdentityError::Storage(error)) if error.is_duplicate_key() => {
+                Err(IdentityError::conflict(
+                    "external_id_taken",
+                    "a user with this external_id already exists",
+                ))
             }
-            Err(error) if is_duplicate_key(&error) => Err(IdentityError::conflict(
-                "external_id_taken",
-                "a user with this external_id already exists",
-            )),
-            Err(error) => Err(map_error(error)),
+            other => other,
         }
     }
 
@@ -509,9 +492,10 @@ impl Tenancy {
             workspace.to_string(),
             serde_json::json!({ "workspace_id": workspace, "user_id": user, "role": role }),
         );
-        self.store
-            .transaction((self.clone(), member.clone(), event), |session, (this, member, event)| {
+        self.unit
+            .run::<_, _, IdentityError, _>(tenant, (self.clone(), member, event), |tx, (this, member, event)| {
                 async move {
+                    let session = tx.session();
                     let previous = this
                         .members
                         .find_one(doc! { "_id": &member.key, "tenant": member.tenant.to_string() })
@@ -536,14 +520,12 @@ impl Tenancy {
                         .upsert(true)
                         .session(&mut *session)
                         .await?;
-                    this.append(session, member.tenant, event.clone()).await
+                    this.append(session, member.tenant, event.clone()).await?;
+                    Ok(member.clone())
                 }
                 .boxed()
             })
             .await
-            .map_err(map_error)?;
-        self.outbox.notify_committed();
-        Ok(member)
     }
 
     /// Removes a member, as the policy's member-change rules allow (removing an owner takes an
@@ -577,17 +559,19 @@ impl Tenancy {
             workspace.to_string(),
             serde_json::json!({ "workspace_id": workspace, "user_id": user }),
         );
-        self.store
-            .transaction(
+        self.unit
+            .run::<_, _, IdentityError, _>(
+                tenant,
                 (self.clone(), key, tenant, workspace, event),
-                |session, (this, key, tenant, workspace, event)| {
+                |tx, (this, key, tenant, workspace, event)| {
                     async move {
+                        let session = tx.session();
                         let existing = this
                             .members
                             .find_one(doc! { "_id": &*key, "tenant": tenant.to_string() })
                             .session(&mut *session)
                             .await?
-                            .ok_or_else(|| refusal(Refusal::NotFound("member")))?;
+                            .ok_or(IdentityError::NotFound("member"))?;
                         if existing.role == WorkspaceRole::Owner {
                             this.release_owner(session, *tenant, *workspace).await?;
                         }
@@ -596,8 +580,7 @@ impl Tenancy {
                             .session(&mut *session)
                             .await?;
                         for collection in this.member_cascades.iter() {
-                            this.store
-                                .database()
+                            this.database
                                 .collection::<mongodb::bson::Document>(collection)
                                 .delete_many(doc! {
                                     "tenant": tenant.to_string(),
@@ -612,9 +595,7 @@ impl Tenancy {
                     .boxed()
                 },
             )
-            .await
-            .map_err(map_error)?;
-        self.outbox.notify_committed();
+            .await?;
         Ok(())
     }
 
@@ -778,7 +759,7 @@ impl Tenancy {
         session: &mut mongodb::ClientSession,
         tenant: TenantId,
         workspace: WorkspaceId,
-    ) -> mongodb::error::Result<()> {
+    ) -> Result<(), IdentityError> {
         let released = self
             .workspaces
             .update_one(
@@ -792,7 +773,10 @@ impl Tenancy {
             .session(session)
             .await?;
         if released.matched_count == 0 {
-            return Err(refusal(Refusal::LastOwner));
+            return Err(IdentityError::conflict(
+                "last_owner",
+                "the workspace must keep at least one owner: promote another member first",
+            ));
         }
         Ok(())
     }
@@ -802,15 +786,9 @@ impl Tenancy {
         session: &mut mongodb::ClientSession,
         tenant: TenantId,
         event: NewEvent,
-    ) -> mongodb::error::Result<()> {
-        self.outbox
-            .append(session, tenant, vec![event])
-            .await
-            .map(|_| ())
-            .map_err(|error| match error {
-                atelier_outbox::OutboxError::Mongo(mongo) => mongo,
-                other => mongodb::error::Error::custom(other.to_string()),
-            })
+    ) -> Result<(), IdentityError> {
+        self.outbox.append(session, tenant, vec![event]).await?;
+        Ok(())
     }
 }
 

@@ -975,10 +975,10 @@ fn public_key_bytes(document: &SigningKeyDocument) -> Result<[u8; 32], IdentityE
         .map_err(|_| corrupt_key(&document.kid, "the public key is not 32 bytes"))
 }
 
-/// A stored key that cannot be used is an internal fault (answered as an opaque 500), carried
-/// as a custom driver error because the stored document is what is wrong.
+/// A stored key that cannot be used is an internal fault (answered as an opaque 500): the
+/// stored document is what is wrong.
 fn corrupt_key(kid: &str, message: &str) -> IdentityError {
-    IdentityError::Mongo(mongodb::error::Error::custom(format!(
+    IdentityError::Storage(atelier_store::StorageError::internal(format!(
         "signing key {kid} is unusable: {message}"
     )))
 }

@@ -17,6 +17,8 @@
 pub mod catalog;
 pub mod relay;
 pub mod store;
+pub mod unit;
 
 pub use relay::{Relay, RelayConfig, RelayHealth};
 pub use store::{Outbox, OutboxError, StoredEvent};
+pub use unit::{RequestScope, Tx, UnitOfWork, with_scope};

@@ -144,7 +144,7 @@ impl Outbox {
             events: database.collection(OUTBOX_COLLECTION),
             counters: database.collection(COUNTERS_COLLECTION),
             store: store.clone(),
-            committed: Arc::new(Notify::new()),
+            committed: store.commit_signal(),
         }
     }
 

@@ -8,6 +8,7 @@
 //! Services define their collections and indexes next to the code that queries them and hand
 //! them to the migration list in `atelier-server`.
 
+pub mod error;
 pub mod faults;
 pub mod lease;
 pub mod migrate;
@@ -22,6 +23,7 @@ use mongodb::{
 };
 use serde::{Deserialize, Serialize};
 
+pub use error::{StorageError, StorageErrorKind, StorageFailure};
 pub use lease::{Fence, Lease, LeaseError};
 pub use migrate::{CollectionSpec, Migration, MigrationError, MigrationReport};
 
@@ -70,6 +72,10 @@ pub struct Store {
     database: Database,
     server_selection_timeout: Duration,
     serialize_transactions: bool,
+    /// Signalled after a transaction that wrote outbox events commits; the outbox relay of
+    /// this process waits on it. Shared by every clone, so any service's commit wakes the
+    /// relay (each service used to hold its own signal, which nobody waited on).
+    committed: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// Process-wide: two nodes in one process (tests) share one development server.
@@ -96,6 +102,7 @@ impl Store {
             database,
             server_selection_timeout: config.server_selection_timeout,
             serialize_transactions: config.serialize_transactions,
+            committed: std::sync::Arc::new(tokio::sync::Notify::new()),
         })
     }
 
@@ -125,6 +132,16 @@ impl Store {
         } else {
             None
         }
+    }
+
+    /// The signal a relay in this process waits on; see [`Store::notify_committed`].
+    pub fn commit_signal(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        self.committed.clone()
+    }
+
+    /// Wakes the outbox relay of this process: events were committed.
+    pub fn notify_committed(&self) {
+        self.committed.notify_one();
     }
 
     pub fn server_selection_timeout(&self) -> Duration {
@@ -175,11 +192,5 @@ pub fn is_duplicate_key(error: &mongodb::error::Error) -> bool {
 
 /// True when the server could not be reached or selected: the caller answers 503.
 pub fn is_unavailable(error: &mongodb::error::Error) -> bool {
-    use mongodb::error::ErrorKind;
-    matches!(
-        error.kind.as_ref(),
-        ErrorKind::ServerSelection { .. }
-            | ErrorKind::Io(_)
-            | ErrorKind::ConnectionPoolCleared { .. }
-    ) || error.contains_label(mongodb::error::RETRYABLE_WRITE_ERROR)
+    error::is_unavailable(error)
 }

@@ -1,7 +1,7 @@
 //! Webhook endpoints of a tenant: storage, validation and signing secrets.
 //!
 //! Every function takes the tenant first and filters on it, so another tenant's endpoint is
-//! "not found". Changes are written with their outbox event in one transaction
+//! "not found". Changes are written with their outbox event in one [`UnitOfWork`]
 //! (`webhook.endpoint.created`, `.updated`, `.deleted`, `.disabled`); events never carry
 //! secrets. Validation ([`validate_new`], [`validate_patch`]) is plain code, run before any IO,
 //! and names the field at fault. URLs are checked for syntax only here
@@ -15,7 +15,7 @@
 use std::{collections::BTreeMap, time::Duration};
 
 use atelier_core::{NewEvent, TenantId};
-use atelier_outbox::{Outbox, catalog::Catalog};
+use atelier_outbox::{Outbox, UnitOfWork, catalog::Catalog};
 use atelier_store::{CollectionSpec, Store};
 use base64::Engine;
 use chrono::Utc;
@@ -89,25 +89,21 @@ pub struct EndpointPatch {
 /// Endpoint storage. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Endpoints {
-    store: Store,
     outbox: Outbox,
+    unit: UnitOfWork,
     config: WebhooksConfig,
     /// The deployment's event types: what an endpoint may subscribe to.
     catalog: Catalog,
     endpoints: Collection<EndpointRecord>,
 }
 
-/// Refusals raised inside a transaction travel as custom driver errors.
-#[derive(Debug, Clone)]
-struct NotFound;
-
 impl Endpoints {
     /// Endpoints validated with the default settings (`https` only; see [`Self::with_config`])
     /// whose subscriptions name types of `catalog`.
     pub fn new(store: &Store, catalog: Catalog) -> Self {
         Self {
-            store: store.clone(),
             outbox: Outbox::new(store),
+            unit: UnitOfWork::new(store),
             config: WebhooksConfig::default(),
             catalog,
             endpoints: store.database().collection(COLLECTION),
@@ -144,24 +140,28 @@ impl Endpoints {
             updated_at_ms: now,
         };
         let event = endpoint_event("webhook.endpoint.created", &record, None);
-        self.store
-            .transaction(
-                (self.clone(), record.clone(), event),
-                |session, (this, record, event)| {
+        let id = self
+            .unit
+            .run::<_, _, WebhookError, _>(
+                tenant,
+                (self.clone(), record, event),
+                |tx, (this, record, event)| {
                     async move {
+                        let session = tx.session();
                         this.endpoints
                             .insert_one(&*record)
                             .session(&mut *session)
                             .await?;
-                        this.append(session, record.tenant, event.clone()).await
+                        this.append(session, record.tenant, event.clone()).await?;
+                        // The id, not the record: a unit's result is kept for idempotent
+                        // replay, and the record holds signing secrets.
+                        Ok(record.id)
                     }
                     .boxed()
                 },
             )
-            .await
-            .map_err(map_error)?;
-        self.outbox.notify_committed();
-        Ok(record)
+            .await?;
+        self.get(tenant, id).await
     }
 
     /// The tenant's endpoints, oldest first.
@@ -243,25 +243,29 @@ impl Endpoints {
             id.to_string(),
             serde_json::json!({ "endpoint_id": id }),
         );
-        self.store
-            .transaction((self.clone(), event), move |session, (this, event)| {
-                async move {
-                    let deleted = this
-                        .endpoints
-                        .delete_one(doc! { "_id": id.to_string(), "tenant": tenant.to_string() })
-                        .session(&mut *session)
-                        .await?;
-                    if deleted.deleted_count == 0 {
-                        return Err(mongodb::error::Error::custom(NotFound));
+        self.unit
+            .run::<_, _, WebhookError, _>(
+                tenant,
+                (self.clone(), event),
+                move |tx, (this, event)| {
+                    async move {
+                        let session = tx.session();
+                        let deleted = this
+                            .endpoints
+                            .delete_one(
+                                doc! { "_id": id.to_string(), "tenant": tenant.to_string() },
+                            )
+                            .session(&mut *session)
+                            .await?;
+                        if deleted.deleted_count == 0 {
+                            return Err(WebhookError::NotFound("endpoint"));
+                        }
+                        this.append(session, tenant, event.clone()).await
                     }
-                    this.append(session, tenant, event.clone()).await
-                }
-                .boxed()
-            })
+                    .boxed()
+                },
+            )
             .await
-            .map_err(map_error)?;
-        self.outbox.notify_committed();
-        Ok(())
     }
 
     /// Puts a new secret first. Previous secrets without an expiry expire after `overlap`
@@ -367,52 +371,56 @@ impl Endpoints {
     where
         F: FnMut(&mut EndpointRecord, i64) -> Modification + Send + 'static,
     {
-        let outcome = self
-            .store
-            .transaction((self.clone(), change), move |session, (this, change)| {
-                async move {
-                    let filter = doc! { "_id": id.to_string(), "tenant": tenant.to_string() };
-                    let mut record = this
-                        .endpoints
-                        .find_one(filter.clone())
-                        .session(&mut *session)
-                        .await?
-                        .ok_or_else(|| mongodb::error::Error::custom(NotFound))?;
-                    let now = now_ms();
-                    let event = match change(&mut record, now) {
-                        Modification::Unchanged => return Ok((record, false)),
-                        Modification::Updated(changed) => endpoint_event(
-                            "webhook.endpoint.updated",
-                            &record,
-                            Some(serde_json::json!(changed)),
-                        ),
-                        Modification::Disabled => NewEvent::new(
-                            "webhook.endpoint.disabled",
-                            "webhook_endpoint",
-                            record.id.to_string(),
-                            serde_json::json!({
-                                "endpoint_id": record.id,
-                                "reason": record.disabled_reason,
-                            }),
-                        ),
-                    };
-                    record.updated_at_ms = now;
-                    this.endpoints
-                        .replace_one(filter, &record)
-                        .session(&mut *session)
-                        .await?;
-                    this.append(session, tenant, event).await?;
-                    Ok((record, true))
-                }
-                .boxed()
-            })
-            .await
-            .map_err(map_error)?;
-        let (record, written) = outcome;
-        if written {
-            self.outbox.notify_committed();
-        }
-        Ok(record)
+        let id = self
+            .unit
+            .run::<_, _, WebhookError, _>(
+                tenant,
+                (self.clone(), change),
+                move |tx, (this, change)| {
+                    async move {
+                        let session = tx.session();
+                        let filter = doc! { "_id": id.to_string(), "tenant": tenant.to_string() };
+                        let mut record = this
+                            .endpoints
+                            .find_one(filter.clone())
+                            .session(&mut *session)
+                            .await?
+                            .ok_or_else(|| WebhookError::NotFound("endpoint"))?;
+                        let now = now_ms();
+                        let event = match change(&mut record, now) {
+                            Modification::Unchanged => {
+                                tx.unchanged();
+                                return Ok(record.id);
+                            }
+                            Modification::Updated(changed) => endpoint_event(
+                                "webhook.endpoint.updated",
+                                &record,
+                                Some(serde_json::json!(changed)),
+                            ),
+                            Modification::Disabled => NewEvent::new(
+                                "webhook.endpoint.disabled",
+                                "webhook_endpoint",
+                                record.id.to_string(),
+                                serde_json::json!({
+                                    "endpoint_id": record.id,
+                                    "reason": record.disabled_reason,
+                                }),
+                            ),
+                        };
+                        record.updated_at_ms = now;
+                        this.endpoints
+                            .replace_one(filter, &record)
+                            .session(&mut *session)
+                            .await?;
+                        this.append(session, tenant, event).await?;
+                        // The id, not the record (it holds signing secrets; see `create`).
+                        Ok(record.id)
+                    }
+                    .boxed()
+                },
+            )
+            .await?;
+        self.get(tenant, id).await
     }
 
     async fn append(
@@ -420,15 +428,9 @@ impl Endpoints {
         session: &mut mongodb::ClientSession,
         tenant: TenantId,
         event: NewEvent,
-    ) -> mongodb::error::Result<()> {
-        self.outbox
-            .append(session, tenant, vec![event])
-            .await
-            .map(|_| ())
-            .map_err(|error| match error {
-                atelier_outbox::OutboxError::Mongo(mongo) => mongo,
-                other => mongodb::error::Error::custom(other.to_string()),
-            })
+    ) -> Result<(), WebhookError> {
+        self.outbox.append(session, tenant, vec![event]).await?;
+        Ok(())
     }
 }
 
@@ -621,14 +623,6 @@ fn endpoint_event(
         data["changed"] = changed;
     }
     NewEvent::new(event_type, "webhook_endpoint", record.id.to_string(), data)
-}
-
-fn map_error(error: mongodb::error::Error) -> WebhookError {
-    if error.get_custom::<NotFound>().is_some() {
-        WebhookError::NotFound("endpoint")
-    } else {
-        WebhookError::Mongo(error)
-    }
 }
 
 fn now_ms() -> i64 {

@@ -1,5 +1,7 @@
 //! The one error type of the webhooks crate; the API maps it to HTTP in one place.
 
+use atelier_store::{StorageError, StorageFailure};
+
 use crate::ssrf::UrlError;
 
 #[derive(Debug, thiserror::Error)]
@@ -16,13 +18,33 @@ pub enum WebhookError {
     /// The endpoint URL is refused by the SSRF guard (syntax or resolved addresses).
     #[error("url: {0}")]
     Url(#[from] UrlError),
-    #[error("MongoDB: {0}")]
-    Mongo(#[from] mongodb::error::Error),
-    #[error("outbox: {0}")]
-    Outbox(#[from] atelier_outbox::OutboxError),
+    /// Storage failed: [`StorageError::is_unavailable`] (answer 503) or internal.
+    #[error("storage: {0}")]
+    Storage(#[from] StorageError),
     /// Enqueueing a delivery job failed (RabbitMQ down or refusing).
     #[error("RabbitMQ: {0}")]
     Bus(#[from] atelier_bus::BusError),
+}
+
+impl From<mongodb::error::Error> for WebhookError {
+    fn from(error: mongodb::error::Error) -> Self {
+        Self::Storage(error.into())
+    }
+}
+
+impl From<atelier_outbox::OutboxError> for WebhookError {
+    fn from(error: atelier_outbox::OutboxError) -> Self {
+        Self::Storage(atelier_outbox::unit::storage_error(error))
+    }
+}
+
+impl StorageFailure for WebhookError {
+    fn storage_error(&self) -> Option<&StorageError> {
+        match self {
+            Self::Storage(error) => Some(error),
+            _ => None,
+        }
+    }
 }
 
 impl WebhookError {

@@ -37,11 +37,7 @@ pub fn identity_error(error: IdentityError) -> ErrorResponse {
             ErrorResponse::forbidden(code, "Your credentials do not allow this operation.")
         }
         IdentityError::Invalid { field, message } => ErrorResponse::invalid_field(field, message),
-        IdentityError::Mongo(error) if atelier_store::is_unavailable(&error) => {
-            tracing::warn!(%error, "MongoDB unavailable");
-            ErrorResponse::unavailable("MongoDB", 5)
-        }
-        other => ErrorResponse::internal("identity operation", &other),
+        IdentityError::Storage(error) => ErrorResponse::storage("identity operation", &error),
     }
 }
 
@@ -84,11 +80,7 @@ pub fn chat_error(error: ChatError) -> ErrorResponse {
         ChatError::Conflict { code, message } => ErrorResponse::conflict(code, message),
         ChatError::Forbidden { code, message } => ErrorResponse::forbidden(code, message),
         ChatError::Identity(error) => identity_error(error),
-        ChatError::Mongo(error) if atelier_store::is_unavailable(&error) => {
-            tracing::warn!(%error, "MongoDB unavailable");
-            ErrorResponse::unavailable("MongoDB", 5)
-        }
-        other => ErrorResponse::internal("chat operation", &other),
+        ChatError::Storage(error) => ErrorResponse::storage("chat operation", &error),
     }
 }
 
@@ -100,10 +92,7 @@ pub fn webhook_error(error: WebhookError) -> ErrorResponse {
         }
         WebhookError::Invalid { field, message } => ErrorResponse::invalid_field(field, message),
         WebhookError::Url(error) => ErrorResponse::invalid_field("url", error.to_string()),
-        WebhookError::Mongo(error) if atelier_store::is_unavailable(&error) => {
-            tracing::warn!(%error, "MongoDB unavailable");
-            ErrorResponse::unavailable("MongoDB", 5)
-        }
+        WebhookError::Storage(error) => ErrorResponse::storage("webhook operation", &error),
         other => ErrorResponse::internal("webhook operation", &other),
     }
 }

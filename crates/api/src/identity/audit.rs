@@ -4,16 +4,23 @@
 //! - `GET /v1/audit/verify` (`audit.verify`): recomputes the tenant's hash chain;
 //! - [`record_audit`]: runs inside `auth::authenticate` and appends, for every request of a
 //!   known tenant: mutating requests (POST/PUT/PATCH/DELETE) of a principal with their
-//!   operationId and status, refused credentials (`auth.login_failed`) and 403 answers
-//!   (`auth.permission_denied`). Which requests produce which entry is [`audit_entry`], a
-//!   plain function.
+//!   operationId, refused credentials (`auth.login_failed`) and 403 answers
+//!   (`auth.permission_denied`). A mutating request's entry is written by its first unit of
+//!   work that changes something, inside that transaction (outcome `committed`, see
+//!   [`RequestRecords`]); requests that committed nothing are appended after the handler with
+//!   their HTTP status. Which requests produce which entry then is [`audit_entry`], a plain
+//!   function.
 //!
 //! Features add explicit events (token minted, key created) with `state.identity.audit.append`.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use atelier_core::TenantId;
-use atelier_identity::audit::{AuditRecord, NewAuditEntry, VerifyReport};
+use atelier_identity::{
+    audit::{AuditRecord, COMMITTED_OUTCOME, NewAuditEntry, VerifyReport},
+    scope::{IdempotencyClaim, RequestRecords},
+};
+use atelier_outbox::{RequestScope, with_scope};
 use chrono::{DateTime, TimeZone, Utc};
 use poem::{
     Endpoint, IntoResponse, Request, Response,
@@ -51,7 +58,8 @@ pub struct AuditEntry {
     pub action: String,
     /// What it concerned, usually the request path.
     pub target: String,
-    /// The HTTP status, or `denied`.
+    /// `committed` (a write, recorded in its own transaction), the HTTP status (a request
+    /// that changed nothing: a refusal, a retry), or `denied`.
     pub outcome: String,
     #[oai(skip_serializing_if_is_none)]
     pub request_id: Option<String>,
@@ -168,8 +176,12 @@ impl AuditApi {
     }
 }
 
-/// Appends the audit entry (if any) for each request; see [`audit_entry`]. A failed append is
-/// logged with its context and does not change the response.
+/// Audits each request; see [`audit_entry`]. A mutating request of a principal runs with an
+/// [`RequestRecords`]: its first unit of work that changes something appends the request's entry
+/// (outcome `committed`) in its own transaction, so an acknowledged write always has its
+/// record. Requests that committed no such unit (refusals, 403s, writes outside a unit of
+/// work) are appended here after the handler, as before; a failed append is logged with its
+/// context and does not change the response.
 pub async fn record_audit<E: Endpoint>(next: Arc<E>, request: Request) -> poem::Result<Response> {
     let Some(state) = request.data::<ApiState>().cloned() else {
         return Ok(next.call(request).await?.into_response());
@@ -181,7 +193,36 @@ pub async fn record_audit<E: Endpoint>(next: Arc<E>, request: Request) -> poem::
         .map(|id| id.0.to_string());
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let result = next.call(request).await.map(IntoResponse::into_response);
+    let principal = outcome.as_ref().and_then(AuthOutcome::principal);
+    let scope = match principal {
+        Some(principal) if is_mutating(&method) => {
+            let operation = operation_of(&method, &path).unwrap_or(&path);
+            let mut entry =
+                NewAuditEntry::new(principal.actor(), operation, &path, COMMITTED_OUTCOME)
+                    .details(serde_json::json!({ "method": method.as_str() }));
+            if let Some(id) = &request_id {
+                entry = entry.request_id(id.clone());
+            }
+            Some(Arc::new(RequestRecords::new(
+                principal.tenant(),
+                &state.identity,
+                Some(entry),
+                request.extensions().get::<IdempotencyClaim>().cloned(),
+            )))
+        }
+        _ => None,
+    };
+    let result = match &scope {
+        Some(scope) => {
+            let scope: Arc<dyn RequestScope> = scope.clone();
+            with_scope(scope, next.call(request)).await
+        }
+        None => next.call(request).await,
+    }
+    .map(IntoResponse::into_response);
+    if scope.as_ref().is_some_and(|scope| scope.audited()) {
+        return result;
+    }
     let (status, operation) = match &result {
         Ok(response) => (
             response.status(),
@@ -204,6 +245,38 @@ pub async fn record_audit<E: Endpoint>(next: Arc<E>, request: Request) -> poem::
         }
     }
     result
+}
+
+/// The operationId of a request, from the API's own OpenAPI document (path templates such as
+/// `/v1/channels/{channel_id}` match one segment per parameter).
+fn operation_of(method: &Method, path: &str) -> Option<&'static str> {
+    static ROUTES: OnceLock<Vec<(String, Vec<String>, String)>> = OnceLock::new();
+    let routes = ROUTES.get_or_init(|| {
+        let spec: serde_json::Value = serde_json::from_str(&crate::spec_json()).unwrap_or_default();
+        let mut routes = Vec::new();
+        if let Some(paths) = spec["paths"].as_object() {
+            for (template, operations) in paths {
+                let segments: Vec<String> = template.split('/').map(str::to_owned).collect();
+                for (verb, operation) in operations.as_object().into_iter().flatten() {
+                    if let Some(id) = operation["operationId"].as_str() {
+                        routes.push((verb.to_uppercase(), segments.clone(), id.to_owned()));
+                    }
+                }
+            }
+        }
+        routes
+    });
+    let parts: Vec<&str> = path.split('/').collect();
+    routes
+        .iter()
+        .find(|(verb, segments, _)| {
+            verb == method.as_str()
+                && segments.len() == parts.len()
+                && segments.iter().zip(&parts).all(|(segment, part)| {
+                    segment == part || (segment.starts_with('{') && !part.is_empty())
+                })
+        })
+        .map(|(_, _, id)| id.as_str())
 }
 
 /// What the audit middleware knows about a finished request.

@@ -454,7 +454,11 @@ impl TenancyApi {
             .await
             .map_err(identity_error)?;
         Ok(ApiKeyResponse::Created(Json(CreatedApiKey {
-            key: created.secret,
+            // A replay (the key was committed by an earlier attempt of this request) cannot
+            // show the secret again: it is stored nowhere.
+            key: created
+                .secret
+                .unwrap_or_else(|| crate::idempotency::REDACTED_SECRET.to_owned()),
             api_key: api_key_view(created.record),
         })))
     }

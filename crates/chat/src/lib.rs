@@ -9,7 +9,8 @@
 //! - [`messages`]: send (sequence numbers, idempotency, slow mode), edit, delete, pins,
 //!   reactions, threads, history, the change feed and search;
 //! - [`reads`]: read state, unread and mention counts, thread read state, the badge;
-//! - [`scheduled`]: scheduled messages and the worker that sends them.
+//! - [`scheduled`]: scheduled messages and the worker that sends them;
+//! - [`topic`]: [`ChannelTopics`], the realtime `channel` topic kind.
 //!
 //! Every storage function takes the tenant first and filters on it. Every mutation writes its
 //! outbox event in the same transaction. Events have `aggregate_type = "channel"` and
@@ -28,6 +29,7 @@ pub mod model;
 pub mod reads;
 pub mod scheduled;
 pub mod text;
+pub mod topic;
 pub mod view;
 
 use atelier_core::{NewEvent, TenantId};
@@ -39,6 +41,7 @@ use mongodb::{Collection, IndexModel, bson::doc, options::IndexOptions};
 pub use config::ChatConfig;
 pub use error::ChatError;
 pub use model::{ChannelId, ChannelKind, ChannelRole, MessageId, ScheduledMessageId};
+pub use topic::ChannelTopics;
 
 pub const CHANNELS: &str = "chat_channels";
 pub const MEMBERS: &str = "chat_members";

@@ -21,7 +21,7 @@ use atelier_api::{ApiConfig, ApiState};
 use atelier_bus::{Bus, ConsumerHealth, ConsumerSpec, Handler};
 use atelier_observability::Metrics;
 use atelier_outbox::{Outbox, Relay};
-use atelier_realtime::ChannelAccess;
+use atelier_realtime::{TopicKind, TopicRegistry};
 use atelier_store::Store;
 use tokio::{net::TcpListener, task::JoinSet};
 use tokio_util::sync::CancellationToken;
@@ -34,7 +34,7 @@ pub struct Server {
     config: Config,
     handlers: Vec<Arc<dyn Handler>>,
     metrics: Metrics,
-    channel_access: Option<Arc<dyn ChannelAccess>>,
+    topic_kinds: Vec<Arc<dyn TopicKind>>,
 }
 
 impl std::fmt::Debug for Server {
@@ -81,16 +81,15 @@ impl Server {
             config,
             handlers: Vec::new(),
             metrics: Metrics::new(),
-            // The chat domain decides by default (see `Server::run`).
-            channel_access: None,
+            // Each product's own kinds are registered in `Server::run`.
+            topic_kinds: Vec::new(),
         }
     }
 
-    /// Decides who may subscribe to which channel on `/v1/realtime` (the chat domain's read
-    /// permission). The default is the chat domain (`atelier_chat::Chat`); tests inject fakes,
-    /// and [`atelier_realtime::DenyAllChannels`] refuses every channel.
-    pub fn with_channel_access(mut self, access: Arc<dyn ChannelAccess>) -> Self {
-        self.channel_access = Some(access);
+    /// Registers a realtime topic kind besides (or, with the same name, instead of) the
+    /// products' own: tests inject fakes this way (a fake `channel` kind replaces chat's).
+    pub fn with_topic_kind(mut self, kind: Arc<dyn TopicKind>) -> Self {
+        self.topic_kinds.push(kind);
         self
     }
 
@@ -115,7 +114,7 @@ impl Server {
             config,
             handlers,
             metrics,
-            channel_access,
+            topic_kinds,
         } = self;
         for warning in config.warnings() {
             tracing::warn!("{warning}");
@@ -176,12 +175,20 @@ impl Server {
                 });
             }
         }
+        let chat = atelier_chat::Chat::new(&store, config.chat.clone());
         // The realtime hub: one supervised RabbitMQ subscription per API node, bound only to
-        // the channels and workspaces its sockets need.
+        // the topics and workspaces its sockets need, for the products' topic kinds.
+        let topics = TopicRegistry::new(
+            std::iter::once(
+                Arc::new(atelier_chat::ChannelTopics::new(chat.clone())) as Arc<dyn TopicKind>
+            )
+            .chain(topic_kinds),
+        );
         let presence_store = atelier_realtime::PresenceStore::new(&store);
         let hub = atelier_realtime::Hub::new(
-            &config.amqp,
+            &bus,
             &config.node_id,
+            topics,
             presence_store.clone(),
             metrics.clone(),
         );
@@ -203,7 +210,6 @@ impl Server {
             workers_cancel.clone(),
         ));
 
-        let chat = atelier_chat::Chat::new(&store, config.chat.clone());
         if config.roles.consumers {
             // Scheduled chat messages are sent by every consumers node; claims keep them from
             // sending one twice.
@@ -224,7 +230,6 @@ impl Server {
             config: config.realtime.clone(),
             node_id: config.node_id.clone(),
             hub,
-            access: channel_access.unwrap_or_else(|| Arc::new(chat.clone())),
             tenancy: identity.tenancy.clone(),
             outbox: outbox.clone(),
             presence: presence_store,

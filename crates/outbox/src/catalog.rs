@@ -16,6 +16,8 @@
 
 use std::sync::LazyLock;
 
+#[path = "catalog_access.rs"]
+mod access;
 #[path = "catalog_chat.rs"]
 mod chat;
 
@@ -59,6 +61,7 @@ pub fn catalog() -> &'static [EventType] {
             webhook_attempt_exhausted(),
         ];
         types.extend(chat::types());
+        types.extend(access::types());
         types.sort_by(|a, b| (a.event_type, a.data_version).cmp(&(b.event_type, b.data_version)));
         types
     });

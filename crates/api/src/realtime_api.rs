@@ -48,6 +48,9 @@ pub async fn connect(request: &Request, websocket: WebSocket) -> poem::Result<Re
         return Err(ProblemError(Problem::internal(), None).into());
     };
     let realtime = state.realtime.clone();
+    // A revocation the hub sees between this check and the socket's registration would miss
+    // the socket: the epoch tells, and the check is repeated then.
+    let epoch = realtime.gateway.hub().access_epoch();
     let principal = match authenticate(request, &state).await {
         Ok(principal) => principal,
         Err(mut error) => {
@@ -69,10 +72,8 @@ pub async fn connect(request: &Request, websocket: WebSocket) -> poem::Result<Re
     };
     // The socket outlives no token: it is closed with 4001 when the token expires, and with
     // 4003 when its login (the `sid` claim) is revoked.
-    let claims = presented_token(request)
-        .as_deref()
-        .and_then(token_claims)
-        .unwrap_or_default();
+    let token = presented_token(request);
+    let claims = token.as_deref().and_then(token_claims).unwrap_or_default();
     let expires_at = claims
         .get("exp")
         .and_then(serde_json::Value::as_i64)
@@ -91,6 +92,16 @@ pub async fn connect(request: &Request, websocket: WebSocket) -> poem::Result<Re
         .on_upgrade(move |socket| async move {
             metrics.websocket_opened();
             let (connection, outbound) = realtime.gateway.open(tenant, user_id, login);
+            if realtime.gateway.hub().access_epoch() != epoch
+                && let Some(token) = token.as_deref()
+                && let Err(failure) = state.identity.authenticate_fresh(token).await
+            {
+                tracing::info!(error = %failure.error, "token revoked while connecting");
+                connection.close_with(Close {
+                    code: close::ACCESS_REVOKED,
+                    reason: "the login was revoked or the user deleted".to_owned(),
+                });
+            }
             tracing::debug!(session = %connection.session_id(), user = %user_id, "WebSocket opened");
             serve(socket, connection, outbound, &realtime, expires_at).await;
             metrics.websocket_closed();
@@ -135,17 +146,17 @@ fn token_claims(token: &str) -> Option<serde_json::Map<String, serde_json::Value
     }
 }
 
+/// Authenticates without the per-node cache of live tokens: a socket lives long, so it must not
+/// start on a login revoked (or a user deleted) a moment ago.
 async fn authenticate(request: &Request, state: &ApiState) -> Result<Principal, poem::Error> {
-    if let Some(AuthOutcome(outcome)) = request.extensions().get::<AuthOutcome>() {
-        return outcome
-            .clone()
-            .map_err(|failure| unauthorized(&failure.error));
+    if let Some(AuthOutcome(Err(failure))) = request.extensions().get::<AuthOutcome>() {
+        return Err(unauthorized(&failure.error));
     }
     match presented_token(request) {
         // JWTs are URL-safe base64 with dots: no percent-decoding needed.
         Some(token) if !token.is_empty() && token.len() <= 4096 => state
             .identity
-            .authenticate(&token)
+            .authenticate_fresh(&token)
             .await
             .map_err(|failure| unauthorized(&failure.error)),
         Some(_) => Err(unauthorized(&AuthError::Malformed)),

@@ -175,6 +175,11 @@ impl Connection {
         self.outbound.session()
     }
 
+    /// Asks the socket to close with `close` (as the hub does when access goes away).
+    pub fn close_with(&self, close: Close) {
+        self.outbound.close_with(close);
+    }
+
     /// Handles one client text frame. `Err` means: close the socket with that code.
     pub async fn on_text(&mut self, text: &str) -> Result<(), Close> {
         self.apply_revocations();

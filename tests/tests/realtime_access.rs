@@ -65,6 +65,10 @@ async fn revoked_within(client: &mut WsClient, topic: &Value, since: Instant) ->
                 "revoked after {:?}",
                 since.elapsed()
             );
+            eprintln!(
+                "subscription revoked {:?} after the change",
+                since.elapsed()
+            );
             return before;
         }
         before.push(frame);
@@ -227,6 +231,10 @@ async fn closed_with_4003(client: &mut WsClient, since: Instant) {
     assert!(
         since.elapsed() <= WITHIN,
         "closed after {:?}",
+        since.elapsed()
+    );
+    eprintln!(
+        "socket closed with 4003 {:?} after the change",
         since.elapsed()
     );
 }
@@ -520,7 +528,7 @@ async fn realtime_revoked_grant_ends_the_subscription_on_every_node_and_binary_f
         ))
         .await;
     client
-        .send_raw(Message::binary(format!("doc:doc_other\n\x01").into_bytes()))
+        .send_raw(Message::binary(b"doc:doc_other\n\x01".to_vec()))
         .await;
     let refused = client.next().await;
     assert_eq!(refused["code"], "not_subscribed", "{refused}");

@@ -210,7 +210,7 @@ mod tests {
                 AGGREGATE,
                 channel.clone(),
                 vec![channel.clone()],
-                vec![AccessChange::Topic(channel.clone())],
+                vec![AccessChange::Topic(channel)],
             ),
             (
                 "identity.member.removed",

@@ -528,9 +528,7 @@ mod tests {
         ok(r#"{"v":1,"type":"ping"}"#, ClientFrame::Ping { id: None });
         ok(
             &format!(r#"{{"type":"typing","v":1,"channel_id":"{CHANNEL}"}}"#),
-            ClientFrame::Typing {
-                topic: topic.clone(),
-            },
+            ClientFrame::Typing { topic },
         );
 
         let malformed = [

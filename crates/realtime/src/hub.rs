@@ -679,17 +679,19 @@ impl Hub {
     /// A revoked login or a deleted user: close their sockets with 4003 at once.
     fn close_for_identity(&self, event: &EventEnvelope) {
         let text = |field: &str| event.data.get(field).and_then(serde_json::Value::as_str);
-        let (matches, reason): (Box<dyn Fn(&ConnectionHandle) -> bool>, &str) = match event
-            .event_type
-            .as_str()
-        {
+        /// Whose sockets close.
+        enum Gone {
+            Login(String),
+            User(UserId),
+        }
+        let (gone, reason) = match event.event_type.as_str() {
             LOGIN_REVOKED => {
-                let Some(login) = text("login_id").map(str::to_owned) else {
+                let Some(login) = text("login_id") else {
                     tracing::warn!(event = %event.id, "login revocation without a login id");
                     return;
                 };
                 (
-                    Box::new(move |connection| connection.login.as_deref() == Some(login.as_str())),
+                    Gone::Login(login.to_owned()),
                     "the login was revoked: sign in again",
                 )
             }
@@ -699,12 +701,13 @@ impl Hub {
                     tracing::warn!(event = %event.id, "user deletion without a user id");
                     return;
                 };
-                (
-                    Box::new(move |connection| connection.user == user),
-                    "the user was deleted",
-                )
+                (Gone::User(user), "the user was deleted")
             }
             _ => return,
+        };
+        let matches = |connection: &ConnectionHandle| match &gone {
+            Gone::Login(login) => connection.login.as_deref() == Some(login.as_str()),
+            Gone::User(user) => connection.user == *user,
         };
         self.inner.access_epoch.fetch_add(1, Ordering::SeqCst);
         let registry = lock(&self.inner.registry);

@@ -125,10 +125,11 @@ impl TestApp {
         Self::spawn_full(config, handlers, None).await
     }
 
-    /// Starts a server whose realtime gateway asks `access` who may read which channel.
+    /// Starts a server whose realtime gateway serves `kind` besides (or, for a `channel` kind,
+    /// instead of) chat's own topic kind.
     pub async fn spawn_with_access(
         config: Config,
-        access: Arc<dyn atelier_realtime::ChannelAccess>,
+        access: Arc<dyn atelier_realtime::TopicKind>,
     ) -> TestApp {
         Self::spawn_full(config, Vec::new(), Some(access)).await
     }
@@ -136,7 +137,7 @@ impl TestApp {
     async fn spawn_full(
         config: Config,
         handlers: Vec<Arc<dyn Handler>>,
-        access: Option<Arc<dyn atelier_realtime::ChannelAccess>>,
+        access: Option<Arc<dyn atelier_realtime::TopicKind>>,
     ) -> TestApp {
         atelier_observability::init_tracing(
             atelier_observability::LogFormat::Pretty,
@@ -151,7 +152,7 @@ impl TestApp {
             server = server.with_handler(handler.clone());
         }
         if let Some(access) = access {
-            server = server.with_channel_access(access);
+            server = server.with_topic_kind(access);
         }
         let metrics = server.metrics();
         let shutdown = CancellationToken::new();

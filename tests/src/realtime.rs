@@ -1,5 +1,6 @@
-//! Helpers of the realtime gateway tests: a fake [`ChannelAccess`], a WebSocket client that
-//! speaks the v1 frames, user tokens, workspaces and chat-shaped events.
+//! Helpers of the realtime gateway tests: a fake `channel` [`TopicKind`] (access from a table
+//! instead of the chat domain), a WebSocket client that speaks the v1 frames, user tokens,
+//! workspaces and chat-shaped events.
 
 use std::{
     collections::{HashMap, HashSet},
@@ -10,7 +11,9 @@ use std::{
 use atelier_chat::ChannelId;
 use atelier_core::{EventEnvelope, NewEvent, TenantId};
 use atelier_identity::{UserId, WorkspaceId};
-use atelier_realtime::{AccessError, ChannelAccess};
+use atelier_realtime::{
+    AccessChange, AccessError, ReplaySource, TopicKind, TopicScope, topic::Topic,
+};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
@@ -47,22 +50,70 @@ impl FakeChannels {
     }
 }
 
+/// Chat's `channel` kind with access decided by the table (events, replay and bindings as
+/// chat's own kind).
 #[async_trait::async_trait]
-impl ChannelAccess for FakeChannels {
-    async fn readable_channel(
+impl TopicKind for FakeChannels {
+    fn kind(&self) -> &'static str {
+        atelier_chat::topic::KIND
+    }
+
+    fn validate_id(&self, id: &str) -> Result<(), String> {
+        atelier_chat::topic::validate_id(id)
+    }
+
+    async fn authorize(
         &self,
         tenant: TenantId,
         user: UserId,
-        channel: ChannelId,
-    ) -> Result<Option<WorkspaceId>, AccessError> {
+        id: &str,
+    ) -> Result<Option<TopicScope>, AccessError> {
+        let Ok(channel) = id.parse::<ChannelId>() else {
+            return Ok(None);
+        };
         Ok(self
             .channels
             .lock()
             .expect("fake channels")
             .get(&(tenant, channel))
             .filter(|(_, readers)| readers.contains(&user))
-            .map(|(workspace, _)| *workspace))
+            .map(|(workspace, _)| TopicScope {
+                workspace: Some(*workspace),
+            }))
     }
+
+    fn replay_source(&self, id: &str) -> ReplaySource {
+        atelier_chat::topic::replay_source(id)
+    }
+
+    fn changes_url(&self, id: &str) -> Option<String> {
+        Some(format!("/v1/channels/{id}/changes"))
+    }
+
+    fn topics_of(&self, event: &EventEnvelope) -> Vec<String> {
+        atelier_chat::topic::topics_of(event)
+    }
+
+    fn event_patterns(&self) -> Vec<String> {
+        vec!["chat.#".to_owned()]
+    }
+
+    fn binding_headers(&self, id: &str) -> Vec<(String, String)> {
+        atelier_chat::topic::binding_headers(id)
+    }
+
+    fn access_event_types(&self) -> Vec<String> {
+        atelier_chat::topic::access_event_types()
+    }
+
+    fn access_changes(&self, event: &EventEnvelope) -> Vec<AccessChange> {
+        atelier_chat::topic::access_changes(event)
+    }
+}
+
+/// The topic of a channel.
+pub fn channel_topic(channel: ChannelId) -> Topic {
+    Topic::new("channel", channel.to_string())
 }
 
 /// A user access token minted by the identity service (as `POST /v1/users/{id}/tokens` does).

@@ -207,7 +207,55 @@ async fn the_log_replays_a_tenants_events_in_order_by_cursor() {
         .await
         .unwrap();
 
-    let expected = published(&outbox, tenant.tenant, 11).await;
+    // The identity events that end access: a login revoked by refresh-token reuse, a grant
+    // revoked, a user deleted.
+    let leaver = app.create_user(&tenant, "Leaver").await;
+    let (status, login) = app
+        .call(
+            &tenant.api_key,
+            Method::POST,
+            &format!("/v1/users/{leaver}/tokens"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 201, "{login}");
+    for expected in [200, 401] {
+        let response = app
+            .http
+            .post(app.url("/v1/auth/refresh"))
+            .json(&json!({ "refresh_token": login["refresh_token"] }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), expected);
+    }
+    let tenancy = app.identity().await.tenancy;
+    let subject = atelier_identity::tenancy::GrantSubject::User(leaver);
+    tenancy
+        .grant(
+            tenant.tenant,
+            "doc",
+            "doc_1",
+            subject,
+            atelier_identity::ResourceRole::Viewer,
+        )
+        .await
+        .unwrap();
+    tenancy
+        .revoke_grant(tenant.tenant, "doc", "doc_1", subject)
+        .await
+        .unwrap();
+    let (status, body) = app
+        .call(
+            &tenant.api_key,
+            Method::DELETE,
+            &format!("/v1/users/{leaver}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+
+    let expected = published(&outbox, tenant.tenant, 15).await;
     let others = published(&outbox, other.tenant, 1).await;
     let mut emitted_types: Vec<&str> = Vec::new();
     for event in expected.iter().chain(&others) {
@@ -257,7 +305,8 @@ async fn the_log_replays_a_tenants_events_in_order_by_cursor() {
         .map(|event| event.id.clone())
         .collect();
     assert_eq!(ids(&users), user_ids);
-    assert_eq!(user_ids.len(), 2);
+    // Two users of the fixture and the one deleted above.
+    assert_eq!(user_ids.len(), 3);
     let (members, _) = read_all(
         &app,
         &tenant,

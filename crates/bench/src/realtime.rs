@@ -31,10 +31,10 @@ use std::{
 use anyhow::Context;
 use atelier_bus::Bus;
 use atelier_chat::ChannelId;
-use atelier_core::{NewEvent, TenantId};
+use atelier_core::{EventEnvelope, NewEvent, TenantId};
 use atelier_identity::{UserId, WorkspaceId};
 use atelier_observability::Metrics;
-use atelier_realtime::{AccessError, ChannelAccess};
+use atelier_realtime::{AccessError, ReplaySource, TopicKind, TopicScope};
 use atelier_server::Server;
 use atelier_store::Store;
 use clap::Args;
@@ -71,18 +71,45 @@ const DRAIN: Duration = Duration::from_secs(3);
 /// Linux USER_HZ: the unit of utime/stime in /proc.
 const CLOCK_TICKS_PER_SECOND: f64 = 100.0;
 
-/// Every channel is readable: the benchmark measures fan-out, not the permission check.
+/// Chat's `channel` kind with every channel readable: the benchmark measures fan-out, not the
+/// permission check.
 struct AllowAll(WorkspaceId);
 
 #[async_trait::async_trait]
-impl ChannelAccess for AllowAll {
-    async fn readable_channel(
+impl TopicKind for AllowAll {
+    fn kind(&self) -> &'static str {
+        atelier_chat::topic::KIND
+    }
+
+    fn validate_id(&self, id: &str) -> Result<(), String> {
+        atelier_chat::topic::validate_id(id)
+    }
+
+    async fn authorize(
         &self,
         _tenant: TenantId,
         _user: UserId,
-        _channel: ChannelId,
-    ) -> Result<Option<WorkspaceId>, AccessError> {
-        Ok(Some(self.0))
+        _id: &str,
+    ) -> Result<Option<TopicScope>, AccessError> {
+        Ok(Some(TopicScope {
+            workspace: Some(self.0),
+        }))
+    }
+
+    fn replay_source(&self, id: &str) -> ReplaySource {
+        atelier_chat::topic::replay_source(id)
+    }
+
+    fn topics_of(&self, event: &EventEnvelope) -> Vec<String> {
+        atelier_chat::topic::topics_of(event)
+    }
+
+    fn event_patterns(&self) -> Vec<String> {
+        vec!["chat.#".to_owned()]
+    }
+
+    fn binding_headers(&self, id: &str) -> Vec<(String, String)> {
+        atelier_chat::topic::binding_headers(id)
     }
 }
 
@@ -239,7 +266,7 @@ async fn atelier(settings: &Settings, options: &RealtimeOptions) -> anyhow::Resu
     let shutdown = CancellationToken::new();
     let server = runtime.spawn(
         Server::new(config.clone())
-            .with_channel_access(Arc::new(AllowAll(workspace)))
+            .with_topic_kind(Arc::new(AllowAll(workspace)))
             .run(listener, shutdown.clone()),
     );
     http::wait_until_serving(&format!("http://{address}/healthz")).await?;

@@ -60,6 +60,10 @@ pub enum BusError {
     /// The readiness probe did not complete in time.
     #[error("RabbitMQ readiness check timed out after {0:?}")]
     CheckTimeout(Duration),
+    /// An ephemeral consumer's session is gone (the broker ended it, or a binding failed), or
+    /// a binding could not be made while it was down.
+    #[error("ephemeral consumer: {0}")]
+    Ephemeral(String),
 }
 
 impl BusError {
@@ -72,6 +76,7 @@ impl BusError {
             | BusError::ConfirmTimeout(_)
             | BusError::CheckTimeout(_)
             | BusError::Timeout { .. }
+            | BusError::Ephemeral(_)
             | BusError::AckLost => true,
             BusError::Channel { source, .. } => !matches!(
                 source.kind(),

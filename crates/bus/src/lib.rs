@@ -9,6 +9,8 @@
 //! - [`bus`]: [`Bus`] (pool, declarations, readiness, DLQ tools) and [`Publisher`].
 //! - [`consumer`]: [`Handler`], [`Delivery`], [`ConsumerHealth`] and [`spawn_consumer`].
 //! - [`dead_letter`]: [`DeadLetter`], the operator's view of a dead-lettered message.
+//! - [`ephemeral`]: [`EphemeralConsumer`], an exclusive non-acknowledged queue per session
+//!   with supervised reconnect and rebinding (the realtime hub's subscription).
 //! - `headers`: conversions between AMQP field tables and plain Rust values.
 //!
 //! There is no delayed-message plugin: a delay is a quorum queue with a message TTL whose
@@ -20,6 +22,7 @@ pub mod bus;
 pub mod config;
 pub mod consumer;
 pub mod dead_letter;
+pub mod ephemeral;
 pub mod error;
 mod headers;
 pub mod retry;
@@ -29,5 +32,9 @@ pub use bus::{Bus, OutgoingMessage, Publisher};
 pub use config::BusConfig;
 pub use consumer::{ConsumerHealth, Delivery, Handler, spawn_consumer};
 pub use dead_letter::DeadLetter;
+pub use ephemeral::{
+    BindingSource, EphemeralBinding, EphemeralConsumer, EphemeralHandler, EphemeralSpec,
+    FanoutExchange,
+};
 pub use error::BusError;
 pub use retry::{ConsumerSpec, DeadLetterReason, Outcome, RetryPolicy, Route, route};

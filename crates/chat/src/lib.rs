@@ -14,7 +14,8 @@
 //! - [`messages`]: send (sequence numbers, idempotency, slow mode), edit, delete, pins,
 //!   reactions, threads, history, the change feed and search;
 //! - [`reads`]: read state, unread and mention counts, thread read state, the badge;
-//! - [`scheduled`]: scheduled messages and the worker that sends them.
+//! - [`scheduled`]: scheduled messages and the worker that sends them;
+//! - [`topic`]: [`ChannelTopics`], the realtime `channel` topic kind.
 //!
 //! Every storage function takes the tenant first and filters on it. Every mutation runs as one
 //! [`UnitOfWork`]: its writes and outbox events commit together, and refusals are plain
@@ -37,6 +38,7 @@ pub mod module;
 pub mod reads;
 pub mod scheduled;
 pub mod text;
+pub mod topic;
 pub mod view;
 
 use atelier_core::{NewEvent, TenantId};
@@ -49,6 +51,7 @@ pub use config::ChatConfig;
 pub use error::ChatError;
 pub use model::{ChannelId, ChannelKind, ChannelRole, MessageId, ScheduledMessageId};
 pub use module::ChatModule;
+pub use topic::ChannelTopics;
 
 pub const CHANNELS: &str = "chat_channels";
 pub const MEMBERS: &str = "chat_members";

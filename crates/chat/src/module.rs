@@ -1,7 +1,7 @@
 //! Chat as a platform module: its `[chat]` settings, collections, event types, the scheduled
 //! send worker and the [`Chat`] service for the HTTP edge.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use atelier_outbox::catalog::EventType;
 use atelier_platform::{
@@ -106,6 +106,9 @@ impl Module for ChatModule {
                     scheduler.run(cancel)
                 }));
         }
+        running
+            .topic_kinds
+            .push(Arc::new(crate::ChannelTopics::new(chat.clone())));
         running.services.insert(chat)?;
         Ok(running)
     }

@@ -74,6 +74,8 @@ impl Default for IdentityConfig {
 #[derive(Debug, Clone)]
 pub struct Identity {
     pub config: IdentityConfig,
+    /// User tokens recently found live (user not deleted, login not revoked).
+    live: std::sync::Arc<std::sync::Mutex<LiveCache>>,
     pub tenancy: tenancy::Tenancy,
     pub api_keys: api_keys::ApiKeys,
     pub tokens: tokens::Tokens,
@@ -92,17 +94,138 @@ impl Identity {
             usage: usage::Usage::new(store),
             idempotency: idempotency::Idempotency::new(store, config.idempotency_ttl),
             config,
+            live: std::sync::Arc::default(),
         }
     }
 
     /// Resolves a bearer credential: API keys by their prefix, anything else as a user token.
+    /// A user token is refused ([`AuthError::Revoked`]) when its user was deleted or its login
+    /// revoked: checked in MongoDB, at most once per [`LIVE_CHECK_INTERVAL`] per token's user
+    /// and login on each node.
     pub async fn authenticate(&self, bearer: &str) -> Result<Principal, AuthFailure> {
-        if bearer.starts_with(api_keys::API_KEY_PREFIX) {
-            self.api_keys.authenticate(bearer).await
-        } else {
-            self.tokens.verify_access(bearer).await
-        }
+        self.authenticate_checked(bearer, true).await
     }
+
+    /// Like [`Identity::authenticate`], always looking the user and login up (for long-lived
+    /// connections, which must not start on a token revoked a moment ago).
+    pub async fn authenticate_fresh(&self, bearer: &str) -> Result<Principal, AuthFailure> {
+        self.authenticate_checked(bearer, false).await
+    }
+
+    async fn authenticate_checked(
+        &self,
+        bearer: &str,
+        cached: bool,
+    ) -> Result<Principal, AuthFailure> {
+        if bearer.starts_with(api_keys::API_KEY_PREFIX) {
+            return self.api_keys.authenticate(bearer).await;
+        }
+        let (principal, login) = self.tokens.verify_access_login(bearer).await?;
+        if let Principal::User { tenant, user_id } = &principal {
+            self.check_live(*tenant, *user_id, login, cached).await?;
+        }
+        Ok(principal)
+    }
+
+    /// Deletes a user ([`tenancy::Tenancy::delete_user`]) and revokes every login they hold
+    /// (`identity.login.revoked` each): their tokens and sockets stop working on every node.
+    /// Only tenant administrators (full API keys) may.
+    pub async fn delete_user(
+        &self,
+        principal: &Principal,
+        user: UserId,
+    ) -> Result<(), IdentityError> {
+        let tenant = tenancy::Tenancy::administered_tenant(principal)?;
+        self.tenancy.delete_user(tenant, user).await?;
+        self.tokens.revoke_user_logins(tenant, user).await?;
+        lock(&self.live)
+            .checked
+            .retain(|(_, cached, _), _| *cached != user);
+        Ok(())
+    }
+
+    /// Refuses a deleted user or a revoked login (cached briefly when live).
+    async fn check_live(
+        &self,
+        tenant: atelier_core::TenantId,
+        user: UserId,
+        login: Option<TokenFamilyId>,
+        cached: bool,
+    ) -> Result<(), AuthFailure> {
+        let key = (tenant, user, login);
+        let now = std::time::Instant::now();
+        if cached && lock(&self.live).is_fresh(&key, now) {
+            return Ok(());
+        }
+        let failure = |error: AuthError| AuthFailure {
+            error,
+            tenant: Some(tenant),
+        };
+        let unavailable = |error: IdentityError| {
+            tracing::warn!(%error, "checking a user token's login failed");
+            failure(AuthError::Unavailable("user store".to_owned()))
+        };
+        if !self
+            .tenancy
+            .is_active_user(tenant, user)
+            .await
+            .map_err(unavailable)?
+        {
+            return Err(failure(AuthError::Revoked));
+        }
+        if let Some(login) = login
+            && self
+                .tokens
+                .is_login_revoked(tenant, login)
+                .await
+                .map_err(unavailable)?
+        {
+            return Err(failure(AuthError::Revoked));
+        }
+        lock(&self.live).remember(key, now);
+        Ok(())
+    }
+}
+
+/// How long a user token found live is trusted without looking again: a deleted user's or a
+/// revoked login's tokens are refused on every node within this (sockets are closed at once
+/// through the realtime hub).
+pub const LIVE_CHECK_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
+type LiveKey = (atelier_core::TenantId, UserId, Option<TokenFamilyId>);
+
+/// User tokens found live recently, bounded.
+#[derive(Debug, Default)]
+struct LiveCache {
+    checked: std::collections::HashMap<LiveKey, std::time::Instant>,
+}
+
+impl LiveCache {
+    const MAX: usize = 10_000;
+
+    fn is_fresh(&self, key: &LiveKey, now: std::time::Instant) -> bool {
+        self.checked
+            .get(key)
+            .is_some_and(|at| now.saturating_duration_since(*at) < LIVE_CHECK_INTERVAL)
+    }
+
+    fn remember(&mut self, key: LiveKey, now: std::time::Instant) {
+        if self.checked.len() >= Self::MAX {
+            self.checked
+                .retain(|_, at| now.saturating_duration_since(*at) < LIVE_CHECK_INTERVAL);
+            if self.checked.len() >= Self::MAX {
+                self.checked.clear();
+            }
+        }
+        self.checked.insert(key, now);
+    }
+}
+
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // One map insert or lookup at a time: a panic cannot leave it inconsistent.
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Collections and indexes of this crate, for the migration list.

@@ -160,6 +160,8 @@ pub enum AuthError {
     InvalidRefreshToken,
     #[error("the refresh token was already used; every token of its login has been revoked")]
     RefreshTokenReused,
+    #[error("the token's login was revoked or its user deleted")]
+    Revoked,
     #[error("authentication is unavailable: {0}")]
     Unavailable(String),
 }
@@ -179,6 +181,7 @@ impl AuthError {
             Self::WrongClaim(_) => "invalid_token_claims",
             Self::InvalidRefreshToken => "invalid_refresh_token",
             Self::RefreshTokenReused => "refresh_token_reused",
+            Self::Revoked => "token_revoked",
             Self::Unavailable(_) => "dependency_unavailable",
         }
     }

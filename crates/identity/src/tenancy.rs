@@ -58,6 +58,15 @@ pub struct UserRecord {
     pub external_id: Option<String>,
     pub display_name: String,
     pub created_at_ms: i64,
+    /// Set when the user was deleted: a deleted user is not found and cannot authenticate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at_ms: Option<i64>,
+}
+
+impl UserRecord {
+    pub fn is_deleted(&self) -> bool {
+        self.deleted_at_ms.is_some()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -276,7 +285,8 @@ impl Tenancy {
         Ok(self
             .users
             .find_one(doc! { "tenant": tenant.to_string(), "external_id": external_id })
-            .await?)
+            .await?
+            .filter(|user| !user.is_deleted()))
     }
 
     pub async fn get_tenant(&self, tenant: TenantId) -> Result<TenantRecord, IdentityError> {
@@ -389,6 +399,7 @@ impl Tenancy {
             external_id: external_id.map(str::to_owned),
             display_name: check_name("display_name", display_name)?,
             created_at_ms: now_ms(),
+            deleted_at_ms: None,
         };
         let event = NewEvent::new(
             "identity.user.created",
@@ -429,7 +440,9 @@ impl Tenancy {
         principal: &Principal,
     ) -> Result<Vec<UserRecord>, IdentityError> {
         Self::require(principal, Permission::TenantRead, Access::default())?;
-        Ok(scoped::list(&self.users, principal.tenant()).await?)
+        let mut users = scoped::list(&self.users, principal.tenant()).await?;
+        users.retain(|user| !user.is_deleted());
+        Ok(users)
     }
 
     /// One user, for tenant readers or the user themself.
@@ -445,6 +458,7 @@ impl Tenancy {
         self.get_user(principal.tenant(), user).await
     }
 
+    /// A user of the organisation; a deleted user is not found.
     pub async fn get_user(
         &self,
         tenant: TenantId,
@@ -452,7 +466,95 @@ impl Tenancy {
     ) -> Result<UserRecord, IdentityError> {
         scoped::get(&self.users, tenant, &user.to_string())
             .await?
+            .filter(|user| !user.is_deleted())
             .ok_or(IdentityError::NotFound("user"))
+    }
+
+    /// Whether `user` exists in the tenant and was not deleted. One indexed read.
+    pub async fn is_active_user(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> Result<bool, IdentityError> {
+        Ok(scoped::get(&self.users, tenant, &user.to_string())
+            .await?
+            .is_some_and(|user| !user.is_deleted()))
+    }
+
+    /// Deletes a user: marks the record deleted and removes their workspace memberships, in
+    /// one transaction with `identity.member.removed` per membership and
+    /// `identity.user.deleted`. Refused (409 `last_owner`) while they are the last owner of a
+    /// workspace. Their logins are revoked by [`crate::Identity::delete_user`].
+    pub async fn delete_user(&self, tenant: TenantId, user: UserId) -> Result<(), IdentityError> {
+        self.unit
+            .run::<_, _, IdentityError, _>(tenant, (self.clone(), tenant, user), |tx, (this, tenant, user)| {
+                async move {
+                    let session = tx.session();
+                    let (tenant, user) = (*tenant, *user);
+                    let filter = doc! { "_id": user.to_string(), "tenant": tenant.to_string() };
+                    let mut record = this
+                        .users
+                        .find_one(filter.clone())
+                        .session(&mut *session)
+                        .await?
+                        .filter(|record| !record.is_deleted())
+                        .ok_or(IdentityError::NotFound("user"))?;
+                    let memberships: Vec<MemberRecord> = this
+                        .members
+                        .find(doc! { "tenant": tenant.to_string(), "user": user.to_string() })
+                        .session(&mut *session)
+                        .await?
+                        .stream(&mut *session)
+                        .try_collect()
+                        .await?;
+                    let mut events = Vec::new();
+                    for member in &memberships {
+                        if member.role == WorkspaceRole::Owner {
+                            this.release_owner(session, tenant, member.workspace).await?;
+                        }
+                        this.members
+                            .delete_one(doc! { "_id": &member.key, "tenant": tenant.to_string() })
+                            .session(&mut *session)
+                            .await?;
+                        // The modules' per-user documents of the workspace go with it.
+                        for collection in this.member_cascades.iter() {
+                            this.database
+                                .collection::<mongodb::bson::Document>(collection)
+                                .delete_many(doc! {
+                                    "tenant": tenant.to_string(),
+                                    "workspace": member.workspace.to_string(),
+                                    "user": user.to_string(),
+                                })
+                                .session(&mut *session)
+                                .await?;
+                        }
+                        events.push(NewEvent::new(
+                            "identity.member.removed",
+                            "workspace",
+                            member.workspace.to_string(),
+                            serde_json::json!({ "workspace_id": member.workspace, "user_id": user }),
+                        ));
+                    }
+                    record.deleted_at_ms = Some(now_ms());
+                    // Replaced whole: the development server stores `$set` values loosely.
+                    this.users
+                        .replace_one(filter, &record)
+                        .session(&mut *session)
+                        .await?;
+                    events.push(NewEvent::new(
+                        "identity.user.deleted",
+                        "user",
+                        user.to_string(),
+                        serde_json::json!({ "user_id": user }),
+                    ));
+                    for event in events {
+                        this.append(session, tenant, event).await?;
+                    }
+                    Ok(())
+                }
+                .boxed()
+            })
+            .await
     }
 
     /// Adds a member or changes their role, as the policy's member-change rules allow (only
@@ -700,14 +802,34 @@ impl Tenancy {
         subject: GrantSubject,
     ) -> Result<(), IdentityError> {
         let key = format!("{resource_type}:{resource_id}:{}", subject.key());
-        let deleted = self
-            .grants
-            .delete_one(doc! { "_id": key, "tenant": tenant.to_string() })
-            .await?;
-        if deleted.deleted_count == 0 {
-            return Err(IdentityError::NotFound("grant"));
-        }
-        Ok(())
+        // Aggregate `grant`, so the event never passes for one of the resource's own.
+        let event = NewEvent::new(
+            "identity.grant.revoked",
+            "grant",
+            format!("{resource_type}:{resource_id}"),
+            grant_revoked_data(resource_type, resource_id, subject),
+        );
+        self.unit
+            .run::<_, _, IdentityError, _>(
+                tenant,
+                (self.clone(), key, tenant, event),
+                |tx, (this, key, tenant, event)| {
+                    async move {
+                        let session = tx.session();
+                        let deleted = this
+                            .grants
+                            .delete_one(doc! { "_id": &*key, "tenant": tenant.to_string() })
+                            .session(&mut *session)
+                            .await?;
+                        if deleted.deleted_count == 0 {
+                            return Err(IdentityError::NotFound("grant"));
+                        }
+                        this.append(session, *tenant, event.clone()).await
+                    }
+                    .boxed()
+                },
+            )
+            .await
     }
 
     /// What `user` holds on a resource in `workspace`: their workspace role and the strongest
@@ -790,6 +912,23 @@ impl Tenancy {
         self.outbox.append(session, tenant, vec![event]).await?;
         Ok(())
     }
+}
+
+/// The `data` of `identity.grant.revoked`.
+fn grant_revoked_data(
+    resource_type: &str,
+    resource_id: &str,
+    subject: GrantSubject,
+) -> serde_json::Value {
+    let mut data = serde_json::json!({
+        "resource_type": resource_type,
+        "resource_id": resource_id,
+    });
+    match subject {
+        GrantSubject::User(user) => data["user_id"] = serde_json::json!(user),
+        GrantSubject::Workspace(workspace) => data["workspace_id"] = serde_json::json!(workspace),
+    }
+    data
 }
 
 pub fn collection_specs() -> Vec<CollectionSpec> {

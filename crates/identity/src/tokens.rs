@@ -6,7 +6,8 @@
 //!   leeway`, long enough for every token it signed to expire) and activates a new one. A
 //!   retired key never signs again, so its private half is deleted when it retires.
 //! - **Access tokens**: JWTs `{alg: EdDSA, typ: at+jwt, kid}` with `iss`, `aud`, `sub` (user),
-//!   `tid` (tenant), `iat`, `nbf`, `exp`, `jti`. Verification is the sans-IO [`AccessToken`]
+//!   `tid` (tenant), `iat`, `nbf`, `exp`, `jti` and, for tokens of a login, `sid` (the login's
+//!   refresh-token family, so a revoked login's tokens can be refused and its sockets closed). Verification is the sans-IO [`AccessToken`]
 //!   (parse, then check against one public key and the clock) fed from an in-memory key cache,
 //!   reloaded from MongoDB when an unknown kid arrives, at most once per
 //!   [`KEY_RELOAD_INTERVAL`]. Minting always reads the active key from MongoDB, so a rotation
@@ -15,7 +16,8 @@
 //!   as their SHA-256. Each use consumes the token (a conditional `active → used` update) and
 //!   issues the next one of the same family, both in one transaction (a failure between them
 //!   leaves the presented token usable); presenting a used token again revokes the whole
-//!   family (RFC 9700 §4.14.2 reuse detection).
+//!   family (RFC 9700 §4.14.2 reuse detection). Revoking a family (reuse, or explicitly)
+//!   emits `identity.login.revoked` through the outbox in the same transaction.
 //!
 //! Times are stored as Unix milliseconds (Int64): the development server turns dates written by
 //! `$set` into strings.
@@ -283,6 +285,25 @@ impl Tokens {
         tenant: TenantId,
         user: UserId,
     ) -> Result<(String, DateTime<Utc>), IdentityError> {
+        self.mint_access_token(tenant, user, None).await
+    }
+
+    /// Mints an access token of a login: it carries `sid` = the login's family.
+    pub async fn mint_access_for_login(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        login: TokenFamilyId,
+    ) -> Result<(String, DateTime<Utc>), IdentityError> {
+        self.mint_access_token(tenant, user, Some(login)).await
+    }
+
+    async fn mint_access_token(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        login: Option<TokenFamilyId>,
+    ) -> Result<(String, DateTime<Utc>), IdentityError> {
         let key = self.active_key().await?;
         let now = Utc::now();
         let issued_at = now.timestamp();
@@ -296,6 +317,7 @@ impl Tokens {
             nbf: issued_at,
             exp: expires_at,
             jti: ulid::Ulid::new().to_string(),
+            sid: login.map(|login| login.to_string()),
         };
         let mut header = Header::new(Algorithm::EdDSA);
         header.typ = Some(ACCESS_TOKEN_TYPE.to_owned());
@@ -313,9 +335,65 @@ impl Tokens {
     /// Verifies a user access token and answers its principal. Only EdDSA with a known key
     /// is accepted. The failure names the tenant only when the signature verified.
     pub async fn verify_access(&self, token: &str) -> Result<Principal, AuthFailure> {
+        self.verify_access_login(token)
+            .await
+            .map(|(principal, _login)| principal)
+    }
+
+    /// Like [`Tokens::verify_access`], with the token's login (`sid`) when it names one.
+    pub async fn verify_access_login(
+        &self,
+        token: &str,
+    ) -> Result<(Principal, Option<TokenFamilyId>), AuthFailure> {
         let token = AccessToken::parse(token)?;
         let key = self.verifying_key(&token.kid).await?;
-        token.verify(&key, &self.expectations, Utc::now().timestamp())
+        token.verify_login(&key, &self.expectations, Utc::now().timestamp())
+    }
+
+    /// Whether a login was revoked (explicitly, or after refresh-token reuse). One indexed read.
+    pub async fn is_login_revoked(
+        &self,
+        tenant: TenantId,
+        login: TokenFamilyId,
+    ) -> Result<bool, IdentityError> {
+        Ok(self
+            .refresh_tokens
+            .find_one(doc! {
+                "tenant": tenant.to_string(),
+                "family": login.to_string(),
+                "status": RefreshStatus::Revoked.as_str(),
+            })
+            .await?
+            .is_some())
+    }
+
+    /// Revokes every login of a user (their deletion), emitting `identity.login.revoked` for
+    /// each login that still had a usable token. Answers how many logins were revoked.
+    pub async fn revoke_user_logins(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+    ) -> Result<u64, IdentityError> {
+        let families: Vec<String> = self
+            .refresh_tokens
+            .distinct(
+                "family",
+                doc! { "tenant": tenant.to_string(), "user": user.to_string(), "status": RefreshStatus::Active.as_str() },
+            )
+            .await?
+            .into_iter()
+            .filter_map(|family| family.as_str().map(str::to_owned))
+            .collect();
+        let mut revoked = 0;
+        for family in families {
+            let Ok(family) = family.parse::<TokenFamilyId>() else {
+                continue;
+            };
+            if self.revoke_family(tenant, family).await? > 0 {
+                revoked += 1;
+            }
+        }
+        Ok(revoked)
     }
 
     // ---- refresh tokens -----------------------------------------------------------------
@@ -330,7 +408,8 @@ impl Tokens {
         let family = TokenFamilyId::generate();
         let (refresh_token, record) = self.new_refresh_token(tenant, user, family);
         self.refresh_tokens.insert_one(&record).await?;
-        let (access_token, access_expires_at) = self.mint_access(tenant, user).await?;
+        let (access_token, access_expires_at) =
+            self.mint_access_for_login(tenant, user, family).await?;
         Ok(TokenPair {
             tenant,
             user,
@@ -413,7 +492,7 @@ impl Tokens {
         }
 
         let (access_token, access_expires_at) = self
-            .mint_access(consumed.tenant, consumed.user)
+            .mint_access_for_login(consumed.tenant, consumed.user, consumed.family)
             .await
             .map_err(|error| {
                 tracing::error!(%error, "minting an access token during refresh failed");
@@ -431,25 +510,75 @@ impl Tokens {
     }
 
     /// Revokes every refresh token of a login (sign-out everywhere for that login). Answers how
-    /// many tokens were still usable. Access tokens already minted stay valid until they
-    /// expire.
+    /// many tokens were still usable. The login's access tokens are refused from then on (see
+    /// [`Tokens::is_login_revoked`]); `identity.login.revoked` is emitted when any token was.
     pub async fn revoke_family(
         &self,
         tenant: TenantId,
         family: TokenFamilyId,
     ) -> Result<u64, IdentityError> {
-        let result = self
-            .refresh_tokens
-            .update_many(
-                doc! {
-                    "tenant": tenant.to_string(),
-                    "family": family.to_string(),
-                    "status": RefreshStatus::Active.as_str(),
+        let filter = doc! {
+            "tenant": tenant.to_string(),
+            "family": family.to_string(),
+            "status": RefreshStatus::Active.as_str(),
+        };
+        let revoked = self
+            .revoke_and_announce(tenant, family, filter, "revoked")
+            .await?;
+        Ok(revoked)
+    }
+
+    /// Marks the tokens matching `filter` revoked and, when any was, emits
+    /// `identity.login.revoked` in the same transaction.
+    async fn revoke_and_announce(
+        &self,
+        tenant: TenantId,
+        family: TokenFamilyId,
+        filter: mongodb::bson::Document,
+        reason: &'static str,
+    ) -> Result<u64, IdentityError> {
+        let outbox = atelier_outbox::Outbox::new(&self.store);
+        let revoked = self
+            .store
+            .transaction(
+                (self.refresh_tokens.clone(), outbox.clone(), filter),
+                move |session, (tokens, outbox, filter)| {
+                    async move {
+                        let result = tokens
+                            .update_many(
+                                filter.clone(),
+                                doc! { "$set": { "status": RefreshStatus::Revoked.as_str(), "revoked_at_ms": now_ms() } },
+                            )
+                            .session(&mut *session)
+                            .await?;
+                        if result.modified_count == 0 {
+                            return Ok(0);
+                        }
+                        let user = tokens
+                            .find_one(doc! { "tenant": tenant.to_string(), "family": family.to_string() })
+                            .session(&mut *session)
+                            .await?
+                            .map(|token| token.user);
+                        let Some(user) = user else {
+                            return Ok(result.modified_count);
+                        };
+                        outbox
+                            .append(session, tenant, vec![login_revoked_event(user, family, reason)])
+                            .await
+                            .map_err(|error| match error {
+                                atelier_outbox::OutboxError::Mongo(mongo) => mongo,
+                                other => mongodb::error::Error::custom(other.to_string()),
+                            })?;
+                        Ok(result.modified_count)
+                    }
+                    .boxed()
                 },
-                doc! { "$set": { "status": RefreshStatus::Revoked.as_str(), "revoked_at_ms": now_ms() } },
             )
             .await?;
-        Ok(result.modified_count)
+        if revoked > 0 {
+            outbox.notify_committed();
+        }
+        Ok(revoked)
     }
 
     // ---- internals ----------------------------------------------------------------------
@@ -481,12 +610,18 @@ impl Tokens {
             family = %record.family,
             "refresh token reused: revoking its family"
         );
-        // Every token of the family, used ones included, so that the reuse is recorded on all.
+        // Every token of the family not yet revoked, used ones included, so that the reuse is
+        // recorded on all.
         let result = self
-            .refresh_tokens
-            .update_many(
-                doc! { "tenant": record.tenant.to_string(), "family": record.family.to_string() },
-                doc! { "$set": { "status": RefreshStatus::Revoked.as_str(), "revoked_at_ms": now_ms() } },
+            .revoke_and_announce(
+                record.tenant,
+                record.family,
+                doc! {
+                    "tenant": record.tenant.to_string(),
+                    "family": record.family.to_string(),
+                    "status": { "$ne": RefreshStatus::Revoked.as_str() },
+                },
+                "refresh_token_reused",
             )
             .await;
         if let Err(error) = result {
@@ -711,6 +846,7 @@ struct RawClaims {
     tid: Option<serde_json::Value>,
     nbf: Option<serde_json::Value>,
     exp: Option<serde_json::Value>,
+    sid: Option<serde_json::Value>,
 }
 
 impl<'a> AccessToken<'a> {
@@ -768,6 +904,18 @@ impl<'a> AccessToken<'a> {
         expected: &Expectations,
         now: i64,
     ) -> Result<Principal, AuthFailure> {
+        self.verify_login(public_key, expected, now)
+            .map(|(principal, _login)| principal)
+    }
+
+    /// Like [`AccessToken::verify`], with the login (`sid`) the token names, if any. A `sid`
+    /// that is not a login id is malformed.
+    pub fn verify_login(
+        &self,
+        public_key: &[u8; 32],
+        expected: &Expectations,
+        now: i64,
+    ) -> Result<(Principal, Option<TokenFamilyId>), AuthFailure> {
         let key = VerifyingKey::from_bytes(public_key).map_err(|_| AuthError::BadSignature)?;
         let signature = ed25519_dalek::Signature::from_slice(&self.signature)
             .map_err(|_| AuthError::BadSignature)?;
@@ -819,8 +967,16 @@ impl<'a> AccessToken<'a> {
         let user_id = text(&claims.sub)
             .and_then(|sub| sub.parse::<UserId>().ok())
             .ok_or_else(|| fail(AuthError::Malformed))?;
+        let login = match &claims.sid {
+            None | Some(serde_json::Value::Null) => None,
+            Some(sid) => Some(
+                sid.as_str()
+                    .and_then(|sid| sid.parse::<TokenFamilyId>().ok())
+                    .ok_or_else(|| fail(AuthError::Malformed))?,
+            ),
+        };
         let tenant = tenant.ok_or_else(|| fail(AuthError::Malformed))?;
-        Ok(Principal::User { tenant, user_id })
+        Ok((Principal::User { tenant, user_id }, login))
     }
 }
 
@@ -890,6 +1046,23 @@ struct AccessClaims {
     nbf: i64,
     exp: i64,
     jti: String,
+    /// The login (refresh-token family); absent for tokens minted outside a login.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sid: Option<String>,
+}
+
+/// `identity.login.revoked`: the login's tokens are refused from now on.
+fn login_revoked_event(
+    user: UserId,
+    login: TokenFamilyId,
+    reason: &'static str,
+) -> atelier_core::NewEvent {
+    atelier_core::NewEvent::new(
+        "identity.login.revoked",
+        "user",
+        user.to_string(),
+        serde_json::json!({ "user_id": user, "login_id": login, "reason": reason }),
+    )
 }
 
 struct ActiveKey {

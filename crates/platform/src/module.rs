@@ -10,6 +10,7 @@ use atelier_outbox::{
     Outbox,
     catalog::{Catalog, EventType},
 };
+use atelier_realtime::TopicKind;
 use atelier_store::{Migration, Store};
 use futures_util::future::BoxFuture;
 use serde_json::Value;
@@ -104,6 +105,9 @@ pub struct Running {
     pub workers: Vec<Worker>,
     /// Services the module's HTTP area reads (by type).
     pub services: Services,
+    /// The module's realtime topic kinds (chat's `channel`), served by every API node's
+    /// gateway and hub.
+    pub topic_kinds: Vec<Arc<dyn TopicKind>>,
 }
 
 impl std::fmt::Debug for Running {
@@ -126,6 +130,14 @@ impl std::fmt::Debug for Running {
                     .collect::<Vec<_>>(),
             )
             .field("services", &self.services)
+            .field(
+                "topic_kinds",
+                &self
+                    .topic_kinds
+                    .iter()
+                    .map(|kind| kind.kind())
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }

@@ -9,14 +9,20 @@
 //! `error` frame and kept open. [`encode`] serialises a [`ServerFrame`] once; the hub shares the
 //! text between every local subscriber.
 
-use atelier_chat::ChannelId;
 use atelier_core::EventId;
 use atelier_identity::{UserId, WorkspaceId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::topic::Topic;
+
 /// The protocol version this server speaks.
 pub const PROTOCOL_VERSION: u64 = 1;
+
+/// The topic kind the v1 `channel_id` fields stand for: `"channel_id": "chn_..."` in a client
+/// frame means `"topic": {"kind": "channel", "id": "chn_..."}`, and server frames about a
+/// `channel` topic also carry `channel_id`.
+pub const CHANNEL_ALIAS_KIND: &str = "channel";
 
 /// Close codes the gateway sends (RFC 6455 section 7.4 and the private range 4000-4999).
 pub mod close {
@@ -24,9 +30,10 @@ pub mod close {
     pub const NORMAL: u16 = 1000;
     /// The node is shutting down; reconnect (to another node) and resume.
     pub const GOING_AWAY: u16 = 1001;
-    /// A binary frame: the protocol is JSON text only.
+    /// A binary frame that names no topic (`<kind>:<id>` and a newline first).
     pub const UNSUPPORTED_DATA: u16 = 1003;
-    /// A text frame that is not a valid v1 frame (not JSON, no `v`/`type`, bad fields).
+    /// A text frame that is not a valid v1 frame (not JSON, no `v`/`type`, bad fields, a topic
+    /// id its kind does not accept).
     pub const MALFORMED_FRAME: u16 = 1007;
     /// A frame larger than `realtime.max_frame_bytes`.
     pub const FRAME_TOO_LARGE: u16 = 1009;
@@ -36,6 +43,9 @@ pub mod close {
     pub const PING_TIMEOUT: u16 = 4000;
     /// The access token expired while connected: refresh it and reconnect.
     pub const TOKEN_EXPIRED: u16 = 4001;
+    /// The socket's login (refresh-token family) was revoked, or its user deleted: its tokens
+    /// are refused from now on. Sign in again (a deleted user cannot).
+    pub const ACCESS_REVOKED: u16 = 4003;
     /// The client read too slowly: its outbound queue (`realtime.outbound_queue`) filled up.
     /// Reconnect and resume from the last event id.
     pub const SLOW_CONSUMER: u16 = 4008;
@@ -45,16 +55,16 @@ pub mod close {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientFrame {
-    /// Receive the channel's events and typing notices. Answered by `ack` or `error`.
-    Subscribe { id: String, channel_id: ChannelId },
-    /// Stop receiving a channel. Answered by `ack` (also when not subscribed).
-    Unsubscribe { id: String, channel_id: ChannelId },
-    /// After a reconnect and the subscribes: replay the subscribed channels' events after
+    /// Receive the topic's events (and typing notices). Answered by `ack` or `error`.
+    Subscribe { id: String, topic: Topic },
+    /// Stop receiving a topic. Answered by `ack` (also when not subscribed).
+    Unsubscribe { id: String, topic: Topic },
+    /// After a reconnect and the subscribes: replay the subscribed topics' events after
     /// `after` (the `event_id` of the last `event` frame received). Answered by the replayed
-    /// `event` frames, then `resync_required` for channels that cannot be covered, then `ack`.
+    /// `event` frames, then `resync_required` for topics that cannot be covered, then `ack`.
     Resume { id: String, after: EventId },
-    /// "I am typing in this channel" (subscribed channels only). Throttled per user and channel.
-    Typing { channel_id: ChannelId },
+    /// "I am typing in this topic" (subscribed topics only). Throttled per user and topic.
+    Typing { topic: Topic },
     /// Announce this connection's presence in a workspace (`online` or `away`), and repeat it
     /// as a heartbeat within `presence_ttl_ms`; `offline` withdraws it.
     Presence {
@@ -99,7 +109,8 @@ impl PresenceStatus {
     }
 }
 
-/// A frame the server sends.
+/// A frame the server sends. Frames about a topic carry `topic` (an object) and, for
+/// `channel` topics, the v1 alias `channel_id`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
@@ -111,12 +122,16 @@ pub enum ServerFrame {
         max_subscriptions: usize,
         ping_interval_ms: u64,
         presence_ttl_ms: u64,
+        /// The topic kinds this node serves.
+        topic_kinds: Vec<String>,
     },
     /// The frame with this `id` was applied.
     Ack {
         id: String,
         #[serde(skip_serializing_if = "Option::is_none")]
-        channel_id: Option<ChannelId>,
+        topic: Option<Topic>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        channel_id: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
         workspace_id: Option<WorkspaceId>,
         /// Resume only: how many events were replayed.
@@ -130,10 +145,12 @@ pub enum ServerFrame {
         code: ErrorCode,
         message: String,
     },
-    /// An event of a subscribed channel (a chat event from the outbox). Clients de-duplicate on
-    /// `event_id` (delivery is at least once) and keep the last one as their resume cursor.
+    /// An event of a subscribed topic (from the outbox). Clients de-duplicate on `event_id`
+    /// (delivery is at least once) and keep the last one as their resume cursor.
     Event {
-        channel_id: ChannelId,
+        topic: Topic,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        channel_id: Option<String>,
         event_id: EventId,
         event_type: String,
         occurred_at: DateTime<Utc>,
@@ -145,18 +162,32 @@ pub enum ServerFrame {
         user_id: UserId,
         status: PresenceStatus,
     },
-    /// Someone is typing in a subscribed channel; show it for `expires_in_ms` unless renewed.
+    /// Someone is typing in a subscribed topic; show it for `expires_in_ms` unless renewed.
     Typing {
-        channel_id: ChannelId,
+        topic: Topic,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        channel_id: Option<String>,
         user_id: UserId,
         expires_in_ms: u64,
     },
-    /// Missed events of this channel cannot be replayed: fetch them from `changes_url`
-    /// (`GET /v1/channels/{id}/changes`) and continue with live events.
+    /// Missed events of this topic cannot be replayed: fetch them from `changes_url` (for a
+    /// channel, `GET /v1/channels/{id}/changes`) and continue with live events.
     ResyncRequired {
-        channel_id: ChannelId,
+        topic: Topic,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        channel_id: Option<String>,
         reason: ResyncReason,
-        changes_url: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        changes_url: Option<String>,
+    },
+    /// The subscription ended because the user may no longer read the topic (removed from
+    /// it or its workspace, access revoked...): no further events of it arrive, and
+    /// subscribing again answers `not_found`.
+    SubscriptionRevoked {
+        topic: Topic,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        channel_id: Option<String>,
+        reason: RevokeReason,
     },
     /// Answer to a client `ping` frame.
     Pong {
@@ -169,21 +200,25 @@ pub enum ServerFrame {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
-    /// The channel or workspace does not exist or is not readable by you.
+    /// The topic or workspace does not exist or is not readable by you.
     NotFound,
-    /// `realtime.max_subscriptions` reached (channels and presence watches together).
+    /// `realtime.max_subscriptions` reached (topics and presence watches together).
     TooManySubscriptions,
-    /// Typing or resume on a channel you are not subscribed to.
+    /// Typing, or a binary frame, on a topic you are not subscribed to.
     NotSubscribed,
     /// A `v` this server does not speak.
     UnsupportedVersion,
     /// A `type` this server does not know.
     UnknownType,
+    /// A topic `kind` this server does not serve (see `hello.topic_kinds`).
+    UnknownTopicKind,
+    /// A binary frame for a topic whose kind takes none, or that its kind refused.
+    BinaryNotAccepted,
     /// A dependency (RabbitMQ, MongoDB) is unavailable; retry.
     Unavailable,
 }
 
-/// Why a channel needs a resync.
+/// Why a topic needs a resync.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ResyncReason {
@@ -191,6 +226,24 @@ pub enum ResyncReason {
     CursorTooOld,
     /// More events were missed than `realtime.resume_max_events`.
     TooManyMissed,
+    /// The topic's kind keeps no replayable history.
+    NotReplayable,
+}
+
+/// Why a subscription was revoked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RevokeReason {
+    /// A change (membership, role, grant, the topic itself) means you may no longer read it.
+    AccessRevoked,
+    /// After such a change the access check could not be answered (storage unavailable):
+    /// the subscription is dropped rather than kept unchecked. Subscribe again to retry.
+    AccessCheckFailed,
+}
+
+/// The v1 `channel_id` alias of a topic: its id when it is a channel.
+pub fn channel_alias(topic: &Topic) -> Option<String> {
+    (topic.kind == CHANNEL_ALIAS_KIND).then(|| topic.id.clone())
 }
 
 impl ServerFrame {
@@ -205,17 +258,61 @@ impl ServerFrame {
     pub fn ack(id: String) -> Self {
         Self::Ack {
             id,
+            topic: None,
             channel_id: None,
             workspace_id: None,
             replayed: None,
         }
     }
 
-    pub fn resync(channel_id: ChannelId, reason: ResyncReason) -> Self {
+    /// The `ack` of a frame about `topic`.
+    pub fn topic_ack(id: String, topic: &Topic) -> Self {
+        Self::Ack {
+            id,
+            topic: Some(topic.clone()),
+            channel_id: channel_alias(topic),
+            workspace_id: None,
+            replayed: None,
+        }
+    }
+
+    /// The `ack` of a frame about a workspace's presence.
+    pub fn workspace_ack(id: String, workspace: WorkspaceId) -> Self {
+        Self::Ack {
+            id,
+            topic: None,
+            channel_id: None,
+            workspace_id: Some(workspace),
+            replayed: None,
+        }
+    }
+
+    pub fn resync(topic: &Topic, reason: ResyncReason, changes_url: Option<String>) -> Self {
         Self::ResyncRequired {
-            channel_id,
+            topic: topic.clone(),
+            channel_id: channel_alias(topic),
             reason,
-            changes_url: format!("/v1/channels/{channel_id}/changes"),
+            changes_url,
+        }
+    }
+
+    pub fn revoked(topic: &Topic, reason: RevokeReason) -> Self {
+        Self::SubscriptionRevoked {
+            topic: topic.clone(),
+            channel_id: channel_alias(topic),
+            reason,
+        }
+    }
+
+    /// The `event` frame of an event of `topic`.
+    pub fn event(topic: &Topic, event: atelier_core::EventEnvelope) -> Self {
+        Self::Event {
+            topic: topic.clone(),
+            channel_id: channel_alias(topic),
+            event_id: event.id,
+            event_type: event.event_type,
+            occurred_at: event.occurred_at,
+            data: event.data,
         }
     }
 }
@@ -297,6 +394,10 @@ pub fn decode_client(text: &str) -> Result<ClientFrame, FrameError> {
             kind: kind.chars().take(64).collect(),
         });
     }
+    let mut value = value;
+    if matches!(kind.as_str(), "subscribe" | "unsubscribe" | "typing") {
+        alias_channel_id(&mut value)?;
+    }
     let frame: ClientFrame = serde_json::from_value(value)
         .map_err(|error| FrameError::Malformed(format!("`{kind}`: {error}")))?;
     match &frame {
@@ -313,6 +414,34 @@ pub fn decode_client(text: &str) -> Result<ClientFrame, FrameError> {
         }
         _ => Ok(frame),
     }
+}
+
+/// The v1 form `"channel_id": "chn_..."` stands for `"topic": {"kind": "channel", ...}`.
+fn alias_channel_id(value: &mut serde_json::Value) -> Result<(), FrameError> {
+    let Some(object) = value.as_object_mut() else {
+        return Ok(());
+    };
+    if object.contains_key("topic") {
+        return Ok(());
+    }
+    if let Some(channel) = object.remove("channel_id") {
+        let Some(channel) = channel.as_str() else {
+            return Err(FrameError::Malformed("`channel_id` is a string".to_owned()));
+        };
+        object.insert(
+            "topic".to_owned(),
+            serde_json::json!({ "kind": CHANNEL_ALIAS_KIND, "id": channel }),
+        );
+    }
+    Ok(())
+}
+
+/// A binary frame: the topic as `kind:id`, a newline (0x0A), then the payload for the topic's
+/// kind. `None` when it does not start that way.
+pub fn decode_binary(bytes: &[u8]) -> Option<(Topic, &[u8])> {
+    let newline = bytes.iter().take(512).position(|byte| *byte == b'\n')?;
+    let topic = std::str::from_utf8(&bytes[..newline]).ok()?.parse().ok()?;
+    Some((topic, &bytes[newline + 1..]))
 }
 
 /// Longest client correlation id.
@@ -360,32 +489,46 @@ mod tests {
 
     #[test]
     fn client_frame_table() {
-        let channel: ChannelId = CHANNEL.parse().unwrap();
+        let topic = Topic::new("channel", CHANNEL);
         let ok = |text: &str, expected: ClientFrame| {
             assert_eq!(decode_client(text), Ok(expected), "{text}");
         };
-        ok(
-            &format!(r#"{{"v":1,"type":"subscribe","id":"c1","channel_id":"{CHANNEL}"}}"#),
-            ClientFrame::Subscribe {
-                id: "c1".into(),
-                channel_id: channel,
-            },
-        );
+        // The v1 alias, the topic object and the topic string mean the same.
+        for text in [
+            format!(r#"{{"v":1,"type":"subscribe","id":"c1","channel_id":"{CHANNEL}"}}"#),
+            format!(
+                r#"{{"v":1,"type":"subscribe","id":"c1","topic":{{"kind":"channel","id":"{CHANNEL}"}}}}"#
+            ),
+            format!(r#"{{"v":1,"type":"subscribe","id":"c1","topic":"channel:{CHANNEL}"}}"#),
+        ] {
+            ok(
+                &text,
+                ClientFrame::Subscribe {
+                    id: "c1".into(),
+                    topic: topic.clone(),
+                },
+            );
+        }
         ok(
             &format!(
                 r#"{{"v":1,"type":"unsubscribe","id":"c2","channel_id":"{CHANNEL}","extra":true}}"#
             ),
             ClientFrame::Unsubscribe {
                 id: "c2".into(),
-                channel_id: channel,
+                topic: topic.clone(),
+            },
+        );
+        ok(
+            r#"{"v":1,"type":"subscribe","id":"d","topic":{"kind":"doc","id":"doc_1"}}"#,
+            ClientFrame::Subscribe {
+                id: "d".into(),
+                topic: Topic::new("doc", "doc_1"),
             },
         );
         ok(r#"{"v":1,"type":"ping"}"#, ClientFrame::Ping { id: None });
         ok(
             &format!(r#"{{"type":"typing","v":1,"channel_id":"{CHANNEL}"}}"#),
-            ClientFrame::Typing {
-                channel_id: channel,
-            },
+            ClientFrame::Typing { topic },
         );
 
         let malformed = [
@@ -395,7 +538,8 @@ mod tests {
             r#"{"v":"1","type":"ping"}"#,
             r#"{"v":1}"#,
             r#"{"v":1,"type":"subscribe","id":"c1"}"#,
-            r#"{"v":1,"type":"subscribe","id":"c1","channel_id":"usr_01J0000000000000000000000A"}"#,
+            r#"{"v":1,"type":"subscribe","id":"c1","channel_id":5}"#,
+            r#"{"v":1,"type":"subscribe","id":"c1","topic":"nocolon"}"#,
             r#"{"v":1,"type":"presence","workspace_id":"wsp_01J0000000000000000000000A","status":"busy"}"#,
         ];
         for text in malformed {
@@ -420,21 +564,41 @@ mod tests {
     }
 
     #[test]
-    fn server_frames_carry_the_version_and_type() {
-        let channel: ChannelId = CHANNEL.parse().unwrap();
+    fn server_frames_carry_the_version_type_and_channel_alias() {
+        let channel = Topic::new("channel", CHANNEL);
+        let doc = Topic::new("doc", "doc_1");
         let cases = [
             (
                 ServerFrame::ack("c1".into()),
                 serde_json::json!({"v":1,"type":"ack","id":"c1"}),
             ),
             (
+                ServerFrame::topic_ack("c1".into(), &channel),
+                serde_json::json!({"v":1,"type":"ack","id":"c1",
+                    "topic":{"kind":"channel","id":CHANNEL},"channel_id":CHANNEL}),
+            ),
+            (
+                ServerFrame::topic_ack("c1".into(), &doc),
+                serde_json::json!({"v":1,"type":"ack","id":"c1","topic":{"kind":"doc","id":"doc_1"}}),
+            ),
+            (
                 ServerFrame::error(Some("c2".into()), ErrorCode::NotFound, "no"),
                 serde_json::json!({"v":1,"type":"error","id":"c2","code":"not_found","message":"no"}),
             ),
             (
-                ServerFrame::resync(channel, ResyncReason::TooManyMissed),
-                serde_json::json!({"v":1,"type":"resync_required","channel_id":CHANNEL,
-                    "reason":"too_many_missed","changes_url":format!("/v1/channels/{CHANNEL}/changes")}),
+                ServerFrame::resync(
+                    &channel,
+                    ResyncReason::TooManyMissed,
+                    Some(format!("/v1/channels/{CHANNEL}/changes")),
+                ),
+                serde_json::json!({"v":1,"type":"resync_required","topic":{"kind":"channel","id":CHANNEL},
+                    "channel_id":CHANNEL,"reason":"too_many_missed",
+                    "changes_url":format!("/v1/channels/{CHANNEL}/changes")}),
+            ),
+            (
+                ServerFrame::revoked(&doc, RevokeReason::AccessRevoked),
+                serde_json::json!({"v":1,"type":"subscription_revoked",
+                    "topic":{"kind":"doc","id":"doc_1"},"reason":"access_revoked"}),
             ),
             (
                 ServerFrame::Pong { id: None },
@@ -444,6 +608,22 @@ mod tests {
         for (frame, expected) in cases {
             let json: serde_json::Value = serde_json::from_str(&encode(&frame)).unwrap();
             assert_eq!(json, expected);
+        }
+    }
+
+    #[test]
+    fn binary_frames_name_their_topic_first() {
+        let (topic, payload) = decode_binary(b"doc:doc_1\n\x00\x01").unwrap();
+        assert_eq!(topic, Topic::new("doc", "doc_1"));
+        assert_eq!(payload, b"\x00\x01");
+        assert_eq!(decode_binary(b"doc:doc_1\n").unwrap().1, b"");
+        for bad in [
+            &b"\x00\x01\x02"[..],
+            b"no topic\n",
+            b"doc:doc_1",
+            b"\xff:x\n",
+        ] {
+            assert!(decode_binary(bad).is_none(), "{bad:?}");
         }
     }
 

@@ -4,9 +4,11 @@
 //! [`Gateway::open`] starts a [`Connection`] for an authenticated user and hands back the
 //! [`OutboundReceiver`] the socket writer drains. [`Connection::on_text`] handles one client
 //! text frame: it decodes it, consults the sans-IO parts ([`Subscriptions`], the typing
-//! [`Throttle`], [`crate::resume`]), performs the IO (access checks, hub bindings, outbox
-//! reads, presence rows) and queues the replies. [`Connection::on_closed`] withdraws
-//! everything the connection held.
+//! [`Throttle`], [`crate::resume`]), performs the IO (access checks through the topic's
+//! [`crate::TopicKind`], hub bindings, outbox reads, presence rows) and queues the replies.
+//! [`Connection::on_binary`] routes a binary frame to the kind of the topic it names, when
+//! that kind takes binary frames. [`Connection::on_closed`] withdraws everything the
+//! connection held.
 
 use std::{
     collections::BTreeMap,
@@ -17,27 +19,30 @@ use std::{
     time::{Duration, Instant},
 };
 
-use atelier_chat::ChannelId;
 use atelier_core::{EventId, TenantId};
 use atelier_identity::{UserId, WorkspaceId, tenancy::Tenancy};
 use atelier_observability::Metrics;
 use atelier_outbox::Outbox;
 
 use crate::{
-    ChannelAccess, RealtimeConfig,
-    frame::{self, ClientFrame, Disposition, ErrorCode, PresenceStatus, ServerFrame, close},
-    hub::{self, ConnectionId, Hub, Outbound, OutboundReceiver, PresenceMessage, TypingMessage},
+    RealtimeConfig,
+    frame::{
+        self, ClientFrame, Disposition, ErrorCode, PresenceStatus, RevokeReason, ServerFrame, close,
+    },
+    hub::{
+        self, ConnectionHandle, Hub, Outbound, OutboundReceiver, PresenceMessage, TypingMessage,
+    },
     presence_store::PresenceStore,
     resume::{self, ChannelResume},
     session::{Admission, Subscriptions, Throttle},
+    topic::{ReplaySource, Topic, TopicKind, TopicScope},
 };
 
-/// Everything a gateway needs.
+/// Everything a gateway needs. The topic kinds come with the hub ([`Hub::topics`]).
 pub struct GatewayParts {
     pub config: RealtimeConfig,
     pub node_id: String,
     pub hub: Hub,
-    pub access: Arc<dyn ChannelAccess>,
     pub tenancy: Tenancy,
     pub outbox: Outbox,
     pub presence: PresenceStore,
@@ -53,7 +58,7 @@ pub struct Gateway {
 struct Inner {
     parts: GatewayParts,
     next_connection: AtomicU64,
-    typing: Mutex<Throttle<(TenantId, UserId, ChannelId)>>,
+    typing: Mutex<Throttle<(TenantId, UserId, Topic)>>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -91,8 +96,14 @@ impl Gateway {
         &self.inner.parts.hub
     }
 
-    /// A new connection of `user`; its `hello` frame is already queued.
-    pub fn open(&self, tenant: TenantId, user: UserId) -> (Connection, OutboundReceiver) {
+    /// A new connection of `user`, authenticated with a token of `login` (its refresh-token
+    /// family, when the token names one); its `hello` frame is already queued.
+    pub fn open(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        login: Option<String>,
+    ) -> (Connection, OutboundReceiver) {
         let parts = &self.inner.parts;
         let id = self.inner.next_connection.fetch_add(1, Ordering::Relaxed);
         let session: Arc<str> = Arc::from(format!("rts_{}", ulid::Ulid::new()).as_str());
@@ -108,13 +119,28 @@ impl Gateway {
             max_subscriptions: parts.config.max_subscriptions,
             ping_interval_ms: millis(parts.config.ping_interval),
             presence_ttl_ms: millis(parts.config.presence_ttl),
+            topic_kinds: parts
+                .hub
+                .topics()
+                .names()
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
         };
         outbound.push(Arc::from(frame::encode(&hello)));
+        let handle = Arc::new(ConnectionHandle::new(
+            id,
+            tenant,
+            user,
+            login,
+            outbound.clone(),
+        ));
+        parts.hub.register(handle.clone());
         let connection = Connection {
             gateway: self.clone(),
             tenant,
             user,
-            id,
+            handle,
             outbound,
             subscriptions: Subscriptions::new(parts.config.max_subscriptions),
             announced: BTreeMap::new(),
@@ -128,7 +154,7 @@ pub struct Connection {
     gateway: Gateway,
     tenant: TenantId,
     user: UserId,
-    id: ConnectionId,
+    handle: Arc<ConnectionHandle>,
     outbound: Outbound,
     subscriptions: Subscriptions,
     /// Workspaces this connection announced presence in.
@@ -149,8 +175,14 @@ impl Connection {
         self.outbound.session()
     }
 
+    /// Asks the socket to close with `close` (as the hub does when access goes away).
+    pub fn close_with(&self, close: Close) {
+        self.outbound.close_with(close);
+    }
+
     /// Handles one client text frame. `Err` means: close the socket with that code.
     pub async fn on_text(&mut self, text: &str) -> Result<(), Close> {
+        self.apply_revocations();
         let frame = match frame::decode_client(text) {
             Ok(frame) => frame,
             Err(error) => {
@@ -161,23 +193,18 @@ impl Connection {
             }
         };
         match frame {
-            ClientFrame::Subscribe { id, channel_id } => self.subscribe(id, channel_id).await,
-            ClientFrame::Unsubscribe { id, channel_id } => {
-                if self.subscriptions.remove_channel(channel_id) {
+            ClientFrame::Subscribe { id, topic } => self.subscribe(id, topic).await,
+            ClientFrame::Unsubscribe { id, topic } => {
+                self.kind_of(&Some(id.clone()), &topic).await?;
+                if self.subscriptions.remove_topic(&topic) {
                     self.parts()
                         .hub
-                        .unsubscribe((self.tenant, channel_id), self.id);
+                        .unsubscribe(&(self.tenant, topic.clone()), self.handle.id);
                 }
-                self.reply(&ServerFrame::Ack {
-                    id,
-                    channel_id: Some(channel_id),
-                    workspace_id: None,
-                    replayed: None,
-                })
-                .await
+                self.reply(&ServerFrame::topic_ack(id, &topic)).await
             }
             ClientFrame::Resume { id, after } => self.resume(id, after).await,
-            ClientFrame::Typing { channel_id } => self.typing(channel_id).await,
+            ClientFrame::Typing { topic } => self.typing(topic).await,
             ClientFrame::Presence {
                 id,
                 workspace_id,
@@ -188,33 +215,109 @@ impl Connection {
                 if self.subscriptions.remove_watch(workspace_id) {
                     self.parts()
                         .hub
-                        .unwatch((self.tenant, workspace_id), self.id);
+                        .unwatch((self.tenant, workspace_id), self.handle.id);
                 }
-                self.reply(&ServerFrame::Ack {
-                    id,
-                    channel_id: None,
-                    workspace_id: Some(workspace_id),
-                    replayed: None,
-                })
-                .await
+                self.reply(&ServerFrame::workspace_ack(id, workspace_id))
+                    .await
             }
             ClientFrame::Ping { id } => self.reply(&ServerFrame::Pong { id }).await,
         }
     }
 
+    /// Handles one client binary frame: `<kind>:<id>`, a newline, then the payload for a
+    /// subscribed topic whose kind takes binary frames. A frame that names no topic closes
+    /// the socket with 1003; any other refusal is an error frame.
+    pub async fn on_binary(&mut self, bytes: &[u8]) -> Result<(), Close> {
+        self.apply_revocations();
+        let Some((topic, payload)) = frame::decode_binary(bytes) else {
+            return Err(Close {
+                code: close::UNSUPPORTED_DATA,
+                reason: "a binary frame starts with its topic (`kind:id` and a newline)".to_owned(),
+            });
+        };
+        let kind = self.kind_of(&None, &topic).await?;
+        let Some(kind) = kind else {
+            return Ok(());
+        };
+        if !kind.accepts_binary() {
+            return self
+                .error(
+                    None,
+                    ErrorCode::BinaryNotAccepted,
+                    format!("{} topics take no binary frames", topic.kind),
+                )
+                .await;
+        }
+        if !self.subscriptions.is_subscribed(&topic) {
+            return self
+                .error(
+                    None,
+                    ErrorCode::NotSubscribed,
+                    format!("subscribe to {topic} before sending binary frames to it"),
+                )
+                .await;
+        }
+        match kind
+            .on_binary(self.tenant, self.user, &topic.id, payload)
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(refusal) => {
+                self.error(None, ErrorCode::BinaryNotAccepted, refusal.to_string())
+                    .await
+            }
+        }
+    }
+
     /// Withdraws the connection's subscriptions, watches and presence.
     pub async fn on_closed(mut self) {
-        let hub = &self.parts().hub;
-        for channel in self.subscriptions.channels() {
-            hub.unsubscribe((self.tenant, channel), self.id);
+        let hub = self.parts().hub.clone();
+        for topic in self.subscriptions.topics() {
+            hub.unsubscribe(&(self.tenant, topic.clone()), self.handle.id);
         }
         for workspace in self.subscriptions.watches() {
-            hub.unwatch((self.tenant, workspace), self.id);
+            hub.unwatch((self.tenant, workspace), self.handle.id);
         }
+        hub.deregister(self.handle.id);
         let workspaces: Vec<WorkspaceId> = self.announced.keys().copied().collect();
         for workspace in workspaces {
             self.withdraw(workspace).await;
         }
+    }
+
+    /// Drops what the hub revoked from the connection's own state.
+    fn apply_revocations(&mut self) {
+        for topic in self.handle.take_revoked() {
+            self.subscriptions.remove_topic(&topic);
+        }
+    }
+
+    /// The topic's kind. A kind this node does not serve answers an `unknown_topic_kind` error
+    /// frame (`Ok(None)`); an id the kind refuses closes the socket with 1007.
+    async fn kind_of(
+        &self,
+        id: &Option<String>,
+        topic: &Topic,
+    ) -> Result<Option<Arc<dyn TopicKind>>, Close> {
+        let Some(kind) = self.parts().hub.topics().get(&topic.kind).cloned() else {
+            self.error(
+                id.clone(),
+                ErrorCode::UnknownTopicKind,
+                format!(
+                    "unknown topic kind `{}`",
+                    topic.kind.chars().take(64).collect::<String>()
+                ),
+            )
+            .await?;
+            return Ok(None);
+        };
+        if let Err(message) = kind.validate_id(&topic.id) {
+            return Err(Close {
+                code: close::MALFORMED_FRAME,
+                reason: frame::truncate_reason(&format!("invalid {} id: {message}", topic.kind)),
+            });
+        }
+        Ok(Some(kind))
     }
 
     fn parts(&self) -> &GatewayParts {
@@ -246,8 +349,11 @@ impl Connection {
         self.reply(&ServerFrame::error(id, code, message)).await
     }
 
-    async fn subscribe(&mut self, id: String, channel_id: ChannelId) -> Result<(), Close> {
-        match self.subscriptions.admit_channel(channel_id) {
+    async fn subscribe(&mut self, id: String, topic: Topic) -> Result<(), Close> {
+        let Some(kind) = self.kind_of(&Some(id.clone()), &topic).await? else {
+            return Ok(());
+        };
+        match self.subscriptions.admit_topic(&topic) {
             Admission::Already => {}
             Admission::CapReached => {
                 let cap = self.parts().config.max_subscriptions;
@@ -260,66 +366,117 @@ impl Connection {
                     .await;
             }
             Admission::Check => {
-                let readable = self
-                    .parts()
-                    .access
-                    .readable_channel(self.tenant, self.user, channel_id)
-                    .await;
-                let workspace = match readable {
-                    Ok(Some(workspace)) => workspace,
-                    Ok(None) => {
-                        return self
-                            .error(
-                                Some(id),
-                                ErrorCode::NotFound,
-                                format!("channel {channel_id} does not exist or is not readable"),
-                            )
-                            .await;
-                    }
-                    Err(error) => {
-                        tracing::warn!(%error, channel = %channel_id, "channel access check failed");
-                        return self
-                            .error(Some(id), ErrorCode::Unavailable, "try again".to_owned())
-                            .await;
-                    }
-                };
                 let hub = self.parts().hub.clone();
-                if let Err(error) = hub
-                    .subscribe((self.tenant, channel_id), self.id, self.outbound.clone())
-                    .await
-                {
-                    tracing::warn!(%error, channel = %channel_id, "subscribe failed");
+                let epoch = hub.access_epoch();
+                let Some(scope) = self.authorize(&id, kind.as_ref(), &topic).await? else {
+                    return Ok(());
+                };
+                let key = (self.tenant, topic.clone());
+                if let Err(error) = hub.subscribe(key.clone(), &self.handle, scope).await {
+                    tracing::warn!(%error, %topic, "subscribe failed");
                     return self
                         .error(Some(id), ErrorCode::Unavailable, "try again".to_owned())
                         .await;
                 }
-                self.subscriptions.add_channel(channel_id, workspace);
+                // An access change seen while we checked: check again, now that the hub
+                // would re-check this subscription for any later one.
+                if hub.access_epoch() != epoch {
+                    let again = self.authorize(&id, kind.as_ref(), &topic).await;
+                    if !matches!(again, Ok(Some(_))) {
+                        hub.unsubscribe(&key, self.handle.id);
+                        return again.map(|_| ());
+                    }
+                }
+                self.subscriptions.add_topic(topic.clone(), scope);
             }
         }
-        self.reply(&ServerFrame::Ack {
-            id,
-            channel_id: Some(channel_id),
-            workspace_id: None,
-            replayed: None,
-        })
-        .await
+        self.reply(&ServerFrame::topic_ack(id, &topic)).await
     }
 
+    /// The kind's access check; `None` once the refusal (`not_found` or `unavailable`) is
+    /// answered.
+    async fn authorize(
+        &self,
+        id: &str,
+        kind: &dyn TopicKind,
+        topic: &Topic,
+    ) -> Result<Option<TopicScope>, Close> {
+        match kind.authorize(self.tenant, self.user, &topic.id).await {
+            Ok(Some(scope)) => Ok(Some(scope)),
+            Ok(None) => {
+                self.error(
+                    Some(id.to_owned()),
+                    ErrorCode::NotFound,
+                    format!("{topic} does not exist or is not readable"),
+                )
+                .await?;
+                Ok(None)
+            }
+            Err(error) => {
+                tracing::warn!(%error, %topic, "topic access check failed");
+                self.error(
+                    Some(id.to_owned()),
+                    ErrorCode::Unavailable,
+                    "try again".to_owned(),
+                )
+                .await?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Replays each subscribed topic's events after `after`, after checking again that the
+    /// user may still read it (a topic they may not is revoked, not replayed).
     async fn resume(&mut self, id: String, after: EventId) -> Result<(), Close> {
         let config = &self.parts().config;
         let (max, window) = (config.resume_max_events, config.resume_window);
         let in_window = resume::cursor_in_window(after, chrono::Utc::now(), window);
-        let channels: Vec<ChannelId> = self.subscriptions.channels().collect();
+        let topics: Vec<Topic> = self.subscriptions.topics().cloned().collect();
         let mut replayed = 0;
-        for channel in channels {
+        for topic in topics {
+            let Some(kind) = self.parts().hub.topics().get(&topic.kind).cloned() else {
+                continue;
+            };
+            let readable = kind.authorize(self.tenant, self.user, &topic.id).await;
+            let refusal = match readable {
+                Ok(Some(_)) => None,
+                Ok(None) => Some(RevokeReason::AccessRevoked),
+                Err(error) => {
+                    tracing::warn!(%error, %topic, "access check before replay failed");
+                    return self
+                        .error(Some(id), ErrorCode::Unavailable, "try again".to_owned())
+                        .await;
+                }
+            };
+            if let Some(reason) = refusal {
+                self.subscriptions.remove_topic(&topic);
+                self.parts()
+                    .hub
+                    .unsubscribe(&(self.tenant, topic.clone()), self.handle.id);
+                self.reply(&ServerFrame::revoked(&topic, reason)).await?;
+                continue;
+            }
+            let ReplaySource::Outbox {
+                aggregate_type,
+                aggregate_id,
+            } = kind.replay_source(&topic.id)
+            else {
+                self.reply(&ServerFrame::resync(
+                    &topic,
+                    frame::ResyncReason::NotReplayable,
+                    kind.changes_url(&topic.id),
+                ))
+                .await?;
+                continue;
+            };
             let events = if in_window {
                 match self
                     .parts()
                     .outbox
                     .aggregate_events_after(
                         self.tenant,
-                        "channel",
-                        &channel.to_string(),
+                        &aggregate_type,
+                        &aggregate_id,
                         &after.to_string(),
                         i64::try_from(max + 1).unwrap_or(i64::MAX),
                     )
@@ -327,7 +484,7 @@ impl Connection {
                 {
                     Ok(events) => events,
                     Err(error) => {
-                        tracing::warn!(%error, %channel, "reading events to replay failed");
+                        tracing::warn!(%error, %topic, "reading events to replay failed");
                         return self
                             .error(Some(id), ErrorCode::Unavailable, "try again".to_owned())
                             .await;
@@ -338,13 +495,18 @@ impl Connection {
             };
             match resume::decide(in_window, events.len(), max) {
                 ChannelResume::Resync(reason) => {
-                    self.reply(&ServerFrame::resync(channel, reason)).await?;
+                    self.reply(&ServerFrame::resync(
+                        &topic,
+                        reason,
+                        kind.changes_url(&topic.id),
+                    ))
+                    .await?;
                 }
                 ChannelResume::Replay => {
                     for stored in events {
                         match stored.to_envelope() {
                             Ok(envelope) => {
-                                self.reply(&hub::event_frame(channel, envelope)).await?;
+                                self.reply(&ServerFrame::event(&topic, envelope)).await?;
                                 replayed += 1;
                             }
                             Err(error) => {
@@ -357,6 +519,7 @@ impl Connection {
         }
         self.reply(&ServerFrame::Ack {
             id,
+            topic: None,
             channel_id: None,
             workspace_id: None,
             replayed: Some(replayed),
@@ -364,13 +527,13 @@ impl Connection {
         .await
     }
 
-    async fn typing(&mut self, channel_id: ChannelId) -> Result<(), Close> {
-        if !self.subscriptions.is_subscribed(channel_id) {
+    async fn typing(&mut self, topic: Topic) -> Result<(), Close> {
+        if !self.subscriptions.is_subscribed(&topic) {
             return self
                 .error(
                     None,
                     ErrorCode::NotSubscribed,
-                    format!("subscribe to {channel_id} before typing in it"),
+                    format!("subscribe to {topic} before typing in it"),
                 )
                 .await;
         }
@@ -380,12 +543,12 @@ impl Connection {
             .typing
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .allow(&(self.tenant, self.user, channel_id), Instant::now());
+            .allow(&(self.tenant, self.user, topic.clone()), Instant::now());
         if allowed {
             self.parts().hub.publish_typing(&TypingMessage {
-                v: 1,
+                v: 2,
                 tenant: self.tenant,
-                channel_id,
+                topic,
                 user_id: self.user,
                 session: self.session_id().to_owned(),
                 expires_in_ms: millis(self.parts().config.typing_ttl),
@@ -467,15 +630,7 @@ impl Connection {
             });
         }
         match id {
-            Some(id) => {
-                self.reply(&ServerFrame::Ack {
-                    id,
-                    channel_id: None,
-                    workspace_id: Some(workspace),
-                    replayed: None,
-                })
-                .await
-            }
+            Some(id) => self.reply(&ServerFrame::workspace_ack(id, workspace)).await,
             None => Ok(()),
         }
     }
@@ -505,14 +660,7 @@ impl Connection {
     async fn watch(&mut self, id: String, workspace: WorkspaceId) -> Result<(), Close> {
         match self.subscriptions.admit_watch(workspace) {
             Admission::Already => {
-                return self
-                    .reply(&ServerFrame::Ack {
-                        id,
-                        channel_id: None,
-                        workspace_id: Some(workspace),
-                        replayed: None,
-                    })
-                    .await;
+                return self.reply(&ServerFrame::workspace_ack(id, workspace)).await;
             }
             Admission::CapReached => {
                 let cap = self.parts().config.max_subscriptions;
@@ -531,7 +679,11 @@ impl Connection {
         }
         let hub = self.parts().hub.clone();
         let snapshot = match hub
-            .watch((self.tenant, workspace), self.id, self.outbound.clone())
+            .watch(
+                (self.tenant, workspace),
+                self.handle.id,
+                self.outbound.clone(),
+            )
             .await
         {
             Ok(snapshot) => snapshot,
@@ -543,13 +695,8 @@ impl Connection {
             }
         };
         self.subscriptions.add_watch(workspace);
-        self.reply(&ServerFrame::Ack {
-            id,
-            channel_id: None,
-            workspace_id: Some(workspace),
-            replayed: None,
-        })
-        .await?;
+        self.reply(&ServerFrame::workspace_ack(id, workspace))
+            .await?;
         for (user_id, status) in snapshot {
             self.reply(&ServerFrame::Presence {
                 workspace_id: workspace,

@@ -1,60 +1,58 @@
-//! The node's fan-out hub: one RabbitMQ subscription per node, bound only to what local
-//! sockets need, decoding each message once and pushing one shared serialised frame into every
-//! local subscriber's bounded queue.
+//! The node's fan-out hub: one RabbitMQ subscription per node (an
+//! [`atelier_bus::EphemeralConsumer`]), bound only to what local sockets need, decoding each
+//! message once and pushing one shared serialised frame into every local subscriber's bounded
+//! queue; and the enforcement of access on live subscriptions.
 //!
 //! Topology for prefix `P` (see ARCHITECTURE.md):
-//! - `P.realtime`: a headers exchange (auto-delete), fed from the `P.events` topic exchange by
-//!   an exchange-to-exchange binding for `chat.#`; typing and presence notices are published
-//!   to it directly (they are not state changes and do not go through the outbox).
+//! - `P.realtime`: the bus's fan-out headers exchange (auto-delete), fed from the `P.events`
+//!   topic exchange with every registered topic kind's event patterns (`chat.#`); typing and
+//!   presence notices are published to it directly (they are not state changes and do not go
+//!   through the outbox).
 //! - Per node session: an exclusive, auto-delete queue `P.realtime.<node>.<ulid>`, bound with
-//!   `x-match: all` and `{tenant, aggregate_id: chn_...}` per channel with at least one local
-//!   subscriber and `{tenant, workspace_id: wsp_...}` per workspace with a local presence
-//!   watcher, plus `{node: <node>}` (which keeps the exchange alive while the node is up).
-//!   A binding is removed when its last local subscriber leaves.
+//!   `{tenant, <the kind's binding headers>}` (for a channel `aggregate_type: channel,
+//!   aggregate_id: chn_...`) per topic with at least one local subscriber,
+//!   `{tenant, workspace_id: wsp_...}` per workspace with a local presence watcher, `{node:
+//!   <node>}` (which keeps the exchange alive while the node is up), and, on `P.events`
+//!   itself, the routing keys of every event that may change access: the kinds'
+//!   [`TopicKind::access_event_types`] and the platform's [`LOGIN_REVOKED`] and
+//!   [`USER_DELETED`]. A topic binding is removed when its last local subscriber leaves.
 //!
 //! Delivery is best effort (no acks, the queue is capped): a client that misses events
 //! resumes from its last event id (replayed from the outbox collection).
 //!
-//! [`Hub::run`] is a supervised worker: it connects, declares, binds every wanted key, consumes
-//! until cancellation or a broker failure, and then reconnects with backoff and rebinds.
-//! Subscription changes are commands processed in order by the worker, so a subscribe returns
-//! once its binding is in place.
+//! Access on live subscriptions: every event the hub sees is offered to every kind's
+//! [`TopicKind::access_changes`]; each change queues a re-check of the local subscriptions it
+//! can affect (by topic, by user, by user in a workspace), run by the access worker, which
+//! revokes the refused ones (`subscription_revoked`). [`LOGIN_REVOKED`] and [`USER_DELETED`]
+//! close the affected sockets with 4003 at once. Subscribes compare the
+//! [`Hub::access_epoch`] before and after binding, so a change that arrives while a subscribe
+//! checks access is not missed.
 
 use std::{
     collections::{HashMap, HashSet},
     sync::{
         Arc, Mutex,
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicU64, Ordering},
     },
     time::{Duration, Instant},
 };
 
-use atelier_bus::BusConfig;
-use atelier_chat::ChannelId;
+use atelier_bus::{Bus, EphemeralBinding, EphemeralConsumer, EphemeralSpec, FanoutExchange};
 use atelier_core::{EventEnvelope, TenantId};
 use atelier_identity::{UserId, WorkspaceId};
 use atelier_observability::Metrics;
-use futures_util::StreamExt;
-use lapin::{
-    BasicProperties, Channel, Connection, ConnectionProperties, ExchangeKind,
-    options::{
-        BasicConsumeOptions, BasicPublishOptions, ExchangeBindOptions, ExchangeDeclareOptions,
-        QueueBindOptions, QueueDeclareOptions,
-    },
-    types::{AMQPValue, FieldTable, LongString, ShortString},
-};
 use serde::{Deserialize, Serialize};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    frame::{self, PresenceStatus, ServerFrame},
+    frame::{self, PresenceStatus, RevokeReason, ServerFrame, close},
+    gateway::Close,
     presence::{PresenceChange, PresenceTracker, WorkspaceKey},
     presence_store::PresenceStore,
+    topic::{AccessChange, Topic, TopicKey, TopicRegistry, TopicScope},
 };
 
-/// A channel of a tenant.
-pub type ChannelKey = (TenantId, ChannelId);
 /// Identifies one WebSocket connection on this node.
 pub type ConnectionId = u64;
 
@@ -62,12 +60,11 @@ pub type ConnectionId = u64;
 pub const TYPING_KEY: &str = "realtime.typing";
 /// Routing key of presence announcements on `P.realtime`.
 pub const PRESENCE_KEY: &str = "realtime.presence";
+/// A login (refresh-token family) was revoked: its sockets are closed with 4003.
+pub const LOGIN_REVOKED: &str = "identity.login.revoked";
+/// A user was deleted: their sockets are closed with 4003.
+pub const USER_DELETED: &str = "identity.user.deleted";
 
-const INITIAL_BACKOFF: Duration = Duration::from_millis(100);
-const SETUP_TIMEOUT: Duration = Duration::from_secs(30);
-const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
-/// How long a subscribe waits for its binding.
-const BIND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Cap of the node queue: beyond it the oldest messages are dropped (clients resume).
 const NODE_QUEUE_MAX_LENGTH: i64 = 100_000;
 const PRESENCE_TICK: Duration = Duration::from_secs(1);
@@ -78,14 +75,27 @@ const PRESENCE_PURGE_INTERVAL: Duration = Duration::from_secs(60);
 pub struct Outbound {
     frames: mpsc::Sender<Arc<str>>,
     slow: CancellationToken,
+    closing: CancellationToken,
+    close: Arc<Mutex<Option<Close>>>,
     session: Arc<str>,
     metrics: Metrics,
 }
 
-/// The receiving half, read by the socket writer. `slow` fires when the queue overflowed.
+/// The receiving half, read by the socket writer. `slow` fires when the queue overflowed;
+/// `closing` when the server decided to close the socket ([`OutboundReceiver::close`] says
+/// with what).
 pub struct OutboundReceiver {
     pub frames: mpsc::Receiver<Arc<str>>,
     pub slow: CancellationToken,
+    pub closing: CancellationToken,
+    close: Arc<Mutex<Option<Close>>>,
+}
+
+impl OutboundReceiver {
+    /// The close frame asked for by [`Outbound::close_with`].
+    pub fn close(&self) -> Option<Close> {
+        lock(&self.close).clone()
+    }
 }
 
 /// A connection's outbound queue of `capacity` frames.
@@ -96,16 +106,22 @@ pub fn outbound(
 ) -> (Outbound, OutboundReceiver) {
     let (frames, receiver) = mpsc::channel(capacity.max(1));
     let slow = CancellationToken::new();
+    let closing = CancellationToken::new();
+    let close = Arc::new(Mutex::new(None));
     (
         Outbound {
             frames,
             slow: slow.clone(),
+            closing: closing.clone(),
+            close: close.clone(),
             session,
             metrics,
         },
         OutboundReceiver {
             frames: receiver,
             slow,
+            closing,
+            close,
         },
     )
 }
@@ -137,6 +153,17 @@ impl Outbound {
         }
     }
 
+    /// Asks the socket to close with `close` (the first request wins).
+    pub fn close_with(&self, close: Close) {
+        {
+            let mut slot = lock(&self.close);
+            if slot.is_none() {
+                *slot = Some(close);
+            }
+        }
+        self.closing.cancel();
+    }
+
     /// The session id of the connection.
     pub fn session(&self) -> &str {
         &self.session
@@ -151,6 +178,43 @@ impl Outbound {
     }
 }
 
+/// What the hub knows of one local connection: whose it is and its queue.
+pub struct ConnectionHandle {
+    pub id: ConnectionId,
+    pub tenant: TenantId,
+    pub user: UserId,
+    /// The login (refresh-token family) of the token the socket authenticated with, if the
+    /// token names one.
+    pub login: Option<String>,
+    pub outbound: Outbound,
+    /// Topics the hub revoked that the connection has not yet dropped from its own state.
+    revoked: Mutex<Vec<Topic>>,
+}
+
+impl ConnectionHandle {
+    pub fn new(
+        id: ConnectionId,
+        tenant: TenantId,
+        user: UserId,
+        login: Option<String>,
+        outbound: Outbound,
+    ) -> Self {
+        Self {
+            id,
+            tenant,
+            user,
+            login,
+            outbound,
+            revoked: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The topics revoked since the last call.
+    pub fn take_revoked(&self) -> Vec<Topic> {
+        std::mem::take(&mut *lock(&self.revoked))
+    }
+}
+
 /// The hub could not do what was asked (the broker is unreachable).
 #[derive(Debug, thiserror::Error)]
 #[error("realtime hub unavailable: {0}")]
@@ -159,9 +223,10 @@ pub struct HubError(pub String);
 /// A typing notice between nodes (JSON on `P.realtime`, routing key [`TYPING_KEY`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TypingMessage {
+    /// 2 since notices carry a topic (1 carried a `channel_id`).
     pub v: u32,
     pub tenant: TenantId,
-    pub channel_id: ChannelId,
+    pub topic: Topic,
     pub user_id: UserId,
     /// The sending connection, which does not get its own notice back.
     pub session: String,
@@ -196,58 +261,41 @@ impl std::fmt::Debug for Hub {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Binding {
-    Channel(ChannelKey),
-    Workspace(WorkspaceKey),
+/// One local subscription of a topic.
+#[derive(Clone)]
+struct Subscriber {
+    connection: Arc<ConnectionHandle>,
+    scope: TopicScope,
 }
 
-enum Command {
-    /// Make the broker binding match whether the key has local subscribers.
-    Sync {
-        binding: Binding,
-        done: Option<oneshot::Sender<Result<(), String>>>,
-    },
-    Publish {
-        routing_key: &'static str,
-        headers: Vec<(&'static str, String)>,
-        body: Vec<u8>,
-    },
+/// A re-check of access queued by an event.
+struct AccessWork {
+    tenant: TenantId,
+    kind: &'static str,
+    change: AccessChange,
+    event: String,
 }
 
 #[derive(Default)]
 struct Registry {
-    channels: HashMap<ChannelKey, HashMap<ConnectionId, Outbound>>,
+    connections: HashMap<ConnectionId, Arc<ConnectionHandle>>,
+    topics: HashMap<TopicKey, HashMap<ConnectionId, Subscriber>>,
     workspaces: HashMap<WorkspaceKey, HashMap<ConnectionId, Outbound>>,
-}
-
-impl Registry {
-    fn wanted(&self, binding: Binding) -> bool {
-        match binding {
-            Binding::Channel(key) => self.channels.contains_key(&key),
-            Binding::Workspace(key) => self.workspaces.contains_key(&key),
-        }
-    }
-
-    fn bindings(&self) -> Vec<Binding> {
-        self.channels
-            .keys()
-            .map(|key| Binding::Channel(*key))
-            .chain(self.workspaces.keys().map(|key| Binding::Workspace(*key)))
-            .collect()
-    }
+    /// Broker bindings wanted for local topics and watches, with how many keys want each.
+    wanted: HashMap<EphemeralBinding, usize>,
 }
 
 struct Inner {
-    url: String,
-    prefix: String,
     node_id: String,
-    reconnect_backoff_max: Duration,
+    topics: TopicRegistry,
+    consumer: EphemeralConsumer,
+    /// Bindings every session has: the node binding and the access event types.
+    static_bindings: Vec<EphemeralBinding>,
     registry: Mutex<Registry>,
     tracker: Mutex<PresenceTracker>,
-    commands: mpsc::UnboundedSender<Command>,
-    command_receiver: Mutex<Option<mpsc::UnboundedReceiver<Command>>>,
-    connected: AtomicBool,
+    access_work: mpsc::UnboundedSender<AccessWork>,
+    access_receiver: Mutex<Option<mpsc::UnboundedReceiver<AccessWork>>>,
+    access_epoch: AtomicU64,
     presence_store: PresenceStore,
     metrics: Metrics,
 }
@@ -261,23 +309,45 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl Hub {
     pub fn new(
-        bus: &BusConfig,
+        bus: &Bus,
         node_id: &str,
+        topics: TopicRegistry,
         presence_store: PresenceStore,
         metrics: Metrics,
     ) -> Hub {
-        let (commands, receiver) = mpsc::unbounded_channel();
+        let consumer = EphemeralConsumer::new(
+            bus.clone(),
+            EphemeralSpec {
+                name: "realtime_hub".to_owned(),
+                queue_stem: format!("realtime.{node_id}"),
+                max_length: NODE_QUEUE_MAX_LENGTH,
+                fanout: Some(FanoutExchange {
+                    name: "realtime".to_owned(),
+                    patterns: topics.event_patterns(),
+                }),
+            },
+        );
+        let mut static_bindings = vec![EphemeralBinding::fanout(vec![(
+            "node".to_owned(),
+            node_id.to_owned(),
+        )])];
+        let mut access_types = topics.access_event_types();
+        access_types.extend([LOGIN_REVOKED.to_owned(), USER_DELETED.to_owned()]);
+        access_types.sort();
+        access_types.dedup();
+        static_bindings.extend(access_types.into_iter().map(EphemeralBinding::events));
+        let (access_work, access_receiver) = mpsc::unbounded_channel();
         Hub {
             inner: Arc::new(Inner {
-                url: bus.url.clone(),
-                prefix: bus.prefix.clone(),
                 node_id: node_id.to_owned(),
-                reconnect_backoff_max: bus.reconnect_backoff_max.max(INITIAL_BACKOFF),
+                topics,
+                consumer,
+                static_bindings,
                 registry: Mutex::new(Registry::default()),
                 tracker: Mutex::new(PresenceTracker::new()),
-                commands,
-                command_receiver: Mutex::new(Some(receiver)),
-                connected: AtomicBool::new(false),
+                access_work,
+                access_receiver: Mutex::new(Some(access_receiver)),
+                access_epoch: AtomicU64::new(0),
                 presence_store,
                 metrics,
             }),
@@ -286,63 +356,90 @@ impl Hub {
 
     /// `P.realtime`, the headers exchange of the realtime topology.
     pub fn exchange(&self) -> String {
-        realtime_exchange(&self.inner.prefix)
+        self.inner.consumer.fanout_exchange().unwrap_or_default()
+    }
+
+    /// The topic kinds this hub serves.
+    pub fn topics(&self) -> &TopicRegistry {
+        &self.inner.topics
     }
 
     /// True while the hub holds a broker subscription.
     pub fn is_connected(&self) -> bool {
-        self.inner.connected.load(Ordering::Relaxed)
+        self.inner.consumer.is_connected()
     }
 
-    /// Liveness for readiness (`realtime_hub`) and `atelier_consumer_up{consumer="realtime_hub"}`.
-    fn set_connected(&self, connected: bool) {
-        self.inner.connected.store(connected, Ordering::Relaxed);
-        self.inner
-            .metrics
-            .set_consumer_up("realtime_hub", connected);
+    /// Counts the access-changing events seen so far: a subscribe that checked access before
+    /// the count moved checks again.
+    pub fn access_epoch(&self) -> u64 {
+        self.inner.access_epoch.load(Ordering::SeqCst)
     }
 
-    /// Adds a local subscriber of a channel; returns once the node is bound to it.
+    /// Makes a connection known (for closing it when its login or user goes away).
+    pub fn register(&self, connection: Arc<ConnectionHandle>) {
+        lock(&self.inner.registry)
+            .connections
+            .insert(connection.id, connection);
+    }
+
+    /// Forgets a connection; its subscriptions and watches must be withdrawn separately.
+    pub fn deregister(&self, connection: ConnectionId) {
+        lock(&self.inner.registry).connections.remove(&connection);
+    }
+
+    /// Adds a local subscriber of a topic; returns once the node is bound to it.
     pub async fn subscribe(
         &self,
-        key: ChannelKey,
-        connection: ConnectionId,
-        outbound: Outbound,
+        key: TopicKey,
+        connection: &Arc<ConnectionHandle>,
+        scope: TopicScope,
     ) -> Result<(), HubError> {
-        lock(&self.inner.registry)
-            .channels
-            .entry(key)
-            .or_default()
-            .insert(connection, outbound);
-        let synced = self.sync(Binding::Channel(key)).await;
-        if synced.is_err() {
-            self.unsubscribe(key, connection);
+        let binding = self
+            .topic_binding(&key)
+            .ok_or_else(|| HubError(format!("no topic kind `{}`", key.1.kind)))?;
+        {
+            let mut registry = lock(&self.inner.registry);
+            let subscribers = registry.topics.entry(key.clone()).or_default();
+            let first = subscribers.is_empty();
+            subscribers.insert(
+                connection.id,
+                Subscriber {
+                    connection: connection.clone(),
+                    scope,
+                },
+            );
+            if first {
+                *registry.wanted.entry(binding.clone()).or_default() += 1;
+            }
         }
-        synced
+        let synced = self.inner.consumer.sync(binding).await;
+        if let Err(error) = synced {
+            self.unsubscribe(&key, connection.id);
+            return Err(HubError(error.to_string()));
+        }
+        Ok(())
     }
 
-    /// Removes a local subscriber; the binding goes with the last one.
-    pub fn unsubscribe(&self, key: ChannelKey, connection: ConnectionId) {
-        let emptied = {
+    /// Removes a local subscriber; the binding goes with the last one. True when it was there.
+    pub fn unsubscribe(&self, key: &TopicKey, connection: ConnectionId) -> bool {
+        let (removed, emptied) = {
             let mut registry = lock(&self.inner.registry);
-            match registry.channels.get_mut(&key) {
+            match registry.topics.get_mut(key) {
                 Some(subscribers) => {
-                    subscribers.remove(&connection);
+                    let removed = subscribers.remove(&connection).is_some();
                     let emptied = subscribers.is_empty();
                     if emptied {
-                        registry.channels.remove(&key);
+                        registry.topics.remove(key);
                     }
-                    emptied
+                    (removed, emptied)
                 }
-                None => false,
+                None => (false, false),
             }
         };
-        if emptied {
-            self.command(Command::Sync {
-                binding: Binding::Channel(key),
-                done: None,
-            });
+        if emptied && let Some(binding) = self.topic_binding(key) {
+            self.release(binding);
         }
+        removed
     }
 
     /// Adds a local presence watcher of a workspace; returns the workspace's present users
@@ -359,14 +456,19 @@ impl Hub {
             tracker.track(key);
             first
         };
-        lock(&self.inner.registry)
-            .workspaces
-            .entry(key)
-            .or_default()
-            .insert(connection, outbound);
-        if let Err(error) = self.sync(Binding::Workspace(key)).await {
+        let binding = workspace_binding(key);
+        {
+            let mut registry = lock(&self.inner.registry);
+            let watchers = registry.workspaces.entry(key).or_default();
+            let first_watcher = watchers.is_empty();
+            watchers.insert(connection, outbound);
+            if first_watcher {
+                *registry.wanted.entry(binding.clone()).or_default() += 1;
+            }
+        }
+        if let Err(error) = self.inner.consumer.sync(binding).await {
             self.unwatch(key, connection);
-            return Err(error);
+            return Err(HubError(error.to_string()));
         }
         if first {
             let now_ms = chrono::Utc::now().timestamp_millis();
@@ -413,34 +515,24 @@ impl Hub {
         };
         if emptied {
             lock(&self.inner.tracker).forget(key);
-            self.command(Command::Sync {
-                binding: Binding::Workspace(key),
-                done: None,
-            });
+            self.release(workspace_binding(key));
         }
     }
 
-    /// Publishes a typing notice to every node with subscribers of the channel. Dropped while
+    /// Publishes a typing notice to every node with subscribers of the topic. Dropped while
     /// the hub is disconnected (typing is ephemeral).
     pub fn publish_typing(&self, message: &TypingMessage) {
-        self.publish(
-            TYPING_KEY,
-            vec![
-                ("tenant", message.tenant.to_string()),
-                ("aggregate_id", message.channel_id.to_string()),
-            ],
-            serde_json::to_vec(message),
-        );
+        let Some(headers) = self.topic_headers(&(message.tenant, message.topic.clone())) else {
+            return;
+        };
+        self.publish(TYPING_KEY, headers, serde_json::to_vec(message));
     }
 
     /// Publishes a presence announcement to every node watching the workspace.
     pub fn publish_presence(&self, message: &PresenceMessage) {
         self.publish(
             PRESENCE_KEY,
-            vec![
-                ("tenant", message.tenant.to_string()),
-                ("workspace_id", message.workspace_id.to_string()),
-            ],
+            workspace_headers((message.tenant, message.workspace_id)),
             serde_json::to_vec(message),
         );
     }
@@ -448,344 +540,73 @@ impl Hub {
     fn publish(
         &self,
         routing_key: &'static str,
-        headers: Vec<(&'static str, String)>,
+        headers: Vec<(String, String)>,
         body: Result<Vec<u8>, serde_json::Error>,
     ) {
-        if !self.is_connected() {
-            tracing::debug!(routing_key, "realtime hub disconnected: notice dropped");
-            return;
-        }
         match body {
-            Ok(body) => self.command(Command::Publish {
-                routing_key,
-                headers,
-                body,
-            }),
+            Ok(body) => self.inner.consumer.publish(routing_key, headers, body),
             Err(error) => tracing::error!(%error, "realtime notice not serialisable"),
         }
     }
 
-    async fn sync(&self, binding: Binding) -> Result<(), HubError> {
-        let (done, wait) = oneshot::channel();
-        self.command(Command::Sync {
-            binding,
-            done: Some(done),
-        });
-        match tokio::time::timeout(BIND_TIMEOUT, wait).await {
-            Ok(Ok(Ok(()))) => Ok(()),
-            Ok(Ok(Err(error))) => Err(HubError(error)),
-            Ok(Err(_dropped)) => Err(HubError("the broker connection dropped".to_owned())),
-            Err(_elapsed) => Err(HubError(format!(
-                "no broker binding within {BIND_TIMEOUT:?}"
-            ))),
+    /// Drops one want of `binding`; unbinds (without waiting) when nothing wants it.
+    fn release(&self, binding: EphemeralBinding) {
+        {
+            let mut registry = lock(&self.inner.registry);
+            if let Some(count) = registry.wanted.get_mut(&binding) {
+                *count -= 1;
+                if *count == 0 {
+                    registry.wanted.remove(&binding);
+                }
+            }
         }
+        self.inner.consumer.sync_later(binding);
     }
 
-    fn command(&self, command: Command) {
-        if self.inner.commands.send(command).is_err() {
-            tracing::debug!("realtime hub stopped: command dropped");
-        }
+    /// `tenant` plus the kind's binding headers of the topic.
+    fn topic_headers(&self, key: &TopicKey) -> Option<Vec<(String, String)>> {
+        let kind = self.inner.topics.get(&key.1.kind)?;
+        let mut headers = vec![("tenant".to_owned(), key.0.to_string())];
+        headers.extend(kind.binding_headers(&key.1.id));
+        headers.sort();
+        Some(headers)
     }
 
-    /// Runs the hub until `cancel` fires: the supervised broker subscription and the presence
-    /// expiry ticker. Call once per hub (a second call returns at once, logged).
+    fn topic_binding(&self, key: &TopicKey) -> Option<EphemeralBinding> {
+        self.topic_headers(key).map(EphemeralBinding::fanout)
+    }
+
+    /// Runs the hub until `cancel` fires: the supervised broker subscription, the access
+    /// worker and the presence expiry ticker. Call once per hub (a second call's access worker
+    /// returns at once, logged).
     pub async fn run(self, cancel: CancellationToken) {
-        self.set_connected(false);
-        let Some(mut commands) = lock(&self.inner.command_receiver).take() else {
-            tracing::error!("realtime hub started twice; the second run does nothing");
-            return;
-        };
+        let handler = Arc::new(HubHandler { hub: self.clone() });
         tokio::join!(
-            self.supervise(&mut commands, &cancel),
+            self.inner.consumer.run(handler, cancel.clone()),
+            self.enforce_access(&cancel),
             self.expire_presence(&cancel)
         );
         tracing::info!("realtime hub stopped");
     }
 
-    async fn supervise(
-        &self,
-        commands: &mut mpsc::UnboundedReceiver<Command>,
-        cancel: &CancellationToken,
-    ) {
-        let mut backoff = INITIAL_BACKOFF;
-        loop {
-            let mut subscribed = false;
-            let result = self.session(commands, cancel, &mut subscribed).await;
-            self.set_connected(false);
-            match result {
-                Ok(()) => break,
-                Err(error) => {
-                    tracing::warn!(%error, "realtime hub session failed; reconnecting");
-                }
-            }
-            if subscribed {
-                backoff = INITIAL_BACKOFF;
-            }
-            // Subscribes waiting for a binding fail fast while disconnected; the next session
-            // binds everything still wanted anyway.
-            while let Ok(command) = commands.try_recv() {
-                if let Command::Sync {
-                    done: Some(done), ..
-                } = command
-                    && done
-                        .send(Err("the broker is unreachable".to_owned()))
-                        .is_err()
-                {
-                    tracing::debug!("subscriber gave up waiting for its binding");
-                }
-            }
-            tokio::select! {
-                () = cancel.cancelled() => break,
-                () = tokio::time::sleep(backoff) => {}
-            }
-            backoff = backoff
-                .saturating_mul(2)
-                .min(self.inner.reconnect_backoff_max);
-        }
-    }
-
-    /// One broker session; `Ok` only when cancelled.
-    async fn session(
-        &self,
-        commands: &mut mpsc::UnboundedReceiver<Command>,
-        cancel: &CancellationToken,
-        subscribed: &mut bool,
-    ) -> Result<(), String> {
-        let setup = tokio::select! {
-            () = cancel.cancelled() => return Ok(()),
-            setup = tokio::time::timeout(SETUP_TIMEOUT, self.set_up()) => setup
-                .map_err(|_elapsed| format!("setup timed out after {SETUP_TIMEOUT:?}"))??,
-        };
-        let (connection, channel, queue, mut consumer, mut bound) = setup;
-        *subscribed = true;
-        self.set_connected(true);
-        tracing::info!(queue = %queue, "realtime hub subscribed");
-        let exchange = self.exchange();
-        let end = loop {
-            tokio::select! {
-                biased;
-                () = cancel.cancelled() => break Ok(()),
-                command = commands.recv() => match command {
-                    None => break Ok(()),
-                    Some(Command::Sync { binding, done }) => {
-                        let result = self.reconcile(&channel, &queue, &mut bound, binding).await;
-                        let failed = result.as_ref().err().cloned();
-                        if let Some(done) = done
-                            && done.send(result).is_err()
-                        {
-                            tracing::debug!("subscriber gave up waiting for its binding");
-                        }
-                        if let Some(error) = failed {
-                            break Err(error);
-                        }
-                    }
-                    Some(Command::Publish { routing_key, headers, body }) => {
-                        if let Err(error) = publish(&channel, &exchange, routing_key, &headers, &body).await {
-                            break Err(error);
-                        }
-                    }
-                },
-                delivery = consumer.next() => match delivery {
-                    Some(Ok(delivery)) => self.dispatch(&delivery.routing_key, &delivery.data),
-                    Some(Err(error)) => break Err(format!("consuming: {error}")),
-                    None => break Err("the broker ended the subscription".to_owned()),
-                },
-            }
-        };
-        self.set_connected(false);
-        let close = connection.close(200, ShortString::from("realtime hub session over"));
-        match tokio::time::timeout(CLOSE_TIMEOUT, close).await {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => tracing::debug!(%error, "realtime hub connection close failed"),
-            Err(_elapsed) => tracing::debug!("realtime hub connection close timed out"),
-        }
-        end
-    }
-
-    #[allow(clippy::type_complexity)] // a private tuple of what one session set up
-    async fn set_up(
-        &self,
-    ) -> Result<
-        (
-            Connection,
-            Channel,
-            String,
-            lapin::Consumer,
-            HashSet<Binding>,
-        ),
-        String,
-    > {
-        let prefix = &self.inner.prefix;
-        let node = &self.inner.node_id;
-        let name = format!("atelier:{prefix}:realtime:{node}");
-        let connection = Connection::connect(
-            &self.inner.url,
-            ConnectionProperties::default().with_connection_name(LongString::from(name.as_str())),
-        )
-        .await
-        .map_err(|error| format!("connecting: {error}"))?;
-        let channel = connection
-            .create_channel()
-            .await
-            .map_err(|error| format!("channel.open: {error}"))?;
-        let events = atelier_bus::topology::events_exchange(prefix);
-        let exchange = self.exchange();
-        // Same arguments as the bus's own declaration of the events exchange.
-        channel
-            .exchange_declare(
-                ShortString::from(events.as_str()),
-                ExchangeKind::Topic,
-                ExchangeDeclareOptions {
-                    durable: true,
-                    ..ExchangeDeclareOptions::default()
-                },
-                FieldTable::default(),
-            )
-            .await
-            .map_err(|error| format!("exchange.declare events: {error}"))?;
-        channel
-            .exchange_declare(
-                ShortString::from(exchange.as_str()),
-                ExchangeKind::Headers,
-                ExchangeDeclareOptions {
-                    auto_delete: true,
-                    ..ExchangeDeclareOptions::default()
-                },
-                FieldTable::default(),
-            )
-            .await
-            .map_err(|error| format!("exchange.declare realtime: {error}"))?;
-        channel
-            .exchange_bind(
-                ShortString::from(exchange.as_str()),
-                ShortString::from(events.as_str()),
-                ShortString::from("chat.#"),
-                ExchangeBindOptions::default(),
-                FieldTable::default(),
-            )
-            .await
-            .map_err(|error| format!("exchange.bind: {error}"))?;
-        let queue = format!(
-            "{prefix}.realtime.{node}.{}",
-            ulid::Ulid::new().to_string().to_lowercase()
-        );
-        let mut arguments = FieldTable::default();
-        arguments.insert(
-            ShortString::from("x-max-length"),
-            AMQPValue::LongLongInt(NODE_QUEUE_MAX_LENGTH),
-        );
-        channel
-            .queue_declare(
-                ShortString::from(queue.as_str()),
-                QueueDeclareOptions {
-                    exclusive: true,
-                    auto_delete: true,
-                    ..QueueDeclareOptions::default()
-                },
-                arguments,
-            )
-            .await
-            .map_err(|error| format!("queue.declare: {error}"))?;
-        channel
-            .queue_bind(
-                ShortString::from(queue.as_str()),
-                ShortString::from(exchange.as_str()),
-                ShortString::from(""),
-                QueueBindOptions::default(),
-                match_all(&[("node", node.clone())]),
-            )
-            .await
-            .map_err(|error| format!("queue.bind node: {error}"))?;
-        let mut bound = HashSet::new();
-        let wanted = lock(&self.inner.registry).bindings();
-        for binding in wanted {
-            self.reconcile(&channel, &queue, &mut bound, binding)
-                .await?;
-        }
-        let consumer = channel
-            .basic_consume(
-                ShortString::from(queue.as_str()),
-                ShortString::from(name.as_str()),
-                BasicConsumeOptions {
-                    no_ack: true,
-                    exclusive: true,
-                    ..BasicConsumeOptions::default()
-                },
-                FieldTable::default(),
-            )
-            .await
-            .map_err(|error| format!("basic.consume: {error}"))?;
-        Ok((connection, channel, queue, consumer, bound))
-    }
-
-    /// Binds or unbinds `binding` so the broker matches the registry.
-    async fn reconcile(
-        &self,
-        channel: &Channel,
-        queue: &str,
-        bound: &mut HashSet<Binding>,
-        binding: Binding,
-    ) -> Result<(), String> {
-        let wanted = lock(&self.inner.registry).wanted(binding);
-        let is_bound = bound.contains(&binding);
-        if wanted == is_bound {
-            return Ok(());
-        }
-        let arguments = match binding {
-            Binding::Channel((tenant, channel_id)) => match_all(&[
-                ("tenant", tenant.to_string()),
-                ("aggregate_id", channel_id.to_string()),
-            ]),
-            Binding::Workspace((tenant, workspace)) => match_all(&[
-                ("tenant", tenant.to_string()),
-                ("workspace_id", workspace.to_string()),
-            ]),
-        };
-        let exchange = self.exchange();
-        if wanted {
-            channel
-                .queue_bind(
-                    ShortString::from(queue),
-                    ShortString::from(exchange.as_str()),
-                    ShortString::from(""),
-                    QueueBindOptions::default(),
-                    arguments,
-                )
-                .await
-                .map_err(|error| format!("queue.bind: {error}"))?;
-            bound.insert(binding);
-        } else {
-            channel
-                .queue_unbind(
-                    ShortString::from(queue),
-                    ShortString::from(exchange.as_str()),
-                    ShortString::from(""),
-                    arguments,
-                )
-                .await
-                .map_err(|error| format!("queue.unbind: {error}"))?;
-            bound.remove(&binding);
-        }
-        Ok(())
-    }
-
     /// Decodes one message once, serialises its frame once and queues it to every local
     /// subscriber. No storage round trip.
-    fn dispatch(&self, routing_key: &ShortString, body: &[u8]) {
-        match routing_key.as_str() {
+    fn dispatch(&self, routing_key: &str, body: &[u8]) {
+        match routing_key {
             TYPING_KEY => match serde_json::from_slice::<TypingMessage>(body) {
                 Ok(message) => {
                     let text = shared(&ServerFrame::Typing {
-                        channel_id: message.channel_id,
+                        channel_id: frame::channel_alias(&message.topic),
+                        topic: message.topic.clone(),
                         user_id: message.user_id,
                         expires_in_ms: message.expires_in_ms,
                     });
                     let registry = lock(&self.inner.registry);
                     let mut count = 0;
-                    if let Some(subscribers) =
-                        registry.channels.get(&(message.tenant, message.channel_id))
+                    if let Some(subscribers) = registry.topics.get(&(message.tenant, message.topic))
                     {
-                        for outbound in subscribers.values() {
+                        for subscriber in subscribers.values() {
+                            let outbound = &subscriber.connection.outbound;
                             if outbound.session() != message.session && outbound.push(text.clone())
                             {
                                 count += 1;
@@ -822,25 +643,184 @@ impl Hub {
     }
 
     fn dispatch_event(&self, event: EventEnvelope) {
-        if event.aggregate_type != "channel" {
-            return;
-        }
-        let Ok(channel_id) = event.aggregate_id.parse::<ChannelId>() else {
-            tracing::warn!(event = %event.id, aggregate_id = %event.aggregate_id, "channel event without a channel id");
-            return;
-        };
-        let key = (event.tenant, channel_id);
-        let text = shared(&event_frame(channel_id, event));
-        let registry = lock(&self.inner.registry);
-        let mut count = 0;
-        if let Some(subscribers) = registry.channels.get(&key) {
-            for outbound in subscribers.values() {
-                if outbound.push(text.clone()) {
-                    count += 1;
+        self.close_for_identity(&event);
+        for kind in self.inner.topics.kinds() {
+            for change in kind.access_changes(&event) {
+                self.inner.access_epoch.fetch_add(1, Ordering::SeqCst);
+                let work = AccessWork {
+                    tenant: event.tenant,
+                    kind: kind.kind(),
+                    change,
+                    event: event.event_type.clone(),
+                };
+                if self.inner.access_work.send(work).is_err() {
+                    tracing::debug!("realtime access worker stopped: re-check dropped");
                 }
             }
+            for id in kind.topics_of(&event) {
+                let topic = Topic::new(kind.kind(), id);
+                let key = (event.tenant, topic);
+                let registry = lock(&self.inner.registry);
+                let Some(subscribers) = registry.topics.get(&key) else {
+                    continue;
+                };
+                let text = shared(&ServerFrame::event(&key.1, event.clone()));
+                let mut count = 0;
+                for subscriber in subscribers.values() {
+                    if subscriber.connection.outbound.push(text.clone()) {
+                        count += 1;
+                    }
+                }
+                self.inner.metrics.realtime_delivered("event", count);
+            }
         }
-        self.inner.metrics.realtime_delivered("event", count);
+    }
+
+    /// A revoked login or a deleted user: close their sockets with 4003 at once.
+    fn close_for_identity(&self, event: &EventEnvelope) {
+        let text = |field: &str| event.data.get(field).and_then(serde_json::Value::as_str);
+        /// Whose sockets close.
+        enum Gone {
+            Login(String),
+            User(UserId),
+        }
+        let (gone, reason) = match event.event_type.as_str() {
+            LOGIN_REVOKED => {
+                let Some(login) = text("login_id") else {
+                    tracing::warn!(event = %event.id, "login revocation without a login id");
+                    return;
+                };
+                (
+                    Gone::Login(login.to_owned()),
+                    "the login was revoked: sign in again",
+                )
+            }
+            USER_DELETED => {
+                let Some(user) = text("user_id").and_then(|user| user.parse::<UserId>().ok())
+                else {
+                    tracing::warn!(event = %event.id, "user deletion without a user id");
+                    return;
+                };
+                (Gone::User(user), "the user was deleted")
+            }
+            _ => return,
+        };
+        let matches = |connection: &ConnectionHandle| match &gone {
+            Gone::Login(login) => connection.login.as_deref() == Some(login.as_str()),
+            Gone::User(user) => connection.user == *user,
+        };
+        self.inner.access_epoch.fetch_add(1, Ordering::SeqCst);
+        let registry = lock(&self.inner.registry);
+        for connection in registry.connections.values() {
+            if connection.tenant == event.tenant && matches(connection) {
+                tracing::info!(session = %connection.outbound.session(), event = %event.event_type, "closing WebSocket: access revoked");
+                connection.outbound.close_with(Close {
+                    code: close::ACCESS_REVOKED,
+                    reason: reason.to_owned(),
+                });
+            }
+        }
+    }
+
+    /// The access worker: re-checks what each access change can affect; revokes the refused.
+    async fn enforce_access(&self, cancel: &CancellationToken) {
+        let Some(mut work) = lock(&self.inner.access_receiver).take() else {
+            tracing::error!("realtime hub started twice; the second access worker does nothing");
+            return;
+        };
+        loop {
+            let item = tokio::select! {
+                () = cancel.cancelled() => break,
+                item = work.recv() => match item {
+                    Some(item) => item,
+                    None => break,
+                },
+            };
+            self.recheck(item).await;
+        }
+    }
+
+    async fn recheck(&self, work: AccessWork) {
+        let Some(kind) = self.inner.topics.get(work.kind).cloned() else {
+            return;
+        };
+        let affected: Vec<(TopicKey, Arc<ConnectionHandle>)> = {
+            let registry = lock(&self.inner.registry);
+            registry
+                .topics
+                .iter()
+                .filter(|((tenant, topic), _)| *tenant == work.tenant && topic.kind == work.kind)
+                .flat_map(|(key, subscribers)| {
+                    subscribers
+                        .values()
+                        .filter(|subscriber| {
+                            let user = subscriber.connection.user;
+                            match &work.change {
+                                AccessChange::Topic(id) => key.1.id == *id,
+                                AccessChange::UserOnTopic(who, id) => {
+                                    key.1.id == *id && user == *who
+                                }
+                                AccessChange::UserInWorkspace(who, workspace) => {
+                                    user == *who && subscriber.scope.workspace == Some(*workspace)
+                                }
+                                AccessChange::User(who) => user == *who,
+                            }
+                        })
+                        .map(|subscriber| (key.clone(), subscriber.connection.clone()))
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        };
+        // One check per (user, topic), however many sockets share it.
+        let mut decided: HashMap<(UserId, Topic), Option<RevokeReason>> = HashMap::new();
+        let mut revoked = HashSet::new();
+        for (key, connection) in affected {
+            let pair = (connection.user, key.1.clone());
+            let decision = match decided.get(&pair) {
+                Some(decision) => *decision,
+                None => {
+                    let decision = match kind.authorize(key.0, connection.user, &key.1.id).await {
+                        Ok(Some(_)) => None,
+                        Ok(None) => Some(RevokeReason::AccessRevoked),
+                        Err(error) => {
+                            tracing::warn!(%error, topic = %key.1, "access re-check failed: revoking the subscription");
+                            Some(RevokeReason::AccessCheckFailed)
+                        }
+                    };
+                    decided.insert(pair, decision);
+                    decision
+                }
+            };
+            if let Some(reason) = decision
+                && self.revoke(&key, &connection, reason)
+            {
+                revoked.insert(key.1.clone());
+            }
+        }
+        if !revoked.is_empty() {
+            tracing::info!(event = %work.event, topics = revoked.len(), "subscriptions revoked after an access change");
+        }
+    }
+
+    /// Ends one subscription: no more events, a `subscription_revoked` frame, and the
+    /// connection drops it from its own state at its next frame.
+    fn revoke(
+        &self,
+        key: &TopicKey,
+        connection: &Arc<ConnectionHandle>,
+        reason: RevokeReason,
+    ) -> bool {
+        if !self.unsubscribe(key, connection.id) {
+            return false;
+        }
+        lock(&connection.revoked).push(key.1.clone());
+        connection
+            .outbound
+            .push(shared(&ServerFrame::revoked(&key.1, reason)));
+        self.inner
+            .metrics
+            .realtime_delivered("subscription_revoked", 1);
+        true
     }
 
     fn fan_out_presence(&self, changes: &[PresenceChange]) {
@@ -888,68 +868,41 @@ impl Hub {
     }
 }
 
-/// `P.realtime`.
-pub fn realtime_exchange(prefix: &str) -> String {
-    format!("{prefix}.realtime")
+/// The hub as the bus sees it while it runs.
+struct HubHandler {
+    hub: Hub,
 }
 
-/// The `event` frame of a chat event.
-pub fn event_frame(channel_id: ChannelId, event: EventEnvelope) -> ServerFrame {
-    ServerFrame::Event {
-        channel_id,
-        event_id: event.id,
-        event_type: event.event_type,
-        occurred_at: event.occurred_at,
-        data: event.data,
+impl atelier_bus::EphemeralHandler for HubHandler {
+    fn bindings(&self) -> Vec<EphemeralBinding> {
+        let inner = &self.hub.inner;
+        let mut bindings = inner.static_bindings.clone();
+        bindings.extend(lock(&inner.registry).wanted.keys().cloned());
+        bindings
     }
+
+    fn wants(&self, binding: &EphemeralBinding) -> bool {
+        let inner = &self.hub.inner;
+        inner.static_bindings.contains(binding)
+            || lock(&inner.registry).wanted.contains_key(binding)
+    }
+
+    fn deliver(&self, routing_key: &str, body: &[u8]) {
+        self.hub.dispatch(routing_key, body);
+    }
+}
+
+fn workspace_headers(key: WorkspaceKey) -> Vec<(String, String)> {
+    vec![
+        ("tenant".to_owned(), key.0.to_string()),
+        ("workspace_id".to_owned(), key.1.to_string()),
+    ]
+}
+
+fn workspace_binding(key: WorkspaceKey) -> EphemeralBinding {
+    EphemeralBinding::fanout(workspace_headers(key))
 }
 
 fn shared(frame: &ServerFrame) -> Arc<str> {
     Arc::from(frame::encode(frame))
-}
-
-fn match_all(pairs: &[(&str, String)]) -> FieldTable {
-    let mut table = FieldTable::default();
-    table.insert(
-        ShortString::from("x-match"),
-        AMQPValue::LongString(LongString::from("all")),
-    );
-    for (key, value) in pairs {
-        table.insert(
-            ShortString::from(*key),
-            AMQPValue::LongString(LongString::from(value.as_str())),
-        );
-    }
-    table
-}
-
-async fn publish(
-    channel: &Channel,
-    exchange: &str,
-    routing_key: &str,
-    headers: &[(&'static str, String)],
-    body: &[u8],
-) -> Result<(), String> {
-    let mut table = FieldTable::default();
-    for (key, value) in headers {
-        table.insert(
-            ShortString::from(*key),
-            AMQPValue::LongString(LongString::from(value.as_str())),
-        );
-    }
-    let properties = BasicProperties::default()
-        .with_content_type(ShortString::from("application/json"))
-        .with_headers(table);
-    // Ephemeral notices: no confirm (a lost typing notice is harmless), not persistent.
-    channel
-        .basic_publish(
-            ShortString::from(exchange),
-            ShortString::from(routing_key),
-            BasicPublishOptions::default(),
-            body,
-            properties,
-        )
-        .await
-        .map_err(|error| format!("basic.publish: {error}"))?;
-    Ok(())
 }

@@ -1,10 +1,11 @@
-//! Sans-IO resume decisions: can a channel's missed events be replayed from a cursor?
+//! Sans-IO resume decisions: can a topic's missed events be replayed from a cursor?
 //!
 //! A resume cursor is the `event_id` of the last `event` frame a client received. Event ids
-//! are ULIDs, so the cursor also says *when* that event happened. For each subscribed channel
-//! the gateway reads at most `max_events + 1` events after the cursor (from the outbox
-//! collection, by its `(tenant, aggregate_type, aggregate_id, order)` index) and asks
-//! [`decide`]: replay them, or tell the client to resync from the channel's change feed.
+//! are ULIDs, so the cursor also says *when* that event happened. For each subscribed topic
+//! whose kind replays from the outbox, the gateway reads at most `max_events + 1` events after
+//! the cursor (from the outbox collection, by its `(tenant, aggregate_type, aggregate_id,
+//! order)` index) and asks [`decide`]: replay them, or tell the client to resync (for a
+//! channel, from its change feed).
 
 use std::time::Duration;
 
@@ -13,12 +14,12 @@ use chrono::{DateTime, Utc};
 
 use crate::frame::ResyncReason;
 
-/// What to do for one channel.
+/// What to do for one topic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChannelResume {
     /// Send the events read (all of them: there were at most `max_events`).
     Replay,
-    /// Send `resync_required` with this reason and nothing else for the channel.
+    /// Send `resync_required` with this reason and nothing else for the topic.
     Resync(ResyncReason),
 }
 
@@ -29,7 +30,7 @@ pub fn cursor_in_window(cursor: EventId, now: DateTime<Utc>, window: Duration) -
     now.timestamp_millis().saturating_sub(cursor_ms) <= window_ms
 }
 
-/// The decision for one channel, given how many events after the cursor were read
+/// The decision for one topic, given how many events after the cursor were read
 /// (`read` ≤ `max_events + 1`).
 pub fn decide(in_window: bool, read: usize, max_events: usize) -> ChannelResume {
     if !in_window {

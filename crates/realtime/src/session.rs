@@ -7,15 +7,16 @@ use std::{
     time::{Duration, Instant},
 };
 
-use atelier_chat::ChannelId;
 use atelier_identity::WorkspaceId;
 
-/// One connection's subscriptions (channel → its workspace) and presence watches. Channel
+use crate::topic::{Topic, TopicScope};
+
+/// One connection's topic subscriptions (topic → where it lives) and presence watches. Topic
 /// subscriptions and watches count together against the cap.
 #[derive(Debug, Clone)]
 pub struct Subscriptions {
     cap: usize,
-    channels: BTreeMap<ChannelId, WorkspaceId>,
+    topics: BTreeMap<Topic, TopicScope>,
     watches: BTreeSet<WorkspaceId>,
 }
 
@@ -24,7 +25,7 @@ pub struct Subscriptions {
 pub enum Admission {
     /// Already there: answer `ack` again, nothing to do.
     Already,
-    /// Room for it: check access, then [`Subscriptions::add_channel`] / `add_watch`.
+    /// Room for it: check access, then [`Subscriptions::add_topic`] / `add_watch`.
     Check,
     /// The cap is reached: answer `error` `too_many_subscriptions`.
     CapReached,
@@ -34,21 +35,21 @@ impl Subscriptions {
     pub fn new(cap: usize) -> Self {
         Self {
             cap,
-            channels: BTreeMap::new(),
+            topics: BTreeMap::new(),
             watches: BTreeSet::new(),
         }
     }
 
     pub fn len(&self) -> usize {
-        self.channels.len() + self.watches.len()
+        self.topics.len() + self.watches.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    pub fn admit_channel(&self, channel: ChannelId) -> Admission {
-        if self.channels.contains_key(&channel) {
+    pub fn admit_topic(&self, topic: &Topic) -> Admission {
+        if self.topics.contains_key(topic) {
             Admission::Already
         } else if self.len() >= self.cap {
             Admission::CapReached
@@ -67,21 +68,21 @@ impl Subscriptions {
         }
     }
 
-    pub fn add_channel(&mut self, channel: ChannelId, workspace: WorkspaceId) {
-        self.channels.insert(channel, workspace);
+    pub fn add_topic(&mut self, topic: Topic, scope: TopicScope) {
+        self.topics.insert(topic, scope);
     }
 
     /// True when it was subscribed.
-    pub fn remove_channel(&mut self, channel: ChannelId) -> bool {
-        self.channels.remove(&channel).is_some()
+    pub fn remove_topic(&mut self, topic: &Topic) -> bool {
+        self.topics.remove(topic).is_some()
     }
 
-    pub fn is_subscribed(&self, channel: ChannelId) -> bool {
-        self.channels.contains_key(&channel)
+    pub fn is_subscribed(&self, topic: &Topic) -> bool {
+        self.topics.contains_key(topic)
     }
 
-    pub fn channels(&self) -> impl Iterator<Item = ChannelId> + '_ {
-        self.channels.keys().copied()
+    pub fn topics(&self) -> impl Iterator<Item = &Topic> + '_ {
+        self.topics.keys()
     }
 
     pub fn add_watch(&mut self, workspace: WorkspaceId) {
@@ -139,22 +140,22 @@ mod tests {
     fn the_cap_counts_channels_and_watches() {
         let mut subscriptions = Subscriptions::new(2);
         let (a, b, c) = (
-            ChannelId::generate(),
-            ChannelId::generate(),
-            ChannelId::generate(),
+            Topic::new("channel", "a"),
+            Topic::new("doc", "b"),
+            Topic::new("channel", "c"),
         );
         let workspace = WorkspaceId::generate();
-        assert_eq!(subscriptions.admit_channel(a), Admission::Check);
-        subscriptions.add_channel(a, workspace);
-        assert_eq!(subscriptions.admit_channel(a), Admission::Already);
+        assert_eq!(subscriptions.admit_topic(&a), Admission::Check);
+        subscriptions.add_topic(a.clone(), TopicScope::default());
+        assert_eq!(subscriptions.admit_topic(&a), Admission::Already);
         assert_eq!(subscriptions.admit_watch(workspace), Admission::Check);
         subscriptions.add_watch(workspace);
-        assert_eq!(subscriptions.admit_channel(b), Admission::CapReached);
+        assert_eq!(subscriptions.admit_topic(&b), Admission::CapReached);
         // An existing subscription is still acknowledged at the cap.
-        assert_eq!(subscriptions.admit_channel(a), Admission::Already);
-        assert!(subscriptions.remove_channel(a));
-        assert!(!subscriptions.remove_channel(a));
-        assert_eq!(subscriptions.admit_channel(c), Admission::Check);
+        assert_eq!(subscriptions.admit_topic(&a), Admission::Already);
+        assert!(subscriptions.remove_topic(&a));
+        assert!(!subscriptions.remove_topic(&a));
+        assert_eq!(subscriptions.admit_topic(&c), Admission::Check);
     }
 
     #[test]

@@ -22,7 +22,7 @@ use atelier_api::{ApiConfig, ApiState};
 use atelier_bus::{Bus, ConsumerHealth, ConsumerSpec, Handler};
 use atelier_observability::Metrics;
 use atelier_outbox::{Outbox, Relay};
-use atelier_realtime::ChannelAccess;
+use atelier_realtime::{TopicKind, TopicRegistry};
 use atelier_store::Store;
 use tokio::{net::TcpListener, task::JoinSet};
 use tokio_util::sync::CancellationToken;
@@ -35,7 +35,7 @@ pub struct Server {
     config: Config,
     handlers: Vec<Arc<dyn Handler>>,
     metrics: Metrics,
-    channel_access: Option<Arc<dyn ChannelAccess>>,
+    topic_kinds: Vec<Arc<dyn TopicKind>>,
 }
 
 impl std::fmt::Debug for Server {
@@ -99,16 +99,15 @@ impl Server {
             config,
             handlers: Vec::new(),
             metrics: Metrics::new(),
-            // The chat domain decides by default (see `Server::run`).
-            channel_access: None,
+            // Each product's own kinds are registered in `Server::run`.
+            topic_kinds: Vec::new(),
         }
     }
 
-    /// Decides who may subscribe to which channel on `/v1/realtime` (the chat domain's read
-    /// permission). The default is the chat domain (`atelier_chat::Chat`); tests inject fakes,
-    /// and [`atelier_realtime::DenyAllChannels`] refuses every channel.
-    pub fn with_channel_access(mut self, access: Arc<dyn ChannelAccess>) -> Self {
-        self.channel_access = Some(access);
+    /// Registers a realtime topic kind besides (or, with the same name, instead of) the
+    /// products' own: tests inject fakes this way (a fake `channel` kind replaces chat's).
+    pub fn with_topic_kind(mut self, kind: Arc<dyn TopicKind>) -> Self {
+        self.topic_kinds.push(kind);
         self
     }
 
@@ -133,7 +132,7 @@ impl Server {
             config,
             handlers,
             metrics,
-            channel_access,
+            topic_kinds,
         } = self;
         for warning in config.warnings() {
             tracing::warn!("{warning}");
@@ -174,6 +173,7 @@ impl Server {
         )
         .context("starting the modules")?;
         let services = running.services;
+        let module_topic_kinds = running.topic_kinds;
         let handlers: Vec<Arc<dyn Handler>> =
             running.consumers.into_iter().chain(handlers).collect();
         let consumer_health = ConsumerHealth::default();
@@ -214,11 +214,14 @@ impl Server {
             }
         }
         // The realtime hub: one supervised RabbitMQ subscription per API node, bound only to
-        // the channels and workspaces its sockets need.
+        // the topics and workspaces its sockets need, for the modules' topic kinds (and those
+        // a test injected, which replace a module's kind of the same name).
+        let topics = TopicRegistry::new(module_topic_kinds.into_iter().chain(topic_kinds));
         let presence_store = atelier_realtime::PresenceStore::new(&store);
         let hub = atelier_realtime::Hub::new(
-            &config.amqp,
+            &bus,
             &config.node_id,
+            topics,
             presence_store.clone(),
             metrics.clone(),
         );
@@ -244,7 +247,6 @@ impl Server {
             tracing::debug!(worker = worker.name, "starting a module worker");
             workers.spawn((worker.run)(workers_cancel.clone()));
         }
-        let chat: atelier_chat::Chat = service(&services)?;
         let usage_recorder = atelier_identity::usage::UsageRecorder::new(identity.usage.clone());
         // Flushes every interval and once more after HTTP has drained (workers stop after it).
         workers.spawn(usage_recorder.clone().run(
@@ -255,7 +257,6 @@ impl Server {
             config: config.realtime.clone(),
             node_id: config.node_id.clone(),
             hub,
-            access: channel_access.unwrap_or_else(|| Arc::new(chat.clone())),
             tenancy: identity.tenancy.clone(),
             outbox: outbox.clone(),
             presence: presence_store,
@@ -316,19 +317,6 @@ impl Server {
         tracing::info!("atelier stopped");
         served.context("HTTP server failed")
     }
-}
-
-/// A module's service for the HTTP edge.
-fn service<T: Clone + Send + Sync + 'static>(
-    services: &atelier_platform::Services,
-) -> anyhow::Result<T> {
-    services.get::<T>().cloned().with_context(|| {
-        format!(
-            "no module provides {} (registered: {:?})",
-            std::any::type_name::<T>(),
-            services.names()
-        )
-    })
 }
 
 /// Aborts a spawned task when dropped.

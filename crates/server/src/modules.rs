@@ -50,6 +50,7 @@ pub fn start_all(
         })?;
         all_running.consumers.extend(running.consumers);
         all_running.workers.extend(running.workers);
+        all_running.topic_kinds.extend(running.topic_kinds);
         all_running.services.merge(running.services)?;
     }
     Ok(all_running)

@@ -432,6 +432,31 @@ impl TenancyApi {
         Ok(UserResponse::Ok(Json(user_view(record))))
     }
 
+    /// Deletes a user (API key, full scope): removes their workspace memberships, revokes
+    /// every login they hold (their tokens are refused from now on and their realtime sockets
+    /// close with 4003) and emits `identity.user.deleted`. A user who is the last owner of a
+    /// workspace answers 409 `last_owner`: make someone else owner first.
+    #[oai(
+        path = "/users/:user_id",
+        method = "delete",
+        operation_id = "users.delete"
+    )]
+    async fn delete_user(
+        &self,
+        auth: TenantAuth,
+        state: Data<&ApiState>,
+        user_id: Path<String>,
+    ) -> ApiResult<DeletedResponse> {
+        let principal = auth.principal();
+        let user = parse_id::<UserId>("user_id", &user_id)?;
+        state
+            .identity
+            .delete_user(principal, user)
+            .await
+            .map_err(identity_error)?;
+        Ok(DeletedResponse::NoContent)
+    }
+
     /// Creates an API key. The secret is in this response only.
     #[oai(path = "/api-keys", method = "post", operation_id = "apiKeys.create")]
     async fn create_api_key(

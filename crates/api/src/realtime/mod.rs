@@ -48,6 +48,9 @@ pub async fn connect(request: &Request, websocket: WebSocket) -> poem::Result<Re
         return Err(ProblemError(Problem::internal(), None).into());
     };
     let realtime = state.realtime.clone();
+    // A revocation the hub sees between this check and the socket's registration would miss
+    // the socket: the epoch tells, and the check is repeated then.
+    let epoch = realtime.gateway.hub().access_epoch();
     let principal = match authenticate(request, &state).await {
         Ok(principal) => principal,
         Err(mut error) => {
@@ -67,11 +70,18 @@ pub async fn connect(request: &Request, websocket: WebSocket) -> poem::Result<Re
         )
         .into());
     };
-    // The socket outlives no token: it is closed with 4001 when the token expires.
-    let expires_at = presented_token(request)
-        .as_deref()
-        .and_then(token_expiry)
+    // The socket outlives no token: it is closed with 4001 when the token expires, and with
+    // 4003 when its login (the `sid` claim) is revoked.
+    let token = presented_token(request);
+    let claims = token.as_deref().and_then(token_claims).unwrap_or_default();
+    let expires_at = claims
+        .get("exp")
+        .and_then(serde_json::Value::as_i64)
         .and_then(|exp| chrono::DateTime::<chrono::Utc>::from_timestamp(exp, 0));
+    let login = claims
+        .get("sid")
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_owned);
     let max = realtime.gateway.config().max_frame_bytes;
     let config = WebSocketConfig::default()
         .max_message_size(Some(max))
@@ -81,7 +91,17 @@ pub async fn connect(request: &Request, websocket: WebSocket) -> poem::Result<Re
         .config(config)
         .on_upgrade(move |socket| async move {
             metrics.websocket_opened();
-            let (connection, outbound) = realtime.gateway.open(tenant, user_id);
+            let (connection, outbound) = realtime.gateway.open(tenant, user_id, login);
+            if realtime.gateway.hub().access_epoch() != epoch
+                && let Some(token) = token.as_deref()
+                && let Err(failure) = state.identity.authenticate_fresh(token).await
+            {
+                tracing::info!(error = %failure.error, "token revoked while connecting");
+                connection.close_with(Close {
+                    code: close::ACCESS_REVOKED,
+                    reason: "the login was revoked or the user deleted".to_owned(),
+                });
+            }
             tracing::debug!(session = %connection.session_id(), user = %user_id, "WebSocket opened");
             serve(socket, connection, outbound, &realtime, expires_at).await;
             metrics.websocket_closed();
@@ -115,28 +135,28 @@ fn presented_token(request: &Request) -> Option<String> {
     })
 }
 
-/// The `exp` claim of a token whose signature has already been verified.
-fn token_expiry(token: &str) -> Option<i64> {
+/// The claims of a token whose signature has already been verified.
+fn token_claims(token: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
     use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
     let payload = token.split('.').nth(1)?;
     let bytes = URL_SAFE_NO_PAD.decode(payload).ok()?;
-    serde_json::from_slice::<serde_json::Value>(&bytes)
-        .ok()?
-        .get("exp")?
-        .as_i64()
+    match serde_json::from_slice::<serde_json::Value>(&bytes).ok()? {
+        serde_json::Value::Object(claims) => Some(claims),
+        _ => None,
+    }
 }
 
+/// Authenticates without the per-node cache of live tokens: a socket lives long, so it must not
+/// start on a login revoked (or a user deleted) a moment ago.
 async fn authenticate(request: &Request, state: &ApiState) -> Result<Principal, poem::Error> {
-    if let Some(AuthOutcome(outcome)) = request.extensions().get::<AuthOutcome>() {
-        return outcome
-            .clone()
-            .map_err(|failure| unauthorized(&failure.error));
+    if let Some(AuthOutcome(Err(failure))) = request.extensions().get::<AuthOutcome>() {
+        return Err(unauthorized(&failure.error));
     }
     match presented_token(request) {
         // JWTs are URL-safe base64 with dots: no percent-decoding needed.
         Some(token) if !token.is_empty() && token.len() <= 4096 => state
             .identity
-            .authenticate(&token)
+            .authenticate_fresh(&token)
             .await
             .map_err(|failure| unauthorized(&failure.error)),
         Some(_) => Err(unauthorized(&AuthError::Malformed)),
@@ -172,7 +192,9 @@ async fn serve(
         let writer_done = writer_done.clone();
         let session = session.clone();
         async move {
-            let atelier_realtime::OutboundReceiver { mut frames, slow } = outbound;
+            let mut outbound = outbound;
+            let slow = outbound.slow.clone();
+            let closing = outbound.closing.clone();
             let close = loop {
                 tokio::select! {
                     biased;
@@ -186,7 +208,9 @@ async fn serve(
                         None => break None,
                     },
                     () = slow.cancelled() => break Some(slow_close()),
-                    frame = frames.recv() => match frame {
+                    // Its login was revoked or its user deleted (the hub decided).
+                    () = closing.cancelled() => break outbound.close(),
+                    frame = outbound.frames.recv() => match frame {
                         Some(text) => {
                             tokio::select! {
                                 sent = sink.send(Message::Text(text.to_string())) => {
@@ -259,10 +283,11 @@ async fn serve(
                                 break Some(close);
                             }
                         }
-                        Some(Ok(Message::Binary(_))) => break Some(Close {
-                            code: close::UNSUPPORTED_DATA,
-                            reason: "frames are JSON text".to_owned(),
-                        }),
+                        Some(Ok(Message::Binary(bytes))) => {
+                            if let Err(close) = connection.on_binary(&bytes).await {
+                                break Some(close);
+                            }
+                        }
                         // tungstenite answers pings itself; pongs only prove liveness.
                         Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                         // tungstenite queues the close reply, flushed by the writer's close.

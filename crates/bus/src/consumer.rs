@@ -13,7 +13,6 @@ use std::{
     collections::BTreeMap,
     panic::AssertUnwindSafe,
     sync::{Arc, Mutex},
-    time::Duration,
 };
 
 use futures_util::{FutureExt, StreamExt, stream::FuturesUnordered};
@@ -33,7 +32,9 @@ use crate::{
     bus::{Target, ack, metric_exchange, publish_confirmed},
     dead_letter::copy_properties,
     headers::{self, ATTEMPT, DEAD_LETTERED_AT, LAST_ERROR, REASON, ROUTING_KEY, short},
-    route, topology,
+    route,
+    session::{CLOSE_TIMEOUT, Reconnect, SETUP_TIMEOUT},
+    topology,
 };
 
 /// One message handed to a [`Handler`].
@@ -125,12 +126,6 @@ pub fn spawn_consumer(
     tokio::spawn(consumer.supervise(cancel))
 }
 
-/// First reconnect delay; doubles up to `BusConfig::reconnect_backoff_max`.
-const INITIAL_BACKOFF: Duration = Duration::from_millis(100);
-/// Bound of connecting, declaring and subscribing.
-const SETUP_TIMEOUT: Duration = Duration::from_secs(30);
-/// Bound of the graceful connection close at the end of a session.
-const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Longest `x-atelier-last-error` kept, in bytes.
 const MAX_ERROR_BYTES: usize = 4096;
 
@@ -170,8 +165,7 @@ impl ConsumerTask {
             tracing::error!(consumer = %name, %error, "consumer not started");
             return;
         }
-        let backoff_max = self.bus.config().reconnect_backoff_max.max(INITIAL_BACKOFF);
-        let mut backoff = INITIAL_BACKOFF;
+        let mut reconnect = Reconnect::new(self.bus.config().reconnect_backoff_max);
         loop {
             let mut subscribed = false;
             let result = self.run_session(&cancel, &mut subscribed).await;
@@ -186,13 +180,11 @@ impl ConsumerTask {
                 }
             }
             if subscribed {
-                backoff = INITIAL_BACKOFF;
+                reconnect.reset();
             }
-            tokio::select! {
-                () = cancel.cancelled() => break,
-                () = tokio::time::sleep(backoff) => {}
+            if !reconnect.wait(&cancel).await {
+                break;
             }
-            backoff = backoff.saturating_mul(2).min(backoff_max);
         }
         tracing::info!(consumer = %name, "consumer stopped");
     }

@@ -40,14 +40,13 @@ use lapin::{
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use crate::{Bus, BusError, headers::short, topology};
+use crate::{
+    Bus, BusError,
+    headers::short,
+    session::{CLOSE_TIMEOUT, Reconnect, SETUP_TIMEOUT},
+    topology,
+};
 
-/// First reconnect delay; doubles up to `BusConfig::reconnect_backoff_max`.
-const INITIAL_BACKOFF: Duration = Duration::from_millis(100);
-/// Bound of connecting, declaring, binding and subscribing.
-const SETUP_TIMEOUT: Duration = Duration::from_secs(30);
-/// Bound of the graceful connection close at the end of a session.
-const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long [`EphemeralConsumer::sync`] waits for its binding.
 const BIND_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -260,13 +259,7 @@ impl EphemeralConsumer {
             tracing::error!(consumer = %name, "ephemeral consumer started twice; the second run does nothing");
             return;
         };
-        let backoff_max = self
-            .inner
-            .bus
-            .config()
-            .reconnect_backoff_max
-            .max(INITIAL_BACKOFF);
-        let mut backoff = INITIAL_BACKOFF;
+        let mut reconnect = Reconnect::new(self.inner.bus.config().reconnect_backoff_max);
         loop {
             let mut subscribed = false;
             let result = self
@@ -280,7 +273,7 @@ impl EphemeralConsumer {
                 }
             }
             if subscribed {
-                backoff = INITIAL_BACKOFF;
+                reconnect.reset();
             }
             // Waiting syncs fail fast while disconnected; the next session binds everything
             // still wanted anyway.
@@ -295,11 +288,9 @@ impl EphemeralConsumer {
                     tracing::debug!(consumer = %name, "caller gave up waiting for its binding");
                 }
             }
-            tokio::select! {
-                () = cancel.cancelled() => break,
-                () = tokio::time::sleep(backoff) => {}
+            if !reconnect.wait(&cancel).await {
+                break;
             }
-            backoff = backoff.saturating_mul(2).min(backoff_max);
         }
         tracing::info!(consumer = %name, "ephemeral consumer stopped");
     }

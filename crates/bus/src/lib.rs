@@ -26,6 +26,7 @@ pub mod ephemeral;
 pub mod error;
 mod headers;
 pub mod retry;
+mod session;
 pub mod topology;
 
 pub use bus::{Bus, OutgoingMessage, Publisher};

@@ -356,13 +356,9 @@ enum AppendError {
     Moved,
 }
 
-/// An integer field, Int64 or Int32 (counters may come back as either).
+/// An integer field, however the store returns it (counters may come back as Int32).
 fn read_int(document: &Document, field: &str) -> Option<i64> {
-    match document.get(field) {
-        Some(bson::Bson::Int64(value)) => Some(*value),
-        Some(bson::Bson::Int32(value)) => Some(i64::from(*value)),
-        _ => None,
-    }
+    document.get(field).and_then(atelier_store::integer)
 }
 
 /// The fields covered by the hash, in their canonical order (see the module docs).
@@ -529,11 +525,7 @@ impl ChainVerifier {
         match bson::from_document::<AuditRecord>(document.clone()) {
             Ok(record) => self.push(&record),
             Err(error) => {
-                let seq = match document.get("seq") {
-                    Some(bson::Bson::Int64(seq)) => u64::try_from(*seq).ok(),
-                    Some(bson::Bson::Int32(seq)) => u64::try_from(*seq).ok(),
-                    _ => None,
-                };
+                let seq = read_int(&document, "seq").and_then(|seq| u64::try_from(seq).ok());
                 let seq = seq.unwrap_or_else(|| u64::try_from(self.expected_seq).unwrap_or(0));
                 self.checked += 1;
                 self.fail(seq, format!("record cannot be decoded: {error}"))

@@ -199,6 +199,27 @@ pub mod check {
             );
         }
     }
+
+    /// Panics unless each `(type, data, valid)` case's `data` is accepted by version 1 of its
+    /// type's schema exactly when `valid` says so. `is_valid(schema, data)` is the caller's
+    /// validator (e.g. `jsonschema::draft202012`).
+    pub fn schema_cases<'a>(
+        entries: Vec<EventType>,
+        cases: impl IntoIterator<Item = (&'a str, serde_json::Value, bool)>,
+        is_valid: impl Fn(&serde_json::Value, &serde_json::Value) -> bool,
+    ) {
+        let catalog = Catalog::new(entries).unwrap_or_else(|error| panic!("{error}"));
+        for (event_type, data, valid) in cases {
+            let entry = catalog
+                .find(event_type, 1)
+                .unwrap_or_else(|| panic!("{event_type} v1 is not catalogued"));
+            assert_eq!(
+                is_valid(&entry.schema, &data),
+                valid,
+                "{event_type}: {data}"
+            );
+        }
+    }
 }
 
 #[cfg(test)]

@@ -75,21 +75,8 @@ pub fn platform_handlers(context: &PlatformContext) -> anyhow::Result<Vec<Arc<dy
     let metrics = Metrics::new();
     let identity = atelier_identity::Identity::new(&context.store, context.config.identity.clone());
     let catalog = modules::catalog();
-    let running = modules::start_all(
-        &atelier_platform::ModuleContext {
-            store: &context.store,
-            outbox: &context.outbox,
-            bus: &context.bus,
-            metrics: &metrics,
-            identity: &identity,
-            catalog: &catalog,
-            node_id: &context.config.node_id,
-            roles: &context.config.roles,
-            settings: &serde_json::Value::Null,
-        },
-        &context.config,
-    )
-    .context("starting the modules")?;
+    let running = modules::start_all(context, &metrics, &identity, &catalog)
+        .context("starting the modules")?;
     Ok(running.consumers)
 }
 
@@ -157,21 +144,14 @@ impl Server {
         }
         let catalog = modules::catalog();
         // Every module builds its services, consumers and workers and registers its metrics.
-        let running = modules::start_all(
-            &atelier_platform::ModuleContext {
-                store: &store,
-                outbox: &outbox,
-                bus: &bus,
-                metrics: &metrics,
-                identity: &identity,
-                catalog: &catalog,
-                node_id: &config.node_id,
-                roles: &config.roles,
-                settings: &serde_json::Value::Null,
-            },
-            &config,
-        )
-        .context("starting the modules")?;
+        let platform = PlatformContext {
+            store: store.clone(),
+            outbox: outbox.clone(),
+            bus: bus.clone(),
+            config: config.clone(),
+        };
+        let running = modules::start_all(&platform, &metrics, &identity, &catalog)
+            .context("starting the modules")?;
         let services = running.services;
         let module_topic_kinds = running.topic_kinds;
         let handlers: Vec<Arc<dyn Handler>> =

@@ -6,6 +6,8 @@
 
 use std::sync::Arc;
 
+use atelier_identity::Identity;
+use atelier_observability::Metrics;
 use atelier_outbox::catalog::Catalog;
 use atelier_platform::{Module, ModuleContext, ModuleError, Running};
 
@@ -30,12 +32,15 @@ pub fn catalog() -> Catalog {
     Catalog::new(entries).unwrap_or_else(|error| panic!("the event catalog is invalid: {error}"))
 }
 
-/// Starts every module with its own section of `config` (see [`ModuleContext`]) and merges
-/// what they hand back.
+/// Registers every module's metrics, starts it with its own section of the configuration (see
+/// [`ModuleContext`]) and merges what they hand back.
 pub fn start_all(
-    context: &ModuleContext<'_>,
-    config: &crate::Config,
+    platform: &crate::PlatformContext,
+    metrics: &Metrics,
+    identity: &Identity,
+    catalog: &Catalog,
 ) -> Result<Running, ModuleError> {
+    let config = &platform.config;
     let mut all_running = Running::default();
     for module in all() {
         let section = config
@@ -43,10 +48,17 @@ pub fn start_all(
             .get(module.name())
             .cloned()
             .unwrap_or_else(|| module.settings().defaults);
-        module.register_metrics(context.metrics)?;
+        module.register_metrics(metrics)?;
         let running = module.start(&ModuleContext {
+            store: &platform.store,
+            outbox: &platform.outbox,
+            bus: &platform.bus,
+            metrics,
+            identity,
+            catalog,
+            node_id: &config.node_id,
+            roles: &config.roles,
             settings: &section,
-            ..*context
         })?;
         all_running.consumers.extend(running.consumers);
         all_running.workers.extend(running.workers);

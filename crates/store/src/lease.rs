@@ -258,15 +258,8 @@ impl Fence {
     }
 }
 
-/// `$inc` results may come back as Int32 from some development servers (README).
 fn read_generation(document: &bson::Document) -> Option<i64> {
-    match document.get("generation") {
-        Some(bson::Bson::Int64(value)) => Some(*value),
-        Some(bson::Bson::Int32(value)) => Some(i64::from(*value)),
-        #[allow(clippy::cast_possible_truncation)] // only integral values, checked first
-        Some(bson::Bson::Double(value)) if value.fract() == 0.0 => Some(*value as i64),
-        _ => None,
-    }
+    document.get("generation").and_then(crate::integer)
 }
 
 /// The `leases` collection (no secondary indexes: looked up by `_id`).

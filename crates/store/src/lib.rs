@@ -177,6 +177,20 @@ impl Store {
 }
 
 /// True when the error is a unique-index violation (E11000).
+/// An integer as MongoDB may return it: `$inc`ed counters come back as Int32 from some
+/// development servers (nx-27017, see the README), or as an integral Double. `None` for
+/// anything else, so a caller refuses what it cannot read instead of defaulting.
+pub fn integer(value: &mongodb::bson::Bson) -> Option<i64> {
+    use mongodb::bson::Bson;
+    match value {
+        Bson::Int64(number) => Some(*number),
+        Bson::Int32(number) => Some(i64::from(*number)),
+        #[allow(clippy::cast_possible_truncation)] // only integral values, checked first
+        Bson::Double(number) if number.fract() == 0.0 => Some(*number as i64),
+        _ => None,
+    }
+}
+
 pub fn is_duplicate_key(error: &mongodb::error::Error) -> bool {
     use mongodb::error::{ErrorKind, WriteFailure};
     match error.kind.as_ref() {

@@ -87,9 +87,7 @@ pub fn chat_error(error: ChatError) -> ErrorResponse {
 /// One mapping of webhook errors to HTTP.
 pub fn webhook_error(error: WebhookError) -> ErrorResponse {
     match error {
-        WebhookError::NotFound(what) => {
-            ErrorResponse::not_found(&format!("{what}_not_found"), format!("No such {what}."))
-        }
+        WebhookError::NotFound(what) => not_found(what),
         WebhookError::Invalid { field, message } => ErrorResponse::invalid_field(field, message),
         WebhookError::Url(error) => ErrorResponse::invalid_field("url", error.to_string()),
         WebhookError::Storage(error) => ErrorResponse::storage("webhook operation", &error),

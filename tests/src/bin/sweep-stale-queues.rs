@@ -11,13 +11,37 @@
 //!
 //! Usage: `sweep-stale-queues [--older-than-minutes N]`; `ATELIER_TEST_AMQP_URL` (or the local
 //! guest account) names the broker.
+//!
+//! It also checks that the broker completes an AMQP handshake: one that does not (out of file
+//! descriptors, it accepts TCP and never answers) would hang every test, so the sweep exits with
+//! status 3 and `scripts/test` stops there. Every wait is bounded by [`CALL`] and the whole
+//! sweep by [`BUDGET`].
 
-use std::{process::Command, time::Duration};
+use std::{process::Stdio, time::Duration};
 
 use lapin::{Connection, ConnectionProperties, options::QueueDeleteOptions};
+use tokio::{process::Command, time::timeout};
+
+/// The most the whole sweep may take.
+const BUDGET: Duration = Duration::from_secs(120);
+/// The most one broker call (listing, connecting, one delete) may take.
+const CALL: Duration = Duration::from_secs(20);
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
+    if let Err(error) = timeout(BUDGET, sweep()).await.unwrap_or_else(|_| {
+        Err(anyhow::anyhow!(
+            "the sweep took over {} s",
+            BUDGET.as_secs()
+        ))
+    }) {
+        eprintln!("sweep-stale-queues: {error:#}");
+        std::process::exit(3);
+    }
+    Ok(())
+}
+
+async fn sweep() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let mut older_than = Duration::from_secs(3600);
     while let Some(arg) = args.next() {
@@ -34,12 +58,21 @@ async fn main() -> anyhow::Result<()> {
     }
     let listing = Command::new("rabbitmqctl")
         .args(["list_queues", "-q", "--no-table-headers", "name"])
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
         .output();
-    let names = match listing {
-        Ok(output) if output.status.success() => {
+    let names = match timeout(CALL, listing).await {
+        Err(_) => {
+            eprintln!(
+                "sweep-stale-queues: rabbitmqctl list_queues did not answer within {} s; nothing swept",
+                CALL.as_secs()
+            );
+            return Ok(());
+        }
+        Ok(Ok(output)) if output.status.success() => {
             String::from_utf8_lossy(&output.stdout).into_owned()
         }
-        Ok(output) => {
+        Ok(Ok(output)) => {
             eprintln!(
                 "sweep-stale-queues: rabbitmqctl list_queues failed ({}); nothing swept: {}",
                 output.status,
@@ -47,7 +80,7 @@ async fn main() -> anyhow::Result<()> {
             );
             return Ok(());
         }
-        Err(error) => {
+        Ok(Err(error)) => {
             eprintln!("sweep-stale-queues: no rabbitmqctl here ({error}); nothing swept");
             return Ok(());
         }
@@ -59,25 +92,39 @@ async fn main() -> anyhow::Result<()> {
         .map(str::trim)
         .filter(|name| prefix_time_ms(name).is_some_and(|created| created < cutoff_ms))
         .collect();
+    let url = atelier_tests::amqp_url();
+    let connection = timeout(
+        CALL,
+        Connection::connect(&url, ConnectionProperties::default()),
+    )
+    .await
+    .map_err(|_| {
+        anyhow::anyhow!(
+            "RabbitMQ at {url} accepted no AMQP handshake within {} s",
+            CALL.as_secs()
+        )
+    })?
+    .map_err(|error| anyhow::anyhow!("RabbitMQ at {url} refused the connection: {error}"))?;
     if stale.is_empty() {
-        println!("sweep-stale-queues: no stale test queues");
+        println!("sweep-stale-queues: no stale test queues; the broker answers");
         return Ok(());
     }
-    let url = atelier_tests::amqp_url();
-    let connection = Connection::connect(&url, ConnectionProperties::default()).await?;
-    let mut channel = connection.create_channel().await?;
+    let mut channel = timeout(CALL, connection.create_channel()).await??;
     let mut deleted = 0_usize;
     for name in &stale {
-        match channel
-            .queue_delete((*name).into(), QueueDeleteOptions::default())
-            .await
-        {
-            Ok(_) => deleted += 1,
-            Err(error) => {
+        let delete = channel.queue_delete((*name).into(), QueueDeleteOptions::default());
+        match timeout(CALL, delete).await {
+            Ok(Ok(_)) => deleted += 1,
+            Ok(Err(error)) => {
                 eprintln!("sweep-stale-queues: deleting {name} failed: {error}");
                 // A failed delete closes the channel; carry on with a new one.
-                channel = connection.create_channel().await?;
+                channel = timeout(CALL, connection.create_channel()).await??;
             }
+            Err(_) => anyhow::bail!(
+                "deleting {name} took over {} s; {deleted} of {} deleted",
+                CALL.as_secs(),
+                stale.len()
+            ),
         }
     }
     println!(

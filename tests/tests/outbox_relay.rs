@@ -265,3 +265,43 @@ async fn a_relay_whose_lease_was_taken_over_mid_cycle_marks_nothing() {
     assert_eq!(lease.get_str("owner").unwrap(), scope);
     app.stop_and_clean().await;
 }
+
+/// The event log's ordering stamp grows batch by batch, whatever integer type the store
+/// returns the `$inc`ed counter as (nx-27017 returns Int32; it was read as "absent" and every
+/// event got batch 1).
+#[tokio::test]
+async fn log_batches_increase_relay_cycle_by_relay_cycle() {
+    let app = TestApp::spawn(test_config()).await;
+    let store = app.store().await;
+    let outbox = Outbox::new(&store);
+    let tenant = TenantId::generate();
+    let mut batches = Vec::new();
+    for round in 0..3 {
+        let event = NewEvent::new(
+            "test.thing.happened",
+            "thing",
+            "a",
+            serde_json::json!({ "round": round }),
+        );
+        let id = outbox.append_now(tenant, vec![event]).await.unwrap()[0]
+            .id
+            .to_string();
+        eventually(
+            Duration::from_secs(15),
+            "the event is published",
+            || async { outbox.backlog().await.unwrap().0 == 0 },
+        )
+        .await;
+        let stored = outbox.find_by_tenant(tenant).await.unwrap();
+        let event = stored
+            .iter()
+            .find(|event| event.id == id)
+            .expect("the appended event is stored");
+        batches.push(event.log_batch.expect("a published event has its batch"));
+    }
+    assert!(
+        batches.windows(2).all(|pair| pair[0] < pair[1]),
+        "log batches must increase cycle by cycle: {batches:?}"
+    );
+    app.stop_and_clean().await;
+}

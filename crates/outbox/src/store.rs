@@ -31,6 +31,11 @@ pub enum OutboxError {
     Mongo(#[from] mongodb::error::Error),
 }
 
+/// The log batch counter held something that is not an integer: nothing is marked.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("the event log's batch counter is unreadable: {0}")]
+struct UnreadableCounter(String);
+
 /// Publication state of an outbox event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -260,10 +265,14 @@ impl Outbox {
                             .return_document(ReturnDocument::After)
                             .session(&mut *session)
                             .await?;
-                        let batch = counter
-                            .as_ref()
-                            .and_then(|c| c.get_i64("value").ok())
-                            .unwrap_or(1);
+                        // Never a default: a stamp read wrong would order the event log
+                        // wrong for good. (nx-27017 answers the `$inc`ed Int64 as an Int32.)
+                        let value = counter.as_ref().and_then(|counter| counter.get("value"));
+                        let Some(batch) = value.and_then(atelier_store::integer) else {
+                            return Err(mongodb::error::Error::custom(UnreadableCounter(format!(
+                                "{LOG_BATCH_COUNTER} is {value:?}"
+                            ))));
+                        };
                         events
                             .update_many(
                                 doc! { "_id": { "$in": &*ids }, "status": "pending" },

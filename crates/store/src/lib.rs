@@ -176,7 +176,6 @@ impl Store {
     }
 }
 
-/// True when the error is a unique-index violation (E11000).
 /// An integer as MongoDB may return it: `$inc`ed counters come back as Int32 from some
 /// development servers (nx-27017, see the README), or as an integral Double. `None` for
 /// anything else, so a caller refuses what it cannot read instead of defaulting.
@@ -191,6 +190,7 @@ pub fn integer(value: &mongodb::bson::Bson) -> Option<i64> {
     }
 }
 
+/// True when the error is a unique-index violation (E11000).
 pub fn is_duplicate_key(error: &mongodb::error::Error) -> bool {
     use mongodb::error::{ErrorKind, WriteFailure};
     match error.kind.as_ref() {

@@ -36,6 +36,27 @@ async fn refresh(app: &TestApp, refresh_token: &str) -> (StatusCode, String) {
     (status, response.text().await.unwrap())
 }
 
+/// Every audit record of the tenant, oldest first.
+async fn audit_records(app: &TestApp, tenant: &TestTenant) -> Vec<Value> {
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(cursor) => format!("/v1/audit?limit=100&cursor={cursor}"),
+            None => "/v1/audit?limit=100".to_owned(),
+        };
+        let (status, page) = app
+            .call(&tenant.api_key, reqwest::Method::GET, &path, None)
+            .await;
+        assert_eq!(status, 200, "{page}");
+        items.extend(page["items"].as_array().unwrap().iter().cloned());
+        if !page["has_more"].as_bool().unwrap() {
+            return items;
+        }
+        cursor = Some(page["next_cursor"].as_str().unwrap().to_owned());
+    }
+}
+
 /// `GET /v1/me` with a bearer token: the status and the body.
 async fn me(app: &TestApp, token: &str) -> (StatusCode, Value) {
     let response = app
@@ -390,6 +411,47 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
         .await
         .unwrap();
     assert_eq!(response.status(), 400);
+
+    // Refreshes and the detected reuse are in the tenant's audit chain (issue 11 item 4).
+    let records = audit_records(&app, &tenant).await;
+    let family_of = |token: &Value| {
+        let claims = token["access_token"]
+            .as_str()
+            .unwrap()
+            .split('.')
+            .nth(1)
+            .unwrap();
+        let claims: Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(claims).unwrap()).unwrap();
+        claims["sid"].as_str().unwrap().to_owned()
+    };
+    let (first_login, second_login) = (family_of(&first), family_of(&other_login));
+    let refreshes = |login: &str| {
+        records
+            .iter()
+            .filter(|record| {
+                record["action"] == "tokens.refresh"
+                    && record["actor"] == format!("user:{alice}")
+                    && record["outcome"] == "committed"
+                    && record["details"]["login"] == login
+            })
+            .count()
+    };
+    assert_eq!(refreshes(&first_login), 2, "{records:#?}");
+    assert_eq!(refreshes(&second_login), 1, "{records:#?}");
+    let reuses: Vec<&Value> = records
+        .iter()
+        .filter(|record| record["action"] == "auth.refresh_token_reused")
+        .collect();
+    assert_eq!(reuses.len(), 1, "{records:#?}");
+    assert_eq!(reuses[0]["outcome"], "login_revoked");
+    assert_eq!(reuses[0]["details"]["login"], first_login.as_str());
+    assert_eq!(reuses[0]["details"]["user"], alice.to_string());
+    assert!(
+        !records
+            .iter()
+            .any(|record| record.to_string().contains("rt_"))
+    );
 
     // Only hashes are stored.
     let stored = app

@@ -56,6 +56,9 @@ pub const GENESIS_HASH: &str = "000000000000000000000000000000000000000000000000
 pub const COMMITTED_OUTCOME: &str = "committed";
 /// The actor of events no principal caused.
 pub const SYSTEM_ACTOR: &str = "system";
+/// The actor of requests that presented no valid credential (failed logins, a reused refresh
+/// token).
+pub const ANONYMOUS_ACTOR: &str = "anonymous";
 /// Largest canonical `details`, in bytes: the audit log records facts, not payloads.
 pub const MAX_DETAILS_BYTES: usize = 4096;
 
@@ -239,6 +242,24 @@ impl AuditLog {
                 AppendError::Moved => StorageError::internal(format!(
                     "the audit head of {tenant} moved during the transaction"
                 )),
+            })
+    }
+
+    /// [`AuditLog::append_in`] for the identity crate's own transactions, whose bodies speak
+    /// the driver's error: a moved head fails the attempt like a write conflict would.
+    pub(crate) async fn append_in_session(
+        &self,
+        session: &mut ClientSession,
+        tenant: TenantId,
+        entry: &NewAuditEntry,
+    ) -> mongodb::error::Result<AuditRecord> {
+        let details =
+            validate(entry).map_err(|error| mongodb::error::Error::custom(error.to_string()))?;
+        self.append_validated(session, tenant, entry, &details)
+            .await
+            .map_err(|error| match error {
+                AppendError::Mongo(error) => error,
+                AppendError::Moved => mongodb::error::Error::custom(AppendError::Moved),
             })
     }
 

@@ -44,6 +44,7 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::audit::{ANONYMOUS_ACTOR, AuditLog, COMMITTED_OUTCOME, NewAuditEntry};
 use crate::{
     IdentityConfig, IdentityError,
     model::{AuthError, AuthFailure, Principal, TokenFamilyId, UserId},
@@ -148,7 +149,12 @@ pub struct Tokens {
     cache: Arc<RwLock<KeyCache>>,
     /// Serializes reloads, so concurrent misses cause one query.
     reload: Arc<tokio::sync::Mutex<()>>,
+    /// Refreshes and detected reuse are audited in the transaction that makes them.
+    audit: AuditLog,
 }
+
+/// Where refresh tokens are presented: the target of their audit records.
+const REFRESH_PATH: &str = "/v1/auth/refresh";
 
 impl Tokens {
     pub fn new(store: &Store, config: &IdentityConfig) -> Tokens {
@@ -166,6 +172,7 @@ impl Tokens {
             refresh_token_ttl: config.refresh_token_ttl,
             cache: Arc::new(RwLock::new(KeyCache::default())),
             reload: Arc::new(tokio::sync::Mutex::new(())),
+            audit: AuditLog::new(store),
         }
     }
 
@@ -464,6 +471,17 @@ impl Tokens {
                             .insert_one(&record)
                             .session(&mut *session)
                             .await?;
+                        let entry = NewAuditEntry::new(
+                            format!("user:{}", consumed.user),
+                            "tokens.refresh",
+                            REFRESH_PATH,
+                            COMMITTED_OUTCOME,
+                        )
+                        .details(serde_json::json!({ "login": consumed.family.to_string() }));
+                        tokens
+                            .audit
+                            .append_in_session(session, consumed.tenant, &entry)
+                            .await?;
                         Ok(Some((consumed, refresh_token, record)))
                     }
                     .boxed()
@@ -523,26 +541,29 @@ impl Tokens {
             "status": RefreshStatus::Active.as_str(),
         };
         let revoked = self
-            .revoke_and_announce(tenant, family, filter, "revoked")
+            .revoke_and_announce(tenant, family, filter, "revoked", None)
             .await?;
         Ok(revoked)
     }
 
     /// Marks the tokens matching `filter` revoked and, when any was, emits
-    /// `identity.login.revoked` in the same transaction.
+    /// `identity.login.revoked` in the same transaction. `audit`, when given, is appended in
+    /// that transaction too, with the outcome `login_revoked` (or `already_revoked` when no
+    /// token was still usable).
     async fn revoke_and_announce(
         &self,
         tenant: TenantId,
         family: TokenFamilyId,
         filter: mongodb::bson::Document,
         reason: &'static str,
+        audit: Option<NewAuditEntry>,
     ) -> Result<u64, IdentityError> {
         let outbox = atelier_outbox::Outbox::new(&self.store);
         let revoked = self
             .store
             .transaction(
-                (self.refresh_tokens.clone(), outbox.clone(), filter),
-                move |session, (tokens, outbox, filter)| {
+                (self.refresh_tokens.clone(), outbox.clone(), filter, self.audit.clone(), audit),
+                move |session, (tokens, outbox, filter, audit_log, audit)| {
                     async move {
                         let result = tokens
                             .update_many(
@@ -551,6 +572,16 @@ impl Tokens {
                             )
                             .session(&mut *session)
                             .await?;
+                        if let Some(entry) = audit {
+                            let mut entry = entry.clone();
+                            entry.outcome = if result.modified_count > 0 {
+                                "login_revoked"
+                            } else {
+                                "already_revoked"
+                            }
+                            .to_owned();
+                            audit_log.append_in_session(session, tenant, &entry).await?;
+                        }
                         if result.modified_count == 0 {
                             return Ok(0);
                         }
@@ -611,7 +642,17 @@ impl Tokens {
             "refresh token reused: revoking its family"
         );
         // Every token of the family not yet revoked, used ones included, so that the reuse is
-        // recorded on all.
+        // recorded on all. Whoever presented the token is unknown: the actor is anonymous.
+        let entry = NewAuditEntry::new(
+            ANONYMOUS_ACTOR,
+            "auth.refresh_token_reused",
+            REFRESH_PATH,
+            "login_revoked",
+        )
+        .details(serde_json::json!({
+            "login": record.family.to_string(),
+            "user": record.user.to_string(),
+        }));
         let result = self
             .revoke_and_announce(
                 record.tenant,
@@ -622,6 +663,7 @@ impl Tokens {
                     "status": { "$ne": RefreshStatus::Revoked.as_str() },
                 },
                 "refresh_token_reused",
+                Some(entry),
             )
             .await;
         if let Err(error) = result {

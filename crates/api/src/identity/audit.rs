@@ -42,7 +42,7 @@ use crate::{
 pub struct AuditApi;
 
 /// The actor of refused credentials (the credential names no principal).
-pub const ANONYMOUS_ACTOR: &str = "anonymous";
+pub use atelier_identity::audit::ANONYMOUS_ACTOR;
 const DEFAULT_LIMIT: u32 = 100;
 const CURSOR_PREFIX: &str = "a1";
 

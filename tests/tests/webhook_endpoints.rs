@@ -50,7 +50,8 @@ async fn endpoints_round_trip_and_emit_events() {
     let id = endpoint["id"].as_str().unwrap();
     assert!(id.starts_with("wep_"));
     assert_eq!(endpoint["enabled"], true);
-    assert_eq!(endpoint["headers"]["X-Api-Key"], "abc");
+    assert_eq!(endpoint["header_names"], json!(["X-Api-Key"]));
+    assert!(endpoint.get("headers").is_none(), "{endpoint}");
     assert!(endpoint.get("secret").is_none());
     let path = format!("{ENDPOINTS}/{id}");
 
@@ -333,7 +334,16 @@ async fn another_tenants_endpoints_are_not_found() {
 async fn read_only_keys_read_but_do_not_write_or_see_secrets() {
     let app = TestApp::spawn(test_config()).await;
     let tenant = app.create_tenant().await;
-    let created = create(&app, &tenant, json!({ "url": "https://example.com/hooks" })).await;
+    // Custom header values are often the receiver's credentials: secrets like the signing one.
+    let created = create(
+        &app,
+        &tenant,
+        json!({
+            "url": "https://example.com/hooks",
+            "headers": { "Authorization": "Bearer receiver-credential-42" },
+        }),
+    )
+    .await;
     let (status, key) = app
         .call(
             &tenant.api_key,
@@ -348,8 +358,30 @@ async fn read_only_keys_read_but_do_not_write_or_see_secrets() {
         "{ENDPOINTS}/{}",
         created["endpoint"]["id"].as_str().unwrap()
     );
-    assert_eq!(app.call(reader, Method::GET, ENDPOINTS, None).await.0, 200);
-    assert_eq!(app.call(reader, Method::GET, &path, None).await.0, 200);
+    for read in [ENDPOINTS, path.as_str()] {
+        let (status, body) = app.call(reader, Method::GET, read, None).await;
+        assert_eq!(status, 200, "{read}: {body}");
+        assert!(
+            !body.to_string().contains("receiver-credential-42"),
+            "a read-only key reads a header value at {read}: {body}"
+        );
+    }
+    let (_, view) = app.call(reader, Method::GET, &path, None).await;
+    assert_eq!(view["header_names"], json!(["Authorization"]), "{view}");
+    // A full-scope key reads them where it reads the signing secret.
+    let (status, headers) = app
+        .call(
+            &tenant.api_key,
+            Method::GET,
+            &format!("{path}/headers"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{headers}");
+    assert_eq!(
+        headers["headers"]["Authorization"],
+        "Bearer receiver-credential-42"
+    );
     for (method, path, body) in [
         (
             Method::POST,
@@ -363,6 +395,7 @@ async fn read_only_keys_read_but_do_not_write_or_see_secrets() {
         ),
         (Method::DELETE, path.clone(), None),
         (Method::GET, format!("{path}/secret"), None),
+        (Method::GET, format!("{path}/headers"), None),
         (Method::POST, format!("{path}/secret/rotate"), None),
     ] {
         let (status, problem) = app.call(reader, method.clone(), &path, body).await;

@@ -3,7 +3,10 @@
 //!
 //! Writes and secrets need `TenantAdmin` (a full-scope key); reads need `TenantRead`. Endpoint
 //! views never carry secrets: the secret is in the creation response and at
-//! `GET .../secret`. Another tenant's endpoint id answers 404 `endpoint_not_found`.
+//! `GET .../secret`. Custom header values are secrets too (they are often the receiver's
+//! credentials): views name the headers, and their values are at `GET .../headers`, for the
+//! principals that may read the secret. Another tenant's endpoint id answers 404
+//! `endpoint_not_found`.
 
 use atelier_webhooks::{Endpoints, WebhooksConfig};
 use std::collections::BTreeMap;
@@ -28,7 +31,7 @@ use crate::{
 #[derive(Debug, Default)]
 pub struct WebhooksApi;
 
-/// A webhook endpoint (without its secrets).
+/// A webhook endpoint (without its secrets: the signing secret and the custom header values).
 #[derive(Debug, Object)]
 pub struct WebhookEndpoint {
     /// `wep_...`.
@@ -46,8 +49,9 @@ pub struct WebhookEndpoint {
     /// Deliveries per second at most; absent means unthrottled.
     #[oai(skip_serializing_if_is_none)]
     pub rate_limit_per_second: Option<u32>,
-    /// Extra headers sent with every delivery.
-    pub headers: BTreeMap<String, String>,
+    /// Names of the extra headers sent with every delivery, sorted; their values are at
+    /// `GET .../headers` (full-scope keys only).
+    pub header_names: Vec<String>,
     /// Start of the current run of failed deliveries, if any.
     #[oai(skip_serializing_if_is_none)]
     pub failing_since: Option<DateTime<Utc>>,
@@ -118,6 +122,18 @@ pub struct PreviousWebhookSecret {
     pub secret: String,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+}
+
+/// An endpoint's extra delivery headers, values included.
+#[derive(Debug, Object)]
+pub struct WebhookHeaders {
+    pub headers: BTreeMap<String, String>,
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum HeadersResponse {
+    #[oai(status = 200)]
+    Ok(Json<WebhookHeaders>),
 }
 
 #[derive(Debug, ApiResponse)]
@@ -324,6 +340,32 @@ impl WebhooksApi {
         Ok(SecretResponse::Ok(Json(secret_view(&record)?)))
     }
 
+    /// The extra headers sent with every delivery, values included. Like the signing secret,
+    /// they are for full-scope keys only.
+    #[oai(
+        path = "/endpoints/:endpoint_id/headers",
+        method = "get",
+        operation_id = "webhooks.endpoints.headers.get"
+    )]
+    async fn headers(
+        &self,
+        ApiKeyAuth(principal): ApiKeyAuth,
+        state: Data<&ApiState>,
+        endpoint_id: Path<String>,
+    ) -> ApiResult<HeadersResponse> {
+        atelier_identity::tenancy::Tenancy::administered_tenant(&principal)
+            .map_err(crate::edge::identity_error)?;
+        let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
+        let record = state
+            .service::<Endpoints>()?
+            .get(principal.tenant(), id)
+            .await
+            .map_err(webhook_error)?;
+        Ok(HeadersResponse::Ok(Json(WebhookHeaders {
+            headers: record.headers,
+        })))
+    }
+
     /// Rotates the signing secret: a new one signs from now on, and the previous one keeps
     /// signing for the deployment's overlap (24 hours by default) so receivers can switch.
     #[oai(
@@ -368,7 +410,7 @@ fn endpoint_view(record: EndpointRecord) -> WebhookEndpoint {
         enabled: record.enabled,
         disabled_reason: record.disabled_reason,
         rate_limit_per_second: record.rate_limit_per_second,
-        headers: record.headers,
+        header_names: record.headers.into_keys().collect(),
         failing_since: record.failing_since_ms.map(time),
         created_at: time(record.created_at_ms),
         updated_at: time(record.updated_at_ms),

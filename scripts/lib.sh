@@ -215,13 +215,79 @@ atelier_start_mongodb() {
 
 # Makes sure RabbitMQ answers at ATELIER_AMQP_URL (default: local guest/guest), starting the
 # locally installed server when the URL points at this machine and nothing listens.
+# The local broker's process id (the node, not a CLI tool's VM), or nothing.
+atelier_rabbitmq_pid() {
+    pgrep -u rabbitmq -f -- 'beam.smp.*rabbit boot' | head -n 1
+}
+
+# A local broker's open-files limit (soft), or nothing when none runs here.
+atelier_rabbitmq_fd_limit() {
+    local pid
+    pid=$(atelier_rabbitmq_pid)
+    [[ -n $pid && -r /proc/$pid/limits ]] || return 0
+    awk '/^Max open files/ { print $4 }' "/proc/$pid/limits"
+}
+
+# Starts the local broker as its user with the hard open-files limit. Debian's wrapper starts
+# it through `su`, which resets the limit to 1024; quorum queues keep files open, a test suite
+# exhausts 1024, and the broker then accepts TCP but never answers.
+atelier_start_local_rabbitmq() {
+    if [[ $(id -u) == 0 ]] && id rabbitmq >/dev/null 2>&1 && [[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]]; then
+        su rabbitmq -s /bin/sh -c 'ulimit -n "$(ulimit -Hn)"; cd /var/lib/rabbitmq && exec /usr/lib/rabbitmq/bin/rabbitmq-server -detached'
+    else
+        rabbitmq-server -detached
+    fi
+}
+
+# CI only (the machine is ours): a local broker started with too few file descriptors (or one
+# that stopped answering) is restarted with the hard limit. Its durable state is kept.
+atelier_ci_roomy_rabbitmq() {
+    local limit
+    limit=$(atelier_rabbitmq_fd_limit)
+    [[ -n $limit ]] || return 0
+    if [[ $limit != unlimited ]] && ((limit < 16384)); then
+        atelier_log "RabbitMQ runs with $limit open files at most; restarting it with the hard limit"
+    elif timeout 30 rabbitmq-diagnostics -q check_running >/dev/null 2>&1; then
+        return 0
+    else
+        atelier_log "RabbitMQ does not answer its diagnostics; restarting it"
+    fi
+    timeout 60 rabbitmqctl -q stop >/dev/null 2>&1 || true
+    local pid waited=0
+    pid=$(atelier_rabbitmq_pid)
+    if [[ -n $pid ]]; then
+        kill -TERM "$pid" 2>/dev/null || true
+        while kill -0 "$pid" 2>/dev/null && ((waited < 30)); do
+            sleep 1
+            waited=$((waited + 1))
+        done
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    atelier_start_local_rabbitmq
+    waited=0
+    until rabbitmq-diagnostics -q ping >/dev/null 2>&1; do
+        ((waited < 90)) || atelier_die "RabbitMQ did not come back within 90s (see /var/log/rabbitmq/)"
+        sleep 1
+        waited=$((waited + 1))
+    done
+    atelier_log "RabbitMQ restarted with $(atelier_rabbitmq_fd_limit) open files at most"
+}
+
 atelier_ensure_rabbitmq() {
     export ATELIER_AMQP_URL="${ATELIER_AMQP_URL:-$ATELIER_DEFAULT_AMQP_URL}"
     local host port
     read -r host port < <(python3 -c 'import sys, urllib.parse
 u = urllib.parse.urlsplit(sys.argv[1])
 print(u.hostname or "127.0.0.1", u.port or (5671 if u.scheme == "amqps" else 5672))' "$ATELIER_AMQP_URL")
+    if [[ ${ATELIER_CI:-} == 1 ]]; then
+        atelier_ci_roomy_rabbitmq
+    fi
     if atelier_tcp_open "$host" "$port"; then
+        local limit
+        limit=$(atelier_rabbitmq_fd_limit)
+        if [[ -n $limit && $limit != unlimited ]] && ((limit < 16384)); then
+            atelier_log "warning: RabbitMQ may open only $limit files; a test suite's quorum queues can exhaust that (then it stops answering). Restart it as its user with 'ulimit -n \$(ulimit -Hn)' (what .ci/run does)."
+        fi
         return 0
     fi
     case $host in
@@ -239,13 +305,7 @@ print(u.hostname or "127.0.0.1", u.port or (5671 if u.scheme == "amqps" else 567
         exit 1
     fi
     atelier_log "RabbitMQ is down; starting it with 'rabbitmq-server -detached'"
-    # Debian's wrapper starts the broker through `su`, which resets the open-files limit to
-    # 1024; quorum queues keep files open, so start it as its user with the hard limit instead.
-    if [[ $(id -u) == 0 ]] && id rabbitmq >/dev/null 2>&1 && [[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]]; then
-        su rabbitmq -s /bin/sh -c 'ulimit -n "$(ulimit -Hn)"; cd /var/lib/rabbitmq && exec /usr/lib/rabbitmq/bin/rabbitmq-server -detached'
-    else
-        rabbitmq-server -detached
-    fi
+    atelier_start_local_rabbitmq
     local waited=0
     until rabbitmq-diagnostics -q ping >/dev/null 2>&1 && atelier_tcp_open "$host" "$port"; do
         if ((waited >= 60)); then

@@ -18,9 +18,6 @@ pub enum ChatError {
     /// The text is longer than `chat.max_message_chars`.
     #[error("`text` is {length} characters long; at most {max} are allowed")]
     TextTooLong { length: usize, max: usize },
-    /// A cursor that this service did not hand out.
-    #[error("the cursor is not valid")]
-    InvalidCursor,
     /// The channel is frozen (read-only).
     #[error("the channel is frozen: it is read-only")]
     Frozen,

@@ -1,5 +1,5 @@
-//! Sans-IO rules of chat: message validation, mention parsing, search terms, cursors, slow
-//! mode and the direct-channel key. Plain functions, tested without a database.
+//! Sans-IO rules of chat: message validation, mention parsing, search terms, slow mode and
+//! the direct-channel key. Plain functions, tested without a database.
 //!
 //! **Mentions** are the union of the users given explicitly and every `<@usr_...>` token in
 //! the text; `@channel` (or `@here`) in the text, or `mention_channel`, mentions everyone.
@@ -7,8 +7,6 @@
 //! **Search terms**: the text lower-cased and split on everything that is not a letter or a
 //! digit; terms of 1 to [`MAX_TERM_CHARS`] characters are kept, de-duplicated. A query matches
 //! messages containing every one of its terms (whole words, case-insensitive).
-
-use base64::Engine;
 
 use crate::{
     error::ChatError,
@@ -266,34 +264,6 @@ pub fn slow_mode_wait(slow_mode_seconds: u32, last_sent_at_ms: i64, now_ms: i64)
     (wait_ms > 0).then(|| u64::try_from(wait_ms).unwrap_or(0).div_ceil(1000).max(1))
 }
 
-/// Opaque cursors: a kind tag and a number, base64url. A cursor of one kind is refused by
-/// another (a change-feed cursor is no search cursor).
-pub fn encode_cursor(kind: &str, position: &str) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{position}"))
-}
-
-/// The position of a cursor of `kind`, or [`ChatError::InvalidCursor`].
-pub fn decode_cursor(kind: &str, cursor: &str) -> Result<String, ChatError> {
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(cursor)
-        .map_err(|_| ChatError::InvalidCursor)?;
-    let text = String::from_utf8(bytes).map_err(|_| ChatError::InvalidCursor)?;
-    let (tag, position) = text.split_once(':').ok_or(ChatError::InvalidCursor)?;
-    if tag != kind || position.is_empty() {
-        return Err(ChatError::InvalidCursor);
-    }
-    Ok(position.to_owned())
-}
-
-/// A cursor of `kind` carrying a non-negative number.
-pub fn decode_number_cursor(kind: &str, cursor: &str) -> Result<i64, ChatError> {
-    decode_cursor(kind, cursor)?
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n >= 0)
-        .ok_or(ChatError::InvalidCursor)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -402,28 +372,6 @@ mod tests {
                 slow_mode_wait(seconds, last, now),
                 wait,
                 "{seconds} {last} {now}"
-            );
-        }
-    }
-
-    #[test]
-    fn cursors_round_trip_and_refuse_garbage() {
-        let cursor = encode_cursor("chg", "42");
-        assert_eq!(decode_number_cursor("chg", &cursor).unwrap(), 42);
-        for garbage in [
-            "",
-            "!!!",
-            "abc",
-            &encode_cursor("srch", "42"),
-            &encode_cursor("chg", "-1"),
-            &encode_cursor("chg", "x"),
-        ] {
-            assert!(
-                matches!(
-                    decode_number_cursor("chg", garbage),
-                    Err(ChatError::InvalidCursor)
-                ),
-                "{garbage}"
             );
         }
     }

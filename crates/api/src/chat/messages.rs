@@ -12,7 +12,6 @@ use atelier_chat::{
     ChannelId, MessageId,
     messages::{HistoryQuery, SearchQuery, SendOptions},
     model::{Attachment as StoredAttachment, Draft, MessageRecord},
-    text,
     view::MessageView,
 };
 use atelier_identity::{Principal, UserId};
@@ -28,7 +27,7 @@ use crate::{
     ApiState, ApiTags,
     auth::TenantAuth,
     chat::channels::{on_behalf_of, visible_channel},
-    edge::{ApiResult, chat_error, parse_id},
+    edge::{ApiResult, Page, chat_error, cursor, parse_id},
     problem::ErrorResponse,
 };
 
@@ -186,14 +185,6 @@ pub struct Reactor {
 }
 
 #[derive(Debug, Object)]
-pub struct ReactorPage {
-    pub items: Vec<Reactor>,
-    pub has_more: bool,
-    /// Pass as `cursor` for the next page.
-    pub next_cursor: Option<String>,
-}
-
-#[derive(Debug, Object)]
 pub struct ChangePage {
     /// Messages whose latest change (new, edited, deleted, reacted, pinned, thread reply)
     /// came after `since`, in change order, each in its current state.
@@ -202,14 +193,6 @@ pub struct ChangePage {
     pub next_cursor: String,
     /// More changes wait: call again at once.
     pub has_more: bool,
-}
-
-#[derive(Debug, Object)]
-pub struct SearchPage {
-    /// Newest first.
-    pub items: Vec<Message>,
-    pub has_more: bool,
-    pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, ApiResponse)]
@@ -248,7 +231,7 @@ pub enum MessageEditListResponse {
 #[derive(Debug, ApiResponse)]
 pub enum ReactorPageResponse {
     #[oai(status = 200)]
-    Ok(Json<ReactorPage>),
+    Ok(Json<Page<Reactor>>),
 }
 
 #[derive(Debug, ApiResponse)]
@@ -260,12 +243,15 @@ pub enum ChangePageResponse {
 #[derive(Debug, ApiResponse)]
 pub enum SearchPageResponse {
     #[oai(status = 200)]
-    Ok(Json<SearchPage>),
+    Ok(Json<Page<Message>>),
 }
 
-const CHANGE_CURSOR: &str = "chg";
-const REACTOR_CURSOR: &str = "rct";
-const SEARCH_CURSOR: &str = "srch";
+/// Cursor kinds (see `edge::cursor`): the change feed's position (a change sequence number),
+/// the last reactor read (a user id), the last search hit (a message id), and a message
+/// sequence number.
+const CHANGE_CURSOR: &str = "changes";
+const REACTOR_CURSOR: &str = "reactors";
+const SEARCH_CURSOR: &str = "search";
 const SEQ_CURSOR: &str = "seq";
 
 #[OpenApi(prefix_path = "/v1", tag = "ApiTags::Chat")]
@@ -357,8 +343,16 @@ impl ChatMessagesApi {
             ));
         }
         let query = HistoryQuery {
-            before: before.0.as_deref().map(seq_cursor).transpose()?,
-            after: after.0.as_deref().map(seq_cursor).transpose()?,
+            before: before
+                .0
+                .as_deref()
+                .map(|text| seq_cursor("before", text))
+                .transpose()?,
+            after: after
+                .0
+                .as_deref()
+                .map(|text| seq_cursor("after", text))
+                .transpose()?,
             around: around
                 .0
                 .as_deref()
@@ -376,7 +370,7 @@ impl ChatMessagesApi {
             has_more_before: page.has_more_before,
             has_more_after: page.has_more_after,
             // Read before the history: every later change has a larger position.
-            change_cursor: text::encode_cursor(CHANGE_CURSOR, &channel.change_seq.to_string()),
+            change_cursor: cursor::encode(CHANGE_CURSOR, &channel.change_seq),
         })))
     }
 
@@ -585,7 +579,11 @@ impl ChatMessagesApi {
         let principal = auth.principal();
         let channel = visible_channel(&state, principal, &channel_id).await?;
         let id = parse_id::<MessageId>("message_id", &message_id)?;
-        let after = after.0.as_deref().map(seq_cursor).transpose()?;
+        let after = after
+            .0
+            .as_deref()
+            .map(|text| seq_cursor("after", text))
+            .transpose()?;
         let (items, has_more) = state
             .service::<Chat>()?
             .replies(
@@ -702,16 +700,10 @@ impl ChatMessagesApi {
             .get_message(tenant, channel.id, id)
             .await
             .map_err(chat_error)?;
-        let after = cursor
-            .0
-            .as_deref()
-            .map(|cursor| {
-                text::decode_cursor(REACTOR_CURSOR, cursor)
-                    .and_then(|user| {
-                        user.parse::<UserId>()
-                            .map_err(|_| atelier_chat::ChatError::InvalidCursor)
-                    })
-                    .map_err(chat_error)
+        let after = cursor::decode::<String>(REACTOR_CURSOR, "cursor", cursor.0.as_deref())?
+            .map(|user| {
+                user.parse::<UserId>()
+                    .map_err(|_| cursor::invalid("cursor"))
             })
             .transpose()?;
         let (items, has_more) = state
@@ -728,8 +720,8 @@ impl ChatMessagesApi {
         let next_cursor = items
             .last()
             .filter(|_| has_more)
-            .map(|last| text::encode_cursor(REACTOR_CURSOR, &last.user.to_string()));
-        Ok(ReactorPageResponse::Ok(Json(ReactorPage {
+            .map(|last| cursor::encode(REACTOR_CURSOR, &last.user.to_string()));
+        Ok(ReactorPageResponse::Ok(Json(Page {
             items: items
                 .iter()
                 .map(|reaction| Reactor {
@@ -763,12 +755,14 @@ impl ChatMessagesApi {
     ) -> ApiResult<ChangePageResponse> {
         let principal = auth.principal();
         let channel = visible_channel(&state, principal, &channel_id).await?;
-        let since = match since.0.as_deref() {
-            None => 0,
-            Some(cursor) => {
-                text::decode_number_cursor(CHANGE_CURSOR, cursor).map_err(chat_error)?
-            }
-        };
+        let since = cursor::decode::<i64>(CHANGE_CURSOR, "since", since.0.as_deref())?
+            .map(|position| {
+                (position >= 0)
+                    .then_some(position)
+                    .ok_or_else(|| cursor::invalid("since"))
+            })
+            .transpose()?
+            .unwrap_or(0);
         let (items, next, has_more) = state
             .service::<Chat>()?
             .changes(
@@ -781,7 +775,7 @@ impl ChatMessagesApi {
             .map_err(chat_error)?;
         Ok(ChangePageResponse::Ok(Json(ChangePage {
             items: views(&state, principal, items).await?,
-            next_cursor: text::encode_cursor(CHANGE_CURSOR, &next.to_string()),
+            next_cursor: cursor::encode(CHANGE_CURSOR, &next),
             has_more,
         })))
     }
@@ -832,16 +826,10 @@ impl ChatMessagesApi {
             .as_deref()
             .map(|id| parse_id::<UserId>("author_id", id))
             .transpose()?;
-        let before = cursor
-            .0
-            .as_deref()
-            .map(|cursor| {
-                text::decode_cursor(SEARCH_CURSOR, cursor)
-                    .and_then(|id| {
-                        id.parse::<MessageId>()
-                            .map_err(|_| atelier_chat::ChatError::InvalidCursor)
-                    })
-                    .map_err(chat_error)
+        let before = cursor::decode::<String>(SEARCH_CURSOR, "cursor", cursor.0.as_deref())?
+            .map(|id| {
+                id.parse::<MessageId>()
+                    .map_err(|_| cursor::invalid("cursor"))
             })
             .transpose()?;
         let (items, has_more) = state
@@ -863,8 +851,8 @@ impl ChatMessagesApi {
         let next_cursor = items
             .last()
             .filter(|_| has_more)
-            .map(|last| text::encode_cursor(SEARCH_CURSOR, &last.id.to_string()));
-        Ok(SearchPageResponse::Ok(Json(SearchPage {
+            .map(|last| cursor::encode(SEARCH_CURSOR, &last.id.to_string()));
+        Ok(SearchPageResponse::Ok(Json(Page {
             items: views(&state, principal, items).await?,
             has_more,
             next_cursor,
@@ -901,15 +889,15 @@ impl ChatMessagesApi {
     }
 }
 
-fn seq_cursor(text: &str) -> ApiResult<i64> {
-    // Plain sequence numbers (a message's `seq`) or an opaque cursor.
-    text.parse::<i64>()
-        .ok()
-        .filter(|seq| *seq >= 0)
-        .map_or_else(
-            || atelier_chat::text::decode_number_cursor(SEQ_CURSOR, text).map_err(chat_error),
-            Ok,
-        )
+/// A message position given as `param`: a plain sequence number (a message's `seq`) or a
+/// cursor of one.
+fn seq_cursor(param: &str, text: &str) -> ApiResult<i64> {
+    let seq = match text.parse::<i64>() {
+        Ok(seq) => Some(seq),
+        Err(_) => cursor::decode::<i64>(SEQ_CURSOR, param, Some(text))?,
+    };
+    seq.filter(|seq| *seq >= 0)
+        .ok_or_else(|| cursor::invalid(param))
 }
 
 pub fn draft_of(

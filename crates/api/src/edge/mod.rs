@@ -1,7 +1,12 @@
-//! The shared pieces of the HTTP edge: one [`ApiResult`], id parsing, and the one mapping of
-//! each domain error type to a problem ([`identity_error`], [`chat_error`],
-//! [`webhook_error`]). Area modules (`chat`, `identity`, `webhooks`, ...) import these from
+//! The shared pieces of the HTTP edge: one [`ApiResult`], id parsing, the one opaque
+//! [`cursor`] codec and [`page::Page`] type, and the one mapping of each domain error type to a
+//! problem ([`identity_error`], [`chat_error`], [`webhook_error`]). Area modules (`chat`, `identity`, `webhooks`, ...) import these from
 //! here and never helpers from a sibling area.
+
+pub mod cursor;
+pub mod page;
+
+pub use page::Page;
 
 use atelier_chat::ChatError;
 use atelier_identity::IdentityError;
@@ -56,9 +61,6 @@ pub fn chat_error(error: ChatError) -> ErrorResponse {
                 )
                 .with_field("text", detail),
             ))
-        }
-        ChatError::InvalidCursor => {
-            ErrorResponse::bad_request("invalid_cursor", "The cursor is not one this API issued.")
         }
         ChatError::Frozen => {
             ErrorResponse::forbidden("channel_frozen", "The channel is frozen: it is read-only.")

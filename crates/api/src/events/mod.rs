@@ -3,20 +3,27 @@
 //! - `GET /v1/event-types` (`events.types.list`): every event type with its `data` JSON Schema,
 //!   from the deployment's [`Catalog`];
 //! - `GET /v1/events` (`events.list`): the tenant's published events in log order, by opaque
-//!   cursor. The cursor is base64url (no padding) of `{"log_batch":N,"order":"evt_..."}`, the
-//!   position of the last event returned; clients must treat it as opaque.
+//!   cursor (the edge's one codec; the position is the last event's `(log_batch, order)`);
+//!   clients treat it as opaque.
 //!
 //! A client replays by following `next_cursor` until `has_more` is false, then keeps polling
 //! with the last `next_cursor` (echoed when a page is empty) to tail the log.
 
 use atelier_core::{EventEnvelope, EventId};
 use atelier_outbox::{OutboxError, catalog::Catalog};
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Query, payload::Json};
 
-use crate::{ApiState, ApiTags, auth::ApiKeyAuth, problem::ErrorResponse};
+use crate::{
+    ApiState, ApiTags,
+    auth::ApiKeyAuth,
+    edge::{Page, cursor},
+    problem::ErrorResponse,
+};
+
+/// The event log's cursor kind (its position: `(log_batch, order)` of the last event read).
+const CURSOR_KIND: &str = "events";
 
 /// The event catalog and event log API.
 #[derive(Debug, Default)]
@@ -67,18 +74,6 @@ pub struct Event {
     pub data: serde_json::Value,
 }
 
-#[derive(Debug, Object)]
-pub struct EventPage {
-    /// Events in log order, oldest first.
-    pub items: Vec<Event>,
-    /// Pass as `after` to read on. The last item's position, or the `after` given when the
-    /// page is empty (keep polling with it); absent only when both are.
-    #[oai(skip_serializing_if_is_none)]
-    pub next_cursor: Option<String>,
-    /// Whether more events already follow this page.
-    pub has_more: bool,
-}
-
 #[derive(Debug, ApiResponse)]
 pub enum EventTypeListResponse {
     #[oai(status = 200)]
@@ -88,7 +83,7 @@ pub enum EventTypeListResponse {
 #[derive(Debug, ApiResponse)]
 pub enum EventPageResponse {
     #[oai(status = 200)]
-    Ok(Json<EventPage>),
+    Ok(Json<Page<Event>>),
 }
 
 #[OpenApi(prefix_path = "/v1", tag = "ApiTags::Events")]
@@ -141,70 +136,43 @@ impl EventsApi {
         let ApiKeyAuth(principal) = auth;
         atelier_identity::tenancy::Tenancy::readable_tenant(&principal)
             .map_err(crate::edge::identity_error)?;
-        let after_text = after.0.filter(|text| !text.is_empty());
-        let position = match after_text.as_deref() {
-            None => None,
-            Some(text) => Some(parse_cursor(text).ok_or_else(|| {
-                ErrorResponse::bad_request(
-                    "invalid_cursor",
-                    "`after` is not a cursor this API issued.",
-                )
-            })?),
-        };
+        let position = log_position(after.0.as_deref())?;
         let types = parse_types(&state.catalog, types.0.as_deref().unwrap_or_default())?;
         let limit = limit.0.unwrap_or(DEFAULT_LIMIT);
-        let mut events = state
+        let events = state
             .outbox
             .log_page(principal.tenant(), position, &types, i64::from(limit) + 1)
             .await
             .map_err(outbox_error)?;
-        let has_more = events.len() > limit as usize;
-        events.truncate(limit as usize);
-        let next_cursor = match events.last() {
-            Some(last) => Some(make_cursor(last.log_batch.unwrap_or_default(), &last.order)),
-            None => after_text,
-        };
         let items = events
             .iter()
-            .map(|event| event.to_envelope().map(event_view))
-            .collect::<Result<Vec<_>, _>>()
+            .map(|event| {
+                let position = (event.log_batch.unwrap_or_default(), event.order.as_str());
+                let view = event.to_envelope().map(event_view)?;
+                Ok((cursor::encode(CURSOR_KIND, &position), view))
+            })
+            .collect::<Result<Vec<_>, atelier_outbox::OutboxError>>()
             .map_err(outbox_error)?;
-        Ok(EventPageResponse::Ok(Json(EventPage {
+        Ok(EventPageResponse::Ok(Json(Page::of_log(
             items,
-            next_cursor,
-            has_more,
-        })))
+            limit as usize,
+            after.0.filter(|text| !text.is_empty()),
+            |(position, _)| position.clone(),
+            |(_, view)| view,
+        ))))
     }
 }
 
-/// The JSON inside a cursor.
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Cursor {
-    log_batch: i64,
-    order: String,
-}
-
-fn make_cursor(log_batch: i64, order: &str) -> String {
-    let json = serde_json::to_vec(&Cursor {
-        log_batch,
-        order: order.to_owned(),
-    })
-    .unwrap_or_default();
-    URL_SAFE_NO_PAD.encode(json)
-}
-
-/// `None` for anything this API did not issue (bad base64, JSON, batch or event id).
-fn parse_cursor(text: &str) -> Option<(i64, String)> {
-    if text.len() > 200 {
-        return None;
-    }
-    let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
-    let cursor: Cursor = serde_json::from_slice(&bytes).ok()?;
-    if cursor.log_batch < 1 || cursor.order.parse::<EventId>().is_err() {
-        return None;
-    }
-    Some((cursor.log_batch, cursor.order))
+/// The log position in `after`: `(log_batch, order)` of a published event, in a cursor of
+/// this list.
+fn log_position(after: Option<&str>) -> Result<Option<(i64, String)>, ErrorResponse> {
+    cursor::decode::<(i64, String)>(CURSOR_KIND, "after", after)?
+        .map(|(log_batch, order)| {
+            (log_batch >= 1 && order.parse::<EventId>().is_ok())
+                .then_some((log_batch, order))
+                .ok_or_else(|| cursor::invalid("after"))
+        })
+        .transpose()
 }
 
 /// Splits `a.b.c, d.e.f` into known types; an unknown one is a 400 naming `types`.
@@ -260,28 +228,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cursors_round_trip_and_garbage_is_refused() {
+    fn positions_round_trip_and_other_cursors_are_refused() {
         let order = EventId::generate().to_string();
         for batch in [1, 42, i64::MAX] {
+            let text = cursor::encode(CURSOR_KIND, &(batch, order.as_str()));
             assert_eq!(
-                parse_cursor(&make_cursor(batch, &order)),
+                log_position(Some(&text)).unwrap(),
                 Some((batch, order.clone()))
             );
         }
-        let encode = |json: &str| URL_SAFE_NO_PAD.encode(json);
+        assert_eq!(log_position(None).unwrap(), None);
         let garbage = [
-            "".to_owned(),
             "garbage".to_owned(),
-            "!!!".to_owned(),
-            encode("{}"),
-            encode("[1]"),
-            encode(&format!(r#"{{"log_batch":0,"order":"{order}"}}"#)),
-            encode(r#"{"log_batch":3,"order":"usr_01J9ZQ2V3M4N5P6Q7R8S9T0VWX"}"#),
-            encode(&format!(r#"{{"log_batch":3,"order":"{order}","x":1}}"#)),
-            "a".repeat(500),
+            cursor::encode(CURSOR_KIND, &(0, order.as_str())),
+            cursor::encode(CURSOR_KIND, &(3, "usr_01J9ZQ2V3M4N5P6Q7R8S9T0VWX")),
+            cursor::encode(CURSOR_KIND, &(3, order.as_str(), 1)),
+            cursor::encode("audit", &(3, order.as_str())),
         ];
         for text in garbage {
-            assert_eq!(parse_cursor(&text), None, "{text}");
+            assert!(log_position(Some(&text)).is_err(), "{text}");
         }
     }
 

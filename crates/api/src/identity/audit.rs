@@ -32,7 +32,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi, OperationId, param::Query, payl
 use crate::{
     ApiState, ApiTags,
     auth::{ApiKeyAuth, AuthOutcome},
-    edge::identity_error,
+    edge::{Page, cursor, identity_error},
     middleware::RequestId,
     problem::ErrorResponse,
 };
@@ -44,7 +44,8 @@ pub struct AuditApi;
 /// The actor of refused credentials (the credential names no principal).
 pub use atelier_identity::audit::ANONYMOUS_ACTOR;
 const DEFAULT_LIMIT: u32 = 100;
-const CURSOR_PREFIX: &str = "a1";
+/// The audit list's cursor kind (its position: the last `seq` read).
+const CURSOR_KIND: &str = "audit";
 
 /// One record of the audit chain.
 #[derive(Debug, Object)]
@@ -71,17 +72,6 @@ pub struct AuditEntry {
     pub hash: String,
 }
 
-#[derive(Debug, Object)]
-pub struct AuditPage {
-    pub items: Vec<AuditEntry>,
-    /// Pass as `cursor` to read on; present whenever `items` is not empty, so a client can
-    /// also poll for newer records with it.
-    #[oai(skip_serializing_if_is_none)]
-    pub next_cursor: Option<String>,
-    /// Whether more records already follow this page.
-    pub has_more: bool,
-}
-
 /// The result of recomputing the chain.
 #[derive(Debug, Object)]
 pub struct AuditVerification {
@@ -102,7 +92,7 @@ pub struct AuditVerification {
 #[derive(Debug, ApiResponse)]
 pub enum AuditPageResponse {
     #[oai(status = 200)]
-    Ok(Json<AuditPage>),
+    Ok(Json<Page<AuditEntry>>),
 }
 
 #[derive(Debug, ApiResponse)]
@@ -128,30 +118,21 @@ impl AuditApi {
         let ApiKeyAuth(principal) = auth;
         atelier_identity::tenancy::Tenancy::readable_tenant(&principal)
             .map_err(crate::edge::identity_error)?;
-        let after = match cursor.0.as_deref() {
-            None | Some("") => None,
-            Some(text) => Some(parse_cursor(text).ok_or_else(|| {
-                ErrorResponse::bad_request(
-                    "invalid_cursor",
-                    "`cursor` is not a cursor this API issued.",
-                )
-            })?),
-        };
+        let after = cursor::decode::<u64>(CURSOR_KIND, "cursor", cursor.0.as_deref())?;
         let limit = limit.0.unwrap_or(DEFAULT_LIMIT);
-        let mut records = state
+        let records = state
             .identity
             .audit
             .list(principal.tenant(), after, limit + 1)
             .await
             .map_err(identity_error)?;
-        let has_more = records.len() > limit as usize;
-        records.truncate(limit as usize);
-        let next_cursor = records.last().map(|record| make_cursor(seq_of(record)));
-        Ok(AuditPageResponse::Ok(Json(AuditPage {
-            items: records.into_iter().map(entry_view).collect(),
-            next_cursor,
-            has_more,
-        })))
+        Ok(AuditPageResponse::Ok(Json(Page::of_log(
+            records,
+            limit as usize,
+            cursor.0.filter(|text| !text.is_empty()),
+            |record| cursor::encode(CURSOR_KIND, &seq_of(record)),
+            entry_view,
+        ))))
     }
 
     /// Recomputes every hash and link of the tenant's audit chain (API key).
@@ -333,18 +314,6 @@ fn is_mutating(method: &Method) -> bool {
     )
 }
 
-fn make_cursor(seq: u64) -> String {
-    format!("{CURSOR_PREFIX}{seq:016x}")
-}
-
-fn parse_cursor(text: &str) -> Option<u64> {
-    let hex = text.strip_prefix(CURSOR_PREFIX)?;
-    if hex.len() != 16 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    u64::from_str_radix(hex, 16).ok()
-}
-
 fn seq_of(record: &AuditRecord) -> u64 {
     u64::try_from(record.seq).unwrap_or(0)
 }
@@ -382,23 +351,6 @@ mod tests {
     use atelier_identity::{ApiKeyId, ApiKeyScope, AuthError, AuthFailure, Principal};
 
     use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_garbage_is_refused() {
-        for seq in [0, 1, 42, u64::MAX] {
-            assert_eq!(parse_cursor(&make_cursor(seq)), Some(seq));
-        }
-        for garbage in [
-            "",
-            "a1",
-            "a1zz",
-            "b10000000000000001",
-            "a100000000000000001",
-            "a1-000000000000001",
-        ] {
-            assert_eq!(parse_cursor(garbage), None, "{garbage}");
-        }
-    }
 
     #[test]
     fn which_requests_are_audited() {

@@ -17,7 +17,6 @@ use atelier_webhooks::{
     EndpointId, WebhookError,
     attempts::{AttemptCursor, AttemptId, AttemptRecord},
 };
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, TimeZone, Utc};
 use poem::web::Data;
 use poem_openapi::{
@@ -29,9 +28,12 @@ use poem_openapi::{
 use crate::{
     ApiState, ApiTags,
     auth::ApiKeyAuth,
-    edge::{ApiResult, parse_id, webhook_error},
+    edge::{ApiResult, Page, cursor, parse_id, webhook_error},
     problem::ErrorResponse,
 };
+
+/// The attempt lists' cursor kind (their position: `(at_ms, id)` of the last attempt read).
+const CURSOR_KIND: &str = "attempts";
 
 /// The webhook attempts and redelivery API.
 #[derive(Debug, Default)]
@@ -78,16 +80,6 @@ pub struct WebhookAttempt {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Object)]
-pub struct WebhookAttemptPage {
-    /// Newest first.
-    pub items: Vec<WebhookAttempt>,
-    /// Pass as `cursor` for the next (older) page; absent on the last page.
-    #[oai(skip_serializing_if_is_none)]
-    pub next_cursor: Option<String>,
-    pub has_more: bool,
-}
-
 /// Which failed messages to deliver again.
 #[derive(Debug, Object)]
 pub struct RecoverRequest {
@@ -106,7 +98,7 @@ pub struct RecoverResult {
 #[derive(Debug, ApiResponse)]
 pub enum AttemptPageResponse {
     #[oai(status = 200)]
-    Ok(Json<WebhookAttemptPage>),
+    Ok(Json<Page<WebhookAttempt>>),
 }
 
 #[derive(Debug, ApiResponse)]
@@ -275,21 +267,13 @@ fn redelivery_error(error: WebhookError) -> ErrorResponse {
     }
 }
 
-fn page(mut attempts: Vec<AttemptRecord>, limit: u32) -> WebhookAttemptPage {
-    let has_more = attempts.len() > limit as usize;
-    attempts.truncate(limit as usize);
-    let next_cursor = if has_more {
-        attempts
-            .last()
-            .map(|last| make_cursor(&(last.at_ms, last.id)))
-    } else {
-        None
-    };
-    WebhookAttemptPage {
-        items: attempts.into_iter().map(attempt_view).collect(),
-        next_cursor,
-        has_more,
-    }
+fn page(attempts: Vec<AttemptRecord>, limit: u32) -> Page<WebhookAttempt> {
+    Page::of(
+        attempts,
+        limit as usize,
+        |last| cursor::encode(CURSOR_KIND, &(last.at_ms, last.id.to_string())),
+        attempt_view,
+    )
 }
 
 fn attempt_view(record: AttemptRecord) -> WebhookAttempt {
@@ -316,43 +300,15 @@ fn attempt_view(record: AttemptRecord) -> WebhookAttempt {
     }
 }
 
-/// The JSON inside a cursor.
-#[derive(Debug, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Cursor {
-    at_ms: i64,
-    id: String,
-}
-
-fn make_cursor((at_ms, id): &AttemptCursor) -> String {
-    let json = serde_json::to_vec(&Cursor {
-        at_ms: *at_ms,
-        id: id.to_string(),
-    })
-    .unwrap_or_default();
-    URL_SAFE_NO_PAD.encode(json)
-}
-
-/// `None` for anything this API did not issue.
-fn parse_cursor(text: &str) -> Option<AttemptCursor> {
-    if text.len() > 200 {
-        return None;
-    }
-    let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
-    let cursor: Cursor = serde_json::from_slice(&bytes).ok()?;
-    Some((cursor.at_ms, cursor.id.parse::<AttemptId>().ok()?))
-}
-
-fn parse_cursor_param(cursor: Option<String>) -> ApiResult<Option<AttemptCursor>> {
-    match cursor.filter(|text| !text.is_empty()) {
-        None => Ok(None),
-        Some(text) => parse_cursor(&text).map(Some).ok_or_else(|| {
-            ErrorResponse::bad_request(
-                "invalid_cursor",
-                "`cursor` is not a cursor this API issued.",
-            )
-        }),
-    }
+/// The attempt to read on from: `(at_ms, id)` of the last one read, in a cursor of these lists.
+fn parse_cursor_param(text: Option<String>) -> ApiResult<Option<AttemptCursor>> {
+    cursor::decode::<(i64, String)>(CURSOR_KIND, "cursor", text.as_deref())?
+        .map(|(at_ms, id)| {
+            id.parse::<AttemptId>()
+                .map(|id| (at_ms, id))
+                .map_err(|_| cursor::invalid("cursor"))
+        })
+        .transpose()
 }
 
 #[cfg(test)]
@@ -360,18 +316,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cursors_round_trip_and_garbage_is_refused() {
-        let position = (1_700_000_000_000, AttemptId::generate());
-        assert_eq!(parse_cursor(&make_cursor(&position)), Some(position));
-        let encode = |json: &str| URL_SAFE_NO_PAD.encode(json);
+    fn positions_round_trip_and_other_cursors_are_refused() {
+        let id = AttemptId::generate();
+        let text = cursor::encode(CURSOR_KIND, &(1_700_000_000_000_i64, id.to_string()));
+        assert_eq!(
+            parse_cursor_param(Some(text)).unwrap(),
+            Some((1_700_000_000_000, id))
+        );
         for text in [
             "garbage".to_owned(),
-            encode("{}"),
-            encode(r#"{"at_ms":1,"id":"evt_01J9ZQ2V3M4N5P6Q7R8S9T0VWX"}"#),
-            encode(r#"{"at_ms":1,"id":"wat_01J9ZQ2V3M4N5P6Q7R8S9T0VWX","x":1}"#),
-            "a".repeat(300),
+            cursor::encode(CURSOR_KIND, &(1, "evt_01J9ZQ2V3M4N5P6Q7R8S9T0VWX")),
+            cursor::encode("events", &(1, id.to_string())),
         ] {
-            assert_eq!(parse_cursor(&text), None, "{text}");
+            assert!(parse_cursor_param(Some(text.clone())).is_err(), "{text}");
         }
     }
 }

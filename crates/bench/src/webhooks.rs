@@ -155,7 +155,11 @@ impl Bench {
         Endpoints::new(&store, catalog.clone())
             .with_config(config.clone())
             .create(
-                tenant,
+                &atelier_identity::Principal::ApiKey {
+                    tenant,
+                    key_id: atelier_identity::ApiKeyId::generate(),
+                    scope: atelier_identity::ApiKeyScope::Full,
+                },
                 NewEndpoint {
                     url: format!("http://{address}/hook"),
                     description: "bench receiver".to_owned(),

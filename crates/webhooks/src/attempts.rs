@@ -11,6 +11,7 @@ use std::{collections::BTreeMap, sync::Arc};
 use tokio::sync::oneshot;
 
 use atelier_core::{EventId, TenantId, define_id};
+use atelier_identity::{Principal, tenancy::Tenancy};
 use atelier_store::{CollectionSpec, Store};
 use futures_util::TryStreamExt;
 use mongodb::{
@@ -20,7 +21,7 @@ use mongodb::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::EndpointId;
+use crate::{EndpointId, WebhookError};
 
 pub const ATTEMPTS_COLLECTION: &str = "webhook_attempts";
 /// Longest response body kept, in bytes (cut at a character boundary).
@@ -174,28 +175,31 @@ impl Attempts {
         })
     }
 
-    /// An endpoint's attempts, newest first, after `cursor`.
+    /// An endpoint's attempts, newest first, after `cursor` (readers of the tenant).
     pub async fn list_by_endpoint(
         &self,
-        tenant: TenantId,
+        principal: &Principal,
         endpoint_id: EndpointId,
         cursor: Option<AttemptCursor>,
         limit: i64,
-    ) -> Result<Vec<AttemptRecord>, mongodb::error::Error> {
+    ) -> Result<Vec<AttemptRecord>, WebhookError> {
+        let tenant = Tenancy::readable_tenant(principal)?;
         let filter = doc! { "tenant": tenant.to_string(), "endpoint_id": endpoint_id.to_string() };
-        self.page(filter, cursor, limit).await
+        Ok(self.page(filter, cursor, limit).await?)
     }
 
-    /// A message's attempts to every endpoint, newest first, after `cursor`.
+    /// A message's attempts to every endpoint, newest first, after `cursor` (readers of the
+    /// tenant).
     pub async fn list_by_message(
         &self,
-        tenant: TenantId,
+        principal: &Principal,
         event_id: EventId,
         cursor: Option<AttemptCursor>,
         limit: i64,
-    ) -> Result<Vec<AttemptRecord>, mongodb::error::Error> {
+    ) -> Result<Vec<AttemptRecord>, WebhookError> {
+        let tenant = Tenancy::readable_tenant(principal)?;
         let filter = doc! { "tenant": tenant.to_string(), "event_id": event_id.to_string() };
-        self.page(filter, cursor, limit).await
+        Ok(self.page(filter, cursor, limit).await?)
     }
 
     /// Events whose latest attempt to `endpoint_id` failed within `[since_ms, until_ms)`, in

@@ -35,6 +35,7 @@ use atelier_bus::{
     RetryPolicy,
 };
 use atelier_core::{EventEnvelope, NewEvent, TenantId};
+use atelier_identity::{Principal, tenancy::Tenancy};
 use atelier_outbox::{Outbox, catalog::Catalog};
 use atelier_store::{Store, faults, is_duplicate_key};
 use chrono::{DateTime, Utc};
@@ -271,8 +272,18 @@ impl Redelivery {
         }
     }
 
-    /// A tenant's event as stored in the outbox (kept for `outbox.retention`).
+    /// A tenant's event as stored in the outbox (kept for `outbox.retention`), for readers of
+    /// the tenant.
     pub async fn event(
+        &self,
+        principal: &Principal,
+        event_id: atelier_core::EventId,
+    ) -> Result<EventEnvelope, WebhookError> {
+        let tenant = Tenancy::readable_tenant(principal)?;
+        self.stored_event(tenant, event_id).await
+    }
+
+    async fn stored_event(
         &self,
         tenant: TenantId,
         event_id: atelier_core::EventId,
@@ -289,16 +300,17 @@ impl Redelivery {
         Ok(stored.to_envelope()?)
     }
 
-    /// Enqueues `event_id` for `endpoint_id` again. `NotFound` when either is unknown to the
-    /// tenant.
+    /// Enqueues `event_id` for `endpoint_id` again (tenant administrators). `NotFound` when
+    /// either is unknown to the tenant.
     pub async fn resend(
         &self,
-        tenant: TenantId,
+        principal: &Principal,
         endpoint_id: EndpointId,
         event_id: atelier_core::EventId,
     ) -> Result<(), WebhookError> {
-        let endpoint = self.endpoints.get(tenant, endpoint_id).await?;
-        let event = self.event(tenant, event_id).await?;
+        let tenant = Tenancy::administered_tenant(principal)?;
+        let endpoint = self.endpoints.find(tenant, endpoint_id).await?;
+        let event = self.stored_event(tenant, event_id).await?;
         self.queue
             .enqueue(&DeliveryJobV1::new(endpoint.id, event))
             .await?;
@@ -307,22 +319,23 @@ impl Redelivery {
 
     /// Enqueues again every event whose latest attempt to the endpoint failed within
     /// `[since_ms, until_ms)`; events no longer in the outbox are skipped. Returns how many
-    /// were enqueued.
+    /// were enqueued. Tenant administrators.
     pub async fn recover(
         &self,
-        tenant: TenantId,
+        principal: &Principal,
         endpoint_id: EndpointId,
         since_ms: i64,
         until_ms: i64,
     ) -> Result<u32, WebhookError> {
-        let endpoint = self.endpoints.get(tenant, endpoint_id).await?;
+        let tenant = Tenancy::administered_tenant(principal)?;
+        let endpoint = self.endpoints.find(tenant, endpoint_id).await?;
         let failed = self
             .attempts
             .failed_events(tenant, endpoint.id, since_ms, until_ms)
             .await?;
         let mut enqueued = 0_u32;
         for event_id in failed {
-            let event = match self.event(tenant, event_id).await {
+            let event = match self.stored_event(tenant, event_id).await {
                 Ok(event) => event,
                 Err(WebhookError::NotFound(_)) => {
                     tracing::debug!(%event_id, "not recovered: past the outbox retention");
@@ -353,7 +366,7 @@ impl FanoutHandler {
         if let Some(list) = self.cache.lists.get(&tenant, Instant::now()) {
             return Ok(list);
         }
-        let list = Arc::new(self.endpoints.list(tenant).await?);
+        let list = Arc::new(self.endpoints.all(tenant).await?);
         self.cache
             .lists
             .insert(tenant, Arc::clone(&list), Instant::now());
@@ -616,7 +629,7 @@ impl DeliveryHandler {
         if let Some(endpoint) = self.cache.endpoints.get(&(tenant, id), Instant::now()) {
             return Ok(endpoint);
         }
-        let endpoint = self.endpoints.get(tenant, id).await?;
+        let endpoint = self.endpoints.find(tenant, id).await?;
         self.cache
             .endpoints
             .insert((tenant, id), endpoint.clone(), Instant::now());

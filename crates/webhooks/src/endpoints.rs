@@ -15,6 +15,7 @@
 use std::{collections::BTreeMap, time::Duration};
 
 use atelier_core::{NewEvent, TenantId};
+use atelier_identity::{Principal, tenancy::Tenancy};
 use atelier_outbox::{Outbox, UnitOfWork, catalog::Catalog};
 use atelier_store::{CollectionSpec, Store};
 use base64::Engine;
@@ -116,12 +117,13 @@ impl Endpoints {
         self
     }
 
-    /// Creates an endpoint with its first signing secret.
+    /// Creates an endpoint with its first signing secret (tenant administrators).
     pub async fn create(
         &self,
-        tenant: TenantId,
+        principal: &Principal,
         new: NewEndpoint,
     ) -> Result<EndpointRecord, WebhookError> {
+        let tenant = Tenancy::administered_tenant(principal)?;
         let new = validate_new(new, &self.config, &self.catalog)?;
         let now = now_ms();
         let record = EndpointRecord {
@@ -161,15 +163,44 @@ impl Endpoints {
                 },
             )
             .await?;
-        self.get(tenant, id).await
+        self.find(tenant, id).await
     }
 
-    /// The tenant's endpoints, oldest first.
-    pub async fn list(&self, tenant: TenantId) -> Result<Vec<EndpointRecord>, WebhookError> {
+    /// The tenant's endpoints, oldest first (readers of the tenant). Their records hold the
+    /// secrets: what a caller may be shown of them is the edge's view.
+    pub async fn list(&self, principal: &Principal) -> Result<Vec<EndpointRecord>, WebhookError> {
+        let tenant = Tenancy::readable_tenant(principal)?;
+        self.all(tenant).await
+    }
+
+    /// One endpoint (readers of the tenant); see [`Endpoints::list`] about secrets.
+    pub async fn get(
+        &self,
+        principal: &Principal,
+        id: EndpointId,
+    ) -> Result<EndpointRecord, WebhookError> {
+        let tenant = Tenancy::readable_tenant(principal)?;
+        self.find(tenant, id).await
+    }
+
+    /// One endpoint for reading its secrets: the signing secrets and the custom header values
+    /// (tenant administrators only).
+    pub async fn get_secrets(
+        &self,
+        principal: &Principal,
+        id: EndpointId,
+    ) -> Result<EndpointRecord, WebhookError> {
+        let tenant = Tenancy::administered_tenant(principal)?;
+        self.find(tenant, id).await
+    }
+
+    /// The tenant's endpoints, for the platform itself (delivery): no principal, no policy.
+    pub async fn all(&self, tenant: TenantId) -> Result<Vec<EndpointRecord>, WebhookError> {
         Ok(atelier_store::scoped::list(&self.endpoints, tenant).await?)
     }
 
-    pub async fn get(
+    /// One endpoint, for the platform itself (delivery, redelivery): no principal, no policy.
+    pub async fn find(
         &self,
         tenant: TenantId,
         id: EndpointId,
@@ -179,14 +210,15 @@ impl Endpoints {
             .ok_or(WebhookError::NotFound("endpoint"))
     }
 
-    /// Applies `patch`; emits `webhook.endpoint.updated` naming the changed fields (none
-    /// changed: no event, no write).
+    /// Applies `patch` (tenant administrators); emits `webhook.endpoint.updated` naming the
+    /// changed fields (none changed: no event, no write).
     pub async fn update(
         &self,
-        tenant: TenantId,
+        principal: &Principal,
         id: EndpointId,
         patch: EndpointPatch,
     ) -> Result<EndpointRecord, WebhookError> {
+        let tenant = Tenancy::administered_tenant(principal)?;
         let patch = validate_patch(patch, &self.config, &self.catalog)?;
         self.modify(tenant, id, move |record, _now| {
             let mut changed = Vec::new();
@@ -235,8 +267,9 @@ impl Endpoints {
         .await
     }
 
-    /// Deletes an endpoint (`webhook.endpoint.deleted`).
-    pub async fn delete(&self, tenant: TenantId, id: EndpointId) -> Result<(), WebhookError> {
+    /// Deletes an endpoint (tenant administrators; `webhook.endpoint.deleted`).
+    pub async fn delete(&self, principal: &Principal, id: EndpointId) -> Result<(), WebhookError> {
+        let tenant = Tenancy::administered_tenant(principal)?;
         let event = NewEvent::new(
             "webhook.endpoint.deleted",
             "webhook_endpoint",
@@ -270,13 +303,14 @@ impl Endpoints {
 
     /// Puts a new secret first. Previous secrets without an expiry expire after `overlap`
     /// (at once when it is zero); expired ones are dropped; at most [`MAX_SECRETS`] are kept.
-    /// Emits `webhook.endpoint.updated` with `changed: ["secret"]`.
+    /// Emits `webhook.endpoint.updated` with `changed: ["secret"]`. Tenant administrators.
     pub async fn rotate_secret(
         &self,
-        tenant: TenantId,
+        principal: &Principal,
         id: EndpointId,
         overlap: Duration,
     ) -> Result<EndpointRecord, WebhookError> {
+        let tenant = Tenancy::administered_tenant(principal)?;
         let overlap_ms = i64::try_from(overlap.as_millis()).unwrap_or(i64::MAX);
         self.modify(tenant, id, move |record, now| {
             let expires = now.saturating_add(overlap_ms);
@@ -420,7 +454,7 @@ impl Endpoints {
                 },
             )
             .await?;
-        self.get(tenant, id).await
+        self.find(tenant, id).await
     }
 
     async fn append(

@@ -21,6 +21,9 @@ pub enum WebhookError {
     /// Storage failed: [`StorageError::is_unavailable`] (answer 503) or internal.
     #[error("storage: {0}")]
     Storage(#[from] StorageError),
+    /// The acting principal may not do this (the policy's refusal, answered 403).
+    #[error(transparent)]
+    Access(#[from] atelier_identity::IdentityError),
     /// Enqueueing a delivery job failed (RabbitMQ down or refusing).
     #[error("RabbitMQ: {0}")]
     Bus(#[from] atelier_bus::BusError),

@@ -93,6 +93,7 @@ pub fn webhook_error(error: WebhookError) -> ErrorResponse {
         WebhookError::Invalid { field, message } => ErrorResponse::invalid_field(field, message),
         WebhookError::Url(error) => ErrorResponse::invalid_field("url", error.to_string()),
         WebhookError::Storage(error) => ErrorResponse::storage("webhook operation", &error),
+        WebhookError::Access(error) => identity_error(error),
         other => ErrorResponse::internal("webhook operation", &other),
     }
 }

@@ -134,23 +134,20 @@ impl WebhookAttemptsApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
     ) -> ApiResult<AttemptPageResponse> {
-        atelier_identity::tenancy::Tenancy::readable_tenant(&principal)
-            .map_err(crate::edge::identity_error)?;
-        let tenant = principal.tenant();
         let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let cursor = parse_cursor_param(cursor.0)?;
         let limit = limit.0.unwrap_or(DEFAULT_LIMIT);
         // 404 for an endpoint of another tenant (or none), not an empty page.
         state
             .service::<Endpoints>()?
-            .get(tenant, id)
+            .get(&principal, id)
             .await
             .map_err(webhook_error)?;
         let attempts = state
             .service::<Attempts>()?
-            .list_by_endpoint(tenant, id, cursor, i64::from(limit) + 1)
+            .list_by_endpoint(&principal, id, cursor, i64::from(limit) + 1)
             .await
-            .map_err(|error| webhook_error(error.into()))?;
+            .map_err(webhook_error)?;
         Ok(AttemptPageResponse::Ok(Json(page(attempts, limit))))
     }
 
@@ -172,23 +169,20 @@ impl WebhookAttemptsApi {
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
     ) -> ApiResult<AttemptPageResponse> {
-        atelier_identity::tenancy::Tenancy::readable_tenant(&principal)
-            .map_err(crate::edge::identity_error)?;
-        let tenant = principal.tenant();
         let id = parse_id::<EventId>("event_id", &event_id)?;
         let cursor = parse_cursor_param(cursor.0)?;
         let limit = limit.0.unwrap_or(DEFAULT_LIMIT);
         let attempts = state
             .service::<Attempts>()?
-            .list_by_message(tenant, id, cursor, i64::from(limit) + 1)
+            .list_by_message(&principal, id, cursor, i64::from(limit) + 1)
             .await
-            .map_err(|error| webhook_error(error.into()))?;
+            .map_err(webhook_error)?;
         if attempts.is_empty() && cursor.is_none() {
             // Unknown to this tenant (another tenant's event included) unless it is a known
             // event with no attempts yet.
             state
                 .service::<Redelivery>()?
-                .event(tenant, id)
+                .event(&principal, id)
                 .await
                 .map_err(webhook_error)?;
         }
@@ -209,13 +203,11 @@ impl WebhookAttemptsApi {
         endpoint_id: Path<String>,
         event_id: Path<String>,
     ) -> ApiResult<ResendResponse> {
-        atelier_identity::tenancy::Tenancy::administered_tenant(&principal)
-            .map_err(crate::edge::identity_error)?;
         let endpoint = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let event = parse_id::<EventId>("event_id", &event_id)?;
         state
             .service::<Redelivery>()?
-            .resend(principal.tenant(), endpoint, event)
+            .resend(&principal, endpoint, event)
             .await
             .map_err(redelivery_error)?;
         Ok(ResendResponse::Accepted)
@@ -236,8 +228,6 @@ impl WebhookAttemptsApi {
         endpoint_id: Path<String>,
         body: Json<RecoverRequest>,
     ) -> ApiResult<RecoverResponse> {
-        atelier_identity::tenancy::Tenancy::administered_tenant(&principal)
-            .map_err(crate::edge::identity_error)?;
         let endpoint = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let since = body.since.timestamp_millis();
         let until = body.until.unwrap_or_else(Utc::now).timestamp_millis();
@@ -249,7 +239,7 @@ impl WebhookAttemptsApi {
         }
         let count = state
             .service::<Redelivery>()?
-            .recover(principal.tenant(), endpoint, since, until)
+            .recover(&principal, endpoint, since, until)
             .await
             .map_err(redelivery_error)?;
         Ok(RecoverResponse::Accepted(Json(RecoverResult { count })))

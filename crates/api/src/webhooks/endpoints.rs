@@ -177,13 +177,11 @@ impl WebhooksApi {
         state: Data<&ApiState>,
         body: Json<CreateWebhookEndpoint>,
     ) -> ApiResult<EndpointResponse> {
-        atelier_identity::tenancy::Tenancy::administered_tenant(&principal)
-            .map_err(crate::edge::identity_error)?;
         let body = body.0;
         let record = state
             .service::<Endpoints>()?
             .create(
-                principal.tenant(),
+                &principal,
                 NewEndpoint {
                     url: body.url,
                     description: body.description.unwrap_or_default(),
@@ -217,11 +215,9 @@ impl WebhooksApi {
         ApiKeyAuth(principal): ApiKeyAuth,
         state: Data<&ApiState>,
     ) -> ApiResult<EndpointListResponse> {
-        atelier_identity::tenancy::Tenancy::readable_tenant(&principal)
-            .map_err(crate::edge::identity_error)?;
         let records = state
             .service::<Endpoints>()?
-            .list(principal.tenant())
+            .list(&principal)
             .await
             .map_err(webhook_error)?;
         Ok(EndpointListResponse::Ok(Json(WebhookEndpointList {
@@ -241,12 +237,10 @@ impl WebhooksApi {
         state: Data<&ApiState>,
         endpoint_id: Path<String>,
     ) -> ApiResult<EndpointResponse> {
-        atelier_identity::tenancy::Tenancy::readable_tenant(&principal)
-            .map_err(crate::edge::identity_error)?;
         let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let record = state
             .service::<Endpoints>()?
-            .get(principal.tenant(), id)
+            .get(&principal, id)
             .await
             .map_err(webhook_error)?;
         Ok(EndpointResponse::Ok(Json(endpoint_view(record))))
@@ -265,8 +259,6 @@ impl WebhooksApi {
         endpoint_id: Path<String>,
         body: Json<UpdateWebhookEndpoint>,
     ) -> ApiResult<EndpointResponse> {
-        atelier_identity::tenancy::Tenancy::administered_tenant(&principal)
-            .map_err(crate::edge::identity_error)?;
         let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let body = body.0;
         let rate_limit_per_second = match body.rate_limit_per_second {
@@ -277,7 +269,7 @@ impl WebhooksApi {
         let record = state
             .service::<Endpoints>()?
             .update(
-                principal.tenant(),
+                &principal,
                 id,
                 EndpointPatch {
                     url: body.url,
@@ -305,12 +297,10 @@ impl WebhooksApi {
         state: Data<&ApiState>,
         endpoint_id: Path<String>,
     ) -> ApiResult<EndpointDeletedResponse> {
-        atelier_identity::tenancy::Tenancy::administered_tenant(&principal)
-            .map_err(crate::edge::identity_error)?;
         let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         state
             .service::<Endpoints>()?
-            .delete(principal.tenant(), id)
+            .delete(&principal, id)
             .await
             .map_err(webhook_error)?;
         Ok(EndpointDeletedResponse::NoContent)
@@ -329,12 +319,10 @@ impl WebhooksApi {
         state: Data<&ApiState>,
         endpoint_id: Path<String>,
     ) -> ApiResult<SecretResponse> {
-        atelier_identity::tenancy::Tenancy::administered_tenant(&principal)
-            .map_err(crate::edge::identity_error)?;
         let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let record = state
             .service::<Endpoints>()?
-            .get(principal.tenant(), id)
+            .get_secrets(&principal, id)
             .await
             .map_err(webhook_error)?;
         Ok(SecretResponse::Ok(Json(secret_view(&record)?)))
@@ -353,12 +341,10 @@ impl WebhooksApi {
         state: Data<&ApiState>,
         endpoint_id: Path<String>,
     ) -> ApiResult<HeadersResponse> {
-        atelier_identity::tenancy::Tenancy::administered_tenant(&principal)
-            .map_err(crate::edge::identity_error)?;
         let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let record = state
             .service::<Endpoints>()?
-            .get(principal.tenant(), id)
+            .get_secrets(&principal, id)
             .await
             .map_err(webhook_error)?;
         Ok(HeadersResponse::Ok(Json(WebhookHeaders {
@@ -379,13 +365,11 @@ impl WebhooksApi {
         state: Data<&ApiState>,
         endpoint_id: Path<String>,
     ) -> ApiResult<SecretResponse> {
-        atelier_identity::tenancy::Tenancy::administered_tenant(&principal)
-            .map_err(crate::edge::identity_error)?;
         let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let record = state
             .service::<Endpoints>()?
             .rotate_secret(
-                principal.tenant(),
+                &principal,
                 id,
                 state.service::<WebhooksConfig>()?.secret_rotation_overlap,
             )

@@ -5,7 +5,10 @@ use std::{sync::Arc, time::Duration};
 
 use atelier_tests::{
     TestApp,
-    realtime::{Auth, FakeChannels, append, chat_event, connect, try_connect, user_token},
+    realtime::{
+        Auth, FakeChannels, append, chat_event, connect, connect_small_buffer, metric, try_connect,
+        user_token,
+    },
     test_config,
 };
 use serde_json::json;
@@ -335,5 +338,70 @@ async fn realtime_closes_with_4001_when_the_token_expires() {
     let (code, reason) = client.closed().await;
     assert_eq!(code, 4001, "{reason}");
     assert!(started.elapsed() >= Duration::from_millis(500));
+    app.stop_and_clean().await;
+}
+
+/// A client that subscribes and then never reads again: once its socket buffers are full, the
+/// frames queued for it age; the gateway closes it with 4008 (or drops the connection when
+/// not even the close frame can be written) long before the ping timeout, and the socket's
+/// task ends. Fewer events are sent than `realtime.outbound_queue` holds, so only the age of
+/// the oldest unwritten frame can tell.
+#[tokio::test]
+async fn realtime_a_client_that_stops_reading_is_closed_by_the_age_of_its_queue() {
+    let mut config = test_config();
+    // Far beyond the test's bounds: the ping timeout must not be what ends the socket.
+    config.realtime.ping_timeout = Duration::from_secs(600);
+    let (app, channels) = app_with(config.clone()).await;
+    let tenant = app.create_tenant().await;
+    let alice = app.create_user(&tenant, "Alice").await;
+    let workspace = atelier_identity::WorkspaceId::generate();
+    let channel = channels.channel(tenant.tenant, workspace, &[alice]);
+    let token = user_token(&app, &tenant, alice).await;
+    let mut client = connect_small_buffer(&app, &token, 16 * 1024).await;
+    assert_eq!(client.subscribe("s", channel).await["type"], "ack");
+    assert_eq!(
+        metric(&app, "atelier_websocket_open_connections"),
+        Some(1.0)
+    );
+
+    // The client stops reading. 12 MB of events (more than the kernel buffers take: the
+    // server's send buffer grows to 4 MB at most) in fewer frames than the queue holds.
+    let events = config.realtime.outbound_queue / 2;
+    let blob = "x".repeat(96 * 1024);
+    for batch in 0..events / 16 {
+        let events = (0..16)
+            .map(|n| {
+                chat_event(
+                    "chat.message.created",
+                    channel,
+                    workspace,
+                    json!({"text": blob, "n": batch * 16 + n}),
+                )
+            })
+            .collect();
+        append(&app, tenant.tenant, events).await;
+    }
+
+    // The server gives up on the socket on its own, the client still not reading.
+    atelier_tests::eventually(
+        Duration::from_secs(60),
+        "the stalled socket's task ends",
+        || {
+            let app = &app;
+            async move { metric(app, "atelier_websocket_open_connections") == Some(0.0) }
+        },
+    )
+    .await;
+    assert_eq!(
+        metric(&app, "atelier_realtime_slow_consumers_total"),
+        Some(1.0),
+        "counted as a slow consumer (4008)"
+    );
+    // When the client reads again, the connection ends: with 4008 if the close frame could
+    // be written, else without a close frame.
+    match client.ending(Duration::from_secs(30)).await {
+        Ok((code, reason)) => assert_eq!(code, 4008, "{reason}"),
+        Err(dropped) => eprintln!("the connection was dropped: {dropped}"),
+    }
     app.stop_and_clean().await;
 }

@@ -12,6 +12,11 @@ pub struct RealtimeConfig {
     pub max_frame_bytes: usize,
     /// Frames queued for one client before it counts as too slow (closed with 4008).
     pub outbound_queue: usize,
+    /// A client whose oldest queued frame could not be written to its socket for this long
+    /// has stopped reading: it is closed with 4008 (or dropped when not even the close frame
+    /// can be written).
+    #[serde(with = "humantime_serde")]
+    pub stalled_after: Duration,
     /// Channel subscriptions plus presence watches per connection.
     pub max_subscriptions: usize,
     /// How often the server sends a WebSocket ping.
@@ -38,12 +43,13 @@ pub struct RealtimeConfig {
 }
 
 impl Default for RealtimeConfig {
-    /// 64 KiB frames, 256 queued frames, 100 subscriptions, ping every 15s with a 45s
+    /// 64 KiB frames, 256 queued frames stalled after 5s, 100 subscriptions, ping every 15s with a 45s
     /// timeout, typing 1 per 2s shown 6s, presence ttl 60s, resume up to 500 events or 1h.
     fn default() -> Self {
         Self {
             max_frame_bytes: 64 * 1024,
             outbound_queue: 256,
+            stalled_after: Duration::from_secs(5),
             max_subscriptions: 100,
             ping_interval: Duration::from_secs(15),
             ping_timeout: Duration::from_secs(45),
@@ -64,6 +70,9 @@ impl RealtimeConfig {
         }
         if self.outbound_queue == 0 {
             return Err(("realtime.outbound_queue", "must be at least 1"));
+        }
+        if self.stalled_after.is_zero() {
+            return Err(("realtime.stalled_after", "must be greater than zero"));
         }
         if self.max_subscriptions == 0 {
             return Err(("realtime.max_subscriptions", "must be at least 1"));

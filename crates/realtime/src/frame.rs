@@ -46,7 +46,9 @@ pub mod close {
     /// The socket's login (refresh-token family) was revoked, or its user deleted: its tokens
     /// are refused from now on. Sign in again (a deleted user cannot).
     pub const ACCESS_REVOKED: u16 = 4003;
-    /// The client read too slowly: its outbound queue (`realtime.outbound_queue`) filled up.
+    /// The client read too slowly: a frame waited longer than `realtime.stalled_after` to be
+    /// written to its socket, or its outbound queue (`realtime.outbound_queue`) filled up.
+    /// (When not even the close frame can be written, the connection is dropped instead.)
     /// Reconnect and resume from the last event id.
     pub const SLOW_CONSUMER: u16 = 4008;
 }

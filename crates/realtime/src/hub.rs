@@ -70,10 +70,19 @@ const NODE_QUEUE_MAX_LENGTH: i64 = 100_000;
 const PRESENCE_TICK: Duration = Duration::from_secs(1);
 const PRESENCE_PURGE_INTERVAL: Duration = Duration::from_secs(60);
 
+/// A serialised frame in a connection's outbound queue, with when it was queued: the age of
+/// the oldest frame not yet written tells a client that stopped reading
+/// (`realtime.stalled_after`).
+#[derive(Debug, Clone)]
+pub struct Queued {
+    pub text: Arc<str>,
+    pub queued_at: Instant,
+}
+
 /// The sending half of a connection's bounded outbound queue of serialised frames.
 #[derive(Clone)]
 pub struct Outbound {
-    frames: mpsc::Sender<Arc<str>>,
+    frames: mpsc::Sender<Queued>,
     slow: CancellationToken,
     closing: CancellationToken,
     close: Arc<Mutex<Option<Close>>>,
@@ -81,20 +90,32 @@ pub struct Outbound {
     metrics: Metrics,
 }
 
-/// The receiving half, read by the socket writer. `slow` fires when the queue overflowed;
-/// `closing` when the server decided to close the socket ([`OutboundReceiver::close`] says
-/// with what).
+/// The receiving half, read by the socket writer. `slow` fires when the queue overflowed (or
+/// the writer found the client stalled, [`OutboundReceiver::stalled`]); `closing` when the
+/// server decided to close the socket ([`OutboundReceiver::close`] says with what).
 pub struct OutboundReceiver {
-    pub frames: mpsc::Receiver<Arc<str>>,
+    pub frames: mpsc::Receiver<Queued>,
     pub slow: CancellationToken,
     pub closing: CancellationToken,
     close: Arc<Mutex<Option<Close>>>,
+    session: Arc<str>,
+    metrics: Metrics,
 }
 
 impl OutboundReceiver {
     /// The close frame asked for by [`Outbound::close_with`].
     pub fn close(&self) -> Option<Close> {
         lock(&self.close).clone()
+    }
+
+    /// The writer could not write a frame within `realtime.stalled_after` of its queueing:
+    /// the client stopped reading. Counted and closed like a full queue (4008).
+    pub fn stalled(&self, waited: Duration) {
+        if !self.slow.is_cancelled() {
+            tracing::info!(session = %self.session, ?waited, "WebSocket client stalled: closing it");
+            self.metrics.realtime_slow_consumer();
+            self.slow.cancel();
+        }
     }
 }
 
@@ -114,14 +135,16 @@ pub fn outbound(
             slow: slow.clone(),
             closing: closing.clone(),
             close: close.clone(),
-            session,
-            metrics,
+            session: session.clone(),
+            metrics: metrics.clone(),
         },
         OutboundReceiver {
             frames: receiver,
             slow,
             closing,
             close,
+            session,
+            metrics,
         },
     )
 }
@@ -130,7 +153,10 @@ impl Outbound {
     /// Queues a frame without waiting (fan-out). A full queue marks the connection slow: it
     /// is closed with 4008 and the frame is dropped.
     pub fn push(&self, frame: Arc<str>) -> bool {
-        match self.frames.try_send(frame) {
+        match self.frames.try_send(Queued {
+            text: frame,
+            queued_at: Instant::now(),
+        }) {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
                 self.mark_slow();
@@ -143,7 +169,11 @@ impl Outbound {
     /// Queues a reply to the client's own frame, waiting up to `patience` for room (replies
     /// and replays are paced by the client's reading, not dropped).
     pub async fn send(&self, frame: Arc<str>, patience: Duration) -> bool {
-        match tokio::time::timeout(patience, self.frames.send(frame)).await {
+        let queued = Queued {
+            text: frame,
+            queued_at: Instant::now(),
+        };
+        match tokio::time::timeout(patience, self.frames.send(queued)).await {
             Ok(Ok(())) => true,
             Ok(Err(_closed)) => false,
             Err(_elapsed) => {

@@ -30,7 +30,7 @@ pub mod topic;
 
 pub use config::RealtimeConfig;
 pub use gateway::{Close, Connection, Gateway, GatewayParts};
-pub use hub::{Hub, HubError, Outbound, OutboundReceiver};
+pub use hub::{Hub, HubError, Outbound, OutboundReceiver, Queued};
 pub use presence_store::PresenceStore;
 pub use session::{Subscriptions, Throttle};
 pub use topic::{

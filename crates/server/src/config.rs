@@ -295,6 +295,10 @@ pub const SETTINGS: &[(&str, &str)] = &[
         "Frames queued per WebSocket connection before the client counts as too slow (closed with 4008).",
     ),
     (
+        "realtime.stalled_after",
+        "A WebSocket whose oldest queued frame could not be written for this long is closed with 4008 (or dropped), e.g. 5s.",
+    ),
+    (
         "realtime.max_subscriptions",
         "Channel subscriptions plus presence watches per WebSocket connection.",
     ),

@@ -405,3 +405,137 @@ async fn realtime_a_client_that_stops_reading_is_closed_by_the_age_of_its_queue(
     }
     app.stop_and_clean().await;
 }
+
+/// Frames are rate limited per socket: beyond the burst a frame is refused with `error`
+/// `rate_limited` (and not handled), and a client that keeps sending while refused is closed
+/// with 4029. With the defaults: 10 frames per second in bursts of 120.
+#[tokio::test]
+async fn realtime_frames_beyond_the_rate_are_refused_then_the_socket_is_closed() {
+    const BURST: usize = 120;
+    let (app, channels) = app_with(test_config()).await;
+    let tenant = app.create_tenant().await;
+    let alice = app.create_user(&tenant, "Alice").await;
+    let workspace = atelier_identity::WorkspaceId::generate();
+    let channel = channels.channel(tenant.tenant, workspace, &[alice]);
+    let mut client = connect(&app, &user_token(&app, &tenant, alice).await).await;
+
+    // The burst is handled; the next frame is refused, with when to try again, unhandled.
+    for n in 0..BURST {
+        client
+            .send(json!({"v": 1, "type": "ping", "id": format!("p{n}")}))
+            .await;
+    }
+    client
+        .send(json!({"v": 1, "type": "subscribe", "id": "s", "channel_id": channel.to_string()}))
+        .await;
+    for n in 0..BURST {
+        let pong = client.next().await;
+        assert_eq!(pong["type"], "pong", "{pong}");
+        assert_eq!(pong["id"], format!("p{n}"));
+    }
+    let refused = client.next().await;
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(refused["code"], "rate_limited", "{refused}");
+    assert_eq!(refused["id"], "s", "{refused}");
+    assert!(
+        refused["retry_after_ms"].as_u64().is_some_and(|ms| ms > 0),
+        "{refused}"
+    );
+    // Not handled: no subscription, so no event arrives.
+    append(
+        &app,
+        tenant.tenant,
+        vec![chat_event(
+            "chat.message.created",
+            channel,
+            workspace,
+            json!({}),
+        )],
+    )
+    .await;
+    assert!(
+        client
+            .next_within(Duration::from_millis(500))
+            .await
+            .is_none()
+    );
+
+    // Flooding on: closed with 4029.
+    for n in 0..2 * BURST {
+        client
+            .send(json!({"v": 1, "type": "ping", "id": format!("f{n}")}))
+            .await;
+    }
+    let (code, reason) = client.closed().await;
+    assert_eq!(code, 4029, "{reason}");
+    app.stop_and_clean().await;
+}
+
+/// A user may hold `realtime.max_sockets_per_user` (16) sockets on a node; one more is closed
+/// at once with 4030 (without `hello`), and a socket freed makes room again. Other users are
+/// not affected.
+#[tokio::test]
+async fn realtime_sockets_per_user_are_capped_on_the_node() {
+    const CAP: usize = 16;
+    let app = TestApp::spawn(test_config()).await;
+    let tenant = app.create_tenant().await;
+    let alice = app.create_user(&tenant, "Alice").await;
+    let bob = app.create_user(&tenant, "Bob").await;
+    let token = user_token(&app, &tenant, alice).await;
+    let mut sockets = Vec::new();
+    for _ in 0..CAP {
+        sockets.push(connect(&app, &token).await);
+    }
+    let mut refused = try_connect(&app, Auth::Header(&token))
+        .await
+        .expect("upgraded");
+    let (code, reason) = refused.closed().await;
+    assert_eq!(code, 4030, "{reason}");
+    // Another user still connects; the user's sockets still work.
+    let mut bob_ws = connect(&app, &user_token(&app, &tenant, bob).await).await;
+    bob_ws.ping("bob").await;
+    sockets[CAP - 1].ping("last").await;
+    // Closing one makes room.
+    drop(sockets.swap_remove(0));
+    let open = (CAP - 1 + 1) as f64;
+    atelier_tests::eventually(
+        Duration::from_secs(10),
+        "the closed socket is released",
+        || {
+            let app = &app;
+            async move { metric(app, "atelier_websocket_open_connections") == Some(open) }
+        },
+    )
+    .await;
+    let mut again = connect(&app, &token).await;
+    again.ping("again").await;
+    app.stop_and_clean().await;
+}
+
+/// Correlation ids are at most 128 bytes in every frame that carries one (also the optional
+/// ones and unknown types, whose id is echoed): a longer one is a malformed frame (1007).
+#[tokio::test]
+async fn realtime_long_correlation_ids_close_the_socket_with_1007() {
+    let app = TestApp::spawn(test_config()).await;
+    let tenant = app.create_tenant().await;
+    let alice = app.create_user(&tenant, "Alice").await;
+    let token = user_token(&app, &tenant, alice).await;
+    let workspace = atelier_identity::WorkspaceId::generate();
+    let long = "i".repeat(129);
+    let cases = [
+        json!({"v": 1, "type": "ping", "id": long}),
+        json!({"v": 1, "type": "dance", "id": long}),
+        json!({"v": 1, "type": "presence", "id": long, "workspace_id": workspace.to_string(), "status": "online"}),
+        json!({"v": 1, "type": "subscribe", "id": long, "topic": "channel:chn_01J0000000000000000000000A"}),
+    ];
+    for frame in cases {
+        let mut client = connect(&app, &token).await;
+        client.send(frame.clone()).await;
+        let (code, reason) = client.closed().await;
+        assert_eq!(code, 1007, "{frame}: {reason}");
+    }
+    // 128 bytes are fine.
+    let mut client = connect(&app, &token).await;
+    client.ping(&"i".repeat(128)).await;
+    app.stop_and_clean().await;
+}

@@ -51,6 +51,12 @@ pub mod close {
     /// (When not even the close frame can be written, the connection is dropped instead.)
     /// Reconnect and resume from the last event id.
     pub const SLOW_CONSUMER: u16 = 4008;
+    /// The client kept sending frames while refused for exceeding `realtime.frames_per_second`
+    /// (bursts of `realtime.frame_burst`). Send fewer frames; reconnect after a pause.
+    pub const RATE_LIMITED: u16 = 4029;
+    /// The user already holds `realtime.max_sockets_per_user` sockets on this node. Close one
+    /// (or share one socket per device); do not reconnect in a loop.
+    pub const TOO_MANY_SOCKETS: u16 = 4030;
 }
 
 /// A frame a client sends. `id` is the client's correlation id, echoed in `ack` / `error`.
@@ -146,6 +152,9 @@ pub enum ServerFrame {
         id: Option<String>,
         code: ErrorCode,
         message: String,
+        /// `rate_limited` only: the next frame sent after this many milliseconds is accepted.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
     },
     /// An event of a subscribed topic (from the outbox). Clients de-duplicate on `event_id`
     /// (delivery is at least once) and keep the last one as their resume cursor.
@@ -218,6 +227,9 @@ pub enum ErrorCode {
     BinaryNotAccepted,
     /// A dependency (RabbitMQ, MongoDB) is unavailable; retry.
     Unavailable,
+    /// More frames than `realtime.frames_per_second` (bursts of `realtime.frame_burst`): this
+    /// one was not handled. Pause for `retry_after_ms`; sending on closes the socket (4029).
+    RateLimited,
 }
 
 /// Why a topic needs a resync.
@@ -254,6 +266,20 @@ impl ServerFrame {
             id,
             code,
             message: message.into(),
+            retry_after_ms: None,
+        }
+    }
+
+    /// The `error` `rate_limited` refusing the frame with this `id`.
+    pub fn rate_limited(id: Option<String>, retry_after: std::time::Duration) -> Self {
+        let retry_after_ms = u64::try_from(retry_after.as_millis())
+            .unwrap_or(u64::MAX)
+            .max(1);
+        Self::Error {
+            id,
+            code: ErrorCode::RateLimited,
+            message: format!("too many frames: send the next one in {retry_after_ms} ms"),
+            retry_after_ms: Some(retry_after_ms),
         }
     }
 
@@ -387,12 +413,21 @@ pub fn decode_client(text: &str) -> Result<ClientFrame, FrameError> {
         .and_then(serde_json::Value::as_str)
         .ok_or_else(|| FrameError::Malformed("`type` is missing".to_owned()))?
         .to_owned();
+    // Every correlation id is bounded, the optional ones and an unknown type's (echoed) too.
+    let id = match object.get("id") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(id)) if id.len() <= MAX_ID_BYTES => Some(id.clone()),
+        Some(serde_json::Value::String(_)) => {
+            return Err(FrameError::Malformed(format!(
+                "`id` is longer than {MAX_ID_BYTES} bytes"
+            )));
+        }
+        // Not a string: the frame's own decoding refuses it (an unknown type echoes none).
+        Some(_) => None,
+    };
     if !FRAME_TYPES.contains(&kind.as_str()) {
         return Err(FrameError::UnknownType {
-            id: object
-                .get("id")
-                .and_then(serde_json::Value::as_str)
-                .map(str::to_owned),
+            id,
             kind: kind.chars().take(64).collect(),
         });
     }
@@ -400,22 +435,21 @@ pub fn decode_client(text: &str) -> Result<ClientFrame, FrameError> {
     if matches!(kind.as_str(), "subscribe" | "unsubscribe" | "typing") {
         alias_channel_id(&mut value)?;
     }
-    let frame: ClientFrame = serde_json::from_value(value)
-        .map_err(|error| FrameError::Malformed(format!("`{kind}`: {error}")))?;
-    match &frame {
-        ClientFrame::Subscribe { id, .. }
-        | ClientFrame::Unsubscribe { id, .. }
-        | ClientFrame::Resume { id, .. }
-        | ClientFrame::WatchPresence { id, .. }
-        | ClientFrame::UnwatchPresence { id, .. }
-            if id.len() > MAX_ID_BYTES =>
-        {
-            Err(FrameError::Malformed(format!(
-                "`id` is longer than {MAX_ID_BYTES} bytes"
-            )))
-        }
-        _ => Ok(frame),
+    serde_json::from_value(value)
+        .map_err(|error| FrameError::Malformed(format!("`{kind}`: {error}")))
+}
+
+/// The correlation id of a text frame, if it is a JSON object with a string `id` of at most
+/// [`MAX_ID_BYTES`] (for answering a frame that is not handled).
+pub fn peek_id(text: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Id {
+        id: Option<String>,
     }
+    serde_json::from_str::<Id>(text)
+        .ok()?
+        .id
+        .filter(|id| id.len() <= MAX_ID_BYTES)
 }
 
 /// The v1 form `"channel_id": "chn_..."` stands for `"topic": {"kind": "channel", ...}`.
@@ -554,6 +588,35 @@ mod tests {
                 "{text}: {error:?}"
             );
         }
+        // Correlation ids are at most 128 bytes in every frame, optional or echoed ones too.
+        let (fits, long) = ("i".repeat(MAX_ID_BYTES), "i".repeat(MAX_ID_BYTES + 1));
+        ok(
+            &format!(r#"{{"v":1,"type":"ping","id":"{fits}"}}"#),
+            ClientFrame::Ping { id: Some(fits) },
+        );
+        for text in [
+            format!(r#"{{"v":1,"type":"ping","id":"{long}"}}"#),
+            format!(r#"{{"v":1,"type":"dance","id":"{long}"}}"#),
+            format!(
+                r#"{{"v":1,"type":"presence","id":"{long}","workspace_id":"wsp_01J0000000000000000000000A","status":"online"}}"#
+            ),
+            format!(r#"{{"v":1,"type":"subscribe","id":"{long}","channel_id":"{CHANNEL}"}}"#),
+        ] {
+            let error = decode_client(&text).unwrap_err();
+            assert!(
+                matches!(
+                    error.disposition(),
+                    Disposition::Close(close::MALFORMED_FRAME, _)
+                ),
+                "{text}: {error:?}"
+            );
+        }
+        assert_eq!(
+            peek_id(r#"{"v":1,"type":"subscribe","id":"s1"}"#),
+            Some("s1".into())
+        );
+        assert_eq!(peek_id(&format!(r#"{{"id":"{long}"}}"#)), None);
+        assert_eq!(peek_id("not json"), None);
         assert_eq!(
             decode_client(r#"{"v":2,"type":"ping"}"#),
             Err(FrameError::UnsupportedVersion(2))
@@ -605,6 +668,11 @@ mod tests {
             (
                 ServerFrame::Pong { id: None },
                 serde_json::json!({"v":1,"type":"pong"}),
+            ),
+            (
+                ServerFrame::rate_limited(Some("s".into()), std::time::Duration::from_millis(250)),
+                serde_json::json!({"v":1,"type":"error","id":"s","code":"rate_limited",
+                    "message":"too many frames: send the next one in 250 ms","retry_after_ms":250}),
             ),
         ];
         for (frame, expected) in cases {

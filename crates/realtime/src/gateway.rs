@@ -34,7 +34,7 @@ use crate::{
     },
     presence_store::PresenceStore,
     resume::{self, ChannelResume},
-    session::{Admission, Subscriptions, Throttle},
+    session::{Admission, FrameBudget, FrameVerdict, Subscriptions, Throttle},
     topic::{ReplaySource, Topic, TopicKind, TopicScope},
 };
 
@@ -97,13 +97,15 @@ impl Gateway {
     }
 
     /// A new connection of `user`, authenticated with a token of `login` (its refresh-token
-    /// family, when the token names one); its `hello` frame is already queued.
+    /// family, when the token names one); its `hello` frame is already queued. Refused with
+    /// the close to send (4030) when the user already holds `realtime.max_sockets_per_user`
+    /// connections on this node.
     pub fn open(
         &self,
         tenant: TenantId,
         user: UserId,
         login: Option<String>,
-    ) -> (Connection, OutboundReceiver) {
+    ) -> Result<(Connection, OutboundReceiver), Close> {
         let parts = &self.inner.parts;
         let id = self.inner.next_connection.fetch_add(1, Ordering::Relaxed);
         let session: Arc<str> = Arc::from(format!("rts_{}", ulid::Ulid::new()).as_str());
@@ -112,6 +114,21 @@ impl Gateway {
             session.clone(),
             parts.metrics.clone(),
         );
+        let handle = Arc::new(ConnectionHandle::new(
+            id,
+            tenant,
+            user,
+            login,
+            outbound.clone(),
+        ));
+        let cap = parts.config.max_sockets_per_user;
+        if let Err(held) = parts.hub.register(handle.clone(), cap) {
+            tracing::info!(%user, held, "WebSocket refused: too many sockets for the user");
+            return Err(Close {
+                code: close::TOO_MANY_SOCKETS,
+                reason: format!("at most {cap} connections per user on this node"),
+            });
+        }
         let hello = ServerFrame::Hello {
             session_id: session.to_string(),
             user_id: user,
@@ -128,14 +145,6 @@ impl Gateway {
                 .collect(),
         };
         outbound.push(Arc::from(frame::encode(&hello)));
-        let handle = Arc::new(ConnectionHandle::new(
-            id,
-            tenant,
-            user,
-            login,
-            outbound.clone(),
-        ));
-        parts.hub.register(handle.clone());
         let connection = Connection {
             gateway: self.clone(),
             tenant,
@@ -143,9 +152,14 @@ impl Gateway {
             handle,
             outbound,
             subscriptions: Subscriptions::new(parts.config.max_subscriptions),
+            budget: FrameBudget::new(
+                parts.config.frames_per_second,
+                parts.config.frame_burst,
+                Instant::now(),
+            ),
             announced: BTreeMap::new(),
         };
-        (connection, receiver)
+        Ok((connection, receiver))
     }
 }
 
@@ -157,6 +171,8 @@ pub struct Connection {
     handle: Arc<ConnectionHandle>,
     outbound: Outbound,
     subscriptions: Subscriptions,
+    /// Client frames allowed (`realtime.frames_per_second`, `realtime.frame_burst`).
+    budget: FrameBudget,
     /// Workspaces this connection announced presence in.
     announced: BTreeMap<WorkspaceId, PresenceStatus>,
 }
@@ -183,6 +199,9 @@ impl Connection {
     /// Handles one client text frame. `Err` means: close the socket with that code.
     pub async fn on_text(&mut self, text: &str) -> Result<(), Close> {
         self.apply_revocations();
+        if !self.within_budget(|| frame::peek_id(text)).await? {
+            return Ok(());
+        }
         let frame = match frame::decode_client(text) {
             Ok(frame) => frame,
             Err(error) => {
@@ -229,6 +248,9 @@ impl Connection {
     /// the socket with 1003; any other refusal is an error frame.
     pub async fn on_binary(&mut self, bytes: &[u8]) -> Result<(), Close> {
         self.apply_revocations();
+        if !self.within_budget(|| None).await? {
+            return Ok(());
+        }
         let Some((topic, payload)) = frame::decode_binary(bytes) else {
             return Err(Close {
                 code: close::UNSUPPORTED_DATA,
@@ -282,6 +304,27 @@ impl Connection {
         let workspaces: Vec<WorkspaceId> = self.announced.keys().copied().collect();
         for workspace in workspaces {
             self.withdraw(workspace).await;
+        }
+    }
+
+    /// Takes the frame's cost from the budget: `Ok(false)` once a frame over the budget is
+    /// refused (`rate_limited`, with its id from `id`), `Err` (4029) when the client kept
+    /// sending while refused.
+    async fn within_budget(&mut self, id: impl FnOnce() -> Option<String>) -> Result<bool, Close> {
+        match self.budget.take(Instant::now()) {
+            FrameVerdict::Handle => Ok(true),
+            FrameVerdict::Refuse { retry_after } => {
+                self.reply(&ServerFrame::rate_limited(id(), retry_after))
+                    .await?;
+                Ok(false)
+            }
+            FrameVerdict::Close => {
+                tracing::info!(session = %self.session_id(), "WebSocket client kept sending over its frame budget: closing it");
+                Err(Close {
+                    code: close::RATE_LIMITED,
+                    reason: "too many frames: send fewer, reconnect after a pause".to_owned(),
+                })
+            }
         }
     }
 

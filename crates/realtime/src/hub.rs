@@ -309,6 +309,8 @@ struct AccessWork {
 #[derive(Default)]
 struct Registry {
     connections: HashMap<ConnectionId, Arc<ConnectionHandle>>,
+    /// How many of `connections` each user holds (for `realtime.max_sockets_per_user`).
+    sockets_per_user: HashMap<(TenantId, UserId), usize>,
     topics: HashMap<TopicKey, HashMap<ConnectionId, Subscriber>>,
     workspaces: HashMap<WorkspaceKey, HashMap<ConnectionId, Outbound>>,
     /// Broker bindings wanted for local topics and watches, with how many keys want each.
@@ -406,15 +408,39 @@ impl Hub {
     }
 
     /// Makes a connection known (for closing it when its login or user goes away).
-    pub fn register(&self, connection: Arc<ConnectionHandle>) {
-        lock(&self.inner.registry)
-            .connections
-            .insert(connection.id, connection);
+    /// Refused (with how many the user holds) when the user already holds `max_per_user`
+    /// connections on this node.
+    pub fn register(
+        &self,
+        connection: Arc<ConnectionHandle>,
+        max_per_user: usize,
+    ) -> Result<(), usize> {
+        let mut registry = lock(&self.inner.registry);
+        let held = registry
+            .sockets_per_user
+            .entry((connection.tenant, connection.user))
+            .or_default();
+        if *held >= max_per_user {
+            return Err(*held);
+        }
+        *held += 1;
+        registry.connections.insert(connection.id, connection);
+        Ok(())
     }
 
     /// Forgets a connection; its subscriptions and watches must be withdrawn separately.
     pub fn deregister(&self, connection: ConnectionId) {
-        lock(&self.inner.registry).connections.remove(&connection);
+        let mut registry = lock(&self.inner.registry);
+        let Some(handle) = registry.connections.remove(&connection) else {
+            return;
+        };
+        let user = (handle.tenant, handle.user);
+        if let Some(held) = registry.sockets_per_user.get_mut(&user) {
+            *held = held.saturating_sub(1);
+            if *held == 0 {
+                registry.sockets_per_user.remove(&user);
+            }
+        }
     }
 
     /// Adds a local subscriber of a topic; returns once the node is bound to it.

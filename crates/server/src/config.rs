@@ -303,6 +303,18 @@ pub const SETTINGS: &[(&str, &str)] = &[
         "Channel subscriptions plus presence watches per WebSocket connection.",
     ),
     (
+        "realtime.frames_per_second",
+        "Client frames per second per WebSocket (sustained); beyond it frames are refused with rate_limited, and a client that keeps sending is closed with 4029.",
+    ),
+    (
+        "realtime.frame_burst",
+        "Client frames a WebSocket may send at once (the token bucket's size).",
+    ),
+    (
+        "realtime.max_sockets_per_user",
+        "WebSockets one user may hold on this node (per node, not cluster-wide); one more is closed with 4030.",
+    ),
+    (
         "realtime.ping_interval",
         "How often the gateway pings each WebSocket, e.g. 15s.",
     ),

@@ -95,8 +95,11 @@ pub async fn connect(request: &Request, websocket: WebSocket) -> poem::Result<Re
     let mut response = websocket
         .config(config)
         .on_upgrade(move |socket| async move {
+            let (connection, outbound) = match realtime.gateway.open(tenant, user_id, login) {
+                Ok(opened) => opened,
+                Err(refusal) => return refuse(socket, refusal).await,
+            };
             metrics.websocket_opened();
-            let (connection, outbound) = realtime.gateway.open(tenant, user_id, login);
             if realtime.gateway.hub().access_epoch() != epoch
                 && let Some(token) = token.as_deref()
                 && let Err(failure) = state.identity.authenticate_fresh(token).await
@@ -114,6 +117,26 @@ pub async fn connect(request: &Request, websocket: WebSocket) -> poem::Result<Re
         .into_response();
     response.set_data(OperationId(OPERATION));
     Ok(response)
+}
+
+/// Closes a socket the gateway refused (too many sockets for the user) without serving it.
+async fn refuse(mut socket: WebSocketStream, refusal: Close) {
+    let frame = Message::Close(Some((CloseCode::from(refusal.code), refusal.reason)));
+    if tokio::time::timeout(CLOSE_SEND_TIMEOUT, socket.send(frame))
+        .await
+        .is_err()
+    {
+        tracing::debug!("refusal close frame not sent in time");
+        return;
+    }
+    // Wait briefly for the client's close reply, so it reads the code instead of a reset.
+    let drain = async { while let Some(Ok(_)) = socket.next().await {} };
+    if tokio::time::timeout(CLOSE_SEND_TIMEOUT, drain)
+        .await
+        .is_err()
+    {
+        tracing::debug!("no close reply to the refusal in time");
+    }
 }
 
 /// The bearer token of the request: the `Authorization` header, else `access_token`.

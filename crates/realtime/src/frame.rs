@@ -63,8 +63,17 @@ pub mod close {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientFrame {
-    /// Receive the topic's events (and typing notices). Answered by `ack` or `error`.
-    Subscribe { id: String, topic: Topic },
+    /// Receive the topic's events (and typing notices). Answered by `ack` or `error`; no
+    /// event of the topic comes before the `ack`, which states the `position` after which
+    /// every event of the topic is delivered. With `after` (the last `event_id` received of
+    /// this topic, or the `position` of an earlier ack) the events missed since then are
+    /// replayed right after the `ack`, or a `resync_required` says they cannot be.
+    Subscribe {
+        id: String,
+        topic: Topic,
+        #[serde(default)]
+        after: Option<EventId>,
+    },
     /// Stop receiving a topic. Answered by `ack` (also when not subscribed).
     Unsubscribe { id: String, topic: Topic },
     /// After a reconnect and the subscribes: replay the subscribed topics' events after
@@ -142,7 +151,11 @@ pub enum ServerFrame {
         channel_id: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
         workspace_id: Option<WorkspaceId>,
-        /// Resume only: how many events were replayed.
+        /// `subscribe`: every event of the topic after this event id is delivered on the
+        /// subscription (absent for kinds that keep no replayable history).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        position: Option<EventId>,
+        /// Resume, and subscribe with `after`: how many events were replayed.
         #[serde(skip_serializing_if = "Option::is_none")]
         replayed: Option<usize>,
     },
@@ -289,6 +302,7 @@ impl ServerFrame {
             topic: None,
             channel_id: None,
             workspace_id: None,
+            position: None,
             replayed: None,
         }
     }
@@ -300,6 +314,7 @@ impl ServerFrame {
             topic: Some(topic.clone()),
             channel_id: channel_alias(topic),
             workspace_id: None,
+            position: None,
             replayed: None,
         }
     }
@@ -311,6 +326,7 @@ impl ServerFrame {
             topic: None,
             channel_id: None,
             workspace_id: Some(workspace),
+            position: None,
             replayed: None,
         }
     }
@@ -542,6 +558,7 @@ mod tests {
                 ClientFrame::Subscribe {
                     id: "c1".into(),
                     topic: topic.clone(),
+                    after: None,
                 },
             );
         }
@@ -559,6 +576,17 @@ mod tests {
             ClientFrame::Subscribe {
                 id: "d".into(),
                 topic: Topic::new("doc", "doc_1"),
+                after: None,
+            },
+        );
+        ok(
+            &format!(
+                r#"{{"v":1,"type":"subscribe","id":"c1","channel_id":"{CHANNEL}","after":"evt_01J0000000000000000000000B"}}"#
+            ),
+            ClientFrame::Subscribe {
+                id: "c1".into(),
+                topic: topic.clone(),
+                after: Some("evt_01J0000000000000000000000B".parse().unwrap()),
             },
         );
         ok(r#"{"v":1,"type":"ping"}"#, ClientFrame::Ping { id: None });
@@ -576,6 +604,7 @@ mod tests {
             r#"{"v":1,"type":"subscribe","id":"c1"}"#,
             r#"{"v":1,"type":"subscribe","id":"c1","channel_id":5}"#,
             r#"{"v":1,"type":"subscribe","id":"c1","topic":"nocolon"}"#,
+            r#"{"v":1,"type":"subscribe","id":"c1","topic":"channel:x","after":"not-an-event-id"}"#,
             r#"{"v":1,"type":"presence","workspace_id":"wsp_01J0000000000000000000000A","status":"busy"}"#,
         ];
         for text in malformed {

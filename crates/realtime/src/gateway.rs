@@ -11,7 +11,7 @@
 //! connection held.
 
 use std::{
-    collections::BTreeMap,
+    collections::{BTreeMap, HashSet},
     sync::{
         Arc, Mutex,
         atomic::{AtomicU64, Ordering},
@@ -212,7 +212,7 @@ impl Connection {
             }
         };
         match frame {
-            ClientFrame::Subscribe { id, topic } => self.subscribe(id, topic).await,
+            ClientFrame::Subscribe { id, topic, after } => self.subscribe(id, topic, after).await,
             ClientFrame::Unsubscribe { id, topic } => {
                 self.kind_of(&Some(id.clone()), &topic).await?;
                 if self.subscriptions.remove_topic(&topic) {
@@ -392,21 +392,30 @@ impl Connection {
         self.reply(&ServerFrame::error(id, code, message)).await
     }
 
-    async fn subscribe(&mut self, id: String, topic: Topic) -> Result<(), Close> {
+    /// Subscribes in an order safe for resuming: the hub binds the topic and holds its live
+    /// events; the topic's position (or the events missed after `after`) is read; then come
+    /// the `ack` (with `position`), `resync_required` if the missed events cannot be
+    /// replayed, the replayed events, and only then the held and later live events.
+    async fn subscribe(
+        &mut self,
+        id: String,
+        topic: Topic,
+        after: Option<EventId>,
+    ) -> Result<(), Close> {
         let Some(kind) = self.kind_of(&Some(id.clone()), &topic).await? else {
             return Ok(());
         };
         match self.subscriptions.admit_topic(&topic) {
-            Admission::Already => {}
+            // Held already (and live): answered without a position or a replay.
+            Admission::Already => self.reply(&ServerFrame::topic_ack(id, &topic)).await,
             Admission::CapReached => {
                 let cap = self.parts().config.max_subscriptions;
-                return self
-                    .error(
-                        Some(id),
-                        ErrorCode::TooManySubscriptions,
-                        format!("at most {cap} subscriptions and presence watches per connection"),
-                    )
-                    .await;
+                self.error(
+                    Some(id),
+                    ErrorCode::TooManySubscriptions,
+                    format!("at most {cap} subscriptions and presence watches per connection"),
+                )
+                .await
             }
             Admission::Check => {
                 let hub = self.parts().hub.clone();
@@ -430,10 +439,122 @@ impl Connection {
                         return again.map(|_| ());
                     }
                 }
+                // Read after the binding is in place: what is not in the read arrives live.
+                let catch_up = match self.catch_up(kind.as_ref(), &topic, after).await {
+                    Ok(catch_up) => catch_up,
+                    Err(error) => {
+                        tracing::warn!(%error, %topic, "reading the topic's position failed");
+                        hub.unsubscribe(&key, self.handle.id);
+                        return self
+                            .error(Some(id), ErrorCode::Unavailable, "try again".to_owned())
+                            .await;
+                    }
+                };
                 self.subscriptions.add_topic(topic.clone(), scope);
+                let mut ack = ServerFrame::topic_ack(id, &topic);
+                if let ServerFrame::Ack {
+                    position, replayed, ..
+                } = &mut ack
+                {
+                    *position = catch_up.position;
+                    *replayed = after.map(|_| catch_up.events.len());
+                }
+                self.reply(&ack).await?;
+                if let Some(reason) = catch_up.resync {
+                    self.reply(&ServerFrame::resync(
+                        &topic,
+                        reason,
+                        kind.changes_url(&topic.id),
+                    ))
+                    .await?;
+                }
+                let mut delivered = HashSet::new();
+                for event in catch_up.events {
+                    delivered.insert(event.id);
+                    self.reply(&ServerFrame::event(&topic, event)).await?;
+                }
+                hub.activate(&key, self.handle.id, catch_up.position, &delivered);
+                Ok(())
             }
         }
-        self.reply(&ServerFrame::topic_ack(id, &topic)).await
+    }
+
+    /// Where a new subscription of `topic` starts: the events after `after` when they can be
+    /// replayed (the position is then `after`), else the topic's newest event (with the reason
+    /// to resync when `after` could not be covered).
+    async fn catch_up(
+        &self,
+        kind: &dyn TopicKind,
+        topic: &Topic,
+        after: Option<EventId>,
+    ) -> Result<CatchUp, String> {
+        let ReplaySource::Outbox {
+            aggregate_type,
+            aggregate_id,
+        } = kind.replay_source(&topic.id)
+        else {
+            return Ok(CatchUp {
+                position: None,
+                events: Vec::new(),
+                resync: after.map(|_| frame::ResyncReason::NotReplayable),
+            });
+        };
+        let parts = self.parts();
+        let now = chrono::Utc::now();
+        let mut resync = None;
+        if let Some(after) = after {
+            let (max, window) = (parts.config.resume_max_events, parts.config.resume_window);
+            let in_window = resume::cursor_in_window(after, now, window);
+            let stored = if in_window {
+                parts
+                    .outbox
+                    .aggregate_events_after(
+                        self.tenant,
+                        &aggregate_type,
+                        &aggregate_id,
+                        &after.to_string(),
+                        i64::try_from(max + 1).unwrap_or(i64::MAX),
+                    )
+                    .await
+                    .map_err(|error| error.to_string())?
+            } else {
+                Vec::new()
+            };
+            match resume::decide(in_window, stored.len(), max) {
+                ChannelResume::Replay => {
+                    let events = stored
+                        .iter()
+                        .filter_map(|stored| match stored.to_envelope() {
+                            Ok(envelope) => Some(envelope),
+                            Err(error) => {
+                                tracing::error!(%error, "stored event not replayable; skipped");
+                                None
+                            }
+                        })
+                        .collect();
+                    return Ok(CatchUp {
+                        position: Some(after),
+                        events,
+                        resync: None,
+                    });
+                }
+                ChannelResume::Resync(reason) => resync = Some(reason),
+            }
+        }
+        let head = parts
+            .outbox
+            .aggregate_head(self.tenant, &aggregate_type, &aggregate_id)
+            .await
+            .map_err(|error| error.to_string())?;
+        let head = head
+            .map(|id| id.parse::<EventId>())
+            .transpose()
+            .map_err(|error| format!("stored event id: {error}"))?;
+        Ok(CatchUp {
+            position: Some(resume::position(head, now)),
+            events: Vec::new(),
+            resync,
+        })
     }
 
     /// The kind's access check; `None` once the refusal (`not_found` or `unavailable`) is
@@ -565,6 +686,7 @@ impl Connection {
             topic: None,
             channel_id: None,
             workspace_id: None,
+            position: None,
             replayed: Some(replayed),
         })
         .await
@@ -750,6 +872,16 @@ impl Connection {
         }
         Ok(())
     }
+}
+
+/// Where a new subscription starts, and what it replays first.
+struct CatchUp {
+    /// Every event of the topic after this one is delivered on the subscription.
+    position: Option<EventId>,
+    /// Missed events after the client's `after`, replayed right after the `ack`.
+    events: Vec<atelier_core::EventEnvelope>,
+    /// `after` could not be covered: `resync_required` with this reason after the `ack`.
+    resync: Option<frame::ResyncReason>,
 }
 
 fn millis(duration: Duration) -> u64 {

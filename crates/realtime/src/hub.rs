@@ -18,7 +18,9 @@
 //!   [`USER_DELETED`]. A topic binding is removed when its last local subscriber leaves.
 //!
 //! Delivery is best effort (no acks, the queue is capped): a client that misses events
-//! resumes from its last event id (replayed from the outbox collection).
+//! resumes from its last event id (replayed from the outbox collection). A new subscription's
+//! live events are held until [`Hub::activate`], once its `ack` (with the position it starts
+//! after) and any replay are queued.
 //!
 //! Access on live subscriptions: every event the hub sees is offered to every kind's
 //! [`TopicKind::access_changes`]; each change queues a re-check of the local subscriptions it
@@ -38,7 +40,7 @@ use std::{
 };
 
 use atelier_bus::{Bus, EphemeralBinding, EphemeralConsumer, EphemeralSpec, FanoutExchange};
-use atelier_core::{EventEnvelope, TenantId};
+use atelier_core::{EventEnvelope, EventId, TenantId};
 use atelier_identity::{UserId, WorkspaceId};
 use atelier_observability::Metrics;
 use serde::{Deserialize, Serialize};
@@ -199,7 +201,7 @@ impl Outbound {
         &self.session
     }
 
-    fn mark_slow(&self) {
+    pub(crate) fn mark_slow(&self) {
         if !self.slow.is_cancelled() {
             tracing::info!(session = %self.session, "WebSocket client too slow: closing it");
             self.metrics.realtime_slow_consumer();
@@ -296,7 +298,14 @@ impl std::fmt::Debug for Hub {
 struct Subscriber {
     connection: Arc<ConnectionHandle>,
     scope: TopicScope,
+    /// Until the subscribe is acknowledged ([`Hub::activate`]), the topic's live events wait
+    /// here (with their ids), so none reaches the client before its `ack`.
+    held: Option<Vec<(EventId, Arc<str>)>>,
 }
+
+/// Most live events held for one subscription while its subscribe is being answered; beyond
+/// it the client counts as too slow (4008).
+const HELD_EVENTS_MAX: usize = 1024;
 
 /// A re-check of access queued by an event.
 struct AccessWork {
@@ -443,7 +452,9 @@ impl Hub {
         }
     }
 
-    /// Adds a local subscriber of a topic; returns once the node is bound to it.
+    /// Adds a local subscriber of a topic; returns once the node is bound to it. The topic's
+    /// live events are held for the subscriber until [`Hub::activate`] (typing notices are
+    /// dropped meanwhile).
     pub async fn subscribe(
         &self,
         key: TopicKey,
@@ -462,6 +473,7 @@ impl Hub {
                 Subscriber {
                     connection: connection.clone(),
                     scope,
+                    held: Some(Vec::new()),
                 },
             );
             if first {
@@ -474,6 +486,37 @@ impl Hub {
             return Err(HubError(error.to_string()));
         }
         Ok(())
+    }
+
+    /// Starts live delivery to a subscriber once its `ack` (and replay) is queued: the events
+    /// held meanwhile are queued first, in order, except those up to `position` (the ack's)
+    /// and those in `delivered` (already replayed). False when the subscription is gone
+    /// (revoked meanwhile).
+    pub fn activate(
+        &self,
+        key: &TopicKey,
+        connection: ConnectionId,
+        position: Option<EventId>,
+        delivered: &HashSet<EventId>,
+    ) -> bool {
+        let mut registry = lock(&self.inner.registry);
+        let Some(subscriber) = registry
+            .topics
+            .get_mut(key)
+            .and_then(|subscribers| subscribers.get_mut(&connection))
+        else {
+            return false;
+        };
+        let held = subscriber.held.take().unwrap_or_default();
+        let mut count = 0;
+        for (id, text) in held {
+            let before = position.is_some_and(|position| id <= position);
+            if !before && !delivered.contains(&id) && subscriber.connection.outbound.push(text) {
+                count += 1;
+            }
+        }
+        self.inner.metrics.realtime_delivered("event", count);
+        true
     }
 
     /// Removes a local subscriber; the binding goes with the last one. True when it was there.
@@ -663,7 +706,9 @@ impl Hub {
                     {
                         for subscriber in subscribers.values() {
                             let outbound = &subscriber.connection.outbound;
-                            if outbound.session() != message.session && outbound.push(text.clone())
+                            if subscriber.held.is_none()
+                                && outbound.session() != message.session
+                                && outbound.push(text.clone())
                             {
                                 count += 1;
                             }
@@ -716,15 +761,24 @@ impl Hub {
             for id in kind.topics_of(&event) {
                 let topic = Topic::new(kind.kind(), id);
                 let key = (event.tenant, topic);
-                let registry = lock(&self.inner.registry);
-                let Some(subscribers) = registry.topics.get(&key) else {
+                let mut registry = lock(&self.inner.registry);
+                let Some(subscribers) = registry.topics.get_mut(&key) else {
                     continue;
                 };
                 let text = shared(&ServerFrame::event(&key.1, event.clone()));
                 let mut count = 0;
-                for subscriber in subscribers.values() {
-                    if subscriber.connection.outbound.push(text.clone()) {
-                        count += 1;
+                for subscriber in subscribers.values_mut() {
+                    let outbound = &subscriber.connection.outbound;
+                    match &mut subscriber.held {
+                        Some(held) if held.len() < HELD_EVENTS_MAX => {
+                            held.push((event.id, text.clone()));
+                        }
+                        Some(_) => outbound.mark_slow(),
+                        None => {
+                            if outbound.push(text.clone()) {
+                                count += 1;
+                            }
+                        }
                     }
                 }
                 self.inner.metrics.realtime_delivered("event", count);

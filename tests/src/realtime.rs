@@ -217,6 +217,46 @@ pub async fn try_connect(app: &TestApp, auth: Auth<'_>) -> Result<WsClient, tung
     Ok(WsClient { stream })
 }
 
+/// A connected client whose socket has a small, fixed receive buffer (`receive_buffer`
+/// bytes; the kernel doubles it and turns off autotuning), with its `hello` frame read: a
+/// client that stops reading stalls the server's writes after little data.
+pub async fn connect_small_buffer(app: &TestApp, token: &str, receive_buffer: u32) -> WsClient {
+    let address = app
+        .base_url
+        .trim_start_matches("http://")
+        .parse::<std::net::SocketAddr>()
+        .expect("the app listens on an IP address");
+    let socket = tokio::net::TcpSocket::new_v4().expect("a TCP socket");
+    socket
+        .set_recv_buffer_size(receive_buffer)
+        .expect("set the receive buffer");
+    let tcp = socket.connect(address).await.expect("connect");
+    let mut request = realtime_url(app)
+        .into_client_request()
+        .expect("a client request");
+    request.headers_mut().insert(
+        "authorization",
+        HeaderValue::from_str(&format!("Bearer {token}")).expect("header value"),
+    );
+    let (stream, _response) = tokio_tungstenite::client_async(request, MaybeTlsStream::Plain(tcp))
+        .await
+        .expect("WebSocket handshake");
+    let mut client = WsClient { stream };
+    let hello = client.next().await;
+    assert_eq!(hello["type"], "hello", "{hello}");
+    client
+}
+
+/// The value of an unlabelled metric series of `app` (`None` when not rendered).
+pub fn metric(app: &TestApp, name: &str) -> Option<f64> {
+    app.metrics.render().lines().find_map(|line| {
+        let (series, value) = line.split_once(' ')?;
+        (series == name)
+            .then(|| value.trim().parse().ok())
+            .flatten()
+    })
+}
+
 /// A connected client with its `hello` frame read.
 pub async fn connect(app: &TestApp, token: &str) -> WsClient {
     let mut client = try_connect(app, Auth::Header(token))
@@ -295,6 +335,27 @@ impl WsClient {
                 Some(Ok(_)) => {}
                 Some(Err(error)) => panic!("socket failed before a close frame: {error}"),
                 None => panic!("socket ended without a close frame"),
+            }
+        }
+    }
+
+    /// Reads (and discards) everything until the connection ends: `Ok` with the close code and
+    /// reason of a close frame, `Err` describing how it ended without one (a reset, or the
+    /// stream's end). Fails after `within`.
+    pub async fn ending(&mut self, within: Duration) -> Result<(u16, String), String> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let message = tokio::time::timeout_at(deadline, self.stream.next())
+                .await
+                .unwrap_or_else(|_| panic!("the connection ends within {within:?}"));
+            match message {
+                Some(Ok(Message::Close(Some(frame)))) => {
+                    return Ok((u16::from(frame.code), frame.reason.to_string()));
+                }
+                Some(Ok(Message::Close(None))) => return Ok((1005, String::new())),
+                Some(Ok(_)) => {}
+                Some(Err(error)) => return Err(format!("failed: {error}")),
+                None => return Err("ended without a close frame".to_owned()),
             }
         }
     }

@@ -5,7 +5,10 @@ use std::{sync::Arc, time::Duration};
 
 use atelier_tests::{
     TestApp,
-    realtime::{Auth, FakeChannels, append, chat_event, connect, try_connect, user_token},
+    realtime::{
+        Auth, FakeChannels, append, chat_event, connect, connect_small_buffer, metric, try_connect,
+        user_token,
+    },
     test_config,
 };
 use serde_json::json;
@@ -335,5 +338,204 @@ async fn realtime_closes_with_4001_when_the_token_expires() {
     let (code, reason) = client.closed().await;
     assert_eq!(code, 4001, "{reason}");
     assert!(started.elapsed() >= Duration::from_millis(500));
+    app.stop_and_clean().await;
+}
+
+/// A client that subscribes and then never reads again: once its socket buffers are full, the
+/// frames queued for it age; the gateway closes it with 4008 (or drops the connection when
+/// not even the close frame can be written) long before the ping timeout, and the socket's
+/// task ends. Fewer events are sent than `realtime.outbound_queue` holds, so only the age of
+/// the oldest unwritten frame can tell.
+#[tokio::test]
+async fn realtime_a_client_that_stops_reading_is_closed_by_the_age_of_its_queue() {
+    let mut config = test_config();
+    // Far beyond the test's bounds: the ping timeout must not be what ends the socket.
+    config.realtime.ping_timeout = Duration::from_secs(600);
+    let (app, channels) = app_with(config.clone()).await;
+    let tenant = app.create_tenant().await;
+    let alice = app.create_user(&tenant, "Alice").await;
+    let workspace = atelier_identity::WorkspaceId::generate();
+    let channel = channels.channel(tenant.tenant, workspace, &[alice]);
+    let token = user_token(&app, &tenant, alice).await;
+    let mut client = connect_small_buffer(&app, &token, 16 * 1024).await;
+    assert_eq!(client.subscribe("s", channel).await["type"], "ack");
+    assert_eq!(
+        metric(&app, "atelier_websocket_open_connections"),
+        Some(1.0)
+    );
+
+    // The client stops reading. 12 MB of events (more than the kernel buffers take: the
+    // server's send buffer grows to 4 MB at most) in fewer frames than the queue holds.
+    let events = config.realtime.outbound_queue / 2;
+    let blob = "x".repeat(96 * 1024);
+    for batch in 0..events / 16 {
+        let events = (0..16)
+            .map(|n| {
+                chat_event(
+                    "chat.message.created",
+                    channel,
+                    workspace,
+                    json!({"text": blob, "n": batch * 16 + n}),
+                )
+            })
+            .collect();
+        append(&app, tenant.tenant, events).await;
+    }
+
+    // The server gives up on the socket on its own, the client still not reading.
+    atelier_tests::eventually(
+        Duration::from_secs(60),
+        "the stalled socket's task ends",
+        || {
+            let app = &app;
+            async move { metric(app, "atelier_websocket_open_connections") == Some(0.0) }
+        },
+    )
+    .await;
+    assert_eq!(
+        metric(&app, "atelier_realtime_slow_consumers_total"),
+        Some(1.0),
+        "counted as a slow consumer (4008)"
+    );
+    // When the client reads again, the connection ends: with 4008 if the close frame could
+    // be written, else without a close frame.
+    match client.ending(Duration::from_secs(30)).await {
+        Ok((code, reason)) => assert_eq!(code, 4008, "{reason}"),
+        Err(dropped) => eprintln!("the connection was dropped: {dropped}"),
+    }
+    app.stop_and_clean().await;
+}
+
+/// Frames are rate limited per socket: beyond the burst a frame is refused with `error`
+/// `rate_limited` (and not handled), and a client that keeps sending while refused is closed
+/// with 4029. With the defaults: 10 frames per second in bursts of 120.
+#[tokio::test]
+async fn realtime_frames_beyond_the_rate_are_refused_then_the_socket_is_closed() {
+    const BURST: usize = 120;
+    let (app, channels) = app_with(test_config()).await;
+    let tenant = app.create_tenant().await;
+    let alice = app.create_user(&tenant, "Alice").await;
+    let workspace = atelier_identity::WorkspaceId::generate();
+    let channel = channels.channel(tenant.tenant, workspace, &[alice]);
+    let mut client = connect(&app, &user_token(&app, &tenant, alice).await).await;
+
+    // The burst is handled; the next frame is refused, with when to try again, unhandled.
+    for n in 0..BURST {
+        client
+            .send(json!({"v": 1, "type": "ping", "id": format!("p{n}")}))
+            .await;
+    }
+    client
+        .send(json!({"v": 1, "type": "subscribe", "id": "s", "channel_id": channel.to_string()}))
+        .await;
+    for n in 0..BURST {
+        let pong = client.next().await;
+        assert_eq!(pong["type"], "pong", "{pong}");
+        assert_eq!(pong["id"], format!("p{n}"));
+    }
+    let refused = client.next().await;
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(refused["code"], "rate_limited", "{refused}");
+    assert_eq!(refused["id"], "s", "{refused}");
+    assert!(
+        refused["retry_after_ms"].as_u64().is_some_and(|ms| ms > 0),
+        "{refused}"
+    );
+    // Not handled: no subscription, so no event arrives.
+    append(
+        &app,
+        tenant.tenant,
+        vec![chat_event(
+            "chat.message.created",
+            channel,
+            workspace,
+            json!({}),
+        )],
+    )
+    .await;
+    assert!(
+        client
+            .next_within(Duration::from_millis(500))
+            .await
+            .is_none()
+    );
+
+    // Flooding on: closed with 4029.
+    for n in 0..2 * BURST {
+        client
+            .send(json!({"v": 1, "type": "ping", "id": format!("f{n}")}))
+            .await;
+    }
+    let (code, reason) = client.closed().await;
+    assert_eq!(code, 4029, "{reason}");
+    app.stop_and_clean().await;
+}
+
+/// A user may hold `realtime.max_sockets_per_user` (16) sockets on a node; one more is closed
+/// at once with 4030 (without `hello`), and a socket freed makes room again. Other users are
+/// not affected.
+#[tokio::test]
+async fn realtime_sockets_per_user_are_capped_on_the_node() {
+    const CAP: usize = 16;
+    let app = TestApp::spawn(test_config()).await;
+    let tenant = app.create_tenant().await;
+    let alice = app.create_user(&tenant, "Alice").await;
+    let bob = app.create_user(&tenant, "Bob").await;
+    let token = user_token(&app, &tenant, alice).await;
+    let mut sockets = Vec::new();
+    for _ in 0..CAP {
+        sockets.push(connect(&app, &token).await);
+    }
+    let mut refused = try_connect(&app, Auth::Header(&token))
+        .await
+        .expect("upgraded");
+    let (code, reason) = refused.closed().await;
+    assert_eq!(code, 4030, "{reason}");
+    // Another user still connects; the user's sockets still work.
+    let mut bob_ws = connect(&app, &user_token(&app, &tenant, bob).await).await;
+    bob_ws.ping("bob").await;
+    sockets[CAP - 1].ping("last").await;
+    // Closing one makes room.
+    drop(sockets.swap_remove(0));
+    let open = (CAP - 1 + 1) as f64;
+    atelier_tests::eventually(
+        Duration::from_secs(10),
+        "the closed socket is released",
+        || {
+            let app = &app;
+            async move { metric(app, "atelier_websocket_open_connections") == Some(open) }
+        },
+    )
+    .await;
+    let mut again = connect(&app, &token).await;
+    again.ping("again").await;
+    app.stop_and_clean().await;
+}
+
+/// Correlation ids are at most 128 bytes in every frame that carries one (also the optional
+/// ones and unknown types, whose id is echoed): a longer one is a malformed frame (1007).
+#[tokio::test]
+async fn realtime_long_correlation_ids_close_the_socket_with_1007() {
+    let app = TestApp::spawn(test_config()).await;
+    let tenant = app.create_tenant().await;
+    let alice = app.create_user(&tenant, "Alice").await;
+    let token = user_token(&app, &tenant, alice).await;
+    let workspace = atelier_identity::WorkspaceId::generate();
+    let long = "i".repeat(129);
+    let cases = [
+        json!({"v": 1, "type": "ping", "id": long}),
+        json!({"v": 1, "type": "dance", "id": long}),
+        json!({"v": 1, "type": "presence", "id": long, "workspace_id": workspace.to_string(), "status": "online"}),
+        json!({"v": 1, "type": "subscribe", "id": long, "topic": "channel:chn_01J0000000000000000000000A"}),
+    ];
+    for frame in cases {
+        let mut client = connect(&app, &token).await;
+        client.send(frame.clone()).await;
+        let (code, reason) = client.closed().await;
+        assert_eq!(code, 1007, "{frame}: {reason}");
+    }
+    // 128 bytes are fine.
+    let mut client = connect(&app, &token).await;
+    client.ping(&"i".repeat(128)).await;
     app.stop_and_clean().await;
 }

@@ -257,6 +257,9 @@ async fn atelier(settings: &Settings, options: &RealtimeOptions) -> anyhow::Resu
     config.roles = atelier_server::Roles::ALL;
     config.migrate_on_start = true;
     config.outbox.poll_interval = Duration::from_millis(5);
+    // Every member connects as the one bench user.
+    config.realtime.max_sockets_per_user =
+        config.realtime.max_sockets_per_user.max(options.members);
     let runtime = server_runtime()?;
     let workspace = WorkspaceId::generate();
     let listener = runtime

@@ -397,6 +397,32 @@ impl Outbox {
             .await?)
     }
 
+    /// The id of one aggregate's newest event (pending or published), if it has any: where a
+    /// new realtime subscription's live events start. Served by the same index.
+    pub async fn aggregate_head(
+        &self,
+        tenant: TenantId,
+        aggregate_type: &str,
+        aggregate_id: &str,
+    ) -> Result<Option<String>, OutboxError> {
+        let filter = doc! {
+            "tenant": tenant.to_string(),
+            "aggregate_type": aggregate_type,
+            "aggregate_id": aggregate_id,
+        };
+        // Waits for a transaction in flight on servers without isolation (README).
+        let _gate = self.store.transaction_gate().await;
+        let newest: Vec<StoredEvent> = self
+            .events
+            .find(filter)
+            .sort(doc! { "order": -1 })
+            .limit(1)
+            .await?
+            .try_collect()
+            .await?;
+        Ok(newest.into_iter().next().map(|event| event.id))
+    }
+
     /// Indexes added by the realtime gateway: an aggregate's events by id, for resume.
     pub fn aggregate_collection_specs() -> Vec<CollectionSpec> {
         vec![CollectionSpec {

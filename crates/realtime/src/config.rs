@@ -12,8 +12,21 @@ pub struct RealtimeConfig {
     pub max_frame_bytes: usize,
     /// Frames queued for one client before it counts as too slow (closed with 4008).
     pub outbound_queue: usize,
+    /// A client whose oldest queued frame could not be written to its socket for this long
+    /// has stopped reading: it is closed with 4008 (or dropped when not even the close frame
+    /// can be written).
+    #[serde(with = "humantime_serde")]
+    pub stalled_after: Duration,
     /// Channel subscriptions plus presence watches per connection.
     pub max_subscriptions: usize,
+    /// Client frames (text or binary) a connection may send per second, sustained. A frame
+    /// beyond it is refused (`error` `rate_limited`); a client that keeps sending is closed
+    /// with 4029.
+    pub frames_per_second: u32,
+    /// Client frames a connection may send at once (the token bucket's size).
+    pub frame_burst: u32,
+    /// WebSocket connections one user may hold on this node; one more is closed with 4030.
+    pub max_sockets_per_user: usize,
     /// How often the server sends a WebSocket ping.
     #[serde(with = "humantime_serde")]
     pub ping_interval: Duration,
@@ -38,13 +51,18 @@ pub struct RealtimeConfig {
 }
 
 impl Default for RealtimeConfig {
-    /// 64 KiB frames, 256 queued frames, 100 subscriptions, ping every 15s with a 45s
+    /// 64 KiB frames, 256 queued frames stalled after 5s, 100 subscriptions, 10 client frames
+    /// per second in bursts of 120, 16 sockets per user and node, ping every 15s with a 45s
     /// timeout, typing 1 per 2s shown 6s, presence ttl 60s, resume up to 500 events or 1h.
     fn default() -> Self {
         Self {
             max_frame_bytes: 64 * 1024,
             outbound_queue: 256,
+            stalled_after: Duration::from_secs(5),
             max_subscriptions: 100,
+            frames_per_second: 10,
+            frame_burst: 120,
+            max_sockets_per_user: 16,
             ping_interval: Duration::from_secs(15),
             ping_timeout: Duration::from_secs(45),
             typing_throttle: Duration::from_secs(2),
@@ -65,8 +83,20 @@ impl RealtimeConfig {
         if self.outbound_queue == 0 {
             return Err(("realtime.outbound_queue", "must be at least 1"));
         }
+        if self.stalled_after.is_zero() {
+            return Err(("realtime.stalled_after", "must be greater than zero"));
+        }
         if self.max_subscriptions == 0 {
             return Err(("realtime.max_subscriptions", "must be at least 1"));
+        }
+        if self.frames_per_second == 0 {
+            return Err(("realtime.frames_per_second", "must be at least 1"));
+        }
+        if self.frame_burst == 0 {
+            return Err(("realtime.frame_burst", "must be at least 1"));
+        }
+        if self.max_sockets_per_user == 0 {
+            return Err(("realtime.max_sockets_per_user", "must be at least 1"));
         }
         if self.ping_interval.is_zero() {
             return Err(("realtime.ping_interval", "must be greater than zero"));

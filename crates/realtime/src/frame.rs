@@ -46,17 +46,34 @@ pub mod close {
     /// The socket's login (refresh-token family) was revoked, or its user deleted: its tokens
     /// are refused from now on. Sign in again (a deleted user cannot).
     pub const ACCESS_REVOKED: u16 = 4003;
-    /// The client read too slowly: its outbound queue (`realtime.outbound_queue`) filled up.
+    /// The client read too slowly: a frame waited longer than `realtime.stalled_after` to be
+    /// written to its socket, or its outbound queue (`realtime.outbound_queue`) filled up.
+    /// (When not even the close frame can be written, the connection is dropped instead.)
     /// Reconnect and resume from the last event id.
     pub const SLOW_CONSUMER: u16 = 4008;
+    /// The client kept sending frames while refused for exceeding `realtime.frames_per_second`
+    /// (bursts of `realtime.frame_burst`). Send fewer frames; reconnect after a pause.
+    pub const RATE_LIMITED: u16 = 4029;
+    /// The user already holds `realtime.max_sockets_per_user` sockets on this node. Close one
+    /// (or share one socket per device); do not reconnect in a loop.
+    pub const TOO_MANY_SOCKETS: u16 = 4030;
 }
 
 /// A frame a client sends. `id` is the client's correlation id, echoed in `ack` / `error`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientFrame {
-    /// Receive the topic's events (and typing notices). Answered by `ack` or `error`.
-    Subscribe { id: String, topic: Topic },
+    /// Receive the topic's events (and typing notices). Answered by `ack` or `error`; no
+    /// event of the topic comes before the `ack`, which states the `position` after which
+    /// every event of the topic is delivered. With `after` (the last `event_id` received of
+    /// this topic, or the `position` of an earlier ack) the events missed since then are
+    /// replayed right after the `ack`, or a `resync_required` says they cannot be.
+    Subscribe {
+        id: String,
+        topic: Topic,
+        #[serde(default)]
+        after: Option<EventId>,
+    },
     /// Stop receiving a topic. Answered by `ack` (also when not subscribed).
     Unsubscribe { id: String, topic: Topic },
     /// After a reconnect and the subscribes: replay the subscribed topics' events after
@@ -134,7 +151,11 @@ pub enum ServerFrame {
         channel_id: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
         workspace_id: Option<WorkspaceId>,
-        /// Resume only: how many events were replayed.
+        /// `subscribe`: every event of the topic after this event id is delivered on the
+        /// subscription (absent for kinds that keep no replayable history).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        position: Option<EventId>,
+        /// Resume, and subscribe with `after`: how many events were replayed.
         #[serde(skip_serializing_if = "Option::is_none")]
         replayed: Option<usize>,
     },
@@ -144,6 +165,9 @@ pub enum ServerFrame {
         id: Option<String>,
         code: ErrorCode,
         message: String,
+        /// `rate_limited` only: the next frame sent after this many milliseconds is accepted.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
     },
     /// An event of a subscribed topic (from the outbox). Clients de-duplicate on `event_id`
     /// (delivery is at least once) and keep the last one as their resume cursor.
@@ -216,6 +240,9 @@ pub enum ErrorCode {
     BinaryNotAccepted,
     /// A dependency (RabbitMQ, MongoDB) is unavailable; retry.
     Unavailable,
+    /// More frames than `realtime.frames_per_second` (bursts of `realtime.frame_burst`): this
+    /// one was not handled. Pause for `retry_after_ms`; sending on closes the socket (4029).
+    RateLimited,
 }
 
 /// Why a topic needs a resync.
@@ -252,6 +279,20 @@ impl ServerFrame {
             id,
             code,
             message: message.into(),
+            retry_after_ms: None,
+        }
+    }
+
+    /// The `error` `rate_limited` refusing the frame with this `id`.
+    pub fn rate_limited(id: Option<String>, retry_after: std::time::Duration) -> Self {
+        let retry_after_ms = u64::try_from(retry_after.as_millis())
+            .unwrap_or(u64::MAX)
+            .max(1);
+        Self::Error {
+            id,
+            code: ErrorCode::RateLimited,
+            message: format!("too many frames: send the next one in {retry_after_ms} ms"),
+            retry_after_ms: Some(retry_after_ms),
         }
     }
 
@@ -261,6 +302,7 @@ impl ServerFrame {
             topic: None,
             channel_id: None,
             workspace_id: None,
+            position: None,
             replayed: None,
         }
     }
@@ -272,6 +314,7 @@ impl ServerFrame {
             topic: Some(topic.clone()),
             channel_id: channel_alias(topic),
             workspace_id: None,
+            position: None,
             replayed: None,
         }
     }
@@ -283,6 +326,7 @@ impl ServerFrame {
             topic: None,
             channel_id: None,
             workspace_id: Some(workspace),
+            position: None,
             replayed: None,
         }
     }
@@ -385,12 +429,21 @@ pub fn decode_client(text: &str) -> Result<ClientFrame, FrameError> {
         .and_then(serde_json::Value::as_str)
         .ok_or_else(|| FrameError::Malformed("`type` is missing".to_owned()))?
         .to_owned();
+    // Every correlation id is bounded, the optional ones and an unknown type's (echoed) too.
+    let id = match object.get("id") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(id)) if id.len() <= MAX_ID_BYTES => Some(id.clone()),
+        Some(serde_json::Value::String(_)) => {
+            return Err(FrameError::Malformed(format!(
+                "`id` is longer than {MAX_ID_BYTES} bytes"
+            )));
+        }
+        // Not a string: the frame's own decoding refuses it (an unknown type echoes none).
+        Some(_) => None,
+    };
     if !FRAME_TYPES.contains(&kind.as_str()) {
         return Err(FrameError::UnknownType {
-            id: object
-                .get("id")
-                .and_then(serde_json::Value::as_str)
-                .map(str::to_owned),
+            id,
             kind: kind.chars().take(64).collect(),
         });
     }
@@ -398,22 +451,21 @@ pub fn decode_client(text: &str) -> Result<ClientFrame, FrameError> {
     if matches!(kind.as_str(), "subscribe" | "unsubscribe" | "typing") {
         alias_channel_id(&mut value)?;
     }
-    let frame: ClientFrame = serde_json::from_value(value)
-        .map_err(|error| FrameError::Malformed(format!("`{kind}`: {error}")))?;
-    match &frame {
-        ClientFrame::Subscribe { id, .. }
-        | ClientFrame::Unsubscribe { id, .. }
-        | ClientFrame::Resume { id, .. }
-        | ClientFrame::WatchPresence { id, .. }
-        | ClientFrame::UnwatchPresence { id, .. }
-            if id.len() > MAX_ID_BYTES =>
-        {
-            Err(FrameError::Malformed(format!(
-                "`id` is longer than {MAX_ID_BYTES} bytes"
-            )))
-        }
-        _ => Ok(frame),
+    serde_json::from_value(value)
+        .map_err(|error| FrameError::Malformed(format!("`{kind}`: {error}")))
+}
+
+/// The correlation id of a text frame, if it is a JSON object with a string `id` of at most
+/// [`MAX_ID_BYTES`] (for answering a frame that is not handled).
+pub fn peek_id(text: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Id {
+        id: Option<String>,
     }
+    serde_json::from_str::<Id>(text)
+        .ok()?
+        .id
+        .filter(|id| id.len() <= MAX_ID_BYTES)
 }
 
 /// The v1 form `"channel_id": "chn_..."` stands for `"topic": {"kind": "channel", ...}`.
@@ -506,6 +558,7 @@ mod tests {
                 ClientFrame::Subscribe {
                     id: "c1".into(),
                     topic: topic.clone(),
+                    after: None,
                 },
             );
         }
@@ -523,6 +576,17 @@ mod tests {
             ClientFrame::Subscribe {
                 id: "d".into(),
                 topic: Topic::new("doc", "doc_1"),
+                after: None,
+            },
+        );
+        ok(
+            &format!(
+                r#"{{"v":1,"type":"subscribe","id":"c1","channel_id":"{CHANNEL}","after":"evt_01J0000000000000000000000B"}}"#
+            ),
+            ClientFrame::Subscribe {
+                id: "c1".into(),
+                topic: topic.clone(),
+                after: Some("evt_01J0000000000000000000000B".parse().unwrap()),
             },
         );
         ok(r#"{"v":1,"type":"ping"}"#, ClientFrame::Ping { id: None });
@@ -540,6 +604,7 @@ mod tests {
             r#"{"v":1,"type":"subscribe","id":"c1"}"#,
             r#"{"v":1,"type":"subscribe","id":"c1","channel_id":5}"#,
             r#"{"v":1,"type":"subscribe","id":"c1","topic":"nocolon"}"#,
+            r#"{"v":1,"type":"subscribe","id":"c1","topic":"channel:x","after":"not-an-event-id"}"#,
             r#"{"v":1,"type":"presence","workspace_id":"wsp_01J0000000000000000000000A","status":"busy"}"#,
         ];
         for text in malformed {
@@ -552,6 +617,35 @@ mod tests {
                 "{text}: {error:?}"
             );
         }
+        // Correlation ids are at most 128 bytes in every frame, optional or echoed ones too.
+        let (fits, long) = ("i".repeat(MAX_ID_BYTES), "i".repeat(MAX_ID_BYTES + 1));
+        ok(
+            &format!(r#"{{"v":1,"type":"ping","id":"{fits}"}}"#),
+            ClientFrame::Ping { id: Some(fits) },
+        );
+        for text in [
+            format!(r#"{{"v":1,"type":"ping","id":"{long}"}}"#),
+            format!(r#"{{"v":1,"type":"dance","id":"{long}"}}"#),
+            format!(
+                r#"{{"v":1,"type":"presence","id":"{long}","workspace_id":"wsp_01J0000000000000000000000A","status":"online"}}"#
+            ),
+            format!(r#"{{"v":1,"type":"subscribe","id":"{long}","channel_id":"{CHANNEL}"}}"#),
+        ] {
+            let error = decode_client(&text).unwrap_err();
+            assert!(
+                matches!(
+                    error.disposition(),
+                    Disposition::Close(close::MALFORMED_FRAME, _)
+                ),
+                "{text}: {error:?}"
+            );
+        }
+        assert_eq!(
+            peek_id(r#"{"v":1,"type":"subscribe","id":"s1"}"#),
+            Some("s1".into())
+        );
+        assert_eq!(peek_id(&format!(r#"{{"id":"{long}"}}"#)), None);
+        assert_eq!(peek_id("not json"), None);
         assert_eq!(
             decode_client(r#"{"v":2,"type":"ping"}"#),
             Err(FrameError::UnsupportedVersion(2))
@@ -603,6 +697,11 @@ mod tests {
             (
                 ServerFrame::Pong { id: None },
                 serde_json::json!({"v":1,"type":"pong"}),
+            ),
+            (
+                ServerFrame::rate_limited(Some("s".into()), std::time::Duration::from_millis(250)),
+                serde_json::json!({"v":1,"type":"error","id":"s","code":"rate_limited",
+                    "message":"too many frames: send the next one in 250 ms","retry_after_ms":250}),
             ),
         ];
         for (frame, expected) in cases {

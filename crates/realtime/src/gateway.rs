@@ -11,7 +11,7 @@
 //! connection held.
 
 use std::{
-    collections::BTreeMap,
+    collections::{BTreeMap, HashSet},
     sync::{
         Arc, Mutex,
         atomic::{AtomicU64, Ordering},
@@ -34,7 +34,7 @@ use crate::{
     },
     presence_store::PresenceStore,
     resume::{self, ChannelResume},
-    session::{Admission, Subscriptions, Throttle},
+    session::{Admission, FrameBudget, FrameVerdict, Subscriptions, Throttle},
     topic::{ReplaySource, Topic, TopicKind, TopicScope},
 };
 
@@ -97,13 +97,15 @@ impl Gateway {
     }
 
     /// A new connection of `user`, authenticated with a token of `login` (its refresh-token
-    /// family, when the token names one); its `hello` frame is already queued.
+    /// family, when the token names one); its `hello` frame is already queued. Refused with
+    /// the close to send (4030) when the user already holds `realtime.max_sockets_per_user`
+    /// connections on this node.
     pub fn open(
         &self,
         tenant: TenantId,
         user: UserId,
         login: Option<String>,
-    ) -> (Connection, OutboundReceiver) {
+    ) -> Result<(Connection, OutboundReceiver), Close> {
         let parts = &self.inner.parts;
         let id = self.inner.next_connection.fetch_add(1, Ordering::Relaxed);
         let session: Arc<str> = Arc::from(format!("rts_{}", ulid::Ulid::new()).as_str());
@@ -112,6 +114,21 @@ impl Gateway {
             session.clone(),
             parts.metrics.clone(),
         );
+        let handle = Arc::new(ConnectionHandle::new(
+            id,
+            tenant,
+            user,
+            login,
+            outbound.clone(),
+        ));
+        let cap = parts.config.max_sockets_per_user;
+        if let Err(held) = parts.hub.register(handle.clone(), cap) {
+            tracing::info!(%user, held, "WebSocket refused: too many sockets for the user");
+            return Err(Close {
+                code: close::TOO_MANY_SOCKETS,
+                reason: format!("at most {cap} connections per user on this node"),
+            });
+        }
         let hello = ServerFrame::Hello {
             session_id: session.to_string(),
             user_id: user,
@@ -128,14 +145,6 @@ impl Gateway {
                 .collect(),
         };
         outbound.push(Arc::from(frame::encode(&hello)));
-        let handle = Arc::new(ConnectionHandle::new(
-            id,
-            tenant,
-            user,
-            login,
-            outbound.clone(),
-        ));
-        parts.hub.register(handle.clone());
         let connection = Connection {
             gateway: self.clone(),
             tenant,
@@ -143,9 +152,14 @@ impl Gateway {
             handle,
             outbound,
             subscriptions: Subscriptions::new(parts.config.max_subscriptions),
+            budget: FrameBudget::new(
+                parts.config.frames_per_second,
+                parts.config.frame_burst,
+                Instant::now(),
+            ),
             announced: BTreeMap::new(),
         };
-        (connection, receiver)
+        Ok((connection, receiver))
     }
 }
 
@@ -157,6 +171,8 @@ pub struct Connection {
     handle: Arc<ConnectionHandle>,
     outbound: Outbound,
     subscriptions: Subscriptions,
+    /// Client frames allowed (`realtime.frames_per_second`, `realtime.frame_burst`).
+    budget: FrameBudget,
     /// Workspaces this connection announced presence in.
     announced: BTreeMap<WorkspaceId, PresenceStatus>,
 }
@@ -183,6 +199,9 @@ impl Connection {
     /// Handles one client text frame. `Err` means: close the socket with that code.
     pub async fn on_text(&mut self, text: &str) -> Result<(), Close> {
         self.apply_revocations();
+        if !self.within_budget(|| frame::peek_id(text)).await? {
+            return Ok(());
+        }
         let frame = match frame::decode_client(text) {
             Ok(frame) => frame,
             Err(error) => {
@@ -193,7 +212,7 @@ impl Connection {
             }
         };
         match frame {
-            ClientFrame::Subscribe { id, topic } => self.subscribe(id, topic).await,
+            ClientFrame::Subscribe { id, topic, after } => self.subscribe(id, topic, after).await,
             ClientFrame::Unsubscribe { id, topic } => {
                 self.kind_of(&Some(id.clone()), &topic).await?;
                 if self.subscriptions.remove_topic(&topic) {
@@ -229,6 +248,9 @@ impl Connection {
     /// the socket with 1003; any other refusal is an error frame.
     pub async fn on_binary(&mut self, bytes: &[u8]) -> Result<(), Close> {
         self.apply_revocations();
+        if !self.within_budget(|| None).await? {
+            return Ok(());
+        }
         let Some((topic, payload)) = frame::decode_binary(bytes) else {
             return Err(Close {
                 code: close::UNSUPPORTED_DATA,
@@ -282,6 +304,27 @@ impl Connection {
         let workspaces: Vec<WorkspaceId> = self.announced.keys().copied().collect();
         for workspace in workspaces {
             self.withdraw(workspace).await;
+        }
+    }
+
+    /// Takes the frame's cost from the budget: `Ok(false)` once a frame over the budget is
+    /// refused (`rate_limited`, with its id from `id`), `Err` (4029) when the client kept
+    /// sending while refused.
+    async fn within_budget(&mut self, id: impl FnOnce() -> Option<String>) -> Result<bool, Close> {
+        match self.budget.take(Instant::now()) {
+            FrameVerdict::Handle => Ok(true),
+            FrameVerdict::Refuse { retry_after } => {
+                self.reply(&ServerFrame::rate_limited(id(), retry_after))
+                    .await?;
+                Ok(false)
+            }
+            FrameVerdict::Close => {
+                tracing::info!(session = %self.session_id(), "WebSocket client kept sending over its frame budget: closing it");
+                Err(Close {
+                    code: close::RATE_LIMITED,
+                    reason: "too many frames: send fewer, reconnect after a pause".to_owned(),
+                })
+            }
         }
     }
 
@@ -349,21 +392,30 @@ impl Connection {
         self.reply(&ServerFrame::error(id, code, message)).await
     }
 
-    async fn subscribe(&mut self, id: String, topic: Topic) -> Result<(), Close> {
+    /// Subscribes in an order safe for resuming: the hub binds the topic and holds its live
+    /// events; the topic's position (or the events missed after `after`) is read; then come
+    /// the `ack` (with `position`), `resync_required` if the missed events cannot be
+    /// replayed, the replayed events, and only then the held and later live events.
+    async fn subscribe(
+        &mut self,
+        id: String,
+        topic: Topic,
+        after: Option<EventId>,
+    ) -> Result<(), Close> {
         let Some(kind) = self.kind_of(&Some(id.clone()), &topic).await? else {
             return Ok(());
         };
         match self.subscriptions.admit_topic(&topic) {
-            Admission::Already => {}
+            // Held already (and live): answered without a position or a replay.
+            Admission::Already => self.reply(&ServerFrame::topic_ack(id, &topic)).await,
             Admission::CapReached => {
                 let cap = self.parts().config.max_subscriptions;
-                return self
-                    .error(
-                        Some(id),
-                        ErrorCode::TooManySubscriptions,
-                        format!("at most {cap} subscriptions and presence watches per connection"),
-                    )
-                    .await;
+                self.error(
+                    Some(id),
+                    ErrorCode::TooManySubscriptions,
+                    format!("at most {cap} subscriptions and presence watches per connection"),
+                )
+                .await
             }
             Admission::Check => {
                 let hub = self.parts().hub.clone();
@@ -387,10 +439,122 @@ impl Connection {
                         return again.map(|_| ());
                     }
                 }
+                // Read after the binding is in place: what is not in the read arrives live.
+                let catch_up = match self.catch_up(kind.as_ref(), &topic, after).await {
+                    Ok(catch_up) => catch_up,
+                    Err(error) => {
+                        tracing::warn!(%error, %topic, "reading the topic's position failed");
+                        hub.unsubscribe(&key, self.handle.id);
+                        return self
+                            .error(Some(id), ErrorCode::Unavailable, "try again".to_owned())
+                            .await;
+                    }
+                };
                 self.subscriptions.add_topic(topic.clone(), scope);
+                let mut ack = ServerFrame::topic_ack(id, &topic);
+                if let ServerFrame::Ack {
+                    position, replayed, ..
+                } = &mut ack
+                {
+                    *position = catch_up.position;
+                    *replayed = after.map(|_| catch_up.events.len());
+                }
+                self.reply(&ack).await?;
+                if let Some(reason) = catch_up.resync {
+                    self.reply(&ServerFrame::resync(
+                        &topic,
+                        reason,
+                        kind.changes_url(&topic.id),
+                    ))
+                    .await?;
+                }
+                let mut delivered = HashSet::new();
+                for event in catch_up.events {
+                    delivered.insert(event.id);
+                    self.reply(&ServerFrame::event(&topic, event)).await?;
+                }
+                hub.activate(&key, self.handle.id, catch_up.position, &delivered);
+                Ok(())
             }
         }
-        self.reply(&ServerFrame::topic_ack(id, &topic)).await
+    }
+
+    /// Where a new subscription of `topic` starts: the events after `after` when they can be
+    /// replayed (the position is then `after`), else the topic's newest event (with the reason
+    /// to resync when `after` could not be covered).
+    async fn catch_up(
+        &self,
+        kind: &dyn TopicKind,
+        topic: &Topic,
+        after: Option<EventId>,
+    ) -> Result<CatchUp, String> {
+        let ReplaySource::Outbox {
+            aggregate_type,
+            aggregate_id,
+        } = kind.replay_source(&topic.id)
+        else {
+            return Ok(CatchUp {
+                position: None,
+                events: Vec::new(),
+                resync: after.map(|_| frame::ResyncReason::NotReplayable),
+            });
+        };
+        let parts = self.parts();
+        let now = chrono::Utc::now();
+        let mut resync = None;
+        if let Some(after) = after {
+            let (max, window) = (parts.config.resume_max_events, parts.config.resume_window);
+            let in_window = resume::cursor_in_window(after, now, window);
+            let stored = if in_window {
+                parts
+                    .outbox
+                    .aggregate_events_after(
+                        self.tenant,
+                        &aggregate_type,
+                        &aggregate_id,
+                        &after.to_string(),
+                        i64::try_from(max + 1).unwrap_or(i64::MAX),
+                    )
+                    .await
+                    .map_err(|error| error.to_string())?
+            } else {
+                Vec::new()
+            };
+            match resume::decide(in_window, stored.len(), max) {
+                ChannelResume::Replay => {
+                    let events = stored
+                        .iter()
+                        .filter_map(|stored| match stored.to_envelope() {
+                            Ok(envelope) => Some(envelope),
+                            Err(error) => {
+                                tracing::error!(%error, "stored event not replayable; skipped");
+                                None
+                            }
+                        })
+                        .collect();
+                    return Ok(CatchUp {
+                        position: Some(after),
+                        events,
+                        resync: None,
+                    });
+                }
+                ChannelResume::Resync(reason) => resync = Some(reason),
+            }
+        }
+        let head = parts
+            .outbox
+            .aggregate_head(self.tenant, &aggregate_type, &aggregate_id)
+            .await
+            .map_err(|error| error.to_string())?;
+        let head = head
+            .map(|id| id.parse::<EventId>())
+            .transpose()
+            .map_err(|error| format!("stored event id: {error}"))?;
+        Ok(CatchUp {
+            position: Some(resume::position(head, now)),
+            events: Vec::new(),
+            resync,
+        })
     }
 
     /// The kind's access check; `None` once the refusal (`not_found` or `unavailable`) is
@@ -522,6 +686,7 @@ impl Connection {
             topic: None,
             channel_id: None,
             workspace_id: None,
+            position: None,
             replayed: Some(replayed),
         })
         .await
@@ -707,6 +872,16 @@ impl Connection {
         }
         Ok(())
     }
+}
+
+/// Where a new subscription starts, and what it replays first.
+struct CatchUp {
+    /// Every event of the topic after this one is delivered on the subscription.
+    position: Option<EventId>,
+    /// Missed events after the client's `after`, replayed right after the `ack`.
+    events: Vec<atelier_core::EventEnvelope>,
+    /// `after` could not be covered: `resync_required` with this reason after the `ack`.
+    resync: Option<frame::ResyncReason>,
 }
 
 fn millis(duration: Duration) -> u64 {

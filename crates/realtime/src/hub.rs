@@ -18,7 +18,9 @@
 //!   [`USER_DELETED`]. A topic binding is removed when its last local subscriber leaves.
 //!
 //! Delivery is best effort (no acks, the queue is capped): a client that misses events
-//! resumes from its last event id (replayed from the outbox collection).
+//! resumes from its last event id (replayed from the outbox collection). A new subscription's
+//! live events are held until [`Hub::activate`], once its `ack` (with the position it starts
+//! after) and any replay are queued.
 //!
 //! Access on live subscriptions: every event the hub sees is offered to every kind's
 //! [`TopicKind::access_changes`]; each change queues a re-check of the local subscriptions it
@@ -38,7 +40,7 @@ use std::{
 };
 
 use atelier_bus::{Bus, EphemeralBinding, EphemeralConsumer, EphemeralSpec, FanoutExchange};
-use atelier_core::{EventEnvelope, TenantId};
+use atelier_core::{EventEnvelope, EventId, TenantId};
 use atelier_identity::{UserId, WorkspaceId};
 use atelier_observability::Metrics;
 use serde::{Deserialize, Serialize};
@@ -70,10 +72,19 @@ const NODE_QUEUE_MAX_LENGTH: i64 = 100_000;
 const PRESENCE_TICK: Duration = Duration::from_secs(1);
 const PRESENCE_PURGE_INTERVAL: Duration = Duration::from_secs(60);
 
+/// A serialised frame in a connection's outbound queue, with when it was queued: the age of
+/// the oldest frame not yet written tells a client that stopped reading
+/// (`realtime.stalled_after`).
+#[derive(Debug, Clone)]
+pub struct Queued {
+    pub text: Arc<str>,
+    pub queued_at: Instant,
+}
+
 /// The sending half of a connection's bounded outbound queue of serialised frames.
 #[derive(Clone)]
 pub struct Outbound {
-    frames: mpsc::Sender<Arc<str>>,
+    frames: mpsc::Sender<Queued>,
     slow: CancellationToken,
     closing: CancellationToken,
     close: Arc<Mutex<Option<Close>>>,
@@ -81,20 +92,32 @@ pub struct Outbound {
     metrics: Metrics,
 }
 
-/// The receiving half, read by the socket writer. `slow` fires when the queue overflowed;
-/// `closing` when the server decided to close the socket ([`OutboundReceiver::close`] says
-/// with what).
+/// The receiving half, read by the socket writer. `slow` fires when the queue overflowed (or
+/// the writer found the client stalled, [`OutboundReceiver::stalled`]); `closing` when the
+/// server decided to close the socket ([`OutboundReceiver::close`] says with what).
 pub struct OutboundReceiver {
-    pub frames: mpsc::Receiver<Arc<str>>,
+    pub frames: mpsc::Receiver<Queued>,
     pub slow: CancellationToken,
     pub closing: CancellationToken,
     close: Arc<Mutex<Option<Close>>>,
+    session: Arc<str>,
+    metrics: Metrics,
 }
 
 impl OutboundReceiver {
     /// The close frame asked for by [`Outbound::close_with`].
     pub fn close(&self) -> Option<Close> {
         lock(&self.close).clone()
+    }
+
+    /// The writer could not write a frame within `realtime.stalled_after` of its queueing:
+    /// the client stopped reading. Counted and closed like a full queue (4008).
+    pub fn stalled(&self, waited: Duration) {
+        if !self.slow.is_cancelled() {
+            tracing::info!(session = %self.session, ?waited, "WebSocket client stalled: closing it");
+            self.metrics.realtime_slow_consumer();
+            self.slow.cancel();
+        }
     }
 }
 
@@ -114,14 +137,16 @@ pub fn outbound(
             slow: slow.clone(),
             closing: closing.clone(),
             close: close.clone(),
-            session,
-            metrics,
+            session: session.clone(),
+            metrics: metrics.clone(),
         },
         OutboundReceiver {
             frames: receiver,
             slow,
             closing,
             close,
+            session,
+            metrics,
         },
     )
 }
@@ -130,7 +155,10 @@ impl Outbound {
     /// Queues a frame without waiting (fan-out). A full queue marks the connection slow: it
     /// is closed with 4008 and the frame is dropped.
     pub fn push(&self, frame: Arc<str>) -> bool {
-        match self.frames.try_send(frame) {
+        match self.frames.try_send(Queued {
+            text: frame,
+            queued_at: Instant::now(),
+        }) {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
                 self.mark_slow();
@@ -143,7 +171,11 @@ impl Outbound {
     /// Queues a reply to the client's own frame, waiting up to `patience` for room (replies
     /// and replays are paced by the client's reading, not dropped).
     pub async fn send(&self, frame: Arc<str>, patience: Duration) -> bool {
-        match tokio::time::timeout(patience, self.frames.send(frame)).await {
+        let queued = Queued {
+            text: frame,
+            queued_at: Instant::now(),
+        };
+        match tokio::time::timeout(patience, self.frames.send(queued)).await {
             Ok(Ok(())) => true,
             Ok(Err(_closed)) => false,
             Err(_elapsed) => {
@@ -169,7 +201,7 @@ impl Outbound {
         &self.session
     }
 
-    fn mark_slow(&self) {
+    pub(crate) fn mark_slow(&self) {
         if !self.slow.is_cancelled() {
             tracing::info!(session = %self.session, "WebSocket client too slow: closing it");
             self.metrics.realtime_slow_consumer();
@@ -266,7 +298,14 @@ impl std::fmt::Debug for Hub {
 struct Subscriber {
     connection: Arc<ConnectionHandle>,
     scope: TopicScope,
+    /// Until the subscribe is acknowledged ([`Hub::activate`]), the topic's live events wait
+    /// here (with their ids), so none reaches the client before its `ack`.
+    held: Option<Vec<(EventId, Arc<str>)>>,
 }
+
+/// Most live events held for one subscription while its subscribe is being answered; beyond
+/// it the client counts as too slow (4008).
+const HELD_EVENTS_MAX: usize = 1024;
 
 /// A re-check of access queued by an event.
 struct AccessWork {
@@ -279,6 +318,8 @@ struct AccessWork {
 #[derive(Default)]
 struct Registry {
     connections: HashMap<ConnectionId, Arc<ConnectionHandle>>,
+    /// How many of `connections` each user holds (for `realtime.max_sockets_per_user`).
+    sockets_per_user: HashMap<(TenantId, UserId), usize>,
     topics: HashMap<TopicKey, HashMap<ConnectionId, Subscriber>>,
     workspaces: HashMap<WorkspaceKey, HashMap<ConnectionId, Outbound>>,
     /// Broker bindings wanted for local topics and watches, with how many keys want each.
@@ -376,18 +417,44 @@ impl Hub {
     }
 
     /// Makes a connection known (for closing it when its login or user goes away).
-    pub fn register(&self, connection: Arc<ConnectionHandle>) {
-        lock(&self.inner.registry)
-            .connections
-            .insert(connection.id, connection);
+    /// Refused (with how many the user holds) when the user already holds `max_per_user`
+    /// connections on this node.
+    pub fn register(
+        &self,
+        connection: Arc<ConnectionHandle>,
+        max_per_user: usize,
+    ) -> Result<(), usize> {
+        let mut registry = lock(&self.inner.registry);
+        let held = registry
+            .sockets_per_user
+            .entry((connection.tenant, connection.user))
+            .or_default();
+        if *held >= max_per_user {
+            return Err(*held);
+        }
+        *held += 1;
+        registry.connections.insert(connection.id, connection);
+        Ok(())
     }
 
     /// Forgets a connection; its subscriptions and watches must be withdrawn separately.
     pub fn deregister(&self, connection: ConnectionId) {
-        lock(&self.inner.registry).connections.remove(&connection);
+        let mut registry = lock(&self.inner.registry);
+        let Some(handle) = registry.connections.remove(&connection) else {
+            return;
+        };
+        let user = (handle.tenant, handle.user);
+        if let Some(held) = registry.sockets_per_user.get_mut(&user) {
+            *held = held.saturating_sub(1);
+            if *held == 0 {
+                registry.sockets_per_user.remove(&user);
+            }
+        }
     }
 
-    /// Adds a local subscriber of a topic; returns once the node is bound to it.
+    /// Adds a local subscriber of a topic; returns once the node is bound to it. The topic's
+    /// live events are held for the subscriber until [`Hub::activate`] (typing notices are
+    /// dropped meanwhile).
     pub async fn subscribe(
         &self,
         key: TopicKey,
@@ -406,6 +473,7 @@ impl Hub {
                 Subscriber {
                     connection: connection.clone(),
                     scope,
+                    held: Some(Vec::new()),
                 },
             );
             if first {
@@ -418,6 +486,37 @@ impl Hub {
             return Err(HubError(error.to_string()));
         }
         Ok(())
+    }
+
+    /// Starts live delivery to a subscriber once its `ack` (and replay) is queued: the events
+    /// held meanwhile are queued first, in order, except those up to `position` (the ack's)
+    /// and those in `delivered` (already replayed). False when the subscription is gone
+    /// (revoked meanwhile).
+    pub fn activate(
+        &self,
+        key: &TopicKey,
+        connection: ConnectionId,
+        position: Option<EventId>,
+        delivered: &HashSet<EventId>,
+    ) -> bool {
+        let mut registry = lock(&self.inner.registry);
+        let Some(subscriber) = registry
+            .topics
+            .get_mut(key)
+            .and_then(|subscribers| subscribers.get_mut(&connection))
+        else {
+            return false;
+        };
+        let held = subscriber.held.take().unwrap_or_default();
+        let mut count = 0;
+        for (id, text) in held {
+            let before = position.is_some_and(|position| id <= position);
+            if !before && !delivered.contains(&id) && subscriber.connection.outbound.push(text) {
+                count += 1;
+            }
+        }
+        self.inner.metrics.realtime_delivered("event", count);
+        true
     }
 
     /// Removes a local subscriber; the binding goes with the last one. True when it was there.
@@ -607,7 +706,9 @@ impl Hub {
                     {
                         for subscriber in subscribers.values() {
                             let outbound = &subscriber.connection.outbound;
-                            if outbound.session() != message.session && outbound.push(text.clone())
+                            if subscriber.held.is_none()
+                                && outbound.session() != message.session
+                                && outbound.push(text.clone())
                             {
                                 count += 1;
                             }
@@ -660,15 +761,24 @@ impl Hub {
             for id in kind.topics_of(&event) {
                 let topic = Topic::new(kind.kind(), id);
                 let key = (event.tenant, topic);
-                let registry = lock(&self.inner.registry);
-                let Some(subscribers) = registry.topics.get(&key) else {
+                let mut registry = lock(&self.inner.registry);
+                let Some(subscribers) = registry.topics.get_mut(&key) else {
                     continue;
                 };
                 let text = shared(&ServerFrame::event(&key.1, event.clone()));
                 let mut count = 0;
-                for subscriber in subscribers.values() {
-                    if subscriber.connection.outbound.push(text.clone()) {
-                        count += 1;
+                for subscriber in subscribers.values_mut() {
+                    let outbound = &subscriber.connection.outbound;
+                    match &mut subscriber.held {
+                        Some(held) if held.len() < HELD_EVENTS_MAX => {
+                            held.push((event.id, text.clone()));
+                        }
+                        Some(_) => outbound.mark_slow(),
+                        None => {
+                            if outbound.push(text.clone()) {
+                                count += 1;
+                            }
+                        }
                     }
                 }
                 self.inner.metrics.realtime_delivered("event", count);

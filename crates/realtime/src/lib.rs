@@ -30,9 +30,9 @@ pub mod topic;
 
 pub use config::RealtimeConfig;
 pub use gateway::{Close, Connection, Gateway, GatewayParts};
-pub use hub::{Hub, HubError, Outbound, OutboundReceiver};
+pub use hub::{Hub, HubError, Outbound, OutboundReceiver, Queued};
 pub use presence_store::PresenceStore;
-pub use session::{Subscriptions, Throttle};
+pub use session::{FrameBudget, FrameVerdict, Subscriptions, Throttle};
 pub use topic::{
     AccessChange, AccessError, BinaryRefusal, ReplaySource, Topic, TopicKind, TopicRegistry,
     TopicScope,

@@ -42,6 +42,25 @@ pub fn decide(in_window: bool, read: usize, max_events: usize) -> ChannelResume 
     }
 }
 
+/// How far before its start a new subscription's `position` reaches when the topic's newest
+/// event is older (or the topic has none): an event being committed while the subscription
+/// starts carries an id (a ULID) taken before its commit.
+pub const POSITION_MARGIN: Duration = Duration::from_secs(60);
+
+/// The `position` of a new subscription at `now`, given the topic's newest event `head` (read
+/// once the subscription receives live events): every later event arrives live. It is the
+/// head, or a bare id [`POSITION_MARGIN`] before `now` when that is later (nothing of the
+/// topic happened in between), so a quiet topic's position stays within the resume window.
+pub fn position(head: Option<EventId>, now: DateTime<Utc>) -> EventId {
+    let margin_ms = i64::try_from(POSITION_MARGIN.as_millis()).unwrap_or(i64::MAX);
+    let floor_ms = u64::try_from(now.timestamp_millis().saturating_sub(margin_ms)).unwrap_or(0);
+    let floor = EventId::from_ulid(ulid::Ulid::from_parts(floor_ms, 0));
+    match head {
+        Some(head) if head > floor => head,
+        _ => floor,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,6 +96,26 @@ mod tests {
                 expected,
                 "{in_window} {read} {max}"
             );
+        }
+    }
+
+    #[test]
+    fn position_is_the_head_or_a_recent_floor() {
+        let now = Utc::now();
+        let now_ms = u64::try_from(now.timestamp_millis()).unwrap();
+        let at = |ago_ms: u64, random: u128| {
+            EventId::from_ulid(ulid::Ulid::from_parts(now_ms - ago_ms, random))
+        };
+        let floor = at(60_000, 0);
+        // (head, expected)
+        let cases = [
+            (None, floor),
+            (Some(at(10, 7)), at(10, 7)),
+            (Some(at(60_000, 7)), at(60_000, 7)),
+            (Some(at(3_600_000, 7)), floor),
+        ];
+        for (head, expected) in cases {
+            assert_eq!(position(head, now), expected, "{head:?}");
         }
     }
 

@@ -295,8 +295,24 @@ pub const SETTINGS: &[(&str, &str)] = &[
         "Frames queued per WebSocket connection before the client counts as too slow (closed with 4008).",
     ),
     (
+        "realtime.stalled_after",
+        "A WebSocket whose oldest queued frame could not be written for this long is closed with 4008 (or dropped), e.g. 5s.",
+    ),
+    (
         "realtime.max_subscriptions",
         "Channel subscriptions plus presence watches per WebSocket connection.",
+    ),
+    (
+        "realtime.frames_per_second",
+        "Client frames per second per WebSocket (sustained); beyond it frames are refused with rate_limited, and a client that keeps sending is closed with 4029.",
+    ),
+    (
+        "realtime.frame_burst",
+        "Client frames a WebSocket may send at once (the token bucket's size).",
+    ),
+    (
+        "realtime.max_sockets_per_user",
+        "WebSockets one user may hold on this node (per node, not cluster-wide); one more is closed with 4030.",
     ),
     (
         "realtime.ping_interval",

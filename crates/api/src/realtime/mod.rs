@@ -6,9 +6,13 @@
 //! `access_token` query parameter. API keys and bad tokens answer a 401 problem. After the
 //! upgrade the socket is split: the reader task handles client frames (and the ping timeout),
 //! the writer drains the connection's bounded outbound queue and sends pings and the close
-//! frame. See README's "Realtime gateway" section for the frames and close codes.
+//! frame, every write bounded by the age of its frame (`realtime.stalled_after`: a client
+//! that stops reading is closed with 4008, or dropped). See README's "Realtime gateway" section for the frames and close codes.
 
-use std::time::Duration;
+use std::{
+    sync::atomic::{AtomicBool, Ordering},
+    time::Duration,
+};
 
 use atelier_identity::{AuthError, Principal};
 use atelier_realtime::{Close, Gateway, frame::close};
@@ -30,8 +34,9 @@ use crate::{
 
 /// The metric label of the endpoint.
 const OPERATION: &str = "realtimeConnect";
-/// Bound of sending the close frame to a client that may not be reading.
-const CLOSE_SEND_TIMEOUT: Duration = Duration::from_secs(3);
+/// Bound of sending the close frame to a client that may not be reading (then the connection
+/// is dropped), and of waiting for the client's close reply.
+const CLOSE_SEND_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Realtime state shared by every socket of this node.
 #[derive(Clone, Debug)]
@@ -90,8 +95,11 @@ pub async fn connect(request: &Request, websocket: WebSocket) -> poem::Result<Re
     let mut response = websocket
         .config(config)
         .on_upgrade(move |socket| async move {
+            let (connection, outbound) = match realtime.gateway.open(tenant, user_id, login) {
+                Ok(opened) => opened,
+                Err(refusal) => return refuse(socket, refusal).await,
+            };
             metrics.websocket_opened();
-            let (connection, outbound) = realtime.gateway.open(tenant, user_id, login);
             if realtime.gateway.hub().access_epoch() != epoch
                 && let Some(token) = token.as_deref()
                 && let Err(failure) = state.identity.authenticate_fresh(token).await
@@ -109,6 +117,26 @@ pub async fn connect(request: &Request, websocket: WebSocket) -> poem::Result<Re
         .into_response();
     response.set_data(OperationId(OPERATION));
     Ok(response)
+}
+
+/// Closes a socket the gateway refused (too many sockets for the user) without serving it.
+async fn refuse(mut socket: WebSocketStream, refusal: Close) {
+    let frame = Message::Close(Some((CloseCode::from(refusal.code), refusal.reason)));
+    if tokio::time::timeout(CLOSE_SEND_TIMEOUT, socket.send(frame))
+        .await
+        .is_err()
+    {
+        tracing::debug!("refusal close frame not sent in time");
+        return;
+    }
+    // Wait briefly for the client's close reply, so it reads the code instead of a reset.
+    let drain = async { while let Some(Ok(_)) = socket.next().await {} };
+    if tokio::time::timeout(CLOSE_SEND_TIMEOUT, drain)
+        .await
+        .is_err()
+    {
+        tracing::debug!("no close reply to the refusal in time");
+    }
 }
 
 /// The bearer token of the request: the `Authorization` header, else `access_token`.
@@ -164,11 +192,39 @@ async fn authenticate(request: &Request, state: &ApiState) -> Result<Principal, 
     }
 }
 
-/// What the writer is asked to do besides draining the queue.
+/// What the writer is asked to do besides draining the queue (closing goes through the
+/// connection's close request, [`atelier_realtime::Connection::close_with`]).
 enum Control {
     Ping,
-    /// Send this close frame (or none: the peer closed first) and stop.
-    Close(Option<Close>),
+}
+
+/// How one write to the socket ended.
+enum Written {
+    Sent,
+    /// The socket failed: nothing more can be written.
+    Failed,
+    /// Not written by its deadline: the client stopped reading.
+    Stalled,
+    /// The queue overflowed meanwhile.
+    Slow,
+}
+
+/// Writes one message, giving up at `deadline` (a frame's queueing time plus
+/// `realtime.stalled_after`) or when the queue overflows.
+async fn write(
+    sink: &mut futures_util::stream::SplitSink<WebSocketStream, Message>,
+    message: Message,
+    deadline: tokio::time::Instant,
+    slow: &CancellationToken,
+) -> Written {
+    tokio::select! {
+        sent = sink.send(message) => match sent {
+            Ok(()) => Written::Sent,
+            Err(_) => Written::Failed,
+        },
+        () = tokio::time::sleep_until(deadline) => Written::Stalled,
+        () = slow.cancelled() => Written::Slow,
+    }
 }
 
 async fn serve(
@@ -185,55 +241,70 @@ async fn serve(
     let token_expired = tokio::time::sleep(token_lifetime);
     let (mut sink, mut stream) = socket.split();
     let (control, mut controls) = mpsc::channel::<Control>(4);
+    // The reader saw the end of the socket (or an error): stop without a close frame.
+    let peer_gone = CancellationToken::new();
     let writer_done = CancellationToken::new();
+    // Whether the writer got a close frame out (then the reader waits for the reply).
+    let close_sent = AtomicBool::new(false);
     let session = connection.session_id().to_owned();
+    let stalled_after = config.stalled_after;
 
     let writer = {
         let writer_done = writer_done.clone();
+        let peer_gone = peer_gone.clone();
         let session = session.clone();
+        let close_sent = &close_sent;
         async move {
             let mut outbound = outbound;
             let slow = outbound.slow.clone();
             let closing = outbound.closing.clone();
+            // Every write is bounded: a client that stops reading blocks the socket, and the
+            // age of the frame in hand (the oldest not written) says so within
+            // `realtime.stalled_after`, whatever the ping timeout.
             let close = loop {
-                tokio::select! {
+                let written = tokio::select! {
                     biased;
+                    () = peer_gone.cancelled() => break None,
+                    // The reader, or the hub (revoked login, deleted user), asked to close.
+                    () = closing.cancelled() => break outbound.close(),
+                    () = slow.cancelled() => break Some(slow_close()),
                     command = controls.recv() => match command {
                         Some(Control::Ping) => {
-                            if sink.send(Message::Ping(Vec::new())).await.is_err() {
-                                break None;
-                            }
-                        }
-                        Some(Control::Close(close)) => break close,
-                        None => break None,
-                    },
-                    () = slow.cancelled() => break Some(slow_close()),
-                    // Its login was revoked or its user deleted (the hub decided).
-                    () = closing.cancelled() => break outbound.close(),
-                    frame = outbound.frames.recv() => match frame {
-                        Some(text) => {
-                            tokio::select! {
-                                sent = sink.send(Message::Text(text.to_string())) => {
-                                    if sent.is_err() {
-                                        break None;
-                                    }
-                                }
-                                // A client that stopped reading blocks the send: give up on it.
-                                () = slow.cancelled() => break Some(slow_close()),
-                            }
+                            let deadline = tokio::time::Instant::now() + stalled_after;
+                            write(&mut sink, Message::Ping(Vec::new()), deadline, &slow).await
                         }
                         None => break None,
                     },
+                    queued = outbound.frames.recv() => match queued {
+                        Some(queued) => {
+                            let deadline = tokio::time::Instant::from_std(queued.queued_at) + stalled_after;
+                            write(&mut sink, Message::Text(queued.text.to_string()), deadline, &slow).await
+                        }
+                        None => break None,
+                    },
+                };
+                match written {
+                    Written::Sent => {}
+                    Written::Failed => break None,
+                    Written::Stalled => {
+                        outbound.stalled(stalled_after);
+                        break Some(slow_close());
+                    }
+                    Written::Slow => break Some(slow_close()),
                 }
             };
             if let Some(Close { code, reason }) = close {
                 tracing::debug!(%session, code, %reason, "closing WebSocket");
                 let frame = Message::Close(Some((CloseCode::from(code), reason)));
-                if tokio::time::timeout(CLOSE_SEND_TIMEOUT, sink.send(frame))
-                    .await
-                    .is_err()
-                {
-                    tracing::debug!(%session, "close frame not sent in time");
+                match tokio::time::timeout(CLOSE_SEND_TIMEOUT, sink.send(frame)).await {
+                    Ok(Ok(())) => close_sent.store(true, Ordering::SeqCst),
+                    Ok(Err(error)) => {
+                        tracing::debug!(%session, %error, "close frame not sent");
+                    }
+                    // A client that stopped reading: the connection is dropped instead.
+                    Err(_elapsed) => {
+                        tracing::info!(%session, "close frame not written in time: dropping the connection");
+                    }
                 }
             } else if tokio::time::timeout(CLOSE_SEND_TIMEOUT, sink.close())
                 .await
@@ -313,18 +384,22 @@ async fn serve(
                 }
             }
         };
-        if control.send(Control::Close(close)).await.is_err() {
-            tracing::debug!(%session, "the writer already stopped");
+        match close {
+            Some(close) => connection.close_with(close),
+            None => peer_gone.cancel(),
         }
         connection.on_closed().await;
-        // The closing handshake: keep the socket until the peer answers our close frame (the
-        // stream then ends), so it reads the close code instead of a reset.
-        let drain = async { while let Some(Ok(_)) = stream.next().await {} };
-        if tokio::time::timeout(CLOSE_SEND_TIMEOUT, drain)
-            .await
-            .is_err()
-        {
-            tracing::debug!(%session, "no close reply from the client in time");
+        // The closing handshake: once our close frame is out, keep the socket until the peer
+        // answers it (the stream then ends), so it reads the close code instead of a reset.
+        writer_done.cancelled().await;
+        if close_sent.load(Ordering::SeqCst) {
+            let drain = async { while let Some(Ok(_)) = stream.next().await {} };
+            if tokio::time::timeout(CLOSE_SEND_TIMEOUT, drain)
+                .await
+                .is_err()
+            {
+                tracing::debug!(%session, "no close reply from the client in time");
+            }
         }
     };
 

@@ -269,6 +269,27 @@ impl TestApp {
             .expect("a user id")
     }
 
+    /// Creates a user of `tenant` directly in the domain, outside any request: no audit entry,
+    /// no metered request (for tests that count those and only need an owner for a workspace).
+    pub async fn create_user_quietly(
+        &self,
+        tenant: &TestTenant,
+        name: &str,
+    ) -> atelier_identity::UserId {
+        let backend = atelier_identity::Principal::ApiKey {
+            tenant: tenant.tenant,
+            key_id: atelier_identity::ApiKeyId::generate(),
+            scope: atelier_identity::ApiKeyScope::Full,
+        };
+        self.identity()
+            .await
+            .tenancy
+            .create_user(&backend, name, None)
+            .await
+            .expect("create user")
+            .id
+    }
+
     /// Sends a request with `bearer` credentials and returns the status and the JSON body
     /// (`null` when the body is not JSON).
     pub async fn call(

@@ -141,18 +141,11 @@ pub async fn problems<E: Endpoint>(next: Arc<E>, request: Request) -> Result<Res
             Ok(fill_request_id(response, request_id.as_deref()).await)
         }
         Err(error) => {
-            let (mut problem, retry_after) = problem::from_poem_error(&error, &method, &path);
-            problem.request_id = request_id.as_deref().map(str::to_owned);
-            let mut response = problem.into_poem_response();
-            if let Some(seconds) = retry_after {
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-            }
+            let mut response = problem::poem_error_response(&error, &method, &path);
             if let Some(operation) = error.data::<OperationId>() {
                 response.set_data(*operation);
             }
-            Ok(response)
+            Ok(fill_request_id(response, request_id.as_deref()).await)
         }
     }
 }

@@ -3,6 +3,9 @@
 //! [`webhook_error`]). Area modules (`chat`, `identity`, `webhooks`, ...) import these from
 //! here and never helpers from a sibling area.
 
+pub mod json;
+pub mod time;
+
 use atelier_chat::ChatError;
 use atelier_identity::IdentityError;
 use atelier_webhooks::WebhookError;

@@ -253,6 +253,6 @@ mod tests {
             report.totals,
             BTreeMap::from([("a".to_owned(), 4), ("b".to_owned(), 2)])
         );
-        assert_eq!(report.hours[1].hour, at("1970-01-01T01:00:00Z"));
+        assert_eq!(report.hours[1].hour.0, at("1970-01-01T01:00:00Z"));
     }
 }

@@ -31,6 +31,31 @@ pub fn mongodb_uri() -> String {
     })
 }
 
+/// The `host:port` of the MongoDB server tests use (for a proxy in front of it).
+pub fn mongodb_address() -> std::net::SocketAddr {
+    use std::net::ToSocketAddrs;
+    let uri = mongodb_uri();
+    let authority = uri
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.split(['/', '?']).next())
+        .expect("a mongodb://host:port URI");
+    let host_port = authority.rsplit('@').next().expect("a host and port");
+    host_port
+        .split(',')
+        .next()
+        .expect("one host")
+        .to_socket_addrs()
+        .expect("a resolvable MongoDB address")
+        .next()
+        .expect("at least one MongoDB address")
+}
+
+/// A URI reaching MongoDB at `address` (a proxy in front of [`mongodb_address`]) directly.
+pub fn mongodb_uri_via(address: std::net::SocketAddr) -> String {
+    format!("mongodb://{address}/?directConnection=true")
+}
+
 /// Set by `./scripts/test` when the MongoDB server is the development stand-in (nx-27017).
 pub fn serialize_transactions() -> bool {
     std::env::var("ATELIER_TEST_MONGODB_SERIALIZE_TRANSACTIONS").is_ok_and(|v| v == "true")
@@ -57,6 +82,7 @@ pub fn test_config() -> Config {
         uri: mongodb_uri(),
         database: format!("t_{suffix}"),
         server_selection_timeout: Duration::from_secs(3),
+        operation_timeout: Duration::from_secs(5),
         serialize_transactions: serialize_transactions(),
     };
     config.amqp = BusConfig {
@@ -241,6 +267,27 @@ impl TestApp {
             .expect("user id")
             .parse()
             .expect("a user id")
+    }
+
+    /// Creates a user of `tenant` directly in the domain, outside any request: no audit entry,
+    /// no metered request (for tests that count those and only need an owner for a workspace).
+    pub async fn create_user_quietly(
+        &self,
+        tenant: &TestTenant,
+        name: &str,
+    ) -> atelier_identity::UserId {
+        let backend = atelier_identity::Principal::ApiKey {
+            tenant: tenant.tenant,
+            key_id: atelier_identity::ApiKeyId::generate(),
+            scope: atelier_identity::ApiKeyScope::Full,
+        };
+        self.identity()
+            .await
+            .tenancy
+            .create_user(&backend, name, None)
+            .await
+            .expect("create user")
+            .id
     }
 
     /// Sends a request with `bearer` credentials and returns the status and the JSON body

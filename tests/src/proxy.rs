@@ -1,5 +1,7 @@
 //! A TCP proxy that can cut every connection on demand: the way tests take RabbitMQ (or
-//! anything else) away from the server under test without touching the shared broker.
+//! anything else) away from the server under test without touching the shared broker. It can
+//! also stall: keep every connection open and accept new ones, but forward nothing (a hung
+//! server, as opposed to a dead one).
 
 use std::{
     net::SocketAddr,
@@ -37,6 +39,7 @@ pub struct ChaosProxy {
     pub address: SocketAddr,
     open: Arc<AtomicBool>,
     generation: watch::Sender<u64>,
+    stalled: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -46,16 +49,19 @@ impl ChaosProxy {
         let address = listener.local_addr().expect("proxy address");
         let open = Arc::new(AtomicBool::new(true));
         let (generation, _) = watch::channel(0_u64);
+        let (stalled, _) = watch::channel(false);
         let task = tokio::spawn(accept_loop(
             listener,
             target,
             open.clone(),
             generation.clone(),
+            stalled.clone(),
         ));
         ChaosProxy {
             address,
             open,
             generation,
+            stalled,
             task,
         }
     }
@@ -66,9 +72,19 @@ impl ChaosProxy {
         self.generation.send_modify(|g| *g += 1);
     }
 
-    /// Accepts connections again.
+    /// Stops forwarding without closing anything: live connections stay open and silent, new
+    /// ones are accepted and never answered, until [`ChaosProxy::restore`].
+    pub fn stall(&self) {
+        self.stalled.send_replace(true);
+    }
+
+    /// Accepts connections again; after a stall, drops the connections it held silent (new
+    /// ones are forwarded).
     pub fn restore(&self) {
         self.open.store(true, Ordering::SeqCst);
+        if self.stalled.send_replace(false) {
+            self.generation.send_modify(|g| *g += 1);
+        }
     }
 
     /// Drops every live connection once but keeps accepting (a blip).
@@ -89,6 +105,7 @@ async fn accept_loop(
     target: SocketAddr,
     open: Arc<AtomicBool>,
     generation: watch::Sender<u64>,
+    stalled: watch::Sender<bool>,
 ) {
     loop {
         let Ok((mut inbound, _)) = listener.accept().await else {
@@ -99,13 +116,26 @@ async fn accept_loop(
             continue;
         }
         let mut cut = generation.subscribe();
+        let mut stall = stalled.subscribe();
         tokio::spawn(async move {
+            let stalled_now = *stall.borrow_and_update();
+            if stalled_now {
+                // Hold the connection silent until the stall ends (or the proxy goes).
+                cut.changed().await.ok();
+                drop(inbound);
+                return;
+            }
             let Ok(mut outbound) = TcpStream::connect(target).await else {
                 return;
             };
-            tokio::select! {
-                _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
-                _ = cut.changed() => {}
+            let stalled = tokio::select! {
+                _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => false,
+                _ = cut.changed() => false,
+                result = stall.wait_for(|stalled| *stalled) => result.is_ok(),
+            };
+            if stalled {
+                // Both ends stay open and nothing moves until the stall ends.
+                cut.changed().await.ok();
             }
         });
     }

@@ -34,13 +34,14 @@ async fn mutations_and_refusals_are_chained_listed_and_verified() {
     let tenant = app.create_tenant().await;
     let other = app.create_tenant().await;
 
+    let owner = app.create_user_quietly(&tenant, "Owner").await.to_string();
     for name in ["Design", "Research", "Ops"] {
         let (status, body) = app
             .call(
                 &tenant.api_key,
                 Method::POST,
                 "/v1/workspaces",
-                Some(json!({ "name": name })),
+                Some(json!({ "name": name, "owner_id": owner })),
             )
             .await;
         assert_eq!(status, 201, "{body}");
@@ -284,6 +285,7 @@ async fn concurrent_appends_never_fork_the_chain() {
 async fn an_acknowledged_write_always_has_its_audit_record() {
     let app = TestApp::spawn(test_config()).await;
     let tenant = app.create_tenant().await;
+    let owner = app.create_user_quietly(&tenant, "Owner").await.to_string();
     let store = app.store().await;
     store
         .database()
@@ -301,7 +303,7 @@ async fn an_acknowledged_write_always_has_its_audit_record() {
             &tenant.api_key,
             Method::POST,
             "/v1/workspaces",
-            Some(json!({ "name": "Audited" })),
+            Some(json!({ "name": "Audited", "owner_id": owner })),
         )
         .await;
     let records = app

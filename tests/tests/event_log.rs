@@ -133,7 +133,7 @@ async fn the_log_replays_a_tenants_events_in_order_by_cursor() {
             &tenant.api_key,
             Method::POST,
             "/v1/workspaces",
-            Some(json!({ "name": "Ownerless" })),
+            Some(json!({ "name": "Ownerless", "owner_id": ada.to_string() })),
         )
         .await;
     assert_eq!(status, 201, "{body}");

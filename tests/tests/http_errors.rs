@@ -324,3 +324,55 @@ async fn docs_and_spec_are_served() {
     );
     app.stop_and_clean().await;
 }
+
+/// With MongoDB unreachable, a request whose credential must be looked up answers 503 with a
+/// stable code and safe text: the driver's error (with internal addresses) goes to the log.
+#[tokio::test]
+async fn a_storage_outage_answers_without_internal_details() {
+    use atelier_tests::proxy::ChaosProxy;
+    let proxy = ChaosProxy::start(atelier_tests::mongodb_address()).await;
+    let mut config = test_config();
+    config.mongodb.uri = atelier_tests::mongodb_uri_via(proxy.address);
+    let app = TestApp::spawn(config).await;
+    let tenant = app.create_tenant().await;
+    proxy.cut();
+
+    let internal = [
+        proxy.address.to_string(),
+        proxy.address.port().to_string(),
+        atelier_tests::mongodb_address().to_string(),
+        "127.0.0.1".to_owned(),
+        "Kind".to_owned(),
+        "error".to_owned(),
+    ];
+    let unknown_key = format!("atk_{}", "A".repeat(43));
+    for (name, bearer) in [
+        ("the tenant's key", tenant.api_key.as_str()),
+        ("an unknown key", &unknown_key),
+    ] {
+        let response = app
+            .http
+            .get(app.url("/v1/me"))
+            .bearer_auth(bearer)
+            .timeout(std::time::Duration::from_secs(30))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE, "{name}");
+        assert!(response.headers().contains_key("retry-after"), "{name}");
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(
+            problem["code"], "dependency_unavailable",
+            "{name}: {problem}"
+        );
+        let detail = problem["detail"].as_str().unwrap();
+        for secret in &internal {
+            assert!(
+                !detail.contains(secret.as_str()),
+                "{name}: the detail reveals `{secret}`: {detail}"
+            );
+        }
+    }
+    proxy.restore();
+    app.stop_and_clean().await;
+}

@@ -13,15 +13,49 @@ async fn create_workspace(
     key: Option<&str>,
     body: &Value,
 ) -> Response {
+    // A workspace needs an owner: the same one for every request of a key, so retries send
+    // the same body.
+    let mut body = body.clone();
+    if body.get("owner_id").is_none() {
+        body["owner_id"] = owner_for(app, api_key).await.into();
+    }
     let mut request = app
         .http
         .post(app.url("/v1/workspaces"))
         .bearer_auth(api_key)
-        .json(body);
+        .json(&body);
     if let Some(key) = key {
         request = request.header("idempotency-key", key);
     }
     request.send().await.expect("create workspace")
+}
+
+/// One user per API key, created on first use, to own the workspaces the key creates.
+async fn owner_for(app: &TestApp, api_key: &str) -> String {
+    static OWNERS: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
+    if let Some((_, owner)) = OWNERS
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|(key, _)| key == api_key)
+    {
+        return owner.clone();
+    }
+    let (status, user) = app
+        .call(
+            api_key,
+            reqwest::Method::POST,
+            "/v1/users",
+            Some(json!({ "display_name": "Owner" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{user}");
+    let owner = user["id"].as_str().expect("user id").to_owned();
+    OWNERS
+        .lock()
+        .unwrap()
+        .push((api_key.to_owned(), owner.clone()));
+    owner
 }
 
 async fn workspace_names(app: &TestApp, tenant: &TestTenant) -> Vec<String> {
@@ -322,6 +356,8 @@ async fn a_retry_after_a_failure_past_the_commit_replays_instead_of_acting_twice
     let app = TestApp::spawn(test_config()).await;
     let tenant = app.create_tenant().await;
     let body = json!({ "name": format!("post-commit-{}", unique()) });
+    // The owner is created before the fault is armed (its unit of work would take it).
+    owner_for(&app, &tenant.api_key).await;
 
     atelier_outbox::unit::faults::fail_after_commit_once(tenant.tenant);
     let first = create_workspace(&app, &tenant.api_key, Some("k-post-commit"), &body).await;

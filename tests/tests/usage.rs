@@ -16,12 +16,13 @@ async fn requests_are_metered_per_tenant() {
         let (status, _) = app.call(&tenant.api_key, Method::GET, "/v1/me", None).await;
         assert_eq!(status, 200);
     }
+    let owner = app.create_user_quietly(&tenant, "Owner").await.to_string();
     let (status, _) = app
         .call(
             &tenant.api_key,
             Method::POST,
             "/v1/workspaces",
-            Some(json!({ "name": "Design" })),
+            Some(json!({ "name": "Design", "owner_id": owner })),
         )
         .await;
     assert_eq!(status, 201);

@@ -781,3 +781,61 @@ async fn a_redelivered_exhausted_job_emits_its_event_once() {
     assert_eq!(exhausted.len(), 1, "{exhausted:?}");
     app.stop_and_clean().await;
 }
+
+/// An endpoint whose host name resolves to an address the SSRF guard refuses (`localhost`,
+/// with only the literal `127.0.0.1` allowed).
+async fn spawn_with_a_refused_endpoint() -> (TestApp, TestTenant, String, String) {
+    let mut config = config();
+    config.update_module_config(|webhooks: &mut WebhooksConfig| {
+        webhooks.allowed_hosts = vec!["127.0.0.1".to_owned()];
+    });
+    let app = spawn_with(config).await;
+    let tenant = app.create_tenant().await;
+    let (endpoint, _) = create_endpoint(&app, &tenant, "http://localhost:9/hooks").await;
+    let event_id = emit(&app, &tenant).await;
+    (app, tenant, endpoint, event_id)
+}
+
+/// The attempt log is the tenant's to read: it says the destination was refused, never what
+/// the host name resolved to (that goes to the operator's log).
+#[tokio::test]
+async fn a_refused_destination_is_logged_without_its_resolved_address() {
+    let (app, tenant, _endpoint, event_id) = spawn_with_a_refused_endpoint().await;
+    let path = format!("/v1/webhooks/messages/{event_id}/attempts");
+    eventually(WAIT, "the refused attempt is logged", || async {
+        !attempts(&app, &tenant, &path).await.is_empty()
+    })
+    .await;
+    let logged = attempts(&app, &tenant, &path).await;
+    let error = logged[0]["error"].as_str().unwrap_or_default().to_owned();
+    assert!(error.contains("localhost"), "names the host: {error}");
+    for address in ["127.0.0.1", "::1"] {
+        assert!(!error.contains(address), "reveals `{address}`: {error}");
+    }
+    app.stop_and_clean().await;
+}
+
+/// A delivery the SSRF guard refuses is dead-lettered like any exhausted delivery: with its
+/// `webhook.attempt.exhausted` event.
+#[tokio::test]
+async fn a_refused_delivery_is_exhausted_with_its_event() {
+    let (app, tenant, endpoint, event_id) = spawn_with_a_refused_endpoint().await;
+    let bus = app.bus();
+    eventually(WAIT, "the job is dead-lettered", || async {
+        bus.dlq_depth(DELIVERY_CONSUMER).await.unwrap_or(0) == 1
+    })
+    .await;
+    eventually(WAIT, "webhook.attempt.exhausted is emitted", || async {
+        events_of(&app, &tenant, "webhook.attempt.exhausted")
+            .await
+            .len()
+            == 1
+    })
+    .await;
+    let exhausted = events_of(&app, &tenant, "webhook.attempt.exhausted").await;
+    let data = &exhausted[0]["data"];
+    assert_eq!(data["endpoint_id"], endpoint);
+    assert_eq!(data["event_id"], event_id);
+    assert_eq!(data["attempts"], 1);
+    app.stop_and_clean().await;
+}

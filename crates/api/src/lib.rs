@@ -7,6 +7,8 @@
 //! - [`idempotency`]: `Idempotency-Key` replay of `POST` responses;
 //! - [`system`]: `/healthz`, `/readyz`, `/metrics`;
 //! - [`admin`]: the operator API (consumers, dead-letter queues).
+//! - [`serve`]: the HTTP server loop (per-IP connection limits, header read timeout,
+//!   graceful shutdown).
 //! - [`edge`]: the shared edge pieces: one `ApiResult`, id parsing, the mapping of each
 //!   domain error type to problems, the generic page type. Area modules import helpers from
 //!   here, never from a sibling area.
@@ -32,6 +34,7 @@ pub mod middleware;
 pub mod problem;
 pub mod rate_limit;
 pub mod realtime;
+pub mod serve;
 pub mod system;
 pub mod webhooks;
 
@@ -86,6 +89,10 @@ pub struct ApiConfig {
     pub rate_limits: rate_limit::RateLimitConfig,
     /// Take the client IP from the rightmost `X-Forwarded-For` entry (behind a trusted proxy).
     pub trust_forwarded_for: bool,
+    /// Deadline of every request (503 `request_timeout` past it).
+    pub request_timeout: std::time::Duration,
+    /// How long a request body may take to arrive (408 `body_read_timeout` past it).
+    pub body_read_timeout: std::time::Duration,
 }
 
 /// What handlers can reach. Cheap to clone.
@@ -218,6 +225,7 @@ pub fn endpoint(state: ApiState) -> BoxEndpoint<'static> {
         .around(auth::authenticate)
         .boxed()
         .around(middleware::limit_body)
+        .around(middleware::deadline)
         .around(middleware::problems)
         .around(middleware::record_metrics)
         .around(middleware::request_id)

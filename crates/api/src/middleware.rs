@@ -3,7 +3,11 @@
 //! 1. [`request_id`]: accept a sane `X-Request-Id` or mint one; echo it; open a tracing span.
 //! 2. [`record_metrics`]: latency histogram and counter by route (operationId), method, status.
 //! 3. [`problems`]: every error becomes `application/problem+json` carrying the request id.
-//! 4. [`limit_body`]: bodies over the configured size answer 413 before any parsing.
+//! 4. [`deadline`]: a request not answered within `http.request_timeout` answers 503
+//!    `request_timeout` with `Retry-After` (its handler is dropped, which aborts an open
+//!    transaction). A WebSocket's request ends with its upgrade, so the socket is not bound.
+//! 5. [`limit_body`]: the body is read whole before any parsing, within
+//!    `http.body_read_timeout` (else 408 `body_read_timeout`) and the configured size (else 413).
 //!
 //! Inside these, `lib.rs` adds authentication, rate limiting, usage metering, idempotency and
 //! audit recording (their own modules), in that order.
@@ -19,7 +23,7 @@ use tracing::Instrument;
 
 use crate::{
     ApiState,
-    problem::{self, PROBLEM_CONTENT_TYPE},
+    problem::{self, PROBLEM_CONTENT_TYPE, Problem, ProblemError},
 };
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -137,18 +141,11 @@ pub async fn problems<E: Endpoint>(next: Arc<E>, request: Request) -> Result<Res
             Ok(fill_request_id(response, request_id.as_deref()).await)
         }
         Err(error) => {
-            let (mut problem, retry_after) = problem::from_poem_error(&error, &method, &path);
-            problem.request_id = request_id.as_deref().map(str::to_owned);
-            let mut response = problem.into_poem_response();
-            if let Some(seconds) = retry_after {
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-            }
+            let mut response = problem::poem_error_response(&error, &method, &path);
             if let Some(operation) = error.data::<OperationId>() {
                 response.set_data(*operation);
             }
-            Ok(response)
+            Ok(fill_request_id(response, request_id.as_deref()).await)
         }
     }
 }
@@ -183,29 +180,76 @@ async fn fill_request_id(response: Response, request_id: Option<&str>) -> Respon
     response
 }
 
-pub async fn limit_body<E: Endpoint>(next: Arc<E>, mut request: Request) -> Result<Response> {
-    let limit = request
+/// `Retry-After` of a request that ran out of time.
+pub const REQUEST_TIMEOUT_RETRY_AFTER_SECONDS: u64 = 5;
+
+pub async fn deadline<E: Endpoint>(next: Arc<E>, request: Request) -> Result<Response> {
+    let Some(timeout) = request
         .data::<ApiState>()
-        .map(|state| state.config.max_body_bytes)
-        .unwrap_or(usize::MAX);
+        .map(|state| state.config.request_timeout)
+    else {
+        return Ok(next.call(request).await?.into_response());
+    };
+    match tokio::time::timeout(timeout, next.call(request)).await {
+        Ok(result) => Ok(result?.into_response()),
+        Err(_) => {
+            tracing::warn!(?timeout, "request deadline exceeded; answering 503");
+            Err(ProblemError(
+                Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "request_timeout",
+                    format!(
+                        "The request was not answered within {} s; retry in {} s.",
+                        timeout.as_secs_f64(),
+                        REQUEST_TIMEOUT_RETRY_AFTER_SECONDS
+                    ),
+                ),
+                Some(REQUEST_TIMEOUT_RETRY_AFTER_SECONDS),
+            )
+            .into())
+        }
+    }
+}
+
+pub async fn limit_body<E: Endpoint>(next: Arc<E>, mut request: Request) -> Result<Response> {
+    let (limit, read_timeout) = request
+        .data::<ApiState>()
+        .map(|state| (state.config.max_body_bytes, state.config.body_read_timeout))
+        .unwrap_or((usize::MAX, std::time::Duration::MAX));
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<usize>().ok());
-    match declared {
+    let has_body = match declared {
         Some(length) if length > limit => return Err(BodyTooLarge { limit }.into()),
-        Some(_) => {}
-        // Chunked or unknown length: read at most `limit` bytes, then hand the body on.
-        None if request.method() != poem::http::Method::GET => {
-            let body = request.take_body();
-            let bytes = body
-                .into_bytes_limit(limit)
-                .await
-                .map_err(|_| BodyTooLarge { limit })?;
-            request.set_body(bytes);
+        Some(length) => length > 0,
+        // Chunked or unknown length (a GET without a length has none).
+        None => request.method() != poem::http::Method::GET,
+    };
+    if has_body {
+        // Read at most `limit` bytes within the body read timeout, then hand the body on.
+        let body = request.take_body();
+        match tokio::time::timeout(read_timeout, body.into_bytes_limit(limit)).await {
+            Ok(Ok(bytes)) => request.set_body(bytes),
+            Ok(Err(_)) => return Err(BodyTooLarge { limit }.into()),
+            Err(_) => {
+                let mut response = Problem::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "body_read_timeout",
+                    format!(
+                        "The request body did not arrive within {} s.",
+                        read_timeout.as_secs_f64()
+                    ),
+                )
+                .into_poem_response();
+                // The rest of the body may still come: this connection cannot be reused.
+                response
+                    .headers_mut()
+                    .insert(header::CONNECTION, HeaderValue::from_static("close"));
+                return Ok(response);
+            }
         }
-        None => {}
     }
     Ok(next.call(request).await?.into_response())
 }

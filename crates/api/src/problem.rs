@@ -281,6 +281,81 @@ pub fn from_poem_error(error: &poem::Error, method: &str, path: &str) -> (Proble
     (problem, retry_after)
 }
 
+/// The `Allow` header of a 405 for `path`: the methods the API serves there, or `None` when
+/// no route has that path.
+pub fn allowed_methods(path: &str) -> Option<String> {
+    static ROUTES: std::sync::OnceLock<Vec<(Vec<String>, Vec<String>)>> =
+        std::sync::OnceLock::new();
+    let routes = ROUTES.get_or_init(|| {
+        let spec: serde_json::Value = serde_json::from_str(&crate::spec_json()).unwrap_or_default();
+        let mut routes: Vec<(Vec<String>, Vec<String>)> = spec["paths"]
+            .as_object()
+            .map(|paths| {
+                paths
+                    .iter()
+                    .map(|(template, operations)| {
+                        let methods = operations
+                            .as_object()
+                            .map(|operations| {
+                                operations.keys().map(|m| m.to_ascii_uppercase()).collect()
+                            })
+                            .unwrap_or_default();
+                        (segments(template), methods)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        // Routes outside the OpenAPI service.
+        for path in ["/v1/realtime", "/v1/openapi.json", "/docs"] {
+            routes.push((segments(path), vec!["GET".to_owned()]));
+        }
+        routes
+    });
+    let wanted = segments(path);
+    let mut methods: Vec<&str> = routes
+        .iter()
+        .filter(|(template, _)| {
+            template.len() == wanted.len()
+                && template.iter().zip(&wanted).all(|(template, segment)| {
+                    (template.starts_with('{') && !segment.is_empty()) || template == segment
+                })
+        })
+        .flat_map(|(_, methods)| methods.iter().map(String::as_str))
+        .collect();
+    methods.sort_unstable();
+    methods.dedup();
+    (!methods.is_empty()).then(|| methods.join(", "))
+}
+
+fn segments(path: &str) -> Vec<String> {
+    path.trim_end_matches('/')
+        .split('/')
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A problem's response for an error raised by poem or a middleware, with `Retry-After` and
+/// (for a 405) `Allow`.
+pub fn poem_error_response(error: &poem::Error, method: &str, path: &str) -> poem::Response {
+    let (problem, retry_after) = from_poem_error(error, method, path);
+    let mut response = problem.into_poem_response();
+    if let Some(seconds) = retry_after {
+        response.headers_mut().insert(
+            poem::http::header::RETRY_AFTER,
+            poem::http::HeaderValue::from(seconds),
+        );
+    }
+    if error.is::<poem::error::MethodNotAllowedError>()
+        && let Some(allowed) = allowed_methods(path)
+        && let Ok(value) = poem::http::HeaderValue::from_str(&allowed)
+    {
+        response
+            .headers_mut()
+            .insert(poem::http::header::ALLOW, value);
+    }
+    response
+}
+
 /// A problem raised as a `poem::Error` (from extractors and security checkers, which cannot
 /// return an `ErrorResponse`).
 #[derive(Debug, thiserror::Error)]

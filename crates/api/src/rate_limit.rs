@@ -441,14 +441,7 @@ pub(crate) fn render_error(error: poem::Error, method: &str, path: &str) -> Resp
     let mut response = if error.is_from_response() {
         error.into_response()
     } else {
-        let (problem, retry_after) = crate::problem::from_poem_error(&error, method, path);
-        let mut response = problem.into_poem_response();
-        if let Some(seconds) = retry_after {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-        }
-        response
+        crate::problem::poem_error_response(&error, method, path)
     };
     if let Some(operation) = operation {
         response.set_data(operation);

@@ -86,12 +86,15 @@ pub(crate) fn server_config(settings: &Settings) -> anyhow::Result<Config> {
         http: HttpConfig {
             addr: "127.0.0.1:0".parse().context("valid address")?,
             shutdown_grace: Duration::from_secs(5),
+            // Every simulated client connects from 127.0.0.1.
+            max_connections_per_ip: 0,
             ..defaults.http
         },
         mongodb: MongoConfig {
             uri: settings.mongodb_uri()?.to_owned(),
             database: format!("bench_{suffix}"),
             server_selection_timeout: Duration::from_secs(3),
+            operation_timeout: Duration::from_secs(5),
             serialize_transactions: settings.serialize_transactions,
         },
         amqp: BusConfig {

@@ -115,6 +115,7 @@ impl Bench {
             uri: settings.mongodb_uri()?.to_owned(),
             database: format!("bench_{suffix}"),
             server_selection_timeout: Duration::from_secs(3),
+            operation_timeout: Duration::from_secs(5),
             serialize_transactions: settings.serialize_transactions,
         })
         .await?;

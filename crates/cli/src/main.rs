@@ -136,7 +136,7 @@ async fn main() -> std::process::ExitCode {
 async fn execute(cli: Cli) -> anyhow::Result<()> {
     let config_file = cli.config;
     let load = || -> anyhow::Result<Config> {
-        let config = Config::load(config_file.as_deref())?;
+        let config = Config::load_from(config_file.as_deref(), environment()?)?;
         atelier_observability::init_tracing(config.log.format, &config.log.filter);
         Ok(config)
     };
@@ -160,7 +160,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Migrate => {
             let config = load()?;
-            let store = atelier_store::Store::connect(&config.mongodb).await?;
+            let store = connect(&config).await?;
             let report = atelier_server::migrations::run(&store).await?;
             println!(
                 "migrations applied: {:?}; already applied: {:?}",
@@ -186,6 +186,63 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Keys { command } => keys(load()?, command).await,
         Command::Audit { command } => audit(load()?, command).await,
     }
+}
+
+/// Where `./scripts/dev` leaves the connection settings of the servers it started.
+const DEV_ENV: &str = ".run/dev.env";
+
+/// The process environment, plus the `ATELIER_*` settings `./scripts/dev` left in
+/// `.run/dev.env` (in this directory or a parent) for those the environment does not set: so
+/// `atelier keys list` next to a running `./scripts/dev` talks to its MongoDB.
+fn environment() -> anyhow::Result<Vec<(String, String)>> {
+    let mut variables: Vec<(String, String)> = std::env::vars().collect();
+    let Some(path) = std::env::current_dir().ok().and_then(|dir| {
+        dir.ancestors()
+            .map(|dir| dir.join(DEV_ENV))
+            .find(|path| path.is_file())
+    }) else {
+        return Ok(variables);
+    };
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let mut used = Vec::new();
+    for line in text.lines().map(str::trim) {
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let key = key.trim().trim_start_matches("export ").trim();
+        if line.starts_with('#') || !key.starts_with("ATELIER_") {
+            continue;
+        }
+        if variables.iter().any(|(set, _)| set == key) {
+            continue;
+        }
+        used.push(key.to_owned());
+        variables.push((key.to_owned(), value.trim().to_owned()));
+    }
+    if !used.is_empty() {
+        eprintln!(
+            "using {} from {} (written by ./scripts/dev; set them in the environment to override)",
+            used.join(", "),
+            path.display()
+        );
+    }
+    Ok(variables)
+}
+
+/// The MongoDB handle of a command, once the server answered: a command that cannot reach it
+/// says so (and where it looked) instead of failing in its first query.
+async fn connect(config: &Config) -> anyhow::Result<atelier_store::Store> {
+    let store = atelier_store::Store::connect(&config.mongodb).await?;
+    let timeout = config.mongodb.server_selection_timeout;
+    if let Err(error) = store.ping(timeout).await {
+        anyhow::bail!(
+            "could not connect to MongoDB at {} within {timeout:?} ({error}). Is it running? \
+             ./scripts/dev leaves its address in {DEV_ENV}; otherwise set ATELIER_MONGODB_URI.",
+            config.redacted().mongodb.uri
+        );
+    }
+    Ok(store)
 }
 
 /// Writes the catalog's schema files into `dir` and deletes `*.v<N>.json` files it no longer
@@ -295,7 +352,7 @@ fn chrono_now() -> String {
 }
 
 async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<()> {
-    let store = atelier_store::Store::connect(&config.mongodb).await?;
+    let store = connect(&config).await?;
     atelier_server::migrations::run(&store).await?;
     let identity = atelier_identity::Identity::new(&store, config.identity.clone());
     match command {
@@ -324,7 +381,7 @@ async fn admin(config: Config, command: AdminCommand) -> anyhow::Result<()> {
 }
 
 async fn keys(config: Config, command: KeysCommand) -> anyhow::Result<()> {
-    let store = atelier_store::Store::connect(&config.mongodb).await?;
+    let store = connect(&config).await?;
     // The unique index that keeps one active key must exist before keys are written.
     atelier_server::migrations::run(&store).await?;
     let tokens = atelier_identity::tokens::Tokens::new(&store, &config.identity);
@@ -412,7 +469,7 @@ async fn forward_signals(shutdown: CancellationToken) {
 }
 
 async fn audit(config: Config, command: AuditCommand) -> anyhow::Result<()> {
-    let store = atelier_store::Store::connect(&config.mongodb).await?;
+    let store = connect(&config).await?;
     let audit = atelier_identity::audit::AuditLog::new(&store);
     match command {
         AuditCommand::Verify { tenant } => {

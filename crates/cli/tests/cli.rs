@@ -202,3 +202,82 @@ fn admin_demo_is_idempotent_and_prints_fresh_credentials() {
         store.drop_database().await.unwrap();
     });
 }
+
+/// A fresh empty directory to run the binary in (no `.run/dev.env` unless a test writes one).
+fn scratch_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "atelier-cli-{}",
+        ulid::Ulid::new().to_string().to_lowercase()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn a_command_that_cannot_reach_mongodb_says_so() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = scratch_dir();
+    let output = atelier()
+        .args(["keys", "list"])
+        .current_dir(&dir)
+        .env(
+            "ATELIER_MONGODB_URI",
+            format!("mongodb://127.0.0.1:{port}/?directConnection=true"),
+        )
+        .env("ATELIER_MONGODB_SERVER_SELECTION_TIMEOUT", "1s")
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    assert!(!output.status.success());
+    let error = String::from_utf8_lossy(&output.stderr);
+    assert!(error.contains("could not connect to MongoDB"), "{error}");
+    assert!(error.contains(&format!("127.0.0.1:{port}")), "{error}");
+    assert!(!error.to_lowercase().contains("migrat"), "{error}");
+}
+
+/// `./scripts/dev` leaves its connection settings in `.run/dev.env`; the other commands read
+/// them from there (the environment still wins).
+#[test]
+fn commands_read_the_dev_servers_settings() {
+    let Ok(uri) = std::env::var("ATELIER_TEST_MONGODB_URI") else {
+        panic!("ATELIER_TEST_MONGODB_URI is not set: run ./scripts/test");
+    };
+    let database = format!("t_{}", ulid::Ulid::new().to_string().to_lowercase());
+    let dir = scratch_dir();
+    std::fs::create_dir_all(dir.join(".run")).unwrap();
+    std::fs::write(
+        dir.join(".run/dev.env"),
+        format!(
+            "# written by ./scripts/dev\nATELIER_MONGODB_URI={uri}\nATELIER_MONGODB_DATABASE={database}\n"
+        ),
+    )
+    .unwrap();
+    let output = atelier()
+        .args(["keys", "list"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).ok();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(".run/dev.env"),
+        "says where the settings came from: {stderr}"
+    );
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = atelier_store::Store::connect(&atelier_store::MongoConfig {
+            uri,
+            database,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        store.drop_database().await.unwrap();
+    });
+}

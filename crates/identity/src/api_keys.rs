@@ -71,6 +71,7 @@ pub struct CreatedApiKey {
 pub struct ApiKeys {
     keys: Collection<ApiKeyRecord>,
     unit: UnitOfWork,
+    store: Store,
 }
 
 impl ApiKeys {
@@ -78,6 +79,7 @@ impl ApiKeys {
         Self {
             keys: store.database().collection(COLLECTION),
             unit: UnitOfWork::new(store),
+            store: store.clone(),
         }
     }
 
@@ -155,10 +157,15 @@ impl ApiKeys {
             return Err(AuthError::Malformed.into());
         }
         let record = self
-            .keys
-            .find_one(doc! { "key_hash": hash(presented) })
+            .store
+            .bounded(self.keys.find_one(doc! { "key_hash": hash(presented) }))
             .await
-            .map_err(|error| AuthError::Unavailable(error.to_string()))?
+            .map_err(|error| {
+                // The driver's error names internal addresses: the log gets it, the caller a
+                // stable code and the dependency's name.
+                tracing::warn!(%error, "looking up an API key failed");
+                AuthError::Unavailable("MongoDB")
+            })?
             .ok_or(AuthError::UnknownKey)?;
         if record.revoked_at_ms.is_some() {
             return Err(AuthFailure {

@@ -163,7 +163,7 @@ impl Identity {
         };
         let unavailable = |error: IdentityError| {
             tracing::warn!(%error, "checking a user token's login failed");
-            failure(AuthError::Unavailable("user store".to_owned()))
+            failure(AuthError::Unavailable("MongoDB"))
         };
         if !self
             .tenancy

@@ -162,8 +162,10 @@ pub enum AuthError {
     RefreshTokenReused,
     #[error("the token's login was revoked or its user deleted")]
     Revoked,
-    #[error("authentication is unavailable: {0}")]
-    Unavailable(String),
+    /// A dependency could not answer. Names the dependency only (`MongoDB`): the cause is
+    /// logged where it happened, never shown to the caller.
+    #[error("authentication is unavailable: {0} could not be reached")]
+    Unavailable(&'static str),
 }
 
 impl AuthError {

@@ -296,7 +296,9 @@ impl Tenancy {
             .ok_or(IdentityError::NotFound("tenant"))
     }
 
-    /// Creates a workspace, optionally with its first owner (the tenant's backend only).
+    /// Creates a workspace with its first owner (the tenant's backend only): a workspace has
+    /// an owner from its creation on (and keeps one, see `owner_count`), so one without
+    /// `owner` is refused, naming `owner_id`.
     pub async fn create_workspace(
         &self,
         principal: &Principal,
@@ -305,9 +307,17 @@ impl Tenancy {
     ) -> Result<WorkspaceRecord, IdentityError> {
         Self::require(principal, Permission::TenantAdmin, Access::default())?;
         let tenant = principal.tenant();
-        if let Some(owner) = owner {
-            self.get_user(tenant, owner).await?;
-        }
+        check_name("name", name)?;
+        let Some(owner) = owner else {
+            return Err(IdentityError::Invalid {
+                field: "owner_id",
+                message: "a workspace needs an owner from its creation: name a user of your \
+                          organisation"
+                    .to_owned(),
+            });
+        };
+        self.get_user(tenant, owner).await?;
+        let owner = Some(owner);
         let now = now_ms();
         let workspace = WorkspaceRecord {
             id: WorkspaceId::generate(),

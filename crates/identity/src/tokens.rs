@@ -514,7 +514,7 @@ impl Tokens {
             .await
             .map_err(|error| {
                 tracing::error!(%error, "minting an access token during refresh failed");
-                failure(AuthError::Unavailable("token signing".to_owned()))
+                failure(AuthError::Unavailable("token signing"))
             })?;
         Ok(TokenPair {
             tenant: consumed.tenant,
@@ -1201,7 +1201,7 @@ fn corrupt_key(kid: &str, message: &str) -> IdentityError {
 /// Logged with context; the client sees only "authentication is unavailable: MongoDB".
 fn unavailable(context: &'static str, error: &mongodb::error::Error) -> AuthError {
     tracing::error!(%error, context, "token storage failed");
-    AuthError::Unavailable("MongoDB".to_owned())
+    AuthError::Unavailable("MongoDB")
 }
 
 fn is_well_formed_refresh_token(presented: &str) -> bool {

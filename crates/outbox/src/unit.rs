@@ -135,7 +135,28 @@ impl UnitOfWork {
 
     /// Runs `body` in one transaction of `tenant` (see the module docs). `context` is handed
     /// to every attempt; `body` returns a boxed future so the whole stays `Send`.
-    pub async fn run<C, T, E, F>(
+    ///
+    /// The whole unit (waiting for the transaction gate, every attempt, the commit) is bounded
+    /// by `mongodb.operation_timeout`: past it the transaction is dropped (its session aborts
+    /// it) and the unit fails as unavailable, so a hung MongoDB never holds a caller.
+    pub async fn run<C, T, E, F>(&self, tenant: TenantId, context: C, body: F) -> Result<T, E>
+    where
+        C: Send,
+        T: Serialize + DeserializeOwned + Send,
+        E: From<StorageError> + StorageFailure + Send,
+        F: for<'b> FnMut(&'b mut Tx, &'b mut C) -> BoxFuture<'b, Result<T, E>> + Send,
+    {
+        let timeout = self.store.operation_timeout();
+        match tokio::time::timeout(timeout, self.run_unbounded(tenant, context, body)).await {
+            Ok(result) => result,
+            Err(_) => {
+                tracing::warn!(%tenant, ?timeout, "a unit of work outlived the operation timeout");
+                Err(StorageError::from(atelier_store::timed_out(timeout)).into())
+            }
+        }
+    }
+
+    async fn run_unbounded<C, T, E, F>(
         &self,
         tenant: TenantId,
         mut context: C,
@@ -168,6 +189,7 @@ impl UnitOfWork {
             tx.changed = true;
             tx.session
                 .start_transaction()
+                .with_options(self.store.transaction_options())
                 .await
                 .map_err(StorageError::from)?;
             let attempt = self

@@ -94,6 +94,20 @@ pub struct HttpConfig {
     /// Rate-limit anonymous callers by the rightmost `X-Forwarded-For` entry (only behind a
     /// proxy that appends it).
     pub trust_forwarded_for: bool,
+    /// Every request is answered within this: past it, 503 `request_timeout` with
+    /// `Retry-After`. A WebSocket is exempt once upgraded.
+    #[serde(with = "humantime_serde")]
+    pub request_timeout: Duration,
+    /// A connection must deliver a complete request head within this (from its opening, or
+    /// from its previous response when kept alive), or it is closed.
+    #[serde(with = "humantime_serde")]
+    pub header_read_timeout: Duration,
+    /// A request body must arrive whole within this, or the request answers 408
+    /// `body_read_timeout`.
+    #[serde(with = "humantime_serde")]
+    pub body_read_timeout: Duration,
+    /// Open connections per client IP (the peer address); more are refused. 0: no limit.
+    pub max_connections_per_ip: usize,
 }
 
 /// Logging settings.
@@ -117,6 +131,10 @@ impl Default for Config {
                 max_body_bytes: 1024 * 1024,
                 shutdown_grace: Duration::from_secs(20),
                 trust_forwarded_for: false,
+                request_timeout: Duration::from_secs(10),
+                header_read_timeout: Duration::from_secs(10),
+                body_read_timeout: Duration::from_secs(10),
+                max_connections_per_ip: 256,
             },
             mongodb: MongoConfig::default(),
             amqp: BusConfig::default(),
@@ -172,6 +190,22 @@ pub const SETTINGS: &[(&str, &str)] = &[
         "Take the client IP for anonymous rate limits from the rightmost X-Forwarded-For entry (only behind a proxy).",
     ),
     (
+        "http.request_timeout",
+        "Deadline of every request, e.g. 10s; past it the answer is 503 request_timeout with Retry-After (WebSockets are exempt once upgraded).",
+    ),
+    (
+        "http.header_read_timeout",
+        "A connection that has not sent a complete request head within this (also between keep-alive requests) is closed, e.g. 10s.",
+    ),
+    (
+        "http.body_read_timeout",
+        "A request body that has not arrived whole within this answers 408 body_read_timeout, e.g. 10s.",
+    ),
+    (
+        "http.max_connections_per_ip",
+        "Open connections per client IP (peer address); more are refused with 503 too_many_connections. 0: no limit.",
+    ),
+    (
         "mongodb.uri",
         "MongoDB connection string (a replica set in production: transactions).",
     ),
@@ -182,6 +216,10 @@ pub const SETTINGS: &[(&str, &str)] = &[
     (
         "mongodb.server_selection_timeout",
         "How long an operation waits for a reachable server, e.g. 5s.",
+    ),
+    (
+        "mongodb.operation_timeout",
+        "Bound on every MongoDB transaction and on the wait for majority write acknowledgement, e.g. 5s; past it the operation fails as unavailable (503). Shorter than http.request_timeout.",
     ),
     (
         "mongodb.serialize_transactions",
@@ -607,6 +645,16 @@ impl Config {
                 "must be at least 1024".into(),
             ));
         }
+        for (setting, value) in [
+            ("http.request_timeout", self.http.request_timeout),
+            ("http.header_read_timeout", self.http.header_read_timeout),
+            ("http.body_read_timeout", self.http.body_read_timeout),
+            ("mongodb.operation_timeout", self.mongodb.operation_timeout),
+        ] {
+            if value < Duration::from_secs(1) {
+                return Err(invalid(setting, "must be at least 1s".into()));
+            }
+        }
         if self.outbox.batch_size == 0 || self.outbox.batch_size > 10_000 {
             return Err(invalid(
                 "outbox.batch_size",
@@ -713,6 +761,24 @@ impl Config {
         if self.amqp.confirm_timeout > self.outbox.stall_after {
             warnings.push(
                 "amqp.confirm_timeout exceeds outbox.stall_after: one slow confirm marks the relay stalled"
+                    .to_owned(),
+            );
+        }
+        if self.mongodb.operation_timeout >= self.http.request_timeout {
+            warnings.push(
+                "mongodb.operation_timeout is not shorter than http.request_timeout: requests waiting on a hung MongoDB answer 503 request_timeout rather than dependency_unavailable"
+                    .to_owned(),
+            );
+        }
+        if self.http.body_read_timeout > self.http.request_timeout {
+            warnings.push(
+                "http.body_read_timeout exceeds http.request_timeout: a slow body meets the request deadline (503) before its own (408)"
+                    .to_owned(),
+            );
+        }
+        if self.http.trust_forwarded_for && self.http.max_connections_per_ip > 0 {
+            warnings.push(
+                "http.max_connections_per_ip counts peer addresses: behind a proxy every client shares the proxy's limit"
                     .to_owned(),
             );
         }

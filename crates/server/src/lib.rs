@@ -249,6 +249,8 @@ impl Server {
                 serve_api: config.roles.api,
                 rate_limits: config.rate_limits.clone(),
                 trust_forwarded_for: config.http.trust_forwarded_for,
+                request_timeout: config.http.request_timeout,
+                body_read_timeout: config.http.body_read_timeout,
             }),
             metrics: metrics.clone(),
             readiness: probe,
@@ -269,14 +271,17 @@ impl Server {
             .local_addr()
             .context("reading the listener address")?;
         tracing::info!(%address, roles = %config.roles, node = %config.node_id, "atelier serving");
-        let acceptor = poem::listener::TcpAcceptor::from_tokio(listener)
-            .context("adopting the HTTP listener")?;
-        let http = poem::Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(
+        atelier_api::serve::serve(
+            listener,
             atelier_api::endpoint(state),
+            atelier_api::serve::ServeConfig {
+                header_read_timeout: config.http.header_read_timeout,
+                max_connections_per_ip: config.http.max_connections_per_ip,
+                shutdown_grace: config.http.shutdown_grace,
+            },
             shutdown.clone().cancelled_owned(),
-            Some(config.http.shutdown_grace),
-        );
-        let served = http.await;
+        )
+        .await;
         tracing::info!("HTTP stopped; draining workers");
         workers_cancel.cancel();
         let drain = async {
@@ -295,7 +300,7 @@ impl Server {
         }
         store.shutdown().await;
         tracing::info!("atelier stopped");
-        served.context("HTTP server failed")
+        Ok(())
     }
 }
 

@@ -48,6 +48,11 @@ pub struct MongoConfig {
     /// Bound on server selection, so a dead server fails requests fast instead of hanging.
     #[serde(with = "humantime_serde")]
     pub server_selection_timeout: Duration,
+    /// Bound on every transaction (gate wait, body, commit) and on the server's wait for
+    /// majority acknowledgement (`wtimeout`), so a hung server fails operations as
+    /// unavailable instead of holding them.
+    #[serde(with = "humantime_serde")]
+    pub operation_timeout: Duration,
     /// Run one transaction at a time in this process, with outbox reads waiting for it. Only
     /// for development servers without concurrent transaction isolation (nx-27017, see
     /// README); MongoDB isolates transactions itself, so leave this off in production.
@@ -60,6 +65,7 @@ impl Default for MongoConfig {
             uri: "mongodb://127.0.0.1:27017/?directConnection=true".to_owned(),
             database: "atelier".to_owned(),
             server_selection_timeout: Duration::from_secs(5),
+            operation_timeout: Duration::from_secs(5),
             serialize_transactions: false,
         }
     }
@@ -71,6 +77,7 @@ pub struct Store {
     client: Client,
     database: Database,
     server_selection_timeout: Duration,
+    operation_timeout: Duration,
     serialize_transactions: bool,
     /// Signalled after a transaction that wrote outbox events commits; the outbox relay of
     /// this process waits on it. Shared by every clone, so any service's commit wakes the
@@ -93,7 +100,10 @@ impl Store {
         options.connect_timeout = Some(config.server_selection_timeout);
         // Writes are acknowledged by a majority, reads see majority-committed data: an event the
         // relay published can never be rolled back by a failover.
-        options.write_concern = Some(WriteConcern::majority());
+        // The server waits at most the operation timeout for that acknowledgement (`wtimeout`).
+        let mut write_concern = WriteConcern::majority();
+        write_concern.w_timeout = Some(config.operation_timeout);
+        options.write_concern = Some(write_concern);
         options.read_concern = Some(ReadConcern::majority());
         let client = Client::with_options(options).map_err(StoreError::InvalidUri)?;
         let database = client.database(&config.database);
@@ -101,6 +111,7 @@ impl Store {
             client,
             database,
             server_selection_timeout: config.server_selection_timeout,
+            operation_timeout: config.operation_timeout,
             serialize_transactions: config.serialize_transactions,
             committed: std::sync::Arc::new(tokio::sync::Notify::new()),
         })
@@ -148,6 +159,32 @@ impl Store {
         self.server_selection_timeout
     }
 
+    /// The bound on every transaction (see [`MongoConfig::operation_timeout`]).
+    pub fn operation_timeout(&self) -> Duration {
+        self.operation_timeout
+    }
+
+    /// Runs `operation` within the operation timeout. The driver has no client-side socket
+    /// timeout, so a server that accepts and never answers would hold the operation forever:
+    /// past the bound it is dropped (an open transaction is aborted when its session drops)
+    /// and fails as unavailable (an I/O timeout, so every caller classifies it as a 503).
+    pub async fn bounded<T>(
+        &self,
+        operation: impl std::future::IntoFuture<Output = mongodb::error::Result<T>>,
+    ) -> mongodb::error::Result<T> {
+        match tokio::time::timeout(self.operation_timeout, operation).await {
+            Ok(result) => result,
+            Err(_) => Err(timed_out(self.operation_timeout)),
+        }
+    }
+
+    /// Options of every transaction: the commit is bounded server-side too (`maxTimeMS`).
+    pub fn transaction_options(&self) -> mongodb::options::TransactionOptions {
+        mongodb::options::TransactionOptions::builder()
+            .max_commit_time(Some(self.operation_timeout))
+            .build()
+    }
+
     /// Runs `body` in a transaction (retrying transient errors, per the driver's convenient
     /// transaction API), holding the transaction gate when configured. `context` is handed to
     /// every attempt; `body` returns a boxed future so the whole stays `Send`.
@@ -158,9 +195,16 @@ impl Store {
             &'b mut C,
         ) -> futures_util::future::BoxFuture<'b, mongodb::error::Result<R>>,
     {
-        let _gate = self.transaction_gate().await;
-        let mut session = self.client.start_session().await?;
-        session.start_transaction().and_run(context, body).await
+        self.bounded(async {
+            let _gate = self.transaction_gate().await;
+            let mut session = self.client.start_session().await?;
+            session
+                .start_transaction()
+                .with_options(self.transaction_options())
+                .and_run(context, body)
+                .await
+        })
+        .await
     }
 
     /// Stops the client's background tasks (monitors, pool workers) once the node is done with
@@ -174,6 +218,15 @@ impl Store {
     pub async fn drop_database(&self) -> Result<(), StoreError> {
         self.database.drop().await.map_err(StoreError::from)
     }
+}
+
+/// The error of an operation that outlived the operation timeout: an I/O timeout, which
+/// [`StorageError`] classifies as unavailable.
+pub fn timed_out(after: Duration) -> mongodb::error::Error {
+    mongodb::error::Error::from(std::io::Error::new(
+        std::io::ErrorKind::TimedOut,
+        format!("MongoDB did not answer within {after:?}"),
+    ))
 }
 
 /// An integer as MongoDB may return it: `$inc`ed counters come back as Int32 from some

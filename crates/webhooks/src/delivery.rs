@@ -649,15 +649,23 @@ impl DeliveryHandler {
         };
         let addresses = match ssrf::resolve_allowed(&url, &self.config).await {
             Ok(addresses) => addresses,
-            Err(error @ UrlError::Resolve { .. }) => {
-                return Sent::Failed {
-                    error: format!("url: {error}"),
-                    latency_ms: None,
-                };
-            }
             Err(error) => {
-                return Sent::Refused {
-                    error: format!("url: {error}"),
+                // The resolved address and the resolver's message go to the operator's log
+                // only; the attempt log (the tenant's) gets the error's text.
+                tracing::warn!(
+                    tenant = %endpoint.tenant,
+                    endpoint = %endpoint.id,
+                    detail = ?error,
+                    "webhook destination not usable"
+                );
+                return match error {
+                    UrlError::Resolve { .. } => Sent::Failed {
+                        error: format!("url: {error}"),
+                        latency_ms: None,
+                    },
+                    other => Sent::Refused {
+                        error: format!("url: {other}"),
+                    },
                 };
             }
         };
@@ -850,9 +858,33 @@ impl DeliveryHandler {
                 (Verdict::Failed, error)
             }
             Sent::Refused { error } => {
+                // Never sendable as configured: this attempt is the delivery's last. It is
+                // dead-lettered like any exhausted delivery, with its
+                // `webhook.attempt.exhausted` committed first, atomically with the attempt.
                 record.error = Some(error.clone());
-                self.record(&record, "refused").await;
                 self.failed(endpoint, now_ms).await;
+                if attempt == 1 {
+                    self.forget_exhaustion(job).await;
+                }
+                if let Err(failure) = self.exhaust(job, attempt, &record).await {
+                    tracing::warn!(endpoint = %job.endpoint_id, event = %job.event.id, error = %failure, "recording a refused webhook delivery's exhaustion failed; the job comes back at the same attempt");
+                    return Outcome::Defer {
+                        delay: self.config.retry_schedule[0],
+                        reason: format!("recording the exhaustion: {failure}"),
+                    };
+                }
+                self.metrics.attempt("refused");
+                if let Err(fault) = faults::check(
+                    faults::WEBHOOK_EXHAUSTED_AFTER_COMMIT,
+                    &job.tenant.to_string(),
+                )
+                .await
+                {
+                    return Outcome::Defer {
+                        delay: self.config.retry_schedule[0],
+                        reason: fault.to_string(),
+                    };
+                }
                 return Outcome::Reject { reason: error };
             }
         };

@@ -42,12 +42,16 @@ pub enum UrlError {
     MissingHost,
     #[error("must not contain a user name or password")]
     UserInfo,
-    #[error("host `{host}` could not be resolved: {message}")]
+    /// The resolver's `message` is for the operator's log (`Debug`), not the tenant's
+    /// attempt log.
+    #[error("host `{host}` could not be resolved")]
     Resolve { host: String, message: String },
     #[error("host `{host}` resolved to no address")]
     NoAddress { host: String },
+    /// Never says which address (`ip`, in `Debug` for the operator's log): the attempt log is
+    /// the tenant's to read, and the resolved addresses of a refused host are the network's.
     #[error(
-        "host `{host}` resolves to {ip}, a private, loopback, link-local or otherwise reserved address"
+        "host `{host}` resolves to a private, loopback, link-local or otherwise reserved address"
     )]
     Forbidden { host: String, ip: IpAddr },
 }
@@ -356,6 +360,9 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(error, UrlError::Forbidden { .. }), "{error}");
+        // What it resolved to is not in the text the tenant sees.
+        assert!(!error.to_string().contains("127.0.0.1"), "{error}");
+        assert!(!error.to_string().contains("::1"), "{error}");
         assert!(
             resolve_allowed(&name, &config(true, &["localhost"]))
                 .await

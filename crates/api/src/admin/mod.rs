@@ -4,6 +4,7 @@
 //! tenant credentials: these endpoints act on the whole deployment. Without a configured token
 //! the admin API refuses every call.
 
+use crate::edge::json::JsonBody;
 use atelier_bus::BusError;
 use poem::{Request, web::Data};
 use poem_openapi::{
@@ -205,7 +206,7 @@ impl AdminApi {
         state: Data<&ApiState>,
         /// Consumer name.
         consumer: Path<String>,
-        body: Json<ReplayRequest>,
+        body: JsonBody<ReplayRequest>,
     ) -> Result<ReplayResponse, ErrorResponse> {
         let name = known_consumer(&state, &consumer)?;
         let replayed = state

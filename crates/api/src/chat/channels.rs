@@ -8,6 +8,8 @@
 //! `not_a_member`. API keys may act **on behalf of a user** by naming `user_id` in the body (or
 //! query). Per-user endpoints (join, leave, read state, `GET /v1/me/unread`) take a user token.
 
+use crate::edge::json::JsonBody;
+use crate::edge::time::Timestamp;
 use atelier_chat::Chat;
 use atelier_chat::{
     ChannelId, ChannelKind, ChannelRole,
@@ -16,7 +18,6 @@ use atelier_chat::{
     view::{ChannelView, MemberView},
 };
 use atelier_identity::{Principal, UserId, WorkspaceId};
-use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 
@@ -55,8 +56,8 @@ pub struct Channel {
     /// The newest change-feed position.
     pub change_seq: i64,
     pub created_by: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 #[derive(Debug, Object)]
@@ -100,7 +101,7 @@ pub struct ChannelMember {
     /// `owner`, `moderator` or `member`.
     pub role: String,
     pub last_read_seq: i64,
-    pub joined_at: DateTime<Utc>,
+    pub joined_at: Timestamp,
 }
 
 #[derive(Debug, Object)]
@@ -161,7 +162,7 @@ impl ChatApi {
         auth: TenantAuth,
         state: Data<&ApiState>,
         workspace_id: Path<String>,
-        body: Json<CreateChannel>,
+        body: JsonBody<CreateChannel>,
     ) -> ApiResult<ChannelResponse> {
         let principal = auth.principal();
         let workspace = parse_id::<WorkspaceId>("workspace_id", &workspace_id)?;
@@ -266,7 +267,7 @@ impl ChatApi {
         auth: TenantAuth,
         state: Data<&ApiState>,
         channel_id: Path<String>,
-        body: Json<UpdateChannel>,
+        body: JsonBody<UpdateChannel>,
     ) -> ApiResult<ChannelResponse> {
         let principal = auth.principal();
         let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
@@ -327,7 +328,7 @@ impl ChatApi {
         state: Data<&ApiState>,
         channel_id: Path<String>,
         user_id: Path<String>,
-        body: Json<SetChannelMember>,
+        body: JsonBody<SetChannelMember>,
     ) -> ApiResult<MemberResponse> {
         let principal = auth.principal();
         let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
@@ -454,8 +455,8 @@ pub fn channel_view(record: &ChannelRecord) -> Channel {
         last_seq: view.last_seq,
         change_seq: view.change_seq,
         created_by: view.created_by,
-        created_at: view.created_at,
-        updated_at: view.updated_at,
+        created_at: view.created_at.into(),
+        updated_at: view.updated_at.into(),
     }
 }
 
@@ -466,6 +467,6 @@ fn member_view(record: &MemberRecord) -> ChannelMember {
         user_id: view.user_id,
         role: view.role,
         last_read_seq: view.last_read_seq,
-        joined_at: view.joined_at,
+        joined_at: view.joined_at.into(),
     }
 }

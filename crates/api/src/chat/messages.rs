@@ -5,6 +5,8 @@
 //! **Mentions** are the union of `mention_ids` given in the body and `<@usr_...>` tokens in
 //! the text; `@channel` / `@here` in the text (or `mention_channel: true`) mention everyone.
 
+use crate::edge::json::JsonBody;
+use crate::edge::time::Timestamp;
 use atelier_chat::Chat;
 use std::collections::HashSet;
 
@@ -61,7 +63,7 @@ pub struct Reaction {
 #[derive(Debug, Object)]
 pub struct Thread {
     pub reply_count: i64,
-    pub last_reply_at: Option<DateTime<Utc>>,
+    pub last_reply_at: Option<Timestamp>,
     /// The root's author and everyone who replied.
     pub participant_ids: Vec<String>,
 }
@@ -88,16 +90,16 @@ pub struct Message {
     /// The thread root this replies to.
     pub parent_id: Option<String>,
     pub client_message_id: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub edited_at: Option<DateTime<Utc>>,
+    pub created_at: Timestamp,
+    pub edited_at: Option<Timestamp>,
     /// Previous versions, readable at `.../edits`.
     pub edit_count: u32,
     /// A tombstone: text, attachments, mentions and edit history are gone.
     pub deleted: bool,
-    pub deleted_at: Option<DateTime<Utc>>,
+    pub deleted_at: Option<Timestamp>,
     pub pinned: bool,
     pub pinned_by: Option<String>,
-    pub pinned_at: Option<DateTime<Utc>>,
+    pub pinned_at: Option<Timestamp>,
     pub reactions: Vec<Reaction>,
     /// Thread roots with replies: the thread's counters.
     pub thread: Option<Thread>,
@@ -161,7 +163,7 @@ pub struct MessageEdit {
     /// The text before this edit.
     pub text: String,
     /// When it was replaced.
-    pub replaced_at: DateTime<Utc>,
+    pub replaced_at: Timestamp,
 }
 
 #[derive(Debug, Object)]
@@ -181,7 +183,7 @@ pub struct AddReaction {
 #[derive(Debug, Object)]
 pub struct Reactor {
     pub user_id: String,
-    pub reacted_at: DateTime<Utc>,
+    pub reacted_at: Timestamp,
 }
 
 #[derive(Debug, Object)]
@@ -269,7 +271,7 @@ impl ChatMessagesApi {
         auth: TenantAuth,
         state: Data<&ApiState>,
         channel_id: Path<String>,
-        body: Json<SendMessage>,
+        body: JsonBody<SendMessage>,
     ) -> ApiResult<MessageResponse> {
         let principal = auth.principal();
         let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
@@ -411,7 +413,7 @@ impl ChatMessagesApi {
         state: Data<&ApiState>,
         channel_id: Path<String>,
         message_id: Path<String>,
-        body: Json<EditMessage>,
+        body: JsonBody<EditMessage>,
     ) -> ApiResult<MessageResponse> {
         let principal = auth.principal();
         let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
@@ -490,7 +492,7 @@ impl ChatMessagesApi {
                 .iter()
                 .map(|edit| MessageEdit {
                     text: edit.text.clone(),
-                    replaced_at: atelier_chat::view::time(edit.replaced_at_ms),
+                    replaced_at: atelier_chat::view::time(edit.replaced_at_ms).into(),
                 })
                 .collect(),
         })))
@@ -613,7 +615,7 @@ impl ChatMessagesApi {
         state: Data<&ApiState>,
         channel_id: Path<String>,
         message_id: Path<String>,
-        body: Json<AddReaction>,
+        body: JsonBody<AddReaction>,
     ) -> ApiResult<MessageResponse> {
         let principal = auth.principal();
         let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
@@ -726,7 +728,7 @@ impl ChatMessagesApi {
                 .iter()
                 .map(|reaction| Reactor {
                     user_id: reaction.user.to_string(),
-                    reacted_at: atelier_chat::view::time(reaction.created_at_ms),
+                    reacted_at: atelier_chat::view::time(reaction.created_at_ms).into(),
                 })
                 .collect(),
             has_more,
@@ -796,12 +798,15 @@ impl ChatMessagesApi {
         state: Data<&ApiState>,
         /// The words to find.
         q: Query<String>,
-        /// Only this channel.
+        /// Only this channel (empty: every channel).
         channel_id: Query<Option<String>>,
-        /// Only messages by this user.
+        /// Only messages by this user (empty: every author).
         author_id: Query<Option<String>>,
-        from: Query<Option<DateTime<Utc>>>,
-        to: Query<Option<DateTime<Utc>>>,
+        /// Only messages sent at or after this RFC 3339 date-time, e.g.
+        /// `2026-01-31T09:00:00Z` (empty: no lower bound).
+        from: Query<Option<String>>,
+        /// Only messages sent before this RFC 3339 date-time (empty: no upper bound).
+        to: Query<Option<String>>,
         /// `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
         /// Page size, 1 to 100 (default 20).
@@ -810,7 +815,25 @@ impl ChatMessagesApi {
     ) -> ApiResult<SearchPageResponse> {
         let principal = auth.principal();
         let tenant = principal.tenant();
-        let channels = match channel_id.0.as_deref() {
+        // The README's example sends every filter, empty: an empty filter is no filter.
+        let given = |value: &Option<String>| value.clone().filter(|text| !text.trim().is_empty());
+        let (channel_id, author_id) = (given(&channel_id.0), given(&author_id.0));
+        let time = |field: &str, value: &Option<String>| {
+            given(value)
+                .map(|text| {
+                    DateTime::parse_from_rfc3339(text.trim())
+                        .map(|time| time.with_timezone(&Utc).timestamp_millis())
+                        .map_err(|_| {
+                            ErrorResponse::invalid_field(
+                                field,
+                                "must be an RFC 3339 date-time such as 2026-01-31T09:00:00Z",
+                            )
+                        })
+                })
+                .transpose()
+        };
+        let (from_ms, to_ms) = (time("from", &from.0)?, time("to", &to.0)?);
+        let channels = match channel_id.as_deref() {
             Some(id) => {
                 let channel = visible_channel(&state, principal, id).await?;
                 Some(vec![channel.id])
@@ -822,7 +845,6 @@ impl ChatMessagesApi {
                 .map_err(chat_error)?,
         };
         let author = author_id
-            .0
             .as_deref()
             .map(|id| parse_id::<UserId>("author_id", id))
             .transpose()?;
@@ -840,8 +862,8 @@ impl ChatMessagesApi {
                     query: q.0,
                     channels,
                     author,
-                    from_ms: from.0.map(|time| time.timestamp_millis()),
-                    to_ms: to.0.map(|time| time.timestamp_millis()),
+                    from_ms,
+                    to_ms,
                     before,
                     limit: limit.0.unwrap_or(20) as usize,
                 },
@@ -1013,17 +1035,17 @@ fn message_view(record: &MessageRecord, mine: &HashSet<(MessageId, String)>) -> 
         quoted_message_id: view.quoted_message_id,
         parent_id: view.parent_id,
         client_message_id: view.client_message_id,
-        created_at: view.created_at,
-        edited_at: view.edited_at,
+        created_at: view.created_at.into(),
+        edited_at: view.edited_at.map(Timestamp::from),
         edit_count: u32::try_from(view.edit_count).unwrap_or(u32::MAX),
         deleted: view.deleted,
-        deleted_at: view.deleted_at,
+        deleted_at: view.deleted_at.map(Timestamp::from),
         pinned: view.pinned,
         pinned_by: view.pinned_by,
-        pinned_at: view.pinned_at,
+        pinned_at: view.pinned_at.map(Timestamp::from),
         thread: view.thread.map(|thread| Thread {
             reply_count: thread.reply_count,
-            last_reply_at: thread.last_reply_at,
+            last_reply_at: thread.last_reply_at.map(Timestamp::from),
             participant_ids: thread.participant_ids,
         }),
         scheduled_message_id: view.scheduled_message_id,

@@ -2,13 +2,14 @@
 //! thread, unread and mention counts, the user's totals (`GET /v1/me/unread`, the app badge),
 //! and messages scheduled for later. Access rules: see [`crate::chat::channels`].
 
+use crate::edge::json::JsonBody;
+use crate::edge::time::Timestamp;
 use atelier_chat::Chat;
 use atelier_chat::{
     ChannelId, MessageId, ScheduledMessageId,
     model::ScheduledRecord,
     reads::{ReadMark, ReadState, ThreadUnread},
 };
-use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 
@@ -92,14 +93,14 @@ pub struct ScheduledMessage {
     pub mention_ids: Vec<String>,
     pub attachments: Vec<Attachment>,
     pub parent_id: Option<String>,
-    pub send_at: DateTime<Utc>,
+    pub send_at: Timestamp,
     /// `pending`, `claimed` (being sent), `sent`, `cancelled` or `failed`.
     pub status: String,
     /// Once sent: the message.
     pub message_id: Option<String>,
     /// Once failed: why.
     pub failure: Option<String>,
-    pub created_at: DateTime<Utc>,
+    pub created_at: Timestamp,
 }
 
 #[derive(Debug, Object)]
@@ -113,7 +114,7 @@ pub struct ScheduleMessage {
     /// As for sending.
     pub text: String,
     /// When to send it (in the future, at most a year ahead).
-    pub send_at: DateTime<Utc>,
+    pub send_at: Timestamp,
     pub mention_ids: Option<Vec<String>>,
     pub mention_channel: Option<bool>,
     pub attachments: Option<Vec<Attachment>>,
@@ -194,7 +195,7 @@ impl ChatReadsApi {
         UserAuth(principal): UserAuth,
         state: Data<&ApiState>,
         channel_id: Path<String>,
-        body: Json<MarkRead>,
+        body: JsonBody<MarkRead>,
     ) -> ApiResult<ReadStateResponse> {
         let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let (channel, user) = state
@@ -226,7 +227,7 @@ impl ChatReadsApi {
         UserAuth(principal): UserAuth,
         state: Data<&ApiState>,
         channel_id: Path<String>,
-        body: Json<MarkUnread>,
+        body: JsonBody<MarkUnread>,
     ) -> ApiResult<ReadStateResponse> {
         let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let (channel, user) = state
@@ -260,7 +261,7 @@ impl ChatReadsApi {
         state: Data<&ApiState>,
         channel_id: Path<String>,
         message_id: Path<String>,
-        body: Json<MarkThreadRead>,
+        body: JsonBody<MarkThreadRead>,
     ) -> ApiResult<ThreadReadResponse> {
         let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let root = parse_id::<MessageId>("message_id", &message_id)?;
@@ -312,7 +313,7 @@ impl ChatReadsApi {
         auth: TenantAuth,
         state: Data<&ApiState>,
         channel_id: Path<String>,
-        body: Json<ScheduleMessage>,
+        body: JsonBody<ScheduleMessage>,
     ) -> ApiResult<ScheduledResponse> {
         let principal = auth.principal();
         let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
@@ -471,10 +472,10 @@ fn scheduled_view(record: ScheduledRecord) -> ScheduledMessage {
             })
             .collect(),
         parent_id: record.draft.parent.map(|id| id.to_string()),
-        send_at: atelier_chat::view::time(record.send_at_ms),
+        send_at: atelier_chat::view::time(record.send_at_ms).into(),
         status: record.status.as_str().to_owned(),
         message_id: record.message.map(|id| id.to_string()),
         failure: record.failure,
-        created_at: atelier_chat::view::time(record.created_at_ms),
+        created_at: atelier_chat::view::time(record.created_at_ms).into(),
     }
 }

@@ -9,9 +9,9 @@
 //! A client replays by following `next_cursor` until `has_more` is false, then keeps polling
 //! with the last `next_cursor` (echoed when a page is empty) to tail the log.
 
+use crate::edge::time::Timestamp;
 use atelier_core::{EventEnvelope, EventId};
 use atelier_outbox::{OutboxError, catalog::Catalog};
-use chrono::{DateTime, Utc};
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Query, payload::Json};
 
@@ -66,7 +66,7 @@ pub struct Event {
     pub data_version: u32,
     /// The tenant (`ten_...`).
     pub tenant: String,
-    pub occurred_at: DateTime<Utc>,
+    pub occurred_at: Timestamp,
     /// What the event is about, e.g. `workspace`.
     pub aggregate_type: String,
     pub aggregate_id: String,
@@ -206,7 +206,7 @@ fn event_view(envelope: EventEnvelope) -> Event {
         envelope_version: envelope.envelope_version,
         data_version: envelope.data_version,
         tenant: envelope.tenant.to_string(),
-        occurred_at: envelope.occurred_at,
+        occurred_at: envelope.occurred_at.into(),
         aggregate_type: envelope.aggregate_type,
         aggregate_id: envelope.aggregate_id,
         data: envelope.data,

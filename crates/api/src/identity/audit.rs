@@ -13,6 +13,7 @@
 //!
 //! Features add explicit events (token minted, key created) with `state.identity.audit.append`.
 
+use crate::edge::time::Timestamp;
 use std::sync::{Arc, OnceLock};
 
 use atelier_core::TenantId;
@@ -21,7 +22,7 @@ use atelier_identity::{
     scope::{IdempotencyClaim, RequestRecords},
 };
 use atelier_outbox::{RequestScope, with_scope};
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 use poem::{
     Endpoint, IntoResponse, Request, Response,
     http::{Method, StatusCode},
@@ -52,7 +53,7 @@ const CURSOR_KIND: &str = "audit";
 pub struct AuditEntry {
     /// Position in the tenant's chain: 1, 2, 3, ...
     pub seq: u64,
-    pub at: DateTime<Utc>,
+    pub at: Timestamp,
     /// `key:<id>`, `user:<id>`, `system` or `anonymous`.
     pub actor: String,
     /// An operationId (`workspaces.create`) or an event (`auth.login_failed`).
@@ -324,7 +325,8 @@ fn entry_view(record: AuditRecord) -> AuditEntry {
         at: Utc
             .timestamp_millis_opt(record.at_ms)
             .single()
-            .unwrap_or_default(),
+            .unwrap_or_default()
+            .into(),
         details: record.details_json(),
         actor: record.actor,
         action: record.action,

@@ -4,12 +4,14 @@
 //! simply not found. Users see the workspaces they belong to; the tenant's backend (API key)
 //! administers everything.
 
+use crate::edge::json::JsonBody;
+use crate::edge::time::Timestamp;
 use atelier_identity::{
     ApiKeyId, ApiKeyScope, Principal, UserId, WorkspaceId, WorkspaceRole,
     api_keys::ApiKeyRecord,
     tenancy::{MemberRecord, UserRecord, WorkspaceRecord},
 };
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 use poem::web::Data;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
 
@@ -43,7 +45,7 @@ pub struct Me {
 pub struct Workspace {
     pub id: String,
     pub name: String,
-    pub created_at: DateTime<Utc>,
+    pub created_at: Timestamp,
 }
 
 #[derive(Debug, Object)]
@@ -55,7 +57,8 @@ pub struct WorkspaceList {
 pub struct CreateWorkspace {
     /// 1 to 200 characters.
     pub name: String,
-    /// Optional first owner (a user id of this organisation).
+    /// The first owner (a user id of this organisation). Required: a workspace always has an
+    /// owner (400 naming `owner_id` without one).
     pub owner_id: Option<String>,
 }
 
@@ -65,7 +68,7 @@ pub struct Member {
     pub user_id: String,
     /// `owner`, `admin`, `member` or `guest`.
     pub role: String,
-    pub updated_at: DateTime<Utc>,
+    pub updated_at: Timestamp,
 }
 
 #[derive(Debug, Object)]
@@ -85,7 +88,7 @@ pub struct User {
     pub display_name: String,
     #[oai(skip_serializing_if_is_none)]
     pub external_id: Option<String>,
-    pub created_at: DateTime<Utc>,
+    pub created_at: Timestamp,
 }
 
 #[derive(Debug, Object)]
@@ -109,9 +112,9 @@ pub struct ApiKey {
     pub scope: String,
     /// The first characters of the key, to recognise it.
     pub prefix: String,
-    pub created_at: DateTime<Utc>,
-    pub last_used_at: Option<DateTime<Utc>>,
-    pub revoked_at: Option<DateTime<Utc>>,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Object)]
@@ -239,7 +242,7 @@ impl TenancyApi {
         &self,
         auth: TenantAuth,
         state: Data<&ApiState>,
-        body: Json<CreateWorkspace>,
+        body: JsonBody<CreateWorkspace>,
     ) -> ApiResult<WorkspaceResponse> {
         let principal = auth.principal();
         let owner = body
@@ -334,7 +337,7 @@ impl TenancyApi {
         state: Data<&ApiState>,
         workspace_id: Path<String>,
         user_id: Path<String>,
-        body: Json<SetMember>,
+        body: JsonBody<SetMember>,
     ) -> ApiResult<MemberResponse> {
         let principal = auth.principal();
         let workspace = parse_id::<WorkspaceId>("workspace_id", &workspace_id)?;
@@ -382,7 +385,7 @@ impl TenancyApi {
         &self,
         auth: TenantAuth,
         state: Data<&ApiState>,
-        body: Json<CreateUser>,
+        body: JsonBody<CreateUser>,
     ) -> ApiResult<UserResponse> {
         let principal = auth.principal();
         let user = state
@@ -463,7 +466,7 @@ impl TenancyApi {
         &self,
         auth: TenantAuth,
         state: Data<&ApiState>,
-        body: Json<CreateApiKey>,
+        body: JsonBody<CreateApiKey>,
     ) -> ApiResult<ApiKeyResponse> {
         let principal = auth.principal();
         let scope = match body.scope.as_deref() {
@@ -531,10 +534,11 @@ impl TenancyApi {
     }
 }
 
-fn time(millis: i64) -> DateTime<Utc> {
+fn time(millis: i64) -> Timestamp {
     Utc.timestamp_millis_opt(millis)
         .single()
         .unwrap_or_default()
+        .into()
 }
 
 fn workspace_view(record: WorkspaceRecord) -> Workspace {

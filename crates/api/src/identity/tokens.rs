@@ -5,6 +5,7 @@
 //! `expires_in`, `refresh_token`) and are never cached. Refusals are 401 problems whose `code`
 //! says why (`refresh_token_reused`, `invalid_refresh_token`, ...); they never echo a token.
 
+use crate::edge::json::JsonBody;
 use atelier_identity::{AuthError, UserId, tokens::TokenPair};
 use chrono::Utc;
 use poem::web::Data;
@@ -150,7 +151,7 @@ impl TokensApi {
     async fn refresh(
         &self,
         state: Data<&ApiState>,
-        body: Json<RefreshRequest>,
+        body: JsonBody<RefreshRequest>,
     ) -> ApiResult<RefreshResponse> {
         match state.identity.tokens.refresh(&body.refresh_token).await {
             Ok(pair) => Ok(RefreshResponse::Ok(

@@ -6,6 +6,7 @@
 //!   operation matched) and the declared `request_bytes` / `response_bytes`
 //!   (`Content-Length`, when present) to the tenant's current hour, in one upsert.
 
+use crate::edge::time::Timestamp;
 use std::{collections::BTreeMap, sync::Arc};
 
 use atelier_identity::usage::{HourUsage, hour_of};
@@ -31,7 +32,7 @@ pub const MAX_RANGE_DAYS: i64 = 31;
 #[derive(Debug, Object)]
 pub struct UsageHour {
     /// Start of the hour (UTC).
-    pub hour: DateTime<Utc>,
+    pub hour: Timestamp,
     /// Metric → amount, e.g. `op:workspaces.create`, `requests`, `request_bytes`.
     pub counters: BTreeMap<String, i64>,
 }
@@ -39,9 +40,9 @@ pub struct UsageHour {
 #[derive(Debug, Object)]
 pub struct UsageReport {
     /// Start of the range (inclusive), rounded down to its hour.
-    pub from: DateTime<Utc>,
+    pub from: Timestamp,
     /// End of the range (exclusive).
-    pub to: DateTime<Utc>,
+    pub to: Timestamp,
     /// Hours with any usage, oldest first.
     pub hours: Vec<UsageHour>,
     /// Every counter summed over the range.
@@ -164,14 +165,15 @@ fn report_view(from: DateTime<Utc>, to: DateTime<Utc>, hours: Vec<HourUsage>) ->
                 hour: Utc
                     .timestamp_opt(bucket.hour, 0)
                     .single()
-                    .unwrap_or_default(),
+                    .unwrap_or_default()
+                    .into(),
                 counters: bucket.counters,
             }
         })
         .collect();
     UsageReport {
-        from,
-        to,
+        from: from.into(),
+        to: to.into(),
         hours,
         totals,
     }
@@ -251,6 +253,6 @@ mod tests {
             report.totals,
             BTreeMap::from([("a".to_owned(), 4), ("b".to_owned(), 2)])
         );
-        assert_eq!(report.hours[1].hour, at("1970-01-01T01:00:00Z"));
+        assert_eq!(report.hours[1].hour.0, at("1970-01-01T01:00:00Z"));
     }
 }

@@ -11,13 +11,15 @@
 //!
 //! Reads need `TenantRead`, redelivery `TenantAdmin`. Ids of another tenant answer 404.
 
+use crate::edge::json::JsonBody;
+use crate::edge::time::Timestamp;
 use atelier_core::EventId;
 use atelier_webhooks::{Attempts, Endpoints, delivery::Redelivery};
 use atelier_webhooks::{
     EndpointId, WebhookError,
     attempts::{AttemptCursor, AttemptId, AttemptRecord},
 };
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 use poem::web::Data;
 use poem_openapi::{
     ApiResponse, Enum, Object, OpenApi,
@@ -64,7 +66,7 @@ pub struct WebhookAttempt {
     pub event_type: String,
     /// 1-based attempt number of this delivery (a resend starts at 1 again).
     pub attempt: u32,
-    pub at: DateTime<Utc>,
+    pub at: Timestamp,
     pub status: WebhookAttemptStatus,
     /// The receiver's HTTP status, when it answered.
     #[oai(skip_serializing_if_is_none)]
@@ -84,9 +86,9 @@ pub struct WebhookAttempt {
 #[derive(Debug, Object)]
 pub struct RecoverRequest {
     /// Messages whose last attempt failed at or after this time.
-    pub since: DateTime<Utc>,
+    pub since: Timestamp,
     /// ...and before this time (default: now).
-    pub until: Option<DateTime<Utc>>,
+    pub until: Option<Timestamp>,
 }
 
 #[derive(Debug, Object)]
@@ -226,11 +228,14 @@ impl WebhookAttemptsApi {
         ApiKeyAuth(principal): ApiKeyAuth,
         state: Data<&ApiState>,
         endpoint_id: Path<String>,
-        body: Json<RecoverRequest>,
+        body: JsonBody<RecoverRequest>,
     ) -> ApiResult<RecoverResponse> {
         let endpoint = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let since = body.since.timestamp_millis();
-        let until = body.until.unwrap_or_else(Utc::now).timestamp_millis();
+        let until = body
+            .until
+            .map_or_else(Utc::now, |until| until.0)
+            .timestamp_millis();
         if until <= since {
             return Err(ErrorResponse::invalid_field(
                 "until",
@@ -277,7 +282,8 @@ fn attempt_view(record: AttemptRecord) -> WebhookAttempt {
         at: Utc
             .timestamp_millis_opt(record.at_ms)
             .single()
-            .unwrap_or_default(),
+            .unwrap_or_default()
+            .into(),
         status: match record.status {
             AttemptStatus::Succeeded => WebhookAttemptStatus::Succeeded,
             AttemptStatus::Failed => WebhookAttemptStatus::Failed,

@@ -8,13 +8,15 @@
 //! principals that may read the secret. Another tenant's endpoint id answers 404
 //! `endpoint_not_found`.
 
+use crate::edge::json::JsonBody;
+use crate::edge::time::Timestamp;
 use atelier_webhooks::{Endpoints, WebhooksConfig};
 use std::collections::BTreeMap;
 
 use atelier_webhooks::{
     EndpointId, EndpointPatch, EndpointRecord, NewEndpoint, WebhookError, model::EndpointSecret,
 };
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 use poem::web::Data;
 use poem_openapi::{
     ApiResponse, Object, OpenApi, param::Path, payload::Json, types::MaybeUndefined,
@@ -54,9 +56,9 @@ pub struct WebhookEndpoint {
     pub header_names: Vec<String>,
     /// Start of the current run of failed deliveries, if any.
     #[oai(skip_serializing_if_is_none)]
-    pub failing_since: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+    pub failing_since: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 #[derive(Debug, Object)]
@@ -111,7 +113,7 @@ pub struct CreatedWebhookEndpoint {
 pub struct WebhookSecret {
     /// The current secret (`whsec_...`); every delivery is signed with it.
     pub secret: String,
-    pub created_at: DateTime<Utc>,
+    pub created_at: Timestamp,
     /// Secrets replaced by a rotation that still sign deliveries until `expires_at`, newest
     /// first; receivers accept any of them meanwhile.
     pub previous: Vec<PreviousWebhookSecret>,
@@ -120,8 +122,8 @@ pub struct WebhookSecret {
 #[derive(Debug, Object)]
 pub struct PreviousWebhookSecret {
     pub secret: String,
-    pub created_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
 }
 
 /// An endpoint's extra delivery headers, values included.
@@ -175,7 +177,7 @@ impl WebhooksApi {
         &self,
         ApiKeyAuth(principal): ApiKeyAuth,
         state: Data<&ApiState>,
-        body: Json<CreateWebhookEndpoint>,
+        body: JsonBody<CreateWebhookEndpoint>,
     ) -> ApiResult<EndpointResponse> {
         let body = body.0;
         let record = state
@@ -257,7 +259,7 @@ impl WebhooksApi {
         ApiKeyAuth(principal): ApiKeyAuth,
         state: Data<&ApiState>,
         endpoint_id: Path<String>,
-        body: Json<UpdateWebhookEndpoint>,
+        body: JsonBody<UpdateWebhookEndpoint>,
     ) -> ApiResult<EndpointResponse> {
         let id = parse_id::<EndpointId>("endpoint_id", &endpoint_id)?;
         let body = body.0;
@@ -379,10 +381,11 @@ impl WebhooksApi {
     }
 }
 
-fn time(millis: i64) -> DateTime<Utc> {
+fn time(millis: i64) -> Timestamp {
     Utc.timestamp_millis_opt(millis)
         .single()
         .unwrap_or_default()
+        .into()
 }
 
 fn endpoint_view(record: EndpointRecord) -> WebhookEndpoint {

@@ -195,7 +195,9 @@ pub enum ServerFrame {
         expires_in_ms: u64,
     },
     /// Missed events of this topic cannot be replayed: fetch them from `changes_url` (for a
-    /// channel, `GET /v1/channels/{id}/changes`) and continue with live events.
+    /// channel, `GET /v1/channels/{id}/changes`) and continue with live events. With
+    /// [`ResyncReason::DeliveryInterrupted`] the subscription has ended instead: subscribe
+    /// again with `after`.
     ResyncRequired {
         topic: Topic,
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -255,6 +257,10 @@ pub enum ResyncReason {
     TooManyMissed,
     /// The topic's kind keeps no replayable history.
     NotReplayable,
+    /// The node's broker connection dropped and came back: events published meanwhile may
+    /// not have reached it. The subscription has ended; subscribe again with `after` = your
+    /// cursor and the missed events are replayed.
+    DeliveryInterrupted,
 }
 
 /// Why a subscription was revoked.

@@ -48,7 +48,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    frame::{self, PresenceStatus, RevokeReason, ServerFrame, close},
+    frame::{self, PresenceStatus, ResyncReason, RevokeReason, ServerFrame, close},
     gateway::Close,
     presence::{PresenceChange, PresenceTracker, WorkspaceKey},
     presence_store::PresenceStore,
@@ -679,7 +679,10 @@ impl Hub {
     /// worker and the presence expiry ticker. Call once per hub (a second call's access worker
     /// returns at once, logged).
     pub async fn run(self, cancel: CancellationToken) {
-        let handler = Arc::new(HubHandler { hub: self.clone() });
+        let handler = Arc::new(HubHandler {
+            hub: self.clone(),
+            interrupted: std::sync::atomic::AtomicBool::new(false),
+        });
         tokio::join!(
             self.inner.consumer.run(handler, cancel.clone()),
             self.enforce_access(&cancel),
@@ -912,6 +915,52 @@ impl Hub {
         }
     }
 
+    /// After a broker gap: ends every acknowledged local subscription with `resync_required`
+    /// (`delivery_interrupted`). A subscribe still being answered is left alone: its replay
+    /// reads the store after the gap.
+    fn interrupt_all(&self) {
+        let subscriptions: Vec<(TopicKey, Arc<ConnectionHandle>)> = {
+            let registry = lock(&self.inner.registry);
+            registry
+                .topics
+                .iter()
+                .flat_map(|(key, subscribers)| {
+                    subscribers
+                        .values()
+                        .filter(|subscriber| subscriber.held.is_none())
+                        .map(|subscriber| (key.clone(), subscriber.connection.clone()))
+                })
+                .collect()
+        };
+        let mut ended = 0_u64;
+        for (key, connection) in subscriptions {
+            if !self.unsubscribe(&key, connection.id) {
+                continue;
+            }
+            lock(&connection.revoked).push(key.1.clone());
+            let changes_url = self
+                .inner
+                .topics
+                .get(&key.1.kind)
+                .and_then(|kind| kind.changes_url(&key.1.id));
+            connection.outbound.push(shared(&ServerFrame::resync(
+                &key.1,
+                ResyncReason::DeliveryInterrupted,
+                changes_url,
+            )));
+            ended += 1;
+        }
+        self.inner
+            .metrics
+            .realtime_delivered("resync_required", ended);
+        if ended > 0 {
+            tracing::warn!(
+                subscriptions = ended,
+                "broker connection restored: subscriptions asked to resubscribe from their cursors"
+            );
+        }
+    }
+
     /// Ends one subscription: no more events, a `subscription_revoked` frame, and the
     /// connection drops it from its own state at its next frame.
     fn revoke(
@@ -981,6 +1030,8 @@ impl Hub {
 /// The hub as the bus sees it while it runs.
 struct HubHandler {
     hub: Hub,
+    /// Whether a broker session ended since the hub started: the next one follows a gap.
+    interrupted: std::sync::atomic::AtomicBool,
 }
 
 impl atelier_bus::EphemeralHandler for HubHandler {
@@ -999,6 +1050,18 @@ impl atelier_bus::EphemeralHandler for HubHandler {
 
     fn deliver(&self, routing_key: &str, body: &[u8]) {
         self.hub.dispatch(routing_key, body);
+    }
+
+    /// A session that follows a lost one cannot rule out a gap (the node's queue went with
+    /// the connection): every acknowledged subscription ends with `resync_required`
+    /// (`delivery_interrupted`), and the client's re-subscribe with its cursor replays.
+    fn connected(&self, connected: bool) {
+        use std::sync::atomic::Ordering;
+        if !connected {
+            self.interrupted.store(true, Ordering::Relaxed);
+        } else if self.interrupted.swap(false, Ordering::Relaxed) {
+            self.hub.interrupt_all();
+        }
     }
 }
 

@@ -333,6 +333,27 @@ impl AuditLog {
     }
 
     /// Up to `limit` records with `seq > after_seq`, in `seq` order.
+    /// The acting principal's tenant's records after `after_seq` (readers of the tenant).
+    pub async fn list_for(
+        &self,
+        principal: &crate::Principal,
+        after_seq: Option<u64>,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, IdentityError> {
+        let tenant = crate::tenancy::Tenancy::readable_tenant(principal)?;
+        self.list(tenant, after_seq, limit).await
+    }
+
+    /// Verifies the acting principal's tenant's chain (readers of the tenant).
+    pub async fn verify_for(
+        &self,
+        principal: &crate::Principal,
+    ) -> Result<VerifyReport, IdentityError> {
+        let tenant = crate::tenancy::Tenancy::readable_tenant(principal)?;
+        self.verify(tenant).await
+    }
+
+    /// A tenant's records, for the platform itself (operators' CLI, tests): no policy.
     pub async fn list(
         &self,
         tenant: TenantId,

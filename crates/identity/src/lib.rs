@@ -85,6 +85,18 @@ pub struct Identity {
 }
 
 impl Identity {
+    /// Starts a login for `user` on behalf of the acting principal (tenant administrators): a
+    /// user of another tenant, or none, is not found.
+    pub async fn mint_user_tokens(
+        &self,
+        principal: &Principal,
+        user: UserId,
+    ) -> Result<tokens::TokenPair, IdentityError> {
+        let tenant = tenancy::Tenancy::administered_tenant(principal)?;
+        self.tenancy.get_user(tenant, user).await?;
+        self.tokens.issue_pair(tenant, user).await
+    }
+
     pub fn new(store: &Store, config: IdentityConfig) -> Self {
         Self {
             tenancy: tenancy::Tenancy::new(store),

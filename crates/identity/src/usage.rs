@@ -127,6 +127,17 @@ impl Usage {
 
     /// The tenant's buckets with `from_hour <= hour < to`, oldest first. `from_hour` is rounded
     /// down to its hour; `to` is a Unix second (exclusive).
+    /// [`Usage::report`] of the acting principal's tenant (readers of the tenant).
+    pub async fn report_for(
+        &self,
+        principal: &crate::Principal,
+        from_hour: i64,
+        to: i64,
+    ) -> Result<Vec<HourUsage>, IdentityError> {
+        let tenant = crate::tenancy::Tenancy::readable_tenant(principal)?;
+        self.report(tenant, from_hour, to).await
+    }
+
     pub async fn report(
         &self,
         tenant: TenantId,

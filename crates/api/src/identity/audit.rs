@@ -117,14 +117,12 @@ impl AuditApi {
         limit: Query<Option<u32>>,
     ) -> Result<AuditPageResponse, ErrorResponse> {
         let ApiKeyAuth(principal) = auth;
-        atelier_identity::tenancy::Tenancy::readable_tenant(&principal)
-            .map_err(crate::edge::identity_error)?;
         let after = cursor::decode::<u64>(CURSOR_KIND, "cursor", cursor.0.as_deref())?;
         let limit = limit.0.unwrap_or(DEFAULT_LIMIT);
         let records = state
             .identity
             .audit
-            .list(principal.tenant(), after, limit + 1)
+            .list_for(&principal, after, limit + 1)
             .await
             .map_err(identity_error)?;
         Ok(AuditPageResponse::Ok(Json(Page::of_log(
@@ -144,12 +142,10 @@ impl AuditApi {
         state: Data<&ApiState>,
     ) -> Result<AuditVerificationResponse, ErrorResponse> {
         let ApiKeyAuth(principal) = auth;
-        atelier_identity::tenancy::Tenancy::readable_tenant(&principal)
-            .map_err(crate::edge::identity_error)?;
         let report = state
             .identity
             .audit
-            .verify(principal.tenant())
+            .verify_for(&principal)
             .await
             .map_err(identity_error)?;
         Ok(AuditVerificationResponse::Ok(Json(verification_view(

@@ -113,20 +113,10 @@ impl TokensApi {
         user_id: Path<String>,
     ) -> ApiResult<MintResponse> {
         let principal = &auth.0;
-        atelier_identity::tenancy::Tenancy::administered_tenant(principal)
-            .map_err(crate::edge::identity_error)?;
         let user: UserId = parse_id("user_id", &user_id)?;
-        let tenant = principal.tenant();
-        state
-            .identity
-            .tenancy
-            .get_user(tenant, user)
-            .await
-            .map_err(identity_error)?;
         let pair = state
             .identity
-            .tokens
-            .issue_pair(tenant, user)
+            .mint_user_tokens(principal, user)
             .await
             .map_err(identity_error)?;
         tracing::info!(

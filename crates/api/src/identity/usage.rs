@@ -70,13 +70,11 @@ impl UsageApi {
         to: Query<Option<DateTime<Utc>>>,
     ) -> Result<UsageResponse, ErrorResponse> {
         let ApiKeyAuth(principal) = auth;
-        atelier_identity::tenancy::Tenancy::readable_tenant(&principal)
-            .map_err(crate::edge::identity_error)?;
         let (from, to) = range(from.0, to.0, Utc::now())?;
         let hours = state
             .identity
             .usage
-            .report(principal.tenant(), from.timestamp(), to.timestamp())
+            .report_for(&principal, from.timestamp(), to.timestamp())
             .await
             .map_err(identity_error)?;
         Ok(UsageResponse::Ok(Json(report_view(from, to, hours))))

@@ -66,6 +66,29 @@ impl<T: ParseFromJSON> ParsePayload for JsonBody<T> {
     }
 }
 
+/// The schemas `T` registers, built once per body type (by its schema name) rather than on
+/// every request.
+fn registry_of<T: ParseFromJSON>() -> std::sync::Arc<Registry> {
+    use std::{
+        collections::HashMap,
+        sync::{Arc, Mutex, OnceLock},
+    };
+    static REGISTRIES: OnceLock<Mutex<HashMap<String, Arc<Registry>>>> = OnceLock::new();
+    let name = T::name().into_owned();
+    let mut registries = REGISTRIES
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    registries
+        .entry(name)
+        .or_insert_with(|| {
+            let mut registry = Registry::new();
+            T::register(&mut registry);
+            Arc::new(registry)
+        })
+        .clone()
+}
+
 impl<T: ParseFromJSON> JsonBody<T> {
     /// Checks `data` (empty: `{}`) against `T`'s schema, then parses it.
     fn parse(data: &[u8]) -> Result<Self> {
@@ -76,8 +99,7 @@ impl<T: ParseFromJSON> JsonBody<T> {
                 reason: error.to_string(),
             })?
         };
-        let mut registry = Registry::new();
-        T::register(&mut registry);
+        let registry = registry_of::<T>();
         if let Some(mismatch) = check(&registry, &T::schema_ref(), &value, "") {
             return Err(ParseRequestPayloadError {
                 reason: mismatch.to_string(),

@@ -367,6 +367,26 @@ impl Connection {
         &self.gateway.inner.parts
     }
 
+    /// The topic's stored events after `after`, at most `max + 1` (one more says "too many").
+    async fn events_after(
+        &self,
+        aggregate_type: &str,
+        aggregate_id: &str,
+        after: EventId,
+        max: usize,
+    ) -> Result<Vec<atelier_outbox::store::StoredEvent>, atelier_outbox::OutboxError> {
+        self.parts()
+            .outbox
+            .aggregate_events_after(
+                self.tenant,
+                aggregate_type,
+                aggregate_id,
+                &after.to_string(),
+                i64::try_from(max + 1).unwrap_or(i64::MAX),
+            )
+            .await
+    }
+
     async fn reply(&self, frame: &ServerFrame) -> Result<(), Close> {
         let patience = self.parts().config.ping_timeout;
         if self
@@ -506,15 +526,7 @@ impl Connection {
             let (max, window) = (parts.config.resume_max_events, parts.config.resume_window);
             let in_window = resume::cursor_in_window(after, now, window);
             let stored = if in_window {
-                parts
-                    .outbox
-                    .aggregate_events_after(
-                        self.tenant,
-                        &aggregate_type,
-                        &aggregate_id,
-                        &after.to_string(),
-                        i64::try_from(max + 1).unwrap_or(i64::MAX),
-                    )
+                self.events_after(&aggregate_type, &aggregate_id, after, max)
                     .await
                     .map_err(|error| error.to_string())?
             } else {
@@ -635,15 +647,7 @@ impl Connection {
             };
             let events = if in_window {
                 match self
-                    .parts()
-                    .outbox
-                    .aggregate_events_after(
-                        self.tenant,
-                        &aggregate_type,
-                        &aggregate_id,
-                        &after.to_string(),
-                        i64::try_from(max + 1).unwrap_or(i64::MAX),
-                    )
+                    .events_after(&aggregate_type, &aggregate_id, after, max)
                     .await
                 {
                     Ok(events) => events,

@@ -316,3 +316,102 @@ async fn another_tenants_ids_answer_404() {
     assert!(list["items"].as_array().unwrap().is_empty());
     app.stop_and_clean().await;
 }
+
+/// The rank rule judges the member's role as the removal's transaction reads it: a member
+/// promoted to owner while an administrator's removal is in flight stays (only owners remove
+/// owners), instead of being removed on the strength of the role read before the promotion.
+#[tokio::test]
+async fn the_rank_rule_judges_the_role_the_transaction_reads() {
+    use atelier_identity::Principal;
+    use atelier_store::faults::{self, Fault, MEMBER_CHANGE_BEFORE_WRITE};
+
+    let app = TestApp::spawn(test_config()).await;
+    let tenant = app.create_tenant().await;
+    let alice = app.create_user(&tenant, "Alice").await;
+    let carol = app.create_user(&tenant, "Carol").await;
+    let bob = app.create_user(&tenant, "Bob").await;
+    let (status, workspace) = app
+        .call(
+            &tenant.api_key,
+            Method::POST,
+            "/v1/workspaces",
+            Some(json!({"name": "Design", "owner_id": alice.to_string()})),
+        )
+        .await;
+    assert_eq!(status, 201, "{workspace}");
+    let workspace_id = workspace["id"].as_str().unwrap().to_owned();
+    let members_path = format!("/v1/workspaces/{workspace_id}/members");
+    for (user, role) in [(carol, "admin"), (bob, "member")] {
+        let (status, member) = app
+            .call(
+                &tenant.api_key,
+                Method::PUT,
+                &format!("{members_path}/{user}"),
+                Some(json!({"role": role})),
+            )
+            .await;
+        assert_eq!(status, 200, "{member}");
+    }
+
+    // Carol (an admin) removes Bob (a member): allowed as things stand, and paused before
+    // its transaction.
+    let scope = tenant.tenant.to_string();
+    faults::arm(
+        MEMBER_CHANGE_BEFORE_WRITE,
+        &scope,
+        Fault::Pause(std::time::Duration::from_millis(1_500)),
+        1,
+    );
+    let identity = app.identity().await;
+    let carol_principal = Principal::User {
+        tenant: tenant.tenant,
+        user_id: carol,
+    };
+    let removal = tokio::spawn({
+        let tenancy = identity.tenancy.clone();
+        let workspace = workspace_id.parse().unwrap();
+        async move {
+            tenancy
+                .remove_member(&carol_principal, workspace, bob)
+                .await
+        }
+    });
+    while faults::hits(MEMBER_CHANGE_BEFORE_WRITE, &scope) == 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    // Meanwhile Bob becomes an owner.
+    let (status, member) = app
+        .call(
+            &tenant.api_key,
+            Method::PUT,
+            &format!("{members_path}/{bob}"),
+            Some(json!({"role": "owner"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{member}");
+
+    let outcome = removal.await.unwrap();
+    faults::disarm(MEMBER_CHANGE_BEFORE_WRITE, &scope);
+    assert!(
+        matches!(
+            outcome,
+            Err(atelier_identity::IdentityError::Forbidden { .. })
+        ),
+        "an admin removed an owner: {outcome:?}"
+    );
+    let (status, list) = app
+        .call(&tenant.api_key, Method::GET, &members_path, None)
+        .await;
+    assert_eq!(status, 200, "{list}");
+    let bob_now = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|member| member["user_id"] == bob.to_string());
+    assert_eq!(
+        bob_now.and_then(|member| member["role"].as_str()),
+        Some("owner"),
+        "{list}"
+    );
+    app.stop_and_clean().await;
+}

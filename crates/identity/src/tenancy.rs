@@ -11,7 +11,7 @@
 
 use atelier_core::{NewEvent, TenantId};
 use atelier_outbox::{Outbox, UnitOfWork};
-use atelier_store::{CollectionSpec, Store, scoped};
+use atelier_store::{CollectionSpec, StorageError, Store, scoped};
 use chrono::Utc;
 use futures_util::{FutureExt, TryStreamExt};
 use mongodb::{Collection, IndexModel, bson::doc, options::IndexOptions};
@@ -578,16 +578,6 @@ impl Tenancy {
     ) -> Result<MemberRecord, IdentityError> {
         let tenant = principal.tenant();
         let access = self.workspace_access(principal, workspace).await?;
-        let current = self.member_role(tenant, workspace, user).await?;
-        if let Decision::Deny(reason) =
-            policy::authorize_workspace_member_change(principal, access, current, Some(role))
-        {
-            return Err(IdentityError::denied(
-                principal,
-                "workspace member change",
-                reason,
-            ));
-        }
         self.get_workspace(tenant, workspace).await?;
         self.get_user(tenant, user).await?;
         let member = MemberRecord {
@@ -598,6 +588,12 @@ impl Tenancy {
             role,
             updated_at_ms: now_ms(),
         };
+        atelier_store::faults::check(
+            atelier_store::faults::MEMBER_CHANGE_BEFORE_WRITE,
+            &tenant.to_string(),
+        )
+        .await
+        .map_err(StorageError::from)?;
         let event = NewEvent::new(
             "identity.member.updated",
             "workspace",
@@ -605,7 +601,7 @@ impl Tenancy {
             serde_json::json!({ "workspace_id": workspace, "user_id": user, "role": role }),
         );
         self.unit
-            .run::<_, _, IdentityError, _>(tenant, (self.clone(), member, event), |tx, (this, member, event)| {
+            .run::<_, _, IdentityError, _>(tenant, (self.clone(), member, event, principal.clone()), move |tx, (this, member, event, principal)| {
                 async move {
                     let session = tx.session();
                     let previous = this
@@ -614,6 +610,19 @@ impl Tenancy {
                         .session(&mut *session)
                         .await?
                         .map(|m| m.role);
+                    // The rank rule judges the role this transaction reads.
+                    if let Decision::Deny(reason) = policy::authorize_workspace_member_change(
+                        principal,
+                        access,
+                        previous,
+                        Some(member.role),
+                    ) {
+                        return Err(IdentityError::denied(
+                            principal,
+                            "workspace member change",
+                            reason,
+                        ));
+                    }
                     let was_owner = previous == Some(WorkspaceRole::Owner);
                     let is_owner = member.role == WorkspaceRole::Owner;
                     if was_owner && !is_owner {
@@ -651,19 +660,12 @@ impl Tenancy {
     ) -> Result<(), IdentityError> {
         let tenant = principal.tenant();
         let access = self.workspace_access(principal, workspace).await?;
-        let decision = match self.member_role(tenant, workspace, user).await? {
-            Some(current) => {
-                policy::authorize_workspace_member_change(principal, access, Some(current), None)
-            }
-            None => policy::authorize(principal, Permission::MembersManage, access),
-        };
-        if let Decision::Deny(reason) = decision {
-            return Err(IdentityError::denied(
-                principal,
-                "workspace member removal",
-                reason,
-            ));
-        }
+        atelier_store::faults::check(
+            atelier_store::faults::MEMBER_CHANGE_BEFORE_WRITE,
+            &tenant.to_string(),
+        )
+        .await
+        .map_err(StorageError::from)?;
         let key = format!("{workspace}:{user}");
         let event = NewEvent::new(
             "identity.member.removed",
@@ -674,16 +676,41 @@ impl Tenancy {
         self.unit
             .run::<_, _, IdentityError, _>(
                 tenant,
-                (self.clone(), key, tenant, workspace, event),
-                |tx, (this, key, tenant, workspace, event)| {
+                (
+                    self.clone(),
+                    key,
+                    tenant,
+                    workspace,
+                    event,
+                    principal.clone(),
+                ),
+                move |tx, (this, key, tenant, workspace, event, principal)| {
                     async move {
                         let session = tx.session();
+                        // The rank rule judges the role this transaction reads (a change
+                        // committed since the caller asked is seen, or conflicts).
                         let existing = this
                             .members
                             .find_one(doc! { "_id": &*key, "tenant": tenant.to_string() })
                             .session(&mut *session)
-                            .await?
-                            .ok_or(IdentityError::NotFound("member"))?;
+                            .await?;
+                        let decision = match &existing {
+                            Some(existing) => policy::authorize_workspace_member_change(
+                                principal,
+                                access,
+                                Some(existing.role),
+                                None,
+                            ),
+                            None => policy::authorize(principal, Permission::MembersManage, access),
+                        };
+                        if let Decision::Deny(reason) = decision {
+                            return Err(IdentityError::denied(
+                                principal,
+                                "workspace member removal",
+                                reason,
+                            ));
+                        }
+                        let existing = existing.ok_or(IdentityError::NotFound("member"))?;
                         if existing.role == WorkspaceRole::Owner {
                             this.release_owner(session, *tenant, *workspace).await?;
                         }

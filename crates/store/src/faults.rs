@@ -15,6 +15,9 @@
 //! - [`WEBHOOK_EXHAUSTED_AFTER_COMMIT`] (scope: tenant): the exhaustion committed, the job not
 //!   yet dead-lettered; a failure here hands the job back at the same attempt, as the broker
 //!   redelivers it after a crash.
+//! - [`MEMBER_CHANGE_BEFORE_WRITE`] (scope: tenant): a workspace member change or removal was
+//!   asked for, its transaction not yet started (another change of the same member can land
+//!   here; the rank rule must judge the role the transaction reads).
 //! - [`RELAY_BEFORE_MARK`] (scope: the relay's node id): a batch is published and confirmed,
 //!   not yet marked.
 
@@ -30,6 +33,7 @@ use std::{
 pub const REFRESH_AFTER_CONSUME: &str = "identity.refresh.after_consume";
 pub const WEBHOOK_EXHAUSTED_BEFORE_EVENT: &str = "webhooks.exhausted.before_event";
 pub const WEBHOOK_EXHAUSTED_AFTER_COMMIT: &str = "webhooks.exhausted.after_commit";
+pub const MEMBER_CHANGE_BEFORE_WRITE: &str = "identity.member_change.before_write";
 pub const RELAY_BEFORE_MARK: &str = "outbox.relay.before_mark";
 
 /// What an armed point does to the next `times` checks.
@@ -46,6 +50,12 @@ pub enum Fault {
 #[error("fault injected at `{point}`")]
 pub struct InjectedFault {
     pub point: &'static str,
+}
+
+impl From<InjectedFault> for crate::StorageError {
+    fn from(fault: InjectedFault) -> Self {
+        crate::StorageError::internal(fault.to_string())
+    }
 }
 
 impl From<InjectedFault> for mongodb::error::Error {

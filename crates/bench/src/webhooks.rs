@@ -29,7 +29,6 @@ use anyhow::Context;
 use atelier_bus::{Bus, BusConfig, ConsumerHealth, OutgoingMessage};
 use atelier_core::{NewEvent, TenantId};
 use atelier_observability::Metrics;
-use atelier_outbox::Outbox;
 use atelier_store::{MongoConfig, Store};
 use atelier_webhooks::{Endpoints, NewEndpoint, WebhooksConfig};
 use clap::Args;
@@ -174,7 +173,6 @@ impl Bench {
 
         let handlers = atelier_webhooks::delivery::handlers(
             &store,
-            &Outbox::new(&store),
             &bus,
             &config,
             &catalog,

@@ -45,6 +45,7 @@ use mongodb::{
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use atelier_outbox::UnitOfWork;
 use atelier_store::{CollectionSpec, StorageError, Store};
 
 use crate::IdentityError;
@@ -162,7 +163,7 @@ pub struct VerifyReport {
 /// The audit log service. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct AuditLog {
-    store: Store,
+    unit: UnitOfWork,
     records: Collection<AuditRecord>,
     raw: Collection<Document>,
     heads: Collection<Document>,
@@ -171,7 +172,7 @@ pub struct AuditLog {
 impl AuditLog {
     pub fn new(store: &Store) -> Self {
         Self {
-            store: store.clone(),
+            unit: UnitOfWork::new(store),
             records: store.database().collection(COLLECTION),
             raw: store.database().collection(COLLECTION),
             heads: store.database().collection(HEADS),
@@ -186,12 +187,14 @@ impl AuditLog {
         entry: NewAuditEntry,
     ) -> Result<AuditRecord, IdentityError> {
         let details = validate(&entry)?;
-        let result = self
-            .store
-            .transaction(
+        // Outside the request scope: a refusal's entry must not carry the request's records.
+        self.unit
+            .run_detached(
+                tenant,
                 (self.clone(), entry, details),
-                move |session, (this, entry, details)| {
+                move |tx, (this, entry, details)| {
                     async move {
+                        let session = tx.session();
                         // nx-27017 starts a transaction with its first command only when that
                         // command touches an existing collection; `audit_heads` appears with
                         // the first append, `audit_log` exists from the migrations (README).
@@ -199,30 +202,22 @@ impl AuditLog {
                             .find_one(doc! { "tenant": tenant.to_string() })
                             .projection(doc! { "_id": 1 })
                             .session(&mut *session)
-                            .await?;
+                            .await
+                            .map_err(StorageError::from)?;
                         this.append_validated(session, tenant, entry, details)
                             .await
                             .map_err(|error| match error {
-                                AppendError::Mongo(error) => error,
-                                AppendError::Moved => {
-                                    mongodb::error::Error::custom(AppendError::Moved)
-                                }
+                                AppendError::Mongo(error) => StorageError::from(error).into(),
+                                AppendError::Moved => IdentityError::conflict(
+                                    "audit_contention",
+                                    format!("the audit head of {tenant} moved"),
+                                ),
                             })
                     }
                     .boxed()
                 },
             )
-            .await;
-        match result {
-            Ok(record) => Ok(record),
-            Err(error) if error.get_custom::<AppendError>().is_some() => {
-                Err(IdentityError::conflict(
-                    "audit_contention",
-                    format!("the audit head of {tenant} moved"),
-                ))
-            }
-            Err(error) => Err(error.into()),
-        }
+            .await
     }
 
     /// Appends an entry inside the caller's transaction. A concurrent append to the same
@@ -242,24 +237,6 @@ impl AuditLog {
                 AppendError::Moved => StorageError::internal(format!(
                     "the audit head of {tenant} moved during the transaction"
                 )),
-            })
-    }
-
-    /// [`AuditLog::append_in`] for the identity crate's own transactions, whose bodies speak
-    /// the driver's error: a moved head fails the attempt like a write conflict would.
-    pub(crate) async fn append_in_session(
-        &self,
-        session: &mut ClientSession,
-        tenant: TenantId,
-        entry: &NewAuditEntry,
-    ) -> mongodb::error::Result<AuditRecord> {
-        let details =
-            validate(entry).map_err(|error| mongodb::error::Error::custom(error.to_string()))?;
-        self.append_validated(session, tenant, entry, &details)
-            .await
-            .map_err(|error| match error {
-                AppendError::Mongo(error) => error,
-                AppendError::Moved => mongodb::error::Error::custom(AppendError::Moved),
             })
     }
 

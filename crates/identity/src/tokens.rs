@@ -29,7 +29,8 @@ use std::{
 };
 
 use atelier_core::TenantId;
-use atelier_store::{CollectionSpec, Store, is_duplicate_key};
+use atelier_outbox::UnitOfWork;
+use atelier_store::{CollectionSpec, StorageError, Store, is_duplicate_key};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, TimeZone, Utc};
 use ed25519_dalek::{SigningKey, VerifyingKey, pkcs8::EncodePrivateKey};
@@ -141,6 +142,7 @@ pub struct TokenPair {
 #[derive(Debug, Clone)]
 pub struct Tokens {
     store: Store,
+    unit: UnitOfWork,
     keys: Collection<SigningKeyDocument>,
     refresh_tokens: Collection<RefreshTokenDocument>,
     expectations: Arc<Expectations>,
@@ -161,6 +163,7 @@ impl Tokens {
         let database = store.database();
         Tokens {
             store: store.clone(),
+            unit: UnitOfWork::new(store),
             keys: database.collection(SIGNING_KEYS),
             refresh_tokens: database.collection(REFRESH_TOKENS),
             expectations: Arc::new(Expectations {
@@ -437,18 +440,28 @@ impl Tokens {
         }
         let hash = hash(presented);
         let now = now_ms();
+        // The token's tenant never changes: read it first, so the rotation runs as a unit of
+        // work of that tenant.
+        let tenant = match self.refresh_tokens.find_one(doc! { "_id": &hash }).await {
+            Ok(Some(record)) => record.tenant,
+            Ok(None) => return Err(AuthError::InvalidRefreshToken.into()),
+            Err(error) => return Err(unavailable("reading a refresh token", &error).into()),
+        };
         // Consume and issue in one transaction: a crash or an outage between the two steps
         // rolls the consumption back, so the presented token stays usable (never neither).
+        // Detached from any request scope: the body writes its own audit entry.
         let rotated = self
-            .store
-            .transaction(
+            .unit
+            .run_detached::<_, _, IdentityError, _>(
+                tenant,
                 (self.clone(), hash.clone()),
-                move |session, (tokens, hash)| {
+                move |tx, (tokens, hash)| {
                     async move {
+                        let session = tx.session();
                         let Some(consumed) = tokens
                             .refresh_tokens
                             .find_one_and_update(
-                                doc! { "_id": &*hash, "status": RefreshStatus::Active.as_str(), "expires_at_ms": { "$gt": now } },
+                                doc! { "_id": &*hash, "tenant": tenant.to_string(), "status": RefreshStatus::Active.as_str(), "expires_at_ms": { "$gt": now } },
                                 doc! { "$set": { "status": RefreshStatus::Used.as_str(), "used_at_ms": now } },
                             )
                             .session(&mut *session)
@@ -460,7 +473,8 @@ impl Tokens {
                             atelier_store::faults::REFRESH_AFTER_CONSUME,
                             &consumed.tenant.to_string(),
                         )
-                        .await?;
+                        .await
+                        .map_err(StorageError::from)?;
                         let (refresh_token, record) = tokens.new_refresh_token(
                             consumed.tenant,
                             consumed.user,
@@ -480,7 +494,7 @@ impl Tokens {
                         .details(serde_json::json!({ "login": consumed.family.to_string() }));
                         tokens
                             .audit
-                            .append_in_session(session, consumed.tenant, &entry)
+                            .append_in(session, consumed.tenant, &entry)
                             .await?;
                         Ok(Some((consumed, refresh_token, record)))
                     }
@@ -488,7 +502,10 @@ impl Tokens {
                 },
             )
             .await
-            .map_err(|error| unavailable("rotating a refresh token", &error))?;
+            .map_err(|error| AuthFailure {
+                error: storage_unavailable("rotating a refresh token", &error),
+                tenant: Some(tenant),
+            })?;
         let Some((consumed, refresh_token, record)) = rotated else {
             return Err(self.refusal(&hash).await);
         };
@@ -558,58 +575,21 @@ impl Tokens {
         reason: &'static str,
         audit: Option<NewAuditEntry>,
     ) -> Result<u64, IdentityError> {
-        let outbox = atelier_outbox::Outbox::new(&self.store);
-        let revoked = self
-            .store
-            .transaction(
-                (self.refresh_tokens.clone(), outbox.clone(), filter, self.audit.clone(), audit),
-                move |session, (tokens, outbox, filter, audit_log, audit)| {
-                    async move {
-                        let result = tokens
-                            .update_many(
-                                filter.clone(),
-                                doc! { "$set": { "status": RefreshStatus::Revoked.as_str(), "revoked_at_ms": now_ms() } },
-                            )
-                            .session(&mut *session)
-                            .await?;
-                        if let Some(entry) = audit {
-                            let mut entry = entry.clone();
-                            entry.outcome = if result.modified_count > 0 {
-                                "login_revoked"
-                            } else {
-                                "already_revoked"
-                            }
-                            .to_owned();
-                            audit_log.append_in_session(session, tenant, &entry).await?;
-                        }
-                        if result.modified_count == 0 {
-                            return Ok(0);
-                        }
-                        let user = tokens
-                            .find_one(doc! { "tenant": tenant.to_string(), "family": family.to_string() })
-                            .session(&mut *session)
-                            .await?
-                            .map(|token| token.user);
-                        let Some(user) = user else {
-                            return Ok(result.modified_count);
-                        };
-                        outbox
-                            .append(session, tenant, vec![login_revoked_event(user, family, reason)])
-                            .await
-                            .map_err(|error| match error {
-                                atelier_outbox::OutboxError::Mongo(mongo) => mongo,
-                                other => mongodb::error::Error::custom(other.to_string()),
-                            })?;
-                        Ok(result.modified_count)
-                    }
-                    .boxed()
-                },
-            )
-            .await?;
-        if revoked > 0 {
-            outbox.notify_committed();
+        let detached = audit.is_some();
+        let context = Revocation {
+            tokens: self.clone(),
+            family,
+            filter,
+            reason,
+            audit,
+        };
+        // A revocation with its own audit entry (a reused token) is not the request's effect;
+        // one a caller asked for is, and commits with the request's records.
+        if detached {
+            self.unit.run_detached(tenant, context, revoke).await
+        } else {
+            self.unit.run(tenant, context, revoke).await
         }
-        Ok(revoked)
     }
 
     // ---- internals ----------------------------------------------------------------------
@@ -1094,6 +1074,66 @@ struct AccessClaims {
 }
 
 /// `identity.login.revoked`: the login's tokens are refused from now on.
+/// What [`Tokens::revoke_and_announce`] hands its unit of work.
+struct Revocation {
+    tokens: Tokens,
+    family: TokenFamilyId,
+    filter: mongodb::bson::Document,
+    reason: &'static str,
+    audit: Option<NewAuditEntry>,
+}
+
+/// The body of a revocation: marks the matching tokens revoked, appends the audit entry when
+/// one is given and `identity.login.revoked` when a token was still usable.
+fn revoke<'b>(
+    tx: &'b mut atelier_outbox::Tx,
+    revocation: &'b mut Revocation,
+) -> futures_util::future::BoxFuture<'b, Result<u64, IdentityError>> {
+    async move {
+        let tenant = tx.tenant();
+        let Revocation {
+            tokens,
+            family,
+            filter,
+            reason,
+            audit,
+        } = revocation;
+        let result = tokens
+            .refresh_tokens
+            .update_many(
+                filter.clone(),
+                doc! { "$set": { "status": RefreshStatus::Revoked.as_str(), "revoked_at_ms": now_ms() } },
+            )
+            .session(tx.session())
+            .await?;
+        if let Some(entry) = audit {
+            let mut entry = entry.clone();
+            entry.outcome = if result.modified_count > 0 {
+                "login_revoked"
+            } else {
+                "already_revoked"
+            }
+            .to_owned();
+            tokens.audit.append_in(tx.session(), tenant, &entry).await?;
+        }
+        if result.modified_count == 0 {
+            tx.unchanged();
+            return Ok(0);
+        }
+        let user = tokens
+            .refresh_tokens
+            .find_one(doc! { "tenant": tenant.to_string(), "family": family.to_string() })
+            .session(tx.session())
+            .await?
+            .map(|token| token.user);
+        if let Some(user) = user {
+            tx.append(login_revoked_event(user, *family, reason));
+        }
+        Ok(result.modified_count)
+    }
+    .boxed()
+}
+
 fn login_revoked_event(
     user: UserId,
     login: TokenFamilyId,
@@ -1196,6 +1236,12 @@ fn corrupt_key(kid: &str, message: &str) -> IdentityError {
     IdentityError::Storage(atelier_store::StorageError::internal(format!(
         "signing key {kid} is unusable: {message}"
     )))
+}
+
+/// [`unavailable`] for a unit of work's error (the body refuses nothing).
+fn storage_unavailable(context: &'static str, error: &IdentityError) -> AuthError {
+    tracing::error!(%error, context, "token storage failed");
+    AuthError::Unavailable("MongoDB")
 }
 
 /// Logged with context; the client sees only "authentication is unavailable: MongoDB".

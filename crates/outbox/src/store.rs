@@ -13,7 +13,7 @@ use mongodb::{
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
-use atelier_store::{CollectionSpec, Fence, Store};
+use atelier_store::{CollectionSpec, Fence, StorageError, Store};
 
 pub const OUTBOX_COLLECTION: &str = "outbox_events";
 const COUNTERS_COLLECTION: &str = "counters";
@@ -183,27 +183,19 @@ impl Outbox {
         &self,
         tenant: TenantId,
         events: Vec<NewEvent>,
-    ) -> Result<Vec<EventEnvelope>, OutboxError> {
-        let _gate = self.store.transaction_gate().await;
-        let mut session = self.store.client().start_session().await?;
-        // `and_run` with a boxed future (rather than `and_run2`) keeps the future `Send`.
-        let envelopes = session
-            .start_transaction()
-            .and_run((self.clone(), events), |session, (outbox, events)| {
+    ) -> Result<Vec<EventEnvelope>, StorageError> {
+        crate::UnitOfWork::new(&self.store)
+            .run_detached(tenant, (self.clone(), events), |tx, (outbox, events)| {
                 async move {
+                    let tenant = tx.tenant();
                     outbox
-                        .append(session, tenant, events.clone())
+                        .append(tx.session(), tenant, events.clone())
                         .await
-                        .map_err(|error| match error {
-                            OutboxError::Mongo(mongo) => mongo,
-                            other => mongodb::error::Error::custom(other.to_string()),
-                        })
+                        .map_err(crate::unit::storage_error)
                 }
                 .boxed()
             })
-            .await?;
-        self.notify_committed();
-        Ok(envelopes)
+            .await
     }
 
     /// Wakes a relay waiting in this process.

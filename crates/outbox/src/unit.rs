@@ -146,8 +146,45 @@ impl UnitOfWork {
         E: From<StorageError> + StorageFailure + Send,
         F: for<'b> FnMut(&'b mut Tx, &'b mut C) -> BoxFuture<'b, Result<T, E>> + Send,
     {
+        let scope = current_scope(tenant);
+        self.run_bounded(tenant, scope, context, body).await
+    }
+
+    /// [`UnitOfWork::run`] outside the request scope: for writes that are not the request's
+    /// own effect (the audit entry of a refusal, a revocation triggered by a refused token,
+    /// a queue consumer's bookkeeping), which must neither replay a request's stored result
+    /// nor carry its audit entry or idempotency record.
+    pub async fn run_detached<C, T, E, F>(
+        &self,
+        tenant: TenantId,
+        context: C,
+        body: F,
+    ) -> Result<T, E>
+    where
+        C: Send,
+        T: Serialize + DeserializeOwned + Send,
+        E: From<StorageError> + StorageFailure + Send,
+        F: for<'b> FnMut(&'b mut Tx, &'b mut C) -> BoxFuture<'b, Result<T, E>> + Send,
+    {
+        self.run_bounded(tenant, None, context, body).await
+    }
+
+    async fn run_bounded<C, T, E, F>(
+        &self,
+        tenant: TenantId,
+        scope: Option<Arc<dyn RequestScope>>,
+        context: C,
+        body: F,
+    ) -> Result<T, E>
+    where
+        C: Send,
+        T: Serialize + DeserializeOwned + Send,
+        E: From<StorageError> + StorageFailure + Send,
+        F: for<'b> FnMut(&'b mut Tx, &'b mut C) -> BoxFuture<'b, Result<T, E>> + Send,
+    {
         let timeout = self.store.operation_timeout();
-        match tokio::time::timeout(timeout, self.run_unbounded(tenant, context, body)).await {
+        let unit = self.run_unbounded(tenant, scope, context, body);
+        match tokio::time::timeout(timeout, unit).await {
             Ok(result) => result,
             Err(_) => {
                 tracing::warn!(%tenant, ?timeout, "a unit of work outlived the operation timeout");
@@ -159,6 +196,7 @@ impl UnitOfWork {
     async fn run_unbounded<C, T, E, F>(
         &self,
         tenant: TenantId,
+        scope: Option<Arc<dyn RequestScope>>,
         mut context: C,
         mut body: F,
     ) -> Result<T, E>
@@ -168,7 +206,6 @@ impl UnitOfWork {
         E: From<StorageError> + StorageFailure + Send,
         F: for<'b> FnMut(&'b mut Tx, &'b mut C) -> BoxFuture<'b, Result<T, E>> + Send,
     {
-        let scope = current_scope(tenant);
         let slot = scope.as_ref().map(|scope| scope.next_slot());
         let _gate = self.store.transaction_gate().await;
         let session = self

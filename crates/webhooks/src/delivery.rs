@@ -36,8 +36,8 @@ use atelier_bus::{
 };
 use atelier_core::{EventEnvelope, NewEvent, TenantId};
 use atelier_identity::{Principal, tenancy::Tenancy};
-use atelier_outbox::{Outbox, catalog::Catalog};
-use atelier_store::{Store, faults, is_duplicate_key};
+use atelier_outbox::{UnitOfWork, catalog::Catalog};
+use atelier_store::{StorageError, Store, faults};
 use chrono::{DateTime, Utc};
 use futures_util::FutureExt;
 use mongodb::bson::{Document, doc};
@@ -167,7 +167,6 @@ pub fn delivery_spec(config: &WebhooksConfig) -> ConsumerSpec {
 /// Both webhook consumers, sharing one job queue.
 pub fn handlers(
     store: &Store,
-    outbox: &Outbox,
     bus: &Bus,
     config: &WebhooksConfig,
     catalog: &Catalog,
@@ -186,8 +185,7 @@ pub fn handlers(
             endpoints,
             cache,
             attempts: Attempts::new(store),
-            outbox: outbox.clone(),
-            store: store.clone(),
+            unit: UnitOfWork::new(store),
             exhaustions: store.database().collection(EXHAUSTIONS_COLLECTION),
             config: config.clone(),
             metrics: metrics.clone(),
@@ -524,8 +522,7 @@ pub struct DeliveryHandler {
     endpoints: Endpoints,
     cache: Arc<EndpointCache>,
     attempts: Attempts,
-    outbox: Outbox,
-    store: Store,
+    unit: UnitOfWork,
     exhaustions: mongodb::Collection<Document>,
     config: WebhooksConfig,
     metrics: WebhookMetrics,
@@ -1038,7 +1035,7 @@ impl DeliveryHandler {
         job: &DeliveryJobV1,
         attempts: u32,
         last: &AttemptRecord,
-    ) -> Result<bool, mongodb::error::Error> {
+    ) -> Result<bool, StorageError> {
         let event = exhausted_event(
             job.endpoint_id,
             &job.event,
@@ -1056,41 +1053,37 @@ impl DeliveryHandler {
         };
         let context = (
             self.attempts.clone(),
-            self.outbox.clone(),
             self.exhaustions.clone(),
             mark,
             last.clone(),
             event,
-            job.tenant,
         );
+        // A consumer's own bookkeeping: no request scope to join.
         let emitted = self
-            .store
-            .transaction(
+            .unit
+            .run_detached::<_, _, StorageError, _>(
+                job.tenant,
                 context,
-                |session, (attempts, outbox, exhaustions, mark, last, event, tenant)| {
+                |tx, (attempts, exhaustions, mark, last, event)| {
                     async move {
+                        let tenant = tx.tenant();
                         let already = exhaustions
                             .find_one(doc! { "_id": mark.get_str("_id").unwrap_or_default(), "tenant": tenant.to_string() })
-                            .session(&mut *session)
+                            .session(tx.session())
                             .await?
                             .is_some();
-                        attempts.record_in(&mut *session, last).await?;
+                        attempts.record_in(tx.session(), last).await?;
                         if already {
+                            tx.unchanged();
                             return Ok(false);
                         }
-                        exhaustions.insert_one(&*mark).session(&mut *session).await?;
+                        exhaustions.insert_one(&*mark).session(tx.session()).await?;
                         faults::check(
                             faults::WEBHOOK_EXHAUSTED_BEFORE_EVENT,
                             &tenant.to_string(),
                         )
                         .await?;
-                        outbox
-                            .append(&mut *session, *tenant, vec![event.clone()])
-                            .await
-                            .map_err(|error| match error {
-                                atelier_outbox::OutboxError::Mongo(mongo) => mongo,
-                                other => mongodb::error::Error::custom(other.to_string()),
-                            })?;
+                        tx.append(event.clone());
                         Ok(true)
                     }
                     .boxed()
@@ -1098,16 +1091,13 @@ impl DeliveryHandler {
             )
             .await;
         match emitted {
-            Ok(true) => {
-                self.outbox.notify_committed();
-                Ok(true)
-            }
+            Ok(true) => Ok(true),
             Ok(false) => {
                 tracing::info!(endpoint = %job.endpoint_id, event = %job.event.id, "exhaustion already recorded (redelivered job): no second event");
                 Ok(false)
             }
             // A concurrent delivery of the same job marked it first.
-            Err(error) if is_duplicate_key(&error) => Ok(false),
+            Err(error) if error.is_duplicate_key() => Ok(false),
             Err(error) => Err(error),
         }
     }

@@ -180,7 +180,6 @@ impl Module for WebhooksModule {
         let mut running = Running {
             consumers: delivery::handlers(
                 context.store,
-                context.outbox,
                 context.bus,
                 &config,
                 context.catalog,

@@ -640,3 +640,78 @@ async fn another_tenants_chat_ids_answer_404() {
     assert_eq!(view["reactions"], json!([]));
     app.stop_and_clean().await;
 }
+
+/// A member change judges the role its transaction finds: a moderator's removal of a member,
+/// in flight while the owner makes that member an owner, must not remove an owner (only owners
+/// remove owners). It answers `409 member_changed` and the new owner stays.
+#[tokio::test]
+async fn a_member_change_acts_only_on_the_role_it_judged() {
+    use atelier_store::faults::{self, Fault, MEMBER_CHANGE_BEFORE_WRITE};
+
+    let app = TestApp::spawn(test_config()).await;
+    let fixture = ChatFixture::new(&app, 3).await;
+    let (owner, moderator, member) = (fixture.user(0), fixture.user(1), fixture.user(2));
+    let channel = fixture.channel(&app, "private", 0, &[1, 2]).await;
+    let members = format!("/v1/channels/{channel}/members");
+    let (status, body) = app
+        .call(
+            &owner.token,
+            Method::PUT,
+            &format!("{members}/{}", moderator.id),
+            Some(json!({"role": "moderator"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let scope = fixture.tenant.tenant.to_string();
+    faults::arm(
+        MEMBER_CHANGE_BEFORE_WRITE,
+        &scope,
+        Fault::Pause(std::time::Duration::from_millis(1_500)),
+        1,
+    );
+    let removal = tokio::spawn({
+        let request = app
+            .http
+            .delete(app.url(&format!("{members}/{}", member.id)))
+            .bearer_auth(&moderator.token);
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    });
+    while faults::hits(MEMBER_CHANGE_BEFORE_WRITE, &scope) == 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let (status, body) = app
+        .call(
+            &owner.token,
+            Method::PUT,
+            &format!("{members}/{}", member.id),
+            Some(json!({"role": "owner"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let (status, problem) = removal.await.unwrap();
+    faults::disarm(MEMBER_CHANGE_BEFORE_WRITE, &scope);
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::CONFLICT, Some("member_changed")),
+        "a moderator removed an owner: {problem}"
+    );
+    let (status, list) = app.call(&owner.token, Method::GET, &members, None).await;
+    assert_eq!(status, 200, "{list}");
+    let role = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["user_id"] == member.id.as_str())
+        .and_then(|item| item["role"].as_str());
+    assert_eq!(role, Some("owner"), "{list}");
+    app.stop_and_clean().await;
+}

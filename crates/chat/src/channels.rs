@@ -480,8 +480,20 @@ impl Chat {
         } else {
             Self::require_member(principal, &access)?;
         }
-        self.write_member(principal.tenant(), &channel, user, role)
-            .await
+        atelier_store::faults::check(
+            atelier_store::faults::MEMBER_CHANGE_BEFORE_WRITE,
+            &principal.tenant().to_string(),
+        )
+        .await
+        .map_err(atelier_store::StorageError::from)?;
+        self.write_member(
+            principal.tenant(),
+            &channel,
+            user,
+            role,
+            Judged::Role(current),
+        )
+        .await
     }
 
     /// Removes `user` from the channel: the caller leaving, or someone the policy's
@@ -495,16 +507,18 @@ impl Chat {
     ) -> Result<(), ChatError> {
         let (channel, access) = self.visible_channel(principal, channel).await?;
         let is_self = matches!(principal, Principal::User { user_id, .. } if *user_id == user);
+        let mut judged = Judged::Any;
         if !is_self {
             let current = self
                 .membership(principal.tenant(), channel.id, user)
                 .await?
-                .map(|member| member.role.resource_role());
+                .map(|member| member.role);
+            judged = Judged::Role(current);
             let decision = match current {
                 Some(current) => policy::authorize_resource_member_change(
                     principal,
                     access.read,
-                    Some(current),
+                    Some(current.resource_role()),
                     None,
                 ),
                 None => policy::authorize(principal, Permission::ResourceEdit, access.read),
@@ -513,7 +527,14 @@ impl Chat {
                 return Err(denied(principal, "channel member removal", reason));
             }
         }
-        self.delete_member(principal.tenant(), &channel, user).await
+        atelier_store::faults::check(
+            atelier_store::faults::MEMBER_CHANGE_BEFORE_WRITE,
+            &principal.tenant().to_string(),
+        )
+        .await
+        .map_err(atelier_store::StorageError::from)?;
+        self.delete_member(principal.tenant(), &channel, user, judged)
+            .await
     }
 
     /// Joins a public channel as `member` (users); joining again changes nothing.
@@ -533,15 +554,22 @@ impl Chat {
                 "Only public channels can be joined; private channels take an invitation.",
             ));
         }
-        self.write_member(principal.tenant(), &channel, user, ChannelRole::Member)
-            .await
+        self.write_member(
+            principal.tenant(),
+            &channel,
+            user,
+            ChannelRole::Member,
+            Judged::Any,
+        )
+        .await
     }
 
     /// Leaves a channel (users).
     pub async fn leave(&self, principal: &Principal, channel: ChannelId) -> Result<(), ChatError> {
         let (channel, _) = self.visible_channel(principal, channel).await?;
         let user = user_of(principal)?;
-        self.delete_member(principal.tenant(), &channel, user).await
+        self.delete_member(principal.tenant(), &channel, user, Judged::Any)
+            .await
     }
 
     /// Stores `user`'s membership at `role` (added or changed). The user must be a member
@@ -553,6 +581,7 @@ impl Chat {
         channel: &ChannelRecord,
         user: UserId,
         role: ChannelRole,
+        judged: Judged,
     ) -> Result<MemberRecord, ChatError> {
         if channel.kind == ChannelKind::Direct {
             return Err(ChatError::conflict(
@@ -587,6 +616,10 @@ impl Chat {
                         .find_one(filter.clone())
                         .session(&mut *session)
                         .await?;
+                    let found = existing.as_ref().map(|member| member.role);
+                    if found != Some(role) {
+                        judged.check(found)?;
+                    }
                     let now = now_ms();
                     let (record, event_type) = match existing {
                         Some(member) if member.role == role => return Ok((member, false)),
@@ -636,6 +669,7 @@ impl Chat {
         tenant: TenantId,
         channel: &ChannelRecord,
         user: UserId,
+        judged: Judged,
     ) -> Result<(), ChatError> {
         if channel.kind == ChannelKind::Direct {
             return Err(ChatError::conflict(
@@ -654,8 +688,9 @@ impl Chat {
                         .members
                         .find_one(filter.clone())
                         .session(&mut *session)
-                        .await?
-                        .ok_or(ChatError::NotFound("member"))?;
+                        .await?;
+                    judged.check(member.as_ref().map(|member| member.role))?;
+                    let member = member.ok_or(ChatError::NotFound("member"))?;
                     if member.role == ChannelRole::Owner
                         && this.owner_count(session, tenant, channel.id).await? <= 1
                         && this
@@ -762,4 +797,28 @@ fn member_event(event_type: &str, member: &MemberRecord) -> atelier_core::NewEve
             "role": view.role,
         }),
     )
+}
+
+/// The membership a caller's authorization was decided on. A member write acts only on that
+/// membership: when the transaction finds another role (a concurrent change committed since
+/// the decision), it refuses with `member_changed` instead of acting on a decision made for a
+/// role the member no longer has (a moderator's removal must not remove a new owner).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Judged {
+    /// No rank rule was applied (joining, leaving): any current membership will do.
+    Any,
+    /// The decision was made on this role (`None`: not a member).
+    Role(Option<ChannelRole>),
+}
+
+impl Judged {
+    fn check(self, found: Option<ChannelRole>) -> Result<(), ChatError> {
+        match self {
+            Judged::Role(judged) if judged != found => Err(ChatError::conflict(
+                "member_changed",
+                "The member's role changed while this request ran; read the member again and retry.",
+            )),
+            _ => Ok(()),
+        }
+    }
 }

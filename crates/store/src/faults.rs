@@ -15,7 +15,7 @@
 //! - [`WEBHOOK_EXHAUSTED_AFTER_COMMIT`] (scope: tenant): the exhaustion committed, the job not
 //!   yet dead-lettered; a failure here hands the job back at the same attempt, as the broker
 //!   redelivers it after a crash.
-//! - [`MEMBER_CHANGE_BEFORE_WRITE`] (scope: tenant): a workspace member change or removal was
+//! - [`MEMBER_CHANGE_BEFORE_WRITE`] (scope: tenant): a workspace or channel member change or removal was
 //!   asked for, its transaction not yet started (another change of the same member can land
 //!   here; the rank rule must judge the role the transaction reads).
 //! - [`RELAY_BEFORE_MARK`] (scope: the relay's node id): a batch is published and confirmed,

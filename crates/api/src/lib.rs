@@ -107,10 +107,6 @@ pub struct ApiState {
     pub identity: atelier_identity::Identity,
     /// Usage increments, batched in memory and flushed by a server worker.
     pub usage_recorder: atelier_identity::usage::UsageRecorder,
-    /// The outbox, read by the event log.
-    pub outbox: atelier_outbox::Outbox,
-    /// The deployment's event types (the platform's and every module's).
-    pub catalog: atelier_outbox::catalog::Catalog,
     /// The realtime gateway behind `/v1/realtime`.
     pub realtime: realtime::RealtimeState,
     /// The services every module handed over (`atelier_chat::Chat`,

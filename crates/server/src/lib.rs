@@ -259,8 +259,6 @@ impl Server {
             consumer_health,
             identity,
             usage_recorder,
-            outbox: outbox.clone(),
-            catalog,
             realtime: atelier_api::realtime::RealtimeState {
                 gateway,
                 shutdown: shutdown.clone(),

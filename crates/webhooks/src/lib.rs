@@ -8,6 +8,7 @@
 //! - [`ssrf`]: the SSRF guard (URL syntax, forbidden addresses, resolution for delivery);
 //! - [`endpoints`]: the tenant's endpoints and signing secrets ([`Endpoints`]);
 //! - [`error`]: [`WebhookError`], the crate's one error type;
+//! - [`event_log`]: the replayable event log and the event-type catalog ([`EventLog`]);
 //! - [`signing`]: Standard Webhooks signatures (sans IO);
 //! - [`delivery`]: the fan-out and delivery consumers and their sans-IO decisions;
 //! - [`attempts`]: the attempt log ([`Attempts`]), written in group commits;
@@ -20,6 +21,7 @@ pub mod config;
 pub mod delivery;
 pub mod endpoints;
 pub mod error;
+pub mod event_log;
 pub mod events;
 pub mod metrics;
 pub mod model;
@@ -32,6 +34,7 @@ pub use attempts::Attempts;
 pub use config::WebhooksConfig;
 pub use endpoints::{EndpointPatch, Endpoints, NewEndpoint};
 pub use error::WebhookError;
+pub use event_log::EventLog;
 pub use model::{EndpointId, EndpointRecord, EndpointSecret};
 pub use module::WebhooksModule;
 

@@ -192,6 +192,7 @@ impl Module for WebhooksModule {
             Endpoints::new(context.store, context.catalog.clone()).with_config(config.clone()),
         )?;
         services.insert(Attempts::new(context.store))?;
+        services.insert(crate::EventLog::new(context.store, context.catalog.clone()))?;
         services.insert(Redelivery::new(context.store, context.bus, context.catalog))?;
         services.insert(config)?;
         Ok(running)

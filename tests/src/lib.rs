@@ -137,7 +137,8 @@ pub struct TestApp {
     pub metrics: Metrics,
     pub http: reqwest::Client,
     shutdown: CancellationToken,
-    handle: JoinHandle<anyhow::Result<()>>,
+    /// `None` once stopped or crashed.
+    handle: Option<JoinHandle<anyhow::Result<()>>>,
     handlers: Vec<Arc<dyn Handler>>,
 }
 
@@ -189,7 +190,7 @@ impl TestApp {
             metrics,
             http: reqwest::Client::new(),
             shutdown,
-            handle,
+            handle: Some(handle),
             handlers,
         };
         app.wait_until_serving().await;
@@ -316,15 +317,17 @@ impl TestApp {
     }
 
     /// Graceful stop; returns what `run` returned.
-    pub async fn stop(self) -> anyhow::Result<()> {
+    pub async fn stop(mut self) -> anyhow::Result<()> {
         self.shutdown.cancel();
-        self.handle.await.expect("server task")
+        let handle = self.handle.take().expect("a running server");
+        handle.await.expect("server task")
     }
 
     /// Abrupt stop, as if the process crashed.
-    pub async fn crash(self) {
-        self.handle.abort();
-        let outcome = self.handle.await;
+    pub async fn crash(mut self) {
+        let handle = self.handle.take().expect("a running server");
+        handle.abort();
+        let outcome = handle.await;
         assert!(
             outcome.is_err(),
             "an aborted server should not finish normally"
@@ -346,6 +349,59 @@ impl TestApp {
         handlers.extend(self.handlers.iter().cloned());
         self.stop().await.expect("server stopped cleanly");
         cleanup(&store, &bus, &handlers).await;
+    }
+}
+
+/// A test that panics never reaches [`TestApp::stop_and_clean`]: its queues, exchanges and
+/// database would stay behind (queues hold the broker's file descriptors). Dropped while
+/// panicking, the app stops its server and cleans its prefix and database from a thread of its
+/// own (the test's runtime is unwinding and drives nothing, so the server's consumers cannot
+/// declare their queues again meanwhile). Other nodes of a failing multi-node test share the
+/// prefix; cleaning it twice is harmless. A normal drop (after `stop`, `crash`, or a node
+/// that a test keeps running elsewhere) cleans nothing.
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            return;
+        }
+        self.shutdown.cancel();
+        if let Some(handle) = self.handle.take() {
+            handle.abort();
+        }
+        let config = self.config.clone();
+        let extra = self.handlers.clone();
+        let cleaner = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async move {
+                let clean = async {
+                    let store = Store::connect(&config.mongodb).await?;
+                    let bus = Bus::new(config.amqp.clone(), Metrics::new())?;
+                    let mut handlers =
+                        atelier_server::platform_handlers(&atelier_server::PlatformContext {
+                            store: store.clone(),
+                            outbox: atelier_outbox::Outbox::new(&store),
+                            bus: bus.clone(),
+                            config: config.clone(),
+                        })?;
+                    handlers.extend(extra);
+                    cleanup(&store, &bus, &handlers).await;
+                    anyhow::Ok(())
+                };
+                match tokio::time::timeout(Duration::from_secs(30), clean).await {
+                    Ok(Ok(())) => eprintln!("cleanup: a failing test's app cleaned its prefix"),
+                    Ok(Err(error)) => eprintln!("cleanup after a failing test failed: {error:#}"),
+                    Err(_) => eprintln!("cleanup after a failing test timed out"),
+                }
+            });
+        });
+        if cleaner.join().is_err() {
+            eprintln!("cleanup after a failing test panicked");
+        }
     }
 }
 

@@ -11,8 +11,6 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use atelier_bus::Bus;
-use atelier_observability::Metrics;
 use atelier_server::{Roles, Server};
 use atelier_store::Store;
 use clap::Args;
@@ -57,12 +55,12 @@ pub async fn run(settings: &Settings, options: &ChatOptions) -> anyhow::Result<R
     };
     config.migrate_on_start = true;
     let store = Store::connect(&config.mongodb).await?;
-    let bus = Bus::new(config.amqp.clone(), Metrics::new())?;
     let identity = atelier_identity::Identity::new(&store, config.identity.clone());
 
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let shutdown = CancellationToken::new();
+    let cleanup_config = config.clone();
     let server = tokio::spawn(Server::new(config).run(listener, shutdown.clone()));
 
     let measured = async {
@@ -78,12 +76,7 @@ pub async fn run(settings: &Settings, options: &ChatOptions) -> anyhow::Result<R
         Ok(Err(error)) => eprintln!("chat: the server stopped with an error: {error:#}"),
         Err(error) => eprintln!("chat: the server task failed: {error}"),
     }
-    if let Err(error) = store.drop_database().await {
-        eprintln!("chat: cleanup: dropping the bench database failed: {error}");
-    }
-    if let Err(error) = bus.delete_base().await {
-        eprintln!("chat: cleanup: deleting the bench exchanges failed: {error}");
-    }
+    crate::cleanup::platform("chat", &cleanup_config).await;
     measured
 }
 

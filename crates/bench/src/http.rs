@@ -11,10 +11,9 @@ use std::{
 };
 
 use anyhow::Context;
-use atelier_bus::{Bus, BusConfig};
-use atelier_observability::Metrics;
+use atelier_bus::BusConfig;
 use atelier_server::{Config, Roles, Server, config::HttpConfig};
-use atelier_store::{MongoConfig, Store};
+use atelier_store::MongoConfig;
 use clap::Args;
 use hdrhistogram::Histogram;
 use tokio::{net::TcpListener, task::JoinSet};
@@ -45,8 +44,7 @@ pub async fn run(settings: &Settings, options: &HttpOptions) -> anyhow::Result<R
     anyhow::ensure!(options.concurrency > 0, "--concurrency must be at least 1");
     anyhow::ensure!(options.duration > 0, "--duration must be at least 1");
     let config = server_config(settings)?;
-    let store = Store::connect(&config.mongodb).await?;
-    let bus = Bus::new(config.amqp.clone(), Metrics::new())?;
+    let cleanup_config = config.clone();
 
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
@@ -61,12 +59,7 @@ pub async fn run(settings: &Settings, options: &HttpOptions) -> anyhow::Result<R
         Ok(Err(error)) => eprintln!("http: the server stopped with an error: {error:#}"),
         Err(error) => eprintln!("http: the server task failed: {error}"),
     }
-    if let Err(error) = store.drop_database().await {
-        eprintln!("http: cleanup: dropping the bench database failed: {error}");
-    }
-    if let Err(error) = bus.delete_base().await {
-        eprintln!("http: cleanup: deleting the bench exchanges failed: {error}");
-    }
+    crate::cleanup::platform("http", &cleanup_config).await;
     measured
 }
 

@@ -17,6 +17,7 @@
 //! release mode through `scripts/bench`, which starts the dependencies.
 
 mod chat;
+mod cleanup;
 mod http;
 mod outbox;
 mod realtime;

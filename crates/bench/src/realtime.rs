@@ -29,11 +29,9 @@ use std::{
 };
 
 use anyhow::Context;
-use atelier_bus::Bus;
 use atelier_chat::ChannelId;
 use atelier_core::{EventEnvelope, NewEvent, TenantId};
 use atelier_identity::{UserId, WorkspaceId};
-use atelier_observability::Metrics;
 use atelier_realtime::{AccessError, ReplaySource, TopicKind, TopicScope};
 use atelier_server::Server;
 use atelier_store::Store;
@@ -342,33 +340,8 @@ async fn atelier(settings: &Settings, options: &RealtimeOptions) -> anyhow::Resu
     }
     let cleanup_config = config.clone();
     runtime
-        .spawn(async move {
-            if let Ok(store) = Store::connect(&cleanup_config.mongodb).await
-                && let Err(error) = store.drop_database().await
-            {
-                eprintln!("realtime: cleanup: dropping the bench database failed: {error}");
-            }
-            if let Ok(bus) = Bus::new(cleanup_config.amqp.clone(), Metrics::new()) {
-                let context = atelier_server::PlatformContext {
-                    store: Store::connect(&cleanup_config.mongodb).await?,
-                    outbox: atelier_outbox::Outbox::new(
-                        &Store::connect(&cleanup_config.mongodb).await?,
-                    ),
-                    bus: bus.clone(),
-                    config: cleanup_config.clone(),
-                };
-                for handler in atelier_server::platform_handlers(&context)? {
-                    if let Err(error) = bus.delete_consumer_topology(&handler.spec()).await {
-                        eprintln!("realtime: cleanup: deleting consumer queues failed: {error}");
-                    }
-                }
-                if let Err(error) = bus.delete_base().await {
-                    eprintln!("realtime: cleanup: deleting the bench exchanges failed: {error}");
-                }
-            }
-            anyhow::Ok(())
-        })
-        .await??;
+        .spawn(async move { crate::cleanup::platform("realtime", &cleanup_config).await })
+        .await?;
     runtime.shutdown_background();
     measured
 }

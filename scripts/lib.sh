@@ -15,6 +15,8 @@
 # The pinned MongoDB-compatible server used locally and in CI (MongoDB wire protocol on SQLite).
 ATELIER_NX_PACKAGE="nx-27017"
 ATELIER_STANDARDWEBHOOKS_PACKAGE="standardwebhooks==1.1.0"
+# The OpenAPI validator the contract test runs over openapi/v1.json.
+ATELIER_SPEC_VALIDATOR_PACKAGE="openapi-spec-validator==0.9.0"
 ATELIER_NX_VERSION="0.8.1"
 ATELIER_DEFAULT_AMQP_URL="amqp://guest:guest@127.0.0.1:5672/%2f"
 
@@ -156,6 +158,12 @@ EOF
         atelier_log "installing $ATELIER_STANDARDWEBHOOKS_PACKAGE into .venv"
         "$python" -m pip install --quiet --disable-pip-version-check \
             "$ATELIER_STANDARDWEBHOOKS_PACKAGE"
+    fi
+    # The stock OpenAPI validator; the contract test validates the committed spec with it.
+    if ! "$python" -c 'import openapi_spec_validator' 2>/dev/null; then
+        atelier_log "installing $ATELIER_SPEC_VALIDATOR_PACKAGE into .venv"
+        "$python" -m pip install --quiet --disable-pip-version-check \
+            "$ATELIER_SPEC_VALIDATOR_PACKAGE"
     fi
 }
 

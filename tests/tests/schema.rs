@@ -207,3 +207,91 @@ fn operations_have_stable_ids_and_tags() {
         }
     }
 }
+
+/// The committed document validates as the OpenAPI version it declares, with the stock
+/// validator (openapi-spec-validator, pinned in scripts/lib.sh, in the `.venv` the scripts set
+/// up): strict generators (openapi-generator) refuse an invalid one.
+#[test]
+fn the_committed_spec_validates() {
+    let python = concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/python");
+    let spec = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/v1.json");
+    let output = std::process::Command::new(python)
+        .args([
+            "-c",
+            "import json, sys\n\
+             from openapi_spec_validator import validate\n\
+             validate(json.load(open(sys.argv[1])))\n\
+             print('valid')",
+            spec,
+        ])
+        .output()
+        .expect("the .venv python (run the tests through scripts/test)");
+    assert!(
+        output.status.success(),
+        "openapi/v1.json does not validate:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// What stock generators need of every operation: one success type (two success statuses
+/// only with the same schema, so `data` is one type), plain `application/json` media types,
+/// every error a problem document with a `default`, and `Problem.errors` optional (it is only
+/// sent for invalid fields).
+#[test]
+fn every_operation_is_typed_for_generators() {
+    let spec: serde_json::Value = serde_json::from_str(&atelier_api::spec_json()).unwrap();
+    assert_eq!(spec["openapi"], "3.0.0");
+    assert!(
+        spec["info"].get("summary").is_none(),
+        "info.summary is 3.1 only"
+    );
+    assert!(spec["servers"].as_array().is_some_and(|s| !s.is_empty()));
+    let problem_required = spec["components"]["schemas"]["Problem"]["required"]
+        .as_array()
+        .unwrap();
+    assert!(!problem_required.contains(&serde_json::json!("errors")));
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let id = operation["operationId"].as_str().unwrap();
+            let responses = operation["responses"].as_object().unwrap();
+            let success: std::collections::BTreeSet<String> = responses
+                .iter()
+                .filter(|(status, _)| status.starts_with('2'))
+                .filter_map(|(_, response)| {
+                    response["content"]
+                        .as_object()
+                        .and_then(|content| content.values().next())
+                        .map(|media| media["schema"].to_string())
+                })
+                .collect();
+            assert!(
+                success.len() <= 1,
+                "{id} has several success types: {success:?}"
+            );
+            let media_types = responses
+                .values()
+                .chain(operation.get("requestBody"))
+                .filter_map(|part| part["content"].as_object())
+                .flat_map(|content| content.keys());
+            for media_type in media_types {
+                assert!(
+                    !media_type.contains(';'),
+                    "{method} {path}: media type `{media_type}` has parameters"
+                );
+            }
+            if path.starts_with("/v1/") {
+                assert!(
+                    responses.contains_key("default"),
+                    "{id} has no default response"
+                );
+                if !operation.as_object().unwrap().contains_key("requestBody") {
+                    assert!(
+                        !responses.contains_key("413"),
+                        "{id} has no body, yet lists 413"
+                    );
+                }
+            }
+        }
+    }
+}

@@ -7,6 +7,8 @@
 //! - [`idempotency`]: `Idempotency-Key` replay of `POST` responses;
 //! - [`system`]: `/healthz`, `/readyz`, `/metrics`;
 //! - [`admin`]: the operator API (consumers, dead-letter queues).
+//! - [`contract`]: the finishing pass over the generated OpenAPI document (plain media types,
+//!   declared headers, `default` problems, `security: []`, servers);
 //! - [`serve`]: the HTTP server loop (per-IP connection limits, header read timeout,
 //!   graceful shutdown).
 //! - [`edge`]: the shared edge pieces: one `ApiResult`, id parsing, the mapping of each
@@ -26,6 +28,7 @@
 pub mod admin;
 pub mod auth;
 pub mod chat;
+pub mod contract;
 pub mod edge;
 pub mod events;
 pub mod idempotency;
@@ -163,9 +166,9 @@ fn service() -> OpenApiService<Apis, ()> {
         "Atelier API",
         API_VERSION,
     )
-    .summary("Chat, activity feeds, collaborative canvas documents and webhooks for product teams.")
     .description(
-        "Every error is an RFC 9457 `application/problem+json` document with a stable `code` \
+        "Chat, activity feeds, collaborative canvas documents and webhooks for product teams.\n\n\
+         Every error is an RFC 9457 `application/problem+json` document with a stable `code` \
          and the `request_id` also returned in the `X-Request-Id` header.\n\n\
          **Rate limits.** Requests are limited per API key, per user and, without credentials, \
          per client IP. Every limited response carries `RateLimit-Policy: \"<policy>\";q=<burst>;w=<seconds>` \
@@ -182,11 +185,40 @@ fn service() -> OpenApiService<Apis, ()> {
     )
 }
 
-/// The OpenAPI document, as committed at `openapi/v1.json`.
+/// The OpenAPI document, as committed at `openapi/v1.json` and served at `/v1/openapi.json`:
+/// poem-openapi's document with the [`contract`] pass applied.
 pub fn spec_json() -> String {
-    let mut spec = service().spec();
-    spec.push('\n');
-    spec
+    static SPEC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SPEC.get_or_init(|| finished_spec(&service().spec()))
+        .clone()
+}
+
+fn finished_spec(generated: &str) -> String {
+    let mut spec: serde_json::Value =
+        serde_json::from_str(generated).expect("poem-openapi writes valid JSON");
+    contract::finish(&mut spec);
+    let mut text = serde_json::to_string_pretty(&spec).expect("a JSON value serializes");
+    text.push('\n');
+    text
+}
+
+/// `GET /v1/openapi.json`: the finished document.
+fn spec_endpoint() -> impl poem::Endpoint + 'static {
+    let spec = spec_json();
+    poem::endpoint::make_sync(move |_| {
+        poem::Response::builder()
+            .content_type("application/json")
+            .body(spec.clone())
+    })
+}
+
+/// `GET /docs`: Swagger UI over the finished document (poem-openapi's page embeds its own
+/// document, which is swapped for ours).
+fn docs_endpoint(service: &OpenApiService<Apis, ()>) -> impl poem::Endpoint + 'static {
+    let html = service
+        .swagger_ui_html()
+        .replace(&service.spec(), spec_json().trim_end());
+    poem::endpoint::make_sync(move |_| poem::web::Html(html.clone()))
 }
 
 /// The whole HTTP application.
@@ -196,8 +228,8 @@ pub fn endpoint(state: ApiState) -> BoxEndpoint<'static> {
     if state.config.serve_api {
         route = route
             .at("/v1/realtime", poem::get(realtime::connect))
-            .at("/v1/openapi.json", service.spec_endpoint())
-            .nest("/docs", service.swagger_ui())
+            .at("/v1/openapi.json", spec_endpoint())
+            .at("/docs", docs_endpoint(&service))
             .nest("/", service);
     } else {
         // Worker-only nodes: operational endpoints only.

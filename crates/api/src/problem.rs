@@ -31,8 +31,8 @@ pub struct Problem {
     #[oai(skip_serializing_if_is_none)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
-    /// Per-field errors, for invalid parameters and bodies.
-    #[oai(skip_serializing_if_is_empty)]
+    /// Per-field errors, for invalid parameters and bodies; absent otherwise.
+    #[oai(default, skip_serializing_if_is_empty)]
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
 }

@@ -60,6 +60,8 @@ async fn check_admin_token(request: &Request, bearer: Bearer) -> poem::Result<()
 
 /// A consumer of this deployment and the state of its queues.
 #[derive(Debug, Object)]
+// Absent optional fields are omitted, never null: the contract says optional, not nullable.
+#[oai(skip_serializing_if_is_none)]
 pub struct Consumer {
     pub name: String,
     /// Routing-key patterns it is bound to.
@@ -77,6 +79,8 @@ pub struct ConsumerList {
 
 /// A message in a dead-letter queue.
 #[derive(Debug, Object)]
+// Absent optional fields are omitted, never null: the contract says optional, not nullable.
+#[oai(skip_serializing_if_is_none)]
 pub struct DeadLetter {
     pub message_id: Option<String>,
     pub routing_key: String,

@@ -19,7 +19,7 @@ use atelier_chat::{
 };
 use atelier_identity::{Principal, UserId, WorkspaceId};
 use poem::web::Data;
-use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi, param::Path, payload::Json};
 
 use crate::{
     ApiState, ApiTags,
@@ -32,14 +32,73 @@ use crate::{
 #[derive(Debug, Default)]
 pub struct ChatApi;
 
+/// A channel's kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename = "ChannelKind", rename_all = "snake_case")]
+pub enum ChannelKindName {
+    Public,
+    Private,
+    Direct,
+}
+
+impl From<ChannelKind> for ChannelKindName {
+    fn from(kind: ChannelKind) -> Self {
+        match kind {
+            ChannelKind::Public => Self::Public,
+            ChannelKind::Private => Self::Private,
+            ChannelKind::Direct => Self::Direct,
+        }
+    }
+}
+
+impl From<ChannelKindName> for ChannelKind {
+    fn from(kind: ChannelKindName) -> Self {
+        match kind {
+            ChannelKindName::Public => Self::Public,
+            ChannelKindName::Private => Self::Private,
+            ChannelKindName::Direct => Self::Direct,
+        }
+    }
+}
+
+/// A channel member's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename = "ChannelRole", rename_all = "snake_case")]
+pub enum ChannelRoleName {
+    Owner,
+    Moderator,
+    Member,
+}
+
+impl From<ChannelRole> for ChannelRoleName {
+    fn from(role: ChannelRole) -> Self {
+        match role {
+            ChannelRole::Owner => Self::Owner,
+            ChannelRole::Moderator => Self::Moderator,
+            ChannelRole::Member => Self::Member,
+        }
+    }
+}
+
+impl From<ChannelRoleName> for ChannelRole {
+    fn from(role: ChannelRoleName) -> Self {
+        match role {
+            ChannelRoleName::Owner => Self::Owner,
+            ChannelRoleName::Moderator => Self::Moderator,
+            ChannelRoleName::Member => Self::Member,
+        }
+    }
+}
+
 /// A channel.
 #[derive(Debug, Object)]
+// Absent optional fields are omitted, never null: the contract says optional, not nullable.
+#[oai(skip_serializing_if_is_none)]
 pub struct Channel {
     /// `chn_...`.
     pub id: String,
     pub workspace_id: String,
-    /// `public`, `private` or `direct`.
-    pub kind: String,
+    pub kind: ChannelKindName,
     /// Empty for direct channels.
     pub name: String,
     pub topic: String,
@@ -69,7 +128,7 @@ pub struct ChannelList {
 pub struct CreateChannel {
     /// `public` (any workspace member may join), `private` (by invitation) or `direct`
     /// (a fixed set of 2 to 9 users, exactly one channel per set).
-    pub kind: String,
+    pub kind: ChannelKindName,
     /// 1 to 80 characters; required except for direct channels.
     pub name: Option<String>,
     /// Up to 250 characters.
@@ -98,8 +157,7 @@ pub struct UpdateChannel {
 pub struct ChannelMember {
     pub channel_id: String,
     pub user_id: String,
-    /// `owner`, `moderator` or `member`.
-    pub role: String,
+    pub role: ChannelRoleName,
     pub last_read_seq: i64,
     pub joined_at: Timestamp,
 }
@@ -111,9 +169,8 @@ pub struct ChannelMemberList {
 
 #[derive(Debug, Object)]
 pub struct SetChannelMember {
-    /// `owner`, `moderator` or `member` (default `member` for a new member; absent keeps an
-    /// existing member's role).
-    pub role: Option<String>,
+    /// Default `member` for a new member; absent keeps an existing member's role.
+    pub role: Option<ChannelRoleName>,
 }
 
 #[derive(Debug, ApiResponse)]
@@ -167,9 +224,7 @@ impl ChatApi {
         let principal = auth.principal();
         let workspace = parse_id::<WorkspaceId>("workspace_id", &workspace_id)?;
         let body = body.0;
-        let kind = ChannelKind::parse(&body.kind).ok_or_else(|| {
-            ErrorResponse::invalid_field("kind", "must be `public`, `private` or `direct`")
-        })?;
+        let kind = ChannelKind::from(body.kind);
         let creator = body
             .creator_id
             .as_deref()
@@ -333,16 +388,7 @@ impl ChatApi {
         let principal = auth.principal();
         let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let user = parse_id::<UserId>("user_id", &user_id)?;
-        let role = body
-            .0
-            .role
-            .as_deref()
-            .map(|role| {
-                ChannelRole::parse(role).ok_or_else(|| {
-                    ErrorResponse::invalid_field("role", "must be `owner`, `moderator` or `member`")
-                })
-            })
-            .transpose()?;
+        let role = body.0.role.map(ChannelRole::from);
         let member = state
             .service::<Chat>()?
             .set_member(principal, channel, user, role)
@@ -445,7 +491,7 @@ pub fn channel_view(record: &ChannelRecord) -> Channel {
     Channel {
         id: view.id,
         workspace_id: view.workspace_id,
-        kind: view.kind,
+        kind: record.kind.into(),
         name: view.name,
         topic: view.topic,
         direct_member_ids: view.direct_member_ids,
@@ -465,7 +511,7 @@ fn member_view(record: &MemberRecord) -> ChannelMember {
     ChannelMember {
         channel_id: view.channel_id,
         user_id: view.user_id,
-        role: view.role,
+        role: record.role.into(),
         last_read_seq: view.last_read_seq,
         joined_at: view.joined_at.into(),
     }

@@ -61,6 +61,8 @@ pub struct Reaction {
 }
 
 #[derive(Debug, Object)]
+// Absent optional fields are omitted, never null: the contract says optional, not nullable.
+#[oai(skip_serializing_if_is_none)]
 pub struct Thread {
     pub reply_count: i64,
     pub last_reply_at: Option<Timestamp>,
@@ -71,6 +73,8 @@ pub struct Thread {
 /// A message. Events (`chat.message.*`) carry the same fields under `data.message`, without
 /// the per-viewer `me` of reactions.
 #[derive(Debug, Object)]
+// Absent optional fields are omitted, never null: the contract says optional, not nullable.
+#[oai(skip_serializing_if_is_none)]
 pub struct Message {
     /// `msg_...`.
     pub id: String,
@@ -201,6 +205,10 @@ pub struct ChangePage {
 pub enum MessageResponse {
     #[oai(status = 200)]
     Ok(Json<Message>),
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum MessageCreated {
     /// Sent (a retry with the same `client_message_id` answers the original, also 201).
     #[oai(status = 201)]
     Created(Json<Message>),
@@ -272,7 +280,7 @@ impl ChatMessagesApi {
         state: Data<&ApiState>,
         channel_id: Path<String>,
         body: JsonBody<SendMessage>,
-    ) -> ApiResult<MessageResponse> {
+    ) -> ApiResult<MessageCreated> {
         let principal = auth.principal();
         let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let body = body.0;
@@ -305,7 +313,7 @@ impl ChatMessagesApi {
             .await
             .map_err(chat_error)?;
         let view = views(&state, principal, vec![message]).await?.remove(0);
-        Ok(MessageResponse::Created(Json(view)))
+        Ok(MessageCreated::Created(Json(view)))
     }
 
     /// History of top-level messages by sequence number, oldest first: the newest page by

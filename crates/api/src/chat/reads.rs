@@ -7,11 +7,11 @@ use crate::edge::time::Timestamp;
 use atelier_chat::Chat;
 use atelier_chat::{
     ChannelId, MessageId, ScheduledMessageId,
-    model::ScheduledRecord,
+    model::{ScheduledRecord, ScheduledStatus},
     reads::{ReadMark, ReadState, ThreadUnread},
 };
 use poem::web::Data;
-use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi, param::Path, payload::Json};
 
 use crate::{
     ApiState, ApiTags,
@@ -82,8 +82,33 @@ pub struct MarkThreadRead {
     pub seq: Option<i64>,
 }
 
+/// Where a scheduled message stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum ScheduledMessageStatus {
+    Pending,
+    Claimed,
+    Sent,
+    Cancelled,
+    Failed,
+}
+
+impl From<ScheduledStatus> for ScheduledMessageStatus {
+    fn from(status: ScheduledStatus) -> Self {
+        match status {
+            ScheduledStatus::Pending => Self::Pending,
+            ScheduledStatus::Claimed => Self::Claimed,
+            ScheduledStatus::Sent => Self::Sent,
+            ScheduledStatus::Cancelled => Self::Cancelled,
+            ScheduledStatus::Failed => Self::Failed,
+        }
+    }
+}
+
 /// A message scheduled for later.
 #[derive(Debug, Object)]
+// Absent optional fields are omitted, never null: the contract says optional, not nullable.
+#[oai(skip_serializing_if_is_none)]
 pub struct ScheduledMessage {
     /// `sch_...`.
     pub id: String,
@@ -94,8 +119,8 @@ pub struct ScheduledMessage {
     pub attachments: Vec<Attachment>,
     pub parent_id: Option<String>,
     pub send_at: Timestamp,
-    /// `pending`, `claimed` (being sent), `sent`, `cancelled` or `failed`.
-    pub status: String,
+    /// `claimed`: being sent now.
+    pub status: ScheduledMessageStatus,
     /// Once sent: the message.
     pub message_id: Option<String>,
     /// Once failed: why.
@@ -146,6 +171,10 @@ pub enum UnreadTotalsResponse {
 pub enum ScheduledResponse {
     #[oai(status = 200)]
     Ok(Json<ScheduledMessage>),
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum ScheduledCreated {
     #[oai(status = 201)]
     Created(Json<ScheduledMessage>),
 }
@@ -314,7 +343,7 @@ impl ChatReadsApi {
         state: Data<&ApiState>,
         channel_id: Path<String>,
         body: JsonBody<ScheduleMessage>,
-    ) -> ApiResult<ScheduledResponse> {
+    ) -> ApiResult<ScheduledCreated> {
         let principal = auth.principal();
         let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
         let body = body.0;
@@ -343,7 +372,7 @@ impl ChatReadsApi {
             )
             .await
             .map_err(chat_error)?;
-        Ok(ScheduledResponse::Created(Json(scheduled_view(record))))
+        Ok(ScheduledCreated::Created(Json(scheduled_view(record))))
     }
 
     /// Scheduled messages of the channel not yet sent: the caller's own (users) or everyone's
@@ -473,7 +502,7 @@ fn scheduled_view(record: ScheduledRecord) -> ScheduledMessage {
             .collect(),
         parent_id: record.draft.parent.map(|id| id.to_string()),
         send_at: atelier_chat::view::time(record.send_at_ms).into(),
-        status: record.status.as_str().to_owned(),
+        status: record.status.into(),
         message_id: record.message.map(|id| id.to_string()),
         failure: record.failure,
         created_at: atelier_chat::view::time(record.created_at_ms).into(),

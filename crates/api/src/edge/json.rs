@@ -164,8 +164,8 @@ impl<'a, T: ParseFromJSON> ApiExtractor<'a> for JsonBody<T> {
 #[derive(Debug, PartialEq, Eq)]
 pub struct Mismatch {
     pub field: String,
-    pub expected: &'static str,
-    pub found: &'static str,
+    pub expected: std::borrow::Cow<'static, str>,
+    pub found: std::borrow::Cow<'static, str>,
 }
 
 impl std::fmt::Display for Mismatch {
@@ -227,11 +227,30 @@ pub fn check(
             } else {
                 path.to_owned()
             },
-            expected,
-            found: found(value),
+            expected: std::borrow::Cow::Borrowed(expected),
+            found: found(value).into(),
         })
     };
     match (schema.ty, value) {
+        ("string", Value::String(text))
+            if !schema.enum_items.is_empty() && !schema.enum_items.contains(value) =>
+        {
+            let allowed: Vec<String> = schema
+                .enum_items
+                .iter()
+                .map(|item| format!("`{}`", item.as_str().unwrap_or_default()))
+                .collect();
+            let shown: String = text.chars().take(64).collect();
+            Some(Mismatch {
+                field: if path.is_empty() {
+                    "body".to_owned()
+                } else {
+                    path.to_owned()
+                },
+                expected: format!("one of {}", allowed.join(", ")).into(),
+                found: format!("`{shown}`").into(),
+            })
+        }
         ("string", Value::String(_))
         | ("boolean", Value::Bool(_))
         | ("number", Value::Number(_)) => None,
@@ -253,8 +272,8 @@ pub fn check(
                     None if schema.required.contains(name) => {
                         return Some(Mismatch {
                             field: join(path, name),
-                            expected: "a value",
-                            found: "missing",
+                            expected: "a value".into(),
+                            found: "missing".into(),
                         });
                     }
                     None => {}
@@ -263,8 +282,8 @@ pub fn check(
                     Some(Value::Null) => {
                         return Some(Mismatch {
                             field: join(path, name),
-                            expected: "a value",
-                            found: "null",
+                            expected: "a value".into(),
+                            found: "null".into(),
                         });
                     }
                     Some(field) => {
@@ -317,6 +336,31 @@ mod tests {
         tags: Option<Vec<String>>,
         attachments: Option<Vec<Attachment>>,
         headers: Option<std::collections::BTreeMap<String, String>>,
+        kind: Option<Kind>,
+    }
+
+    #[derive(Debug, poem_openapi::Enum)]
+    #[oai(rename_all = "snake_case")]
+    enum Kind {
+        Public,
+        Private,
+    }
+
+    #[test]
+    fn an_enum_value_outside_the_set_names_the_field_and_the_values() {
+        let mut registry = Registry::new();
+        <Probe as Type>::register(&mut registry);
+        let mismatch = check(
+            &registry,
+            &<Probe as Type>::schema_ref(),
+            &json!({"display_name": "Ada", "kind": "group"}),
+            "",
+        )
+        .expect("refused");
+        assert_eq!(
+            mismatch.to_string(),
+            "field `kind` must be one of `public`, `private`, not `group`"
+        );
     }
 
     #[test]
@@ -347,6 +391,12 @@ mod tests {
                 Some("headers.x-a"),
             ),
             (json!(["not", "an", "object"]), Some("body")),
+            (json!({"display_name": "Ada", "kind": "private"}), None),
+            (
+                json!({"display_name": "Ada", "kind": "privat"}),
+                Some("kind"),
+            ),
+            (json!({"display_name": "Ada", "kind": 1}), Some("kind")),
         ];
         for (value, expected) in cases {
             let mismatch = check(&registry, &schema, &value, "");

@@ -13,32 +13,97 @@ use atelier_identity::{
 };
 use chrono::{TimeZone, Utc};
 use poem::web::Data;
-use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi, param::Path, payload::Json};
 
 use crate::{
     ApiState, ApiTags,
     auth::TenantAuth,
     edge::{ApiResult, identity_error, parse_id},
-    problem::ErrorResponse,
 };
 
 /// The tenancy API.
 #[derive(Debug, Default)]
 pub struct TenancyApi;
 
+/// What kind of principal called.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum PrincipalKind {
+    ApiKey,
+    User,
+}
+
+/// An API key's scope: `full` may do everything the tenant's administrators may, `read_only`
+/// only reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename = "ApiKeyScope", rename_all = "snake_case")]
+pub enum KeyScope {
+    Full,
+    ReadOnly,
+}
+
+impl From<ApiKeyScope> for KeyScope {
+    fn from(scope: ApiKeyScope) -> Self {
+        match scope {
+            ApiKeyScope::Full => Self::Full,
+            ApiKeyScope::ReadOnly => Self::ReadOnly,
+        }
+    }
+}
+
+impl From<KeyScope> for ApiKeyScope {
+    fn from(scope: KeyScope) -> Self {
+        match scope {
+            KeyScope::Full => Self::Full,
+            KeyScope::ReadOnly => Self::ReadOnly,
+        }
+    }
+}
+
+/// A workspace member's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename = "WorkspaceRole", rename_all = "snake_case")]
+pub enum MemberRole {
+    Owner,
+    Admin,
+    Member,
+    Guest,
+}
+
+impl From<WorkspaceRole> for MemberRole {
+    fn from(role: WorkspaceRole) -> Self {
+        match role {
+            WorkspaceRole::Owner => Self::Owner,
+            WorkspaceRole::Admin => Self::Admin,
+            WorkspaceRole::Member => Self::Member,
+            WorkspaceRole::Guest => Self::Guest,
+        }
+    }
+}
+
+impl From<MemberRole> for WorkspaceRole {
+    fn from(role: MemberRole) -> Self {
+        match role {
+            MemberRole::Owner => Self::Owner,
+            MemberRole::Admin => Self::Admin,
+            MemberRole::Member => Self::Member,
+            MemberRole::Guest => Self::Guest,
+        }
+    }
+}
+
 /// The authenticated caller.
 #[derive(Debug, Object)]
 pub struct Me {
     pub tenant_id: String,
-    /// `api_key` or `user`.
-    pub kind: String,
+    pub kind: PrincipalKind,
     #[oai(skip_serializing_if_is_none)]
     pub user_id: Option<String>,
     #[oai(skip_serializing_if_is_none)]
     pub api_key_id: Option<String>,
-    /// For API keys: `full` or `read_only`.
+    /// For API keys: the key's scope.
     #[oai(skip_serializing_if_is_none)]
-    pub scope: Option<String>,
+    pub scope: Option<KeyScope>,
 }
 
 #[derive(Debug, Object)]
@@ -66,8 +131,7 @@ pub struct CreateWorkspace {
 pub struct Member {
     pub workspace_id: String,
     pub user_id: String,
-    /// `owner`, `admin`, `member` or `guest`.
-    pub role: String,
+    pub role: MemberRole,
     pub updated_at: Timestamp,
 }
 
@@ -78,8 +142,7 @@ pub struct MemberList {
 
 #[derive(Debug, Object)]
 pub struct SetMember {
-    /// `owner`, `admin`, `member` or `guest`.
-    pub role: String,
+    pub role: MemberRole,
 }
 
 #[derive(Debug, Object)]
@@ -105,11 +168,12 @@ pub struct CreateUser {
 }
 
 #[derive(Debug, Object)]
+// Absent optional fields are omitted, never null: the contract says optional, not nullable.
+#[oai(skip_serializing_if_is_none)]
 pub struct ApiKey {
     pub id: String,
     pub name: String,
-    /// `full` or `read_only`.
-    pub scope: String,
+    pub scope: KeyScope,
     /// The first characters of the key, to recognise it.
     pub prefix: String,
     pub created_at: Timestamp,
@@ -126,8 +190,8 @@ pub struct ApiKeyList {
 pub struct CreateApiKey {
     /// 1 to 100 characters.
     pub name: String,
-    /// `full` (default) or `read_only`.
-    pub scope: Option<String>,
+    /// Default `full`.
+    pub scope: Option<KeyScope>,
 }
 
 /// A new key. `key` is shown this once and never again: store it now.
@@ -147,6 +211,10 @@ pub enum MeResponse {
 pub enum WorkspaceResponse {
     #[oai(status = 200)]
     Ok(Json<Workspace>),
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum WorkspaceCreated {
     #[oai(status = 201)]
     Created(Json<Workspace>),
 }
@@ -180,6 +248,10 @@ pub enum DeletedResponse {
 pub enum UserResponse {
     #[oai(status = 200)]
     Ok(Json<User>),
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum UserCreated {
     #[oai(status = 201)]
     Created(Json<User>),
 }
@@ -194,6 +266,10 @@ pub enum UserListResponse {
 pub enum ApiKeyResponse {
     #[oai(status = 200)]
     Ok(Json<ApiKey>),
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum ApiKeyCreated {
     #[oai(status = 201)]
     Created(Json<CreatedApiKey>),
 }
@@ -216,14 +292,14 @@ impl TenancyApi {
                 scope,
             } => Me {
                 tenant_id: tenant.to_string(),
-                kind: "api_key".to_owned(),
+                kind: PrincipalKind::ApiKey,
                 user_id: None,
                 api_key_id: Some(key_id.to_string()),
-                scope: Some(scope.as_str().to_owned()),
+                scope: Some((*scope).into()),
             },
             Principal::User { tenant, user_id } => Me {
                 tenant_id: tenant.to_string(),
-                kind: "user".to_owned(),
+                kind: PrincipalKind::User,
                 user_id: Some(user_id.to_string()),
                 api_key_id: None,
                 scope: None,
@@ -243,7 +319,7 @@ impl TenancyApi {
         auth: TenantAuth,
         state: Data<&ApiState>,
         body: JsonBody<CreateWorkspace>,
-    ) -> ApiResult<WorkspaceResponse> {
+    ) -> ApiResult<WorkspaceCreated> {
         let principal = auth.principal();
         let owner = body
             .owner_id
@@ -256,7 +332,7 @@ impl TenancyApi {
             .create_workspace(principal, &body.name, owner)
             .await
             .map_err(identity_error)?;
-        Ok(WorkspaceResponse::Created(Json(workspace_view(workspace))))
+        Ok(WorkspaceCreated::Created(Json(workspace_view(workspace))))
     }
 
     /// Lists workspaces: all of them for API keys, the caller's own for users.
@@ -342,9 +418,7 @@ impl TenancyApi {
         let principal = auth.principal();
         let workspace = parse_id::<WorkspaceId>("workspace_id", &workspace_id)?;
         let user = parse_id::<UserId>("user_id", &user_id)?;
-        let role = WorkspaceRole::parse(&body.role).ok_or_else(|| {
-            ErrorResponse::invalid_field("role", "must be one of owner, admin, member, guest")
-        })?;
+        let role = body.role.into();
         let member = state
             .identity
             .tenancy
@@ -386,7 +460,7 @@ impl TenancyApi {
         auth: TenantAuth,
         state: Data<&ApiState>,
         body: JsonBody<CreateUser>,
-    ) -> ApiResult<UserResponse> {
+    ) -> ApiResult<UserCreated> {
         let principal = auth.principal();
         let user = state
             .identity
@@ -394,7 +468,7 @@ impl TenancyApi {
             .create_user(principal, &body.display_name, body.external_id.as_deref())
             .await
             .map_err(identity_error)?;
-        Ok(UserResponse::Created(Json(user_view(user))))
+        Ok(UserCreated::Created(Json(user_view(user))))
     }
 
     /// Lists the organisation's users (API key).
@@ -467,21 +541,16 @@ impl TenancyApi {
         auth: TenantAuth,
         state: Data<&ApiState>,
         body: JsonBody<CreateApiKey>,
-    ) -> ApiResult<ApiKeyResponse> {
+    ) -> ApiResult<ApiKeyCreated> {
         let principal = auth.principal();
-        let scope = match body.scope.as_deref() {
-            None => ApiKeyScope::Full,
-            Some(text) => ApiKeyScope::parse(text).ok_or_else(|| {
-                ErrorResponse::invalid_field("scope", "must be `full` or `read_only`")
-            })?,
-        };
+        let scope = body.scope.map_or(ApiKeyScope::Full, ApiKeyScope::from);
         let created = state
             .identity
             .api_keys
             .create(principal, &body.name, scope)
             .await
             .map_err(identity_error)?;
-        Ok(ApiKeyResponse::Created(Json(CreatedApiKey {
+        Ok(ApiKeyCreated::Created(Json(CreatedApiKey {
             // A replay (the key was committed by an earlier attempt of this request) cannot
             // show the secret again: it is stored nowhere.
             key: created
@@ -553,7 +622,7 @@ fn member_view(record: MemberRecord) -> Member {
     Member {
         workspace_id: record.workspace.to_string(),
         user_id: record.user.to_string(),
-        role: record.role.as_str().to_owned(),
+        role: record.role.into(),
         updated_at: time(record.updated_at_ms),
     }
 }
@@ -571,7 +640,7 @@ fn api_key_view(record: ApiKeyRecord) -> ApiKey {
     ApiKey {
         id: record.id.to_string(),
         name: record.name,
-        scope: record.scope.as_str().to_owned(),
+        scope: record.scope.into(),
         prefix: record.display_prefix,
         created_at: time(record.created_at_ms),
         last_used_at: record.last_used_at_ms.map(time),

@@ -9,7 +9,7 @@ use crate::edge::json::JsonBody;
 use atelier_identity::{AuthError, UserId, tokens::TokenPair};
 use chrono::Utc;
 use poem::web::Data;
-use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, payload::Json};
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi, param::Path, payload::Json};
 
 use crate::{
     ApiState, ApiTags,
@@ -28,13 +28,18 @@ const JWKS_CACHE_CONTROL: &str = "public, max-age=300";
 #[derive(Debug, Default)]
 pub struct TokensApi;
 
+/// How the access token is sent: always `Bearer`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+pub enum TokenType {
+    Bearer,
+}
+
 /// A user access token and the refresh token to renew it.
 #[derive(Debug, Object)]
 pub struct TokenResponse {
     /// The access token (a JWT signed with EdDSA), sent as `Authorization: Bearer <token>`.
     pub access_token: String,
-    /// Always `Bearer`.
-    pub token_type: String,
+    pub token_type: TokenType,
     /// Seconds until the access token expires.
     pub expires_in: u64,
     /// Exchange it at `POST /v1/auth/refresh` for a new pair. Single use: presenting it twice
@@ -199,7 +204,7 @@ fn token_response(pair: &TokenPair) -> TokenResponse {
         |at: chrono::DateTime<Utc>| u64::try_from(at.timestamp() - now.timestamp()).unwrap_or(0);
     TokenResponse {
         access_token: pair.access_token.clone(),
-        token_type: "Bearer".to_owned(),
+        token_type: TokenType::Bearer,
         expires_in: seconds_until(pair.access_expires_at),
         refresh_token: pair.refresh_token.clone(),
         refresh_expires_in: seconds_until(pair.refresh_expires_at),

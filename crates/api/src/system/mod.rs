@@ -14,7 +14,22 @@ pub struct SystemApi;
 /// Liveness: the process answers.
 #[derive(Debug, Object)]
 pub struct Health {
-    pub status: String,
+    pub status: HealthStatus,
+}
+
+/// Always `ok` (a process that cannot answer does not answer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum HealthStatus {
+    Ok,
+}
+
+/// Whether the node is ready for traffic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum ReadinessStatus {
+    Ready,
+    NotReady,
 }
 
 /// Outcome of one readiness check.
@@ -56,8 +71,7 @@ impl Check {
 /// Readiness: every dependency and worker of this node.
 #[derive(Debug, Object)]
 pub struct Readiness {
-    /// `ready` or `not_ready`.
-    pub status: String,
+    pub status: ReadinessStatus,
     pub checks: Vec<Check>,
 }
 
@@ -83,7 +97,7 @@ impl SystemApi {
     #[oai(path = "/healthz", method = "get", operation_id = "system.health")]
     async fn health(&self) -> Json<Health> {
         Json(Health {
-            status: "ok".to_owned(),
+            status: HealthStatus::Ok,
         })
     }
 
@@ -94,7 +108,11 @@ impl SystemApi {
         let checks = state.readiness.check().await;
         let ready = checks.iter().all(|check| check.status == CheckStatus::Ok);
         let body = Readiness {
-            status: if ready { "ready" } else { "not_ready" }.to_owned(),
+            status: if ready {
+                ReadinessStatus::Ready
+            } else {
+                ReadinessStatus::NotReady
+            },
             checks,
         };
         if ready {

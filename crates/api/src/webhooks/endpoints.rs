@@ -142,6 +142,10 @@ pub enum HeadersResponse {
 pub enum EndpointResponse {
     #[oai(status = 200)]
     Ok(Json<WebhookEndpoint>),
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum EndpointCreated {
     #[oai(status = 201)]
     Created(Json<CreatedWebhookEndpoint>),
 }
@@ -178,7 +182,7 @@ impl WebhooksApi {
         ApiKeyAuth(principal): ApiKeyAuth,
         state: Data<&ApiState>,
         body: JsonBody<CreateWebhookEndpoint>,
-    ) -> ApiResult<EndpointResponse> {
+    ) -> ApiResult<EndpointCreated> {
         let body = body.0;
         let record = state
             .service::<Endpoints>()?
@@ -200,7 +204,7 @@ impl WebhooksApi {
             .first()
             .map(|secret| secret.secret.clone())
             .unwrap_or_default();
-        Ok(EndpointResponse::Created(Json(CreatedWebhookEndpoint {
+        Ok(EndpointCreated::Created(Json(CreatedWebhookEndpoint {
             secret,
             endpoint: endpoint_view(record),
         })))

@@ -9,7 +9,9 @@
 //! so runs in progress on the same broker (another developer's, a parallel CI job) keep theirs.
 //! Queue names come from `rabbitmqctl list_queues`; deletion goes over AMQP.
 //!
-//! Usage: `sweep-stale-queues [--older-than-minutes N]`; `ATELIER_TEST_AMQP_URL` (or the local
+//! Usage: `sweep-stale-queues [--older-than-minutes N] [--prefix P]`; with `--prefix`, exactly
+//! the queues of prefix `P` go, whatever their age (a run deleting its own, e.g.
+//! `scripts/with-server`); `ATELIER_TEST_AMQP_URL` (or the local
 //! guest account) names the broker.
 //!
 //! It also checks that the broker completes an AMQP handshake: one that does not (out of file
@@ -44,8 +46,16 @@ async fn main() -> anyhow::Result<()> {
 async fn sweep() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let mut older_than = Duration::from_secs(3600);
+    let mut only_prefix: Option<String> = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
+            "--prefix" => {
+                let prefix = args
+                    .next()
+                    .ok_or_else(|| anyhow::anyhow!("--prefix needs a queue prefix"))?;
+                anyhow::ensure!(!prefix.is_empty(), "--prefix needs a queue prefix");
+                only_prefix = Some(format!("{prefix}."));
+            }
             "--older-than-minutes" => {
                 let minutes: u64 = args
                     .next()
@@ -90,7 +100,10 @@ async fn sweep() -> anyhow::Result<()> {
     let stale: Vec<&str> = names
         .lines()
         .map(str::trim)
-        .filter(|name| prefix_time_ms(name).is_some_and(|created| created < cutoff_ms))
+        .filter(|name| match &only_prefix {
+            Some(prefix) => name.starts_with(prefix.as_str()),
+            None => prefix_time_ms(name).is_some_and(|created| created < cutoff_ms),
+        })
         .collect();
     let url = atelier_tests::amqp_url();
     let connection = timeout(
@@ -127,11 +140,18 @@ async fn sweep() -> anyhow::Result<()> {
             ),
         }
     }
-    println!(
-        "sweep-stale-queues: deleted {deleted} of {} queues left by runs older than {} min",
-        stale.len(),
-        older_than.as_secs() / 60
-    );
+    match &only_prefix {
+        Some(prefix) => println!(
+            "sweep-stale-queues: deleted {deleted} of {} queues of {}",
+            stale.len(),
+            prefix.trim_end_matches('.')
+        ),
+        None => println!(
+            "sweep-stale-queues: deleted {deleted} of {} queues left by runs older than {} min",
+            stale.len(),
+            older_than.as_secs() / 60
+        ),
+    }
     Ok(())
 }
 

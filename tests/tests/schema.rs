@@ -170,7 +170,7 @@ async fn legacy_checksums_are_restamped_once() {
 fn committed_spec_matches_the_code() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/v1.json");
     let committed = std::fs::read_to_string(path).unwrap_or_default();
-    let generated = atelier_api::spec_json();
+    let generated = atelier_server::spec_json();
     assert!(
         committed == generated,
         "openapi/v1.json is out of date with the code. Regenerate it with:\n\n    cargo run -q -p atelier -- openapi --out openapi/v1.json\n"
@@ -179,7 +179,7 @@ fn committed_spec_matches_the_code() {
 
 #[test]
 fn operations_have_stable_ids_and_tags() {
-    let spec: serde_json::Value = serde_json::from_str(&atelier_api::spec_json()).unwrap();
+    let spec: serde_json::Value = serde_json::from_str(&atelier_server::spec_json()).unwrap();
     let mut seen = std::collections::HashSet::new();
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
@@ -240,7 +240,7 @@ fn the_committed_spec_validates() {
 /// sent for invalid fields).
 #[test]
 fn every_operation_is_typed_for_generators() {
-    let spec: serde_json::Value = serde_json::from_str(&atelier_api::spec_json()).unwrap();
+    let spec: serde_json::Value = serde_json::from_str(&atelier_server::spec_json()).unwrap();
     assert_eq!(spec["openapi"], "3.0.0");
     assert!(
         spec["info"].get("summary").is_none(),

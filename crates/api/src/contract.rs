@@ -13,8 +13,12 @@
 //! - operations without a body do not list 413 and 415;
 //! - every operation has a `default` problem response (what the framework answers before a
 //!   handler runs: 405, ...);
-//! - public operations say `security: []`; `servers` names a node.
+//! - public operations say `security: []`; `servers` names a node;
+//! - events are typed: `Event` is a union discriminated by `type`, one variant per catalogued
+//!   event type with its `data` schema (`<Type>Data`, converted from the catalog's JSON Schema
+//!   2020-12 to OpenAPI 3.0), so the event log and webhook consumers get types too.
 
+use atelier_outbox::catalog::EventType;
 use serde_json::{Map, Value, json};
 
 /// Media types poem-openapi writes with a charset parameter, and what clients expect.
@@ -35,8 +39,9 @@ const PUBLIC_OPERATIONS: [&str; 5] = [
     "tokens.jwks",
 ];
 
-/// Applies the pass to the generated document.
-pub fn finish(spec: &mut Value) {
+/// Applies the pass to the generated document; `events` are the deployment's event types.
+pub fn finish(spec: &mut Value, events: &[EventType]) {
+    type_events(spec, events);
     if let Some(info) = spec.get_mut("info").and_then(Value::as_object_mut) {
         // 3.1 only; the document is 3.0.
         info.remove("summary");
@@ -240,5 +245,222 @@ fn canonical_header_names(headers: &mut Map<String, Value>) {
         if let Some(header) = headers.remove(&name.to_ascii_uppercase()) {
             headers.insert(name.to_owned(), header);
         }
+    }
+}
+
+/// Replaces the generic `Event` object with a union of one object per event type.
+fn type_events(spec: &mut Value, events: &[EventType]) {
+    let Some(schemas) = spec
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let Some(generic) = schemas.get("Event").cloned() else {
+        return;
+    };
+    if events.is_empty() {
+        return;
+    }
+    let mut variants = Vec::new();
+    let mut mapping = Map::new();
+    for event in events {
+        let name = schema_name(event);
+        let data_name = format!("{name}Data");
+        let mut data = openapi_schema(&event.schema);
+        if let Some(data) = data.as_object_mut() {
+            data.remove("title");
+            data.insert(
+                "description".into(),
+                Value::String(format!(
+                    "`data` of `{}` (data_version {}): {}",
+                    event.event_type, event.data_version, event.description
+                )),
+            );
+        }
+        schemas.insert(data_name.clone(), data);
+        let mut variant = generic.clone();
+        variant["title"] = Value::String(format!("{name}Event"));
+        variant["description"] = Value::String(event.description.to_owned());
+        variant["properties"]["type"] = json!({
+            "type": "string",
+            "description": "The event type.",
+            "enum": [event.event_type],
+        });
+        variant["properties"]["data_version"] = json!({
+            "type": "integer",
+            "format": "uint32",
+            "enum": [event.data_version],
+        });
+        variant["properties"]["data"] =
+            json!({ "$ref": format!("#/components/schemas/{data_name}") });
+        let variant_name = format!("{name}Event");
+        let reference = format!("#/components/schemas/{variant_name}");
+        schemas.insert(variant_name, variant);
+        mapping.insert(
+            event.event_type.to_owned(),
+            Value::String(reference.clone()),
+        );
+        variants.push(json!({ "$ref": reference }));
+    }
+    schemas.insert(
+        "Event".into(),
+        json!({
+            "description": "One event, as published (the event envelope); `type` says which, and `data` follows that type's schema.",
+            "oneOf": variants,
+            "discriminator": { "propertyName": "type", "mapping": mapping },
+        }),
+    );
+}
+
+/// `chat.member.added` v1 → `ChatMemberAdded`; later versions get `V<n>`.
+fn schema_name(event: &EventType) -> String {
+    let mut name: String = event
+        .event_type
+        .split(['.', '_'])
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect();
+    if event.data_version > 1 {
+        name.push_str(&format!("V{}", event.data_version));
+    }
+    name
+}
+
+/// A JSON Schema 2020-12 (the subset the catalog uses) as an OpenAPI 3.0 schema object:
+/// `type: [T, "null"]` becomes `type: T, nullable: true`, `const` a one-value `enum`, and the
+/// document keywords (`$schema`, `$id`) go.
+fn openapi_schema(schema: &Value) -> Value {
+    match schema {
+        Value::Object(fields) => {
+            let mut converted = Map::new();
+            for (key, value) in fields {
+                match key.as_str() {
+                    "$schema" | "$id" => {}
+                    "type" => match value {
+                        Value::Array(types) => {
+                            let named: Vec<&Value> =
+                                types.iter().filter(|t| *t != "null").collect();
+                            if named.len() == 1 {
+                                converted.insert("type".into(), named[0].clone());
+                            }
+                            if named.len() < types.len() {
+                                converted.insert("nullable".into(), Value::Bool(true));
+                            }
+                        }
+                        other => {
+                            converted.insert("type".into(), other.clone());
+                        }
+                    },
+                    "const" => {
+                        converted.insert("enum".into(), json!([value]));
+                    }
+                    "properties" => {
+                        let properties = value
+                            .as_object()
+                            .map(|properties| {
+                                properties
+                                    .iter()
+                                    .map(|(name, property)| {
+                                        (name.clone(), openapi_schema(property))
+                                    })
+                                    .collect::<Map<_, _>>()
+                            })
+                            .unwrap_or_default();
+                        converted.insert("properties".into(), Value::Object(properties));
+                    }
+                    _ => {
+                        converted.insert(key.clone(), openapi_schema(value));
+                    }
+                }
+            }
+            for union in ["oneOf", "anyOf"] {
+                let Some(Value::Array(branches)) = converted.remove(union) else {
+                    continue;
+                };
+                let is_null = |branch: &Value| *branch == json!({ "type": "null" });
+                let nullable = branches.iter().any(is_null);
+                let mut rest: Vec<Value> = branches.into_iter().filter(|b| !is_null(b)).collect();
+                if nullable {
+                    converted.insert("nullable".into(), Value::Bool(true));
+                }
+                if rest.len() == 1 {
+                    // `oneOf: [X, null]` is X, nullable.
+                    if let Value::Object(only) = rest.remove(0) {
+                        for (key, value) in only {
+                            converted.entry(key).or_insert(value);
+                        }
+                    }
+                } else if !rest.is_empty() {
+                    converted.insert(union.into(), Value::Array(rest));
+                }
+            }
+            Value::Object(converted)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(openapi_schema).collect()),
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_schema_becomes_openapi_3_0() {
+        let schema = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": "urn:x",
+            "type": "object",
+            "properties": {
+                "edited_at": { "type": ["string", "null"], "format": "date-time" },
+                "kind": { "const": "public" },
+                "tags": { "type": "array", "items": { "type": ["integer", "null"] } },
+                "properties": { "type": "string" },
+                "by": { "description": "Who.", "oneOf": [{ "type": "string", "pattern": "^u" }, { "type": "null" }] }
+            },
+            "required": ["kind"]
+        });
+        assert_eq!(
+            openapi_schema(&schema),
+            json!({
+                "type": "object",
+                "properties": {
+                    "edited_at": { "type": "string", "nullable": true, "format": "date-time" },
+                    "kind": { "enum": ["public"] },
+                    "tags": { "type": "array", "items": { "type": "integer", "nullable": true } },
+                    "properties": { "type": "string" },
+                    "by": { "description": "Who.", "nullable": true, "type": "string", "pattern": "^u" }
+                },
+                "required": ["kind"]
+            })
+        );
+    }
+
+    #[test]
+    fn schema_names_are_camel_case_with_later_versions_marked() {
+        let event = |event_type, data_version| EventType {
+            event_type,
+            data_version,
+            description: "x",
+            schema: json!({}),
+        };
+        assert_eq!(
+            schema_name(&event("chat.member.added", 1)),
+            "ChatMemberAdded"
+        );
+        assert_eq!(
+            schema_name(&event("webhook.attempt.exhausted", 2)),
+            "WebhookAttemptExhaustedV2"
+        );
+        assert_eq!(
+            schema_name(&event("identity.api_key.created", 1)),
+            "IdentityApiKeyCreated"
+        );
     }
 }

@@ -112,6 +112,8 @@ pub struct ApiState {
     pub usage_recorder: atelier_identity::usage::UsageRecorder,
     /// The realtime gateway behind `/v1/realtime`.
     pub realtime: realtime::RealtimeState,
+    /// The deployment's event types (the platform's and every module's), for the contract.
+    pub catalog: atelier_outbox::catalog::Catalog,
     /// The services every module handed over (`atelier_chat::Chat`,
     /// `atelier_webhooks::Endpoints`...), read by type through [`ApiState::service`].
     pub services: atelier_platform::Services,
@@ -185,26 +187,20 @@ fn service() -> OpenApiService<Apis, ()> {
     )
 }
 
-/// The OpenAPI document, as committed at `openapi/v1.json` and served at `/v1/openapi.json`:
+/// The OpenAPI document of a deployment whose event types are `catalog`, as committed at
+/// `openapi/v1.json` (see `atelier_server::spec_json`) and served at `/v1/openapi.json`:
 /// poem-openapi's document with the [`contract`] pass applied.
-pub fn spec_json() -> String {
-    static SPEC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    SPEC.get_or_init(|| finished_spec(&service().spec()))
-        .clone()
-}
-
-fn finished_spec(generated: &str) -> String {
+pub fn spec_json(catalog: &atelier_outbox::catalog::Catalog) -> String {
     let mut spec: serde_json::Value =
-        serde_json::from_str(generated).expect("poem-openapi writes valid JSON");
-    contract::finish(&mut spec);
+        serde_json::from_str(&service().spec()).expect("poem-openapi writes valid JSON");
+    contract::finish(&mut spec, catalog.entries());
     let mut text = serde_json::to_string_pretty(&spec).expect("a JSON value serializes");
     text.push('\n');
     text
 }
 
 /// `GET /v1/openapi.json`: the finished document.
-fn spec_endpoint() -> impl poem::Endpoint + 'static {
-    let spec = spec_json();
+fn spec_endpoint(spec: String) -> impl poem::Endpoint + 'static {
     poem::endpoint::make_sync(move |_| {
         poem::Response::builder()
             .content_type("application/json")
@@ -214,22 +210,23 @@ fn spec_endpoint() -> impl poem::Endpoint + 'static {
 
 /// `GET /docs`: Swagger UI over the finished document (poem-openapi's page embeds its own
 /// document, which is swapped for ours).
-fn docs_endpoint(service: &OpenApiService<Apis, ()>) -> impl poem::Endpoint + 'static {
+fn docs_endpoint(service: &OpenApiService<Apis, ()>, spec: &str) -> impl poem::Endpoint + 'static {
     let html = service
         .swagger_ui_html()
-        .replace(&service.spec(), spec_json().trim_end());
+        .replace(&service.spec(), spec.trim_end());
     poem::endpoint::make_sync(move |_| poem::web::Html(html.clone()))
 }
 
 /// The whole HTTP application.
 pub fn endpoint(state: ApiState) -> BoxEndpoint<'static> {
     let service = service();
+    let spec = spec_json(&state.catalog);
     let mut route = Route::new();
     if state.config.serve_api {
         route = route
             .at("/v1/realtime", poem::get(realtime::connect))
-            .at("/v1/openapi.json", spec_endpoint())
-            .at("/docs", docs_endpoint(&service))
+            .at("/v1/openapi.json", spec_endpoint(spec.clone()))
+            .at("/docs", docs_endpoint(&service, &spec))
             .nest("/", service);
     } else {
         // Worker-only nodes: operational endpoints only.

@@ -287,7 +287,10 @@ pub fn allowed_methods(path: &str) -> Option<String> {
     static ROUTES: std::sync::OnceLock<Vec<(Vec<String>, Vec<String>)>> =
         std::sync::OnceLock::new();
     let routes = ROUTES.get_or_init(|| {
-        let spec: serde_json::Value = serde_json::from_str(&crate::spec_json()).unwrap_or_default();
+        let spec: serde_json::Value = serde_json::from_str(&crate::spec_json(
+            &atelier_outbox::catalog::Catalog::new(Vec::new()).unwrap(),
+        ))
+        .unwrap_or_default();
         let mut routes: Vec<(Vec<String>, Vec<String>)> = spec["paths"]
             .as_object()
             .map(|paths| {

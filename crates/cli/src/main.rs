@@ -143,7 +143,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         // Needs no configuration, so it works on a bare checkout.
         Command::Openapi { out } => {
-            let spec = atelier_api::spec_json();
+            let spec = atelier_server::spec_json();
             match out {
                 Some(path) => std::fs::write(&path, spec)
                     .with_context(|| format!("writing {}", path.display())),

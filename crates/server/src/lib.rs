@@ -65,6 +65,12 @@ pub struct PlatformContext {
     pub config: Config,
 }
 
+/// The OpenAPI document of this build (its modules' event types included), as committed at
+/// `openapi/v1.json` and served at `/v1/openapi.json`.
+pub fn spec_json() -> String {
+    atelier_api::spec_json(&modules::catalog())
+}
+
 /// The consumers every deployment runs: those of every registered module. Building them does
 /// no IO (so `atelier dlq list` can name them without a database).
 ///
@@ -259,6 +265,7 @@ impl Server {
             consumer_health,
             identity,
             usage_recorder,
+            catalog,
             realtime: atelier_api::realtime::RealtimeState {
                 gateway,
                 shutdown: shutdown.clone(),

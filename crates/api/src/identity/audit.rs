@@ -230,7 +230,10 @@ pub async fn record_audit<E: Endpoint>(next: Arc<E>, request: Request) -> poem::
 fn operation_of(method: &Method, path: &str) -> Option<&'static str> {
     static ROUTES: OnceLock<Vec<(String, Vec<String>, String)>> = OnceLock::new();
     let routes = ROUTES.get_or_init(|| {
-        let spec: serde_json::Value = serde_json::from_str(&crate::spec_json()).unwrap_or_default();
+        let spec: serde_json::Value = serde_json::from_str(&crate::spec_json(
+            &atelier_outbox::catalog::Catalog::new(Vec::new()).unwrap(),
+        ))
+        .unwrap_or_default();
         let mut routes = Vec::new();
         if let Some(paths) = spec["paths"].as_object() {
             for (template, operations) in paths {

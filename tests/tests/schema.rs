@@ -295,3 +295,22 @@ fn every_operation_is_typed_for_generators() {
         }
     }
 }
+
+/// The v1 contract only grows: compared with the last released document
+/// (`openapi/releases/v1.json`), no operation, response field or accepted request value went
+/// away and nothing new is required (README, "Versioning"). A breaking change ships as `/v2`.
+/// At a release, the released document is copied there.
+#[test]
+fn v1_has_no_breaking_change_since_the_last_release() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/releases/v1.json");
+    let released: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("openapi/releases/v1.json"))
+            .expect("the released document is JSON");
+    let current: serde_json::Value = serde_json::from_str(&atelier_server::spec_json()).unwrap();
+    let breaking = atelier_api::contract::breaking_changes(&released, &current);
+    assert!(
+        breaking.is_empty(),
+        "breaking changes to v1 since the last release:\n  {}",
+        breaking.join("\n  ")
+    );
+}

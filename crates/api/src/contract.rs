@@ -39,9 +39,52 @@ const PUBLIC_OPERATIONS: [&str; 5] = [
     "tokens.jwks",
 ];
 
+/// A deprecated operation (README, "Versioning"): the document marks it `deprecated: true`
+/// and every response of it carries `Deprecation: @<since>` (RFC 9745), `Sunset: <date>`
+/// (RFC 8594) and a `Link` to its successor. Removed after the sunset, in a new version only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deprecation {
+    pub operation_id: &'static str,
+    /// When it was deprecated, Unix seconds.
+    pub since_unix: i64,
+    /// When it may stop working, as an HTTP date (`Sat, 01 May 2027 00:00:00 GMT`).
+    pub sunset: &'static str,
+    /// What to use instead (a path of the API or documentation URL).
+    pub successor: &'static str,
+}
+
+impl Deprecation {
+    /// The response headers announcing it.
+    pub fn headers(&self) -> [(&'static str, String); 3] {
+        [
+            ("Deprecation", format!("@{}", self.since_unix)),
+            ("Sunset", self.sunset.to_owned()),
+            (
+                "Link",
+                format!("<{}>; rel=\"successor-version\"", self.successor),
+            ),
+        ]
+    }
+}
+
+/// The deprecated operations of v1. None yet.
+pub const DEPRECATIONS: &[Deprecation] = &[];
+
+/// The deprecation of `operation_id`, if it is deprecated.
+pub fn deprecation_of(operation_id: &str) -> Option<&'static Deprecation> {
+    DEPRECATIONS
+        .iter()
+        .find(|deprecation| deprecation.operation_id == operation_id)
+}
+
 /// Applies the pass to the generated document; `events` are the deployment's event types.
 pub fn finish(spec: &mut Value, events: &[EventType]) {
+    finish_with(spec, events, DEPRECATIONS);
+}
+
+fn finish_with(spec: &mut Value, events: &[EventType], deprecations: &[Deprecation]) {
     type_events(spec, events);
+    mark_deprecations(spec, deprecations);
     if let Some(info) = spec.get_mut("info").and_then(Value::as_object_mut) {
         // 3.1 only; the document is 3.0.
         info.remove("summary");
@@ -65,6 +108,61 @@ pub fn finish(spec: &mut Value, events: &[EventType]) {
         for (method, operation) in item.iter_mut() {
             if let Some(operation) = operation.as_object_mut() {
                 finish_operation(path, method, operation);
+            }
+        }
+    }
+}
+
+/// `deprecated: true` and the `Deprecation` and `Sunset` headers on deprecated operations.
+fn mark_deprecations(spec: &mut Value, deprecations: &[Deprecation]) {
+    if deprecations.is_empty() {
+        return;
+    }
+    if spec["components"].get("headers").is_none() {
+        spec["components"]["headers"] = json!({});
+    }
+    if let Some(headers) = spec
+        .pointer_mut("/components/headers")
+        .and_then(Value::as_object_mut)
+    {
+        headers.insert(
+            "Deprecation".into(),
+            json!({ "description": "The operation is deprecated since this time (`@<unix seconds>`, RFC 9745).", "schema": { "type": "string" } }),
+        );
+        headers.insert(
+            "Sunset".into(),
+            json!({ "description": "The operation may stop working after this date (RFC 8594).", "schema": { "type": "string" } }),
+        );
+    }
+    let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for operation in item.values_mut() {
+            let id = operation["operationId"].as_str().unwrap_or_default();
+            let Some(deprecation) = deprecations.iter().find(|d| d.operation_id == id) else {
+                continue;
+            };
+            operation["deprecated"] = Value::Bool(true);
+            let note = format!(
+                "\n\n**Deprecated**: use {} instead; it may stop working after {}.",
+                deprecation.successor, deprecation.sunset
+            );
+            let description = operation["description"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            operation["description"] = Value::String(description + &note);
+            if let Some(responses) = operation["responses"].as_object_mut() {
+                for response in responses.values_mut() {
+                    response["headers"]["Deprecation"] =
+                        json!({ "$ref": "#/components/headers/Deprecation" });
+                    response["headers"]["Sunset"] =
+                        json!({ "$ref": "#/components/headers/Sunset" });
+                }
             }
         }
     }
@@ -412,6 +510,45 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_deprecated_operation_is_marked_and_declares_its_headers() {
+        let mut spec = json!({
+            "info": { "title": "t", "version": "1" },
+            "paths": { "/v1/old": { "get": {
+                "operationId": "things.old",
+                "description": "Old.",
+                "responses": { "200": { "description": "ok" } }
+            } } },
+            "components": { "schemas": {} }
+        });
+        let deprecation = Deprecation {
+            operation_id: "things.old",
+            since_unix: 1_796_000_000,
+            sunset: "Sat, 01 May 2027 00:00:00 GMT",
+            successor: "/v1/new",
+        };
+        finish_with(&mut spec, &[], &[deprecation]);
+        let operation = &spec["paths"]["/v1/old"]["get"];
+        assert_eq!(operation["deprecated"], true);
+        assert!(
+            operation["description"]
+                .as_str()
+                .unwrap()
+                .contains("/v1/new")
+        );
+        let headers = &operation["responses"]["200"]["headers"];
+        assert!(headers.get("Deprecation").is_some() && headers.get("Sunset").is_some());
+        assert!(spec["components"]["headers"].get("Sunset").is_some());
+        assert_eq!(
+            deprecation.headers(),
+            [
+                ("Deprecation", "@1796000000".to_owned()),
+                ("Sunset", "Sat, 01 May 2027 00:00:00 GMT".to_owned()),
+                ("Link", "</v1/new>; rel=\"successor-version\"".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
     fn json_schema_becomes_openapi_3_0() {
         let schema = json!({
             "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -462,5 +599,458 @@ mod tests {
             schema_name(&event("identity.api_key.created", 1)),
             "IdentityApiKeyCreated"
         );
+    }
+}
+
+/// What a client generated from `old` would break on in `new`, for operations of the same
+/// version (`/v1/...`): a removed operation, a removed or retyped field of a success response,
+/// a new required field or parameter of a request, a removed request field or enum value, a
+/// response field that may now be null. Additions (operations, optional request fields,
+/// response fields, enum values: clients tolerate unknown values, see the README) are not
+/// breaking. A breaking change ships as a new version (`/v2/...`), which this does not
+/// compare.
+pub fn breaking_changes(old: &Value, new: &Value) -> Vec<String> {
+    let mut found = Vec::new();
+    let (Some(old_paths), Some(new_paths)) = (
+        old.get("paths").and_then(Value::as_object),
+        new.get("paths").and_then(Value::as_object),
+    ) else {
+        return vec!["a document has no paths".to_owned()];
+    };
+    for (path, old_item) in old_paths {
+        let Some(old_item) = old_item.as_object() else {
+            continue;
+        };
+        for (method, old_operation) in old_item {
+            let name = format!("{} {path}", method.to_uppercase());
+            let Some(new_operation) = new_paths.get(path).and_then(|item| item.get(method)) else {
+                found.push(format!("{name}: the operation was removed"));
+                continue;
+            };
+            compare_parameters(&name, old_operation, new_operation, &mut found);
+            let old_body = request_schema(old, old_operation);
+            let new_body = request_schema(new, new_operation);
+            match (old_body, new_body) {
+                (Some(old_body), Some(new_body)) => {
+                    compare_request(&name, "body", old, &old_body, new, &new_body, &mut found, 0);
+                }
+                (None, Some(_)) if operation_body_required(new_operation) => {
+                    found.push(format!("{name}: a required request body was added"));
+                }
+                _ => {}
+            }
+            let Some(old_responses) = old_operation.get("responses").and_then(Value::as_object)
+            else {
+                continue;
+            };
+            for (status, old_response) in old_responses {
+                if !status.starts_with('2') {
+                    continue;
+                }
+                let place = format!("{name} {status}");
+                let Some(new_response) = new_operation.pointer(&format!("/responses/{status}"))
+                else {
+                    found.push(format!("{place}: the success response was removed"));
+                    continue;
+                };
+                if let (Some(old_schema), Some(new_schema)) =
+                    (media_schema(old_response), media_schema(new_response))
+                {
+                    compare_response(&place, "", old, old_schema, new, new_schema, &mut found, 0);
+                }
+            }
+        }
+    }
+    found
+}
+
+fn operation_body_required(operation: &Value) -> bool {
+    operation
+        .pointer("/requestBody/required")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+}
+
+fn request_schema(document: &Value, operation: &Value) -> Option<Value> {
+    let body = operation.get("requestBody")?;
+    media_schema(body).map(|schema| resolve(document, schema).clone())
+}
+
+fn media_schema(part: &Value) -> Option<&Value> {
+    part.get("content")?
+        .as_object()?
+        .values()
+        .next()?
+        .get("schema")
+}
+
+/// Follows `$ref`s (and a lone `allOf` wrapper) to the schema itself.
+fn resolve<'a>(document: &'a Value, schema: &'a Value) -> &'a Value {
+    let mut schema = schema;
+    for _ in 0..32 {
+        if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+            match reference
+                .strip_prefix('#')
+                .and_then(|pointer| document.pointer(pointer))
+            {
+                Some(target) => schema = target,
+                None => return schema,
+            }
+        } else if let Some([only]) = schema
+            .get("allOf")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+        {
+            schema = only;
+        } else {
+            return schema;
+        }
+    }
+    schema
+}
+
+fn type_of(schema: &Value) -> Option<&str> {
+    schema.get("type").and_then(Value::as_str)
+}
+
+fn required_set(schema: &Value) -> Vec<&str> {
+    schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|required| required.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
+fn join_field(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn compare_response(
+    place: &str,
+    field: &str,
+    old_document: &Value,
+    old: &Value,
+    new_document: &Value,
+    new: &Value,
+    found: &mut Vec<String>,
+    depth: usize,
+) {
+    if depth > 16 {
+        return;
+    }
+    let (old, new) = (resolve(old_document, old), resolve(new_document, new));
+    let shown = if field.is_empty() {
+        "the body".to_owned()
+    } else {
+        format!("`{field}`")
+    };
+    if let (Some(old_type), Some(new_type)) = (type_of(old), type_of(new))
+        && old_type != new_type
+    {
+        found.push(format!(
+            "{place}: {shown} changed type from {old_type} to {new_type}"
+        ));
+        return;
+    }
+    if new.get("nullable") == Some(&Value::Bool(true))
+        && old.get("nullable") != Some(&Value::Bool(true))
+    {
+        found.push(format!("{place}: {shown} may now be null"));
+    }
+    if let Some(old_properties) = old.get("properties").and_then(Value::as_object) {
+        let new_properties = new.get("properties").and_then(Value::as_object);
+        let old_required = required_set(old);
+        let new_required = required_set(new);
+        for (name, old_property) in old_properties {
+            let path = join_field(field, name);
+            match new_properties.and_then(|properties| properties.get(name)) {
+                None => found.push(format!("{place}: response field `{path}` was removed")),
+                Some(new_property) => {
+                    if old_required.contains(&name.as_str())
+                        && !new_required.contains(&name.as_str())
+                    {
+                        found.push(format!(
+                            "{place}: response field `{path}` is no longer always present"
+                        ));
+                    }
+                    compare_response(
+                        place,
+                        &path,
+                        old_document,
+                        old_property,
+                        new_document,
+                        new_property,
+                        found,
+                        depth + 1,
+                    );
+                }
+            }
+        }
+    }
+    if let (Some(old_items), Some(new_items)) = (old.get("items"), new.get("items")) {
+        compare_response(
+            place,
+            &format!("{}[]", if field.is_empty() { "items" } else { field }),
+            old_document,
+            old_items,
+            new_document,
+            new_items,
+            found,
+            depth + 1,
+        );
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn compare_request(
+    place: &str,
+    field: &str,
+    old_document: &Value,
+    old: &Value,
+    new_document: &Value,
+    new: &Value,
+    found: &mut Vec<String>,
+    depth: usize,
+) {
+    if depth > 16 {
+        return;
+    }
+    let (old, new) = (resolve(old_document, old), resolve(new_document, new));
+    if let (Some(old_type), Some(new_type)) = (type_of(old), type_of(new))
+        && old_type != new_type
+    {
+        found.push(format!(
+            "{place}: request {field} changed type from {old_type} to {new_type}"
+        ));
+        return;
+    }
+    if let (Some(old_values), Some(new_values)) = (
+        old.get("enum").and_then(Value::as_array),
+        new.get("enum").and_then(Value::as_array),
+    ) {
+        for value in old_values {
+            if !new_values.contains(value) {
+                found.push(format!(
+                    "{place}: request {field} no longer accepts {value}"
+                ));
+            }
+        }
+    }
+    let old_properties = old.get("properties").and_then(Value::as_object);
+    let Some(new_properties) = new.get("properties").and_then(Value::as_object) else {
+        return;
+    };
+    let old_required = required_set(old);
+    for name in required_set(new) {
+        if !old_required.contains(&name) {
+            found.push(format!(
+                "{place}: request field `{}` is now required",
+                join_field(
+                    field.trim_start_matches("body").trim_start_matches('.'),
+                    name
+                )
+            ));
+        }
+    }
+    if let Some(old_properties) = old_properties {
+        for (name, old_property) in old_properties {
+            let path = join_field(field, name);
+            match new_properties.get(name) {
+                None => found.push(format!("{place}: request field `{path}` was removed")),
+                Some(new_property) => compare_request(
+                    place,
+                    &path,
+                    old_document,
+                    old_property,
+                    new_document,
+                    new_property,
+                    found,
+                    depth + 1,
+                ),
+            }
+        }
+    }
+}
+
+fn compare_parameters(name: &str, old: &Value, new: &Value, found: &mut Vec<String>) {
+    let list = |operation: &Value| -> Vec<(String, String, bool)> {
+        operation
+            .get("parameters")
+            .and_then(Value::as_array)
+            .map(|parameters| {
+                parameters
+                    .iter()
+                    .filter_map(|parameter| {
+                        Some((
+                            parameter.get("name")?.as_str()?.to_owned(),
+                            parameter.get("in")?.as_str()?.to_owned(),
+                            parameter
+                                .get("required")
+                                .and_then(Value::as_bool)
+                                .unwrap_or(false),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let old_parameters = list(old);
+    for (parameter, location, required) in list(new) {
+        let before = old_parameters
+            .iter()
+            .find(|(name, place, _)| *name == parameter && *place == location);
+        match before {
+            None if required => found.push(format!(
+                "{name}: new required {location} parameter `{parameter}`"
+            )),
+            Some((_, _, false)) if required => found.push(format!(
+                "{name}: {location} parameter `{parameter}` is now required"
+            )),
+            _ => {}
+        }
+    }
+    for (parameter, location, _) in &old_parameters {
+        if location != "header"
+            && !list(new)
+                .iter()
+                .any(|(name, place, _)| name == parameter && place == location)
+        {
+            found.push(format!(
+                "{name}: {location} parameter `{parameter}` was removed"
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod breaking_tests {
+    use super::*;
+
+    fn document(response: Value, request: Value, parameters: Value) -> Value {
+        json!({
+            "paths": {
+                "/v1/things": {
+                    "post": {
+                        "parameters": parameters,
+                        "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/NewThing" } } } },
+                        "responses": { "201": { "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Thing" } } } } }
+                    }
+                }
+            },
+            "components": { "schemas": { "Thing": response, "NewThing": request } }
+        })
+    }
+
+    fn base() -> Value {
+        document(
+            json!({ "type": "object", "properties": {
+                "id": { "type": "string" },
+                "kind": { "type": "string", "enum": ["a", "b"] },
+                "count": { "type": "integer" }
+            }, "required": ["id", "kind"] }),
+            json!({ "type": "object", "properties": {
+                "name": { "type": "string" },
+                "kind": { "type": "string", "enum": ["a", "b"] }
+            }, "required": ["name"] }),
+            json!([{ "name": "limit", "in": "query", "required": false, "schema": { "type": "integer" } }]),
+        )
+    }
+
+    #[test]
+    fn additions_are_not_breaking() {
+        let mut new = base();
+        new["components"]["schemas"]["Thing"]["properties"]["extra"] = json!({ "type": "string" });
+        new["components"]["schemas"]["NewThing"]["properties"]["note"] =
+            json!({ "type": "string" });
+        new["components"]["schemas"]["NewThing"]["properties"]["kind"]["enum"] =
+            json!(["a", "b", "c"]);
+        new["paths"]["/v1/others"] = json!({ "get": { "responses": {} } });
+        assert_eq!(breaking_changes(&base(), &new), Vec::<String>::new());
+        assert_eq!(breaking_changes(&base(), &base()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn each_breaking_change_is_named() {
+        let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+            (
+                "the operation was removed",
+                Box::new(|d: &mut Value| {
+                    d["paths"]["/v1/things"]
+                        .as_object_mut()
+                        .unwrap()
+                        .remove("post");
+                }),
+            ),
+            (
+                "response field `count` was removed",
+                Box::new(|d: &mut Value| {
+                    d["components"]["schemas"]["Thing"]["properties"]
+                        .as_object_mut()
+                        .unwrap()
+                        .remove("count");
+                }),
+            ),
+            (
+                "`id` changed type from string to integer",
+                Box::new(|d: &mut Value| {
+                    d["components"]["schemas"]["Thing"]["properties"]["id"] =
+                        json!({ "type": "integer" });
+                }),
+            ),
+            (
+                "`id` is no longer always present",
+                Box::new(|d: &mut Value| {
+                    d["components"]["schemas"]["Thing"]["required"] = json!(["kind"]);
+                }),
+            ),
+            (
+                "request field `kind` is now required",
+                Box::new(|d: &mut Value| {
+                    d["components"]["schemas"]["NewThing"]["required"] = json!(["name", "kind"]);
+                }),
+            ),
+            (
+                "no longer accepts \"b\"",
+                Box::new(|d: &mut Value| {
+                    d["components"]["schemas"]["NewThing"]["properties"]["kind"]["enum"] =
+                        json!(["a"]);
+                }),
+            ),
+            (
+                "query parameter `limit` is now required",
+                Box::new(|d: &mut Value| {
+                    d["paths"]["/v1/things"]["post"]["parameters"][0]["required"] = json!(true);
+                }),
+            ),
+            (
+                "new required query parameter `since`",
+                Box::new(|d: &mut Value| {
+                    d["paths"]["/v1/things"]["post"]["parameters"]
+                        .as_array_mut()
+                        .unwrap()
+                        .push(json!({ "name": "since", "in": "query", "required": true }));
+                }),
+            ),
+            (
+                "the success response was removed",
+                Box::new(|d: &mut Value| {
+                    d["paths"]["/v1/things"]["post"]["responses"] = json!({ "200": {} });
+                }),
+            ),
+        ];
+        for (expected, change) in cases {
+            let mut new = base();
+            change(&mut new);
+            let found = breaking_changes(&base(), &new);
+            assert!(
+                found.iter().any(|line| line.contains(expected)),
+                "expected `{expected}` in {found:?}"
+            );
+        }
     }
 }

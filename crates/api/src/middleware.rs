@@ -126,11 +126,36 @@ pub async fn problems<E: Endpoint>(next: Arc<E>, request: Request) -> Result<Res
         .map(|id| id.0.clone());
     let method = request.method().to_string();
     let path = request.uri().path().to_owned();
-    match next.call(request).await {
-        Ok(output) => {
-            let response = output.into_response();
-            Ok(fill_request_id(response, request_id.as_deref()).await)
+    let response = problem_response(next, request, &method, &path).await;
+    Ok(announce_deprecation(
+        fill_request_id(response, request_id.as_deref()).await,
+    ))
+}
+
+/// `Deprecation`, `Sunset` and `Link` on every response of a deprecated operation
+/// ([`crate::contract::DEPRECATIONS`]).
+fn announce_deprecation(mut response: Response) -> Response {
+    let deprecation = response
+        .data::<OperationId>()
+        .and_then(|OperationId(id)| crate::contract::deprecation_of(id));
+    if let Some(deprecation) = deprecation {
+        for (name, value) in deprecation.headers() {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                response.headers_mut().insert(name, value);
+            }
         }
+    }
+    response
+}
+
+async fn problem_response<E: Endpoint>(
+    next: Arc<E>,
+    request: Request,
+    method: &str,
+    path: &str,
+) -> Response {
+    match next.call(request).await {
+        Ok(output) => output.into_response(),
         // A handler's own error response (an `ErrorResponse` variant): keep it as built.
         Err(error) if error.is_from_response() => {
             let operation = error.data::<OperationId>().copied();
@@ -138,14 +163,14 @@ pub async fn problems<E: Endpoint>(next: Arc<E>, request: Request) -> Result<Res
             if let Some(operation) = operation {
                 response.set_data(operation);
             }
-            Ok(fill_request_id(response, request_id.as_deref()).await)
+            response
         }
         Err(error) => {
-            let mut response = problem::poem_error_response(&error, &method, &path);
+            let mut response = problem::poem_error_response(&error, method, path);
             if let Some(operation) = error.data::<OperationId>() {
                 response.set_data(*operation);
             }
-            Ok(fill_request_id(response, request_id.as_deref()).await)
+            response
         }
     }
 }

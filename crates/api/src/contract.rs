@@ -976,7 +976,8 @@ mod breaking_tests {
 
     #[test]
     fn each_breaking_change_is_named() {
-        let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+        type Change = Box<dyn Fn(&mut Value)>;
+        let cases: Vec<(&str, Change)> = vec![
             (
                 "the operation was removed",
                 Box::new(|d: &mut Value| {

@@ -83,6 +83,9 @@ pub fn finish(spec: &mut Value, events: &[EventType]) {
 }
 
 fn finish_with(spec: &mut Value, events: &[EventType], deprecations: &[Deprecation]) {
+    if let Some(schemas) = spec.pointer_mut("/components/schemas") {
+        plain_references(schemas);
+    }
     type_events(spec, events);
     mark_deprecations(spec, deprecations);
     if let Some(info) = spec.get_mut("info").and_then(Value::as_object_mut) {
@@ -110,6 +113,48 @@ fn finish_with(spec: &mut Value, events: &[EventType], deprecations: &[Deprecati
                 finish_operation(path, method, operation);
             }
         }
+    }
+}
+
+/// poem-openapi wraps a described reference as `allOf: [{$ref}, {description}]`. Generators
+/// take that badly (openapi-python-client cannot take `allOf` of an enum and drops the whole
+/// model; openapi-generator warns), so such a field becomes the plain reference: the
+/// referenced schema carries its documentation.
+fn plain_references(value: &mut Value) {
+    match value {
+        Value::Object(fields) => {
+            let reference = fields
+                .get("allOf")
+                .and_then(Value::as_array)
+                .and_then(|parts| {
+                    let references: Vec<&Value> =
+                        parts.iter().filter_map(|part| part.get("$ref")).collect();
+                    let only_notes = parts.iter().all(|part| {
+                        part.get("$ref").is_some()
+                            || part
+                                .as_object()
+                                .is_some_and(|part| part.keys().all(|key| key == "description"))
+                    });
+                    match references.as_slice() {
+                        [reference] if only_notes => Some((*reference).clone()),
+                        _ => None,
+                    }
+                });
+            if let Some(reference) = reference {
+                fields.clear();
+                fields.insert("$ref".into(), reference);
+                return;
+            }
+            for value in fields.values_mut() {
+                plain_references(value);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                plain_references(item);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -32,7 +32,8 @@ use crate::{
 #[derive(Debug, Default)]
 pub struct ChatApi;
 
-/// A channel's kind.
+/// A channel's kind: `public` (any workspace member may join), `private` (by invitation) or
+/// `direct` (a fixed set of 2 to 9 users, exactly one channel per set).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename = "ChannelKind", rename_all = "snake_case")]
 pub enum ChannelKindName {
@@ -126,8 +127,6 @@ pub struct ChannelList {
 
 #[derive(Debug, Object)]
 pub struct CreateChannel {
-    /// `public` (any workspace member may join), `private` (by invitation) or `direct`
-    /// (a fixed set of 2 to 9 users, exactly one channel per set).
     pub kind: ChannelKindName,
     /// 1 to 80 characters; required except for direct channels.
     pub name: Option<String>,
@@ -167,9 +166,10 @@ pub struct ChannelMemberList {
     pub items: Vec<ChannelMember>,
 }
 
+/// A member's role: `role` defaults to `member` for a new member; absent, an existing member
+/// keeps theirs.
 #[derive(Debug, Object)]
 pub struct SetChannelMember {
-    /// Default `member` for a new member; absent keeps an existing member's role.
     pub role: Option<ChannelRoleName>,
 }
 

@@ -82,7 +82,7 @@ pub struct MarkThreadRead {
     pub seq: Option<i64>,
 }
 
-/// Where a scheduled message stands.
+/// Where a scheduled message stands (`claimed`: being sent now).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename_all = "snake_case")]
 pub enum ScheduledMessageStatus {
@@ -119,7 +119,6 @@ pub struct ScheduledMessage {
     pub attachments: Vec<Attachment>,
     pub parent_id: Option<String>,
     pub send_at: Timestamp,
-    /// `claimed`: being sent now.
     pub status: ScheduledMessageStatus,
     /// Once sent: the message.
     pub message_id: Option<String>,

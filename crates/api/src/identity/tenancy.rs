@@ -101,7 +101,7 @@ pub struct Me {
     pub user_id: Option<String>,
     #[oai(skip_serializing_if_is_none)]
     pub api_key_id: Option<String>,
-    /// For API keys: the key's scope.
+    /// API keys only.
     #[oai(skip_serializing_if_is_none)]
     pub scope: Option<KeyScope>,
 }
@@ -186,11 +186,11 @@ pub struct ApiKeyList {
     pub items: Vec<ApiKey>,
 }
 
+/// A new key; `scope` defaults to `full`.
 #[derive(Debug, Object)]
 pub struct CreateApiKey {
     /// 1 to 100 characters.
     pub name: String,
-    /// Default `full`.
     pub scope: Option<KeyScope>,
 }
 

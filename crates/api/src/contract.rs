@@ -11,8 +11,8 @@
 //! - every creating `POST` that honours `Idempotency-Key` declares it, with
 //!   `Idempotency-Replayed` on its success and 422 `idempotency_key_reused`;
 //! - operations without a body do not list 413 and 415;
-//! - every operation has a `default` problem response (what the framework answers before a
-//!   handler runs: 405, ...);
+//! - operations with a body declare 408 `body_read_timeout` (no `default` response: progenitor
+//!   counts a `default` as a second success type);
 //! - public operations say `security: []`; `servers` names a node;
 //! - events are typed: `Event` is a union discriminated by `type`, one variant per catalogued
 //!   event type with its `data` schema (`<Type>Data`, converted from the catalog's JSON Schema
@@ -314,10 +314,12 @@ fn finish_operation(path: &str, method: &str, operation: &mut Map<String, Value>
             ),
         );
     }
-    if api {
+    if api && has_body {
         responses.insert(
-            "default".into(),
-            problem_response("Any other error, as a problem document (e.g. 405 with `Allow`)."),
+            "408".into(),
+            problem_response(
+                "The body did not arrive within `http.body_read_timeout` (`body_read_timeout`).",
+            ),
         );
     }
     for (status, response) in responses.iter_mut() {

@@ -1,0 +1,270 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.message_page import MessagePage
+from ...models.problem import Problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    channel_id: str,
+    *,
+    before: str | Unset = UNSET,
+    after: str | Unset = UNSET,
+    around: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["before"] = before
+
+    params["after"] = after
+
+    params["around"] = around
+
+    params["limit"] = limit
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/v1/channels/{channel_id}/messages".format(
+            channel_id=quote(str(channel_id), safe=""),
+        ),
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> MessagePage | Problem | None:
+    if response.status_code == 200:
+        response_200 = MessagePage.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Problem.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[MessagePage | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    channel_id: str,
+    *,
+    client: AuthenticatedClient,
+    before: str | Unset = UNSET,
+    after: str | Unset = UNSET,
+    around: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> Response[MessagePage | Problem]:
+    """History of top-level messages by sequence number, oldest first: the newest page by
+    default, or the page `before` / `after` a cursor (a message's `seq` or a cursor this API
+    gave), or `around` a message. Thread replies are at `.../replies`.
+
+    Args:
+        channel_id (str):
+        before (str | Unset):
+        after (str | Unset):
+        around (str | Unset):
+        limit (int | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[MessagePage | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        channel_id=channel_id,
+        before=before,
+        after=after,
+        around=around,
+        limit=limit,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    channel_id: str,
+    *,
+    client: AuthenticatedClient,
+    before: str | Unset = UNSET,
+    after: str | Unset = UNSET,
+    around: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> MessagePage | Problem | None:
+    """History of top-level messages by sequence number, oldest first: the newest page by
+    default, or the page `before` / `after` a cursor (a message's `seq` or a cursor this API
+    gave), or `around` a message. Thread replies are at `.../replies`.
+
+    Args:
+        channel_id (str):
+        before (str | Unset):
+        after (str | Unset):
+        around (str | Unset):
+        limit (int | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        MessagePage | Problem
+    """
+
+    return sync_detailed(
+        channel_id=channel_id,
+        client=client,
+        before=before,
+        after=after,
+        around=around,
+        limit=limit,
+    ).parsed
+
+
+async def asyncio_detailed(
+    channel_id: str,
+    *,
+    client: AuthenticatedClient,
+    before: str | Unset = UNSET,
+    after: str | Unset = UNSET,
+    around: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> Response[MessagePage | Problem]:
+    """History of top-level messages by sequence number, oldest first: the newest page by
+    default, or the page `before` / `after` a cursor (a message's `seq` or a cursor this API
+    gave), or `around` a message. Thread replies are at `.../replies`.
+
+    Args:
+        channel_id (str):
+        before (str | Unset):
+        after (str | Unset):
+        around (str | Unset):
+        limit (int | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[MessagePage | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        channel_id=channel_id,
+        before=before,
+        after=after,
+        around=around,
+        limit=limit,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    channel_id: str,
+    *,
+    client: AuthenticatedClient,
+    before: str | Unset = UNSET,
+    after: str | Unset = UNSET,
+    around: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> MessagePage | Problem | None:
+    """History of top-level messages by sequence number, oldest first: the newest page by
+    default, or the page `before` / `after` a cursor (a message's `seq` or a cursor this API
+    gave), or `around` a message. Thread replies are at `.../replies`.
+
+    Args:
+        channel_id (str):
+        before (str | Unset):
+        after (str | Unset):
+        around (str | Unset):
+        limit (int | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        MessagePage | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            channel_id=channel_id,
+            client=client,
+            before=before,
+            after=after,
+            around=around,
+            limit=limit,
+        )
+    ).parsed

@@ -1,0 +1,303 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.page_message import PageMessage
+from ...models.problem import Problem
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    q: str,
+    channel_id: str | Unset = UNSET,
+    author_id: str | Unset = UNSET,
+    from_: str | Unset = UNSET,
+    to: str | Unset = UNSET,
+    cursor: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["q"] = q
+
+    params["channel_id"] = channel_id
+
+    params["author_id"] = author_id
+
+    params["from"] = from_
+
+    params["to"] = to
+
+    params["cursor"] = cursor
+
+    params["limit"] = limit
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/v1/search/messages",
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> PageMessage | Problem | None:
+    if response.status_code == 200:
+        response_200 = PageMessage.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Problem.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Problem.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = Problem.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Problem.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = Problem.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[PageMessage | Problem]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    q: str,
+    channel_id: str | Unset = UNSET,
+    author_id: str | Unset = UNSET,
+    from_: str | Unset = UNSET,
+    to: str | Unset = UNSET,
+    cursor: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> Response[PageMessage | Problem]:
+    """Full-text search over the messages the caller can read: whole words, every word must
+    appear, case-insensitive. Filter by channel, author and time range (`from` inclusive,
+    `to` exclusive). Users search the channels they are members of and the public
+    channels of their workspaces; API keys every channel.
+
+    Args:
+        q (str):
+        channel_id (str | Unset):
+        author_id (str | Unset):
+        from_ (str | Unset):
+        to (str | Unset):
+        cursor (str | Unset):
+        limit (int | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[PageMessage | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        q=q,
+        channel_id=channel_id,
+        author_id=author_id,
+        from_=from_,
+        to=to,
+        cursor=cursor,
+        limit=limit,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    q: str,
+    channel_id: str | Unset = UNSET,
+    author_id: str | Unset = UNSET,
+    from_: str | Unset = UNSET,
+    to: str | Unset = UNSET,
+    cursor: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> PageMessage | Problem | None:
+    """Full-text search over the messages the caller can read: whole words, every word must
+    appear, case-insensitive. Filter by channel, author and time range (`from` inclusive,
+    `to` exclusive). Users search the channels they are members of and the public
+    channels of their workspaces; API keys every channel.
+
+    Args:
+        q (str):
+        channel_id (str | Unset):
+        author_id (str | Unset):
+        from_ (str | Unset):
+        to (str | Unset):
+        cursor (str | Unset):
+        limit (int | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        PageMessage | Problem
+    """
+
+    return sync_detailed(
+        client=client,
+        q=q,
+        channel_id=channel_id,
+        author_id=author_id,
+        from_=from_,
+        to=to,
+        cursor=cursor,
+        limit=limit,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    q: str,
+    channel_id: str | Unset = UNSET,
+    author_id: str | Unset = UNSET,
+    from_: str | Unset = UNSET,
+    to: str | Unset = UNSET,
+    cursor: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> Response[PageMessage | Problem]:
+    """Full-text search over the messages the caller can read: whole words, every word must
+    appear, case-insensitive. Filter by channel, author and time range (`from` inclusive,
+    `to` exclusive). Users search the channels they are members of and the public
+    channels of their workspaces; API keys every channel.
+
+    Args:
+        q (str):
+        channel_id (str | Unset):
+        author_id (str | Unset):
+        from_ (str | Unset):
+        to (str | Unset):
+        cursor (str | Unset):
+        limit (int | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[PageMessage | Problem]
+    """
+
+    kwargs = _get_kwargs(
+        q=q,
+        channel_id=channel_id,
+        author_id=author_id,
+        from_=from_,
+        to=to,
+        cursor=cursor,
+        limit=limit,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    q: str,
+    channel_id: str | Unset = UNSET,
+    author_id: str | Unset = UNSET,
+    from_: str | Unset = UNSET,
+    to: str | Unset = UNSET,
+    cursor: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> PageMessage | Problem | None:
+    """Full-text search over the messages the caller can read: whole words, every word must
+    appear, case-insensitive. Filter by channel, author and time range (`from` inclusive,
+    `to` exclusive). Users search the channels they are members of and the public
+    channels of their workspaces; API keys every channel.
+
+    Args:
+        q (str):
+        channel_id (str | Unset):
+        author_id (str | Unset):
+        from_ (str | Unset):
+        to (str | Unset):
+        cursor (str | Unset):
+        limit (int | Unset):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        PageMessage | Problem
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            q=q,
+            channel_id=channel_id,
+            author_id=author_id,
+            from_=from_,
+            to=to,
+            cursor=cursor,
+            limit=limit,
+        )
+    ).parsed

@@ -177,6 +177,15 @@ pub struct SetChannelMember {
 pub enum ChannelResponse {
     #[oai(status = 200)]
     Ok(Json<Channel>),
+}
+
+/// Creating a channel: 201 with the new one, or 200 with the direct channel that already
+/// exists for the member set.
+#[derive(Debug, ApiResponse)]
+pub enum ChannelCreated {
+    /// The direct channel of this member set already existed.
+    #[oai(status = 200)]
+    Existing(Json<Channel>),
     #[oai(status = 201)]
     Created(Json<Channel>),
 }
@@ -220,7 +229,7 @@ impl ChatApi {
         state: Data<&ApiState>,
         workspace_id: Path<String>,
         body: JsonBody<CreateChannel>,
-    ) -> ApiResult<ChannelResponse> {
+    ) -> ApiResult<ChannelCreated> {
         let principal = auth.principal();
         let workspace = parse_id::<WorkspaceId>("workspace_id", &workspace_id)?;
         let body = body.0;
@@ -260,9 +269,9 @@ impl ChatApi {
             .map_err(chat_error)?;
         let view = channel_view(&record);
         Ok(if created {
-            ChannelResponse::Created(Json(view))
+            ChannelCreated::Created(Json(view))
         } else {
-            ChannelResponse::Ok(Json(view))
+            ChannelCreated::Existing(Json(view))
         })
     }
 

@@ -38,6 +38,11 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Write the AsyncAPI 3.0 document of the realtime WebSocket protocol (to stdout, or --out).
+    Asyncapi {
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Write the event catalog's `data` JSON Schemas, one `<type>.v<version>.json` per event
     /// type, to --out (the committed copy is openapi/events); removes stale schema files there.
     EventsSchemas {
@@ -149,6 +154,17 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
                     .with_context(|| format!("writing {}", path.display())),
                 None => {
                     print!("{spec}");
+                    Ok(())
+                }
+            }
+        }
+        Command::Asyncapi { out } => {
+            let document = atelier_realtime::asyncapi::document_json();
+            match out {
+                Some(path) => std::fs::write(&path, document)
+                    .with_context(|| format!("writing {}", path.display())),
+                None => {
+                    print!("{document}");
                     Ok(())
                 }
             }

@@ -18,6 +18,7 @@
 //!   local fan-out, and the re-checks that revoke subscriptions after access changes;
 //! - [`gateway`]: what a connection does with each frame ([`Gateway`], [`Connection`]).
 
+pub mod asyncapi;
 pub mod config;
 pub mod frame;
 pub mod gateway;

@@ -539,3 +539,27 @@ async fn realtime_long_correlation_ids_close_the_socket_with_1007() {
     client.ping(&"i".repeat(128)).await;
     app.stop_and_clean().await;
 }
+
+/// A frame gets one answer: `unsubscribe` from a topic of a kind the node does not know is an
+/// `error` (`unknown_topic_kind`), not an error followed by an `ack` of the same id.
+#[tokio::test]
+async fn realtime_unsubscribe_of_an_unknown_kind_is_answered_once() {
+    let app = TestApp::spawn(test_config()).await;
+    let tenant = app.create_tenant().await;
+    let alice = app.create_user(&tenant, "Alice").await;
+    let token = user_token(&app, &tenant, alice).await;
+    let mut client = connect(&app, &token).await;
+    client
+        .send(json!({"v": 1, "type": "unsubscribe", "id": "u1", "topic": "nosuchkind:abc"}))
+        .await;
+    let answer = client.until_answer("u1").await;
+    assert_eq!(answer["type"], "error", "{answer}");
+    assert_eq!(answer["code"], "unknown_topic_kind", "{answer}");
+    // The next answer on the socket is the pong, not a second answer to `u1`.
+    let after = client.ping("p1").await;
+    assert!(
+        after.iter().all(|frame| frame["id"] != "u1"),
+        "a second answer to u1: {after:?}"
+    );
+    app.stop_and_clean().await;
+}

@@ -82,7 +82,144 @@ pub fn finish(spec: &mut Value, events: &[EventType]) {
     finish_with(spec, events, DEPRECATIONS);
 }
 
+/// Request fields and parameters that carry an id, by name, and the id's prefix: their schema
+/// gets the id's pattern (`chn_` and a ULID), so a client (or a fuzzer) knows what the server
+/// accepts before it answers 400.
+const ID_FIELDS: [(&str, &str); 17] = [
+    ("channel_id", "chn"),
+    ("message_id", "msg"),
+    ("scheduled_message_id", "sch"),
+    ("parent_id", "msg"),
+    ("quoted_message_id", "msg"),
+    ("around", "msg"),
+    ("workspace_id", "wsp"),
+    ("user_id", "usr"),
+    ("owner_id", "usr"),
+    ("creator_id", "usr"),
+    ("author", "usr"),
+    ("member_ids", "usr"),
+    ("mention_ids", "usr"),
+    ("api_key_id", "key"),
+    ("endpoint_id", "wep"),
+    ("event_id", "evt"),
+    ("attempt_id", "wat"),
+];
+
+/// A prefixed id: the prefix, `_`, then a ULID (26 Crockford base32 digits, either case), as
+/// the id parser accepts it.
+fn id_pattern(prefix: &str) -> String {
+    format!("^{prefix}_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{{26}}$")
+}
+
+/// Adds the id pattern to a string schema (or the items of an array of strings) that has none.
+fn add_id_pattern(schema: &mut Value, prefix: &str) {
+    let target = if schema.get("type").and_then(Value::as_str) == Some("array") {
+        match schema.get_mut("items") {
+            Some(items) => items,
+            None => return,
+        }
+    } else {
+        schema
+    };
+    if target.get("type").and_then(Value::as_str) == Some("string")
+        && target.get("pattern").is_none()
+        && target.get("$ref").is_none()
+    {
+        target["pattern"] = Value::String(id_pattern(prefix));
+    }
+}
+
+fn id_prefix(name: &str) -> Option<&'static str> {
+    ID_FIELDS
+        .iter()
+        .find(|(field, _)| *field == name)
+        .map(|(_, prefix)| *prefix)
+}
+
+/// Id patterns on every parameter and on the properties of every object schema.
+fn id_patterns(spec: &mut Value) {
+    if let Some(schemas) = spec
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        for schema in schemas.values_mut() {
+            if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+                for (name, property) in properties.iter_mut() {
+                    if let Some(prefix) = id_prefix(name) {
+                        add_id_pattern(property, prefix);
+                    }
+                }
+            }
+        }
+    }
+    let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for operation in item.values_mut() {
+            let Some(parameters) = operation
+                .get_mut("parameters")
+                .and_then(Value::as_array_mut)
+            else {
+                continue;
+            };
+            for parameter in parameters {
+                let prefix = parameter
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .and_then(id_prefix);
+                if let (Some(prefix), Some(schema)) = (prefix, parameter.get_mut("schema")) {
+                    add_id_pattern(schema, prefix);
+                }
+            }
+        }
+    }
+}
+
+/// poem-openapi writes `format: uint32` for unsigned integers, which JSON Schema validators do
+/// not enforce: the range becomes `minimum` / `maximum`, as the server checks it.
+fn unsigned_ranges(value: &mut Value) {
+    match value {
+        Value::Object(fields) => {
+            let maximum = match fields.get("format").and_then(Value::as_str) {
+                Some("uint8") => Some(u64::from(u8::MAX)),
+                Some("uint16") => Some(u64::from(u16::MAX)),
+                Some("uint32") => Some(u64::from(u32::MAX)),
+                Some("uint64") => Some(u64::MAX),
+                _ => None,
+            };
+            if let Some(maximum) = maximum
+                && fields.get("type").and_then(Value::as_str) == Some("integer")
+            {
+                fields.entry("minimum").or_insert(json!(0));
+                if maximum < u64::MAX {
+                    fields.entry("maximum").or_insert(json!(maximum));
+                }
+            }
+            for value in fields.values_mut() {
+                unsigned_ranges(value);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                unsigned_ranges(item);
+            }
+        }
+        _ => {}
+    }
+}
+
 fn finish_with(spec: &mut Value, events: &[EventType], deprecations: &[Deprecation]) {
+    id_patterns(spec);
+    if let Some(schemas) = spec.pointer_mut("/components/schemas") {
+        unsigned_ranges(schemas);
+    }
+    if let Some(paths) = spec.get_mut("paths") {
+        unsigned_ranges(paths);
+    }
     if let Some(schemas) = spec.pointer_mut("/components/schemas") {
         plain_references(schemas);
     }
@@ -624,6 +761,26 @@ mod tests {
                 "required": ["kind"]
             })
         );
+    }
+
+    #[test]
+    fn id_patterns_accept_what_the_id_parser_accepts() {
+        let pattern = regex::Regex::new(&id_pattern("chn")).unwrap();
+        let id = atelier_core::TenantId::generate()
+            .to_string()
+            .replace("ten_", "chn_");
+        for (text, parses) in [
+            (id.clone(), true),
+            (id.to_lowercase(), true),
+            ("chn_".to_owned() + &"Z".repeat(26), true),
+            ("chn_01ARZ3NDEKTSV4RRFFQ69G5FAI".to_owned(), false),
+            ("wsp_01ARZ3NDEKTSV4RRFFQ69G5FAV".to_owned(), false),
+            ("chn_01ARZ3NDEKTSV4RRFFQ69G5FA".to_owned(), false),
+        ] {
+            let parsed = atelier_core::id::parse_prefixed(&text, "chn").is_ok();
+            assert_eq!(parsed, parses, "{text}: the parser");
+            assert_eq!(pattern.is_match(&text), parses, "{text}: the pattern");
+        }
     }
 
     #[test]

@@ -254,7 +254,30 @@ pub fn check(
         ("string", Value::String(_))
         | ("boolean", Value::Bool(_))
         | ("number", Value::Number(_)) => None,
-        ("integer", Value::Number(number)) if number.is_i64() || number.is_u64() => None,
+        ("integer", Value::Number(number)) if number.is_i64() || number.is_u64() => {
+            // Unsigned formats: a value out of their range is refused here, naming the field,
+            // rather than by the parser with the type's name.
+            let range = match schema.format {
+                Some("uint8") => Some(u64::from(u8::MAX)),
+                Some("uint16") => Some(u64::from(u16::MAX)),
+                Some("uint32") => Some(u64::from(u32::MAX)),
+                Some("uint64") => Some(u64::MAX),
+                _ => None,
+            };
+            match (range, number.as_u64()) {
+                (Some(max), Some(value)) if value <= max => None,
+                (Some(max), _) => Some(Mismatch {
+                    field: if path.is_empty() {
+                        "body".to_owned()
+                    } else {
+                        path.to_owned()
+                    },
+                    expected: format!("an integer from 0 to {max}").into(),
+                    found: number.to_string().into(),
+                }),
+                (None, _) => None,
+            }
+        }
         ("integer", _) => mismatch("an integer"),
         ("string", _) => mismatch("a string"),
         ("boolean", _) => mismatch("a boolean"),
@@ -397,6 +420,15 @@ mod tests {
                 Some("kind"),
             ),
             (json!({"display_name": "Ada", "kind": 1}), Some("kind")),
+            (json!({"display_name": "Ada", "count": -1}), Some("count")),
+            (
+                json!({"display_name": "Ada", "count": 4_294_967_296_u64}),
+                Some("count"),
+            ),
+            (
+                json!({"display_name": "Ada", "count": 4_294_967_295_u64}),
+                None,
+            ),
         ];
         for (value, expected) in cases {
             let mismatch = check(&registry, &schema, &value, "");

@@ -58,7 +58,8 @@ pub mod types {
     ///    },
     ///    "user_id": {
     ///      "description": "API keys only: the member reacting.",
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///    }
     ///  }
     ///}
@@ -70,7 +71,7 @@ pub mod types {
         pub emoji: ::std::string::String,
         ///API keys only: the member reacting.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub user_id: ::std::option::Option<::std::string::String>,
+        pub user_id: ::std::option::Option<AddReactionUserId>,
     }
     impl ::std::convert::From<&AddReaction> for AddReaction {
         fn from(value: &AddReaction) -> Self {
@@ -80,6 +81,92 @@ pub mod types {
     impl AddReaction {
         pub fn builder() -> builder::AddReaction {
             Default::default()
+        }
+    }
+    ///API keys only: the member reacting.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "API keys only: the member reacting.",
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct AddReactionUserId(::std::string::String);
+    impl ::std::ops::Deref for AddReactionUserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AddReactionUserId> for ::std::string::String {
+        fn from(value: AddReactionUserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&AddReactionUserId> for AddReactionUserId {
+        fn from(value: &AddReactionUserId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for AddReactionUserId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AddReactionUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for AddReactionUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AddReactionUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AddReactionUserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///`AdminDeadLettersReplayIdempotencyKey`
@@ -451,6 +538,91 @@ only reads.*/
                 })
         }
     }
+    ///`ApiKeysRevokeApiKeyId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^key_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ApiKeysRevokeApiKeyId(::std::string::String);
+    impl ::std::ops::Deref for ApiKeysRevokeApiKeyId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ApiKeysRevokeApiKeyId> for ::std::string::String {
+        fn from(value: ApiKeysRevokeApiKeyId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ApiKeysRevokeApiKeyId> for ApiKeysRevokeApiKeyId {
+        fn from(value: &ApiKeysRevokeApiKeyId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ApiKeysRevokeApiKeyId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^key_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^key_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ApiKeysRevokeApiKeyId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ApiKeysRevokeApiKeyId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ApiKeysRevokeApiKeyId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ApiKeysRevokeApiKeyId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///File metadata (the file itself is stored elsewhere).
     ///
     /// <details><summary>JSON schema</summary>
@@ -561,7 +733,8 @@ only reads.*/
     ///    "seq": {
     ///      "description": "Position in the tenant's chain: 1, 2, 3, ...",
     ///      "type": "integer",
-    ///      "format": "uint64"
+    ///      "format": "uint64",
+    ///      "minimum": 0.0
     ///    },
     ///    "target": {
     ///      "description": "What it concerned, usually the request path.",
@@ -621,12 +794,14 @@ that changed nothing: a refusal, a retry), or `denied`.*/
     ///    "checked": {
     ///      "description": "Records examined.",
     ///      "type": "integer",
-    ///      "format": "uint64"
+    ///      "format": "uint64",
+    ///      "minimum": 0.0
     ///    },
     ///    "first_broken_seq": {
     ///      "description": "The first seq that is missing, altered or mislinked.",
     ///      "type": "integer",
-    ///      "format": "uint64"
+    ///      "format": "uint64",
+    ///      "minimum": 0.0
     ///    },
     ///    "head_hash": {
     ///      "description": "The newest record's hash when intact; keep a copy elsewhere to detect truncation.",
@@ -792,7 +967,9 @@ came after `since`, in change order, each in its current state.*/
     ///    "slow_mode_seconds": {
     ///      "description": "Seconds a member waits between two messages (0: off); moderators are exempt.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "topic": {
     ///      "type": "string"
@@ -802,7 +979,8 @@ came after `since`, in change order, each in its current state.*/
     ///      "format": "date-time"
     ///    },
     ///    "workspace_id": {
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "pattern": "^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///    }
     ///  }
     ///}
@@ -832,7 +1010,7 @@ came after `since`, in change order, each in its current state.*/
         pub slow_mode_seconds: u32,
         pub topic: ::std::string::String,
         pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
-        pub workspace_id: ::std::string::String,
+        pub workspace_id: ChannelWorkspaceId,
     }
     impl ::std::convert::From<&Channel> for Channel {
         fn from(value: &Channel) -> Self {
@@ -986,7 +1164,8 @@ came after `since`, in change order, each in its current state.*/
     ///  ],
     ///  "properties": {
     ///    "channel_id": {
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///    },
     ///    "joined_at": {
     ///      "type": "string",
@@ -1000,7 +1179,8 @@ came after `since`, in change order, each in its current state.*/
     ///      "$ref": "#/components/schemas/ChannelRole"
     ///    },
     ///    "user_id": {
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///    }
     ///  }
     ///}
@@ -1008,11 +1188,11 @@ came after `since`, in change order, each in its current state.*/
     /// </details>
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ChannelMember {
-        pub channel_id: ::std::string::String,
+        pub channel_id: ChannelMemberChannelId,
         pub joined_at: ::chrono::DateTime<::chrono::offset::Utc>,
         pub last_read_seq: i64,
         pub role: ChannelRole,
-        pub user_id: ::std::string::String,
+        pub user_id: ChannelMemberUserId,
     }
     impl ::std::convert::From<&ChannelMember> for ChannelMember {
         fn from(value: &ChannelMember) -> Self {
@@ -1022,6 +1202,91 @@ came after `since`, in change order, each in its current state.*/
     impl ChannelMember {
         pub fn builder() -> builder::ChannelMember {
             Default::default()
+        }
+    }
+    ///`ChannelMemberChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChannelMemberChannelId(::std::string::String);
+    impl ::std::ops::Deref for ChannelMemberChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChannelMemberChannelId> for ::std::string::String {
+        fn from(value: ChannelMemberChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChannelMemberChannelId> for ChannelMemberChannelId {
+        fn from(value: &ChannelMemberChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChannelMemberChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChannelMemberChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChannelMemberChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChannelMemberChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChannelMemberChannelId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///`ChannelMemberList`
@@ -1060,6 +1325,91 @@ came after `since`, in change order, each in its current state.*/
             Default::default()
         }
     }
+    ///`ChannelMemberUserId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChannelMemberUserId(::std::string::String);
+    impl ::std::ops::Deref for ChannelMemberUserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChannelMemberUserId> for ::std::string::String {
+        fn from(value: ChannelMemberUserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChannelMemberUserId> for ChannelMemberUserId {
+        fn from(value: &ChannelMemberUserId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChannelMemberUserId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChannelMemberUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChannelMemberUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChannelMemberUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChannelMemberUserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///The caller's read state in a channel.
     ///
     /// <details><summary>JSON schema</summary>
@@ -1077,7 +1427,8 @@ came after `since`, in change order, each in its current state.*/
     ///  ],
     ///  "properties": {
     ///    "channel_id": {
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///    },
     ///    "last_read_seq": {
     ///      "description": "Messages up to this sequence number are read.",
@@ -1087,12 +1438,14 @@ came after `since`, in change order, each in its current state.*/
     ///    "mention_count": {
     ///      "description": "Those of them mentioning the caller or `@channel`.",
     ///      "type": "integer",
-    ///      "format": "uint64"
+    ///      "format": "uint64",
+    ///      "minimum": 0.0
     ///    },
     ///    "unread_count": {
     ///      "description": "Top-level messages by others after `last_read_seq` (deleted ones excluded).",
     ///      "type": "integer",
-    ///      "format": "uint64"
+    ///      "format": "uint64",
+    ///      "minimum": 0.0
     ///    }
     ///  }
     ///}
@@ -1100,7 +1453,7 @@ came after `since`, in change order, each in its current state.*/
     /// </details>
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ChannelReadState {
-        pub channel_id: ::std::string::String,
+        pub channel_id: ChannelReadStateChannelId,
         ///Messages up to this sequence number are read.
         pub last_read_seq: i64,
         ///Those of them mentioning the caller or `@channel`.
@@ -1116,6 +1469,91 @@ came after `since`, in change order, each in its current state.*/
     impl ChannelReadState {
         pub fn builder() -> builder::ChannelReadState {
             Default::default()
+        }
+    }
+    ///`ChannelReadStateChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChannelReadStateChannelId(::std::string::String);
+    impl ::std::ops::Deref for ChannelReadStateChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChannelReadStateChannelId> for ::std::string::String {
+        fn from(value: ChannelReadStateChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChannelReadStateChannelId> for ChannelReadStateChannelId {
+        fn from(value: &ChannelReadStateChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChannelReadStateChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChannelReadStateChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChannelReadStateChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChannelReadStateChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChannelReadStateChannelId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///A channel member's role.
@@ -1203,6 +1641,176 @@ came after `since`, in change order, each in its current state.*/
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    ///`ChannelWorkspaceId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChannelWorkspaceId(::std::string::String);
+    impl ::std::ops::Deref for ChannelWorkspaceId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChannelWorkspaceId> for ::std::string::String {
+        fn from(value: ChannelWorkspaceId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChannelWorkspaceId> for ChannelWorkspaceId {
+        fn from(value: &ChannelWorkspaceId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChannelWorkspaceId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChannelWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChannelWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChannelWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChannelWorkspaceId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatChangesListChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatChangesListChannelId(::std::string::String);
+    impl ::std::ops::Deref for ChatChangesListChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatChangesListChannelId> for ::std::string::String {
+        fn from(value: ChatChangesListChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatChangesListChannelId> for ChatChangesListChannelId {
+        fn from(value: &ChatChangesListChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatChangesListChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatChangesListChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatChangesListChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatChangesListChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatChangesListChannelId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///`data` of `chat.channel.created` (data_version 1): A channel was created (its first members follow as chat.member.added).
@@ -2207,7 +2815,9 @@ came after `since`, in change order, each in its current state.*/
     ///    "envelope_version": {
     ///      "description": "Version of the envelope layout.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "id": {
     ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
@@ -3511,7 +4121,9 @@ came after `since`, in change order, each in its current state.*/
     ///    "envelope_version": {
     ///      "description": "Version of the envelope layout.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "id": {
     ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
@@ -3788,6 +4400,264 @@ came after `since`, in change order, each in its current state.*/
                 })
         }
     }
+    ///`ChatChannelsCreateWorkspaceId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatChannelsCreateWorkspaceId(::std::string::String);
+    impl ::std::ops::Deref for ChatChannelsCreateWorkspaceId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatChannelsCreateWorkspaceId> for ::std::string::String {
+        fn from(value: ChatChannelsCreateWorkspaceId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatChannelsCreateWorkspaceId>
+    for ChatChannelsCreateWorkspaceId {
+        fn from(value: &ChatChannelsCreateWorkspaceId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatChannelsCreateWorkspaceId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatChannelsCreateWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for ChatChannelsCreateWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ChatChannelsCreateWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatChannelsCreateWorkspaceId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatChannelsGetChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatChannelsGetChannelId(::std::string::String);
+    impl ::std::ops::Deref for ChatChannelsGetChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatChannelsGetChannelId> for ::std::string::String {
+        fn from(value: ChatChannelsGetChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatChannelsGetChannelId> for ChatChannelsGetChannelId {
+        fn from(value: &ChatChannelsGetChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatChannelsGetChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatChannelsGetChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatChannelsGetChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatChannelsGetChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatChannelsGetChannelId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatChannelsJoinChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatChannelsJoinChannelId(::std::string::String);
+    impl ::std::ops::Deref for ChatChannelsJoinChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatChannelsJoinChannelId> for ::std::string::String {
+        fn from(value: ChatChannelsJoinChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatChannelsJoinChannelId> for ChatChannelsJoinChannelId {
+        fn from(value: &ChatChannelsJoinChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatChannelsJoinChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatChannelsJoinChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatChannelsJoinChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatChannelsJoinChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatChannelsJoinChannelId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`ChatChannelsJoinIdempotencyKey`
     ///
     /// <details><summary>JSON schema</summary>
@@ -3867,6 +4737,92 @@ came after `since`, in change order, each in its current state.*/
         }
     }
     impl<'de> ::serde::Deserialize<'de> for ChatChannelsJoinIdempotencyKey {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatChannelsLeaveChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatChannelsLeaveChannelId(::std::string::String);
+    impl ::std::ops::Deref for ChatChannelsLeaveChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatChannelsLeaveChannelId> for ::std::string::String {
+        fn from(value: ChatChannelsLeaveChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatChannelsLeaveChannelId>
+    for ChatChannelsLeaveChannelId {
+        fn from(value: &ChatChannelsLeaveChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatChannelsLeaveChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatChannelsLeaveChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatChannelsLeaveChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatChannelsLeaveChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatChannelsLeaveChannelId {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -3958,6 +4914,180 @@ came after `since`, in change order, each in its current state.*/
         }
     }
     impl<'de> ::serde::Deserialize<'de> for ChatChannelsLeaveIdempotencyKey {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatChannelsListWorkspaceId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatChannelsListWorkspaceId(::std::string::String);
+    impl ::std::ops::Deref for ChatChannelsListWorkspaceId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatChannelsListWorkspaceId> for ::std::string::String {
+        fn from(value: ChatChannelsListWorkspaceId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatChannelsListWorkspaceId>
+    for ChatChannelsListWorkspaceId {
+        fn from(value: &ChatChannelsListWorkspaceId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatChannelsListWorkspaceId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatChannelsListWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for ChatChannelsListWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatChannelsListWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatChannelsListWorkspaceId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatChannelsUpdateChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatChannelsUpdateChannelId(::std::string::String);
+    impl ::std::ops::Deref for ChatChannelsUpdateChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatChannelsUpdateChannelId> for ::std::string::String {
+        fn from(value: ChatChannelsUpdateChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatChannelsUpdateChannelId>
+    for ChatChannelsUpdateChannelId {
+        fn from(value: &ChatChannelsUpdateChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatChannelsUpdateChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatChannelsUpdateChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for ChatChannelsUpdateChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatChannelsUpdateChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatChannelsUpdateChannelId {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -4413,7 +5543,9 @@ came after `since`, in change order, each in its current state.*/
     ///    "envelope_version": {
     ///      "description": "Version of the envelope layout.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "id": {
     ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
@@ -4946,7 +6078,9 @@ came after `since`, in change order, each in its current state.*/
     ///    "envelope_version": {
     ///      "description": "Version of the envelope layout.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "id": {
     ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
@@ -5578,7 +6712,9 @@ came after `since`, in change order, each in its current state.*/
     ///    "envelope_version": {
     ///      "description": "Version of the envelope layout.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "id": {
     ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
@@ -5761,6 +6897,432 @@ came after `since`, in change order, each in its current state.*/
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    ///`ChatMembersListChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatMembersListChannelId(::std::string::String);
+    impl ::std::ops::Deref for ChatMembersListChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatMembersListChannelId> for ::std::string::String {
+        fn from(value: ChatMembersListChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatMembersListChannelId> for ChatMembersListChannelId {
+        fn from(value: &ChatMembersListChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatMembersListChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatMembersListChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatMembersListChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatMembersListChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatMembersListChannelId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatMembersPutChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatMembersPutChannelId(::std::string::String);
+    impl ::std::ops::Deref for ChatMembersPutChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatMembersPutChannelId> for ::std::string::String {
+        fn from(value: ChatMembersPutChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatMembersPutChannelId> for ChatMembersPutChannelId {
+        fn from(value: &ChatMembersPutChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatMembersPutChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatMembersPutChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatMembersPutChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatMembersPutChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatMembersPutChannelId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatMembersPutUserId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatMembersPutUserId(::std::string::String);
+    impl ::std::ops::Deref for ChatMembersPutUserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatMembersPutUserId> for ::std::string::String {
+        fn from(value: ChatMembersPutUserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatMembersPutUserId> for ChatMembersPutUserId {
+        fn from(value: &ChatMembersPutUserId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatMembersPutUserId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatMembersPutUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatMembersPutUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatMembersPutUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatMembersPutUserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatMembersRemoveChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatMembersRemoveChannelId(::std::string::String);
+    impl ::std::ops::Deref for ChatMembersRemoveChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatMembersRemoveChannelId> for ::std::string::String {
+        fn from(value: ChatMembersRemoveChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatMembersRemoveChannelId>
+    for ChatMembersRemoveChannelId {
+        fn from(value: &ChatMembersRemoveChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatMembersRemoveChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatMembersRemoveChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatMembersRemoveChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatMembersRemoveChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatMembersRemoveChannelId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatMembersRemoveUserId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatMembersRemoveUserId(::std::string::String);
+    impl ::std::ops::Deref for ChatMembersRemoveUserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatMembersRemoveUserId> for ::std::string::String {
+        fn from(value: ChatMembersRemoveUserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatMembersRemoveUserId> for ChatMembersRemoveUserId {
+        fn from(value: &ChatMembersRemoveUserId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatMembersRemoveUserId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatMembersRemoveUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatMembersRemoveUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatMembersRemoveUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatMembersRemoveUserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///`data` of `chat.message.created` (data_version 1): A message (or thread reply) was sent.
@@ -7656,7 +9218,9 @@ came after `since`, in change order, each in its current state.*/
     ///    "envelope_version": {
     ///      "description": "Version of the envelope layout.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "id": {
     ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
@@ -9735,7 +11299,9 @@ came after `since`, in change order, each in its current state.*/
     ///    "envelope_version": {
     ///      "description": "Version of the envelope layout.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "id": {
     ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
@@ -11918,7 +13484,9 @@ came after `since`, in change order, each in its current state.*/
     ///    "envelope_version": {
     ///      "description": "Version of the envelope layout.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "id": {
     ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
@@ -12104,6 +13672,1465 @@ came after `since`, in change order, each in its current state.*/
             value.parse()
         }
     }
+    ///`ChatMessagesDeleteChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatMessagesDeleteChannelId(::std::string::String);
+    impl ::std::ops::Deref for ChatMessagesDeleteChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatMessagesDeleteChannelId> for ::std::string::String {
+        fn from(value: ChatMessagesDeleteChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatMessagesDeleteChannelId>
+    for ChatMessagesDeleteChannelId {
+        fn from(value: &ChatMessagesDeleteChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatMessagesDeleteChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatMessagesDeleteChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for ChatMessagesDeleteChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatMessagesDeleteChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatMessagesDeleteChannelId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatMessagesDeleteMessageId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatMessagesDeleteMessageId(::std::string::String);
+    impl ::std::ops::Deref for ChatMessagesDeleteMessageId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatMessagesDeleteMessageId> for ::std::string::String {
+        fn from(value: ChatMessagesDeleteMessageId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatMessagesDeleteMessageId>
+    for ChatMessagesDeleteMessageId {
+        fn from(value: &ChatMessagesDeleteMessageId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatMessagesDeleteMessageId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatMessagesDeleteMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for ChatMessagesDeleteMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatMessagesDeleteMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatMessagesDeleteMessageId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatMessagesEditChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatMessagesEditChannelId(::std::string::String);
+    impl ::std::ops::Deref for ChatMessagesEditChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatMessagesEditChannelId> for ::std::string::String {
+        fn from(value: ChatMessagesEditChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatMessagesEditChannelId> for ChatMessagesEditChannelId {
+        fn from(value: &ChatMessagesEditChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatMessagesEditChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatMessagesEditChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatMessagesEditChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatMessagesEditChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatMessagesEditChannelId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatMessagesEditMessageId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatMessagesEditMessageId(::std::string::String);
+    impl ::std::ops::Deref for ChatMessagesEditMessageId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatMessagesEditMessageId> for ::std::string::String {
+        fn from(value: ChatMessagesEditMessageId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatMessagesEditMessageId> for ChatMessagesEditMessageId {
+        fn from(value: &ChatMessagesEditMessageId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatMessagesEditMessageId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatMessagesEditMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatMessagesEditMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatMessagesEditMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatMessagesEditMessageId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatMessagesEditsChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatMessagesEditsChannelId(::std::string::String);
+    impl ::std::ops::Deref for ChatMessagesEditsChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatMessagesEditsChannelId> for ::std::string::String {
+        fn from(value: ChatMessagesEditsChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatMessagesEditsChannelId>
+    for ChatMessagesEditsChannelId {
+        fn from(value: &ChatMessagesEditsChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatMessagesEditsChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatMessagesEditsChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatMessagesEditsChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatMessagesEditsChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatMessagesEditsChannelId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatMessagesEditsMessageId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatMessagesEditsMessageId(::std::string::String);
+    impl ::std::ops::Deref for ChatMessagesEditsMessageId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatMessagesEditsMessageId> for ::std::string::String {
+        fn from(value: ChatMessagesEditsMessageId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatMessagesEditsMessageId>
+    for ChatMessagesEditsMessageId {
+        fn from(value: &ChatMessagesEditsMessageId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatMessagesEditsMessageId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatMessagesEditsMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatMessagesEditsMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatMessagesEditsMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatMessagesEditsMessageId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatMessagesGetChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatMessagesGetChannelId(::std::string::String);
+    impl ::std::ops::Deref for ChatMessagesGetChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatMessagesGetChannelId> for ::std::string::String {
+        fn from(value: ChatMessagesGetChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatMessagesGetChannelId> for ChatMessagesGetChannelId {
+        fn from(value: &ChatMessagesGetChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatMessagesGetChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatMessagesGetChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatMessagesGetChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatMessagesGetChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatMessagesGetChannelId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatMessagesGetMessageId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatMessagesGetMessageId(::std::string::String);
+    impl ::std::ops::Deref for ChatMessagesGetMessageId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatMessagesGetMessageId> for ::std::string::String {
+        fn from(value: ChatMessagesGetMessageId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatMessagesGetMessageId> for ChatMessagesGetMessageId {
+        fn from(value: &ChatMessagesGetMessageId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatMessagesGetMessageId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatMessagesGetMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatMessagesGetMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatMessagesGetMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatMessagesGetMessageId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatMessagesListAround`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatMessagesListAround(::std::string::String);
+    impl ::std::ops::Deref for ChatMessagesListAround {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatMessagesListAround> for ::std::string::String {
+        fn from(value: ChatMessagesListAround) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatMessagesListAround> for ChatMessagesListAround {
+        fn from(value: &ChatMessagesListAround) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatMessagesListAround {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatMessagesListAround {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatMessagesListAround {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatMessagesListAround {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatMessagesListAround {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatMessagesListChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatMessagesListChannelId(::std::string::String);
+    impl ::std::ops::Deref for ChatMessagesListChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatMessagesListChannelId> for ::std::string::String {
+        fn from(value: ChatMessagesListChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatMessagesListChannelId> for ChatMessagesListChannelId {
+        fn from(value: &ChatMessagesListChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatMessagesListChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatMessagesListChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatMessagesListChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatMessagesListChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatMessagesListChannelId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatMessagesPinChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatMessagesPinChannelId(::std::string::String);
+    impl ::std::ops::Deref for ChatMessagesPinChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatMessagesPinChannelId> for ::std::string::String {
+        fn from(value: ChatMessagesPinChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatMessagesPinChannelId> for ChatMessagesPinChannelId {
+        fn from(value: &ChatMessagesPinChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatMessagesPinChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatMessagesPinChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatMessagesPinChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatMessagesPinChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatMessagesPinChannelId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatMessagesPinMessageId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatMessagesPinMessageId(::std::string::String);
+    impl ::std::ops::Deref for ChatMessagesPinMessageId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatMessagesPinMessageId> for ::std::string::String {
+        fn from(value: ChatMessagesPinMessageId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatMessagesPinMessageId> for ChatMessagesPinMessageId {
+        fn from(value: &ChatMessagesPinMessageId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatMessagesPinMessageId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatMessagesPinMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatMessagesPinMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatMessagesPinMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatMessagesPinMessageId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatMessagesPinUserId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatMessagesPinUserId(::std::string::String);
+    impl ::std::ops::Deref for ChatMessagesPinUserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatMessagesPinUserId> for ::std::string::String {
+        fn from(value: ChatMessagesPinUserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatMessagesPinUserId> for ChatMessagesPinUserId {
+        fn from(value: &ChatMessagesPinUserId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatMessagesPinUserId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatMessagesPinUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatMessagesPinUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatMessagesPinUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatMessagesPinUserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatMessagesRepliesChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatMessagesRepliesChannelId(::std::string::String);
+    impl ::std::ops::Deref for ChatMessagesRepliesChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatMessagesRepliesChannelId> for ::std::string::String {
+        fn from(value: ChatMessagesRepliesChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatMessagesRepliesChannelId>
+    for ChatMessagesRepliesChannelId {
+        fn from(value: &ChatMessagesRepliesChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatMessagesRepliesChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatMessagesRepliesChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for ChatMessagesRepliesChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ChatMessagesRepliesChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatMessagesRepliesChannelId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatMessagesRepliesMessageId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatMessagesRepliesMessageId(::std::string::String);
+    impl ::std::ops::Deref for ChatMessagesRepliesMessageId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatMessagesRepliesMessageId> for ::std::string::String {
+        fn from(value: ChatMessagesRepliesMessageId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatMessagesRepliesMessageId>
+    for ChatMessagesRepliesMessageId {
+        fn from(value: &ChatMessagesRepliesMessageId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatMessagesRepliesMessageId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatMessagesRepliesMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for ChatMessagesRepliesMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ChatMessagesRepliesMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatMessagesRepliesMessageId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatMessagesSearchChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatMessagesSearchChannelId(::std::string::String);
+    impl ::std::ops::Deref for ChatMessagesSearchChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatMessagesSearchChannelId> for ::std::string::String {
+        fn from(value: ChatMessagesSearchChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatMessagesSearchChannelId>
+    for ChatMessagesSearchChannelId {
+        fn from(value: &ChatMessagesSearchChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatMessagesSearchChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatMessagesSearchChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for ChatMessagesSearchChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatMessagesSearchChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatMessagesSearchChannelId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatMessagesSendChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatMessagesSendChannelId(::std::string::String);
+    impl ::std::ops::Deref for ChatMessagesSendChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatMessagesSendChannelId> for ::std::string::String {
+        fn from(value: ChatMessagesSendChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatMessagesSendChannelId> for ChatMessagesSendChannelId {
+        fn from(value: &ChatMessagesSendChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatMessagesSendChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatMessagesSendChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatMessagesSendChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatMessagesSendChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatMessagesSendChannelId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`ChatMessagesSendIdempotencyKey`
     ///
     /// <details><summary>JSON schema</summary>
@@ -12183,6 +15210,348 @@ came after `since`, in change order, each in its current state.*/
         }
     }
     impl<'de> ::serde::Deserialize<'de> for ChatMessagesSendIdempotencyKey {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatMessagesUnpinChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatMessagesUnpinChannelId(::std::string::String);
+    impl ::std::ops::Deref for ChatMessagesUnpinChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatMessagesUnpinChannelId> for ::std::string::String {
+        fn from(value: ChatMessagesUnpinChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatMessagesUnpinChannelId>
+    for ChatMessagesUnpinChannelId {
+        fn from(value: &ChatMessagesUnpinChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatMessagesUnpinChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatMessagesUnpinChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatMessagesUnpinChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatMessagesUnpinChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatMessagesUnpinChannelId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatMessagesUnpinMessageId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatMessagesUnpinMessageId(::std::string::String);
+    impl ::std::ops::Deref for ChatMessagesUnpinMessageId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatMessagesUnpinMessageId> for ::std::string::String {
+        fn from(value: ChatMessagesUnpinMessageId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatMessagesUnpinMessageId>
+    for ChatMessagesUnpinMessageId {
+        fn from(value: &ChatMessagesUnpinMessageId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatMessagesUnpinMessageId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatMessagesUnpinMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatMessagesUnpinMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatMessagesUnpinMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatMessagesUnpinMessageId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatMessagesUnpinUserId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatMessagesUnpinUserId(::std::string::String);
+    impl ::std::ops::Deref for ChatMessagesUnpinUserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatMessagesUnpinUserId> for ::std::string::String {
+        fn from(value: ChatMessagesUnpinUserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatMessagesUnpinUserId> for ChatMessagesUnpinUserId {
+        fn from(value: &ChatMessagesUnpinUserId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatMessagesUnpinUserId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatMessagesUnpinUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatMessagesUnpinUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatMessagesUnpinUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatMessagesUnpinUserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatPinsListChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatPinsListChannelId(::std::string::String);
+    impl ::std::ops::Deref for ChatPinsListChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatPinsListChannelId> for ::std::string::String {
+        fn from(value: ChatPinsListChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatPinsListChannelId> for ChatPinsListChannelId {
+        fn from(value: &ChatPinsListChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatPinsListChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatPinsListChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatPinsListChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatPinsListChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatPinsListChannelId {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -12743,7 +16112,9 @@ came after `since`, in change order, each in its current state.*/
     ///    "envelope_version": {
     ///      "description": "Version of the envelope layout.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "id": {
     ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
@@ -13482,7 +16853,9 @@ came after `since`, in change order, each in its current state.*/
     ///    "envelope_version": {
     ///      "description": "Version of the envelope layout.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "id": {
     ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
@@ -13669,6 +17042,91 @@ came after `since`, in change order, each in its current state.*/
             value.parse()
         }
     }
+    ///`ChatReactionsAddChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatReactionsAddChannelId(::std::string::String);
+    impl ::std::ops::Deref for ChatReactionsAddChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatReactionsAddChannelId> for ::std::string::String {
+        fn from(value: ChatReactionsAddChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatReactionsAddChannelId> for ChatReactionsAddChannelId {
+        fn from(value: &ChatReactionsAddChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatReactionsAddChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatReactionsAddChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatReactionsAddChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatReactionsAddChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatReactionsAddChannelId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`ChatReactionsAddIdempotencyKey`
     ///
     /// <details><summary>JSON schema</summary>
@@ -13759,6 +17217,696 @@ came after `since`, in change order, each in its current state.*/
                 })
         }
     }
+    ///`ChatReactionsAddMessageId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatReactionsAddMessageId(::std::string::String);
+    impl ::std::ops::Deref for ChatReactionsAddMessageId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatReactionsAddMessageId> for ::std::string::String {
+        fn from(value: ChatReactionsAddMessageId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatReactionsAddMessageId> for ChatReactionsAddMessageId {
+        fn from(value: &ChatReactionsAddMessageId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatReactionsAddMessageId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatReactionsAddMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatReactionsAddMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatReactionsAddMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatReactionsAddMessageId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatReactionsRemoveChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatReactionsRemoveChannelId(::std::string::String);
+    impl ::std::ops::Deref for ChatReactionsRemoveChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatReactionsRemoveChannelId> for ::std::string::String {
+        fn from(value: ChatReactionsRemoveChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatReactionsRemoveChannelId>
+    for ChatReactionsRemoveChannelId {
+        fn from(value: &ChatReactionsRemoveChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatReactionsRemoveChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatReactionsRemoveChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for ChatReactionsRemoveChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ChatReactionsRemoveChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatReactionsRemoveChannelId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatReactionsRemoveMessageId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatReactionsRemoveMessageId(::std::string::String);
+    impl ::std::ops::Deref for ChatReactionsRemoveMessageId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatReactionsRemoveMessageId> for ::std::string::String {
+        fn from(value: ChatReactionsRemoveMessageId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatReactionsRemoveMessageId>
+    for ChatReactionsRemoveMessageId {
+        fn from(value: &ChatReactionsRemoveMessageId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatReactionsRemoveMessageId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatReactionsRemoveMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for ChatReactionsRemoveMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ChatReactionsRemoveMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatReactionsRemoveMessageId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatReactionsRemoveUserId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatReactionsRemoveUserId(::std::string::String);
+    impl ::std::ops::Deref for ChatReactionsRemoveUserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatReactionsRemoveUserId> for ::std::string::String {
+        fn from(value: ChatReactionsRemoveUserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatReactionsRemoveUserId> for ChatReactionsRemoveUserId {
+        fn from(value: &ChatReactionsRemoveUserId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatReactionsRemoveUserId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatReactionsRemoveUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatReactionsRemoveUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatReactionsRemoveUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatReactionsRemoveUserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatReactionsUsersChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatReactionsUsersChannelId(::std::string::String);
+    impl ::std::ops::Deref for ChatReactionsUsersChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatReactionsUsersChannelId> for ::std::string::String {
+        fn from(value: ChatReactionsUsersChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatReactionsUsersChannelId>
+    for ChatReactionsUsersChannelId {
+        fn from(value: &ChatReactionsUsersChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatReactionsUsersChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatReactionsUsersChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for ChatReactionsUsersChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatReactionsUsersChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatReactionsUsersChannelId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatReactionsUsersMessageId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatReactionsUsersMessageId(::std::string::String);
+    impl ::std::ops::Deref for ChatReactionsUsersMessageId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatReactionsUsersMessageId> for ::std::string::String {
+        fn from(value: ChatReactionsUsersMessageId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatReactionsUsersMessageId>
+    for ChatReactionsUsersMessageId {
+        fn from(value: &ChatReactionsUsersMessageId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatReactionsUsersMessageId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatReactionsUsersMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for ChatReactionsUsersMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatReactionsUsersMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatReactionsUsersMessageId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatReadGetChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatReadGetChannelId(::std::string::String);
+    impl ::std::ops::Deref for ChatReadGetChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatReadGetChannelId> for ::std::string::String {
+        fn from(value: ChatReadGetChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatReadGetChannelId> for ChatReadGetChannelId {
+        fn from(value: &ChatReadGetChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatReadGetChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatReadGetChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatReadGetChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatReadGetChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatReadGetChannelId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatReadMarkChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatReadMarkChannelId(::std::string::String);
+    impl ::std::ops::Deref for ChatReadMarkChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatReadMarkChannelId> for ::std::string::String {
+        fn from(value: ChatReadMarkChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatReadMarkChannelId> for ChatReadMarkChannelId {
+        fn from(value: &ChatReadMarkChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatReadMarkChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatReadMarkChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatReadMarkChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatReadMarkChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatReadMarkChannelId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`ChatReadMarkIdempotencyKey`
     ///
     /// <details><summary>JSON schema</summary>
@@ -13836,6 +17984,91 @@ came after `since`, in change order, each in its current state.*/
         }
     }
     impl<'de> ::serde::Deserialize<'de> for ChatReadMarkIdempotencyKey {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatReadUnreadChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatReadUnreadChannelId(::std::string::String);
+    impl ::std::ops::Deref for ChatReadUnreadChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatReadUnreadChannelId> for ::std::string::String {
+        fn from(value: ChatReadUnreadChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatReadUnreadChannelId> for ChatReadUnreadChannelId {
+        fn from(value: &ChatReadUnreadChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatReadUnreadChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatReadUnreadChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatReadUnreadChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatReadUnreadChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatReadUnreadChannelId {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -14290,7 +18523,9 @@ came after `since`, in change order, each in its current state.*/
     ///    "envelope_version": {
     ///      "description": "Version of the envelope layout.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "id": {
     ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
@@ -14473,6 +18708,183 @@ came after `since`, in change order, each in its current state.*/
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    ///`ChatScheduledCancelChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatScheduledCancelChannelId(::std::string::String);
+    impl ::std::ops::Deref for ChatScheduledCancelChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatScheduledCancelChannelId> for ::std::string::String {
+        fn from(value: ChatScheduledCancelChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatScheduledCancelChannelId>
+    for ChatScheduledCancelChannelId {
+        fn from(value: &ChatScheduledCancelChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatScheduledCancelChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatScheduledCancelChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for ChatScheduledCancelChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ChatScheduledCancelChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatScheduledCancelChannelId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatScheduledCancelScheduledMessageId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^sch_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatScheduledCancelScheduledMessageId(::std::string::String);
+    impl ::std::ops::Deref for ChatScheduledCancelScheduledMessageId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatScheduledCancelScheduledMessageId>
+    for ::std::string::String {
+        fn from(value: ChatScheduledCancelScheduledMessageId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatScheduledCancelScheduledMessageId>
+    for ChatScheduledCancelScheduledMessageId {
+        fn from(value: &ChatScheduledCancelScheduledMessageId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatScheduledCancelScheduledMessageId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^sch_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^sch_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatScheduledCancelScheduledMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for ChatScheduledCancelScheduledMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ChatScheduledCancelScheduledMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatScheduledCancelScheduledMessageId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///`data` of `chat.scheduled.cancelled` (data_version 1): A scheduled message was cancelled before it was sent.
@@ -14930,7 +19342,9 @@ came after `since`, in change order, each in its current state.*/
     ///    "envelope_version": {
     ///      "description": "Version of the envelope layout.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "id": {
     ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
@@ -15116,6 +19530,94 @@ came after `since`, in change order, each in its current state.*/
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    ///`ChatScheduledCreateChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatScheduledCreateChannelId(::std::string::String);
+    impl ::std::ops::Deref for ChatScheduledCreateChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatScheduledCreateChannelId> for ::std::string::String {
+        fn from(value: ChatScheduledCreateChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatScheduledCreateChannelId>
+    for ChatScheduledCreateChannelId {
+        fn from(value: &ChatScheduledCreateChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatScheduledCreateChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatScheduledCreateChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for ChatScheduledCreateChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ChatScheduledCreateChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatScheduledCreateChannelId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///`ChatScheduledCreateIdempotencyKey`
@@ -15662,7 +20164,9 @@ came after `since`, in change order, each in its current state.*/
     ///    "envelope_version": {
     ///      "description": "Version of the envelope layout.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "id": {
     ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
@@ -15847,6 +20351,266 @@ came after `since`, in change order, each in its current state.*/
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
+        }
+    }
+    ///`ChatScheduledGetChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatScheduledGetChannelId(::std::string::String);
+    impl ::std::ops::Deref for ChatScheduledGetChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatScheduledGetChannelId> for ::std::string::String {
+        fn from(value: ChatScheduledGetChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatScheduledGetChannelId> for ChatScheduledGetChannelId {
+        fn from(value: &ChatScheduledGetChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatScheduledGetChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatScheduledGetChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatScheduledGetChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatScheduledGetChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatScheduledGetChannelId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatScheduledGetScheduledMessageId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^sch_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatScheduledGetScheduledMessageId(::std::string::String);
+    impl ::std::ops::Deref for ChatScheduledGetScheduledMessageId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatScheduledGetScheduledMessageId>
+    for ::std::string::String {
+        fn from(value: ChatScheduledGetScheduledMessageId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatScheduledGetScheduledMessageId>
+    for ChatScheduledGetScheduledMessageId {
+        fn from(value: &ChatScheduledGetScheduledMessageId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatScheduledGetScheduledMessageId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^sch_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^sch_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatScheduledGetScheduledMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for ChatScheduledGetScheduledMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ChatScheduledGetScheduledMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatScheduledGetScheduledMessageId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatScheduledListChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatScheduledListChannelId(::std::string::String);
+    impl ::std::ops::Deref for ChatScheduledListChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatScheduledListChannelId> for ::std::string::String {
+        fn from(value: ChatScheduledListChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatScheduledListChannelId>
+    for ChatScheduledListChannelId {
+        fn from(value: &ChatScheduledListChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatScheduledListChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatScheduledListChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatScheduledListChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatScheduledListChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatScheduledListChannelId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///`data` of `chat.thread.read_updated` (data_version 1): A member's read position in a thread moved.
@@ -16302,7 +21066,9 @@ came after `since`, in change order, each in its current state.*/
     ///    "envelope_version": {
     ///      "description": "Version of the envelope layout.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "id": {
     ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
@@ -16490,6 +21256,91 @@ came after `since`, in change order, each in its current state.*/
             value.parse()
         }
     }
+    ///`ChatThreadsReadChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatThreadsReadChannelId(::std::string::String);
+    impl ::std::ops::Deref for ChatThreadsReadChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatThreadsReadChannelId> for ::std::string::String {
+        fn from(value: ChatThreadsReadChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatThreadsReadChannelId> for ChatThreadsReadChannelId {
+        fn from(value: &ChatThreadsReadChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatThreadsReadChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatThreadsReadChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatThreadsReadChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatThreadsReadChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatThreadsReadChannelId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`ChatThreadsReadIdempotencyKey`
     ///
     /// <details><summary>JSON schema</summary>
@@ -16569,6 +21420,91 @@ came after `since`, in change order, each in its current state.*/
         }
     }
     impl<'de> ::serde::Deserialize<'de> for ChatThreadsReadIdempotencyKey {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ChatThreadsReadMessageId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ChatThreadsReadMessageId(::std::string::String);
+    impl ::std::ops::Deref for ChatThreadsReadMessageId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ChatThreadsReadMessageId> for ::std::string::String {
+        fn from(value: ChatThreadsReadMessageId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ChatThreadsReadMessageId> for ChatThreadsReadMessageId {
+        fn from(value: &ChatThreadsReadMessageId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ChatThreadsReadMessageId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ChatThreadsReadMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ChatThreadsReadMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ChatThreadsReadMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ChatThreadsReadMessageId {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -16737,7 +21673,9 @@ came after `since`, in change order, each in its current state.*/
     ///    "dead_letters": {
     ///      "description": "Messages in its dead-letter queue.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "name": {
     ///      "type": "string"
@@ -16858,7 +21796,8 @@ came after `since`, in change order, each in its current state.*/
     ///  "properties": {
     ///    "creator_id": {
     ///      "description": "API keys only: the user who creates (and owns) the channel, optional. Users create as\nthemselves.",
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///    },
     ///    "kind": {
     ///      "$ref": "#/components/schemas/ChannelKind"
@@ -16867,7 +21806,8 @@ came after `since`, in change order, each in its current state.*/
     ///      "description": "Further members (workspace members). Direct channels: the other participants.",
     ///      "type": "array",
     ///      "items": {
-    ///        "type": "string"
+    ///        "type": "string",
+    ///        "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///      }
     ///    },
     ///    "name": {
@@ -16877,7 +21817,9 @@ came after `since`, in change order, each in its current state.*/
     ///    "slow_mode_seconds": {
     ///      "description": "Seconds between two messages of a member (0 to 21600, default 0).",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "topic": {
     ///      "description": "Up to 250 characters.",
@@ -16892,11 +21834,11 @@ came after `since`, in change order, each in its current state.*/
         /**API keys only: the user who creates (and owns) the channel, optional. Users create as
 themselves.*/
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub creator_id: ::std::option::Option<::std::string::String>,
+        pub creator_id: ::std::option::Option<CreateChannelCreatorId>,
         pub kind: ChannelKind,
         ///Further members (workspace members). Direct channels: the other participants.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub member_ids: ::std::vec::Vec<::std::string::String>,
+        pub member_ids: ::std::vec::Vec<CreateChannelMemberIdsItem>,
         ///1 to 80 characters; required except for direct channels.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
@@ -16915,6 +21857,179 @@ themselves.*/
     impl CreateChannel {
         pub fn builder() -> builder::CreateChannel {
             Default::default()
+        }
+    }
+    /**API keys only: the user who creates (and owns) the channel, optional. Users create as
+themselves.*/
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "API keys only: the user who creates (and owns) the channel, optional. Users create as\nthemselves.",
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateChannelCreatorId(::std::string::String);
+    impl ::std::ops::Deref for CreateChannelCreatorId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateChannelCreatorId> for ::std::string::String {
+        fn from(value: CreateChannelCreatorId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CreateChannelCreatorId> for CreateChannelCreatorId {
+        fn from(value: &CreateChannelCreatorId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CreateChannelCreatorId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateChannelCreatorId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for CreateChannelCreatorId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateChannelCreatorId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateChannelCreatorId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`CreateChannelMemberIdsItem`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateChannelMemberIdsItem(::std::string::String);
+    impl ::std::ops::Deref for CreateChannelMemberIdsItem {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateChannelMemberIdsItem> for ::std::string::String {
+        fn from(value: CreateChannelMemberIdsItem) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CreateChannelMemberIdsItem>
+    for CreateChannelMemberIdsItem {
+        fn from(value: &CreateChannelMemberIdsItem) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CreateChannelMemberIdsItem {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateChannelMemberIdsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for CreateChannelMemberIdsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateChannelMemberIdsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateChannelMemberIdsItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///`CreateUser`
@@ -16996,7 +22111,9 @@ themselves.*/
     ///    "rate_limit_per_second": {
     ///      "description": "1 to 10000 deliveries per second; absent: unthrottled.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "url": {
     ///      "description": "`https://` URL (at most 2048 characters, no user name or password). Addresses are\nchecked when delivering: private, loopback and link-local ones are refused.",
@@ -17063,7 +22180,8 @@ checked when delivering: private, loopback and link-local ones are refused.*/
     ///    },
     ///    "owner_id": {
     ///      "description": "The first owner (a user id of this organisation). Required: a workspace always has an\nowner (400 naming `owner_id` without one).",
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///    }
     ///  }
     ///}
@@ -17076,7 +22194,7 @@ checked when delivering: private, loopback and link-local ones are refused.*/
         /**The first owner (a user id of this organisation). Required: a workspace always has an
 owner (400 naming `owner_id` without one).*/
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub owner_id: ::std::option::Option<::std::string::String>,
+        pub owner_id: ::std::option::Option<CreateWorkspaceOwnerId>,
     }
     impl ::std::convert::From<&CreateWorkspace> for CreateWorkspace {
         fn from(value: &CreateWorkspace) -> Self {
@@ -17086,6 +22204,93 @@ owner (400 naming `owner_id` without one).*/
     impl CreateWorkspace {
         pub fn builder() -> builder::CreateWorkspace {
             Default::default()
+        }
+    }
+    /**The first owner (a user id of this organisation). Required: a workspace always has an
+owner (400 naming `owner_id` without one).*/
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The first owner (a user id of this organisation). Required: a workspace always has an\nowner (400 naming `owner_id` without one).",
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateWorkspaceOwnerId(::std::string::String);
+    impl ::std::ops::Deref for CreateWorkspaceOwnerId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateWorkspaceOwnerId> for ::std::string::String {
+        fn from(value: CreateWorkspaceOwnerId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CreateWorkspaceOwnerId> for CreateWorkspaceOwnerId {
+        fn from(value: &CreateWorkspaceOwnerId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CreateWorkspaceOwnerId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateWorkspaceOwnerId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for CreateWorkspaceOwnerId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateWorkspaceOwnerId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateWorkspaceOwnerId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///A new key. `key` is shown this once and never again: store it now.
@@ -17187,7 +22392,9 @@ owner (400 naming `owner_id` without one).*/
     ///    "attempt": {
     ///      "description": "Attempts made before it was dead-lettered.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "body": {
     ///      "description": "The message body as text.",
@@ -17200,7 +22407,8 @@ owner (400 naming `owner_id` without one).*/
     ///      "type": "string"
     ///    },
     ///    "message_id": {
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///    },
     ///    "reason": {
     ///      "description": "`exhausted`, `rejected` or `delivery_limit`.",
@@ -17224,7 +22432,7 @@ owner (400 naming `owner_id` without one).*/
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub last_error: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub message_id: ::std::option::Option<::std::string::String>,
+        pub message_id: ::std::option::Option<DeadLetterMessageId>,
         ///`exhausted`, `rejected` or `delivery_limit`.
         pub reason: ::std::string::String,
         pub routing_key: ::std::string::String,
@@ -17273,6 +22481,91 @@ owner (400 naming `owner_id` without one).*/
     impl DeadLetterList {
         pub fn builder() -> builder::DeadLetterList {
             Default::default()
+        }
+    }
+    ///`DeadLetterMessageId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct DeadLetterMessageId(::std::string::String);
+    impl ::std::ops::Deref for DeadLetterMessageId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<DeadLetterMessageId> for ::std::string::String {
+        fn from(value: DeadLetterMessageId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&DeadLetterMessageId> for DeadLetterMessageId {
+        fn from(value: &DeadLetterMessageId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for DeadLetterMessageId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for DeadLetterMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for DeadLetterMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for DeadLetterMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for DeadLetterMessageId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///`EditMessage`
@@ -17621,7 +22914,9 @@ owner (400 naming `owner_id` without one).*/
     ///    "data_version": {
     ///      "description": "Version of the `data` layout this schema describes.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "description": {
     ///      "description": "What happened, in one line.",
@@ -18248,7 +23543,9 @@ owner (400 naming `owner_id` without one).*/
     ///    "envelope_version": {
     ///      "description": "Version of the envelope layout.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "id": {
     ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
@@ -18786,7 +24083,9 @@ owner (400 naming `owner_id` without one).*/
     ///    "envelope_version": {
     ///      "description": "Version of the envelope layout.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "id": {
     ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
@@ -19230,7 +24529,9 @@ owner (400 naming `owner_id` without one).*/
     ///    "envelope_version": {
     ///      "description": "Version of the envelope layout.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "id": {
     ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
@@ -19782,7 +25083,9 @@ owner (400 naming `owner_id` without one).*/
     ///    "envelope_version": {
     ///      "description": "Version of the envelope layout.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "id": {
     ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
@@ -20325,7 +25628,9 @@ owner (400 naming `owner_id` without one).*/
     ///    "envelope_version": {
     ///      "description": "Version of the envelope layout.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "id": {
     ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
@@ -20674,7 +25979,9 @@ owner (400 naming `owner_id` without one).*/
     ///    "envelope_version": {
     ///      "description": "Version of the envelope layout.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "id": {
     ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
@@ -21217,7 +26524,9 @@ owner (400 naming `owner_id` without one).*/
     ///    "envelope_version": {
     ///      "description": "Version of the envelope layout.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "id": {
     ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
@@ -21609,7 +26918,8 @@ use `.../unread` for that.*/
     ///  "properties": {
     ///    "message_id": {
     ///      "description": "This message and every later one become unread.",
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///    }
     ///  }
     ///}
@@ -21618,7 +26928,7 @@ use `.../unread` for that.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct MarkUnread {
         ///This message and every later one become unread.
-        pub message_id: ::std::string::String,
+        pub message_id: MarkUnreadMessageId,
     }
     impl ::std::convert::From<&MarkUnread> for MarkUnread {
         fn from(value: &MarkUnread) -> Self {
@@ -21628,6 +26938,92 @@ use `.../unread` for that.*/
     impl MarkUnread {
         pub fn builder() -> builder::MarkUnread {
             Default::default()
+        }
+    }
+    ///This message and every later one become unread.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "This message and every later one become unread.",
+    ///  "type": "string",
+    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct MarkUnreadMessageId(::std::string::String);
+    impl ::std::ops::Deref for MarkUnreadMessageId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MarkUnreadMessageId> for ::std::string::String {
+        fn from(value: MarkUnreadMessageId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&MarkUnreadMessageId> for MarkUnreadMessageId {
+        fn from(value: &MarkUnreadMessageId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for MarkUnreadMessageId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MarkUnreadMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for MarkUnreadMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MarkUnreadMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MarkUnreadMessageId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///The authenticated caller.
@@ -21645,7 +27041,8 @@ use `.../unread` for that.*/
     ///  ],
     ///  "properties": {
     ///    "api_key_id": {
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "pattern": "^key_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///    },
     ///    "kind": {
     ///      "$ref": "#/components/schemas/PrincipalKind"
@@ -21657,7 +27054,8 @@ use `.../unread` for that.*/
     ///      "type": "string"
     ///    },
     ///    "user_id": {
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///    }
     ///  }
     ///}
@@ -21666,13 +27064,13 @@ use `.../unread` for that.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct Me {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub api_key_id: ::std::option::Option<::std::string::String>,
+        pub api_key_id: ::std::option::Option<MeApiKeyId>,
         pub kind: PrincipalKind,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub scope: ::std::option::Option<ApiKeyScope>,
         pub tenant_id: ::std::string::String,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub user_id: ::std::option::Option<::std::string::String>,
+        pub user_id: ::std::option::Option<MeUserId>,
     }
     impl ::std::convert::From<&Me> for Me {
         fn from(value: &Me) -> Self {
@@ -21682,6 +27080,176 @@ use `.../unread` for that.*/
     impl Me {
         pub fn builder() -> builder::Me {
             Default::default()
+        }
+    }
+    ///`MeApiKeyId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^key_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct MeApiKeyId(::std::string::String);
+    impl ::std::ops::Deref for MeApiKeyId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MeApiKeyId> for ::std::string::String {
+        fn from(value: MeApiKeyId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&MeApiKeyId> for MeApiKeyId {
+        fn from(value: &MeApiKeyId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for MeApiKeyId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^key_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^key_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MeApiKeyId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for MeApiKeyId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MeApiKeyId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MeApiKeyId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`MeUserId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct MeUserId(::std::string::String);
+    impl ::std::ops::Deref for MeUserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MeUserId> for ::std::string::String {
+        fn from(value: MeUserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&MeUserId> for MeUserId {
+        fn from(value: &MeUserId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for MeUserId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MeUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for MeUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MeUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MeUserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///`Member`
@@ -21707,10 +27275,12 @@ use `.../unread` for that.*/
     ///      "format": "date-time"
     ///    },
     ///    "user_id": {
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///    },
     ///    "workspace_id": {
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "pattern": "^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///    }
     ///  }
     ///}
@@ -21720,8 +27290,8 @@ use `.../unread` for that.*/
     pub struct Member {
         pub role: WorkspaceRole,
         pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
-        pub user_id: ::std::string::String,
-        pub workspace_id: ::std::string::String,
+        pub user_id: MemberUserId,
+        pub workspace_id: MemberWorkspaceId,
     }
     impl ::std::convert::From<&Member> for Member {
         fn from(value: &Member) -> Self {
@@ -21769,6 +27339,176 @@ use `.../unread` for that.*/
             Default::default()
         }
     }
+    ///`MemberUserId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct MemberUserId(::std::string::String);
+    impl ::std::ops::Deref for MemberUserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MemberUserId> for ::std::string::String {
+        fn from(value: MemberUserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&MemberUserId> for MemberUserId {
+        fn from(value: &MemberUserId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for MemberUserId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MemberUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for MemberUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MemberUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MemberUserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`MemberWorkspaceId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct MemberWorkspaceId(::std::string::String);
+    impl ::std::ops::Deref for MemberWorkspaceId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MemberWorkspaceId> for ::std::string::String {
+        fn from(value: MemberWorkspaceId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&MemberWorkspaceId> for MemberWorkspaceId {
+        fn from(value: &MemberWorkspaceId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for MemberWorkspaceId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MemberWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for MemberWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MemberWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MemberWorkspaceId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     /**A message. Events (`chat.message.*`) carry the same fields under `data.message`, without
 the per-viewer `me` of reactions.*/
     ///
@@ -21812,7 +27552,8 @@ the per-viewer `me` of reactions.*/
     ///      "format": "int64"
     ///    },
     ///    "channel_id": {
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///    },
     ///    "client_message_id": {
     ///      "type": "string"
@@ -21832,7 +27573,9 @@ the per-viewer `me` of reactions.*/
     ///    "edit_count": {
     ///      "description": "Previous versions, readable at `.../edits`.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "edited_at": {
     ///      "type": "string",
@@ -21848,12 +27591,14 @@ the per-viewer `me` of reactions.*/
     ///    "mention_ids": {
     ///      "type": "array",
     ///      "items": {
-    ///        "type": "string"
+    ///        "type": "string",
+    ///        "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///      }
     ///    },
     ///    "parent_id": {
     ///      "description": "The thread root this replies to.",
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///    },
     ///    "pinned": {
     ///      "type": "boolean"
@@ -21866,7 +27611,8 @@ the per-viewer `me` of reactions.*/
     ///      "type": "string"
     ///    },
     ///    "quoted_message_id": {
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///    },
     ///    "reactions": {
     ///      "type": "array",
@@ -21875,7 +27621,8 @@ the per-viewer `me` of reactions.*/
     ///      }
     ///    },
     ///    "scheduled_message_id": {
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "pattern": "^sch_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///    },
     ///    "seq": {
     ///      "description": "Position in the channel: strictly increasing, replies included.",
@@ -21890,7 +27637,8 @@ the per-viewer `me` of reactions.*/
     ///      "$ref": "#/components/schemas/Thread"
     ///    },
     ///    "workspace_id": {
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "pattern": "^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///    }
     ///  }
     ///}
@@ -21902,7 +27650,7 @@ the per-viewer `me` of reactions.*/
         pub author_id: ::std::string::String,
         ///Change-feed position of the message's latest change.
         pub change_seq: i64,
-        pub channel_id: ::std::string::String,
+        pub channel_id: MessageChannelId,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub client_message_id: ::std::option::Option<::std::string::String>,
         pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -21917,27 +27665,27 @@ the per-viewer `me` of reactions.*/
         ///`msg_...`.
         pub id: ::std::string::String,
         pub mention_channel: bool,
-        pub mention_ids: ::std::vec::Vec<::std::string::String>,
+        pub mention_ids: ::std::vec::Vec<MessageMentionIdsItem>,
         ///The thread root this replies to.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub parent_id: ::std::option::Option<::std::string::String>,
+        pub parent_id: ::std::option::Option<MessageParentId>,
         pub pinned: bool,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub pinned_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub pinned_by: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted_message_id: ::std::option::Option<::std::string::String>,
+        pub quoted_message_id: ::std::option::Option<MessageQuotedMessageId>,
         pub reactions: ::std::vec::Vec<Reaction>,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub scheduled_message_id: ::std::option::Option<::std::string::String>,
+        pub scheduled_message_id: ::std::option::Option<MessageScheduledMessageId>,
         ///Position in the channel: strictly increasing, replies included.
         pub seq: i64,
         ///Empty once deleted.
         pub text: ::std::string::String,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub thread: ::std::option::Option<Thread>,
-        pub workspace_id: ::std::string::String,
+        pub workspace_id: MessageWorkspaceId,
     }
     impl ::std::convert::From<&Message> for Message {
         fn from(value: &Message) -> Self {
@@ -21947,6 +27695,91 @@ the per-viewer `me` of reactions.*/
     impl Message {
         pub fn builder() -> builder::Message {
             Default::default()
+        }
+    }
+    ///`MessageChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct MessageChannelId(::std::string::String);
+    impl ::std::ops::Deref for MessageChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MessageChannelId> for ::std::string::String {
+        fn from(value: MessageChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&MessageChannelId> for MessageChannelId {
+        fn from(value: &MessageChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for MessageChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MessageChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for MessageChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MessageChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageChannelId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///`MessageEdit`
@@ -22066,6 +27899,91 @@ the per-viewer `me` of reactions.*/
             Default::default()
         }
     }
+    ///`MessageMentionIdsItem`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct MessageMentionIdsItem(::std::string::String);
+    impl ::std::ops::Deref for MessageMentionIdsItem {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MessageMentionIdsItem> for ::std::string::String {
+        fn from(value: MessageMentionIdsItem) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&MessageMentionIdsItem> for MessageMentionIdsItem {
+        fn from(value: &MessageMentionIdsItem) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for MessageMentionIdsItem {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MessageMentionIdsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for MessageMentionIdsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MessageMentionIdsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageMentionIdsItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`MessagePage`
     ///
     /// <details><summary>JSON schema</summary>
@@ -22120,6 +28038,347 @@ made after.*/
     impl MessagePage {
         pub fn builder() -> builder::MessagePage {
             Default::default()
+        }
+    }
+    ///The thread root this replies to.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The thread root this replies to.",
+    ///  "type": "string",
+    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct MessageParentId(::std::string::String);
+    impl ::std::ops::Deref for MessageParentId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MessageParentId> for ::std::string::String {
+        fn from(value: MessageParentId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&MessageParentId> for MessageParentId {
+        fn from(value: &MessageParentId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for MessageParentId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MessageParentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for MessageParentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MessageParentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageParentId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`MessageQuotedMessageId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct MessageQuotedMessageId(::std::string::String);
+    impl ::std::ops::Deref for MessageQuotedMessageId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MessageQuotedMessageId> for ::std::string::String {
+        fn from(value: MessageQuotedMessageId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&MessageQuotedMessageId> for MessageQuotedMessageId {
+        fn from(value: &MessageQuotedMessageId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for MessageQuotedMessageId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MessageQuotedMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for MessageQuotedMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MessageQuotedMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageQuotedMessageId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`MessageScheduledMessageId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^sch_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct MessageScheduledMessageId(::std::string::String);
+    impl ::std::ops::Deref for MessageScheduledMessageId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MessageScheduledMessageId> for ::std::string::String {
+        fn from(value: MessageScheduledMessageId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&MessageScheduledMessageId> for MessageScheduledMessageId {
+        fn from(value: &MessageScheduledMessageId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for MessageScheduledMessageId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^sch_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^sch_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MessageScheduledMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for MessageScheduledMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MessageScheduledMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageScheduledMessageId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`MessageWorkspaceId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct MessageWorkspaceId(::std::string::String);
+    impl ::std::ops::Deref for MessageWorkspaceId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<MessageWorkspaceId> for ::std::string::String {
+        fn from(value: MessageWorkspaceId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&MessageWorkspaceId> for MessageWorkspaceId {
+        fn from(value: &MessageWorkspaceId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for MessageWorkspaceId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for MessageWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for MessageWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for MessageWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for MessageWorkspaceId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///A page of a list read by cursor (see each operation for its order).
@@ -22559,7 +28818,9 @@ client keeps polling with it.*/
     ///    "status": {
     ///      "description": "The HTTP status code.",
     ///      "type": "integer",
-    ///      "format": "uint16"
+    ///      "format": "uint16",
+    ///      "maximum": 65535.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "title": {
     ///      "description": "Short summary of the problem type (the HTTP reason phrase).",
@@ -22668,7 +28929,8 @@ client keeps polling with it.*/
     ///      "format": "date-time"
     ///    },
     ///    "user_id": {
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///    }
     ///  }
     ///}
@@ -22677,7 +28939,7 @@ client keeps polling with it.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct Reactor {
         pub reacted_at: ::chrono::DateTime<::chrono::offset::Utc>,
-        pub user_id: ::std::string::String,
+        pub user_id: ReactorUserId,
     }
     impl ::std::convert::From<&Reactor> for Reactor {
         fn from(value: &Reactor) -> Self {
@@ -22687,6 +28949,91 @@ client keeps polling with it.*/
     impl Reactor {
         pub fn builder() -> builder::Reactor {
             Default::default()
+        }
+    }
+    ///`ReactorUserId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ReactorUserId(::std::string::String);
+    impl ::std::ops::Deref for ReactorUserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ReactorUserId> for ::std::string::String {
+        fn from(value: ReactorUserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ReactorUserId> for ReactorUserId {
+        fn from(value: &ReactorUserId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ReactorUserId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ReactorUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ReactorUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ReactorUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ReactorUserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///Readiness: every dependency and worker of this node.
@@ -22873,7 +29220,9 @@ client keeps polling with it.*/
     ///    "count": {
     ///      "description": "Messages enqueued again.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    }
     ///  }
     ///}
@@ -22984,7 +29333,9 @@ client keeps polling with it.*/
     ///    "replayed": {
     ///      "description": "Messages moved back to the work queue.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    }
     ///  }
     ///}
@@ -23073,14 +29424,17 @@ client keeps polling with it.*/
     ///    "mention_ids": {
     ///      "type": "array",
     ///      "items": {
-    ///        "type": "string"
+    ///        "type": "string",
+    ///        "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///      }
     ///    },
     ///    "parent_id": {
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///    },
     ///    "quoted_message_id": {
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///    },
     ///    "send_at": {
     ///      "description": "When to send it (in the future, at most a year ahead).",
@@ -23093,7 +29447,8 @@ client keeps polling with it.*/
     ///    },
     ///    "user_id": {
     ///      "description": "API keys only: the member it is sent as.",
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///    }
     ///  }
     ///}
@@ -23106,18 +29461,18 @@ client keeps polling with it.*/
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub mention_channel: ::std::option::Option<bool>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub mention_ids: ::std::vec::Vec<::std::string::String>,
+        pub mention_ids: ::std::vec::Vec<ScheduleMessageMentionIdsItem>,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub parent_id: ::std::option::Option<::std::string::String>,
+        pub parent_id: ::std::option::Option<ScheduleMessageParentId>,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted_message_id: ::std::option::Option<::std::string::String>,
+        pub quoted_message_id: ::std::option::Option<ScheduleMessageQuotedMessageId>,
         ///When to send it (in the future, at most a year ahead).
         pub send_at: ::chrono::DateTime<::chrono::offset::Utc>,
         ///As for sending.
         pub text: ::std::string::String,
         ///API keys only: the member it is sent as.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub user_id: ::std::option::Option<::std::string::String>,
+        pub user_id: ::std::option::Option<ScheduleMessageUserId>,
     }
     impl ::std::convert::From<&ScheduleMessage> for ScheduleMessage {
         fn from(value: &ScheduleMessage) -> Self {
@@ -23127,6 +29482,353 @@ client keeps polling with it.*/
     impl ScheduleMessage {
         pub fn builder() -> builder::ScheduleMessage {
             Default::default()
+        }
+    }
+    ///`ScheduleMessageMentionIdsItem`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ScheduleMessageMentionIdsItem(::std::string::String);
+    impl ::std::ops::Deref for ScheduleMessageMentionIdsItem {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ScheduleMessageMentionIdsItem> for ::std::string::String {
+        fn from(value: ScheduleMessageMentionIdsItem) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ScheduleMessageMentionIdsItem>
+    for ScheduleMessageMentionIdsItem {
+        fn from(value: &ScheduleMessageMentionIdsItem) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ScheduleMessageMentionIdsItem {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ScheduleMessageMentionIdsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for ScheduleMessageMentionIdsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ScheduleMessageMentionIdsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ScheduleMessageMentionIdsItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ScheduleMessageParentId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ScheduleMessageParentId(::std::string::String);
+    impl ::std::ops::Deref for ScheduleMessageParentId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ScheduleMessageParentId> for ::std::string::String {
+        fn from(value: ScheduleMessageParentId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ScheduleMessageParentId> for ScheduleMessageParentId {
+        fn from(value: &ScheduleMessageParentId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ScheduleMessageParentId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ScheduleMessageParentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ScheduleMessageParentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ScheduleMessageParentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ScheduleMessageParentId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ScheduleMessageQuotedMessageId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ScheduleMessageQuotedMessageId(::std::string::String);
+    impl ::std::ops::Deref for ScheduleMessageQuotedMessageId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ScheduleMessageQuotedMessageId> for ::std::string::String {
+        fn from(value: ScheduleMessageQuotedMessageId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ScheduleMessageQuotedMessageId>
+    for ScheduleMessageQuotedMessageId {
+        fn from(value: &ScheduleMessageQuotedMessageId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ScheduleMessageQuotedMessageId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ScheduleMessageQuotedMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for ScheduleMessageQuotedMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ScheduleMessageQuotedMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ScheduleMessageQuotedMessageId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///API keys only: the member it is sent as.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "API keys only: the member it is sent as.",
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ScheduleMessageUserId(::std::string::String);
+    impl ::std::ops::Deref for ScheduleMessageUserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ScheduleMessageUserId> for ::std::string::String {
+        fn from(value: ScheduleMessageUserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ScheduleMessageUserId> for ScheduleMessageUserId {
+        fn from(value: &ScheduleMessageUserId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ScheduleMessageUserId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ScheduleMessageUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ScheduleMessageUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ScheduleMessageUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ScheduleMessageUserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///A message scheduled for later.
@@ -23160,7 +29862,8 @@ client keeps polling with it.*/
     ///      "type": "string"
     ///    },
     ///    "channel_id": {
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///    },
     ///    "created_at": {
     ///      "type": "string",
@@ -23177,15 +29880,18 @@ client keeps polling with it.*/
     ///    "mention_ids": {
     ///      "type": "array",
     ///      "items": {
-    ///        "type": "string"
+    ///        "type": "string",
+    ///        "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///      }
     ///    },
     ///    "message_id": {
     ///      "description": "Once sent: the message.",
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///    },
     ///    "parent_id": {
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///    },
     ///    "send_at": {
     ///      "type": "string",
@@ -23205,19 +29911,19 @@ client keeps polling with it.*/
     pub struct ScheduledMessage {
         pub attachments: ::std::vec::Vec<Attachment>,
         pub author_id: ::std::string::String,
-        pub channel_id: ::std::string::String,
+        pub channel_id: ScheduledMessageChannelId,
         pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
         ///Once failed: why.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub failure: ::std::option::Option<::std::string::String>,
         ///`sch_...`.
         pub id: ::std::string::String,
-        pub mention_ids: ::std::vec::Vec<::std::string::String>,
+        pub mention_ids: ::std::vec::Vec<ScheduledMessageMentionIdsItem>,
         ///Once sent: the message.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub message_id: ::std::option::Option<::std::string::String>,
+        pub message_id: ::std::option::Option<ScheduledMessageMessageId>,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub parent_id: ::std::option::Option<::std::string::String>,
+        pub parent_id: ::std::option::Option<ScheduledMessageParentId>,
         pub send_at: ::chrono::DateTime<::chrono::offset::Utc>,
         pub status: ScheduledMessageStatus,
         pub text: ::std::string::String,
@@ -23230,6 +29936,91 @@ client keeps polling with it.*/
     impl ScheduledMessage {
         pub fn builder() -> builder::ScheduledMessage {
             Default::default()
+        }
+    }
+    ///`ScheduledMessageChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ScheduledMessageChannelId(::std::string::String);
+    impl ::std::ops::Deref for ScheduledMessageChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ScheduledMessageChannelId> for ::std::string::String {
+        fn from(value: ScheduledMessageChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ScheduledMessageChannelId> for ScheduledMessageChannelId {
+        fn from(value: &ScheduledMessageChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ScheduledMessageChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ScheduledMessageChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ScheduledMessageChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ScheduledMessageChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ScheduledMessageChannelId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///`ScheduledMessageList`
@@ -23268,6 +30059,265 @@ client keeps polling with it.*/
     impl ScheduledMessageList {
         pub fn builder() -> builder::ScheduledMessageList {
             Default::default()
+        }
+    }
+    ///`ScheduledMessageMentionIdsItem`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ScheduledMessageMentionIdsItem(::std::string::String);
+    impl ::std::ops::Deref for ScheduledMessageMentionIdsItem {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ScheduledMessageMentionIdsItem> for ::std::string::String {
+        fn from(value: ScheduledMessageMentionIdsItem) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ScheduledMessageMentionIdsItem>
+    for ScheduledMessageMentionIdsItem {
+        fn from(value: &ScheduledMessageMentionIdsItem) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ScheduledMessageMentionIdsItem {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ScheduledMessageMentionIdsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for ScheduledMessageMentionIdsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ScheduledMessageMentionIdsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ScheduledMessageMentionIdsItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Once sent: the message.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "Once sent: the message.",
+    ///  "type": "string",
+    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ScheduledMessageMessageId(::std::string::String);
+    impl ::std::ops::Deref for ScheduledMessageMessageId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ScheduledMessageMessageId> for ::std::string::String {
+        fn from(value: ScheduledMessageMessageId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ScheduledMessageMessageId> for ScheduledMessageMessageId {
+        fn from(value: &ScheduledMessageMessageId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ScheduledMessageMessageId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ScheduledMessageMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ScheduledMessageMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ScheduledMessageMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ScheduledMessageMessageId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`ScheduledMessageParentId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ScheduledMessageParentId(::std::string::String);
+    impl ::std::ops::Deref for ScheduledMessageParentId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ScheduledMessageParentId> for ::std::string::String {
+        fn from(value: ScheduledMessageParentId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ScheduledMessageParentId> for ScheduledMessageParentId {
+        fn from(value: &ScheduledMessageParentId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ScheduledMessageParentId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ScheduledMessageParentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ScheduledMessageParentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ScheduledMessageParentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ScheduledMessageParentId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///Where a scheduled message stands (`claimed`: being sent now).
@@ -23398,16 +30448,19 @@ client keeps polling with it.*/
     ///      "description": "Users mentioned besides the `<@usr_...>` tokens in the text.",
     ///      "type": "array",
     ///      "items": {
-    ///        "type": "string"
+    ///        "type": "string",
+    ///        "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///      }
     ///    },
     ///    "parent_id": {
     ///      "description": "Reply in the thread of this top-level message.",
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///    },
     ///    "quoted_message_id": {
     ///      "description": "A message of this channel being quoted.",
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///    },
     ///    "text": {
     ///      "description": "Up to `chat.max_message_chars` characters (4000 by default); may be empty only with\nattachments.",
@@ -23415,7 +30468,8 @@ client keeps polling with it.*/
     ///    },
     ///    "user_id": {
     ///      "description": "API keys only: the member sending.",
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///    }
     ///  }
     ///}
@@ -23435,19 +30489,19 @@ again with the same id returns the original message instead of a second one.*/
         pub mention_channel: ::std::option::Option<bool>,
         ///Users mentioned besides the `<@usr_...>` tokens in the text.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub mention_ids: ::std::vec::Vec<::std::string::String>,
+        pub mention_ids: ::std::vec::Vec<SendMessageMentionIdsItem>,
         ///Reply in the thread of this top-level message.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub parent_id: ::std::option::Option<::std::string::String>,
+        pub parent_id: ::std::option::Option<SendMessageParentId>,
         ///A message of this channel being quoted.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted_message_id: ::std::option::Option<::std::string::String>,
+        pub quoted_message_id: ::std::option::Option<SendMessageQuotedMessageId>,
         /**Up to `chat.max_message_chars` characters (4000 by default); may be empty only with
 attachments.*/
         pub text: ::std::string::String,
         ///API keys only: the member sending.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub user_id: ::std::option::Option<::std::string::String>,
+        pub user_id: ::std::option::Option<SendMessageUserId>,
     }
     impl ::std::convert::From<&SendMessage> for SendMessage {
         fn from(value: &SendMessage) -> Self {
@@ -23457,6 +30511,350 @@ attachments.*/
     impl SendMessage {
         pub fn builder() -> builder::SendMessage {
             Default::default()
+        }
+    }
+    ///`SendMessageMentionIdsItem`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct SendMessageMentionIdsItem(::std::string::String);
+    impl ::std::ops::Deref for SendMessageMentionIdsItem {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<SendMessageMentionIdsItem> for ::std::string::String {
+        fn from(value: SendMessageMentionIdsItem) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&SendMessageMentionIdsItem> for SendMessageMentionIdsItem {
+        fn from(value: &SendMessageMentionIdsItem) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for SendMessageMentionIdsItem {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SendMessageMentionIdsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for SendMessageMentionIdsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SendMessageMentionIdsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SendMessageMentionIdsItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Reply in the thread of this top-level message.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "Reply in the thread of this top-level message.",
+    ///  "type": "string",
+    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct SendMessageParentId(::std::string::String);
+    impl ::std::ops::Deref for SendMessageParentId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<SendMessageParentId> for ::std::string::String {
+        fn from(value: SendMessageParentId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&SendMessageParentId> for SendMessageParentId {
+        fn from(value: &SendMessageParentId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for SendMessageParentId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SendMessageParentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for SendMessageParentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SendMessageParentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SendMessageParentId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///A message of this channel being quoted.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "A message of this channel being quoted.",
+    ///  "type": "string",
+    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct SendMessageQuotedMessageId(::std::string::String);
+    impl ::std::ops::Deref for SendMessageQuotedMessageId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<SendMessageQuotedMessageId> for ::std::string::String {
+        fn from(value: SendMessageQuotedMessageId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&SendMessageQuotedMessageId>
+    for SendMessageQuotedMessageId {
+        fn from(value: &SendMessageQuotedMessageId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for SendMessageQuotedMessageId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SendMessageQuotedMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for SendMessageQuotedMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SendMessageQuotedMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SendMessageQuotedMessageId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///API keys only: the member sending.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "API keys only: the member sending.",
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct SendMessageUserId(::std::string::String);
+    impl ::std::ops::Deref for SendMessageUserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<SendMessageUserId> for ::std::string::String {
+        fn from(value: SendMessageUserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&SendMessageUserId> for SendMessageUserId {
+        fn from(value: &SendMessageUserId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for SendMessageUserId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SendMessageUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for SendMessageUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SendMessageUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SendMessageUserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     /**A member's role: `role` defaults to `member` for a new member; absent, an existing member
@@ -23599,7 +30997,8 @@ keeps theirs.*/
     ///  ],
     ///  "properties": {
     ///    "channel_id": {
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///    },
     ///    "last_read_seq": {
     ///      "type": "integer",
@@ -23607,12 +31006,14 @@ keeps theirs.*/
     ///    },
     ///    "message_id": {
     ///      "description": "The thread's root message.",
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///    },
     ///    "unread_count": {
     ///      "description": "Replies by others after `last_read_seq`.",
     ///      "type": "integer",
-    ///      "format": "uint64"
+    ///      "format": "uint64",
+    ///      "minimum": 0.0
     ///    }
     ///  }
     ///}
@@ -23620,10 +31021,10 @@ keeps theirs.*/
     /// </details>
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ThreadReadState {
-        pub channel_id: ::std::string::String,
+        pub channel_id: ThreadReadStateChannelId,
         pub last_read_seq: i64,
         ///The thread's root message.
-        pub message_id: ::std::string::String,
+        pub message_id: ThreadReadStateMessageId,
         ///Replies by others after `last_read_seq`.
         pub unread_count: u64,
     }
@@ -23635,6 +31036,177 @@ keeps theirs.*/
     impl ThreadReadState {
         pub fn builder() -> builder::ThreadReadState {
             Default::default()
+        }
+    }
+    ///`ThreadReadStateChannelId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ThreadReadStateChannelId(::std::string::String);
+    impl ::std::ops::Deref for ThreadReadStateChannelId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ThreadReadStateChannelId> for ::std::string::String {
+        fn from(value: ThreadReadStateChannelId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ThreadReadStateChannelId> for ThreadReadStateChannelId {
+        fn from(value: &ThreadReadStateChannelId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ThreadReadStateChannelId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ThreadReadStateChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ThreadReadStateChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ThreadReadStateChannelId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ThreadReadStateChannelId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The thread's root message.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The thread's root message.",
+    ///  "type": "string",
+    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ThreadReadStateMessageId(::std::string::String);
+    impl ::std::ops::Deref for ThreadReadStateMessageId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ThreadReadStateMessageId> for ::std::string::String {
+        fn from(value: ThreadReadStateMessageId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&ThreadReadStateMessageId> for ThreadReadStateMessageId {
+        fn from(value: &ThreadReadStateMessageId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for ThreadReadStateMessageId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ThreadReadStateMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for ThreadReadStateMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ThreadReadStateMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ThreadReadStateMessageId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///A user access token and the refresh token to renew it.
@@ -23661,12 +31233,14 @@ keeps theirs.*/
     ///    "expires_in": {
     ///      "description": "Seconds until the access token expires.",
     ///      "type": "integer",
-    ///      "format": "uint64"
+    ///      "format": "uint64",
+    ///      "minimum": 0.0
     ///    },
     ///    "refresh_expires_in": {
     ///      "description": "Seconds until the refresh token expires.",
     ///      "type": "integer",
-    ///      "format": "uint64"
+    ///      "format": "uint64",
+    ///      "minimum": 0.0
     ///    },
     ///    "refresh_token": {
     ///      "description": "Exchange it at `POST /v1/auth/refresh` for a new pair. Single use: presenting it twice\nrevokes the whole login.",
@@ -23865,6 +31439,91 @@ revokes the whole login.*/
                 })
         }
     }
+    ///`TokensMintUserId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct TokensMintUserId(::std::string::String);
+    impl ::std::ops::Deref for TokensMintUserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<TokensMintUserId> for ::std::string::String {
+        fn from(value: TokensMintUserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&TokensMintUserId> for TokensMintUserId {
+        fn from(value: &TokensMintUserId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for TokensMintUserId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for TokensMintUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for TokensMintUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for TokensMintUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for TokensMintUserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///The caller's totals across channels and threads.
     ///
     /// <details><summary>JSON schema</summary>
@@ -23892,12 +31551,14 @@ revokes the whole login.*/
     ///    "mention_count": {
     ///      "description": "Sum of the channels' `mention_count`.",
     ///      "type": "integer",
-    ///      "format": "uint64"
+    ///      "format": "uint64",
+    ///      "minimum": 0.0
     ///    },
     ///    "thread_unread_count": {
     ///      "description": "Sum of the threads' `unread_count`.",
     ///      "type": "integer",
-    ///      "format": "uint64"
+    ///      "format": "uint64",
+    ///      "minimum": 0.0
     ///    },
     ///    "threads": {
     ///      "description": "Every thread the caller takes part in (wrote the root or replied).",
@@ -23909,7 +31570,8 @@ revokes the whole login.*/
     ///    "unread_count": {
     ///      "description": "Sum of the channels' `unread_count`.",
     ///      "type": "integer",
-    ///      "format": "uint64"
+    ///      "format": "uint64",
+    ///      "minimum": 0.0
     ///    }
     ///  }
     ///}
@@ -23959,7 +31621,9 @@ revokes the whole login.*/
     ///    },
     ///    "slow_mode_seconds": {
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "topic": {
     ///      "type": "string"
@@ -24036,7 +31700,9 @@ revokes the whole login.*/
     ///    "rate_limit_per_second": {
     ///      "description": "`null` removes the limit.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "url": {
     ///      "type": "string"
@@ -24377,6 +32043,176 @@ revokes the whole login.*/
                 })
         }
     }
+    ///`UsersDeleteUserId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UsersDeleteUserId(::std::string::String);
+    impl ::std::ops::Deref for UsersDeleteUserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UsersDeleteUserId> for ::std::string::String {
+        fn from(value: UsersDeleteUserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&UsersDeleteUserId> for UsersDeleteUserId {
+        fn from(value: &UsersDeleteUserId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for UsersDeleteUserId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UsersDeleteUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for UsersDeleteUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UsersDeleteUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UsersDeleteUserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`UsersGetUserId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UsersGetUserId(::std::string::String);
+    impl ::std::ops::Deref for UsersGetUserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UsersGetUserId> for ::std::string::String {
+        fn from(value: UsersGetUserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&UsersGetUserId> for UsersGetUserId {
+        fn from(value: &UsersGetUserId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for UsersGetUserId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UsersGetUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for UsersGetUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UsersGetUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UsersGetUserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///One delivery attempt.
     ///
     /// <details><summary>JSON schema</summary>
@@ -24403,10 +32239,13 @@ revokes the whole login.*/
     ///    "attempt": {
     ///      "description": "1-based attempt number of this delivery (a resend starts at 1 again).",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "endpoint_id": {
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "pattern": "^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///    },
     ///    "error": {
     ///      "description": "Why no answer was received, or why the attempt was skipped.",
@@ -24414,7 +32253,8 @@ revokes the whole login.*/
     ///    },
     ///    "event_id": {
     ///      "description": "The message: the event id, sent as `webhook-id`.",
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "pattern": "^evt_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
     ///    },
     ///    "event_type": {
     ///      "type": "string"
@@ -24435,7 +32275,9 @@ revokes the whole login.*/
     ///    "response_status": {
     ///      "description": "The receiver's HTTP status, when it answered.",
     ///      "type": "integer",
-    ///      "format": "uint16"
+    ///      "format": "uint16",
+    ///      "maximum": 65535.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "status": {
     ///      "$ref": "#/components/schemas/WebhookAttemptStatus"
@@ -24449,12 +32291,12 @@ revokes the whole login.*/
         pub at: ::chrono::DateTime<::chrono::offset::Utc>,
         ///1-based attempt number of this delivery (a resend starts at 1 again).
         pub attempt: u32,
-        pub endpoint_id: ::std::string::String,
+        pub endpoint_id: WebhookAttemptEndpointId,
         ///Why no answer was received, or why the attempt was skipped.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub error: ::std::option::Option<::std::string::String>,
         ///The message: the event id, sent as `webhook-id`.
-        pub event_id: ::std::string::String,
+        pub event_id: WebhookAttemptEventId,
         pub event_type: ::std::string::String,
         ///`wat_...`
         pub id: ::std::string::String,
@@ -24477,6 +32319,177 @@ revokes the whole login.*/
     impl WebhookAttempt {
         pub fn builder() -> builder::WebhookAttempt {
             Default::default()
+        }
+    }
+    ///`WebhookAttemptEndpointId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct WebhookAttemptEndpointId(::std::string::String);
+    impl ::std::ops::Deref for WebhookAttemptEndpointId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<WebhookAttemptEndpointId> for ::std::string::String {
+        fn from(value: WebhookAttemptEndpointId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&WebhookAttemptEndpointId> for WebhookAttemptEndpointId {
+        fn from(value: &WebhookAttemptEndpointId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for WebhookAttemptEndpointId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for WebhookAttemptEndpointId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for WebhookAttemptEndpointId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for WebhookAttemptEndpointId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WebhookAttemptEndpointId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The message: the event id, sent as `webhook-id`.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The message: the event id, sent as `webhook-id`.",
+    ///  "type": "string",
+    ///  "pattern": "^evt_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct WebhookAttemptEventId(::std::string::String);
+    impl ::std::ops::Deref for WebhookAttemptEventId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<WebhookAttemptEventId> for ::std::string::String {
+        fn from(value: WebhookAttemptEventId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&WebhookAttemptEventId> for WebhookAttemptEventId {
+        fn from(value: &WebhookAttemptEventId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for WebhookAttemptEventId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^evt_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^evt_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for WebhookAttemptEventId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for WebhookAttemptEventId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for WebhookAttemptEventId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WebhookAttemptEventId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///`data` of `webhook.attempt.exhausted` (data_version 1): A message used every delivery attempt to a webhook endpoint and was dead-lettered.
@@ -24857,7 +32870,9 @@ revokes the whole login.*/
     ///    "envelope_version": {
     ///      "description": "Version of the envelope layout.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "id": {
     ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
@@ -25193,7 +33208,9 @@ revokes the whole login.*/
     ///    "rate_limit_per_second": {
     ///      "description": "Deliveries per second at most; absent means unthrottled.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "updated_at": {
     ///      "type": "string",
@@ -25435,7 +33452,9 @@ revokes the whole login.*/
     ///    "envelope_version": {
     ///      "description": "Version of the envelope layout.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "id": {
     ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
@@ -25787,7 +33806,9 @@ revokes the whole login.*/
     ///    "envelope_version": {
     ///      "description": "Version of the envelope layout.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "id": {
     ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
@@ -26229,7 +34250,9 @@ revokes the whole login.*/
     ///    "envelope_version": {
     ///      "description": "Version of the envelope layout.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "id": {
     ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
@@ -26771,7 +34794,9 @@ revokes the whole login.*/
     ///    "envelope_version": {
     ///      "description": "Version of the envelope layout.",
     ///      "type": "integer",
-    ///      "format": "uint32"
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
     ///    },
     ///    "id": {
     ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
@@ -27052,6 +35077,184 @@ first; receivers accept any of them meanwhile.*/
             Default::default()
         }
     }
+    ///`WebhooksAttemptsListByEndpointEndpointId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct WebhooksAttemptsListByEndpointEndpointId(::std::string::String);
+    impl ::std::ops::Deref for WebhooksAttemptsListByEndpointEndpointId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<WebhooksAttemptsListByEndpointEndpointId>
+    for ::std::string::String {
+        fn from(value: WebhooksAttemptsListByEndpointEndpointId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&WebhooksAttemptsListByEndpointEndpointId>
+    for WebhooksAttemptsListByEndpointEndpointId {
+        fn from(value: &WebhooksAttemptsListByEndpointEndpointId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for WebhooksAttemptsListByEndpointEndpointId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for WebhooksAttemptsListByEndpointEndpointId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for WebhooksAttemptsListByEndpointEndpointId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for WebhooksAttemptsListByEndpointEndpointId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WebhooksAttemptsListByEndpointEndpointId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`WebhooksAttemptsListByMessageEventId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^evt_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct WebhooksAttemptsListByMessageEventId(::std::string::String);
+    impl ::std::ops::Deref for WebhooksAttemptsListByMessageEventId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<WebhooksAttemptsListByMessageEventId>
+    for ::std::string::String {
+        fn from(value: WebhooksAttemptsListByMessageEventId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&WebhooksAttemptsListByMessageEventId>
+    for WebhooksAttemptsListByMessageEventId {
+        fn from(value: &WebhooksAttemptsListByMessageEventId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for WebhooksAttemptsListByMessageEventId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^evt_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^evt_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for WebhooksAttemptsListByMessageEventId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for WebhooksAttemptsListByMessageEventId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for WebhooksAttemptsListByMessageEventId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WebhooksAttemptsListByMessageEventId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`WebhooksEndpointsCreateIdempotencyKey`
     ///
     /// <details><summary>JSON schema</summary>
@@ -27132,6 +35335,361 @@ first; receivers accept any of them meanwhile.*/
         }
     }
     impl<'de> ::serde::Deserialize<'de> for WebhooksEndpointsCreateIdempotencyKey {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`WebhooksEndpointsDeleteEndpointId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct WebhooksEndpointsDeleteEndpointId(::std::string::String);
+    impl ::std::ops::Deref for WebhooksEndpointsDeleteEndpointId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<WebhooksEndpointsDeleteEndpointId>
+    for ::std::string::String {
+        fn from(value: WebhooksEndpointsDeleteEndpointId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&WebhooksEndpointsDeleteEndpointId>
+    for WebhooksEndpointsDeleteEndpointId {
+        fn from(value: &WebhooksEndpointsDeleteEndpointId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for WebhooksEndpointsDeleteEndpointId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for WebhooksEndpointsDeleteEndpointId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for WebhooksEndpointsDeleteEndpointId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for WebhooksEndpointsDeleteEndpointId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WebhooksEndpointsDeleteEndpointId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`WebhooksEndpointsGetEndpointId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct WebhooksEndpointsGetEndpointId(::std::string::String);
+    impl ::std::ops::Deref for WebhooksEndpointsGetEndpointId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<WebhooksEndpointsGetEndpointId> for ::std::string::String {
+        fn from(value: WebhooksEndpointsGetEndpointId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&WebhooksEndpointsGetEndpointId>
+    for WebhooksEndpointsGetEndpointId {
+        fn from(value: &WebhooksEndpointsGetEndpointId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for WebhooksEndpointsGetEndpointId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for WebhooksEndpointsGetEndpointId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for WebhooksEndpointsGetEndpointId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for WebhooksEndpointsGetEndpointId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WebhooksEndpointsGetEndpointId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`WebhooksEndpointsHeadersGetEndpointId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct WebhooksEndpointsHeadersGetEndpointId(::std::string::String);
+    impl ::std::ops::Deref for WebhooksEndpointsHeadersGetEndpointId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<WebhooksEndpointsHeadersGetEndpointId>
+    for ::std::string::String {
+        fn from(value: WebhooksEndpointsHeadersGetEndpointId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&WebhooksEndpointsHeadersGetEndpointId>
+    for WebhooksEndpointsHeadersGetEndpointId {
+        fn from(value: &WebhooksEndpointsHeadersGetEndpointId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for WebhooksEndpointsHeadersGetEndpointId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for WebhooksEndpointsHeadersGetEndpointId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for WebhooksEndpointsHeadersGetEndpointId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for WebhooksEndpointsHeadersGetEndpointId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WebhooksEndpointsHeadersGetEndpointId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`WebhooksEndpointsRecoverEndpointId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct WebhooksEndpointsRecoverEndpointId(::std::string::String);
+    impl ::std::ops::Deref for WebhooksEndpointsRecoverEndpointId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<WebhooksEndpointsRecoverEndpointId>
+    for ::std::string::String {
+        fn from(value: WebhooksEndpointsRecoverEndpointId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&WebhooksEndpointsRecoverEndpointId>
+    for WebhooksEndpointsRecoverEndpointId {
+        fn from(value: &WebhooksEndpointsRecoverEndpointId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for WebhooksEndpointsRecoverEndpointId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for WebhooksEndpointsRecoverEndpointId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for WebhooksEndpointsRecoverEndpointId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for WebhooksEndpointsRecoverEndpointId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WebhooksEndpointsRecoverEndpointId {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -27234,6 +35792,184 @@ first; receivers accept any of them meanwhile.*/
                 })
         }
     }
+    ///`WebhooksEndpointsSecretGetEndpointId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct WebhooksEndpointsSecretGetEndpointId(::std::string::String);
+    impl ::std::ops::Deref for WebhooksEndpointsSecretGetEndpointId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<WebhooksEndpointsSecretGetEndpointId>
+    for ::std::string::String {
+        fn from(value: WebhooksEndpointsSecretGetEndpointId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&WebhooksEndpointsSecretGetEndpointId>
+    for WebhooksEndpointsSecretGetEndpointId {
+        fn from(value: &WebhooksEndpointsSecretGetEndpointId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for WebhooksEndpointsSecretGetEndpointId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for WebhooksEndpointsSecretGetEndpointId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for WebhooksEndpointsSecretGetEndpointId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for WebhooksEndpointsSecretGetEndpointId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WebhooksEndpointsSecretGetEndpointId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`WebhooksEndpointsSecretRotateEndpointId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct WebhooksEndpointsSecretRotateEndpointId(::std::string::String);
+    impl ::std::ops::Deref for WebhooksEndpointsSecretRotateEndpointId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<WebhooksEndpointsSecretRotateEndpointId>
+    for ::std::string::String {
+        fn from(value: WebhooksEndpointsSecretRotateEndpointId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&WebhooksEndpointsSecretRotateEndpointId>
+    for WebhooksEndpointsSecretRotateEndpointId {
+        fn from(value: &WebhooksEndpointsSecretRotateEndpointId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for WebhooksEndpointsSecretRotateEndpointId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for WebhooksEndpointsSecretRotateEndpointId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for WebhooksEndpointsSecretRotateEndpointId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for WebhooksEndpointsSecretRotateEndpointId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WebhooksEndpointsSecretRotateEndpointId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`WebhooksEndpointsSecretRotateIdempotencyKey`
     ///
     /// <details><summary>JSON schema</summary>
@@ -27314,6 +36050,272 @@ first; receivers accept any of them meanwhile.*/
         }
     }
     impl<'de> ::serde::Deserialize<'de> for WebhooksEndpointsSecretRotateIdempotencyKey {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`WebhooksEndpointsUpdateEndpointId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct WebhooksEndpointsUpdateEndpointId(::std::string::String);
+    impl ::std::ops::Deref for WebhooksEndpointsUpdateEndpointId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<WebhooksEndpointsUpdateEndpointId>
+    for ::std::string::String {
+        fn from(value: WebhooksEndpointsUpdateEndpointId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&WebhooksEndpointsUpdateEndpointId>
+    for WebhooksEndpointsUpdateEndpointId {
+        fn from(value: &WebhooksEndpointsUpdateEndpointId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for WebhooksEndpointsUpdateEndpointId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for WebhooksEndpointsUpdateEndpointId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for WebhooksEndpointsUpdateEndpointId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for WebhooksEndpointsUpdateEndpointId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WebhooksEndpointsUpdateEndpointId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`WebhooksMessagesResendEndpointId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct WebhooksMessagesResendEndpointId(::std::string::String);
+    impl ::std::ops::Deref for WebhooksMessagesResendEndpointId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<WebhooksMessagesResendEndpointId>
+    for ::std::string::String {
+        fn from(value: WebhooksMessagesResendEndpointId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&WebhooksMessagesResendEndpointId>
+    for WebhooksMessagesResendEndpointId {
+        fn from(value: &WebhooksMessagesResendEndpointId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for WebhooksMessagesResendEndpointId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for WebhooksMessagesResendEndpointId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for WebhooksMessagesResendEndpointId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for WebhooksMessagesResendEndpointId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WebhooksMessagesResendEndpointId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`WebhooksMessagesResendEventId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^evt_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct WebhooksMessagesResendEventId(::std::string::String);
+    impl ::std::ops::Deref for WebhooksMessagesResendEventId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<WebhooksMessagesResendEventId> for ::std::string::String {
+        fn from(value: WebhooksMessagesResendEventId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&WebhooksMessagesResendEventId>
+    for WebhooksMessagesResendEventId {
+        fn from(value: &WebhooksMessagesResendEventId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for WebhooksMessagesResendEventId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^evt_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^evt_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for WebhooksMessagesResendEventId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for WebhooksMessagesResendEventId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for WebhooksMessagesResendEventId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WebhooksMessagesResendEventId {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -27678,13 +36680,539 @@ first; receivers accept any of them meanwhile.*/
                 })
         }
     }
+    ///`WorkspacesGetWorkspaceId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct WorkspacesGetWorkspaceId(::std::string::String);
+    impl ::std::ops::Deref for WorkspacesGetWorkspaceId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<WorkspacesGetWorkspaceId> for ::std::string::String {
+        fn from(value: WorkspacesGetWorkspaceId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&WorkspacesGetWorkspaceId> for WorkspacesGetWorkspaceId {
+        fn from(value: &WorkspacesGetWorkspaceId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for WorkspacesGetWorkspaceId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for WorkspacesGetWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for WorkspacesGetWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for WorkspacesGetWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WorkspacesGetWorkspaceId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`WorkspacesMembersDeleteUserId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct WorkspacesMembersDeleteUserId(::std::string::String);
+    impl ::std::ops::Deref for WorkspacesMembersDeleteUserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<WorkspacesMembersDeleteUserId> for ::std::string::String {
+        fn from(value: WorkspacesMembersDeleteUserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&WorkspacesMembersDeleteUserId>
+    for WorkspacesMembersDeleteUserId {
+        fn from(value: &WorkspacesMembersDeleteUserId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for WorkspacesMembersDeleteUserId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for WorkspacesMembersDeleteUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for WorkspacesMembersDeleteUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for WorkspacesMembersDeleteUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WorkspacesMembersDeleteUserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`WorkspacesMembersDeleteWorkspaceId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct WorkspacesMembersDeleteWorkspaceId(::std::string::String);
+    impl ::std::ops::Deref for WorkspacesMembersDeleteWorkspaceId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<WorkspacesMembersDeleteWorkspaceId>
+    for ::std::string::String {
+        fn from(value: WorkspacesMembersDeleteWorkspaceId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&WorkspacesMembersDeleteWorkspaceId>
+    for WorkspacesMembersDeleteWorkspaceId {
+        fn from(value: &WorkspacesMembersDeleteWorkspaceId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for WorkspacesMembersDeleteWorkspaceId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for WorkspacesMembersDeleteWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for WorkspacesMembersDeleteWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for WorkspacesMembersDeleteWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WorkspacesMembersDeleteWorkspaceId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`WorkspacesMembersListWorkspaceId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct WorkspacesMembersListWorkspaceId(::std::string::String);
+    impl ::std::ops::Deref for WorkspacesMembersListWorkspaceId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<WorkspacesMembersListWorkspaceId>
+    for ::std::string::String {
+        fn from(value: WorkspacesMembersListWorkspaceId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&WorkspacesMembersListWorkspaceId>
+    for WorkspacesMembersListWorkspaceId {
+        fn from(value: &WorkspacesMembersListWorkspaceId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for WorkspacesMembersListWorkspaceId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for WorkspacesMembersListWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for WorkspacesMembersListWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for WorkspacesMembersListWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WorkspacesMembersListWorkspaceId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`WorkspacesMembersPutUserId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct WorkspacesMembersPutUserId(::std::string::String);
+    impl ::std::ops::Deref for WorkspacesMembersPutUserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<WorkspacesMembersPutUserId> for ::std::string::String {
+        fn from(value: WorkspacesMembersPutUserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&WorkspacesMembersPutUserId>
+    for WorkspacesMembersPutUserId {
+        fn from(value: &WorkspacesMembersPutUserId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for WorkspacesMembersPutUserId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for WorkspacesMembersPutUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for WorkspacesMembersPutUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for WorkspacesMembersPutUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WorkspacesMembersPutUserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`WorkspacesMembersPutWorkspaceId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct WorkspacesMembersPutWorkspaceId(::std::string::String);
+    impl ::std::ops::Deref for WorkspacesMembersPutWorkspaceId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<WorkspacesMembersPutWorkspaceId>
+    for ::std::string::String {
+        fn from(value: WorkspacesMembersPutWorkspaceId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&WorkspacesMembersPutWorkspaceId>
+    for WorkspacesMembersPutWorkspaceId {
+        fn from(value: &WorkspacesMembersPutWorkspaceId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for WorkspacesMembersPutWorkspaceId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for WorkspacesMembersPutWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for WorkspacesMembersPutWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for WorkspacesMembersPutWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for WorkspacesMembersPutWorkspaceId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
         pub struct AddReaction {
             emoji: ::std::result::Result<::std::string::String, ::std::string::String>,
             user_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::AddReactionUserId>,
                 ::std::string::String,
             >,
         }
@@ -27711,7 +37239,9 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::AddReactionUserId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_id = value
@@ -28448,7 +37978,7 @@ first; receivers accept any of them meanwhile.*/
                 ::std::string::String,
             >,
             workspace_id: ::std::result::Result<
-                ::std::string::String,
+                super::ChannelWorkspaceId,
                 ::std::string::String,
             >,
         }
@@ -28641,7 +38171,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn workspace_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::ChannelWorkspaceId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.workspace_id = value
@@ -28741,7 +38271,7 @@ first; receivers accept any of them meanwhile.*/
         #[derive(Clone, Debug)]
         pub struct ChannelMember {
             channel_id: ::std::result::Result<
-                ::std::string::String,
+                super::ChannelMemberChannelId,
                 ::std::string::String,
             >,
             joined_at: ::std::result::Result<
@@ -28750,7 +38280,10 @@ first; receivers accept any of them meanwhile.*/
             >,
             last_read_seq: ::std::result::Result<i64, ::std::string::String>,
             role: ::std::result::Result<super::ChannelRole, ::std::string::String>,
-            user_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            user_id: ::std::result::Result<
+                super::ChannelMemberUserId,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for ChannelMember {
             fn default() -> Self {
@@ -28768,7 +38301,7 @@ first; receivers accept any of them meanwhile.*/
         impl ChannelMember {
             pub fn channel_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::ChannelMemberChannelId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.channel_id = value
@@ -28818,7 +38351,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::ChannelMemberUserId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_id = value
@@ -28898,7 +38431,7 @@ first; receivers accept any of them meanwhile.*/
         #[derive(Clone, Debug)]
         pub struct ChannelReadState {
             channel_id: ::std::result::Result<
-                ::std::string::String,
+                super::ChannelReadStateChannelId,
                 ::std::string::String,
             >,
             last_read_seq: ::std::result::Result<i64, ::std::string::String>,
@@ -28922,7 +38455,7 @@ first; receivers accept any of them meanwhile.*/
         impl ChannelReadState {
             pub fn channel_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::ChannelReadStateChannelId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.channel_id = value
@@ -36622,12 +46155,12 @@ first; receivers accept any of them meanwhile.*/
         #[derive(Clone, Debug)]
         pub struct CreateChannel {
             creator_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CreateChannelCreatorId>,
                 ::std::string::String,
             >,
             kind: ::std::result::Result<super::ChannelKind, ::std::string::String>,
             member_ids: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::vec::Vec<super::CreateChannelMemberIdsItem>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<
@@ -36658,7 +46191,9 @@ first; receivers accept any of them meanwhile.*/
         impl CreateChannel {
             pub fn creator_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CreateChannelCreatorId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.creator_id = value
@@ -36682,7 +46217,9 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn member_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::CreateChannelMemberIdsItem>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.member_ids = value
@@ -36979,7 +46516,7 @@ first; receivers accept any of them meanwhile.*/
         pub struct CreateWorkspace {
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
             owner_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CreateWorkspaceOwnerId>,
                 ::std::string::String,
             >,
         }
@@ -37006,7 +46543,9 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn owner_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CreateWorkspaceOwnerId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.owner_id = value
@@ -37170,7 +46709,7 @@ first; receivers accept any of them meanwhile.*/
                 ::std::string::String,
             >,
             message_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::DeadLetterMessageId>,
                 ::std::string::String,
             >,
             reason: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -37245,7 +46784,9 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn message_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::DeadLetterMessageId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.message_id = value
@@ -39861,7 +49402,7 @@ first; receivers accept any of them meanwhile.*/
         #[derive(Clone, Debug)]
         pub struct MarkUnread {
             message_id: ::std::result::Result<
-                ::std::string::String,
+                super::MarkUnreadMessageId,
                 ::std::string::String,
             >,
         }
@@ -39875,7 +49416,7 @@ first; receivers accept any of them meanwhile.*/
         impl MarkUnread {
             pub fn message_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::MarkUnreadMessageId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message_id = value
@@ -39906,7 +49447,7 @@ first; receivers accept any of them meanwhile.*/
         #[derive(Clone, Debug)]
         pub struct Me {
             api_key_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::MeApiKeyId>,
                 ::std::string::String,
             >,
             kind: ::std::result::Result<super::PrincipalKind, ::std::string::String>,
@@ -39919,7 +49460,7 @@ first; receivers accept any of them meanwhile.*/
                 ::std::string::String,
             >,
             user_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::MeUserId>,
                 ::std::string::String,
             >,
         }
@@ -39937,7 +49478,7 @@ first; receivers accept any of them meanwhile.*/
         impl Me {
             pub fn api_key_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::MeApiKeyId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.api_key_id = value
@@ -39985,7 +49526,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::option::Option<super::MeUserId>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_id = value
@@ -40028,9 +49569,9 @@ first; receivers accept any of them meanwhile.*/
                 ::chrono::DateTime<::chrono::offset::Utc>,
                 ::std::string::String,
             >,
-            user_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            user_id: ::std::result::Result<super::MemberUserId, ::std::string::String>,
             workspace_id: ::std::result::Result<
-                ::std::string::String,
+                super::MemberWorkspaceId,
                 ::std::string::String,
             >,
         }
@@ -40071,7 +49612,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::MemberUserId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_id = value
@@ -40083,7 +49624,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn workspace_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::MemberWorkspaceId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.workspace_id = value
@@ -40172,7 +49713,7 @@ first; receivers accept any of them meanwhile.*/
             >,
             change_seq: ::std::result::Result<i64, ::std::string::String>,
             channel_id: ::std::result::Result<
-                ::std::string::String,
+                super::MessageChannelId,
                 ::std::string::String,
             >,
             client_message_id: ::std::result::Result<
@@ -40196,11 +49737,11 @@ first; receivers accept any of them meanwhile.*/
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
             mention_channel: ::std::result::Result<bool, ::std::string::String>,
             mention_ids: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::vec::Vec<super::MessageMentionIdsItem>,
                 ::std::string::String,
             >,
             parent_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::MessageParentId>,
                 ::std::string::String,
             >,
             pinned: ::std::result::Result<bool, ::std::string::String>,
@@ -40213,7 +49754,7 @@ first; receivers accept any of them meanwhile.*/
                 ::std::string::String,
             >,
             quoted_message_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::MessageQuotedMessageId>,
                 ::std::string::String,
             >,
             reactions: ::std::result::Result<
@@ -40221,7 +49762,7 @@ first; receivers accept any of them meanwhile.*/
                 ::std::string::String,
             >,
             scheduled_message_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::MessageScheduledMessageId>,
                 ::std::string::String,
             >,
             seq: ::std::result::Result<i64, ::std::string::String>,
@@ -40231,7 +49772,7 @@ first; receivers accept any of them meanwhile.*/
                 ::std::string::String,
             >,
             workspace_id: ::std::result::Result<
-                ::std::string::String,
+                super::MessageWorkspaceId,
                 ::std::string::String,
             >,
         }
@@ -40306,7 +49847,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn channel_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::MessageChannelId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.channel_id = value
@@ -40423,7 +49964,9 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn mention_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::MessageMentionIdsItem>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.mention_ids = value
@@ -40435,7 +49978,9 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn parent_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::MessageParentId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.parent_id = value
@@ -40485,7 +50030,9 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn quoted_message_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::MessageQuotedMessageId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted_message_id = value
@@ -40512,7 +50059,9 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn scheduled_message_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::MessageScheduledMessageId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.scheduled_message_id = value
@@ -40563,7 +50112,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn workspace_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::MessageWorkspaceId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.workspace_id = value
@@ -41596,7 +51145,7 @@ first; receivers accept any of them meanwhile.*/
                 ::chrono::DateTime<::chrono::offset::Utc>,
                 ::std::string::String,
             >,
-            user_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            user_id: ::std::result::Result<super::ReactorUserId, ::std::string::String>,
         }
         impl ::std::default::Default for Reactor {
             fn default() -> Self {
@@ -41621,7 +51170,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::ReactorUserId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_id = value
@@ -42013,15 +51562,15 @@ first; receivers accept any of them meanwhile.*/
                 ::std::string::String,
             >,
             mention_ids: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::vec::Vec<super::ScheduleMessageMentionIdsItem>,
                 ::std::string::String,
             >,
             parent_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::ScheduleMessageParentId>,
                 ::std::string::String,
             >,
             quoted_message_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::ScheduleMessageQuotedMessageId>,
                 ::std::string::String,
             >,
             send_at: ::std::result::Result<
@@ -42030,7 +51579,7 @@ first; receivers accept any of them meanwhile.*/
             >,
             text: ::std::result::Result<::std::string::String, ::std::string::String>,
             user_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::ScheduleMessageUserId>,
                 ::std::string::String,
             >,
         }
@@ -42077,7 +51626,9 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn mention_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::ScheduleMessageMentionIdsItem>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.mention_ids = value
@@ -42089,7 +51640,9 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn parent_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ScheduleMessageParentId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.parent_id = value
@@ -42101,7 +51654,9 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn quoted_message_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ScheduleMessageQuotedMessageId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted_message_id = value
@@ -42140,7 +51695,9 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ScheduleMessageUserId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_id = value
@@ -42193,7 +51750,7 @@ first; receivers accept any of them meanwhile.*/
                 ::std::string::String,
             >,
             channel_id: ::std::result::Result<
-                ::std::string::String,
+                super::ScheduledMessageChannelId,
                 ::std::string::String,
             >,
             created_at: ::std::result::Result<
@@ -42206,15 +51763,15 @@ first; receivers accept any of them meanwhile.*/
             >,
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
             mention_ids: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::vec::Vec<super::ScheduledMessageMentionIdsItem>,
                 ::std::string::String,
             >,
             message_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::ScheduledMessageMessageId>,
                 ::std::string::String,
             >,
             parent_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::ScheduledMessageParentId>,
                 ::std::string::String,
             >,
             send_at: ::std::result::Result<
@@ -42272,7 +51829,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn channel_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::ScheduledMessageChannelId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.channel_id = value
@@ -42320,7 +51877,9 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn mention_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::ScheduledMessageMentionIdsItem>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.mention_ids = value
@@ -42332,7 +51891,9 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn message_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ScheduledMessageMessageId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.message_id = value
@@ -42344,7 +51905,9 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn parent_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ScheduledMessageParentId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.parent_id = value
@@ -42487,20 +52050,20 @@ first; receivers accept any of them meanwhile.*/
                 ::std::string::String,
             >,
             mention_ids: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::vec::Vec<super::SendMessageMentionIdsItem>,
                 ::std::string::String,
             >,
             parent_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::SendMessageParentId>,
                 ::std::string::String,
             >,
             quoted_message_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::SendMessageQuotedMessageId>,
                 ::std::string::String,
             >,
             text: ::std::result::Result<::std::string::String, ::std::string::String>,
             user_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::SendMessageUserId>,
                 ::std::string::String,
             >,
         }
@@ -42562,7 +52125,9 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn mention_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::SendMessageMentionIdsItem>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.mention_ids = value
@@ -42574,7 +52139,9 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn parent_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::SendMessageParentId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.parent_id = value
@@ -42586,7 +52153,9 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn quoted_message_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::SendMessageQuotedMessageId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted_message_id = value
@@ -42613,7 +52182,9 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::SendMessageUserId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_id = value
@@ -42825,12 +52396,12 @@ first; receivers accept any of them meanwhile.*/
         #[derive(Clone, Debug)]
         pub struct ThreadReadState {
             channel_id: ::std::result::Result<
-                ::std::string::String,
+                super::ThreadReadStateChannelId,
                 ::std::string::String,
             >,
             last_read_seq: ::std::result::Result<i64, ::std::string::String>,
             message_id: ::std::result::Result<
-                ::std::string::String,
+                super::ThreadReadStateMessageId,
                 ::std::string::String,
             >,
             unread_count: ::std::result::Result<u64, ::std::string::String>,
@@ -42850,7 +52421,7 @@ first; receivers accept any of them meanwhile.*/
         impl ThreadReadState {
             pub fn channel_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::ThreadReadStateChannelId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.channel_id = value
@@ -42876,7 +52447,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn message_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::ThreadReadStateMessageId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message_id = value
@@ -43767,7 +53338,7 @@ first; receivers accept any of them meanwhile.*/
             >,
             attempt: ::std::result::Result<u32, ::std::string::String>,
             endpoint_id: ::std::result::Result<
-                ::std::string::String,
+                super::WebhookAttemptEndpointId,
                 ::std::string::String,
             >,
             error: ::std::result::Result<
@@ -43775,7 +53346,7 @@ first; receivers accept any of them meanwhile.*/
                 ::std::string::String,
             >,
             event_id: ::std::result::Result<
-                ::std::string::String,
+                super::WebhookAttemptEventId,
                 ::std::string::String,
             >,
             event_type: ::std::result::Result<
@@ -43844,7 +53415,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn endpoint_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::WebhookAttemptEndpointId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.endpoint_id = value
@@ -43868,7 +53439,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn event_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::WebhookAttemptEventId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.event_id = value
@@ -47928,7 +57499,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct WorkspacesGet<'a> {
         client: &'a super::Client,
-        workspace_id: Result<::std::string::String, String>,
+        workspace_id: Result<types::WorkspacesGetWorkspaceId, String>,
     }
     impl<'a> WorkspacesGet<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -47939,12 +57510,12 @@ pub mod builder {
         }
         pub fn workspace_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::WorkspacesGetWorkspaceId>,
         {
             self.workspace_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for workspace_id failed"
+                    "conversion to `WorkspacesGetWorkspaceId` for workspace_id failed"
                         .to_string()
                 });
             self
@@ -48004,7 +57575,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct WorkspacesMembersList<'a> {
         client: &'a super::Client,
-        workspace_id: Result<::std::string::String, String>,
+        workspace_id: Result<types::WorkspacesMembersListWorkspaceId, String>,
     }
     impl<'a> WorkspacesMembersList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -48015,12 +57586,12 @@ pub mod builder {
         }
         pub fn workspace_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::WorkspacesMembersListWorkspaceId>,
         {
             self.workspace_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for workspace_id failed"
+                    "conversion to `WorkspacesMembersListWorkspaceId` for workspace_id failed"
                         .to_string()
                 });
             self
@@ -48080,8 +57651,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct WorkspacesMembersPut<'a> {
         client: &'a super::Client,
-        workspace_id: Result<::std::string::String, String>,
-        user_id: Result<::std::string::String, String>,
+        workspace_id: Result<types::WorkspacesMembersPutWorkspaceId, String>,
+        user_id: Result<types::WorkspacesMembersPutUserId, String>,
         body: Result<types::builder::SetMember, String>,
     }
     impl<'a> WorkspacesMembersPut<'a> {
@@ -48095,24 +57666,24 @@ pub mod builder {
         }
         pub fn workspace_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::WorkspacesMembersPutWorkspaceId>,
         {
             self.workspace_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for workspace_id failed"
+                    "conversion to `WorkspacesMembersPutWorkspaceId` for workspace_id failed"
                         .to_string()
                 });
             self
         }
         pub fn user_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::WorkspacesMembersPutUserId>,
         {
             self.user_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for user_id failed"
+                    "conversion to `WorkspacesMembersPutUserId` for user_id failed"
                         .to_string()
                 });
             self
@@ -48200,8 +57771,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct WorkspacesMembersDelete<'a> {
         client: &'a super::Client,
-        workspace_id: Result<::std::string::String, String>,
-        user_id: Result<::std::string::String, String>,
+        workspace_id: Result<types::WorkspacesMembersDeleteWorkspaceId, String>,
+        user_id: Result<types::WorkspacesMembersDeleteUserId, String>,
     }
     impl<'a> WorkspacesMembersDelete<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -48213,24 +57784,24 @@ pub mod builder {
         }
         pub fn workspace_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::WorkspacesMembersDeleteWorkspaceId>,
         {
             self.workspace_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for workspace_id failed"
+                    "conversion to `WorkspacesMembersDeleteWorkspaceId` for workspace_id failed"
                         .to_string()
                 });
             self
         }
         pub fn user_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::WorkspacesMembersDeleteUserId>,
         {
             self.user_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for user_id failed"
+                    "conversion to `WorkspacesMembersDeleteUserId` for user_id failed"
                         .to_string()
                 });
             self
@@ -48446,7 +58017,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct UsersGet<'a> {
         client: &'a super::Client,
-        user_id: Result<::std::string::String, String>,
+        user_id: Result<types::UsersGetUserId, String>,
     }
     impl<'a> UsersGet<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -48457,13 +58028,12 @@ pub mod builder {
         }
         pub fn user_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::UsersGetUserId>,
         {
             self.user_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for user_id failed"
-                        .to_string()
+                    "conversion to `UsersGetUserId` for user_id failed".to_string()
                 });
             self
         }
@@ -48521,7 +58091,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct UsersDelete<'a> {
         client: &'a super::Client,
-        user_id: Result<::std::string::String, String>,
+        user_id: Result<types::UsersDeleteUserId, String>,
     }
     impl<'a> UsersDelete<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -48532,13 +58102,12 @@ pub mod builder {
         }
         pub fn user_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::UsersDeleteUserId>,
         {
             self.user_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for user_id failed"
-                        .to_string()
+                    "conversion to `UsersDeleteUserId` for user_id failed".to_string()
                 });
             self
         }
@@ -48753,7 +58322,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ApiKeysRevoke<'a> {
         client: &'a super::Client,
-        api_key_id: Result<::std::string::String, String>,
+        api_key_id: Result<types::ApiKeysRevokeApiKeyId, String>,
     }
     impl<'a> ApiKeysRevoke<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -48764,12 +58333,12 @@ pub mod builder {
         }
         pub fn api_key_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ApiKeysRevokeApiKeyId>,
         {
             self.api_key_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for api_key_id failed"
+                    "conversion to `ApiKeysRevokeApiKeyId` for api_key_id failed"
                         .to_string()
                 });
             self
@@ -48829,7 +58398,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct TokensMint<'a> {
         client: &'a super::Client,
-        user_id: Result<::std::string::String, String>,
+        user_id: Result<types::TokensMintUserId, String>,
         idempotency_key: Result<Option<types::TokensMintIdempotencyKey>, String>,
     }
     impl<'a> TokensMint<'a> {
@@ -48842,13 +58411,12 @@ pub mod builder {
         }
         pub fn user_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::TokensMintUserId>,
         {
             self.user_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for user_id failed"
-                        .to_string()
+                    "conversion to `TokensMintUserId` for user_id failed".to_string()
                 });
             self
         }
@@ -49653,7 +59221,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct WebhooksEndpointsGet<'a> {
         client: &'a super::Client,
-        endpoint_id: Result<::std::string::String, String>,
+        endpoint_id: Result<types::WebhooksEndpointsGetEndpointId, String>,
     }
     impl<'a> WebhooksEndpointsGet<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -49664,12 +59232,12 @@ pub mod builder {
         }
         pub fn endpoint_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::WebhooksEndpointsGetEndpointId>,
         {
             self.endpoint_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for endpoint_id failed"
+                    "conversion to `WebhooksEndpointsGetEndpointId` for endpoint_id failed"
                         .to_string()
                 });
             self
@@ -49729,7 +59297,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct WebhooksEndpointsDelete<'a> {
         client: &'a super::Client,
-        endpoint_id: Result<::std::string::String, String>,
+        endpoint_id: Result<types::WebhooksEndpointsDeleteEndpointId, String>,
     }
     impl<'a> WebhooksEndpointsDelete<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -49740,12 +59308,12 @@ pub mod builder {
         }
         pub fn endpoint_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::WebhooksEndpointsDeleteEndpointId>,
         {
             self.endpoint_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for endpoint_id failed"
+                    "conversion to `WebhooksEndpointsDeleteEndpointId` for endpoint_id failed"
                         .to_string()
                 });
             self
@@ -49795,7 +59363,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct WebhooksEndpointsUpdate<'a> {
         client: &'a super::Client,
-        endpoint_id: Result<::std::string::String, String>,
+        endpoint_id: Result<types::WebhooksEndpointsUpdateEndpointId, String>,
         body: Result<types::builder::UpdateWebhookEndpoint, String>,
     }
     impl<'a> WebhooksEndpointsUpdate<'a> {
@@ -49808,12 +59376,12 @@ pub mod builder {
         }
         pub fn endpoint_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::WebhooksEndpointsUpdateEndpointId>,
         {
             self.endpoint_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for endpoint_id failed"
+                    "conversion to `WebhooksEndpointsUpdateEndpointId` for endpoint_id failed"
                         .to_string()
                 });
             self
@@ -49908,7 +59476,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct WebhooksEndpointsSecretGet<'a> {
         client: &'a super::Client,
-        endpoint_id: Result<::std::string::String, String>,
+        endpoint_id: Result<types::WebhooksEndpointsSecretGetEndpointId, String>,
     }
     impl<'a> WebhooksEndpointsSecretGet<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -49919,12 +59487,12 @@ pub mod builder {
         }
         pub fn endpoint_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::WebhooksEndpointsSecretGetEndpointId>,
         {
             self.endpoint_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for endpoint_id failed"
+                    "conversion to `WebhooksEndpointsSecretGetEndpointId` for endpoint_id failed"
                         .to_string()
                 });
             self
@@ -49984,7 +59552,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct WebhooksEndpointsHeadersGet<'a> {
         client: &'a super::Client,
-        endpoint_id: Result<::std::string::String, String>,
+        endpoint_id: Result<types::WebhooksEndpointsHeadersGetEndpointId, String>,
     }
     impl<'a> WebhooksEndpointsHeadersGet<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -49995,12 +59563,12 @@ pub mod builder {
         }
         pub fn endpoint_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::WebhooksEndpointsHeadersGetEndpointId>,
         {
             self.endpoint_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for endpoint_id failed"
+                    "conversion to `WebhooksEndpointsHeadersGetEndpointId` for endpoint_id failed"
                         .to_string()
                 });
             self
@@ -50060,7 +59628,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct WebhooksEndpointsSecretRotate<'a> {
         client: &'a super::Client,
-        endpoint_id: Result<::std::string::String, String>,
+        endpoint_id: Result<types::WebhooksEndpointsSecretRotateEndpointId, String>,
         idempotency_key: Result<
             Option<types::WebhooksEndpointsSecretRotateIdempotencyKey>,
             String,
@@ -50076,12 +59644,12 @@ pub mod builder {
         }
         pub fn endpoint_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::WebhooksEndpointsSecretRotateEndpointId>,
         {
             self.endpoint_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for endpoint_id failed"
+                    "conversion to `WebhooksEndpointsSecretRotateEndpointId` for endpoint_id failed"
                         .to_string()
                 });
             self
@@ -50159,7 +59727,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct WebhooksAttemptsListByEndpoint<'a> {
         client: &'a super::Client,
-        endpoint_id: Result<::std::string::String, String>,
+        endpoint_id: Result<types::WebhooksAttemptsListByEndpointEndpointId, String>,
         cursor: Result<Option<::std::string::String>, String>,
         limit: Result<Option<::std::num::NonZeroU32>, String>,
     }
@@ -50174,12 +59742,12 @@ pub mod builder {
         }
         pub fn endpoint_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::WebhooksAttemptsListByEndpointEndpointId>,
         {
             self.endpoint_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for endpoint_id failed"
+                    "conversion to `WebhooksAttemptsListByEndpointEndpointId` for endpoint_id failed"
                         .to_string()
                 });
             self
@@ -50269,7 +59837,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct WebhooksAttemptsListByMessage<'a> {
         client: &'a super::Client,
-        event_id: Result<::std::string::String, String>,
+        event_id: Result<types::WebhooksAttemptsListByMessageEventId, String>,
         cursor: Result<Option<::std::string::String>, String>,
         limit: Result<Option<::std::num::NonZeroU32>, String>,
     }
@@ -50284,12 +59852,12 @@ pub mod builder {
         }
         pub fn event_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::WebhooksAttemptsListByMessageEventId>,
         {
             self.event_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for event_id failed"
+                    "conversion to `WebhooksAttemptsListByMessageEventId` for event_id failed"
                         .to_string()
                 });
             self
@@ -50379,8 +59947,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct WebhooksMessagesResend<'a> {
         client: &'a super::Client,
-        endpoint_id: Result<::std::string::String, String>,
-        event_id: Result<::std::string::String, String>,
+        endpoint_id: Result<types::WebhooksMessagesResendEndpointId, String>,
+        event_id: Result<types::WebhooksMessagesResendEventId, String>,
         idempotency_key: Result<
             Option<types::WebhooksMessagesResendIdempotencyKey>,
             String,
@@ -50397,24 +59965,24 @@ pub mod builder {
         }
         pub fn endpoint_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::WebhooksMessagesResendEndpointId>,
         {
             self.endpoint_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for endpoint_id failed"
+                    "conversion to `WebhooksMessagesResendEndpointId` for endpoint_id failed"
                         .to_string()
                 });
             self
         }
         pub fn event_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::WebhooksMessagesResendEventId>,
         {
             self.event_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for event_id failed"
+                    "conversion to `WebhooksMessagesResendEventId` for event_id failed"
                         .to_string()
                 });
             self
@@ -50484,7 +60052,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct WebhooksEndpointsRecover<'a> {
         client: &'a super::Client,
-        endpoint_id: Result<::std::string::String, String>,
+        endpoint_id: Result<types::WebhooksEndpointsRecoverEndpointId, String>,
         idempotency_key: Result<
             Option<types::WebhooksEndpointsRecoverIdempotencyKey>,
             String,
@@ -50502,12 +60070,12 @@ pub mod builder {
         }
         pub fn endpoint_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::WebhooksEndpointsRecoverEndpointId>,
         {
             self.endpoint_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for endpoint_id failed"
+                    "conversion to `WebhooksEndpointsRecoverEndpointId` for endpoint_id failed"
                         .to_string()
                 });
             self
@@ -50618,7 +60186,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ChatChannelsList<'a> {
         client: &'a super::Client,
-        workspace_id: Result<::std::string::String, String>,
+        workspace_id: Result<types::ChatChannelsListWorkspaceId, String>,
     }
     impl<'a> ChatChannelsList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -50629,12 +60197,12 @@ pub mod builder {
         }
         pub fn workspace_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatChannelsListWorkspaceId>,
         {
             self.workspace_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for workspace_id failed"
+                    "conversion to `ChatChannelsListWorkspaceId` for workspace_id failed"
                         .to_string()
                 });
             self
@@ -50694,7 +60262,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ChatChannelsCreate<'a> {
         client: &'a super::Client,
-        workspace_id: Result<::std::string::String, String>,
+        workspace_id: Result<types::ChatChannelsCreateWorkspaceId, String>,
         idempotency_key: Result<Option<types::ChatChannelsCreateIdempotencyKey>, String>,
         body: Result<types::builder::CreateChannel, String>,
     }
@@ -50709,12 +60277,12 @@ pub mod builder {
         }
         pub fn workspace_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatChannelsCreateWorkspaceId>,
         {
             self.workspace_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for workspace_id failed"
+                    "conversion to `ChatChannelsCreateWorkspaceId` for workspace_id failed"
                         .to_string()
                 });
             self
@@ -50824,7 +60392,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ChatChannelsGet<'a> {
         client: &'a super::Client,
-        channel_id: Result<::std::string::String, String>,
+        channel_id: Result<types::ChatChannelsGetChannelId, String>,
     }
     impl<'a> ChatChannelsGet<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -50835,12 +60403,12 @@ pub mod builder {
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatChannelsGetChannelId>,
         {
             self.channel_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for channel_id failed"
+                    "conversion to `ChatChannelsGetChannelId` for channel_id failed"
                         .to_string()
                 });
             self
@@ -50900,7 +60468,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ChatChannelsUpdate<'a> {
         client: &'a super::Client,
-        channel_id: Result<::std::string::String, String>,
+        channel_id: Result<types::ChatChannelsUpdateChannelId, String>,
         body: Result<types::builder::UpdateChannel, String>,
     }
     impl<'a> ChatChannelsUpdate<'a> {
@@ -50913,12 +60481,12 @@ pub mod builder {
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatChannelsUpdateChannelId>,
         {
             self.channel_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for channel_id failed"
+                    "conversion to `ChatChannelsUpdateChannelId` for channel_id failed"
                         .to_string()
                 });
             self
@@ -51009,7 +60577,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ChatMembersList<'a> {
         client: &'a super::Client,
-        channel_id: Result<::std::string::String, String>,
+        channel_id: Result<types::ChatMembersListChannelId, String>,
     }
     impl<'a> ChatMembersList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -51020,12 +60588,12 @@ pub mod builder {
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatMembersListChannelId>,
         {
             self.channel_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for channel_id failed"
+                    "conversion to `ChatMembersListChannelId` for channel_id failed"
                         .to_string()
                 });
             self
@@ -51085,8 +60653,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ChatMembersPut<'a> {
         client: &'a super::Client,
-        channel_id: Result<::std::string::String, String>,
-        user_id: Result<::std::string::String, String>,
+        channel_id: Result<types::ChatMembersPutChannelId, String>,
+        user_id: Result<types::ChatMembersPutUserId, String>,
         body: Result<types::builder::SetChannelMember, String>,
     }
     impl<'a> ChatMembersPut<'a> {
@@ -51100,25 +60668,24 @@ pub mod builder {
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatMembersPutChannelId>,
         {
             self.channel_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for channel_id failed"
+                    "conversion to `ChatMembersPutChannelId` for channel_id failed"
                         .to_string()
                 });
             self
         }
         pub fn user_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatMembersPutUserId>,
         {
             self.user_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for user_id failed"
-                        .to_string()
+                    "conversion to `ChatMembersPutUserId` for user_id failed".to_string()
                 });
             self
         }
@@ -51211,8 +60778,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ChatMembersRemove<'a> {
         client: &'a super::Client,
-        channel_id: Result<::std::string::String, String>,
-        user_id: Result<::std::string::String, String>,
+        channel_id: Result<types::ChatMembersRemoveChannelId, String>,
+        user_id: Result<types::ChatMembersRemoveUserId, String>,
     }
     impl<'a> ChatMembersRemove<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -51224,24 +60791,24 @@ pub mod builder {
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatMembersRemoveChannelId>,
         {
             self.channel_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for channel_id failed"
+                    "conversion to `ChatMembersRemoveChannelId` for channel_id failed"
                         .to_string()
                 });
             self
         }
         pub fn user_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatMembersRemoveUserId>,
         {
             self.user_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for user_id failed"
+                    "conversion to `ChatMembersRemoveUserId` for user_id failed"
                         .to_string()
                 });
             self
@@ -51292,7 +60859,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ChatChannelsJoin<'a> {
         client: &'a super::Client,
-        channel_id: Result<::std::string::String, String>,
+        channel_id: Result<types::ChatChannelsJoinChannelId, String>,
         idempotency_key: Result<Option<types::ChatChannelsJoinIdempotencyKey>, String>,
     }
     impl<'a> ChatChannelsJoin<'a> {
@@ -51305,12 +60872,12 @@ pub mod builder {
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatChannelsJoinChannelId>,
         {
             self.channel_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for channel_id failed"
+                    "conversion to `ChatChannelsJoinChannelId` for channel_id failed"
                         .to_string()
                 });
             self
@@ -51388,7 +60955,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ChatChannelsLeave<'a> {
         client: &'a super::Client,
-        channel_id: Result<::std::string::String, String>,
+        channel_id: Result<types::ChatChannelsLeaveChannelId, String>,
         idempotency_key: Result<Option<types::ChatChannelsLeaveIdempotencyKey>, String>,
     }
     impl<'a> ChatChannelsLeave<'a> {
@@ -51401,12 +60968,12 @@ pub mod builder {
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatChannelsLeaveChannelId>,
         {
             self.channel_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for channel_id failed"
+                    "conversion to `ChatChannelsLeaveChannelId` for channel_id failed"
                         .to_string()
                 });
             self
@@ -51474,9 +61041,9 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ChatMessagesList<'a> {
         client: &'a super::Client,
-        channel_id: Result<::std::string::String, String>,
+        channel_id: Result<types::ChatMessagesListChannelId, String>,
         after: Result<Option<::std::string::String>, String>,
-        around: Result<Option<::std::string::String>, String>,
+        around: Result<Option<types::ChatMessagesListAround>, String>,
         before: Result<Option<::std::string::String>, String>,
         limit: Result<Option<::std::num::NonZeroU32>, String>,
     }
@@ -51493,12 +61060,12 @@ pub mod builder {
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatMessagesListChannelId>,
         {
             self.channel_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for channel_id failed"
+                    "conversion to `ChatMessagesListChannelId` for channel_id failed"
                         .to_string()
                 });
             self
@@ -51518,13 +61085,13 @@ pub mod builder {
         }
         pub fn around<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatMessagesListAround>,
         {
             self.around = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for around failed"
+                    "conversion to `ChatMessagesListAround` for around failed"
                         .to_string()
                 });
             self
@@ -51618,7 +61185,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ChatMessagesSend<'a> {
         client: &'a super::Client,
-        channel_id: Result<::std::string::String, String>,
+        channel_id: Result<types::ChatMessagesSendChannelId, String>,
         idempotency_key: Result<Option<types::ChatMessagesSendIdempotencyKey>, String>,
         body: Result<types::builder::SendMessage, String>,
     }
@@ -51633,12 +61200,12 @@ pub mod builder {
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatMessagesSendChannelId>,
         {
             self.channel_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for channel_id failed"
+                    "conversion to `ChatMessagesSendChannelId` for channel_id failed"
                         .to_string()
                 });
             self
@@ -51745,8 +61312,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ChatMessagesGet<'a> {
         client: &'a super::Client,
-        channel_id: Result<::std::string::String, String>,
-        message_id: Result<::std::string::String, String>,
+        channel_id: Result<types::ChatMessagesGetChannelId, String>,
+        message_id: Result<types::ChatMessagesGetMessageId, String>,
     }
     impl<'a> ChatMessagesGet<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -51758,24 +61325,24 @@ pub mod builder {
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatMessagesGetChannelId>,
         {
             self.channel_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for channel_id failed"
+                    "conversion to `ChatMessagesGetChannelId` for channel_id failed"
                         .to_string()
                 });
             self
         }
         pub fn message_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatMessagesGetMessageId>,
         {
             self.message_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for message_id failed"
+                    "conversion to `ChatMessagesGetMessageId` for message_id failed"
                         .to_string()
                 });
             self
@@ -51836,8 +61403,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ChatMessagesDelete<'a> {
         client: &'a super::Client,
-        channel_id: Result<::std::string::String, String>,
-        message_id: Result<::std::string::String, String>,
+        channel_id: Result<types::ChatMessagesDeleteChannelId, String>,
+        message_id: Result<types::ChatMessagesDeleteMessageId, String>,
     }
     impl<'a> ChatMessagesDelete<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -51849,24 +61416,24 @@ pub mod builder {
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatMessagesDeleteChannelId>,
         {
             self.channel_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for channel_id failed"
+                    "conversion to `ChatMessagesDeleteChannelId` for channel_id failed"
                         .to_string()
                 });
             self
         }
         pub fn message_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatMessagesDeleteMessageId>,
         {
             self.message_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for message_id failed"
+                    "conversion to `ChatMessagesDeleteMessageId` for message_id failed"
                         .to_string()
                 });
             self
@@ -51927,8 +61494,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ChatMessagesEdit<'a> {
         client: &'a super::Client,
-        channel_id: Result<::std::string::String, String>,
-        message_id: Result<::std::string::String, String>,
+        channel_id: Result<types::ChatMessagesEditChannelId, String>,
+        message_id: Result<types::ChatMessagesEditMessageId, String>,
         body: Result<types::builder::EditMessage, String>,
     }
     impl<'a> ChatMessagesEdit<'a> {
@@ -51942,24 +61509,24 @@ pub mod builder {
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatMessagesEditChannelId>,
         {
             self.channel_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for channel_id failed"
+                    "conversion to `ChatMessagesEditChannelId` for channel_id failed"
                         .to_string()
                 });
             self
         }
         pub fn message_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatMessagesEditMessageId>,
         {
             self.message_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for message_id failed"
+                    "conversion to `ChatMessagesEditMessageId` for message_id failed"
                         .to_string()
                 });
             self
@@ -52049,8 +61616,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ChatMessagesEdits<'a> {
         client: &'a super::Client,
-        channel_id: Result<::std::string::String, String>,
-        message_id: Result<::std::string::String, String>,
+        channel_id: Result<types::ChatMessagesEditsChannelId, String>,
+        message_id: Result<types::ChatMessagesEditsMessageId, String>,
     }
     impl<'a> ChatMessagesEdits<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -52062,24 +61629,24 @@ pub mod builder {
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatMessagesEditsChannelId>,
         {
             self.channel_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for channel_id failed"
+                    "conversion to `ChatMessagesEditsChannelId` for channel_id failed"
                         .to_string()
                 });
             self
         }
         pub fn message_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatMessagesEditsMessageId>,
         {
             self.message_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for message_id failed"
+                    "conversion to `ChatMessagesEditsMessageId` for message_id failed"
                         .to_string()
                 });
             self
@@ -52140,9 +61707,9 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ChatMessagesPin<'a> {
         client: &'a super::Client,
-        channel_id: Result<::std::string::String, String>,
-        message_id: Result<::std::string::String, String>,
-        user_id: Result<Option<::std::string::String>, String>,
+        channel_id: Result<types::ChatMessagesPinChannelId, String>,
+        message_id: Result<types::ChatMessagesPinMessageId, String>,
+        user_id: Result<Option<types::ChatMessagesPinUserId>, String>,
     }
     impl<'a> ChatMessagesPin<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -52155,37 +61722,37 @@ pub mod builder {
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatMessagesPinChannelId>,
         {
             self.channel_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for channel_id failed"
+                    "conversion to `ChatMessagesPinChannelId` for channel_id failed"
                         .to_string()
                 });
             self
         }
         pub fn message_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatMessagesPinMessageId>,
         {
             self.message_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for message_id failed"
+                    "conversion to `ChatMessagesPinMessageId` for message_id failed"
                         .to_string()
                 });
             self
         }
         pub fn user_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatMessagesPinUserId>,
         {
             self.user_id = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for user_id failed"
+                    "conversion to `ChatMessagesPinUserId` for user_id failed"
                         .to_string()
                 });
             self
@@ -52248,9 +61815,9 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ChatMessagesUnpin<'a> {
         client: &'a super::Client,
-        channel_id: Result<::std::string::String, String>,
-        message_id: Result<::std::string::String, String>,
-        user_id: Result<Option<::std::string::String>, String>,
+        channel_id: Result<types::ChatMessagesUnpinChannelId, String>,
+        message_id: Result<types::ChatMessagesUnpinMessageId, String>,
+        user_id: Result<Option<types::ChatMessagesUnpinUserId>, String>,
     }
     impl<'a> ChatMessagesUnpin<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -52263,37 +61830,37 @@ pub mod builder {
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatMessagesUnpinChannelId>,
         {
             self.channel_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for channel_id failed"
+                    "conversion to `ChatMessagesUnpinChannelId` for channel_id failed"
                         .to_string()
                 });
             self
         }
         pub fn message_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatMessagesUnpinMessageId>,
         {
             self.message_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for message_id failed"
+                    "conversion to `ChatMessagesUnpinMessageId` for message_id failed"
                         .to_string()
                 });
             self
         }
         pub fn user_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatMessagesUnpinUserId>,
         {
             self.user_id = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for user_id failed"
+                    "conversion to `ChatMessagesUnpinUserId` for user_id failed"
                         .to_string()
                 });
             self
@@ -52356,7 +61923,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ChatPinsList<'a> {
         client: &'a super::Client,
-        channel_id: Result<::std::string::String, String>,
+        channel_id: Result<types::ChatPinsListChannelId, String>,
     }
     impl<'a> ChatPinsList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -52367,12 +61934,12 @@ pub mod builder {
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatPinsListChannelId>,
         {
             self.channel_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for channel_id failed"
+                    "conversion to `ChatPinsListChannelId` for channel_id failed"
                         .to_string()
                 });
             self
@@ -52432,8 +61999,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ChatMessagesReplies<'a> {
         client: &'a super::Client,
-        channel_id: Result<::std::string::String, String>,
-        message_id: Result<::std::string::String, String>,
+        channel_id: Result<types::ChatMessagesRepliesChannelId, String>,
+        message_id: Result<types::ChatMessagesRepliesMessageId, String>,
         after: Result<Option<::std::string::String>, String>,
         limit: Result<Option<::std::num::NonZeroU32>, String>,
     }
@@ -52449,24 +62016,24 @@ pub mod builder {
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatMessagesRepliesChannelId>,
         {
             self.channel_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for channel_id failed"
+                    "conversion to `ChatMessagesRepliesChannelId` for channel_id failed"
                         .to_string()
                 });
             self
         }
         pub fn message_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatMessagesRepliesMessageId>,
         {
             self.message_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for message_id failed"
+                    "conversion to `ChatMessagesRepliesMessageId` for message_id failed"
                         .to_string()
                 });
             self
@@ -52557,8 +62124,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ChatReactionsAdd<'a> {
         client: &'a super::Client,
-        channel_id: Result<::std::string::String, String>,
-        message_id: Result<::std::string::String, String>,
+        channel_id: Result<types::ChatReactionsAddChannelId, String>,
+        message_id: Result<types::ChatReactionsAddMessageId, String>,
         idempotency_key: Result<Option<types::ChatReactionsAddIdempotencyKey>, String>,
         body: Result<types::builder::AddReaction, String>,
     }
@@ -52574,24 +62141,24 @@ pub mod builder {
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatReactionsAddChannelId>,
         {
             self.channel_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for channel_id failed"
+                    "conversion to `ChatReactionsAddChannelId` for channel_id failed"
                         .to_string()
                 });
             self
         }
         pub fn message_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatReactionsAddMessageId>,
         {
             self.message_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for message_id failed"
+                    "conversion to `ChatReactionsAddMessageId` for message_id failed"
                         .to_string()
                 });
             self
@@ -52699,10 +62266,10 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ChatReactionsRemove<'a> {
         client: &'a super::Client,
-        channel_id: Result<::std::string::String, String>,
-        message_id: Result<::std::string::String, String>,
+        channel_id: Result<types::ChatReactionsRemoveChannelId, String>,
+        message_id: Result<types::ChatReactionsRemoveMessageId, String>,
         emoji: Result<::std::string::String, String>,
-        user_id: Result<Option<::std::string::String>, String>,
+        user_id: Result<Option<types::ChatReactionsRemoveUserId>, String>,
     }
     impl<'a> ChatReactionsRemove<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -52716,24 +62283,24 @@ pub mod builder {
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatReactionsRemoveChannelId>,
         {
             self.channel_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for channel_id failed"
+                    "conversion to `ChatReactionsRemoveChannelId` for channel_id failed"
                         .to_string()
                 });
             self
         }
         pub fn message_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatReactionsRemoveMessageId>,
         {
             self.message_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for message_id failed"
+                    "conversion to `ChatReactionsRemoveMessageId` for message_id failed"
                         .to_string()
                 });
             self
@@ -52752,13 +62319,13 @@ pub mod builder {
         }
         pub fn user_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatReactionsRemoveUserId>,
         {
             self.user_id = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for user_id failed"
+                    "conversion to `ChatReactionsRemoveUserId` for user_id failed"
                         .to_string()
                 });
             self
@@ -52823,8 +62390,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ChatReactionsUsers<'a> {
         client: &'a super::Client,
-        channel_id: Result<::std::string::String, String>,
-        message_id: Result<::std::string::String, String>,
+        channel_id: Result<types::ChatReactionsUsersChannelId, String>,
+        message_id: Result<types::ChatReactionsUsersMessageId, String>,
         emoji: Result<::std::string::String, String>,
         cursor: Result<Option<::std::string::String>, String>,
         limit: Result<Option<::std::num::NonZeroU32>, String>,
@@ -52842,24 +62409,24 @@ pub mod builder {
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatReactionsUsersChannelId>,
         {
             self.channel_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for channel_id failed"
+                    "conversion to `ChatReactionsUsersChannelId` for channel_id failed"
                         .to_string()
                 });
             self
         }
         pub fn message_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatReactionsUsersMessageId>,
         {
             self.message_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for message_id failed"
+                    "conversion to `ChatReactionsUsersMessageId` for message_id failed"
                         .to_string()
                 });
             self
@@ -52964,7 +62531,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ChatChangesList<'a> {
         client: &'a super::Client,
-        channel_id: Result<::std::string::String, String>,
+        channel_id: Result<types::ChatChangesListChannelId, String>,
         limit: Result<Option<::std::num::NonZeroU32>, String>,
         since: Result<Option<::std::string::String>, String>,
     }
@@ -52979,12 +62546,12 @@ pub mod builder {
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatChangesListChannelId>,
         {
             self.channel_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for channel_id failed"
+                    "conversion to `ChatChangesListChannelId` for channel_id failed"
                         .to_string()
                 });
             self
@@ -53075,7 +62642,7 @@ pub mod builder {
     pub struct ChatMessagesSearch<'a> {
         client: &'a super::Client,
         author_id: Result<Option<::std::string::String>, String>,
-        channel_id: Result<Option<::std::string::String>, String>,
+        channel_id: Result<Option<types::ChatMessagesSearchChannelId>, String>,
         cursor: Result<Option<::std::string::String>, String>,
         from: Result<Option<::std::string::String>, String>,
         limit: Result<Option<::std::num::NonZeroU32>, String>,
@@ -53110,13 +62677,13 @@ pub mod builder {
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatMessagesSearchChannelId>,
         {
             self.channel_id = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for channel_id failed"
+                    "conversion to `ChatMessagesSearchChannelId` for channel_id failed"
                         .to_string()
                 });
             self
@@ -53249,7 +62816,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ChatReadGet<'a> {
         client: &'a super::Client,
-        channel_id: Result<::std::string::String, String>,
+        channel_id: Result<types::ChatReadGetChannelId, String>,
     }
     impl<'a> ChatReadGet<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -53260,12 +62827,12 @@ pub mod builder {
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatReadGetChannelId>,
         {
             self.channel_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for channel_id failed"
+                    "conversion to `ChatReadGetChannelId` for channel_id failed"
                         .to_string()
                 });
             self
@@ -53325,7 +62892,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ChatReadMark<'a> {
         client: &'a super::Client,
-        channel_id: Result<::std::string::String, String>,
+        channel_id: Result<types::ChatReadMarkChannelId, String>,
         idempotency_key: Result<Option<types::ChatReadMarkIdempotencyKey>, String>,
         body: Result<types::builder::MarkRead, String>,
     }
@@ -53340,12 +62907,12 @@ pub mod builder {
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatReadMarkChannelId>,
         {
             self.channel_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for channel_id failed"
+                    "conversion to `ChatReadMarkChannelId` for channel_id failed"
                         .to_string()
                 });
             self
@@ -53448,7 +63015,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ChatReadUnread<'a> {
         client: &'a super::Client,
-        channel_id: Result<::std::string::String, String>,
+        channel_id: Result<types::ChatReadUnreadChannelId, String>,
         idempotency_key: Result<Option<types::ChatReadUnreadIdempotencyKey>, String>,
         body: Result<types::builder::MarkUnread, String>,
     }
@@ -53463,12 +63030,12 @@ pub mod builder {
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatReadUnreadChannelId>,
         {
             self.channel_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for channel_id failed"
+                    "conversion to `ChatReadUnreadChannelId` for channel_id failed"
                         .to_string()
                 });
             self
@@ -53575,8 +63142,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ChatThreadsRead<'a> {
         client: &'a super::Client,
-        channel_id: Result<::std::string::String, String>,
-        message_id: Result<::std::string::String, String>,
+        channel_id: Result<types::ChatThreadsReadChannelId, String>,
+        message_id: Result<types::ChatThreadsReadMessageId, String>,
         idempotency_key: Result<Option<types::ChatThreadsReadIdempotencyKey>, String>,
         body: Result<types::builder::MarkThreadRead, String>,
     }
@@ -53592,24 +63159,24 @@ pub mod builder {
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatThreadsReadChannelId>,
         {
             self.channel_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for channel_id failed"
+                    "conversion to `ChatThreadsReadChannelId` for channel_id failed"
                         .to_string()
                 });
             self
         }
         pub fn message_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatThreadsReadMessageId>,
         {
             self.message_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for message_id failed"
+                    "conversion to `ChatThreadsReadMessageId` for message_id failed"
                         .to_string()
                 });
             self
@@ -53778,7 +63345,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ChatScheduledList<'a> {
         client: &'a super::Client,
-        channel_id: Result<::std::string::String, String>,
+        channel_id: Result<types::ChatScheduledListChannelId, String>,
     }
     impl<'a> ChatScheduledList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -53789,12 +63356,12 @@ pub mod builder {
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatScheduledListChannelId>,
         {
             self.channel_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for channel_id failed"
+                    "conversion to `ChatScheduledListChannelId` for channel_id failed"
                         .to_string()
                 });
             self
@@ -53854,7 +63421,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ChatScheduledCreate<'a> {
         client: &'a super::Client,
-        channel_id: Result<::std::string::String, String>,
+        channel_id: Result<types::ChatScheduledCreateChannelId, String>,
         idempotency_key: Result<
             Option<types::ChatScheduledCreateIdempotencyKey>,
             String,
@@ -53872,12 +63439,12 @@ pub mod builder {
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatScheduledCreateChannelId>,
         {
             self.channel_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for channel_id failed"
+                    "conversion to `ChatScheduledCreateChannelId` for channel_id failed"
                         .to_string()
                 });
             self
@@ -53988,8 +63555,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ChatScheduledGet<'a> {
         client: &'a super::Client,
-        channel_id: Result<::std::string::String, String>,
-        scheduled_message_id: Result<::std::string::String, String>,
+        channel_id: Result<types::ChatScheduledGetChannelId, String>,
+        scheduled_message_id: Result<types::ChatScheduledGetScheduledMessageId, String>,
     }
     impl<'a> ChatScheduledGet<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -54003,24 +63570,24 @@ pub mod builder {
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatScheduledGetChannelId>,
         {
             self.channel_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for channel_id failed"
+                    "conversion to `ChatScheduledGetChannelId` for channel_id failed"
                         .to_string()
                 });
             self
         }
         pub fn scheduled_message_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatScheduledGetScheduledMessageId>,
         {
             self.scheduled_message_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for scheduled_message_id failed"
+                    "conversion to `ChatScheduledGetScheduledMessageId` for scheduled_message_id failed"
                         .to_string()
                 });
             self
@@ -54082,8 +63649,11 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ChatScheduledCancel<'a> {
         client: &'a super::Client,
-        channel_id: Result<::std::string::String, String>,
-        scheduled_message_id: Result<::std::string::String, String>,
+        channel_id: Result<types::ChatScheduledCancelChannelId, String>,
+        scheduled_message_id: Result<
+            types::ChatScheduledCancelScheduledMessageId,
+            String,
+        >,
     }
     impl<'a> ChatScheduledCancel<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -54097,24 +63667,24 @@ pub mod builder {
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatScheduledCancelChannelId>,
         {
             self.channel_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for channel_id failed"
+                    "conversion to `ChatScheduledCancelChannelId` for channel_id failed"
                         .to_string()
                 });
             self
         }
         pub fn scheduled_message_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ChatScheduledCancelScheduledMessageId>,
         {
             self.scheduled_message_id = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for scheduled_message_id failed"
+                    "conversion to `ChatScheduledCancelScheduledMessageId` for scheduled_message_id failed"
                         .to_string()
                 });
             self

@@ -82,8 +82,8 @@ pub fn finish(spec: &mut Value, events: &[EventType]) {
     finish_with(spec, events, DEPRECATIONS);
 }
 
-/// Request fields and parameters that carry an id, by name, and the id's prefix: their schema
-/// gets the id's pattern (`chn_` and a ULID), so a client (or a fuzzer) knows what the server
+/// Parameters that carry an id, by name, and the id's prefix: their schema gets the id's
+/// pattern (`chn_` and a ULID), so a client (or a fuzzer) knows what the server
 /// accepts before it answers 400.
 const ID_FIELDS: [(&str, &str); 17] = [
     ("channel_id", "chn"),
@@ -136,22 +136,10 @@ fn id_prefix(name: &str) -> Option<&'static str> {
         .map(|(_, prefix)| *prefix)
 }
 
-/// Id patterns on every parameter and on the properties of every object schema.
+/// Id patterns on every path and query parameter. (Not on body fields: generators such as
+/// progenitor turn a constrained string into a newtype per field, which would make every id a
+/// response hands out a different type from the field that takes it.)
 fn id_patterns(spec: &mut Value) {
-    if let Some(schemas) = spec
-        .pointer_mut("/components/schemas")
-        .and_then(Value::as_object_mut)
-    {
-        for schema in schemas.values_mut() {
-            if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
-                for (name, property) in properties.iter_mut() {
-                    if let Some(prefix) = id_prefix(name) {
-                        add_id_pattern(property, prefix);
-                    }
-                }
-            }
-        }
-    }
     let Some(paths) = spec.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
     };

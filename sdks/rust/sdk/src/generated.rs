@@ -58,8 +58,7 @@ pub mod types {
     ///    },
     ///    "user_id": {
     ///      "description": "API keys only: the member reacting.",
-    ///      "type": "string",
-    ///      "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///      "type": "string"
     ///    }
     ///  }
     ///}
@@ -71,7 +70,7 @@ pub mod types {
         pub emoji: ::std::string::String,
         ///API keys only: the member reacting.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub user_id: ::std::option::Option<AddReactionUserId>,
+        pub user_id: ::std::option::Option<::std::string::String>,
     }
     impl ::std::convert::From<&AddReaction> for AddReaction {
         fn from(value: &AddReaction) -> Self {
@@ -81,92 +80,6 @@ pub mod types {
     impl AddReaction {
         pub fn builder() -> builder::AddReaction {
             Default::default()
-        }
-    }
-    ///API keys only: the member reacting.
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "description": "API keys only: the member reacting.",
-    ///  "type": "string",
-    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct AddReactionUserId(::std::string::String);
-    impl ::std::ops::Deref for AddReactionUserId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<AddReactionUserId> for ::std::string::String {
-        fn from(value: AddReactionUserId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&AddReactionUserId> for AddReactionUserId {
-        fn from(value: &AddReactionUserId) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for AddReactionUserId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AddReactionUserId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for AddReactionUserId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for AddReactionUserId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for AddReactionUserId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`AdminDeadLettersReplayIdempotencyKey`
@@ -979,8 +892,7 @@ came after `since`, in change order, each in its current state.*/
     ///      "format": "date-time"
     ///    },
     ///    "workspace_id": {
-    ///      "type": "string",
-    ///      "pattern": "^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///      "type": "string"
     ///    }
     ///  }
     ///}
@@ -1010,7 +922,7 @@ came after `since`, in change order, each in its current state.*/
         pub slow_mode_seconds: u32,
         pub topic: ::std::string::String,
         pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
-        pub workspace_id: ChannelWorkspaceId,
+        pub workspace_id: ::std::string::String,
     }
     impl ::std::convert::From<&Channel> for Channel {
         fn from(value: &Channel) -> Self {
@@ -1164,8 +1076,7 @@ came after `since`, in change order, each in its current state.*/
     ///  ],
     ///  "properties": {
     ///    "channel_id": {
-    ///      "type": "string",
-    ///      "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///      "type": "string"
     ///    },
     ///    "joined_at": {
     ///      "type": "string",
@@ -1179,8 +1090,7 @@ came after `since`, in change order, each in its current state.*/
     ///      "$ref": "#/components/schemas/ChannelRole"
     ///    },
     ///    "user_id": {
-    ///      "type": "string",
-    ///      "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///      "type": "string"
     ///    }
     ///  }
     ///}
@@ -1188,11 +1098,11 @@ came after `since`, in change order, each in its current state.*/
     /// </details>
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ChannelMember {
-        pub channel_id: ChannelMemberChannelId,
+        pub channel_id: ::std::string::String,
         pub joined_at: ::chrono::DateTime<::chrono::offset::Utc>,
         pub last_read_seq: i64,
         pub role: ChannelRole,
-        pub user_id: ChannelMemberUserId,
+        pub user_id: ::std::string::String,
     }
     impl ::std::convert::From<&ChannelMember> for ChannelMember {
         fn from(value: &ChannelMember) -> Self {
@@ -1202,91 +1112,6 @@ came after `since`, in change order, each in its current state.*/
     impl ChannelMember {
         pub fn builder() -> builder::ChannelMember {
             Default::default()
-        }
-    }
-    ///`ChannelMemberChannelId`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "type": "string",
-    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct ChannelMemberChannelId(::std::string::String);
-    impl ::std::ops::Deref for ChannelMemberChannelId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ChannelMemberChannelId> for ::std::string::String {
-        fn from(value: ChannelMemberChannelId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&ChannelMemberChannelId> for ChannelMemberChannelId {
-        fn from(value: &ChannelMemberChannelId) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for ChannelMemberChannelId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ChannelMemberChannelId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for ChannelMemberChannelId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ChannelMemberChannelId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ChannelMemberChannelId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`ChannelMemberList`
@@ -1325,91 +1150,6 @@ came after `since`, in change order, each in its current state.*/
             Default::default()
         }
     }
-    ///`ChannelMemberUserId`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "type": "string",
-    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct ChannelMemberUserId(::std::string::String);
-    impl ::std::ops::Deref for ChannelMemberUserId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ChannelMemberUserId> for ::std::string::String {
-        fn from(value: ChannelMemberUserId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&ChannelMemberUserId> for ChannelMemberUserId {
-        fn from(value: &ChannelMemberUserId) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for ChannelMemberUserId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ChannelMemberUserId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for ChannelMemberUserId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ChannelMemberUserId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ChannelMemberUserId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///The caller's read state in a channel.
     ///
     /// <details><summary>JSON schema</summary>
@@ -1427,8 +1167,7 @@ came after `since`, in change order, each in its current state.*/
     ///  ],
     ///  "properties": {
     ///    "channel_id": {
-    ///      "type": "string",
-    ///      "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///      "type": "string"
     ///    },
     ///    "last_read_seq": {
     ///      "description": "Messages up to this sequence number are read.",
@@ -1453,7 +1192,7 @@ came after `since`, in change order, each in its current state.*/
     /// </details>
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ChannelReadState {
-        pub channel_id: ChannelReadStateChannelId,
+        pub channel_id: ::std::string::String,
         ///Messages up to this sequence number are read.
         pub last_read_seq: i64,
         ///Those of them mentioning the caller or `@channel`.
@@ -1469,91 +1208,6 @@ came after `since`, in change order, each in its current state.*/
     impl ChannelReadState {
         pub fn builder() -> builder::ChannelReadState {
             Default::default()
-        }
-    }
-    ///`ChannelReadStateChannelId`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "type": "string",
-    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct ChannelReadStateChannelId(::std::string::String);
-    impl ::std::ops::Deref for ChannelReadStateChannelId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ChannelReadStateChannelId> for ::std::string::String {
-        fn from(value: ChannelReadStateChannelId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&ChannelReadStateChannelId> for ChannelReadStateChannelId {
-        fn from(value: &ChannelReadStateChannelId) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for ChannelReadStateChannelId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ChannelReadStateChannelId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for ChannelReadStateChannelId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ChannelReadStateChannelId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ChannelReadStateChannelId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///A channel member's role.
@@ -1641,91 +1295,6 @@ came after `since`, in change order, each in its current state.*/
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
-        }
-    }
-    ///`ChannelWorkspaceId`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "type": "string",
-    ///  "pattern": "^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct ChannelWorkspaceId(::std::string::String);
-    impl ::std::ops::Deref for ChannelWorkspaceId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ChannelWorkspaceId> for ::std::string::String {
-        fn from(value: ChannelWorkspaceId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&ChannelWorkspaceId> for ChannelWorkspaceId {
-        fn from(value: &ChannelWorkspaceId) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for ChannelWorkspaceId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ChannelWorkspaceId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for ChannelWorkspaceId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ChannelWorkspaceId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ChannelWorkspaceId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`ChatChangesListChannelId`
@@ -21796,8 +21365,7 @@ came after `since`, in change order, each in its current state.*/
     ///  "properties": {
     ///    "creator_id": {
     ///      "description": "API keys only: the user who creates (and owns) the channel, optional. Users create as\nthemselves.",
-    ///      "type": "string",
-    ///      "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///      "type": "string"
     ///    },
     ///    "kind": {
     ///      "$ref": "#/components/schemas/ChannelKind"
@@ -21806,8 +21374,7 @@ came after `since`, in change order, each in its current state.*/
     ///      "description": "Further members (workspace members). Direct channels: the other participants.",
     ///      "type": "array",
     ///      "items": {
-    ///        "type": "string",
-    ///        "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///        "type": "string"
     ///      }
     ///    },
     ///    "name": {
@@ -21834,11 +21401,11 @@ came after `since`, in change order, each in its current state.*/
         /**API keys only: the user who creates (and owns) the channel, optional. Users create as
 themselves.*/
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub creator_id: ::std::option::Option<CreateChannelCreatorId>,
+        pub creator_id: ::std::option::Option<::std::string::String>,
         pub kind: ChannelKind,
         ///Further members (workspace members). Direct channels: the other participants.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub member_ids: ::std::vec::Vec<CreateChannelMemberIdsItem>,
+        pub member_ids: ::std::vec::Vec<::std::string::String>,
         ///1 to 80 characters; required except for direct channels.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
@@ -21857,179 +21424,6 @@ themselves.*/
     impl CreateChannel {
         pub fn builder() -> builder::CreateChannel {
             Default::default()
-        }
-    }
-    /**API keys only: the user who creates (and owns) the channel, optional. Users create as
-themselves.*/
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "description": "API keys only: the user who creates (and owns) the channel, optional. Users create as\nthemselves.",
-    ///  "type": "string",
-    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct CreateChannelCreatorId(::std::string::String);
-    impl ::std::ops::Deref for CreateChannelCreatorId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<CreateChannelCreatorId> for ::std::string::String {
-        fn from(value: CreateChannelCreatorId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&CreateChannelCreatorId> for CreateChannelCreatorId {
-        fn from(value: &CreateChannelCreatorId) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for CreateChannelCreatorId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for CreateChannelCreatorId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for CreateChannelCreatorId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for CreateChannelCreatorId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for CreateChannelCreatorId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`CreateChannelMemberIdsItem`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "type": "string",
-    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct CreateChannelMemberIdsItem(::std::string::String);
-    impl ::std::ops::Deref for CreateChannelMemberIdsItem {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<CreateChannelMemberIdsItem> for ::std::string::String {
-        fn from(value: CreateChannelMemberIdsItem) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&CreateChannelMemberIdsItem>
-    for CreateChannelMemberIdsItem {
-        fn from(value: &CreateChannelMemberIdsItem) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for CreateChannelMemberIdsItem {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for CreateChannelMemberIdsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for CreateChannelMemberIdsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for CreateChannelMemberIdsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for CreateChannelMemberIdsItem {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`CreateUser`
@@ -22180,8 +21574,7 @@ checked when delivering: private, loopback and link-local ones are refused.*/
     ///    },
     ///    "owner_id": {
     ///      "description": "The first owner (a user id of this organisation). Required: a workspace always has an\nowner (400 naming `owner_id` without one).",
-    ///      "type": "string",
-    ///      "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///      "type": "string"
     ///    }
     ///  }
     ///}
@@ -22194,7 +21587,7 @@ checked when delivering: private, loopback and link-local ones are refused.*/
         /**The first owner (a user id of this organisation). Required: a workspace always has an
 owner (400 naming `owner_id` without one).*/
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub owner_id: ::std::option::Option<CreateWorkspaceOwnerId>,
+        pub owner_id: ::std::option::Option<::std::string::String>,
     }
     impl ::std::convert::From<&CreateWorkspace> for CreateWorkspace {
         fn from(value: &CreateWorkspace) -> Self {
@@ -22204,93 +21597,6 @@ owner (400 naming `owner_id` without one).*/
     impl CreateWorkspace {
         pub fn builder() -> builder::CreateWorkspace {
             Default::default()
-        }
-    }
-    /**The first owner (a user id of this organisation). Required: a workspace always has an
-owner (400 naming `owner_id` without one).*/
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "description": "The first owner (a user id of this organisation). Required: a workspace always has an\nowner (400 naming `owner_id` without one).",
-    ///  "type": "string",
-    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct CreateWorkspaceOwnerId(::std::string::String);
-    impl ::std::ops::Deref for CreateWorkspaceOwnerId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<CreateWorkspaceOwnerId> for ::std::string::String {
-        fn from(value: CreateWorkspaceOwnerId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&CreateWorkspaceOwnerId> for CreateWorkspaceOwnerId {
-        fn from(value: &CreateWorkspaceOwnerId) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for CreateWorkspaceOwnerId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for CreateWorkspaceOwnerId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for CreateWorkspaceOwnerId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for CreateWorkspaceOwnerId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for CreateWorkspaceOwnerId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///A new key. `key` is shown this once and never again: store it now.
@@ -22407,8 +21713,7 @@ owner (400 naming `owner_id` without one).*/
     ///      "type": "string"
     ///    },
     ///    "message_id": {
-    ///      "type": "string",
-    ///      "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///      "type": "string"
     ///    },
     ///    "reason": {
     ///      "description": "`exhausted`, `rejected` or `delivery_limit`.",
@@ -22432,7 +21737,7 @@ owner (400 naming `owner_id` without one).*/
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub last_error: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub message_id: ::std::option::Option<DeadLetterMessageId>,
+        pub message_id: ::std::option::Option<::std::string::String>,
         ///`exhausted`, `rejected` or `delivery_limit`.
         pub reason: ::std::string::String,
         pub routing_key: ::std::string::String,
@@ -22481,91 +21786,6 @@ owner (400 naming `owner_id` without one).*/
     impl DeadLetterList {
         pub fn builder() -> builder::DeadLetterList {
             Default::default()
-        }
-    }
-    ///`DeadLetterMessageId`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "type": "string",
-    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct DeadLetterMessageId(::std::string::String);
-    impl ::std::ops::Deref for DeadLetterMessageId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<DeadLetterMessageId> for ::std::string::String {
-        fn from(value: DeadLetterMessageId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&DeadLetterMessageId> for DeadLetterMessageId {
-        fn from(value: &DeadLetterMessageId) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for DeadLetterMessageId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for DeadLetterMessageId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for DeadLetterMessageId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for DeadLetterMessageId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for DeadLetterMessageId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`EditMessage`
@@ -26918,8 +26138,7 @@ use `.../unread` for that.*/
     ///  "properties": {
     ///    "message_id": {
     ///      "description": "This message and every later one become unread.",
-    ///      "type": "string",
-    ///      "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///      "type": "string"
     ///    }
     ///  }
     ///}
@@ -26928,7 +26147,7 @@ use `.../unread` for that.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct MarkUnread {
         ///This message and every later one become unread.
-        pub message_id: MarkUnreadMessageId,
+        pub message_id: ::std::string::String,
     }
     impl ::std::convert::From<&MarkUnread> for MarkUnread {
         fn from(value: &MarkUnread) -> Self {
@@ -26938,92 +26157,6 @@ use `.../unread` for that.*/
     impl MarkUnread {
         pub fn builder() -> builder::MarkUnread {
             Default::default()
-        }
-    }
-    ///This message and every later one become unread.
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "description": "This message and every later one become unread.",
-    ///  "type": "string",
-    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct MarkUnreadMessageId(::std::string::String);
-    impl ::std::ops::Deref for MarkUnreadMessageId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<MarkUnreadMessageId> for ::std::string::String {
-        fn from(value: MarkUnreadMessageId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&MarkUnreadMessageId> for MarkUnreadMessageId {
-        fn from(value: &MarkUnreadMessageId) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for MarkUnreadMessageId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for MarkUnreadMessageId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for MarkUnreadMessageId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for MarkUnreadMessageId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for MarkUnreadMessageId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///The authenticated caller.
@@ -27041,8 +26174,7 @@ use `.../unread` for that.*/
     ///  ],
     ///  "properties": {
     ///    "api_key_id": {
-    ///      "type": "string",
-    ///      "pattern": "^key_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///      "type": "string"
     ///    },
     ///    "kind": {
     ///      "$ref": "#/components/schemas/PrincipalKind"
@@ -27054,8 +26186,7 @@ use `.../unread` for that.*/
     ///      "type": "string"
     ///    },
     ///    "user_id": {
-    ///      "type": "string",
-    ///      "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///      "type": "string"
     ///    }
     ///  }
     ///}
@@ -27064,13 +26195,13 @@ use `.../unread` for that.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct Me {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub api_key_id: ::std::option::Option<MeApiKeyId>,
+        pub api_key_id: ::std::option::Option<::std::string::String>,
         pub kind: PrincipalKind,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub scope: ::std::option::Option<ApiKeyScope>,
         pub tenant_id: ::std::string::String,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub user_id: ::std::option::Option<MeUserId>,
+        pub user_id: ::std::option::Option<::std::string::String>,
     }
     impl ::std::convert::From<&Me> for Me {
         fn from(value: &Me) -> Self {
@@ -27080,176 +26211,6 @@ use `.../unread` for that.*/
     impl Me {
         pub fn builder() -> builder::Me {
             Default::default()
-        }
-    }
-    ///`MeApiKeyId`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "type": "string",
-    ///  "pattern": "^key_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct MeApiKeyId(::std::string::String);
-    impl ::std::ops::Deref for MeApiKeyId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<MeApiKeyId> for ::std::string::String {
-        fn from(value: MeApiKeyId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&MeApiKeyId> for MeApiKeyId {
-        fn from(value: &MeApiKeyId) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for MeApiKeyId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^key_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^key_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for MeApiKeyId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for MeApiKeyId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for MeApiKeyId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for MeApiKeyId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`MeUserId`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "type": "string",
-    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct MeUserId(::std::string::String);
-    impl ::std::ops::Deref for MeUserId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<MeUserId> for ::std::string::String {
-        fn from(value: MeUserId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&MeUserId> for MeUserId {
-        fn from(value: &MeUserId) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for MeUserId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for MeUserId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for MeUserId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for MeUserId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for MeUserId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`Member`
@@ -27275,12 +26236,10 @@ use `.../unread` for that.*/
     ///      "format": "date-time"
     ///    },
     ///    "user_id": {
-    ///      "type": "string",
-    ///      "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///      "type": "string"
     ///    },
     ///    "workspace_id": {
-    ///      "type": "string",
-    ///      "pattern": "^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///      "type": "string"
     ///    }
     ///  }
     ///}
@@ -27290,8 +26249,8 @@ use `.../unread` for that.*/
     pub struct Member {
         pub role: WorkspaceRole,
         pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
-        pub user_id: MemberUserId,
-        pub workspace_id: MemberWorkspaceId,
+        pub user_id: ::std::string::String,
+        pub workspace_id: ::std::string::String,
     }
     impl ::std::convert::From<&Member> for Member {
         fn from(value: &Member) -> Self {
@@ -27339,176 +26298,6 @@ use `.../unread` for that.*/
             Default::default()
         }
     }
-    ///`MemberUserId`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "type": "string",
-    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct MemberUserId(::std::string::String);
-    impl ::std::ops::Deref for MemberUserId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<MemberUserId> for ::std::string::String {
-        fn from(value: MemberUserId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&MemberUserId> for MemberUserId {
-        fn from(value: &MemberUserId) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for MemberUserId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for MemberUserId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for MemberUserId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for MemberUserId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for MemberUserId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`MemberWorkspaceId`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "type": "string",
-    ///  "pattern": "^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct MemberWorkspaceId(::std::string::String);
-    impl ::std::ops::Deref for MemberWorkspaceId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<MemberWorkspaceId> for ::std::string::String {
-        fn from(value: MemberWorkspaceId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&MemberWorkspaceId> for MemberWorkspaceId {
-        fn from(value: &MemberWorkspaceId) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for MemberWorkspaceId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for MemberWorkspaceId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for MemberWorkspaceId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for MemberWorkspaceId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for MemberWorkspaceId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     /**A message. Events (`chat.message.*`) carry the same fields under `data.message`, without
 the per-viewer `me` of reactions.*/
     ///
@@ -27552,8 +26341,7 @@ the per-viewer `me` of reactions.*/
     ///      "format": "int64"
     ///    },
     ///    "channel_id": {
-    ///      "type": "string",
-    ///      "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///      "type": "string"
     ///    },
     ///    "client_message_id": {
     ///      "type": "string"
@@ -27591,14 +26379,12 @@ the per-viewer `me` of reactions.*/
     ///    "mention_ids": {
     ///      "type": "array",
     ///      "items": {
-    ///        "type": "string",
-    ///        "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///        "type": "string"
     ///      }
     ///    },
     ///    "parent_id": {
     ///      "description": "The thread root this replies to.",
-    ///      "type": "string",
-    ///      "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///      "type": "string"
     ///    },
     ///    "pinned": {
     ///      "type": "boolean"
@@ -27611,8 +26397,7 @@ the per-viewer `me` of reactions.*/
     ///      "type": "string"
     ///    },
     ///    "quoted_message_id": {
-    ///      "type": "string",
-    ///      "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///      "type": "string"
     ///    },
     ///    "reactions": {
     ///      "type": "array",
@@ -27621,8 +26406,7 @@ the per-viewer `me` of reactions.*/
     ///      }
     ///    },
     ///    "scheduled_message_id": {
-    ///      "type": "string",
-    ///      "pattern": "^sch_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///      "type": "string"
     ///    },
     ///    "seq": {
     ///      "description": "Position in the channel: strictly increasing, replies included.",
@@ -27637,8 +26421,7 @@ the per-viewer `me` of reactions.*/
     ///      "$ref": "#/components/schemas/Thread"
     ///    },
     ///    "workspace_id": {
-    ///      "type": "string",
-    ///      "pattern": "^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///      "type": "string"
     ///    }
     ///  }
     ///}
@@ -27650,7 +26433,7 @@ the per-viewer `me` of reactions.*/
         pub author_id: ::std::string::String,
         ///Change-feed position of the message's latest change.
         pub change_seq: i64,
-        pub channel_id: MessageChannelId,
+        pub channel_id: ::std::string::String,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub client_message_id: ::std::option::Option<::std::string::String>,
         pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -27665,27 +26448,27 @@ the per-viewer `me` of reactions.*/
         ///`msg_...`.
         pub id: ::std::string::String,
         pub mention_channel: bool,
-        pub mention_ids: ::std::vec::Vec<MessageMentionIdsItem>,
+        pub mention_ids: ::std::vec::Vec<::std::string::String>,
         ///The thread root this replies to.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub parent_id: ::std::option::Option<MessageParentId>,
+        pub parent_id: ::std::option::Option<::std::string::String>,
         pub pinned: bool,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub pinned_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub pinned_by: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted_message_id: ::std::option::Option<MessageQuotedMessageId>,
+        pub quoted_message_id: ::std::option::Option<::std::string::String>,
         pub reactions: ::std::vec::Vec<Reaction>,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub scheduled_message_id: ::std::option::Option<MessageScheduledMessageId>,
+        pub scheduled_message_id: ::std::option::Option<::std::string::String>,
         ///Position in the channel: strictly increasing, replies included.
         pub seq: i64,
         ///Empty once deleted.
         pub text: ::std::string::String,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub thread: ::std::option::Option<Thread>,
-        pub workspace_id: MessageWorkspaceId,
+        pub workspace_id: ::std::string::String,
     }
     impl ::std::convert::From<&Message> for Message {
         fn from(value: &Message) -> Self {
@@ -27695,91 +26478,6 @@ the per-viewer `me` of reactions.*/
     impl Message {
         pub fn builder() -> builder::Message {
             Default::default()
-        }
-    }
-    ///`MessageChannelId`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "type": "string",
-    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct MessageChannelId(::std::string::String);
-    impl ::std::ops::Deref for MessageChannelId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<MessageChannelId> for ::std::string::String {
-        fn from(value: MessageChannelId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&MessageChannelId> for MessageChannelId {
-        fn from(value: &MessageChannelId) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for MessageChannelId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for MessageChannelId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for MessageChannelId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for MessageChannelId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for MessageChannelId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`MessageEdit`
@@ -27899,91 +26597,6 @@ the per-viewer `me` of reactions.*/
             Default::default()
         }
     }
-    ///`MessageMentionIdsItem`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "type": "string",
-    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct MessageMentionIdsItem(::std::string::String);
-    impl ::std::ops::Deref for MessageMentionIdsItem {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<MessageMentionIdsItem> for ::std::string::String {
-        fn from(value: MessageMentionIdsItem) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&MessageMentionIdsItem> for MessageMentionIdsItem {
-        fn from(value: &MessageMentionIdsItem) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for MessageMentionIdsItem {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for MessageMentionIdsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for MessageMentionIdsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for MessageMentionIdsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for MessageMentionIdsItem {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///`MessagePage`
     ///
     /// <details><summary>JSON schema</summary>
@@ -28038,347 +26651,6 @@ made after.*/
     impl MessagePage {
         pub fn builder() -> builder::MessagePage {
             Default::default()
-        }
-    }
-    ///The thread root this replies to.
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "description": "The thread root this replies to.",
-    ///  "type": "string",
-    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct MessageParentId(::std::string::String);
-    impl ::std::ops::Deref for MessageParentId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<MessageParentId> for ::std::string::String {
-        fn from(value: MessageParentId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&MessageParentId> for MessageParentId {
-        fn from(value: &MessageParentId) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for MessageParentId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for MessageParentId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for MessageParentId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for MessageParentId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for MessageParentId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`MessageQuotedMessageId`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "type": "string",
-    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct MessageQuotedMessageId(::std::string::String);
-    impl ::std::ops::Deref for MessageQuotedMessageId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<MessageQuotedMessageId> for ::std::string::String {
-        fn from(value: MessageQuotedMessageId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&MessageQuotedMessageId> for MessageQuotedMessageId {
-        fn from(value: &MessageQuotedMessageId) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for MessageQuotedMessageId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for MessageQuotedMessageId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for MessageQuotedMessageId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for MessageQuotedMessageId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for MessageQuotedMessageId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`MessageScheduledMessageId`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "type": "string",
-    ///  "pattern": "^sch_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct MessageScheduledMessageId(::std::string::String);
-    impl ::std::ops::Deref for MessageScheduledMessageId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<MessageScheduledMessageId> for ::std::string::String {
-        fn from(value: MessageScheduledMessageId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&MessageScheduledMessageId> for MessageScheduledMessageId {
-        fn from(value: &MessageScheduledMessageId) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for MessageScheduledMessageId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^sch_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^sch_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for MessageScheduledMessageId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for MessageScheduledMessageId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for MessageScheduledMessageId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for MessageScheduledMessageId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`MessageWorkspaceId`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "type": "string",
-    ///  "pattern": "^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct MessageWorkspaceId(::std::string::String);
-    impl ::std::ops::Deref for MessageWorkspaceId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<MessageWorkspaceId> for ::std::string::String {
-        fn from(value: MessageWorkspaceId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&MessageWorkspaceId> for MessageWorkspaceId {
-        fn from(value: &MessageWorkspaceId) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for MessageWorkspaceId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for MessageWorkspaceId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for MessageWorkspaceId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for MessageWorkspaceId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for MessageWorkspaceId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///A page of a list read by cursor (see each operation for its order).
@@ -28929,8 +27201,7 @@ client keeps polling with it.*/
     ///      "format": "date-time"
     ///    },
     ///    "user_id": {
-    ///      "type": "string",
-    ///      "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///      "type": "string"
     ///    }
     ///  }
     ///}
@@ -28939,7 +27210,7 @@ client keeps polling with it.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct Reactor {
         pub reacted_at: ::chrono::DateTime<::chrono::offset::Utc>,
-        pub user_id: ReactorUserId,
+        pub user_id: ::std::string::String,
     }
     impl ::std::convert::From<&Reactor> for Reactor {
         fn from(value: &Reactor) -> Self {
@@ -28949,91 +27220,6 @@ client keeps polling with it.*/
     impl Reactor {
         pub fn builder() -> builder::Reactor {
             Default::default()
-        }
-    }
-    ///`ReactorUserId`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "type": "string",
-    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct ReactorUserId(::std::string::String);
-    impl ::std::ops::Deref for ReactorUserId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ReactorUserId> for ::std::string::String {
-        fn from(value: ReactorUserId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&ReactorUserId> for ReactorUserId {
-        fn from(value: &ReactorUserId) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for ReactorUserId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ReactorUserId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for ReactorUserId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ReactorUserId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ReactorUserId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///Readiness: every dependency and worker of this node.
@@ -29424,17 +27610,14 @@ client keeps polling with it.*/
     ///    "mention_ids": {
     ///      "type": "array",
     ///      "items": {
-    ///        "type": "string",
-    ///        "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///        "type": "string"
     ///      }
     ///    },
     ///    "parent_id": {
-    ///      "type": "string",
-    ///      "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///      "type": "string"
     ///    },
     ///    "quoted_message_id": {
-    ///      "type": "string",
-    ///      "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///      "type": "string"
     ///    },
     ///    "send_at": {
     ///      "description": "When to send it (in the future, at most a year ahead).",
@@ -29447,8 +27630,7 @@ client keeps polling with it.*/
     ///    },
     ///    "user_id": {
     ///      "description": "API keys only: the member it is sent as.",
-    ///      "type": "string",
-    ///      "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///      "type": "string"
     ///    }
     ///  }
     ///}
@@ -29461,18 +27643,18 @@ client keeps polling with it.*/
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub mention_channel: ::std::option::Option<bool>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub mention_ids: ::std::vec::Vec<ScheduleMessageMentionIdsItem>,
+        pub mention_ids: ::std::vec::Vec<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub parent_id: ::std::option::Option<ScheduleMessageParentId>,
+        pub parent_id: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted_message_id: ::std::option::Option<ScheduleMessageQuotedMessageId>,
+        pub quoted_message_id: ::std::option::Option<::std::string::String>,
         ///When to send it (in the future, at most a year ahead).
         pub send_at: ::chrono::DateTime<::chrono::offset::Utc>,
         ///As for sending.
         pub text: ::std::string::String,
         ///API keys only: the member it is sent as.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub user_id: ::std::option::Option<ScheduleMessageUserId>,
+        pub user_id: ::std::option::Option<::std::string::String>,
     }
     impl ::std::convert::From<&ScheduleMessage> for ScheduleMessage {
         fn from(value: &ScheduleMessage) -> Self {
@@ -29482,353 +27664,6 @@ client keeps polling with it.*/
     impl ScheduleMessage {
         pub fn builder() -> builder::ScheduleMessage {
             Default::default()
-        }
-    }
-    ///`ScheduleMessageMentionIdsItem`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "type": "string",
-    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct ScheduleMessageMentionIdsItem(::std::string::String);
-    impl ::std::ops::Deref for ScheduleMessageMentionIdsItem {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ScheduleMessageMentionIdsItem> for ::std::string::String {
-        fn from(value: ScheduleMessageMentionIdsItem) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&ScheduleMessageMentionIdsItem>
-    for ScheduleMessageMentionIdsItem {
-        fn from(value: &ScheduleMessageMentionIdsItem) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for ScheduleMessageMentionIdsItem {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ScheduleMessageMentionIdsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String>
-    for ScheduleMessageMentionIdsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ScheduleMessageMentionIdsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ScheduleMessageMentionIdsItem {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`ScheduleMessageParentId`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "type": "string",
-    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct ScheduleMessageParentId(::std::string::String);
-    impl ::std::ops::Deref for ScheduleMessageParentId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ScheduleMessageParentId> for ::std::string::String {
-        fn from(value: ScheduleMessageParentId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&ScheduleMessageParentId> for ScheduleMessageParentId {
-        fn from(value: &ScheduleMessageParentId) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for ScheduleMessageParentId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ScheduleMessageParentId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for ScheduleMessageParentId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ScheduleMessageParentId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ScheduleMessageParentId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`ScheduleMessageQuotedMessageId`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "type": "string",
-    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct ScheduleMessageQuotedMessageId(::std::string::String);
-    impl ::std::ops::Deref for ScheduleMessageQuotedMessageId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ScheduleMessageQuotedMessageId> for ::std::string::String {
-        fn from(value: ScheduleMessageQuotedMessageId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&ScheduleMessageQuotedMessageId>
-    for ScheduleMessageQuotedMessageId {
-        fn from(value: &ScheduleMessageQuotedMessageId) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for ScheduleMessageQuotedMessageId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ScheduleMessageQuotedMessageId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String>
-    for ScheduleMessageQuotedMessageId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ScheduleMessageQuotedMessageId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ScheduleMessageQuotedMessageId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///API keys only: the member it is sent as.
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "description": "API keys only: the member it is sent as.",
-    ///  "type": "string",
-    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct ScheduleMessageUserId(::std::string::String);
-    impl ::std::ops::Deref for ScheduleMessageUserId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ScheduleMessageUserId> for ::std::string::String {
-        fn from(value: ScheduleMessageUserId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&ScheduleMessageUserId> for ScheduleMessageUserId {
-        fn from(value: &ScheduleMessageUserId) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for ScheduleMessageUserId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ScheduleMessageUserId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for ScheduleMessageUserId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ScheduleMessageUserId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ScheduleMessageUserId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///A message scheduled for later.
@@ -29862,8 +27697,7 @@ client keeps polling with it.*/
     ///      "type": "string"
     ///    },
     ///    "channel_id": {
-    ///      "type": "string",
-    ///      "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///      "type": "string"
     ///    },
     ///    "created_at": {
     ///      "type": "string",
@@ -29880,18 +27714,15 @@ client keeps polling with it.*/
     ///    "mention_ids": {
     ///      "type": "array",
     ///      "items": {
-    ///        "type": "string",
-    ///        "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///        "type": "string"
     ///      }
     ///    },
     ///    "message_id": {
     ///      "description": "Once sent: the message.",
-    ///      "type": "string",
-    ///      "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///      "type": "string"
     ///    },
     ///    "parent_id": {
-    ///      "type": "string",
-    ///      "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///      "type": "string"
     ///    },
     ///    "send_at": {
     ///      "type": "string",
@@ -29911,19 +27742,19 @@ client keeps polling with it.*/
     pub struct ScheduledMessage {
         pub attachments: ::std::vec::Vec<Attachment>,
         pub author_id: ::std::string::String,
-        pub channel_id: ScheduledMessageChannelId,
+        pub channel_id: ::std::string::String,
         pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
         ///Once failed: why.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub failure: ::std::option::Option<::std::string::String>,
         ///`sch_...`.
         pub id: ::std::string::String,
-        pub mention_ids: ::std::vec::Vec<ScheduledMessageMentionIdsItem>,
+        pub mention_ids: ::std::vec::Vec<::std::string::String>,
         ///Once sent: the message.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub message_id: ::std::option::Option<ScheduledMessageMessageId>,
+        pub message_id: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub parent_id: ::std::option::Option<ScheduledMessageParentId>,
+        pub parent_id: ::std::option::Option<::std::string::String>,
         pub send_at: ::chrono::DateTime<::chrono::offset::Utc>,
         pub status: ScheduledMessageStatus,
         pub text: ::std::string::String,
@@ -29936,91 +27767,6 @@ client keeps polling with it.*/
     impl ScheduledMessage {
         pub fn builder() -> builder::ScheduledMessage {
             Default::default()
-        }
-    }
-    ///`ScheduledMessageChannelId`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "type": "string",
-    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct ScheduledMessageChannelId(::std::string::String);
-    impl ::std::ops::Deref for ScheduledMessageChannelId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ScheduledMessageChannelId> for ::std::string::String {
-        fn from(value: ScheduledMessageChannelId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&ScheduledMessageChannelId> for ScheduledMessageChannelId {
-        fn from(value: &ScheduledMessageChannelId) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for ScheduledMessageChannelId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ScheduledMessageChannelId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for ScheduledMessageChannelId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ScheduledMessageChannelId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ScheduledMessageChannelId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`ScheduledMessageList`
@@ -30059,265 +27805,6 @@ client keeps polling with it.*/
     impl ScheduledMessageList {
         pub fn builder() -> builder::ScheduledMessageList {
             Default::default()
-        }
-    }
-    ///`ScheduledMessageMentionIdsItem`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "type": "string",
-    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct ScheduledMessageMentionIdsItem(::std::string::String);
-    impl ::std::ops::Deref for ScheduledMessageMentionIdsItem {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ScheduledMessageMentionIdsItem> for ::std::string::String {
-        fn from(value: ScheduledMessageMentionIdsItem) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&ScheduledMessageMentionIdsItem>
-    for ScheduledMessageMentionIdsItem {
-        fn from(value: &ScheduledMessageMentionIdsItem) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for ScheduledMessageMentionIdsItem {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ScheduledMessageMentionIdsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String>
-    for ScheduledMessageMentionIdsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ScheduledMessageMentionIdsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ScheduledMessageMentionIdsItem {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Once sent: the message.
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "description": "Once sent: the message.",
-    ///  "type": "string",
-    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct ScheduledMessageMessageId(::std::string::String);
-    impl ::std::ops::Deref for ScheduledMessageMessageId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ScheduledMessageMessageId> for ::std::string::String {
-        fn from(value: ScheduledMessageMessageId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&ScheduledMessageMessageId> for ScheduledMessageMessageId {
-        fn from(value: &ScheduledMessageMessageId) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for ScheduledMessageMessageId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ScheduledMessageMessageId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for ScheduledMessageMessageId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ScheduledMessageMessageId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ScheduledMessageMessageId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`ScheduledMessageParentId`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "type": "string",
-    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct ScheduledMessageParentId(::std::string::String);
-    impl ::std::ops::Deref for ScheduledMessageParentId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ScheduledMessageParentId> for ::std::string::String {
-        fn from(value: ScheduledMessageParentId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&ScheduledMessageParentId> for ScheduledMessageParentId {
-        fn from(value: &ScheduledMessageParentId) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for ScheduledMessageParentId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ScheduledMessageParentId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for ScheduledMessageParentId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ScheduledMessageParentId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ScheduledMessageParentId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///Where a scheduled message stands (`claimed`: being sent now).
@@ -30448,19 +27935,16 @@ client keeps polling with it.*/
     ///      "description": "Users mentioned besides the `<@usr_...>` tokens in the text.",
     ///      "type": "array",
     ///      "items": {
-    ///        "type": "string",
-    ///        "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///        "type": "string"
     ///      }
     ///    },
     ///    "parent_id": {
     ///      "description": "Reply in the thread of this top-level message.",
-    ///      "type": "string",
-    ///      "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///      "type": "string"
     ///    },
     ///    "quoted_message_id": {
     ///      "description": "A message of this channel being quoted.",
-    ///      "type": "string",
-    ///      "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///      "type": "string"
     ///    },
     ///    "text": {
     ///      "description": "Up to `chat.max_message_chars` characters (4000 by default); may be empty only with\nattachments.",
@@ -30468,8 +27952,7 @@ client keeps polling with it.*/
     ///    },
     ///    "user_id": {
     ///      "description": "API keys only: the member sending.",
-    ///      "type": "string",
-    ///      "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///      "type": "string"
     ///    }
     ///  }
     ///}
@@ -30489,19 +27972,19 @@ again with the same id returns the original message instead of a second one.*/
         pub mention_channel: ::std::option::Option<bool>,
         ///Users mentioned besides the `<@usr_...>` tokens in the text.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub mention_ids: ::std::vec::Vec<SendMessageMentionIdsItem>,
+        pub mention_ids: ::std::vec::Vec<::std::string::String>,
         ///Reply in the thread of this top-level message.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub parent_id: ::std::option::Option<SendMessageParentId>,
+        pub parent_id: ::std::option::Option<::std::string::String>,
         ///A message of this channel being quoted.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub quoted_message_id: ::std::option::Option<SendMessageQuotedMessageId>,
+        pub quoted_message_id: ::std::option::Option<::std::string::String>,
         /**Up to `chat.max_message_chars` characters (4000 by default); may be empty only with
 attachments.*/
         pub text: ::std::string::String,
         ///API keys only: the member sending.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub user_id: ::std::option::Option<SendMessageUserId>,
+        pub user_id: ::std::option::Option<::std::string::String>,
     }
     impl ::std::convert::From<&SendMessage> for SendMessage {
         fn from(value: &SendMessage) -> Self {
@@ -30511,350 +27994,6 @@ attachments.*/
     impl SendMessage {
         pub fn builder() -> builder::SendMessage {
             Default::default()
-        }
-    }
-    ///`SendMessageMentionIdsItem`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "type": "string",
-    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SendMessageMentionIdsItem(::std::string::String);
-    impl ::std::ops::Deref for SendMessageMentionIdsItem {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SendMessageMentionIdsItem> for ::std::string::String {
-        fn from(value: SendMessageMentionIdsItem) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&SendMessageMentionIdsItem> for SendMessageMentionIdsItem {
-        fn from(value: &SendMessageMentionIdsItem) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for SendMessageMentionIdsItem {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SendMessageMentionIdsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for SendMessageMentionIdsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SendMessageMentionIdsItem {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SendMessageMentionIdsItem {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///Reply in the thread of this top-level message.
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "description": "Reply in the thread of this top-level message.",
-    ///  "type": "string",
-    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SendMessageParentId(::std::string::String);
-    impl ::std::ops::Deref for SendMessageParentId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SendMessageParentId> for ::std::string::String {
-        fn from(value: SendMessageParentId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&SendMessageParentId> for SendMessageParentId {
-        fn from(value: &SendMessageParentId) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for SendMessageParentId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SendMessageParentId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for SendMessageParentId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SendMessageParentId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SendMessageParentId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///A message of this channel being quoted.
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "description": "A message of this channel being quoted.",
-    ///  "type": "string",
-    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SendMessageQuotedMessageId(::std::string::String);
-    impl ::std::ops::Deref for SendMessageQuotedMessageId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SendMessageQuotedMessageId> for ::std::string::String {
-        fn from(value: SendMessageQuotedMessageId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&SendMessageQuotedMessageId>
-    for SendMessageQuotedMessageId {
-        fn from(value: &SendMessageQuotedMessageId) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for SendMessageQuotedMessageId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SendMessageQuotedMessageId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for SendMessageQuotedMessageId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SendMessageQuotedMessageId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SendMessageQuotedMessageId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///API keys only: the member sending.
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "description": "API keys only: the member sending.",
-    ///  "type": "string",
-    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SendMessageUserId(::std::string::String);
-    impl ::std::ops::Deref for SendMessageUserId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SendMessageUserId> for ::std::string::String {
-        fn from(value: SendMessageUserId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&SendMessageUserId> for SendMessageUserId {
-        fn from(value: &SendMessageUserId) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for SendMessageUserId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SendMessageUserId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for SendMessageUserId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SendMessageUserId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SendMessageUserId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     /**A member's role: `role` defaults to `member` for a new member; absent, an existing member
@@ -30997,8 +28136,7 @@ keeps theirs.*/
     ///  ],
     ///  "properties": {
     ///    "channel_id": {
-    ///      "type": "string",
-    ///      "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///      "type": "string"
     ///    },
     ///    "last_read_seq": {
     ///      "type": "integer",
@@ -31006,8 +28144,7 @@ keeps theirs.*/
     ///    },
     ///    "message_id": {
     ///      "description": "The thread's root message.",
-    ///      "type": "string",
-    ///      "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///      "type": "string"
     ///    },
     ///    "unread_count": {
     ///      "description": "Replies by others after `last_read_seq`.",
@@ -31021,10 +28158,10 @@ keeps theirs.*/
     /// </details>
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ThreadReadState {
-        pub channel_id: ThreadReadStateChannelId,
+        pub channel_id: ::std::string::String,
         pub last_read_seq: i64,
         ///The thread's root message.
-        pub message_id: ThreadReadStateMessageId,
+        pub message_id: ::std::string::String,
         ///Replies by others after `last_read_seq`.
         pub unread_count: u64,
     }
@@ -31036,177 +28173,6 @@ keeps theirs.*/
     impl ThreadReadState {
         pub fn builder() -> builder::ThreadReadState {
             Default::default()
-        }
-    }
-    ///`ThreadReadStateChannelId`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "type": "string",
-    ///  "pattern": "^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct ThreadReadStateChannelId(::std::string::String);
-    impl ::std::ops::Deref for ThreadReadStateChannelId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ThreadReadStateChannelId> for ::std::string::String {
-        fn from(value: ThreadReadStateChannelId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&ThreadReadStateChannelId> for ThreadReadStateChannelId {
-        fn from(value: &ThreadReadStateChannelId) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for ThreadReadStateChannelId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^chn_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ThreadReadStateChannelId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for ThreadReadStateChannelId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ThreadReadStateChannelId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ThreadReadStateChannelId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///The thread's root message.
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "description": "The thread's root message.",
-    ///  "type": "string",
-    ///  "pattern": "^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct ThreadReadStateMessageId(::std::string::String);
-    impl ::std::ops::Deref for ThreadReadStateMessageId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ThreadReadStateMessageId> for ::std::string::String {
-        fn from(value: ThreadReadStateMessageId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&ThreadReadStateMessageId> for ThreadReadStateMessageId {
-        fn from(value: &ThreadReadStateMessageId) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for ThreadReadStateMessageId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^msg_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ThreadReadStateMessageId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for ThreadReadStateMessageId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ThreadReadStateMessageId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ThreadReadStateMessageId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///A user access token and the refresh token to renew it.
@@ -32244,8 +29210,7 @@ revokes the whole login.*/
     ///      "minimum": 0.0
     ///    },
     ///    "endpoint_id": {
-    ///      "type": "string",
-    ///      "pattern": "^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///      "type": "string"
     ///    },
     ///    "error": {
     ///      "description": "Why no answer was received, or why the attempt was skipped.",
@@ -32253,8 +29218,7 @@ revokes the whole login.*/
     ///    },
     ///    "event_id": {
     ///      "description": "The message: the event id, sent as `webhook-id`.",
-    ///      "type": "string",
-    ///      "pattern": "^evt_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///      "type": "string"
     ///    },
     ///    "event_type": {
     ///      "type": "string"
@@ -32291,12 +29255,12 @@ revokes the whole login.*/
         pub at: ::chrono::DateTime<::chrono::offset::Utc>,
         ///1-based attempt number of this delivery (a resend starts at 1 again).
         pub attempt: u32,
-        pub endpoint_id: WebhookAttemptEndpointId,
+        pub endpoint_id: ::std::string::String,
         ///Why no answer was received, or why the attempt was skipped.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub error: ::std::option::Option<::std::string::String>,
         ///The message: the event id, sent as `webhook-id`.
-        pub event_id: WebhookAttemptEventId,
+        pub event_id: ::std::string::String,
         pub event_type: ::std::string::String,
         ///`wat_...`
         pub id: ::std::string::String,
@@ -32319,177 +29283,6 @@ revokes the whole login.*/
     impl WebhookAttempt {
         pub fn builder() -> builder::WebhookAttempt {
             Default::default()
-        }
-    }
-    ///`WebhookAttemptEndpointId`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "type": "string",
-    ///  "pattern": "^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct WebhookAttemptEndpointId(::std::string::String);
-    impl ::std::ops::Deref for WebhookAttemptEndpointId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<WebhookAttemptEndpointId> for ::std::string::String {
-        fn from(value: WebhookAttemptEndpointId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&WebhookAttemptEndpointId> for WebhookAttemptEndpointId {
-        fn from(value: &WebhookAttemptEndpointId) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for WebhookAttemptEndpointId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^wep_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for WebhookAttemptEndpointId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for WebhookAttemptEndpointId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for WebhookAttemptEndpointId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for WebhookAttemptEndpointId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///The message: the event id, sent as `webhook-id`.
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "description": "The message: the event id, sent as `webhook-id`.",
-    ///  "type": "string",
-    ///  "pattern": "^evt_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct WebhookAttemptEventId(::std::string::String);
-    impl ::std::ops::Deref for WebhookAttemptEventId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<WebhookAttemptEventId> for ::std::string::String {
-        fn from(value: WebhookAttemptEventId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<&WebhookAttemptEventId> for WebhookAttemptEventId {
-        fn from(value: &WebhookAttemptEventId) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::str::FromStr for WebhookAttemptEventId {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-            {
-                ::regress::Regex::new("^evt_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
-                    .unwrap()
-            });
-            if PATTERN.find(value).is_none() {
-                return Err(
-                    "doesn't match pattern \"^evt_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
-                        .into(),
-                );
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for WebhookAttemptEventId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for WebhookAttemptEventId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for WebhookAttemptEventId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for WebhookAttemptEventId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`data` of `webhook.attempt.exhausted` (data_version 1): A message used every delivery attempt to a webhook endpoint and was dead-lettered.
@@ -37212,7 +34005,7 @@ first; receivers accept any of them meanwhile.*/
         pub struct AddReaction {
             emoji: ::std::result::Result<::std::string::String, ::std::string::String>,
             user_id: ::std::result::Result<
-                ::std::option::Option<super::AddReactionUserId>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
@@ -37239,9 +34032,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AddReactionUserId>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_id = value
@@ -37978,7 +34769,7 @@ first; receivers accept any of them meanwhile.*/
                 ::std::string::String,
             >,
             workspace_id: ::std::result::Result<
-                super::ChannelWorkspaceId,
+                ::std::string::String,
                 ::std::string::String,
             >,
         }
@@ -38171,7 +34962,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn workspace_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::ChannelWorkspaceId>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.workspace_id = value
@@ -38271,7 +35062,7 @@ first; receivers accept any of them meanwhile.*/
         #[derive(Clone, Debug)]
         pub struct ChannelMember {
             channel_id: ::std::result::Result<
-                super::ChannelMemberChannelId,
+                ::std::string::String,
                 ::std::string::String,
             >,
             joined_at: ::std::result::Result<
@@ -38280,10 +35071,7 @@ first; receivers accept any of them meanwhile.*/
             >,
             last_read_seq: ::std::result::Result<i64, ::std::string::String>,
             role: ::std::result::Result<super::ChannelRole, ::std::string::String>,
-            user_id: ::std::result::Result<
-                super::ChannelMemberUserId,
-                ::std::string::String,
-            >,
+            user_id: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for ChannelMember {
             fn default() -> Self {
@@ -38301,7 +35089,7 @@ first; receivers accept any of them meanwhile.*/
         impl ChannelMember {
             pub fn channel_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::ChannelMemberChannelId>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.channel_id = value
@@ -38351,7 +35139,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::ChannelMemberUserId>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_id = value
@@ -38431,7 +35219,7 @@ first; receivers accept any of them meanwhile.*/
         #[derive(Clone, Debug)]
         pub struct ChannelReadState {
             channel_id: ::std::result::Result<
-                super::ChannelReadStateChannelId,
+                ::std::string::String,
                 ::std::string::String,
             >,
             last_read_seq: ::std::result::Result<i64, ::std::string::String>,
@@ -38455,7 +35243,7 @@ first; receivers accept any of them meanwhile.*/
         impl ChannelReadState {
             pub fn channel_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::ChannelReadStateChannelId>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.channel_id = value
@@ -46155,12 +42943,12 @@ first; receivers accept any of them meanwhile.*/
         #[derive(Clone, Debug)]
         pub struct CreateChannel {
             creator_id: ::std::result::Result<
-                ::std::option::Option<super::CreateChannelCreatorId>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             kind: ::std::result::Result<super::ChannelKind, ::std::string::String>,
             member_ids: ::std::result::Result<
-                ::std::vec::Vec<super::CreateChannelMemberIdsItem>,
+                ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<
@@ -46191,9 +42979,7 @@ first; receivers accept any of them meanwhile.*/
         impl CreateChannel {
             pub fn creator_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::CreateChannelCreatorId>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.creator_id = value
@@ -46217,9 +43003,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn member_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::vec::Vec<super::CreateChannelMemberIdsItem>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.member_ids = value
@@ -46516,7 +43300,7 @@ first; receivers accept any of them meanwhile.*/
         pub struct CreateWorkspace {
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
             owner_id: ::std::result::Result<
-                ::std::option::Option<super::CreateWorkspaceOwnerId>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
@@ -46543,9 +43327,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn owner_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::CreateWorkspaceOwnerId>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.owner_id = value
@@ -46709,7 +43491,7 @@ first; receivers accept any of them meanwhile.*/
                 ::std::string::String,
             >,
             message_id: ::std::result::Result<
-                ::std::option::Option<super::DeadLetterMessageId>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             reason: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -46784,9 +43566,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn message_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::DeadLetterMessageId>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message_id = value
@@ -49402,7 +46182,7 @@ first; receivers accept any of them meanwhile.*/
         #[derive(Clone, Debug)]
         pub struct MarkUnread {
             message_id: ::std::result::Result<
-                super::MarkUnreadMessageId,
+                ::std::string::String,
                 ::std::string::String,
             >,
         }
@@ -49416,7 +46196,7 @@ first; receivers accept any of them meanwhile.*/
         impl MarkUnread {
             pub fn message_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::MarkUnreadMessageId>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message_id = value
@@ -49447,7 +46227,7 @@ first; receivers accept any of them meanwhile.*/
         #[derive(Clone, Debug)]
         pub struct Me {
             api_key_id: ::std::result::Result<
-                ::std::option::Option<super::MeApiKeyId>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             kind: ::std::result::Result<super::PrincipalKind, ::std::string::String>,
@@ -49460,7 +46240,7 @@ first; receivers accept any of them meanwhile.*/
                 ::std::string::String,
             >,
             user_id: ::std::result::Result<
-                ::std::option::Option<super::MeUserId>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
@@ -49478,7 +46258,7 @@ first; receivers accept any of them meanwhile.*/
         impl Me {
             pub fn api_key_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::MeApiKeyId>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.api_key_id = value
@@ -49526,7 +46306,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::MeUserId>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_id = value
@@ -49569,9 +46349,9 @@ first; receivers accept any of them meanwhile.*/
                 ::chrono::DateTime<::chrono::offset::Utc>,
                 ::std::string::String,
             >,
-            user_id: ::std::result::Result<super::MemberUserId, ::std::string::String>,
+            user_id: ::std::result::Result<::std::string::String, ::std::string::String>,
             workspace_id: ::std::result::Result<
-                super::MemberWorkspaceId,
+                ::std::string::String,
                 ::std::string::String,
             >,
         }
@@ -49612,7 +46392,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::MemberUserId>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_id = value
@@ -49624,7 +46404,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn workspace_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::MemberWorkspaceId>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.workspace_id = value
@@ -49713,7 +46493,7 @@ first; receivers accept any of them meanwhile.*/
             >,
             change_seq: ::std::result::Result<i64, ::std::string::String>,
             channel_id: ::std::result::Result<
-                super::MessageChannelId,
+                ::std::string::String,
                 ::std::string::String,
             >,
             client_message_id: ::std::result::Result<
@@ -49737,11 +46517,11 @@ first; receivers accept any of them meanwhile.*/
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
             mention_channel: ::std::result::Result<bool, ::std::string::String>,
             mention_ids: ::std::result::Result<
-                ::std::vec::Vec<super::MessageMentionIdsItem>,
+                ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
             parent_id: ::std::result::Result<
-                ::std::option::Option<super::MessageParentId>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             pinned: ::std::result::Result<bool, ::std::string::String>,
@@ -49754,7 +46534,7 @@ first; receivers accept any of them meanwhile.*/
                 ::std::string::String,
             >,
             quoted_message_id: ::std::result::Result<
-                ::std::option::Option<super::MessageQuotedMessageId>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             reactions: ::std::result::Result<
@@ -49762,7 +46542,7 @@ first; receivers accept any of them meanwhile.*/
                 ::std::string::String,
             >,
             scheduled_message_id: ::std::result::Result<
-                ::std::option::Option<super::MessageScheduledMessageId>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             seq: ::std::result::Result<i64, ::std::string::String>,
@@ -49772,7 +46552,7 @@ first; receivers accept any of them meanwhile.*/
                 ::std::string::String,
             >,
             workspace_id: ::std::result::Result<
-                super::MessageWorkspaceId,
+                ::std::string::String,
                 ::std::string::String,
             >,
         }
@@ -49847,7 +46627,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn channel_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::MessageChannelId>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.channel_id = value
@@ -49964,9 +46744,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn mention_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::vec::Vec<super::MessageMentionIdsItem>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mention_ids = value
@@ -49978,9 +46756,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn parent_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageParentId>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.parent_id = value
@@ -50030,9 +46806,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn quoted_message_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageQuotedMessageId>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted_message_id = value
@@ -50059,9 +46833,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn scheduled_message_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::MessageScheduledMessageId>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.scheduled_message_id = value
@@ -50112,7 +46884,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn workspace_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::MessageWorkspaceId>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.workspace_id = value
@@ -51145,7 +47917,7 @@ first; receivers accept any of them meanwhile.*/
                 ::chrono::DateTime<::chrono::offset::Utc>,
                 ::std::string::String,
             >,
-            user_id: ::std::result::Result<super::ReactorUserId, ::std::string::String>,
+            user_id: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for Reactor {
             fn default() -> Self {
@@ -51170,7 +47942,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::ReactorUserId>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_id = value
@@ -51562,15 +48334,15 @@ first; receivers accept any of them meanwhile.*/
                 ::std::string::String,
             >,
             mention_ids: ::std::result::Result<
-                ::std::vec::Vec<super::ScheduleMessageMentionIdsItem>,
+                ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
             parent_id: ::std::result::Result<
-                ::std::option::Option<super::ScheduleMessageParentId>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             quoted_message_id: ::std::result::Result<
-                ::std::option::Option<super::ScheduleMessageQuotedMessageId>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             send_at: ::std::result::Result<
@@ -51579,7 +48351,7 @@ first; receivers accept any of them meanwhile.*/
             >,
             text: ::std::result::Result<::std::string::String, ::std::string::String>,
             user_id: ::std::result::Result<
-                ::std::option::Option<super::ScheduleMessageUserId>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
@@ -51626,9 +48398,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn mention_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::vec::Vec<super::ScheduleMessageMentionIdsItem>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mention_ids = value
@@ -51640,9 +48410,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn parent_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ScheduleMessageParentId>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.parent_id = value
@@ -51654,9 +48422,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn quoted_message_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ScheduleMessageQuotedMessageId>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted_message_id = value
@@ -51695,9 +48461,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ScheduleMessageUserId>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_id = value
@@ -51750,7 +48514,7 @@ first; receivers accept any of them meanwhile.*/
                 ::std::string::String,
             >,
             channel_id: ::std::result::Result<
-                super::ScheduledMessageChannelId,
+                ::std::string::String,
                 ::std::string::String,
             >,
             created_at: ::std::result::Result<
@@ -51763,15 +48527,15 @@ first; receivers accept any of them meanwhile.*/
             >,
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
             mention_ids: ::std::result::Result<
-                ::std::vec::Vec<super::ScheduledMessageMentionIdsItem>,
+                ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
             message_id: ::std::result::Result<
-                ::std::option::Option<super::ScheduledMessageMessageId>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             parent_id: ::std::result::Result<
-                ::std::option::Option<super::ScheduledMessageParentId>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             send_at: ::std::result::Result<
@@ -51829,7 +48593,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn channel_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::ScheduledMessageChannelId>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.channel_id = value
@@ -51877,9 +48641,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn mention_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::vec::Vec<super::ScheduledMessageMentionIdsItem>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mention_ids = value
@@ -51891,9 +48653,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn message_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ScheduledMessageMessageId>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message_id = value
@@ -51905,9 +48665,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn parent_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ScheduledMessageParentId>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.parent_id = value
@@ -52050,20 +48808,20 @@ first; receivers accept any of them meanwhile.*/
                 ::std::string::String,
             >,
             mention_ids: ::std::result::Result<
-                ::std::vec::Vec<super::SendMessageMentionIdsItem>,
+                ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
             >,
             parent_id: ::std::result::Result<
-                ::std::option::Option<super::SendMessageParentId>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             quoted_message_id: ::std::result::Result<
-                ::std::option::Option<super::SendMessageQuotedMessageId>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             text: ::std::result::Result<::std::string::String, ::std::string::String>,
             user_id: ::std::result::Result<
-                ::std::option::Option<super::SendMessageUserId>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
@@ -52125,9 +48883,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn mention_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::vec::Vec<super::SendMessageMentionIdsItem>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mention_ids = value
@@ -52139,9 +48895,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn parent_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SendMessageParentId>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.parent_id = value
@@ -52153,9 +48907,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn quoted_message_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SendMessageQuotedMessageId>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.quoted_message_id = value
@@ -52182,9 +48934,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SendMessageUserId>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_id = value
@@ -52396,12 +49146,12 @@ first; receivers accept any of them meanwhile.*/
         #[derive(Clone, Debug)]
         pub struct ThreadReadState {
             channel_id: ::std::result::Result<
-                super::ThreadReadStateChannelId,
+                ::std::string::String,
                 ::std::string::String,
             >,
             last_read_seq: ::std::result::Result<i64, ::std::string::String>,
             message_id: ::std::result::Result<
-                super::ThreadReadStateMessageId,
+                ::std::string::String,
                 ::std::string::String,
             >,
             unread_count: ::std::result::Result<u64, ::std::string::String>,
@@ -52421,7 +49171,7 @@ first; receivers accept any of them meanwhile.*/
         impl ThreadReadState {
             pub fn channel_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::ThreadReadStateChannelId>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.channel_id = value
@@ -52447,7 +49197,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn message_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::ThreadReadStateMessageId>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.message_id = value
@@ -53338,7 +50088,7 @@ first; receivers accept any of them meanwhile.*/
             >,
             attempt: ::std::result::Result<u32, ::std::string::String>,
             endpoint_id: ::std::result::Result<
-                super::WebhookAttemptEndpointId,
+                ::std::string::String,
                 ::std::string::String,
             >,
             error: ::std::result::Result<
@@ -53346,7 +50096,7 @@ first; receivers accept any of them meanwhile.*/
                 ::std::string::String,
             >,
             event_id: ::std::result::Result<
-                super::WebhookAttemptEventId,
+                ::std::string::String,
                 ::std::string::String,
             >,
             event_type: ::std::result::Result<
@@ -53415,7 +50165,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn endpoint_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::WebhookAttemptEndpointId>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.endpoint_id = value
@@ -53439,7 +50189,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn event_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::WebhookAttemptEventId>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.event_id = value

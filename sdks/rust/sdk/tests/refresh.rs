@@ -213,7 +213,7 @@ async fn rate_limited_send_is_retried_with_the_same_idempotency_key() {
     let sent = session
         .call(|c, key| async move {
             c.chat_messages_send()
-                .channel_id("chn_1")
+                .channel_id("chn_01ARZ3NDEKTSV4RRFFQ69G5FAV")
                 .idempotency_key(key.as_str())
                 .body(types::SendMessage::builder().text("hi"))
                 .send()

@@ -8,3 +8,4 @@ npm run check-generated              # src/schema.d.ts matches ../../openapi/v1.
 npm run typecheck                    # tsc --strict over src, test and examples
 npm test                             # node:test against $ATELIER_BASE_URL
 npm run quickstart                   # the README's quick start, as written
+npm run realtime-example             # the README's realtime example, as written

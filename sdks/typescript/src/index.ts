@@ -317,3 +317,8 @@ export function verifyWebhook(
     throw new WebhookVerificationError("body is not JSON");
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Realtime gateway (WebSocket): see src/realtime.ts
+
+export * from "./realtime.js";

@@ -372,8 +372,8 @@ impl ServerFrame {
 pub enum FrameError {
     #[error("malformed frame: {0}")]
     Malformed(String),
-    #[error("protocol version {0} is not supported (this server speaks v1)")]
-    UnsupportedVersion(u64),
+    #[error("protocol version {version} is not supported (this server speaks v1)")]
+    UnsupportedVersion { id: Option<String>, version: u64 },
     #[error("unknown frame type `{kind}`")]
     UnknownType { id: Option<String>, kind: String },
 }
@@ -391,8 +391,8 @@ impl FrameError {
     pub fn disposition(&self) -> Disposition {
         match self {
             Self::Malformed(_) => Disposition::Close(close::MALFORMED_FRAME, truncate_reason(self)),
-            Self::UnsupportedVersion(_) => Disposition::Reply(ServerFrame::error(
-                None,
+            Self::UnsupportedVersion { id, .. } => Disposition::Reply(ServerFrame::error(
+                id.clone(),
                 ErrorCode::UnsupportedVersion,
                 self.to_string(),
             )),
@@ -427,15 +427,8 @@ pub fn decode_client(text: &str) -> Result<ClientFrame, FrameError> {
         .get("v")
         .and_then(serde_json::Value::as_u64)
         .ok_or_else(|| FrameError::Malformed("`v` (the protocol version) is missing".to_owned()))?;
-    if version != PROTOCOL_VERSION {
-        return Err(FrameError::UnsupportedVersion(version));
-    }
-    let kind = object
-        .get("type")
-        .and_then(serde_json::Value::as_str)
-        .ok_or_else(|| FrameError::Malformed("`type` is missing".to_owned()))?
-        .to_owned();
-    // Every correlation id is bounded, the optional ones and an unknown type's (echoed) too.
+    // Every correlation id is bounded, the optional ones and an unknown type's or version's
+    // (echoed) too.
     let id = match object.get("id") {
         None | Some(serde_json::Value::Null) => None,
         Some(serde_json::Value::String(id)) if id.len() <= MAX_ID_BYTES => Some(id.clone()),
@@ -447,6 +440,14 @@ pub fn decode_client(text: &str) -> Result<ClientFrame, FrameError> {
         // Not a string: the frame's own decoding refuses it (an unknown type echoes none).
         Some(_) => None,
     };
+    if version != PROTOCOL_VERSION {
+        return Err(FrameError::UnsupportedVersion { id, version });
+    }
+    let kind = object
+        .get("type")
+        .and_then(serde_json::Value::as_str)
+        .ok_or_else(|| FrameError::Malformed("`type` is missing".to_owned()))?
+        .to_owned();
     if !FRAME_TYPES.contains(&kind.as_str()) {
         return Err(FrameError::UnknownType {
             id,
@@ -654,7 +655,20 @@ mod tests {
         assert_eq!(peek_id("not json"), None);
         assert_eq!(
             decode_client(r#"{"v":2,"type":"ping"}"#),
-            Err(FrameError::UnsupportedVersion(2))
+            Err(FrameError::UnsupportedVersion {
+                id: None,
+                version: 2
+            })
+        );
+        // The refusal of an unsupported version echoes the frame's id, like every error.
+        let newer = decode_client(r#"{"v":2,"type":"ping","id":"d"}"#).unwrap_err();
+        assert!(
+            matches!(
+                newer.disposition(),
+                Disposition::Reply(ServerFrame::Error { id: Some(ref id), code: ErrorCode::UnsupportedVersion, .. }) if id == "d"
+            ),
+            "{:?}",
+            newer.disposition()
         );
         let unknown = decode_client(r#"{"v":1,"type":"dance","id":"x"}"#).unwrap_err();
         assert!(matches!(

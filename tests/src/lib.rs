@@ -338,18 +338,28 @@ impl TestApp {
     pub async fn stop_and_clean(self) {
         let store = self.store().await;
         let bus = self.bus();
-        // The platform's own consumers declared queues on this prefix too.
-        let mut handlers = atelier_server::platform_handlers(&atelier_server::PlatformContext {
-            store: store.clone(),
-            outbox: atelier_outbox::Outbox::new(&store),
-            bus: bus.clone(),
-            config: self.config.clone(),
-        })
-        .expect("the test's configuration starts every module");
-        handlers.extend(self.handlers.iter().cloned());
+        let handlers = prefix_handlers(&store, &bus, &self.config, &self.handlers)
+            .expect("the test's configuration starts every module");
         self.stop().await.expect("server stopped cleanly");
         cleanup(&store, &bus, &handlers).await;
     }
+}
+
+/// Every consumer that declared queues on the app's prefix: the platform's own and the test's.
+fn prefix_handlers(
+    store: &Store,
+    bus: &Bus,
+    config: &Config,
+    extra: &[Arc<dyn Handler>],
+) -> anyhow::Result<Vec<Arc<dyn Handler>>> {
+    let mut handlers = atelier_server::platform_handlers(&atelier_server::PlatformContext {
+        store: store.clone(),
+        outbox: atelier_outbox::Outbox::new(store),
+        bus: bus.clone(),
+        config: config.clone(),
+    })?;
+    handlers.extend(extra.iter().cloned());
+    Ok(handlers)
 }
 
 /// A test that panics never reaches [`TestApp::stop_and_clean`]: its queues, exchanges and
@@ -381,14 +391,7 @@ impl Drop for TestApp {
                 let clean = async {
                     let store = Store::connect(&config.mongodb).await?;
                     let bus = Bus::new(config.amqp.clone(), Metrics::new())?;
-                    let mut handlers =
-                        atelier_server::platform_handlers(&atelier_server::PlatformContext {
-                            store: store.clone(),
-                            outbox: atelier_outbox::Outbox::new(&store),
-                            bus: bus.clone(),
-                            config: config.clone(),
-                        })?;
-                    handlers.extend(extra);
+                    let handlers = prefix_handlers(&store, &bus, &config, &extra)?;
                     cleanup(&store, &bus, &handlers).await;
                     anyhow::Ok(())
                 };

@@ -18,7 +18,11 @@
 //!   event type with its `data` schema (`<Type>Data`, converted from the catalog's JSON Schema
 //!   2020-12 to OpenAPI 3.0), so the event log and webhook consumers get types too.
 
+use atelier_chat::{ChannelId, MessageId, ScheduledMessageId};
+use atelier_core::EventId;
+use atelier_identity::{ApiKeyId, UserId, WorkspaceId};
 use atelier_outbox::catalog::EventType;
+use atelier_webhooks::{EndpointId, attempts::AttemptId};
 use serde_json::{Map, Value, json};
 
 /// Media types poem-openapi writes with a charset parameter, and what clients expect.
@@ -86,23 +90,23 @@ pub fn finish(spec: &mut Value, events: &[EventType]) {
 /// pattern (`chn_` and a ULID), so a client (or a fuzzer) knows what the server
 /// accepts before it answers 400.
 const ID_FIELDS: [(&str, &str); 17] = [
-    ("channel_id", "chn"),
-    ("message_id", "msg"),
-    ("scheduled_message_id", "sch"),
-    ("parent_id", "msg"),
-    ("quoted_message_id", "msg"),
-    ("around", "msg"),
-    ("workspace_id", "wsp"),
-    ("user_id", "usr"),
-    ("owner_id", "usr"),
-    ("creator_id", "usr"),
-    ("author", "usr"),
-    ("member_ids", "usr"),
-    ("mention_ids", "usr"),
-    ("api_key_id", "key"),
-    ("endpoint_id", "wep"),
-    ("event_id", "evt"),
-    ("attempt_id", "wat"),
+    ("channel_id", ChannelId::PREFIX),
+    ("message_id", MessageId::PREFIX),
+    ("scheduled_message_id", ScheduledMessageId::PREFIX),
+    ("parent_id", MessageId::PREFIX),
+    ("quoted_message_id", MessageId::PREFIX),
+    ("around", MessageId::PREFIX),
+    ("workspace_id", WorkspaceId::PREFIX),
+    ("user_id", UserId::PREFIX),
+    ("owner_id", UserId::PREFIX),
+    ("creator_id", UserId::PREFIX),
+    ("author", UserId::PREFIX),
+    ("member_ids", UserId::PREFIX),
+    ("mention_ids", UserId::PREFIX),
+    ("api_key_id", ApiKeyId::PREFIX),
+    ("endpoint_id", EndpointId::PREFIX),
+    ("event_id", EventId::PREFIX),
+    ("attempt_id", AttemptId::PREFIX),
 ];
 
 /// A prefixed id: the prefix, `_`, then a ULID (26 Crockford base32 digits, either case), as
@@ -172,13 +176,10 @@ fn id_patterns(spec: &mut Value) {
 fn unsigned_ranges(value: &mut Value) {
     match value {
         Value::Object(fields) => {
-            let maximum = match fields.get("format").and_then(Value::as_str) {
-                Some("uint8") => Some(u64::from(u8::MAX)),
-                Some("uint16") => Some(u64::from(u16::MAX)),
-                Some("uint32") => Some(u64::from(u32::MAX)),
-                Some("uint64") => Some(u64::MAX),
-                _ => None,
-            };
+            let maximum = fields
+                .get("format")
+                .and_then(Value::as_str)
+                .and_then(crate::edge::json::unsigned_max);
             if let Some(maximum) = maximum
                 && fields.get("type").and_then(Value::as_str) == Some("integer")
             {

@@ -191,8 +191,13 @@ fn service() -> OpenApiService<Apis, ()> {
 /// `openapi/v1.json` (see `atelier_server::spec_json`) and served at `/v1/openapi.json`:
 /// poem-openapi's document with the [`contract`] pass applied.
 pub fn spec_json(catalog: &atelier_outbox::catalog::Catalog) -> String {
+    finish_spec(&service().spec(), catalog)
+}
+
+/// poem-openapi's document `generated`, finished by the [`contract`] pass.
+fn finish_spec(generated: &str, catalog: &atelier_outbox::catalog::Catalog) -> String {
     let mut spec: serde_json::Value =
-        serde_json::from_str(&service().spec()).expect("poem-openapi writes valid JSON");
+        serde_json::from_str(generated).expect("poem-openapi writes valid JSON");
     contract::finish(&mut spec, catalog.entries());
     let mut text = serde_json::to_string_pretty(&spec).expect("a JSON value serializes");
     text.push('\n');
@@ -209,24 +214,30 @@ fn spec_endpoint(spec: String) -> impl poem::Endpoint + 'static {
 }
 
 /// `GET /docs`: Swagger UI over the finished document (poem-openapi's page embeds its own
-/// document, which is swapped for ours).
-fn docs_endpoint(service: &OpenApiService<Apis, ()>, spec: &str) -> impl poem::Endpoint + 'static {
+/// document `generated`, which is swapped for ours).
+fn docs_endpoint(
+    service: &OpenApiService<Apis, ()>,
+    generated: &str,
+    spec: &str,
+) -> impl poem::Endpoint + 'static {
     let html = service
         .swagger_ui_html()
-        .replace(&service.spec(), spec.trim_end());
+        .replace(generated, spec.trim_end());
     poem::endpoint::make_sync(move |_| poem::web::Html(html.clone()))
 }
 
 /// The whole HTTP application.
 pub fn endpoint(state: ApiState) -> BoxEndpoint<'static> {
     let service = service();
-    let spec = spec_json(&state.catalog);
     let mut route = Route::new();
     if state.config.serve_api {
+        // Built once, at start, and only where the API is served.
+        let generated = service.spec();
+        let spec = finish_spec(&generated, &state.catalog);
         route = route
             .at("/v1/realtime", poem::get(realtime::connect))
-            .at("/v1/openapi.json", spec_endpoint(spec.clone()))
-            .at("/docs", docs_endpoint(&service, &spec))
+            .at("/docs", docs_endpoint(&service, &generated, &spec))
+            .at("/v1/openapi.json", spec_endpoint(spec))
             .nest("/", service);
     } else {
         // Worker-only nodes: operational endpoints only.

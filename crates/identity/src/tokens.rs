@@ -503,7 +503,7 @@ impl Tokens {
             )
             .await
             .map_err(|error| AuthFailure {
-                error: storage_unavailable("rotating a refresh token", &error),
+                error: unavailable("rotating a refresh token", &error),
                 tenant: Some(tenant),
             })?;
         let Some((consumed, refresh_token, record)) = rotated else {
@@ -1238,14 +1238,8 @@ fn corrupt_key(kid: &str, message: &str) -> IdentityError {
     )))
 }
 
-/// [`unavailable`] for a unit of work's error (the body refuses nothing).
-fn storage_unavailable(context: &'static str, error: &IdentityError) -> AuthError {
-    tracing::error!(%error, context, "token storage failed");
-    AuthError::Unavailable("MongoDB")
-}
-
 /// Logged with context; the client sees only "authentication is unavailable: MongoDB".
-fn unavailable(context: &'static str, error: &mongodb::error::Error) -> AuthError {
+fn unavailable(context: &'static str, error: &dyn std::fmt::Display) -> AuthError {
     tracing::error!(%error, context, "token storage failed");
     AuthError::Unavailable("MongoDB")
 }

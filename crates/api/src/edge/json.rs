@@ -11,7 +11,10 @@
 //! fields are all optional (`POST .../thread/read`) need no body at all. A body with a
 //! content type other than JSON still answers 415.
 
-use std::ops::{Deref, DerefMut};
+use std::{
+    borrow::Cow,
+    ops::{Deref, DerefMut},
+};
 
 use poem::{FromRequest, Request, RequestBody, Result};
 use poem_openapi::{
@@ -164,8 +167,8 @@ impl<'a, T: ParseFromJSON> ApiExtractor<'a> for JsonBody<T> {
 #[derive(Debug, PartialEq, Eq)]
 pub struct Mismatch {
     pub field: String,
-    pub expected: std::borrow::Cow<'static, str>,
-    pub found: std::borrow::Cow<'static, str>,
+    pub expected: Cow<'static, str>,
+    pub found: Cow<'static, str>,
 }
 
 impl std::fmt::Display for Mismatch {
@@ -195,6 +198,17 @@ fn found(value: &Value) -> &'static str {
     }
 }
 
+/// The largest value of an unsigned integer `format` poem-openapi writes (`uint32`, ...).
+pub(crate) fn unsigned_max(format: &str) -> Option<u64> {
+    match format {
+        "uint8" => Some(u64::from(u8::MAX)),
+        "uint16" => Some(u64::from(u16::MAX)),
+        "uint32" => Some(u64::from(u32::MAX)),
+        "uint64" => Some(u64::MAX),
+        _ => None,
+    }
+}
+
 fn join(path: &str, key: &str) -> String {
     if path.is_empty() {
         key.to_owned()
@@ -220,17 +234,19 @@ pub fn check(
             return Some(mismatch);
         }
     }
-    let mismatch = |expected| {
+    // The field at fault: `path`, or the whole body at the top.
+    let at = |expected: Cow<'static, str>, found: Cow<'static, str>| {
         Some(Mismatch {
             field: if path.is_empty() {
                 "body".to_owned()
             } else {
                 path.to_owned()
             },
-            expected: std::borrow::Cow::Borrowed(expected),
-            found: found(value).into(),
+            expected,
+            found,
         })
     };
+    let mismatch = |expected: &'static str| at(expected.into(), found(value).into());
     match (schema.ty, value) {
         ("string", Value::String(text))
             if !schema.enum_items.is_empty() && !schema.enum_items.contains(value) =>
@@ -241,15 +257,10 @@ pub fn check(
                 .map(|item| format!("`{}`", item.as_str().unwrap_or_default()))
                 .collect();
             let shown: String = text.chars().take(64).collect();
-            Some(Mismatch {
-                field: if path.is_empty() {
-                    "body".to_owned()
-                } else {
-                    path.to_owned()
-                },
-                expected: format!("one of {}", allowed.join(", ")).into(),
-                found: format!("`{shown}`").into(),
-            })
+            at(
+                format!("one of {}", allowed.join(", ")).into(),
+                format!("`{shown}`").into(),
+            )
         }
         ("string", Value::String(_))
         | ("boolean", Value::Bool(_))
@@ -257,24 +268,12 @@ pub fn check(
         ("integer", Value::Number(number)) if number.is_i64() || number.is_u64() => {
             // Unsigned formats: a value out of their range is refused here, naming the field,
             // rather than by the parser with the type's name.
-            let range = match schema.format {
-                Some("uint8") => Some(u64::from(u8::MAX)),
-                Some("uint16") => Some(u64::from(u16::MAX)),
-                Some("uint32") => Some(u64::from(u32::MAX)),
-                Some("uint64") => Some(u64::MAX),
-                _ => None,
-            };
-            match (range, number.as_u64()) {
+            match (schema.format.and_then(unsigned_max), number.as_u64()) {
                 (Some(max), Some(value)) if value <= max => None,
-                (Some(max), _) => Some(Mismatch {
-                    field: if path.is_empty() {
-                        "body".to_owned()
-                    } else {
-                        path.to_owned()
-                    },
-                    expected: format!("an integer from 0 to {max}").into(),
-                    found: number.to_string().into(),
-                }),
+                (Some(max), _) => at(
+                    format!("an integer from 0 to {max}").into(),
+                    number.to_string().into(),
+                ),
                 (None, _) => None,
             }
         }

@@ -96,8 +96,26 @@ async fn graceful_shutdown_stops_listening_and_releases_the_relay_lease() {
         "successor",
         Duration::from_secs(30),
     );
+    // Watch the lease document: trying to acquire it here would take it whenever the check
+    // ran before the relay's first attempt, and then hold it against the relay for 30 s.
+    let leases = store
+        .database()
+        .collection::<mongodb::bson::Document>(atelier_store::lease::LEASES_COLLECTION);
     eventually(Duration::from_secs(10), "relay holds its lease", || async {
-        !successor.try_acquire().await.unwrap()
+        let now = chrono::Utc::now().timestamp_millis();
+        leases
+            .find_one(mongodb::bson::doc! { "_id": "outbox_relay" })
+            .await
+            .unwrap()
+            .is_some_and(|lease| {
+                lease
+                    .get_str("owner")
+                    .is_ok_and(|owner| owner != "successor")
+                    && lease
+                        .get("expires_at_ms")
+                        .and_then(atelier_store::integer)
+                        .is_some_and(|expires| expires > now)
+            })
     })
     .await;
     let url = app.url("/healthz");

@@ -407,15 +407,29 @@ async fn threads_count_replies_participants_and_unread() {
         )
         .await;
     assert_eq!(ids(&thread["items"]), ids(&json!(replies)));
+    // Paged one at a time: the first reply, then the rest after its cursor.
+    let (_, first) = app
+        .call(
+            &chat.user(0).token,
+            Method::GET,
+            &format!("{root_path}/replies?limit=1"),
+            None,
+        )
+        .await;
+    assert_eq!(ids(&first["items"]), ids(&json!(replies[..1])));
+    assert_eq!(first["has_more"], true);
+    let cursor = first["next_cursor"].as_str().unwrap();
     let (_, after_first) = app
         .call(
             &chat.user(0).token,
             Method::GET,
-            &format!("{root_path}/replies?after={}", replies[0]["seq"]),
+            &format!("{root_path}/replies?cursor={cursor}"),
             None,
         )
         .await;
-    assert_eq!(after_first["items"].as_array().unwrap().len(), 2);
+    assert_eq!(ids(&after_first["items"]), ids(&json!(replies[1..])));
+    assert_eq!(after_first["has_more"], false);
+    assert!(after_first.get("next_cursor").is_none(), "{after_first}");
     // Replies to replies are refused.
     let (status, problem) = app
         .call(
@@ -695,7 +709,7 @@ async fn refused_input_answers_problems() {
         (
             &user,
             Method::GET,
-            format!("/v1/channels/{channel}/changes?since=garbage"),
+            format!("/v1/channels/{channel}/changes?cursor=garbage"),
             None,
             400,
             "invalid_cursor",

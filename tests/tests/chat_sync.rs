@@ -272,7 +272,7 @@ async fn the_change_feed_returns_exactly_the_changes_after_a_cursor() {
         )
         .await;
     let cursor = history["change_cursor"].as_str().unwrap().to_owned();
-    let changes_path = |cursor: &str| format!("/v1/channels/{channel}/changes?since={cursor}");
+    let changes_path = |cursor: &str| format!("/v1/channels/{channel}/changes?cursor={cursor}");
     let (_, nothing) = app
         .call(token, Method::GET, &changes_path(&cursor), None)
         .await;

@@ -23,7 +23,7 @@ async fn read_all(
     loop {
         let mut path = format!("/v1/events?limit={limit}{query}");
         if let Some(cursor) = &cursor {
-            path.push_str(&format!("&after={cursor}"));
+            path.push_str(&format!("&cursor={cursor}"));
         }
         let (status, page) = app.call(&tenant.api_key, Method::GET, &path, None).await;
         assert_eq!(status, 200, "{path}: {page}");
@@ -329,7 +329,7 @@ async fn the_log_replays_a_tenants_events_in_order_by_cursor() {
         .call(
             &tenant.api_key,
             Method::GET,
-            &format!("/v1/events?after={cursor}"),
+            &format!("/v1/events?cursor={cursor}"),
             None,
         )
         .await;
@@ -343,7 +343,7 @@ async fn the_log_replays_a_tenants_events_in_order_by_cursor() {
         .call(
             &tenant.api_key,
             Method::GET,
-            &format!("/v1/events?after={cursor}"),
+            &format!("/v1/events?cursor={cursor}"),
             None,
         )
         .await;
@@ -362,9 +362,9 @@ async fn bad_cursors_types_and_limits_are_refused() {
     let app = TestApp::spawn(test_config()).await;
     let tenant = app.create_tenant().await;
     let cases = [
-        ("/v1/events?after=garbage", "invalid_cursor", None),
+        ("/v1/events?cursor=garbage", "invalid_cursor", None),
         // Valid base64url, not a cursor.
-        ("/v1/events?after=e30", "invalid_cursor", None),
+        ("/v1/events?cursor=e30", "invalid_cursor", None),
         (
             "/v1/events?types=identity.user.created,nope.thing.happened",
             "invalid_field",

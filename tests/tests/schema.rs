@@ -315,3 +315,72 @@ fn v1_has_no_breaking_change_since_the_last_release() {
         breaking.join("\n  ")
     );
 }
+
+/// Every list pages the same way (README, "HTTP contract"): a `GET` answering `items` takes
+/// the string `cursor` and the integer `limit`, and answers `has_more` (required) and
+/// `next_cursor` (a string, given while more follow).
+#[test]
+fn every_list_is_paginated_the_same_way() {
+    let spec: serde_json::Value = serde_json::from_str(&atelier_server::spec_json()).unwrap();
+    let resolve = |schema: &serde_json::Value| -> serde_json::Value {
+        match schema["$ref"].as_str() {
+            Some(reference) => {
+                let name = reference.trim_start_matches("#/components/schemas/");
+                spec["components"]["schemas"][name].clone()
+            }
+            None => schema.clone(),
+        }
+    };
+    let mut lists = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        let Some(operation) = item.get("get") else {
+            continue;
+        };
+        let body = resolve(&operation["responses"]["200"]["content"]["application/json"]["schema"]);
+        if body["properties"]["items"]["type"] != "array" {
+            continue;
+        }
+        lists += 1;
+        let id = operation["operationId"].as_str().unwrap();
+        let query = |name: &str| {
+            operation["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|parameter| parameter["in"] == "query" && parameter["name"] == name)
+                .map(|parameter| parameter["schema"]["type"].clone())
+        };
+        assert_eq!(
+            query("cursor"),
+            Some("string".into()),
+            "{id} ({path}): cursor"
+        );
+        assert_eq!(
+            query("limit"),
+            Some("integer".into()),
+            "{id} ({path}): limit"
+        );
+        for cursor_alias in ["after", "since", "page", "offset"] {
+            if id != "chat.messages.list" {
+                assert_eq!(
+                    query(cursor_alias),
+                    None,
+                    "{id}: `{cursor_alias}` besides `cursor`"
+                );
+            }
+        }
+        assert_eq!(body["properties"]["has_more"]["type"], "boolean", "{id}");
+        assert_eq!(body["properties"]["next_cursor"]["type"], "string", "{id}");
+        let required: Vec<&str> = body["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|name| name.as_str())
+            .collect();
+        assert!(required.contains(&"has_more"), "{id}: {required:?}");
+    }
+    assert!(
+        lists >= 20,
+        "only {lists} lists found: the check looks in the wrong place"
+    );
+}

@@ -22,6 +22,9 @@
 //! ([`Actor`]): that user must be a member (of the workspace and the channel) where
 //! membership is needed. Per-user operations (join, leave, read state) take a user.
 
+use atelier_store::scoped::PageRequest;
+use mongodb::bson::doc;
+
 use atelier_identity::{
     Principal, UserId, WorkspaceId,
     policy::{self, Access, Actor, ActorError, Decision, Permission},
@@ -101,22 +104,39 @@ impl Chat {
         }
     }
 
-    /// The workspace's channels the principal can see, oldest first.
+    /// A page of the workspace's channels the principal can see, oldest first.
     pub async fn visible_channels(
         &self,
         principal: &Principal,
         workspace: WorkspaceId,
-    ) -> Result<Vec<ChannelRecord>, ChatError> {
+        request: &PageRequest,
+    ) -> Result<(Vec<ChannelRecord>, bool), ChatError> {
+        let tenant = principal.tenant();
         self.tenancy.workspace_access(principal, workspace).await?;
-        let channels = self.list_channels(principal.tenant(), workspace).await?;
-        let mut visible = Vec::with_capacity(channels.len());
-        for channel in channels {
-            let access = self.principal_access(principal, &channel).await?;
-            if policy::authorize(principal, Permission::ResourceRead, access.read).is_allowed() {
-                visible.push(channel);
+        let filter = doc! { "workspace": workspace.to_string() };
+        // Read batches of the workspace's channels until a page of visible ones (and one more,
+        // to know that more follow) is found or the list ends.
+        let mut batch_request = PageRequest::new(request.after.clone(), request.limit);
+        let mut visible = Vec::with_capacity(request.limit + 1);
+        loop {
+            let (batch, more) =
+                atelier_store::scoped::page(&self.channels, tenant, filter.clone(), &batch_request)
+                    .await?;
+            batch_request.after = batch.last().map(|channel| channel.id.to_string());
+            for channel in batch {
+                let access = self.principal_access(principal, &channel).await?;
+                if policy::authorize(principal, Permission::ResourceRead, access.read).is_allowed()
+                {
+                    visible.push(channel);
+                }
+            }
+            if visible.len() > request.limit || !more {
+                break;
             }
         }
-        Ok(visible)
+        let has_more = visible.len() > request.limit;
+        visible.truncate(request.limit);
+        Ok((visible, has_more))
     }
 
     /// The channels a search by the principal may cover: `None` (every channel) for API keys;

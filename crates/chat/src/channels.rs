@@ -16,6 +16,7 @@ use atelier_identity::{
     Principal, UserId, WorkspaceId,
     policy::{self, Access, Decision, Permission},
 };
+use atelier_store::scoped::PageRequest;
 use futures_util::{FutureExt, TryStreamExt};
 use mongodb::bson::doc;
 use serde_json::json;
@@ -415,22 +416,16 @@ impl Chat {
         Ok(outcome.0)
     }
 
-    /// The channel's members who are still members of its workspace, in joining order, for
-    /// those who may see the channel.
+    /// A page of the channel's members who are still members of its workspace, by user id,
+    /// for those who may see the channel.
     pub async fn list_members(
         &self,
         principal: &Principal,
         channel: ChannelId,
-    ) -> Result<Vec<MemberRecord>, ChatError> {
+        request: &PageRequest,
+    ) -> Result<(Vec<MemberRecord>, bool), ChatError> {
         let (channel, _) = self.visible_channel(principal, channel).await?;
         let tenant = principal.tenant();
-        let mut members: Vec<MemberRecord> = self
-            .members
-            .find(doc! { "tenant": tenant.to_string(), "channel": channel.id.to_string() })
-            .sort(doc! { "joined_at_ms": 1 })
-            .await?
-            .try_collect()
-            .await?;
         let in_workspace: Vec<UserId> = self
             .tenancy
             .members_of(tenant, channel.workspace)
@@ -438,9 +433,28 @@ impl Chat {
             .into_iter()
             .map(|member| member.user)
             .collect();
-        // Memberships left over from a workspace removal count for nothing.
-        members.retain(|member| in_workspace.contains(&member.user));
-        Ok(members)
+        // Member ids are `{channel}:{user}`. Memberships left over from a workspace removal
+        // count for nothing: read batches until a page of live ones (and one more) is found.
+        let filter = doc! { "channel": channel.id.to_string() };
+        let mut batch_request = PageRequest::new(request.after.clone(), request.limit);
+        let mut members = Vec::with_capacity(request.limit + 1);
+        loop {
+            let (batch, more) =
+                atelier_store::scoped::page(&self.members, tenant, filter.clone(), &batch_request)
+                    .await?;
+            batch_request.after = batch.last().map(|member| member.id.clone());
+            members.extend(
+                batch
+                    .into_iter()
+                    .filter(|member| in_workspace.contains(&member.user)),
+            );
+            if members.len() > request.limit || !more {
+                break;
+            }
+        }
+        let has_more = members.len() > request.limit;
+        members.truncate(request.limit);
+        Ok((members, has_more))
     }
 
     /// Adds `user` to the channel or changes their role, as the policy's member-change table

@@ -375,24 +375,40 @@ impl Chat {
         .await
     }
 
-    /// The channel's pinned messages, most recently pinned first.
+    /// A page of the channel's pinned messages, most recently pinned first, after the pin at
+    /// `after` (its pin time and message id).
     pub async fn pins(
         &self,
         tenant: TenantId,
         channel: ChannelId,
-    ) -> Result<Vec<MessageRecord>, ChatError> {
-        Ok(self
+        after: Option<(i64, String)>,
+        limit: usize,
+    ) -> Result<(Vec<MessageRecord>, bool), ChatError> {
+        let mut filter = doc! {
+            "tenant": tenant.to_string(),
+            "channel": channel.to_string(),
+            "pinned_at_ms": { "$gt": 0_i64 },
+        };
+        if let Some((pinned_at_ms, id)) = after {
+            filter.insert(
+                "$or",
+                vec![
+                    doc! { "pinned_at_ms": { "$lt": pinned_at_ms } },
+                    doc! { "pinned_at_ms": pinned_at_ms, "_id": { "$lt": id } },
+                ],
+            );
+        }
+        let mut records: Vec<MessageRecord> = self
             .messages
-            .find(doc! {
-                "tenant": tenant.to_string(),
-                "channel": channel.to_string(),
-                "pinned_at_ms": { "$gt": 0_i64 },
-            })
-            .sort(doc! { "pinned_at_ms": -1 })
-            .limit(100)
+            .find(filter)
+            .sort(doc! { "pinned_at_ms": -1, "_id": -1 })
+            .limit(i64::try_from(limit + 1).unwrap_or(i64::MAX))
             .await?
             .try_collect()
-            .await?)
+            .await?;
+        let has_more = records.len() > limit;
+        records.truncate(limit);
+        Ok((records, has_more))
     }
 
     /// Adds `user`'s reaction; `false` when it was already there.

@@ -95,14 +95,17 @@ impl Chat {
         Ok(record)
     }
 
-    /// The channel's scheduled messages not yet sent or cancelled (and failed ones), by send
-    /// time; only `author`'s when given.
+    /// A page of the channel's scheduled messages not yet sent or cancelled (and failed ones),
+    /// by send time, after the one at `after` (its send time and id); only `author`'s when
+    /// given.
     pub async fn list_scheduled(
         &self,
         tenant: TenantId,
         channel: ChannelId,
         author: Option<UserId>,
-    ) -> Result<Vec<ScheduledRecord>, ChatError> {
+        after: Option<(i64, String)>,
+        limit: usize,
+    ) -> Result<(Vec<ScheduledRecord>, bool), ChatError> {
         let mut filter = doc! {
             "tenant": tenant.to_string(),
             "channel": channel.to_string(),
@@ -111,14 +114,26 @@ impl Chat {
         if let Some(author) = author {
             filter.insert("author", author.to_string());
         }
-        Ok(self
+        if let Some((send_at_ms, id)) = after {
+            filter.insert(
+                "$or",
+                vec![
+                    doc! { "send_at_ms": { "$gt": send_at_ms } },
+                    doc! { "send_at_ms": send_at_ms, "_id": { "$gt": id } },
+                ],
+            );
+        }
+        let mut records: Vec<ScheduledRecord> = self
             .scheduled
             .find(filter)
-            .sort(doc! { "send_at_ms": 1 })
-            .limit(500)
+            .sort(doc! { "send_at_ms": 1, "_id": 1 })
+            .limit(i64::try_from(limit + 1).unwrap_or(i64::MAX))
             .await?
             .try_collect()
-            .await?)
+            .await?;
+        let has_more = records.len() > limit;
+        records.truncate(limit);
+        Ok((records, has_more))
     }
 
     pub async fn get_scheduled(

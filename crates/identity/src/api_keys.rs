@@ -198,9 +198,14 @@ impl ApiKeys {
     }
 
     /// The tenant's keys (tenant readers).
-    pub async fn list(&self, principal: &Principal) -> Result<Vec<ApiKeyRecord>, IdentityError> {
+    pub async fn list(
+        &self,
+        principal: &Principal,
+        request: &atelier_store::scoped::PageRequest,
+    ) -> Result<(Vec<ApiKeyRecord>, bool), IdentityError> {
         Tenancy::require(principal, Permission::TenantRead, Access::default())?;
-        Ok(atelier_store::scoped::list(&self.keys, principal.tenant()).await?)
+        let keys = &self.keys;
+        Ok(atelier_store::scoped::page(keys, principal.tenant(), doc! {}, request).await?)
     }
 
     /// Revokes a key of this tenant (tenant administrators). Revoking twice is harmless.

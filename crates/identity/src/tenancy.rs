@@ -11,7 +11,10 @@
 
 use atelier_core::{NewEvent, TenantId};
 use atelier_outbox::{Outbox, UnitOfWork};
-use atelier_store::{CollectionSpec, StorageError, Store, scoped};
+use atelier_store::{
+    CollectionSpec, StorageError, Store,
+    scoped::{self, PageRequest},
+};
 use chrono::Utc;
 use futures_util::{FutureExt, TryStreamExt};
 use mongodb::{Collection, IndexModel, bson::doc, options::IndexOptions};
@@ -231,26 +234,55 @@ impl Tenancy {
         principal: &Principal,
     ) -> Result<Vec<WorkspaceRecord>, IdentityError> {
         let all = self.list_workspaces(principal.tenant()).await?;
-        let Principal::User { tenant, user_id } = principal else {
-            return Ok(all);
+        Ok(match self.own_workspace_ids(principal).await? {
+            None => all,
+            Some(mine) => all
+                .into_iter()
+                .filter(|workspace| mine.contains(&workspace.id.to_string()))
+                .collect(),
+        })
+    }
+
+    /// A page of the workspaces the principal can see, oldest first.
+    pub async fn workspaces_page(
+        &self,
+        principal: &Principal,
+        request: &PageRequest,
+    ) -> Result<(Vec<WorkspaceRecord>, bool), IdentityError> {
+        let filter = match self.own_workspace_ids(principal).await? {
+            None => doc! {},
+            Some(mine) => doc! { "_id": { "$in": mine } },
         };
-        let mine: Vec<WorkspaceId> = self
+        Ok(scoped::page(&self.workspaces, principal.tenant(), filter, request).await?)
+    }
+
+    /// The ids of the workspaces a user may read; `None` for API keys (every workspace).
+    async fn own_workspace_ids(
+        &self,
+        principal: &Principal,
+    ) -> Result<Option<Vec<String>>, IdentityError> {
+        let Principal::User { tenant, user_id } = principal else {
+            return Ok(None);
+        };
+        let members: Vec<MemberRecord> = self
             .members
             .find(doc! { "tenant": tenant.to_string(), "user": user_id.to_string() })
             .await?
-            .try_collect::<Vec<MemberRecord>>()
-            .await?
-            .into_iter()
-            .filter(|member| {
-                let access = Access {
-                    workspace_role: Some(member.role),
-                    resource_role: None,
-                };
-                policy::authorize(principal, Permission::WorkspaceRead, access).is_allowed()
-            })
-            .map(|member| member.workspace)
-            .collect();
-        Ok(all.into_iter().filter(|w| mine.contains(&w.id)).collect())
+            .try_collect()
+            .await?;
+        Ok(Some(
+            members
+                .into_iter()
+                .filter(|member| {
+                    let access = Access {
+                        workspace_role: Some(member.role),
+                        resource_role: None,
+                    };
+                    policy::authorize(principal, Permission::WorkspaceRead, access).is_allowed()
+                })
+                .map(|member| member.workspace.to_string())
+                .collect(),
+        ))
     }
 
     /// Creates an organisation. Operator-only (the CLI's `admin create-tenant`).
@@ -448,11 +480,12 @@ impl Tenancy {
     pub async fn list_users(
         &self,
         principal: &Principal,
-    ) -> Result<Vec<UserRecord>, IdentityError> {
+        request: &PageRequest,
+    ) -> Result<(Vec<UserRecord>, bool), IdentityError> {
         Self::require(principal, Permission::TenantRead, Access::default())?;
-        let mut users = scoped::list(&self.users, principal.tenant()).await?;
-        users.retain(|user| !user.is_deleted());
-        Ok(users)
+        // Deleted users keep their record (ids stay resolvable in history) but leave the list.
+        let live = doc! { "deleted_at_ms": null };
+        Ok(scoped::page(&self.users, principal.tenant(), live, request).await?)
     }
 
     /// One user, for tenant readers or the user themself.
@@ -743,19 +776,16 @@ impl Tenancy {
         &self,
         principal: &Principal,
         workspace: WorkspaceId,
-    ) -> Result<Vec<MemberRecord>, IdentityError> {
+        request: &PageRequest,
+    ) -> Result<(Vec<MemberRecord>, bool), IdentityError> {
         let tenant = principal.tenant();
         let access = self.workspace_access(principal, workspace).await?;
         if !policy::authorize(principal, Permission::MembersRead, access).is_allowed() {
             return Err(IdentityError::NotFound("workspace"));
         }
-        Ok(self
-            .members
-            .find(doc! { "tenant": tenant.to_string(), "workspace": workspace.to_string() })
-            .sort(doc! { "updated_at_ms": 1 })
-            .await?
-            .try_collect()
-            .await?)
+        // Member ids are `{workspace}:{user}`: in a workspace, ordered by user id.
+        let filter = doc! { "workspace": workspace.to_string() };
+        Ok(scoped::page(&self.members, tenant, filter, request).await?)
     }
 
     /// A workspace's members, unchecked: for services that have already decided the caller

@@ -168,9 +168,14 @@ impl Endpoints {
 
     /// The tenant's endpoints, oldest first (readers of the tenant). Their records hold the
     /// secrets: what a caller may be shown of them is the edge's view.
-    pub async fn list(&self, principal: &Principal) -> Result<Vec<EndpointRecord>, WebhookError> {
+    pub async fn list(
+        &self,
+        principal: &Principal,
+        request: &atelier_store::scoped::PageRequest,
+    ) -> Result<(Vec<EndpointRecord>, bool), WebhookError> {
         let tenant = Tenancy::readable_tenant(principal)?;
-        self.all(tenant).await
+        let filter = mongodb::bson::Document::new();
+        Ok(atelier_store::scoped::page(&self.endpoints, tenant, filter, request).await?)
     }
 
     /// One endpoint (readers of the tenant); see [`Endpoints::list`] about secrets.

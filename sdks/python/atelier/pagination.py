@@ -8,23 +8,22 @@ from typing import Any
 
 from atelier_client.types import UNSET
 
-_CURSOR_PARAMS = ("cursor", "after", "since")
+_CURSOR_PARAM = "cursor"
 
 
 def paginate(operation: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
     """Yields the items of every page of a generated list operation.
 
     ``operation`` is a generated module (e.g. ``atelier_client.api.audit.audit_list``) or its
-    ``sync`` function; the other arguments are passed to it (``client=`` included). The cursor
-    parameter (``cursor``, ``after`` or ``since``, whichever the operation takes) is set from
-    each page's ``next_cursor`` while ``has_more`` is true.
+    ``sync`` function; the other arguments are passed to it (``client=`` included). Its
+    ``cursor`` parameter (every list takes one) is set from each page's ``next_cursor`` while
+    ``has_more`` is true.
 
         for entry in paginate(audit_list, client=client, limit=100): ...
     """
     sync = getattr(operation, "sync", operation)
     params = inspect.signature(sync).parameters
-    cursor_param = next((p for p in _CURSOR_PARAMS if p in params), None)
-    if cursor_param is None:
+    if _CURSOR_PARAM not in params:
         raise TypeError(f"{sync.__module__} takes no cursor parameter")
     while True:
         page = sync(*args, **kwargs)
@@ -34,4 +33,4 @@ def paginate(operation: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
         cursor = getattr(page, "next_cursor", UNSET)
         if not page.has_more or cursor in (UNSET, None):
             return
-        kwargs[cursor_param] = cursor
+        kwargs[_CURSOR_PARAM] = cursor

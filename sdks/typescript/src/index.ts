@@ -215,24 +215,30 @@ function retryDelayMs(retryAfter: string | null, attempt: number): number {
 // ---------------------------------------------------------------------------------------------
 // Pagination
 
-/** The list operations answering `{items, has_more, next_cursor}`, with their cursor parameter. */
-export const CURSOR_PARAMS = {
-  "/v1/audit": "cursor",
-  "/v1/events": "after",
-  "/v1/webhooks/endpoints/{endpoint_id}/attempts": "cursor",
-  "/v1/webhooks/messages/{event_id}/attempts": "cursor",
-  "/v1/search/messages": "cursor",
-  "/v1/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/users": "cursor",
-} as const;
-
-export type PaginatedPath = keyof typeof CURSOR_PARAMS;
+/**
+ * The list operations: every `GET` taking a `cursor` query parameter answers
+ * `{items, has_more, next_cursor}` (the contract checks it).
+ */
+type ListGet = {
+  parameters: { query?: object };
+  responses: { 200: { content: { "application/json": { items: unknown[] } } } };
+};
+export type PaginatedPath = {
+  [P in keyof paths]: paths[P] extends { get: ListGet }
+    ? "cursor" extends keyof NonNullable<paths[P]["get"]["parameters"]["query"]>
+      ? P
+      : never
+    : never;
+}[keyof paths];
 type GetOp<P extends PaginatedPath> = paths[P]["get"];
 type ItemOf<P extends PaginatedPath> =
-  GetOp<P>["responses"][200]["content"]["application/json"]["items"][number];
+  GetOp<P> extends { responses: { 200: { content: { "application/json": { items: (infer I)[] } } } } }
+    ? I
+    : never;
 /** The operation's parameters (path and query), without its cursor. */
 export type PageParams<P extends PaginatedPath> = {
   [K in keyof GetOp<P>["parameters"] as K extends "path" | "query" ? K : never]: K extends "query"
-    ? Omit<NonNullable<GetOp<P>["parameters"]["query"]>, (typeof CURSOR_PARAMS)[P]>
+    ? Omit<NonNullable<GetOp<P>["parameters"]["query"]>, "cursor">
     : GetOp<P>["parameters"][K];
 };
 
@@ -247,8 +253,8 @@ function paginator(client: AtelierHttpClient): Paginate {
     let cursor = options?.cursor;
     const p = params as { path?: object; query?: object };
     for (;;) {
-      const query = { ...p.query, ...(cursor !== undefined && { [CURSOR_PARAMS[path]]: cursor }) };
-      // One generic call for six operations: TypeScript cannot check it, the public signature is.
+      const query = { ...p.query, ...(cursor !== undefined && { cursor }) };
+      // One generic call for every list: TypeScript cannot check it, the public signature is.
       const get = client.GET as (url: string, init: object) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
       const page = (await unwrap(get(path, { params: { path: p.path, query } }))) as {
         items: ItemOf<typeof path>[];

@@ -65,7 +65,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Lists the consumers with their liveness on this node and dead-letter counts. */
+        /** Lists the consumers with their liveness on this node and dead-letter counts, by name. */
         get: operations["admin.consumers.list"];
         put?: never;
         post?: never;
@@ -82,7 +82,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Shows up to `limit` dead letters of a consumer without removing them. */
+        /**
+         * Shows a consumer's dead letters without removing them, oldest first. A dead-letter
+         *     queue is read from its head: a page further on reads (and puts back) the ones before
+         *     it, so it stops at the 10,000th letter; replay or discard to see further.
+         */
         get: operations["admin.deadLetters.list"];
         put?: never;
         post?: never;
@@ -413,7 +417,7 @@ export interface paths {
         };
         /**
          * The tenant's published events in log order, after a cursor (API key). Replay from the
-         *     start by omitting `after`; tail the log by polling with the last `next_cursor`.
+         *     start by omitting `cursor`; tail the log by polling with the last `next_cursor`.
          *     Events older than the retention period (30 days by default) are no longer listed.
          */
         get: operations["events.list"];
@@ -802,7 +806,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The channel's pinned messages, most recently pinned first (at most 100). */
+        /** The channel's pinned messages, most recently pinned first. */
         get: operations["chat.pins.list"];
         put?: never;
         post?: never;
@@ -819,7 +823,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A thread's replies, oldest first, after the reply with sequence number `after`. */
+        /** A thread's replies, oldest first. */
         get: operations["chat.messages.replies"];
         put?: never;
         post?: never;
@@ -889,8 +893,9 @@ export interface paths {
         };
         /**
          * The channel's change feed: every message created, edited, deleted, reacted to,
-         *     pinned or replied to after `since`, in change order, without gaps. Start from the
-         *     `change_cursor` of a history read (or omit `since` for everything).
+         *     pinned or replied to after `cursor`, in change order, without gaps. Start from the
+         *     `change_cursor` of a history read (or omit `cursor` for everything); `next_cursor` is
+         *     always given (the same cursor when nothing changed): keep polling with it.
          */
         get: operations["chat.changes.list"];
         put?: never;
@@ -1056,10 +1061,6 @@ export interface components {
             /** Format: date-time */
             revoked_at?: string;
         };
-        /** ApiKeyList */
-        ApiKeyList: {
-            items: components["schemas"]["ApiKey"][];
-        };
         /**
          * @description An API key's scope: `full` may do everything the tenant's administrators may, `read_only`
          *     only reads.
@@ -1132,18 +1133,6 @@ export interface components {
             /** @description The newest record's hash when intact; keep a copy elsewhere to detect truncation. */
             head_hash?: string;
         };
-        /** ChangePage */
-        ChangePage: {
-            /**
-             * @description Messages whose latest change (new, edited, deleted, reacted, pinned, thread reply)
-             *     came after `since`, in change order, each in its current state.
-             */
-            items: components["schemas"]["Message"][];
-            /** @description Pass as `since` next time (the same cursor when nothing changed). */
-            next_cursor: string;
-            /** @description More changes wait: call again at once. */
-            has_more: boolean;
-        };
         /**
          * Channel
          * @description A channel.
@@ -1189,10 +1178,6 @@ export interface components {
          * @enum {string}
          */
         ChannelKind: "public" | "private" | "direct";
-        /** ChannelList */
-        ChannelList: {
-            items: components["schemas"]["Channel"][];
-        };
         /**
          * ChannelMember
          * @description A channel member.
@@ -1205,10 +1190,6 @@ export interface components {
             last_read_seq: number;
             /** Format: date-time */
             joined_at: string;
-        };
-        /** ChannelMemberList */
-        ChannelMemberList: {
-            items: components["schemas"]["ChannelMember"][];
         };
         /**
          * ChannelReadState
@@ -1267,10 +1248,6 @@ export interface components {
              * @description Messages in its dead-letter queue.
              */
             dead_letters: number;
-        };
-        /** ConsumerList */
-        ConsumerList: {
-            items: components["schemas"]["Consumer"][];
         };
         /**
          * CreateApiKey
@@ -1381,10 +1358,6 @@ export interface components {
             /** @description The message body as text. */
             body: string;
         };
-        /** DeadLetterList */
-        DeadLetterList: {
-            items: components["schemas"]["DeadLetter"][];
-        };
         /** EditMessage */
         EditMessage: {
             /**
@@ -1395,10 +1368,6 @@ export interface components {
         };
         /** @description One event, as published (the event envelope); `type` says which, and `data` follows that type's schema. */
         Event: components["schemas"]["ChatChannelCreatedEvent"] | components["schemas"]["ChatChannelUpdatedEvent"] | components["schemas"]["ChatMemberAddedEvent"] | components["schemas"]["ChatMemberRemovedEvent"] | components["schemas"]["ChatMemberUpdatedEvent"] | components["schemas"]["ChatMessageCreatedEvent"] | components["schemas"]["ChatMessageDeletedEvent"] | components["schemas"]["ChatMessageUpdatedEvent"] | components["schemas"]["ChatReactionAddedEvent"] | components["schemas"]["ChatReactionRemovedEvent"] | components["schemas"]["ChatReadUpdatedEvent"] | components["schemas"]["ChatScheduledCancelledEvent"] | components["schemas"]["ChatScheduledCreatedEvent"] | components["schemas"]["ChatThreadReadUpdatedEvent"] | components["schemas"]["IdentityGrantRevokedEvent"] | components["schemas"]["IdentityLoginRevokedEvent"] | components["schemas"]["IdentityMemberRemovedEvent"] | components["schemas"]["IdentityMemberUpdatedEvent"] | components["schemas"]["IdentityUserCreatedEvent"] | components["schemas"]["IdentityUserDeletedEvent"] | components["schemas"]["IdentityWorkspaceCreatedEvent"] | components["schemas"]["WebhookAttemptExhaustedEvent"] | components["schemas"]["WebhookEndpointCreatedEvent"] | components["schemas"]["WebhookEndpointDeletedEvent"] | components["schemas"]["WebhookEndpointDisabledEvent"] | components["schemas"]["WebhookEndpointUpdatedEvent"];
-        /** EventTypeList */
-        EventTypeList: {
-            items: components["schemas"]["EventTypeView"][];
-        };
         /**
          * EventTypeView
          * @description One catalogued event type.
@@ -1503,10 +1472,6 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
-        /** MemberList */
-        MemberList: {
-            items: components["schemas"]["Member"][];
-        };
         /**
          * Message
          * @description A message. Events (`chat.message.*`) carry the same fields under `data.message`, without
@@ -1568,26 +1533,44 @@ export interface components {
              */
             replaced_at: string;
         };
-        /** MessageEditList */
-        MessageEditList: {
-            /** @description Oldest first; the current text is the message's. */
-            items: components["schemas"]["MessageEdit"][];
-        };
-        /** MessageList */
-        MessageList: {
-            items: components["schemas"]["Message"][];
-        };
-        /** MessagePage */
+        /**
+         * MessagePage
+         * @description A window of a channel's history, oldest first. Like every page it has `next_cursor` and
+         *     `has_more`: they page back in time (older messages), the way a client scrolls.
+         */
         MessagePage: {
             /** @description Oldest first. */
             items: components["schemas"]["Message"][];
+            /**
+             * @description Pass as `cursor` to read the messages just before this window; given while
+             *     `has_more`.
+             */
+            next_cursor?: string;
+            /** @description Whether older messages precede this window (the same as `has_more_before`). */
+            has_more: boolean;
             has_more_before: boolean;
             has_more_after: boolean;
             /**
-             * @description The change-feed cursor as of this read: `GET .../changes?since=` it to get every change
-             *     made after.
+             * @description The change-feed cursor as of this read: pass it as `cursor` to `GET .../changes` to get
+             *     every change made after.
              */
             change_cursor: string;
+        };
+        /**
+         * Page_ApiKey
+         * @description A page of a list read by cursor (see each operation for its order).
+         */
+        Page_ApiKey: {
+            items: components["schemas"]["ApiKey"][];
+            /**
+             * @description Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
+             *     reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
+             *     always give the position reached (the cursor given, when the page is empty), so a
+             *     client keeps polling with it.
+             */
+            next_cursor?: string;
+            /** @description Whether more items already follow this page. */
+            has_more: boolean;
         };
         /**
          * Page_AuditEntry
@@ -1595,6 +1578,70 @@ export interface components {
          */
         Page_AuditEntry: {
             items: components["schemas"]["AuditEntry"][];
+            /**
+             * @description Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
+             *     reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
+             *     always give the position reached (the cursor given, when the page is empty), so a
+             *     client keeps polling with it.
+             */
+            next_cursor?: string;
+            /** @description Whether more items already follow this page. */
+            has_more: boolean;
+        };
+        /**
+         * Page_Channel
+         * @description A page of a list read by cursor (see each operation for its order).
+         */
+        Page_Channel: {
+            items: components["schemas"]["Channel"][];
+            /**
+             * @description Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
+             *     reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
+             *     always give the position reached (the cursor given, when the page is empty), so a
+             *     client keeps polling with it.
+             */
+            next_cursor?: string;
+            /** @description Whether more items already follow this page. */
+            has_more: boolean;
+        };
+        /**
+         * Page_ChannelMember
+         * @description A page of a list read by cursor (see each operation for its order).
+         */
+        Page_ChannelMember: {
+            items: components["schemas"]["ChannelMember"][];
+            /**
+             * @description Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
+             *     reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
+             *     always give the position reached (the cursor given, when the page is empty), so a
+             *     client keeps polling with it.
+             */
+            next_cursor?: string;
+            /** @description Whether more items already follow this page. */
+            has_more: boolean;
+        };
+        /**
+         * Page_Consumer
+         * @description A page of a list read by cursor (see each operation for its order).
+         */
+        Page_Consumer: {
+            items: components["schemas"]["Consumer"][];
+            /**
+             * @description Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
+             *     reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
+             *     always give the position reached (the cursor given, when the page is empty), so a
+             *     client keeps polling with it.
+             */
+            next_cursor?: string;
+            /** @description Whether more items already follow this page. */
+            has_more: boolean;
+        };
+        /**
+         * Page_DeadLetter
+         * @description A page of a list read by cursor (see each operation for its order).
+         */
+        Page_DeadLetter: {
+            items: components["schemas"]["DeadLetter"][];
             /**
              * @description Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
              *     reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
@@ -1622,11 +1669,59 @@ export interface components {
             has_more: boolean;
         };
         /**
+         * Page_EventTypeView
+         * @description A page of a list read by cursor (see each operation for its order).
+         */
+        Page_EventTypeView: {
+            items: components["schemas"]["EventTypeView"][];
+            /**
+             * @description Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
+             *     reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
+             *     always give the position reached (the cursor given, when the page is empty), so a
+             *     client keeps polling with it.
+             */
+            next_cursor?: string;
+            /** @description Whether more items already follow this page. */
+            has_more: boolean;
+        };
+        /**
+         * Page_Member
+         * @description A page of a list read by cursor (see each operation for its order).
+         */
+        Page_Member: {
+            items: components["schemas"]["Member"][];
+            /**
+             * @description Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
+             *     reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
+             *     always give the position reached (the cursor given, when the page is empty), so a
+             *     client keeps polling with it.
+             */
+            next_cursor?: string;
+            /** @description Whether more items already follow this page. */
+            has_more: boolean;
+        };
+        /**
          * Page_Message
          * @description A page of a list read by cursor (see each operation for its order).
          */
         Page_Message: {
             items: components["schemas"]["Message"][];
+            /**
+             * @description Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
+             *     reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
+             *     always give the position reached (the cursor given, when the page is empty), so a
+             *     client keeps polling with it.
+             */
+            next_cursor?: string;
+            /** @description Whether more items already follow this page. */
+            has_more: boolean;
+        };
+        /**
+         * Page_MessageEdit
+         * @description A page of a list read by cursor (see each operation for its order).
+         */
+        Page_MessageEdit: {
+            items: components["schemas"]["MessageEdit"][];
             /**
              * @description Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
              *     reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
@@ -1654,11 +1749,75 @@ export interface components {
             has_more: boolean;
         };
         /**
+         * Page_ScheduledMessage
+         * @description A page of a list read by cursor (see each operation for its order).
+         */
+        Page_ScheduledMessage: {
+            items: components["schemas"]["ScheduledMessage"][];
+            /**
+             * @description Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
+             *     reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
+             *     always give the position reached (the cursor given, when the page is empty), so a
+             *     client keeps polling with it.
+             */
+            next_cursor?: string;
+            /** @description Whether more items already follow this page. */
+            has_more: boolean;
+        };
+        /**
+         * Page_User
+         * @description A page of a list read by cursor (see each operation for its order).
+         */
+        Page_User: {
+            items: components["schemas"]["User"][];
+            /**
+             * @description Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
+             *     reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
+             *     always give the position reached (the cursor given, when the page is empty), so a
+             *     client keeps polling with it.
+             */
+            next_cursor?: string;
+            /** @description Whether more items already follow this page. */
+            has_more: boolean;
+        };
+        /**
          * Page_WebhookAttempt
          * @description A page of a list read by cursor (see each operation for its order).
          */
         Page_WebhookAttempt: {
             items: components["schemas"]["WebhookAttempt"][];
+            /**
+             * @description Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
+             *     reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
+             *     always give the position reached (the cursor given, when the page is empty), so a
+             *     client keeps polling with it.
+             */
+            next_cursor?: string;
+            /** @description Whether more items already follow this page. */
+            has_more: boolean;
+        };
+        /**
+         * Page_WebhookEndpoint
+         * @description A page of a list read by cursor (see each operation for its order).
+         */
+        Page_WebhookEndpoint: {
+            items: components["schemas"]["WebhookEndpoint"][];
+            /**
+             * @description Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
+             *     reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
+             *     always give the position reached (the cursor given, when the page is empty), so a
+             *     client keeps polling with it.
+             */
+            next_cursor?: string;
+            /** @description Whether more items already follow this page. */
+            has_more: boolean;
+        };
+        /**
+         * Page_Workspace
+         * @description A page of a list read by cursor (see each operation for its order).
+         */
+        Page_Workspace: {
+            items: components["schemas"]["Workspace"][];
             /**
              * @description Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
              *     reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
@@ -1789,12 +1948,6 @@ export interface components {
              */
             replayed: number;
         };
-        /** ReplyPage */
-        ReplyPage: {
-            /** @description Oldest first. */
-            items: components["schemas"]["Message"][];
-            has_more: boolean;
-        };
         /** ScheduleMessage */
         ScheduleMessage: {
             /** @description As for sending. */
@@ -1834,11 +1987,6 @@ export interface components {
             failure?: string;
             /** Format: date-time */
             created_at: string;
-        };
-        /** ScheduledMessageList */
-        ScheduledMessageList: {
-            /** @description Pending, being sent or failed, by send time. */
-            items: components["schemas"]["ScheduledMessage"][];
         };
         /**
          * @description Where a scheduled message stands (`claimed`: being sent now).
@@ -2036,10 +2184,6 @@ export interface components {
             /** Format: date-time */
             created_at: string;
         };
-        /** UserList */
-        UserList: {
-            items: components["schemas"]["User"][];
-        };
         /**
          * WebhookAttempt
          * @description One delivery attempt.
@@ -2115,10 +2259,6 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
-        /** WebhookEndpointList */
-        WebhookEndpointList: {
-            items: components["schemas"]["WebhookEndpoint"][];
-        };
         /**
          * WebhookHeaders
          * @description An endpoint's extra delivery headers, values included.
@@ -2149,10 +2289,6 @@ export interface components {
             name: string;
             /** Format: date-time */
             created_at: string;
-        };
-        /** WorkspaceList */
-        WorkspaceList: {
-            items: components["schemas"]["Workspace"][];
         };
         /**
          * @description A workspace member's role.
@@ -3636,7 +3772,12 @@ export interface operations {
     };
     "admin.consumers.list": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `next_cursor` of the previous page; omit to start at the beginning. */
+                cursor?: string;
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3651,7 +3792,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ConsumerList"];
+                    "application/json": components["schemas"]["Page_Consumer"];
                 };
             };
             /** @description The request is malformed: a parameter or body field is invalid (see `errors`). */
@@ -3757,7 +3898,9 @@ export interface operations {
     "admin.deadLetters.list": {
         parameters: {
             query?: {
-                /** @description How many to show (1 to 1000, default 50). */
+                /** @description `next_cursor` of the previous page; omit to start at the head of the queue. */
+                cursor?: string;
+                /** @description Page size, 1 to 1000 (default 50). */
                 limit?: number;
             };
             header?: never;
@@ -3777,7 +3920,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DeadLetterList"];
+                    "application/json": components["schemas"]["Page_DeadLetter"];
                 };
             };
             /** @description The request is malformed: a parameter or body field is invalid (see `errors`). */
@@ -4181,7 +4324,12 @@ export interface operations {
     };
     "workspaces.list": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `next_cursor` of the previous page; omit to start at the beginning. */
+                cursor?: string;
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4196,7 +4344,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WorkspaceList"];
+                    "application/json": components["schemas"]["Page_Workspace"];
                 };
             };
             /** @description The request is malformed: a parameter or body field is invalid (see `errors`). */
@@ -4599,7 +4747,12 @@ export interface operations {
     };
     "workspaces.members.list": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `next_cursor` of the previous page; omit to start at the beginning. */
+                cursor?: string;
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+            };
             header?: never;
             path: {
                 workspace_id: string;
@@ -4616,7 +4769,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MemberList"];
+                    "application/json": components["schemas"]["Page_Member"];
                 };
             };
             /** @description The request is malformed: a parameter or body field is invalid (see `errors`). */
@@ -5006,7 +5159,12 @@ export interface operations {
     };
     "users.list": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `next_cursor` of the previous page; omit to start at the beginning. */
+                cursor?: string;
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5021,7 +5179,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserList"];
+                    "application/json": components["schemas"]["Page_User"];
                 };
             };
             /** @description The request is malformed: a parameter or body field is invalid (see `errors`). */
@@ -5545,7 +5703,12 @@ export interface operations {
     };
     "apiKeys.list": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `next_cursor` of the previous page; omit to start at the beginning. */
+                cursor?: string;
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5560,7 +5723,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApiKeyList"];
+                    "application/json": components["schemas"]["Page_ApiKey"];
                 };
             };
             /** @description The request is malformed: a parameter or body field is invalid (see `errors`). */
@@ -6757,7 +6920,12 @@ export interface operations {
     };
     "events.types.list": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `next_cursor` of the previous page; omit to start at the beginning. */
+                cursor?: string;
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -6772,7 +6940,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EventTypeList"];
+                    "application/json": components["schemas"]["Page_EventTypeView"];
                 };
             };
             /** @description The request is malformed: a parameter or body field is invalid (see `errors`). */
@@ -6882,7 +7050,7 @@ export interface operations {
                  * @description Opaque cursor from a previous page's `next_cursor`; omit to start at the oldest
                  *     retained event.
                  */
-                after?: string;
+                cursor?: string;
                 /** @description Comma-separated event types to include (default: all); each must be catalogued. */
                 types?: string;
                 /** @description Page size, 1 to 500 (default 100). */
@@ -7007,7 +7175,12 @@ export interface operations {
     };
     "webhooks.endpoints.list": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `next_cursor` of the previous page; omit to start at the beginning. */
+                cursor?: string;
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -7022,7 +7195,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WebhookEndpointList"];
+                    "application/json": components["schemas"]["Page_WebhookEndpoint"];
                 };
             };
             /** @description The request is malformed: a parameter or body field is invalid (see `errors`). */
@@ -8662,7 +8835,12 @@ export interface operations {
     };
     "chat.channels.list": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `next_cursor` of the previous page; omit to start at the beginning. */
+                cursor?: string;
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+            };
             header?: never;
             path: {
                 workspace_id: string;
@@ -8679,7 +8857,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ChannelList"];
+                    "application/json": components["schemas"]["Page_Channel"];
                 };
             };
             /** @description The request is malformed: a parameter or body field is invalid (see `errors`). */
@@ -9259,7 +9437,12 @@ export interface operations {
     };
     "chat.members.list": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `next_cursor` of the previous page; omit to start at the beginning. */
+                cursor?: string;
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+            };
             header?: never;
             path: {
                 channel_id: string;
@@ -9276,7 +9459,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ChannelMemberList"];
+                    "application/json": components["schemas"]["Page_ChannelMember"];
                 };
             };
             /** @description The request is malformed: a parameter or body field is invalid (see `errors`). */
@@ -9940,6 +10123,8 @@ export interface operations {
     "chat.messages.list": {
         parameters: {
             query?: {
+                /** @description `next_cursor` of the previous page: the messages before it. */
+                cursor?: string;
                 /** @description Messages before this sequence number. */
                 before?: string;
                 /** @description Messages after this sequence number. */
@@ -10658,7 +10843,12 @@ export interface operations {
     };
     "chat.messages.edits": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `next_cursor` of the previous page; omit to start at the beginning. */
+                cursor?: string;
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+            };
             header?: never;
             path: {
                 channel_id: string;
@@ -10676,7 +10866,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MessageEditList"];
+                    "application/json": components["schemas"]["Page_MessageEdit"];
                 };
             };
             /** @description The request is malformed: a parameter or body field is invalid (see `errors`). */
@@ -11033,7 +11223,12 @@ export interface operations {
     };
     "chat.pins.list": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `next_cursor` of the previous page; omit to start at the beginning. */
+                cursor?: string;
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+            };
             header?: never;
             path: {
                 channel_id: string;
@@ -11050,7 +11245,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MessageList"];
+                    "application/json": components["schemas"]["Page_Message"];
                 };
             };
             /** @description The request is malformed: a parameter or body field is invalid (see `errors`). */
@@ -11156,8 +11351,8 @@ export interface operations {
     "chat.messages.replies": {
         parameters: {
             query?: {
-                /** @description Replies after this sequence number. */
-                after?: string;
+                /** @description `next_cursor` of the previous page; omit to start at the first reply. */
+                cursor?: string;
                 /** @description Page size, 1 to 200 (default 50). */
                 limit?: number;
             };
@@ -11178,7 +11373,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ReplyPage"];
+                    "application/json": components["schemas"]["Page_Message"];
                 };
             };
             /** @description The request is malformed: a parameter or body field is invalid (see `errors`). */
@@ -11720,7 +11915,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description A cursor from `change_cursor` or `next_cursor`. */
-                since?: string;
+                cursor?: string;
                 /** @description Page size, 1 to 500 (default 100). */
                 limit?: number;
             };
@@ -11740,7 +11935,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ChangePage"];
+                    "application/json": components["schemas"]["Page_Message"];
                 };
             };
             /** @description The request is malformed: a parameter or body field is invalid (see `errors`). */
@@ -12760,7 +12955,12 @@ export interface operations {
     };
     "chat.scheduled.list": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description `next_cursor` of the previous page; omit to start at the beginning. */
+                cursor?: string;
+                /** @description Page size, 1 to 200 (default 50). */
+                limit?: number;
+            };
             header?: never;
             path: {
                 channel_id: string;
@@ -12777,7 +12977,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ScheduledMessageList"];
+                    "application/json": components["schemas"]["Page_ScheduledMessage"];
                 };
             };
             /** @description The request is malformed: a parameter or body field is invalid (see `errors`). */

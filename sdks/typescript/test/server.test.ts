@@ -296,7 +296,7 @@ describe("Atelier SDK against a server", () => {
     await unwrap(a.POST("/v1/channels/{channel_id}/messages", { params: { path }, body: { text: "on it", parent_id: sent.id } }));
     await unwrap(a.GET("/v1/channels/{channel_id}/messages/{message_id}/replies", { params: { path: message } }));
     const history = await unwrap(a.GET("/v1/channels/{channel_id}/messages", { params: { path, query: { around: sent.id } } }));
-    await unwrap(a.GET("/v1/channels/{channel_id}/changes", { params: { path, query: { since: history.change_cursor } } }));
+    await unwrap(a.GET("/v1/channels/{channel_id}/changes", { params: { path, query: { cursor: history.change_cursor } } }));
     await unwrap(a.GET("/v1/channels/{channel_id}/read", { params: { path } }));
     await unwrap(a.POST("/v1/channels/{channel_id}/unread", { params: { path }, body: { message_id: sent.id } }));
     await unwrap(a.GET("/v1/search/messages", { params: { query: { q: "deploy api" } } }));
@@ -321,7 +321,7 @@ describe("Atelier SDK against a server", () => {
       api.POST("/v1/workspaces", { body: { name: "No owner" } }),
       a.POST("/v1/channels/{channel_id}/messages", { params: { path }, body: { text: "x".repeat(4001) } }),
       a.GET("/v1/channels/{channel_id}", { params: { path: { channel_id: "chn_nope" } } }),
-      api.GET("/v1/events", { params: { query: { after: "not-a-cursor" } } }),
+      api.GET("/v1/events", { params: { query: { cursor: "not-a-cursor" } } }),
       a.GET("/v1/api-keys"),
     ];
     const statuses = [];

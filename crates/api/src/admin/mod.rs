@@ -5,6 +5,10 @@
 //! the admin API refuses every call.
 
 use crate::edge::json::JsonBody;
+use crate::edge::{
+    cursor,
+    page::{self, Page},
+};
 use atelier_bus::BusError;
 use poem::{Request, web::Data};
 use poem_openapi::{
@@ -72,11 +76,6 @@ pub struct Consumer {
     pub dead_letters: u32,
 }
 
-#[derive(Debug, Object)]
-pub struct ConsumerList {
-    pub items: Vec<Consumer>,
-}
-
 /// A message in a dead-letter queue.
 #[derive(Debug, Object)]
 // Absent optional fields are omitted, never null: the contract says optional, not nullable.
@@ -92,11 +91,6 @@ pub struct DeadLetter {
     pub dead_lettered_at: Option<String>,
     /// The message body as text.
     pub body: String,
-}
-
-#[derive(Debug, Object)]
-pub struct DeadLetterList {
-    pub items: Vec<DeadLetter>,
 }
 
 /// Which dead letters to move back to the work queue.
@@ -116,13 +110,13 @@ pub struct ReplayResult {
 #[derive(Debug, ApiResponse)]
 pub enum ConsumerListResponse {
     #[oai(status = 200)]
-    Ok(Json<ConsumerList>),
+    Ok(Json<Page<Consumer>>),
 }
 
 #[derive(Debug, ApiResponse)]
 pub enum DeadLetterListResponse {
     #[oai(status = 200)]
-    Ok(Json<DeadLetterList>),
+    Ok(Json<Page<DeadLetter>>),
 }
 
 #[derive(Debug, ApiResponse)]
@@ -133,7 +127,7 @@ pub enum ReplayResponse {
 
 #[OpenApi(prefix_path = "/v1/admin", tag = "ApiTags::Admin")]
 impl AdminApi {
-    /// Lists the consumers with their liveness on this node and dead-letter counts.
+    /// Lists the consumers with their liveness on this node and dead-letter counts, by name.
     #[oai(
         path = "/consumers",
         method = "get",
@@ -143,10 +137,20 @@ impl AdminApi {
         &self,
         _token: AdminToken,
         state: Data<&ApiState>,
+        /// `next_cursor` of the previous page; omit to start at the beginning.
+        cursor: Query<Option<String>>,
+        /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
     ) -> Result<ConsumerListResponse, ErrorResponse> {
+        const KIND: &str = "consumers";
+        let request = page::request(KIND, cursor.0.as_deref(), limit.0)?;
         let alive = state.consumer_health.snapshot();
-        let mut items = Vec::with_capacity(state.consumers.len());
-        for spec in state.consumers.iter() {
+        let mut specs: Vec<_> = state.consumers.iter().collect();
+        specs.sort_by(|a, b| a.name.cmp(&b.name));
+        let (specs, has_more) = request.slice(specs, |spec| spec.name.as_str());
+        let mut items = Vec::with_capacity(specs.len());
+        for spec in specs {
             let dead_letters = state.bus.dlq_depth(&spec.name).await.map_err(bus_error)?;
             items.push(Consumer {
                 name: spec.name.clone(),
@@ -158,10 +162,17 @@ impl AdminApi {
                 dead_letters,
             });
         }
-        Ok(ConsumerListResponse::Ok(Json(ConsumerList { items })))
+        Ok(ConsumerListResponse::Ok(Json(Page::by_id(
+            KIND,
+            (items, has_more),
+            |consumer| consumer.name.clone(),
+            |consumer| consumer,
+        ))))
     }
 
-    /// Shows up to `limit` dead letters of a consumer without removing them.
+    /// Shows a consumer's dead letters without removing them, oldest first. A dead-letter
+    /// queue is read from its head: a page further on reads (and puts back) the ones before
+    /// it, so it stops at the 10,000th letter; replay or discard to see further.
     #[oai(
         path = "/consumers/:consumer/dead-letters",
         method = "get",
@@ -173,29 +184,49 @@ impl AdminApi {
         state: Data<&ApiState>,
         /// Consumer name.
         consumer: Path<String>,
-        /// How many to show (1 to 1000, default 50).
+        /// `next_cursor` of the previous page; omit to start at the head of the queue.
+        cursor: Query<Option<String>>,
+        /// Page size, 1 to 1000 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "1000")))]
         limit: Query<Option<u32>>,
     ) -> Result<DeadLetterListResponse, ErrorResponse> {
+        const KIND: &str = "dead_letters";
+        const DEEPEST: usize = 10_000;
         let name = known_consumer(&state, &consumer)?;
-        let letters = state
-            .bus
-            .dlq_peek(name, limit.0.unwrap_or(50))
-            .await
-            .map_err(bus_error)?;
-        let items = letters
+        let skip = cursor::decode::<usize>(KIND, "cursor", cursor.0.as_deref())?
+            .map(|skip| {
+                (skip < DEEPEST)
+                    .then_some(skip)
+                    .ok_or_else(|| cursor::invalid("cursor"))
+            })
+            .transpose()?
+            .unwrap_or(0);
+        let limit = (limit.0.unwrap_or(50) as usize).min(DEEPEST - skip);
+        let read = u32::try_from(skip + limit + 1).unwrap_or(u32::MAX);
+        let letters = state.bus.dlq_peek(name, read).await.map_err(bus_error)?;
+        let items: Vec<(usize, DeadLetter)> = letters
             .into_iter()
-            .map(|letter| DeadLetter {
-                message_id: letter.message_id,
-                routing_key: letter.routing_key,
-                attempt: letter.attempt,
-                reason: letter.reason,
-                last_error: letter.last_error,
-                dead_lettered_at: letter.dead_lettered_at,
-                body: letter.body,
+            .enumerate()
+            .skip(skip)
+            .map(|(index, letter)| {
+                let view = DeadLetter {
+                    message_id: letter.message_id,
+                    routing_key: letter.routing_key,
+                    attempt: letter.attempt,
+                    reason: letter.reason,
+                    last_error: letter.last_error,
+                    dead_lettered_at: letter.dead_lettered_at,
+                    body: letter.body,
+                };
+                (index + 1, view)
             })
             .collect();
-        Ok(DeadLetterListResponse::Ok(Json(DeadLetterList { items })))
+        Ok(DeadLetterListResponse::Ok(Json(Page::of(
+            items,
+            limit,
+            |(read_through, _)| cursor::encode(KIND, read_through),
+            |(_, letter)| letter,
+        ))))
     }
 
     /// Moves up to `limit` dead letters back to the consumer's work queue, attempts reset.

@@ -9,6 +9,7 @@
 //! query). Per-user endpoints (join, leave, read state, `GET /v1/me/unread`) take a user token.
 
 use crate::edge::json::JsonBody;
+use crate::edge::page::{self, Page};
 use crate::edge::time::Timestamp;
 use atelier_chat::Chat;
 use atelier_chat::{
@@ -19,7 +20,11 @@ use atelier_chat::{
 };
 use atelier_identity::{Principal, UserId, WorkspaceId};
 use poem::web::Data;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi, param::Path, payload::Json};
+use poem_openapi::{
+    ApiResponse, Enum, Object, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
 
 use crate::{
     ApiState, ApiTags,
@@ -121,11 +126,6 @@ pub struct Channel {
 }
 
 #[derive(Debug, Object)]
-pub struct ChannelList {
-    pub items: Vec<Channel>,
-}
-
-#[derive(Debug, Object)]
 pub struct CreateChannel {
     pub kind: ChannelKindName,
     /// 1 to 80 characters; required except for direct channels.
@@ -161,11 +161,6 @@ pub struct ChannelMember {
     pub joined_at: Timestamp,
 }
 
-#[derive(Debug, Object)]
-pub struct ChannelMemberList {
-    pub items: Vec<ChannelMember>,
-}
-
 /// A member's role: `role` defaults to `member` for a new member; absent, an existing member
 /// keeps theirs.
 #[derive(Debug, Object)]
@@ -193,7 +188,7 @@ pub enum ChannelCreated {
 #[derive(Debug, ApiResponse)]
 pub enum ChannelListResponse {
     #[oai(status = 200)]
-    Ok(Json<ChannelList>),
+    Ok(Json<Page<Channel>>),
 }
 
 #[derive(Debug, ApiResponse)]
@@ -205,7 +200,7 @@ pub enum MemberResponse {
 #[derive(Debug, ApiResponse)]
 pub enum MemberListResponse {
     #[oai(status = 200)]
-    Ok(Json<ChannelMemberList>),
+    Ok(Json<Page<ChannelMember>>),
 }
 
 #[derive(Debug, ApiResponse)]
@@ -287,16 +282,27 @@ impl ChatApi {
         auth: TenantAuth,
         state: Data<&ApiState>,
         workspace_id: Path<String>,
+        /// `next_cursor` of the previous page; omit to start at the beginning.
+        cursor: Query<Option<String>>,
+        /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
     ) -> ApiResult<ChannelListResponse> {
+        const KIND: &str = "channels";
         let principal = auth.principal();
         let workspace = parse_id::<WorkspaceId>("workspace_id", &workspace_id)?;
-        let channels = state
+        let request = page::request(KIND, cursor.0.as_deref(), limit.0)?;
+        let records = state
             .service::<Chat>()?
-            .visible_channels(principal, workspace)
+            .visible_channels(principal, workspace, &request)
             .await
             .map_err(chat_error)?;
-        let items = channels.iter().map(channel_view).collect();
-        Ok(ChannelListResponse::Ok(Json(ChannelList { items })))
+        Ok(ChannelListResponse::Ok(Json(Page::by_id(
+            KIND,
+            records,
+            |channel| channel.id.to_string(),
+            |channel| channel_view(&channel),
+        ))))
     }
 
     /// One channel.
@@ -365,17 +371,27 @@ impl ChatApi {
         auth: TenantAuth,
         state: Data<&ApiState>,
         channel_id: Path<String>,
+        /// `next_cursor` of the previous page; omit to start at the beginning.
+        cursor: Query<Option<String>>,
+        /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
     ) -> ApiResult<MemberListResponse> {
+        const KIND: &str = "channel_members";
         let principal = auth.principal();
         let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
-        let members = state
+        let request = page::request(KIND, cursor.0.as_deref(), limit.0)?;
+        let records = state
             .service::<Chat>()?
-            .list_members(principal, channel)
+            .list_members(principal, channel, &request)
             .await
             .map_err(chat_error)?;
-        Ok(MemberListResponse::Ok(Json(ChannelMemberList {
-            items: members.iter().map(member_view).collect(),
-        })))
+        Ok(MemberListResponse::Ok(Json(Page::by_id(
+            KIND,
+            records,
+            |member| member.id.clone(),
+            |member| member_view(&member),
+        ))))
     }
 
     /// Adds (invites) a workspace member to the channel, or changes a member's role. Members

@@ -29,7 +29,7 @@ use crate::{
     ApiState, ApiTags,
     auth::TenantAuth,
     chat::channels::{on_behalf_of, visible_channel},
-    edge::{ApiResult, Page, chat_error, cursor, parse_id},
+    edge::{ApiResult, Page, chat_error, cursor, page, parse_id},
     problem::ErrorResponse,
 };
 
@@ -139,27 +139,23 @@ pub struct EditMessage {
     pub text: String,
 }
 
+/// A window of a channel's history, oldest first. Like every page it has `next_cursor` and
+/// `has_more`: they page back in time (older messages), the way a client scrolls.
 #[derive(Debug, Object)]
 pub struct MessagePage {
     /// Oldest first.
     pub items: Vec<Message>,
+    /// Pass as `cursor` to read the messages just before this window; given while
+    /// `has_more`.
+    #[oai(skip_serializing_if_is_none)]
+    pub next_cursor: Option<String>,
+    /// Whether older messages precede this window (the same as `has_more_before`).
+    pub has_more: bool,
     pub has_more_before: bool,
     pub has_more_after: bool,
-    /// The change-feed cursor as of this read: `GET .../changes?since=` it to get every change
-    /// made after.
+    /// The change-feed cursor as of this read: pass it as `cursor` to `GET .../changes` to get
+    /// every change made after.
     pub change_cursor: String,
-}
-
-#[derive(Debug, Object)]
-pub struct MessageList {
-    pub items: Vec<Message>,
-}
-
-#[derive(Debug, Object)]
-pub struct ReplyPage {
-    /// Oldest first.
-    pub items: Vec<Message>,
-    pub has_more: bool,
 }
 
 #[derive(Debug, Object)]
@@ -168,12 +164,6 @@ pub struct MessageEdit {
     pub text: String,
     /// When it was replaced.
     pub replaced_at: Timestamp,
-}
-
-#[derive(Debug, Object)]
-pub struct MessageEditList {
-    /// Oldest first; the current text is the message's.
-    pub items: Vec<MessageEdit>,
 }
 
 #[derive(Debug, Object)]
@@ -188,17 +178,6 @@ pub struct AddReaction {
 pub struct Reactor {
     pub user_id: String,
     pub reacted_at: Timestamp,
-}
-
-#[derive(Debug, Object)]
-pub struct ChangePage {
-    /// Messages whose latest change (new, edited, deleted, reacted, pinned, thread reply)
-    /// came after `since`, in change order, each in its current state.
-    pub items: Vec<Message>,
-    /// Pass as `since` next time (the same cursor when nothing changed).
-    pub next_cursor: String,
-    /// More changes wait: call again at once.
-    pub has_more: bool,
 }
 
 #[derive(Debug, ApiResponse)]
@@ -223,19 +202,19 @@ pub enum MessagePageResponse {
 #[derive(Debug, ApiResponse)]
 pub enum MessageListResponse {
     #[oai(status = 200)]
-    Ok(Json<MessageList>),
+    Ok(Json<Page<Message>>),
 }
 
 #[derive(Debug, ApiResponse)]
 pub enum ReplyPageResponse {
     #[oai(status = 200)]
-    Ok(Json<ReplyPage>),
+    Ok(Json<Page<Message>>),
 }
 
 #[derive(Debug, ApiResponse)]
 pub enum MessageEditListResponse {
     #[oai(status = 200)]
-    Ok(Json<MessageEditList>),
+    Ok(Json<Page<MessageEdit>>),
 }
 
 #[derive(Debug, ApiResponse)]
@@ -247,7 +226,7 @@ pub enum ReactorPageResponse {
 #[derive(Debug, ApiResponse)]
 pub enum ChangePageResponse {
     #[oai(status = 200)]
-    Ok(Json<ChangePage>),
+    Ok(Json<Page<Message>>),
 }
 
 #[derive(Debug, ApiResponse)]
@@ -263,6 +242,8 @@ const CHANGE_CURSOR: &str = "changes";
 const REACTOR_CURSOR: &str = "reactors";
 const SEARCH_CURSOR: &str = "search";
 const SEQ_CURSOR: &str = "seq";
+const HISTORY_CURSOR: &str = "history";
+const REPLY_CURSOR: &str = "replies";
 
 #[OpenApi(prefix_path = "/v1", tag = "ApiTags::Chat")]
 impl ChatMessagesApi {
@@ -330,6 +311,8 @@ impl ChatMessagesApi {
         auth: TenantAuth,
         state: Data<&ApiState>,
         channel_id: Path<String>,
+        /// `next_cursor` of the previous page: the messages before it.
+        cursor: Query<Option<String>>,
         /// Messages before this sequence number.
         before: Query<Option<String>>,
         /// Messages after this sequence number.
@@ -342,22 +325,32 @@ impl ChatMessagesApi {
     ) -> ApiResult<MessagePageResponse> {
         let principal = auth.principal();
         let channel = visible_channel(&state, principal, &channel_id).await?;
-        let given = [&before.0, &after.0, &around.0]
+        let given = [&cursor.0, &before.0, &after.0, &around.0]
             .iter()
             .filter(|value| value.is_some())
             .count();
         if given > 1 {
             return Err(ErrorResponse::invalid_field(
                 "before",
-                "give at most one of `before`, `after` and `around`",
+                "give at most one of `cursor`, `before`, `after` and `around`",
             ));
         }
+        let from_cursor = cursor::decode::<i64>(HISTORY_CURSOR, "cursor", cursor.0.as_deref())?
+            .map(|seq| {
+                (seq >= 0)
+                    .then_some(seq)
+                    .ok_or_else(|| cursor::invalid("cursor"))
+            })
+            .transpose()?;
         let query = HistoryQuery {
-            before: before
-                .0
-                .as_deref()
-                .map(|text| seq_cursor("before", text))
-                .transpose()?,
+            before: match from_cursor {
+                Some(seq) => Some(seq),
+                None => before
+                    .0
+                    .as_deref()
+                    .map(|text| seq_cursor("before", text))
+                    .transpose()?,
+            },
             after: after
                 .0
                 .as_deref()
@@ -375,8 +368,15 @@ impl ChatMessagesApi {
             .history(principal.tenant(), channel.id, query)
             .await
             .map_err(chat_error)?;
+        let next_cursor = page
+            .items
+            .first()
+            .filter(|_| page.has_more_before)
+            .map(|first| cursor::encode(HISTORY_CURSOR, &first.seq));
         Ok(MessagePageResponse::Ok(Json(MessagePage {
             items: views(&state, principal, page.items).await?,
+            next_cursor,
+            has_more: page.has_more_before,
             has_more_before: page.has_more_before,
             has_more_after: page.has_more_after,
             // Read before the history: every later change has a larger position.
@@ -485,6 +485,11 @@ impl ChatMessagesApi {
         state: Data<&ApiState>,
         channel_id: Path<String>,
         message_id: Path<String>,
+        /// `next_cursor` of the previous page; omit to start at the beginning.
+        cursor: Query<Option<String>>,
+        /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
     ) -> ApiResult<MessageEditListResponse> {
         let principal = auth.principal();
         let channel = visible_channel(&state, principal, &channel_id).await?;
@@ -494,16 +499,27 @@ impl ChatMessagesApi {
             .get_message(principal.tenant(), channel.id, id)
             .await
             .map_err(chat_error)?;
-        Ok(MessageEditListResponse::Ok(Json(MessageEditList {
-            items: message
-                .edits
-                .iter()
-                .map(|edit| MessageEdit {
-                    text: edit.text.clone(),
-                    replaced_at: atelier_chat::view::time(edit.replaced_at_ms).into(),
-                })
-                .collect(),
-        })))
+        // Edits only ever append: a version's position is its number (1 is the original).
+        const KIND: &str = "edits";
+        let after = cursor::decode::<usize>(KIND, "cursor", cursor.0.as_deref())?.unwrap_or(0);
+        let limit = limit.0.unwrap_or(page::DEFAULT_LIMIT) as usize;
+        let versions: Vec<(usize, &atelier_chat::model::EditRecord)> = message
+            .edits
+            .iter()
+            .enumerate()
+            .map(|(index, edit)| (index + 1, edit))
+            .skip(after)
+            .take(limit + 1)
+            .collect();
+        Ok(MessageEditListResponse::Ok(Json(Page::of(
+            versions,
+            limit,
+            |(number, _)| cursor::encode(KIND, number),
+            |(_, edit)| MessageEdit {
+                text: edit.text.clone(),
+                replaced_at: atelier_chat::view::time(edit.replaced_at_ms).into(),
+            },
+        ))))
     }
 
     /// Pins a message (members).
@@ -544,7 +560,7 @@ impl ChatMessagesApi {
             .await
     }
 
-    /// The channel's pinned messages, most recently pinned first (at most 100).
+    /// The channel's pinned messages, most recently pinned first.
     #[oai(
         path = "/channels/:channel_id/pins",
         method = "get",
@@ -555,20 +571,34 @@ impl ChatMessagesApi {
         auth: TenantAuth,
         state: Data<&ApiState>,
         channel_id: Path<String>,
+        /// `next_cursor` of the previous page; omit to start at the beginning.
+        cursor: Query<Option<String>>,
+        /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
     ) -> ApiResult<MessageListResponse> {
+        const KIND: &str = "pins";
         let principal = auth.principal();
         let channel = visible_channel(&state, principal, &channel_id).await?;
-        let pins = state
+        let after = cursor::decode::<(i64, String)>(KIND, "cursor", cursor.0.as_deref())?;
+        let limit = limit.0.unwrap_or(page::DEFAULT_LIMIT) as usize;
+        let (pins, has_more) = state
             .service::<Chat>()?
-            .pins(principal.tenant(), channel.id)
+            .pins(principal.tenant(), channel.id, after, limit)
             .await
             .map_err(chat_error)?;
-        Ok(MessageListResponse::Ok(Json(MessageList {
+        let next_cursor = pins
+            .last()
+            .filter(|_| has_more)
+            .map(|last| cursor::encode(KIND, &(last.pinned_at_ms.unwrap_or_default(), &last.id)));
+        Ok(MessageListResponse::Ok(Json(Page {
             items: views(&state, principal, pins).await?,
+            next_cursor,
+            has_more,
         })))
     }
 
-    /// A thread's replies, oldest first, after the reply with sequence number `after`.
+    /// A thread's replies, oldest first.
     #[oai(
         path = "/channels/:channel_id/messages/:message_id/replies",
         method = "get",
@@ -580,8 +610,8 @@ impl ChatMessagesApi {
         state: Data<&ApiState>,
         channel_id: Path<String>,
         message_id: Path<String>,
-        /// Replies after this sequence number.
-        after: Query<Option<String>>,
+        /// `next_cursor` of the previous page; omit to start at the first reply.
+        cursor: Query<Option<String>>,
         /// Page size, 1 to 200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<u32>>,
@@ -589,10 +619,12 @@ impl ChatMessagesApi {
         let principal = auth.principal();
         let channel = visible_channel(&state, principal, &channel_id).await?;
         let id = parse_id::<MessageId>("message_id", &message_id)?;
-        let after = after
-            .0
-            .as_deref()
-            .map(|text| seq_cursor("after", text))
+        let after = cursor::decode::<i64>(REPLY_CURSOR, "cursor", cursor.0.as_deref())?
+            .map(|seq| {
+                (seq >= 0)
+                    .then_some(seq)
+                    .ok_or_else(|| cursor::invalid("cursor"))
+            })
             .transpose()?;
         let (items, has_more) = state
             .service::<Chat>()?
@@ -605,8 +637,13 @@ impl ChatMessagesApi {
             )
             .await
             .map_err(chat_error)?;
-        Ok(ReplyPageResponse::Ok(Json(ReplyPage {
+        let next_cursor = items
+            .last()
+            .filter(|_| has_more)
+            .map(|last| cursor::encode(REPLY_CURSOR, &last.seq));
+        Ok(ReplyPageResponse::Ok(Json(Page {
             items: views(&state, principal, items).await?,
+            next_cursor,
             has_more,
         })))
     }
@@ -745,8 +782,9 @@ impl ChatMessagesApi {
     }
 
     /// The channel's change feed: every message created, edited, deleted, reacted to,
-    /// pinned or replied to after `since`, in change order, without gaps. Start from the
-    /// `change_cursor` of a history read (or omit `since` for everything).
+    /// pinned or replied to after `cursor`, in change order, without gaps. Start from the
+    /// `change_cursor` of a history read (or omit `cursor` for everything); `next_cursor` is
+    /// always given (the same cursor when nothing changed): keep polling with it.
     #[oai(
         path = "/channels/:channel_id/changes",
         method = "get",
@@ -758,18 +796,18 @@ impl ChatMessagesApi {
         state: Data<&ApiState>,
         channel_id: Path<String>,
         /// A cursor from `change_cursor` or `next_cursor`.
-        since: Query<Option<String>>,
+        cursor: Query<Option<String>>,
         /// Page size, 1 to 500 (default 100).
         #[oai(validator(minimum(value = "1"), maximum(value = "500")))]
         limit: Query<Option<u32>>,
     ) -> ApiResult<ChangePageResponse> {
         let principal = auth.principal();
         let channel = visible_channel(&state, principal, &channel_id).await?;
-        let since = cursor::decode::<i64>(CHANGE_CURSOR, "since", since.0.as_deref())?
+        let since = cursor::decode::<i64>(CHANGE_CURSOR, "cursor", cursor.0.as_deref())?
             .map(|position| {
                 (position >= 0)
                     .then_some(position)
-                    .ok_or_else(|| cursor::invalid("since"))
+                    .ok_or_else(|| cursor::invalid("cursor"))
             })
             .transpose()?
             .unwrap_or(0);
@@ -783,9 +821,9 @@ impl ChatMessagesApi {
             )
             .await
             .map_err(chat_error)?;
-        Ok(ChangePageResponse::Ok(Json(ChangePage {
+        Ok(ChangePageResponse::Ok(Json(Page {
             items: views(&state, principal, items).await?,
-            next_cursor: cursor::encode(CHANGE_CURSOR, &next),
+            next_cursor: Some(cursor::encode(CHANGE_CURSOR, &next)),
             has_more,
         })))
     }

@@ -2,7 +2,9 @@
 //! thread, unread and mention counts, the user's totals (`GET /v1/me/unread`, the app badge),
 //! and messages scheduled for later. Access rules: see [`crate::chat::channels`].
 
+use crate::edge::cursor;
 use crate::edge::json::JsonBody;
+use crate::edge::page::{self, Page};
 use crate::edge::time::Timestamp;
 use atelier_chat::Chat;
 use atelier_chat::{
@@ -11,7 +13,11 @@ use atelier_chat::{
     reads::{ReadMark, ReadState, ThreadUnread},
 };
 use poem::web::Data;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi, param::Path, payload::Json};
+use poem_openapi::{
+    ApiResponse, Enum, Object, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
 
 use crate::{
     ApiState, ApiTags,
@@ -128,12 +134,6 @@ pub struct ScheduledMessage {
 }
 
 #[derive(Debug, Object)]
-pub struct ScheduledMessageList {
-    /// Pending, being sent or failed, by send time.
-    pub items: Vec<ScheduledMessage>,
-}
-
-#[derive(Debug, Object)]
 pub struct ScheduleMessage {
     /// As for sending.
     pub text: String,
@@ -181,7 +181,7 @@ pub enum ScheduledCreated {
 #[derive(Debug, ApiResponse)]
 pub enum ScheduledListResponse {
     #[oai(status = 200)]
-    Ok(Json<ScheduledMessageList>),
+    Ok(Json<Page<ScheduledMessage>>),
 }
 
 #[OpenApi(prefix_path = "/v1", tag = "ApiTags::Chat")]
@@ -386,6 +386,11 @@ impl ChatReadsApi {
         auth: TenantAuth,
         state: Data<&ApiState>,
         channel_id: Path<String>,
+        /// `next_cursor` of the previous page; omit to start at the beginning.
+        cursor: Query<Option<String>>,
+        /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
     ) -> ApiResult<ScheduledListResponse> {
         let principal = auth.principal();
         let channel = parse_id::<ChannelId>("channel_id", &channel_id)?;
@@ -394,13 +399,22 @@ impl ChatReadsApi {
             .scheduled_scope(principal, channel)
             .await
             .map_err(chat_error)?;
-        let records = state
+        const KIND: &str = "scheduled";
+        let after = cursor::decode::<(i64, String)>(KIND, "cursor", cursor.0.as_deref())?;
+        let limit = limit.0.unwrap_or(page::DEFAULT_LIMIT) as usize;
+        let (records, has_more) = state
             .service::<Chat>()?
-            .list_scheduled(principal.tenant(), channel.id, author)
+            .list_scheduled(principal.tenant(), channel.id, author, after, limit)
             .await
             .map_err(chat_error)?;
-        Ok(ScheduledListResponse::Ok(Json(ScheduledMessageList {
+        let next_cursor = records
+            .last()
+            .filter(|_| has_more)
+            .map(|last| cursor::encode(KIND, &(last.send_at_ms, &last.id)));
+        Ok(ScheduledListResponse::Ok(Json(Page {
             items: records.into_iter().map(scheduled_view).collect(),
+            next_cursor,
+            has_more,
         })))
     }
 

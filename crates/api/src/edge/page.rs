@@ -1,9 +1,34 @@
-//! The one page type of the HTTP API's cursor-paged lists.
+//! The one page type of the HTTP API's lists, and their one pair of query parameters.
+//!
+//! Every list operation takes `cursor` (an opaque string from the previous page's
+//! `next_cursor`, see [`super::cursor`]) and `limit` (1 to 200 unless the operation says
+//! otherwise), and answers a [`Page`].
 
+use atelier_store::scoped::PageRequest;
 use poem_openapi::{
     Object,
     types::{ParseFromJSON, ToJSON},
 };
+
+use super::cursor;
+use crate::problem::ErrorResponse;
+
+/// Page size when `limit` is not given.
+pub const DEFAULT_LIMIT: u32 = 50;
+
+/// The page request of a list whose position is a record id: `kind` names the list (see
+/// [`cursor`]), so another list's cursor is refused.
+pub fn request(
+    kind: &str,
+    given: Option<&str>,
+    limit: Option<u32>,
+) -> Result<PageRequest, ErrorResponse> {
+    let after = cursor::decode::<String>(kind, "cursor", given)?;
+    Ok(PageRequest::new(
+        after,
+        limit.unwrap_or(DEFAULT_LIMIT) as usize,
+    ))
+}
 
 /// A page of a list read by cursor (see each operation for its order).
 #[derive(Debug, Object)]
@@ -47,6 +72,24 @@ impl<T: ParseFromJSON + ToJSON> Page<T> {
         let mut page = Self::build(records, limit, cursor, view);
         page.next_cursor = page.next_cursor.or(given);
         page
+    }
+
+    /// A page of records read with a [`request`] of list `kind`: the cursor is the last
+    /// record's `id`, given while more follow.
+    pub fn by_id<R>(
+        kind: &str,
+        (records, has_more): (Vec<R>, bool),
+        id: impl Fn(&R) -> String,
+        view: impl FnMut(R) -> T,
+    ) -> Self {
+        Page {
+            next_cursor: records
+                .last()
+                .filter(|_| has_more)
+                .map(|last| cursor::encode(kind, &id(last))),
+            items: records.into_iter().map(view).collect(),
+            has_more,
+        }
     }
 
     fn build<R>(

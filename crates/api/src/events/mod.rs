@@ -19,7 +19,7 @@ use poem_openapi::{ApiResponse, Object, OpenApi, param::Query, payload::Json};
 use crate::{
     ApiState, ApiTags,
     auth::ApiKeyAuth,
-    edge::{Page, cursor, webhook_error},
+    edge::{Page, cursor, page, webhook_error},
     problem::ErrorResponse,
 };
 
@@ -48,11 +48,6 @@ pub struct EventTypeView {
     pub schema: serde_json::Value,
 }
 
-#[derive(Debug, Object)]
-pub struct EventTypeList {
-    pub items: Vec<EventTypeView>,
-}
-
 /// One event, as published (the event envelope).
 #[derive(Debug, Object)]
 pub struct Event {
@@ -78,7 +73,7 @@ pub struct Event {
 #[derive(Debug, ApiResponse)]
 pub enum EventTypeListResponse {
     #[oai(status = 200)]
-    Ok(Json<EventTypeList>),
+    Ok(Json<Page<EventTypeView>>),
 }
 
 #[derive(Debug, ApiResponse)]
@@ -99,25 +94,44 @@ impl EventsApi {
         &self,
         auth: ApiKeyAuth,
         state: Data<&ApiState>,
+        /// `next_cursor` of the previous page; omit to start at the beginning.
+        cursor: Query<Option<String>>,
+        /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
     ) -> Result<EventTypeListResponse, ErrorResponse> {
+        const KIND: &str = "event_types";
         let ApiKeyAuth(principal) = auth;
-        let items = state
+        let request = page::request(KIND, cursor.0.as_deref(), limit.0)?;
+        // Ordered by type, then data version (a position sorts as the pair does).
+        let mut entries: Vec<(String, EventTypeView)> = state
             .service::<EventLog>()?
             .types(&principal)
             .map_err(webhook_error)?
             .iter()
-            .map(|entry| EventTypeView {
-                event_type: entry.event_type.to_owned(),
-                data_version: entry.data_version,
-                description: entry.description.to_owned(),
-                schema: entry.schema.clone(),
+            .map(|entry| {
+                let position = format!("{}@{:010}", entry.event_type, entry.data_version);
+                let view = EventTypeView {
+                    event_type: entry.event_type.to_owned(),
+                    data_version: entry.data_version,
+                    description: entry.description.to_owned(),
+                    schema: entry.schema.clone(),
+                };
+                (position, view)
             })
             .collect();
-        Ok(EventTypeListResponse::Ok(Json(EventTypeList { items })))
+        entries.sort_by(|(a, _), (b, _)| a.cmp(b));
+        let slice = request.slice(entries, |(position, _)| position);
+        Ok(EventTypeListResponse::Ok(Json(Page::by_id(
+            KIND,
+            slice,
+            |(position, _)| position.clone(),
+            |(_, view)| view,
+        ))))
     }
 
     /// The tenant's published events in log order, after a cursor (API key). Replay from the
-    /// start by omitting `after`; tail the log by polling with the last `next_cursor`.
+    /// start by omitting `cursor`; tail the log by polling with the last `next_cursor`.
     /// Events older than the retention period (30 days by default) are no longer listed.
     #[oai(path = "/events", method = "get", operation_id = "events.list")]
     async fn list(
@@ -126,7 +140,7 @@ impl EventsApi {
         state: Data<&ApiState>,
         /// Opaque cursor from a previous page's `next_cursor`; omit to start at the oldest
         /// retained event.
-        after: Query<Option<String>>,
+        cursor: Query<Option<String>>,
         /// Comma-separated event types to include (default: all); each must be catalogued.
         types: Query<Option<String>>,
         /// Page size, 1 to 500 (default 100).
@@ -135,7 +149,7 @@ impl EventsApi {
     ) -> Result<EventPageResponse, ErrorResponse> {
         let ApiKeyAuth(principal) = auth;
         let log = state.service::<EventLog>()?;
-        let position = log_position(after.0.as_deref())?;
+        let position = log_position(cursor.0.as_deref())?;
         let types = parse_types(types.0.as_deref().unwrap_or_default())?;
         let limit = limit.0.unwrap_or(DEFAULT_LIMIT);
         let events = log
@@ -154,21 +168,21 @@ impl EventsApi {
         Ok(EventPageResponse::Ok(Json(Page::of_log(
             items,
             limit as usize,
-            after.0.filter(|text| !text.is_empty()),
+            cursor.0.filter(|text| !text.is_empty()),
             |(position, _)| position.clone(),
             |(_, view)| view,
         ))))
     }
 }
 
-/// The log position in `after`: `(log_batch, order)` of a published event, in a cursor of
+/// The log position in `given`: `(log_batch, order)` of a published event, in a cursor of
 /// this list.
-fn log_position(after: Option<&str>) -> Result<Option<(i64, String)>, ErrorResponse> {
-    cursor::decode::<(i64, String)>(CURSOR_KIND, "after", after)?
+fn log_position(given: Option<&str>) -> Result<Option<(i64, String)>, ErrorResponse> {
+    cursor::decode::<(i64, String)>(CURSOR_KIND, "cursor", given)?
         .map(|(log_batch, order)| {
             (log_batch >= 1 && order.parse::<EventId>().is_ok())
                 .then_some((log_batch, order))
-                .ok_or_else(|| cursor::invalid("after"))
+                .ok_or_else(|| cursor::invalid("cursor"))
         })
         .transpose()
 }

@@ -5,6 +5,7 @@
 //! administers everything.
 
 use crate::edge::json::JsonBody;
+use crate::edge::page::{self, Page};
 use crate::edge::time::Timestamp;
 use atelier_identity::{
     ApiKeyId, ApiKeyScope, Principal, UserId, WorkspaceId, WorkspaceRole,
@@ -13,7 +14,17 @@ use atelier_identity::{
 };
 use chrono::{TimeZone, Utc};
 use poem::web::Data;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi, param::Path, payload::Json};
+use poem_openapi::{
+    ApiResponse, Enum, Object, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+};
+
+/// The cursor kinds of this area's lists (see `edge::cursor`).
+const WORKSPACE_CURSOR: &str = "workspaces";
+const MEMBER_CURSOR: &str = "members";
+const USER_CURSOR: &str = "users";
+const API_KEY_CURSOR: &str = "api_keys";
 
 use crate::{
     ApiState, ApiTags,
@@ -114,11 +125,6 @@ pub struct Workspace {
 }
 
 #[derive(Debug, Object)]
-pub struct WorkspaceList {
-    pub items: Vec<Workspace>,
-}
-
-#[derive(Debug, Object)]
 pub struct CreateWorkspace {
     /// 1 to 200 characters.
     pub name: String,
@@ -136,11 +142,6 @@ pub struct Member {
 }
 
 #[derive(Debug, Object)]
-pub struct MemberList {
-    pub items: Vec<Member>,
-}
-
-#[derive(Debug, Object)]
 pub struct SetMember {
     pub role: MemberRole,
 }
@@ -152,11 +153,6 @@ pub struct User {
     #[oai(skip_serializing_if_is_none)]
     pub external_id: Option<String>,
     pub created_at: Timestamp,
-}
-
-#[derive(Debug, Object)]
-pub struct UserList {
-    pub items: Vec<User>,
 }
 
 #[derive(Debug, Object)]
@@ -179,11 +175,6 @@ pub struct ApiKey {
     pub created_at: Timestamp,
     pub last_used_at: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
-}
-
-#[derive(Debug, Object)]
-pub struct ApiKeyList {
-    pub items: Vec<ApiKey>,
 }
 
 /// A new key; `scope` defaults to `full`.
@@ -222,7 +213,7 @@ pub enum WorkspaceCreated {
 #[derive(Debug, ApiResponse)]
 pub enum WorkspaceListResponse {
     #[oai(status = 200)]
-    Ok(Json<WorkspaceList>),
+    Ok(Json<Page<Workspace>>),
 }
 
 #[derive(Debug, ApiResponse)]
@@ -234,7 +225,7 @@ pub enum MemberResponse {
 #[derive(Debug, ApiResponse)]
 pub enum MemberListResponse {
     #[oai(status = 200)]
-    Ok(Json<MemberList>),
+    Ok(Json<Page<Member>>),
 }
 
 #[derive(Debug, ApiResponse)]
@@ -259,7 +250,7 @@ pub enum UserCreated {
 #[derive(Debug, ApiResponse)]
 pub enum UserListResponse {
     #[oai(status = 200)]
-    Ok(Json<UserList>),
+    Ok(Json<Page<User>>),
 }
 
 #[derive(Debug, ApiResponse)]
@@ -277,7 +268,7 @@ pub enum ApiKeyCreated {
 #[derive(Debug, ApiResponse)]
 pub enum ApiKeyListResponse {
     #[oai(status = 200)]
-    Ok(Json<ApiKeyList>),
+    Ok(Json<Page<ApiKey>>),
 }
 
 #[OpenApi(prefix_path = "/v1", tag = "ApiTags::Tenancy")]
@@ -341,17 +332,25 @@ impl TenancyApi {
         &self,
         auth: TenantAuth,
         state: Data<&ApiState>,
+        /// `next_cursor` of the previous page; omit to start at the beginning.
+        cursor: Query<Option<String>>,
+        /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
     ) -> ApiResult<WorkspaceListResponse> {
-        let items = state
+        let request = page::request(WORKSPACE_CURSOR, cursor.0.as_deref(), limit.0)?;
+        let records = state
             .identity
             .tenancy
-            .visible_workspaces(auth.principal())
+            .workspaces_page(auth.principal(), &request)
             .await
-            .map_err(identity_error)?
-            .into_iter()
-            .map(workspace_view)
-            .collect();
-        Ok(WorkspaceListResponse::Ok(Json(WorkspaceList { items })))
+            .map_err(identity_error)?;
+        Ok(WorkspaceListResponse::Ok(Json(Page::by_id(
+            WORKSPACE_CURSOR,
+            records,
+            |workspace| workspace.id.to_string(),
+            workspace_view,
+        ))))
     }
 
     /// One workspace (404 when the caller cannot see it).
@@ -388,17 +387,27 @@ impl TenancyApi {
         auth: TenantAuth,
         state: Data<&ApiState>,
         workspace_id: Path<String>,
+        /// `next_cursor` of the previous page; omit to start at the beginning.
+        cursor: Query<Option<String>>,
+        /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
     ) -> ApiResult<MemberListResponse> {
         let principal = auth.principal();
         let workspace = parse_id::<WorkspaceId>("workspace_id", &workspace_id)?;
-        let members = state
+        let request = page::request(MEMBER_CURSOR, cursor.0.as_deref(), limit.0)?;
+        let records = state
             .identity
             .tenancy
-            .list_members(principal, workspace)
+            .list_members(principal, workspace, &request)
             .await
             .map_err(identity_error)?;
-        let items = members.into_iter().map(member_view).collect();
-        Ok(MemberListResponse::Ok(Json(MemberList { items })))
+        Ok(MemberListResponse::Ok(Json(Page::by_id(
+            MEMBER_CURSOR,
+            records,
+            |member| member.key.clone(),
+            member_view,
+        ))))
     }
 
     /// Adds a member or changes their role. Demoting the last owner answers 409.
@@ -477,17 +486,26 @@ impl TenancyApi {
         &self,
         auth: TenantAuth,
         state: Data<&ApiState>,
+        /// `next_cursor` of the previous page; omit to start at the beginning.
+        cursor: Query<Option<String>>,
+        /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
     ) -> ApiResult<UserListResponse> {
         let principal = auth.principal();
-        let users = state
+        let request = page::request(USER_CURSOR, cursor.0.as_deref(), limit.0)?;
+        let records = state
             .identity
             .tenancy
-            .list_users(principal)
+            .list_users(principal, &request)
             .await
             .map_err(identity_error)?;
-        Ok(UserListResponse::Ok(Json(UserList {
-            items: users.into_iter().map(user_view).collect(),
-        })))
+        Ok(UserListResponse::Ok(Json(Page::by_id(
+            USER_CURSOR,
+            records,
+            |user| user.id.to_string(),
+            user_view,
+        ))))
     }
 
     /// One user (API key, or the user themself).
@@ -566,17 +584,26 @@ impl TenancyApi {
         &self,
         auth: TenantAuth,
         state: Data<&ApiState>,
+        /// `next_cursor` of the previous page; omit to start at the beginning.
+        cursor: Query<Option<String>>,
+        /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
     ) -> ApiResult<ApiKeyListResponse> {
         let principal = auth.principal();
-        let keys = state
+        let request = page::request(API_KEY_CURSOR, cursor.0.as_deref(), limit.0)?;
+        let records = state
             .identity
             .api_keys
-            .list(principal)
+            .list(principal, &request)
             .await
             .map_err(identity_error)?;
-        Ok(ApiKeyListResponse::Ok(Json(ApiKeyList {
-            items: keys.into_iter().map(api_key_view).collect(),
-        })))
+        Ok(ApiKeyListResponse::Ok(Json(Page::by_id(
+            API_KEY_CURSOR,
+            records,
+            |key| key.id.to_string(),
+            api_key_view,
+        ))))
     }
 
     /// Revokes an API key; it stops working at once.

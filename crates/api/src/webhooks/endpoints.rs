@@ -9,6 +9,7 @@
 //! `endpoint_not_found`.
 
 use crate::edge::json::JsonBody;
+use crate::edge::page::{self, Page};
 use crate::edge::time::Timestamp;
 use atelier_webhooks::{Endpoints, WebhooksConfig};
 use std::collections::BTreeMap;
@@ -19,7 +20,10 @@ use atelier_webhooks::{
 use chrono::{TimeZone, Utc};
 use poem::web::Data;
 use poem_openapi::{
-    ApiResponse, Object, OpenApi, param::Path, payload::Json, types::MaybeUndefined,
+    ApiResponse, Object, OpenApi,
+    param::{Path, Query},
+    payload::Json,
+    types::MaybeUndefined,
 };
 
 use crate::{
@@ -59,11 +63,6 @@ pub struct WebhookEndpoint {
     pub failing_since: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
-}
-
-#[derive(Debug, Object)]
-pub struct WebhookEndpointList {
-    pub items: Vec<WebhookEndpoint>,
 }
 
 #[derive(Debug, Object)]
@@ -153,7 +152,7 @@ pub enum EndpointCreated {
 #[derive(Debug, ApiResponse)]
 pub enum EndpointListResponse {
     #[oai(status = 200)]
-    Ok(Json<WebhookEndpointList>),
+    Ok(Json<Page<WebhookEndpoint>>),
 }
 
 #[derive(Debug, ApiResponse)]
@@ -220,15 +219,25 @@ impl WebhooksApi {
         &self,
         ApiKeyAuth(principal): ApiKeyAuth,
         state: Data<&ApiState>,
+        /// `next_cursor` of the previous page; omit to start at the beginning.
+        cursor: Query<Option<String>>,
+        /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<u32>>,
     ) -> ApiResult<EndpointListResponse> {
+        const KIND: &str = "webhook_endpoints";
+        let request = page::request(KIND, cursor.0.as_deref(), limit.0)?;
         let records = state
             .service::<Endpoints>()?
-            .list(&principal)
+            .list(&principal, &request)
             .await
             .map_err(webhook_error)?;
-        Ok(EndpointListResponse::Ok(Json(WebhookEndpointList {
-            items: records.into_iter().map(endpoint_view).collect(),
-        })))
+        Ok(EndpointListResponse::Ok(Json(Page::by_id(
+            KIND,
+            records,
+            |endpoint| endpoint.id.to_string(),
+            endpoint_view,
+        ))))
     }
 
     /// One endpoint (without secrets).

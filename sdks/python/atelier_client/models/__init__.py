@@ -2,17 +2,13 @@
 
 from .add_reaction import AddReaction
 from .api_key import ApiKey
-from .api_key_list import ApiKeyList
 from .api_key_scope import ApiKeyScope
 from .attachment import Attachment
 from .audit_entry import AuditEntry
 from .audit_verification import AuditVerification
-from .change_page import ChangePage
 from .channel import Channel
 from .channel_kind import ChannelKind
-from .channel_list import ChannelList
 from .channel_member import ChannelMember
-from .channel_member_list import ChannelMemberList
 from .channel_read_state import ChannelReadState
 from .channel_role import ChannelRole
 from .chat_channel_created_data import ChatChannelCreatedData
@@ -120,7 +116,6 @@ from .chat_thread_read_updated_event_type import ChatThreadReadUpdatedEventType
 from .check import Check
 from .check_status import CheckStatus
 from .consumer import Consumer
-from .consumer_list import ConsumerList
 from .create_api_key import CreateApiKey
 from .create_channel import CreateChannel
 from .create_user import CreateUser
@@ -130,9 +125,7 @@ from .create_workspace import CreateWorkspace
 from .created_api_key import CreatedApiKey
 from .created_webhook_endpoint import CreatedWebhookEndpoint
 from .dead_letter import DeadLetter
-from .dead_letter_list import DeadLetterList
 from .edit_message import EditMessage
-from .event_type_list import EventTypeList
 from .event_type_view import EventTypeView
 from .field_error import FieldError
 from .health import Health
@@ -188,17 +181,26 @@ from .mark_thread_read import MarkThreadRead
 from .mark_unread import MarkUnread
 from .me import Me
 from .member import Member
-from .member_list import MemberList
 from .message import Message
 from .message_edit import MessageEdit
-from .message_edit_list import MessageEditList
-from .message_list import MessageList
 from .message_page import MessagePage
+from .page_api_key import PageApiKey
 from .page_audit_entry import PageAuditEntry
+from .page_channel import PageChannel
+from .page_channel_member import PageChannelMember
+from .page_consumer import PageConsumer
+from .page_dead_letter import PageDeadLetter
 from .page_event import PageEvent
+from .page_event_type_view import PageEventTypeView
+from .page_member import PageMember
 from .page_message import PageMessage
+from .page_message_edit import PageMessageEdit
 from .page_reactor import PageReactor
+from .page_scheduled_message import PageScheduledMessage
+from .page_user import PageUser
 from .page_webhook_attempt import PageWebhookAttempt
+from .page_webhook_endpoint import PageWebhookEndpoint
+from .page_workspace import PageWorkspace
 from .previous_webhook_secret import PreviousWebhookSecret
 from .principal_kind import PrincipalKind
 from .problem import Problem
@@ -211,10 +213,8 @@ from .recover_result import RecoverResult
 from .refresh_request import RefreshRequest
 from .replay_request import ReplayRequest
 from .replay_result import ReplayResult
-from .reply_page import ReplyPage
 from .schedule_message import ScheduleMessage
 from .scheduled_message import ScheduledMessage
-from .scheduled_message_list import ScheduledMessageList
 from .scheduled_message_status import ScheduledMessageStatus
 from .send_message import SendMessage
 from .set_channel_member import SetChannelMember
@@ -232,7 +232,6 @@ from .usage_hour_counters import UsageHourCounters
 from .usage_report import UsageReport
 from .usage_report_totals import UsageReportTotals
 from .user import User
-from .user_list import UserList
 from .webhook_attempt import WebhookAttempt
 from .webhook_attempt_exhausted_data import WebhookAttemptExhaustedData
 from .webhook_attempt_exhausted_event import WebhookAttemptExhaustedEvent
@@ -260,7 +259,6 @@ from .webhook_endpoint_disabled_event_data_version import (
     WebhookEndpointDisabledEventDataVersion,
 )
 from .webhook_endpoint_disabled_event_type import WebhookEndpointDisabledEventType
-from .webhook_endpoint_list import WebhookEndpointList
 from .webhook_endpoint_updated_data import WebhookEndpointUpdatedData
 from .webhook_endpoint_updated_data_changed_item import (
     WebhookEndpointUpdatedDataChangedItem,
@@ -274,23 +272,18 @@ from .webhook_headers import WebhookHeaders
 from .webhook_headers_headers import WebhookHeadersHeaders
 from .webhook_secret import WebhookSecret
 from .workspace import Workspace
-from .workspace_list import WorkspaceList
 from .workspace_role import WorkspaceRole
 
 __all__ = (
     "AddReaction",
     "ApiKey",
-    "ApiKeyList",
     "ApiKeyScope",
     "Attachment",
     "AuditEntry",
     "AuditVerification",
-    "ChangePage",
     "Channel",
     "ChannelKind",
-    "ChannelList",
     "ChannelMember",
-    "ChannelMemberList",
     "ChannelReadState",
     "ChannelRole",
     "ChatChannelCreatedData",
@@ -372,7 +365,6 @@ __all__ = (
     "Check",
     "CheckStatus",
     "Consumer",
-    "ConsumerList",
     "CreateApiKey",
     "CreateChannel",
     "CreateUser",
@@ -382,9 +374,7 @@ __all__ = (
     "CreatedApiKey",
     "CreatedWebhookEndpoint",
     "DeadLetter",
-    "DeadLetterList",
     "EditMessage",
-    "EventTypeList",
     "EventTypeView",
     "FieldError",
     "Health",
@@ -426,17 +416,26 @@ __all__ = (
     "MarkUnread",
     "Me",
     "Member",
-    "MemberList",
     "Message",
     "MessageEdit",
-    "MessageEditList",
-    "MessageList",
     "MessagePage",
+    "PageApiKey",
     "PageAuditEntry",
+    "PageChannel",
+    "PageChannelMember",
+    "PageConsumer",
+    "PageDeadLetter",
     "PageEvent",
+    "PageEventTypeView",
+    "PageMember",
     "PageMessage",
+    "PageMessageEdit",
     "PageReactor",
+    "PageScheduledMessage",
+    "PageUser",
     "PageWebhookAttempt",
+    "PageWebhookEndpoint",
+    "PageWorkspace",
     "PreviousWebhookSecret",
     "PrincipalKind",
     "Problem",
@@ -449,10 +448,8 @@ __all__ = (
     "RefreshRequest",
     "ReplayRequest",
     "ReplayResult",
-    "ReplyPage",
     "ScheduleMessage",
     "ScheduledMessage",
-    "ScheduledMessageList",
     "ScheduledMessageStatus",
     "SendMessage",
     "SetChannelMember",
@@ -470,7 +467,6 @@ __all__ = (
     "UsageReport",
     "UsageReportTotals",
     "User",
-    "UserList",
     "WebhookAttempt",
     "WebhookAttemptExhaustedData",
     "WebhookAttemptExhaustedEvent",
@@ -490,7 +486,6 @@ __all__ = (
     "WebhookEndpointDisabledEvent",
     "WebhookEndpointDisabledEventDataVersion",
     "WebhookEndpointDisabledEventType",
-    "WebhookEndpointList",
     "WebhookEndpointUpdatedData",
     "WebhookEndpointUpdatedDataChangedItem",
     "WebhookEndpointUpdatedEvent",
@@ -500,6 +495,5 @@ __all__ = (
     "WebhookHeadersHeaders",
     "WebhookSecret",
     "Workspace",
-    "WorkspaceList",
     "WorkspaceRole",
 )

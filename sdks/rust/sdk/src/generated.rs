@@ -243,42 +243,6 @@ pub mod types {
             Default::default()
         }
     }
-    ///`ApiKeyList`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "title": "ApiKeyList",
-    ///  "type": "object",
-    ///  "required": [
-    ///    "items"
-    ///  ],
-    ///  "properties": {
-    ///    "items": {
-    ///      "type": "array",
-    ///      "items": {
-    ///        "$ref": "#/components/schemas/ApiKey"
-    ///      }
-    ///    }
-    ///  }
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct ApiKeyList {
-        pub items: ::std::vec::Vec<ApiKey>,
-    }
-    impl ::std::convert::From<&ApiKeyList> for ApiKeyList {
-        fn from(value: &ApiKeyList) -> Self {
-            value.clone()
-        }
-    }
-    impl ApiKeyList {
-        pub fn builder() -> builder::ApiKeyList {
-            Default::default()
-        }
-    }
     /**An API key's scope: `full` may do everything the tenant's administrators may, `read_only`
 only reads.*/
     ///
@@ -756,59 +720,6 @@ that changed nothing: a refusal, a retry), or `denied`.*/
             Default::default()
         }
     }
-    ///`ChangePage`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "title": "ChangePage",
-    ///  "type": "object",
-    ///  "required": [
-    ///    "has_more",
-    ///    "items",
-    ///    "next_cursor"
-    ///  ],
-    ///  "properties": {
-    ///    "has_more": {
-    ///      "description": "More changes wait: call again at once.",
-    ///      "type": "boolean"
-    ///    },
-    ///    "items": {
-    ///      "description": "Messages whose latest change (new, edited, deleted, reacted, pinned, thread reply)\ncame after `since`, in change order, each in its current state.",
-    ///      "type": "array",
-    ///      "items": {
-    ///        "$ref": "#/components/schemas/Message"
-    ///      }
-    ///    },
-    ///    "next_cursor": {
-    ///      "description": "Pass as `since` next time (the same cursor when nothing changed).",
-    ///      "type": "string"
-    ///    }
-    ///  }
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct ChangePage {
-        ///More changes wait: call again at once.
-        pub has_more: bool,
-        /**Messages whose latest change (new, edited, deleted, reacted, pinned, thread reply)
-came after `since`, in change order, each in its current state.*/
-        pub items: ::std::vec::Vec<Message>,
-        ///Pass as `since` next time (the same cursor when nothing changed).
-        pub next_cursor: ::std::string::String,
-    }
-    impl ::std::convert::From<&ChangePage> for ChangePage {
-        fn from(value: &ChangePage) -> Self {
-            value.clone()
-        }
-    }
-    impl ChangePage {
-        pub fn builder() -> builder::ChangePage {
-            Default::default()
-        }
-    }
     ///A channel.
     ///
     /// <details><summary>JSON schema</summary>
@@ -1022,42 +933,6 @@ came after `since`, in change order, each in its current state.*/
             value.parse()
         }
     }
-    ///`ChannelList`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "title": "ChannelList",
-    ///  "type": "object",
-    ///  "required": [
-    ///    "items"
-    ///  ],
-    ///  "properties": {
-    ///    "items": {
-    ///      "type": "array",
-    ///      "items": {
-    ///        "$ref": "#/components/schemas/Channel"
-    ///      }
-    ///    }
-    ///  }
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct ChannelList {
-        pub items: ::std::vec::Vec<Channel>,
-    }
-    impl ::std::convert::From<&ChannelList> for ChannelList {
-        fn from(value: &ChannelList) -> Self {
-            value.clone()
-        }
-    }
-    impl ChannelList {
-        pub fn builder() -> builder::ChannelList {
-            Default::default()
-        }
-    }
     ///A channel member.
     ///
     /// <details><summary>JSON schema</summary>
@@ -1111,42 +986,6 @@ came after `since`, in change order, each in its current state.*/
     }
     impl ChannelMember {
         pub fn builder() -> builder::ChannelMember {
-            Default::default()
-        }
-    }
-    ///`ChannelMemberList`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "title": "ChannelMemberList",
-    ///  "type": "object",
-    ///  "required": [
-    ///    "items"
-    ///  ],
-    ///  "properties": {
-    ///    "items": {
-    ///      "type": "array",
-    ///      "items": {
-    ///        "$ref": "#/components/schemas/ChannelMember"
-    ///      }
-    ///    }
-    ///  }
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct ChannelMemberList {
-        pub items: ::std::vec::Vec<ChannelMember>,
-    }
-    impl ::std::convert::From<&ChannelMemberList> for ChannelMemberList {
-        fn from(value: &ChannelMemberList) -> Self {
-            value.clone()
-        }
-    }
-    impl ChannelMemberList {
-        pub fn builder() -> builder::ChannelMemberList {
             Default::default()
         }
     }
@@ -21274,42 +21113,6 @@ came after `since`, in change order, each in its current state.*/
             Default::default()
         }
     }
-    ///`ConsumerList`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "title": "ConsumerList",
-    ///  "type": "object",
-    ///  "required": [
-    ///    "items"
-    ///  ],
-    ///  "properties": {
-    ///    "items": {
-    ///      "type": "array",
-    ///      "items": {
-    ///        "$ref": "#/components/schemas/Consumer"
-    ///      }
-    ///    }
-    ///  }
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct ConsumerList {
-        pub items: ::std::vec::Vec<Consumer>,
-    }
-    impl ::std::convert::From<&ConsumerList> for ConsumerList {
-        fn from(value: &ConsumerList) -> Self {
-            value.clone()
-        }
-    }
-    impl ConsumerList {
-        pub fn builder() -> builder::ConsumerList {
-            Default::default()
-        }
-    }
     ///A new key; `scope` defaults to `full`.
     ///
     /// <details><summary>JSON schema</summary>
@@ -21752,42 +21555,6 @@ owner (400 naming `owner_id` without one).*/
             Default::default()
         }
     }
-    ///`DeadLetterList`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "title": "DeadLetterList",
-    ///  "type": "object",
-    ///  "required": [
-    ///    "items"
-    ///  ],
-    ///  "properties": {
-    ///    "items": {
-    ///      "type": "array",
-    ///      "items": {
-    ///        "$ref": "#/components/schemas/DeadLetter"
-    ///      }
-    ///    }
-    ///  }
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct DeadLetterList {
-        pub items: ::std::vec::Vec<DeadLetter>,
-    }
-    impl ::std::convert::From<&DeadLetterList> for DeadLetterList {
-        fn from(value: &DeadLetterList) -> Self {
-            value.clone()
-        }
-    }
-    impl DeadLetterList {
-        pub fn builder() -> builder::DeadLetterList {
-            Default::default()
-        }
-    }
     ///`EditMessage`
     ///
     /// <details><summary>JSON schema</summary>
@@ -22077,42 +21844,6 @@ owner (400 naming `owner_id` without one).*/
     impl ::std::convert::From<WebhookEndpointUpdatedEvent> for Event {
         fn from(value: WebhookEndpointUpdatedEvent) -> Self {
             Self::WebhookEndpointUpdatedEvent(value)
-        }
-    }
-    ///`EventTypeList`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "title": "EventTypeList",
-    ///  "type": "object",
-    ///  "required": [
-    ///    "items"
-    ///  ],
-    ///  "properties": {
-    ///    "items": {
-    ///      "type": "array",
-    ///      "items": {
-    ///        "$ref": "#/components/schemas/EventTypeView"
-    ///      }
-    ///    }
-    ///  }
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct EventTypeList {
-        pub items: ::std::vec::Vec<EventTypeView>,
-    }
-    impl ::std::convert::From<&EventTypeList> for EventTypeList {
-        fn from(value: &EventTypeList) -> Self {
-            value.clone()
-        }
-    }
-    impl EventTypeList {
-        pub fn builder() -> builder::EventTypeList {
-            Default::default()
         }
     }
     ///One catalogued event type.
@@ -26262,42 +25993,6 @@ use `.../unread` for that.*/
             Default::default()
         }
     }
-    ///`MemberList`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "title": "MemberList",
-    ///  "type": "object",
-    ///  "required": [
-    ///    "items"
-    ///  ],
-    ///  "properties": {
-    ///    "items": {
-    ///      "type": "array",
-    ///      "items": {
-    ///        "$ref": "#/components/schemas/Member"
-    ///      }
-    ///    }
-    ///  }
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct MemberList {
-        pub items: ::std::vec::Vec<Member>,
-    }
-    impl ::std::convert::From<&MemberList> for MemberList {
-        fn from(value: &MemberList) -> Self {
-            value.clone()
-        }
-    }
-    impl MemberList {
-        pub fn builder() -> builder::MemberList {
-            Default::default()
-        }
-    }
     /**A message. Events (`chat.message.*`) carry the same fields under `data.message`, without
 the per-viewer `me` of reactions.*/
     ///
@@ -26523,98 +26218,31 @@ the per-viewer `me` of reactions.*/
             Default::default()
         }
     }
-    ///`MessageEditList`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "title": "MessageEditList",
-    ///  "type": "object",
-    ///  "required": [
-    ///    "items"
-    ///  ],
-    ///  "properties": {
-    ///    "items": {
-    ///      "description": "Oldest first; the current text is the message's.",
-    ///      "type": "array",
-    ///      "items": {
-    ///        "$ref": "#/components/schemas/MessageEdit"
-    ///      }
-    ///    }
-    ///  }
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct MessageEditList {
-        ///Oldest first; the current text is the message's.
-        pub items: ::std::vec::Vec<MessageEdit>,
-    }
-    impl ::std::convert::From<&MessageEditList> for MessageEditList {
-        fn from(value: &MessageEditList) -> Self {
-            value.clone()
-        }
-    }
-    impl MessageEditList {
-        pub fn builder() -> builder::MessageEditList {
-            Default::default()
-        }
-    }
-    ///`MessageList`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "title": "MessageList",
-    ///  "type": "object",
-    ///  "required": [
-    ///    "items"
-    ///  ],
-    ///  "properties": {
-    ///    "items": {
-    ///      "type": "array",
-    ///      "items": {
-    ///        "$ref": "#/components/schemas/Message"
-    ///      }
-    ///    }
-    ///  }
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct MessageList {
-        pub items: ::std::vec::Vec<Message>,
-    }
-    impl ::std::convert::From<&MessageList> for MessageList {
-        fn from(value: &MessageList) -> Self {
-            value.clone()
-        }
-    }
-    impl MessageList {
-        pub fn builder() -> builder::MessageList {
-            Default::default()
-        }
-    }
-    ///`MessagePage`
+    /**A window of a channel's history, oldest first. Like every page it has `next_cursor` and
+`has_more`: they page back in time (older messages), the way a client scrolls.*/
     ///
     /// <details><summary>JSON schema</summary>
     ///
     /// ```json
     ///{
     ///  "title": "MessagePage",
+    ///  "description": "A window of a channel's history, oldest first. Like every page it has `next_cursor` and\n`has_more`: they page back in time (older messages), the way a client scrolls.",
     ///  "type": "object",
     ///  "required": [
     ///    "change_cursor",
+    ///    "has_more",
     ///    "has_more_after",
     ///    "has_more_before",
     ///    "items"
     ///  ],
     ///  "properties": {
     ///    "change_cursor": {
-    ///      "description": "The change-feed cursor as of this read: `GET .../changes?since=` it to get every change\nmade after.",
+    ///      "description": "The change-feed cursor as of this read: pass it as `cursor` to `GET .../changes` to get\nevery change made after.",
     ///      "type": "string"
+    ///    },
+    ///    "has_more": {
+    ///      "description": "Whether older messages precede this window (the same as `has_more_before`).",
+    ///      "type": "boolean"
     ///    },
     ///    "has_more_after": {
     ///      "type": "boolean"
@@ -26628,6 +26256,10 @@ the per-viewer `me` of reactions.*/
     ///      "items": {
     ///        "$ref": "#/components/schemas/Message"
     ///      }
+    ///    },
+    ///    "next_cursor": {
+    ///      "description": "Pass as `cursor` to read the messages just before this window; given while\n`has_more`.",
+    ///      "type": "string"
     ///    }
     ///  }
     ///}
@@ -26635,13 +26267,19 @@ the per-viewer `me` of reactions.*/
     /// </details>
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct MessagePage {
-        /**The change-feed cursor as of this read: `GET .../changes?since=` it to get every change
-made after.*/
+        /**The change-feed cursor as of this read: pass it as `cursor` to `GET .../changes` to get
+every change made after.*/
         pub change_cursor: ::std::string::String,
+        ///Whether older messages precede this window (the same as `has_more_before`).
+        pub has_more: bool,
         pub has_more_after: bool,
         pub has_more_before: bool,
         ///Oldest first.
         pub items: ::std::vec::Vec<Message>,
+        /**Pass as `cursor` to read the messages just before this window; given while
+`has_more`.*/
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub next_cursor: ::std::option::Option<::std::string::String>,
     }
     impl ::std::convert::From<&MessagePage> for MessagePage {
         fn from(value: &MessagePage) -> Self {
@@ -26650,6 +26288,60 @@ made after.*/
     }
     impl MessagePage {
         pub fn builder() -> builder::MessagePage {
+            Default::default()
+        }
+    }
+    ///A page of a list read by cursor (see each operation for its order).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "Page_ApiKey",
+    ///  "description": "A page of a list read by cursor (see each operation for its order).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "has_more",
+    ///    "items"
+    ///  ],
+    ///  "properties": {
+    ///    "has_more": {
+    ///      "description": "Whether more items already follow this page.",
+    ///      "type": "boolean"
+    ///    },
+    ///    "items": {
+    ///      "type": "array",
+    ///      "items": {
+    ///        "$ref": "#/components/schemas/ApiKey"
+    ///      }
+    ///    },
+    ///    "next_cursor": {
+    ///      "description": "Pass back (as the operation's cursor parameter) to read on. Lists that end (search,\nreactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)\nalways give the position reached (the cursor given, when the page is empty), so a\nclient keeps polling with it.",
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct PageApiKey {
+        ///Whether more items already follow this page.
+        pub has_more: bool,
+        pub items: ::std::vec::Vec<ApiKey>,
+        /**Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
+reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
+always give the position reached (the cursor given, when the page is empty), so a
+client keeps polling with it.*/
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub next_cursor: ::std::option::Option<::std::string::String>,
+    }
+    impl ::std::convert::From<&PageApiKey> for PageApiKey {
+        fn from(value: &PageApiKey) -> Self {
+            value.clone()
+        }
+    }
+    impl PageApiKey {
+        pub fn builder() -> builder::PageApiKey {
             Default::default()
         }
     }
@@ -26713,6 +26405,222 @@ client keeps polling with it.*/
     ///
     /// ```json
     ///{
+    ///  "title": "Page_Channel",
+    ///  "description": "A page of a list read by cursor (see each operation for its order).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "has_more",
+    ///    "items"
+    ///  ],
+    ///  "properties": {
+    ///    "has_more": {
+    ///      "description": "Whether more items already follow this page.",
+    ///      "type": "boolean"
+    ///    },
+    ///    "items": {
+    ///      "type": "array",
+    ///      "items": {
+    ///        "$ref": "#/components/schemas/Channel"
+    ///      }
+    ///    },
+    ///    "next_cursor": {
+    ///      "description": "Pass back (as the operation's cursor parameter) to read on. Lists that end (search,\nreactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)\nalways give the position reached (the cursor given, when the page is empty), so a\nclient keeps polling with it.",
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct PageChannel {
+        ///Whether more items already follow this page.
+        pub has_more: bool,
+        pub items: ::std::vec::Vec<Channel>,
+        /**Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
+reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
+always give the position reached (the cursor given, when the page is empty), so a
+client keeps polling with it.*/
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub next_cursor: ::std::option::Option<::std::string::String>,
+    }
+    impl ::std::convert::From<&PageChannel> for PageChannel {
+        fn from(value: &PageChannel) -> Self {
+            value.clone()
+        }
+    }
+    impl PageChannel {
+        pub fn builder() -> builder::PageChannel {
+            Default::default()
+        }
+    }
+    ///A page of a list read by cursor (see each operation for its order).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "Page_ChannelMember",
+    ///  "description": "A page of a list read by cursor (see each operation for its order).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "has_more",
+    ///    "items"
+    ///  ],
+    ///  "properties": {
+    ///    "has_more": {
+    ///      "description": "Whether more items already follow this page.",
+    ///      "type": "boolean"
+    ///    },
+    ///    "items": {
+    ///      "type": "array",
+    ///      "items": {
+    ///        "$ref": "#/components/schemas/ChannelMember"
+    ///      }
+    ///    },
+    ///    "next_cursor": {
+    ///      "description": "Pass back (as the operation's cursor parameter) to read on. Lists that end (search,\nreactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)\nalways give the position reached (the cursor given, when the page is empty), so a\nclient keeps polling with it.",
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct PageChannelMember {
+        ///Whether more items already follow this page.
+        pub has_more: bool,
+        pub items: ::std::vec::Vec<ChannelMember>,
+        /**Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
+reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
+always give the position reached (the cursor given, when the page is empty), so a
+client keeps polling with it.*/
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub next_cursor: ::std::option::Option<::std::string::String>,
+    }
+    impl ::std::convert::From<&PageChannelMember> for PageChannelMember {
+        fn from(value: &PageChannelMember) -> Self {
+            value.clone()
+        }
+    }
+    impl PageChannelMember {
+        pub fn builder() -> builder::PageChannelMember {
+            Default::default()
+        }
+    }
+    ///A page of a list read by cursor (see each operation for its order).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "Page_Consumer",
+    ///  "description": "A page of a list read by cursor (see each operation for its order).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "has_more",
+    ///    "items"
+    ///  ],
+    ///  "properties": {
+    ///    "has_more": {
+    ///      "description": "Whether more items already follow this page.",
+    ///      "type": "boolean"
+    ///    },
+    ///    "items": {
+    ///      "type": "array",
+    ///      "items": {
+    ///        "$ref": "#/components/schemas/Consumer"
+    ///      }
+    ///    },
+    ///    "next_cursor": {
+    ///      "description": "Pass back (as the operation's cursor parameter) to read on. Lists that end (search,\nreactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)\nalways give the position reached (the cursor given, when the page is empty), so a\nclient keeps polling with it.",
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct PageConsumer {
+        ///Whether more items already follow this page.
+        pub has_more: bool,
+        pub items: ::std::vec::Vec<Consumer>,
+        /**Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
+reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
+always give the position reached (the cursor given, when the page is empty), so a
+client keeps polling with it.*/
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub next_cursor: ::std::option::Option<::std::string::String>,
+    }
+    impl ::std::convert::From<&PageConsumer> for PageConsumer {
+        fn from(value: &PageConsumer) -> Self {
+            value.clone()
+        }
+    }
+    impl PageConsumer {
+        pub fn builder() -> builder::PageConsumer {
+            Default::default()
+        }
+    }
+    ///A page of a list read by cursor (see each operation for its order).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "Page_DeadLetter",
+    ///  "description": "A page of a list read by cursor (see each operation for its order).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "has_more",
+    ///    "items"
+    ///  ],
+    ///  "properties": {
+    ///    "has_more": {
+    ///      "description": "Whether more items already follow this page.",
+    ///      "type": "boolean"
+    ///    },
+    ///    "items": {
+    ///      "type": "array",
+    ///      "items": {
+    ///        "$ref": "#/components/schemas/DeadLetter"
+    ///      }
+    ///    },
+    ///    "next_cursor": {
+    ///      "description": "Pass back (as the operation's cursor parameter) to read on. Lists that end (search,\nreactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)\nalways give the position reached (the cursor given, when the page is empty), so a\nclient keeps polling with it.",
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct PageDeadLetter {
+        ///Whether more items already follow this page.
+        pub has_more: bool,
+        pub items: ::std::vec::Vec<DeadLetter>,
+        /**Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
+reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
+always give the position reached (the cursor given, when the page is empty), so a
+client keeps polling with it.*/
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub next_cursor: ::std::option::Option<::std::string::String>,
+    }
+    impl ::std::convert::From<&PageDeadLetter> for PageDeadLetter {
+        fn from(value: &PageDeadLetter) -> Self {
+            value.clone()
+        }
+    }
+    impl PageDeadLetter {
+        pub fn builder() -> builder::PageDeadLetter {
+            Default::default()
+        }
+    }
+    ///A page of a list read by cursor (see each operation for its order).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
     ///  "title": "Page_Event",
     ///  "description": "A page of a list read by cursor (see each operation for its order).",
     ///  "type": "object",
@@ -26758,6 +26666,114 @@ client keeps polling with it.*/
     }
     impl PageEvent {
         pub fn builder() -> builder::PageEvent {
+            Default::default()
+        }
+    }
+    ///A page of a list read by cursor (see each operation for its order).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "Page_EventTypeView",
+    ///  "description": "A page of a list read by cursor (see each operation for its order).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "has_more",
+    ///    "items"
+    ///  ],
+    ///  "properties": {
+    ///    "has_more": {
+    ///      "description": "Whether more items already follow this page.",
+    ///      "type": "boolean"
+    ///    },
+    ///    "items": {
+    ///      "type": "array",
+    ///      "items": {
+    ///        "$ref": "#/components/schemas/EventTypeView"
+    ///      }
+    ///    },
+    ///    "next_cursor": {
+    ///      "description": "Pass back (as the operation's cursor parameter) to read on. Lists that end (search,\nreactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)\nalways give the position reached (the cursor given, when the page is empty), so a\nclient keeps polling with it.",
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct PageEventTypeView {
+        ///Whether more items already follow this page.
+        pub has_more: bool,
+        pub items: ::std::vec::Vec<EventTypeView>,
+        /**Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
+reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
+always give the position reached (the cursor given, when the page is empty), so a
+client keeps polling with it.*/
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub next_cursor: ::std::option::Option<::std::string::String>,
+    }
+    impl ::std::convert::From<&PageEventTypeView> for PageEventTypeView {
+        fn from(value: &PageEventTypeView) -> Self {
+            value.clone()
+        }
+    }
+    impl PageEventTypeView {
+        pub fn builder() -> builder::PageEventTypeView {
+            Default::default()
+        }
+    }
+    ///A page of a list read by cursor (see each operation for its order).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "Page_Member",
+    ///  "description": "A page of a list read by cursor (see each operation for its order).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "has_more",
+    ///    "items"
+    ///  ],
+    ///  "properties": {
+    ///    "has_more": {
+    ///      "description": "Whether more items already follow this page.",
+    ///      "type": "boolean"
+    ///    },
+    ///    "items": {
+    ///      "type": "array",
+    ///      "items": {
+    ///        "$ref": "#/components/schemas/Member"
+    ///      }
+    ///    },
+    ///    "next_cursor": {
+    ///      "description": "Pass back (as the operation's cursor parameter) to read on. Lists that end (search,\nreactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)\nalways give the position reached (the cursor given, when the page is empty), so a\nclient keeps polling with it.",
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct PageMember {
+        ///Whether more items already follow this page.
+        pub has_more: bool,
+        pub items: ::std::vec::Vec<Member>,
+        /**Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
+reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
+always give the position reached (the cursor given, when the page is empty), so a
+client keeps polling with it.*/
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub next_cursor: ::std::option::Option<::std::string::String>,
+    }
+    impl ::std::convert::From<&PageMember> for PageMember {
+        fn from(value: &PageMember) -> Self {
+            value.clone()
+        }
+    }
+    impl PageMember {
+        pub fn builder() -> builder::PageMember {
             Default::default()
         }
     }
@@ -26821,6 +26837,60 @@ client keeps polling with it.*/
     ///
     /// ```json
     ///{
+    ///  "title": "Page_MessageEdit",
+    ///  "description": "A page of a list read by cursor (see each operation for its order).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "has_more",
+    ///    "items"
+    ///  ],
+    ///  "properties": {
+    ///    "has_more": {
+    ///      "description": "Whether more items already follow this page.",
+    ///      "type": "boolean"
+    ///    },
+    ///    "items": {
+    ///      "type": "array",
+    ///      "items": {
+    ///        "$ref": "#/components/schemas/MessageEdit"
+    ///      }
+    ///    },
+    ///    "next_cursor": {
+    ///      "description": "Pass back (as the operation's cursor parameter) to read on. Lists that end (search,\nreactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)\nalways give the position reached (the cursor given, when the page is empty), so a\nclient keeps polling with it.",
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct PageMessageEdit {
+        ///Whether more items already follow this page.
+        pub has_more: bool,
+        pub items: ::std::vec::Vec<MessageEdit>,
+        /**Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
+reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
+always give the position reached (the cursor given, when the page is empty), so a
+client keeps polling with it.*/
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub next_cursor: ::std::option::Option<::std::string::String>,
+    }
+    impl ::std::convert::From<&PageMessageEdit> for PageMessageEdit {
+        fn from(value: &PageMessageEdit) -> Self {
+            value.clone()
+        }
+    }
+    impl PageMessageEdit {
+        pub fn builder() -> builder::PageMessageEdit {
+            Default::default()
+        }
+    }
+    ///A page of a list read by cursor (see each operation for its order).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
     ///  "title": "Page_Reactor",
     ///  "description": "A page of a list read by cursor (see each operation for its order).",
     ///  "type": "object",
@@ -26875,6 +26945,114 @@ client keeps polling with it.*/
     ///
     /// ```json
     ///{
+    ///  "title": "Page_ScheduledMessage",
+    ///  "description": "A page of a list read by cursor (see each operation for its order).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "has_more",
+    ///    "items"
+    ///  ],
+    ///  "properties": {
+    ///    "has_more": {
+    ///      "description": "Whether more items already follow this page.",
+    ///      "type": "boolean"
+    ///    },
+    ///    "items": {
+    ///      "type": "array",
+    ///      "items": {
+    ///        "$ref": "#/components/schemas/ScheduledMessage"
+    ///      }
+    ///    },
+    ///    "next_cursor": {
+    ///      "description": "Pass back (as the operation's cursor parameter) to read on. Lists that end (search,\nreactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)\nalways give the position reached (the cursor given, when the page is empty), so a\nclient keeps polling with it.",
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct PageScheduledMessage {
+        ///Whether more items already follow this page.
+        pub has_more: bool,
+        pub items: ::std::vec::Vec<ScheduledMessage>,
+        /**Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
+reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
+always give the position reached (the cursor given, when the page is empty), so a
+client keeps polling with it.*/
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub next_cursor: ::std::option::Option<::std::string::String>,
+    }
+    impl ::std::convert::From<&PageScheduledMessage> for PageScheduledMessage {
+        fn from(value: &PageScheduledMessage) -> Self {
+            value.clone()
+        }
+    }
+    impl PageScheduledMessage {
+        pub fn builder() -> builder::PageScheduledMessage {
+            Default::default()
+        }
+    }
+    ///A page of a list read by cursor (see each operation for its order).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "Page_User",
+    ///  "description": "A page of a list read by cursor (see each operation for its order).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "has_more",
+    ///    "items"
+    ///  ],
+    ///  "properties": {
+    ///    "has_more": {
+    ///      "description": "Whether more items already follow this page.",
+    ///      "type": "boolean"
+    ///    },
+    ///    "items": {
+    ///      "type": "array",
+    ///      "items": {
+    ///        "$ref": "#/components/schemas/User"
+    ///      }
+    ///    },
+    ///    "next_cursor": {
+    ///      "description": "Pass back (as the operation's cursor parameter) to read on. Lists that end (search,\nreactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)\nalways give the position reached (the cursor given, when the page is empty), so a\nclient keeps polling with it.",
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct PageUser {
+        ///Whether more items already follow this page.
+        pub has_more: bool,
+        pub items: ::std::vec::Vec<User>,
+        /**Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
+reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
+always give the position reached (the cursor given, when the page is empty), so a
+client keeps polling with it.*/
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub next_cursor: ::std::option::Option<::std::string::String>,
+    }
+    impl ::std::convert::From<&PageUser> for PageUser {
+        fn from(value: &PageUser) -> Self {
+            value.clone()
+        }
+    }
+    impl PageUser {
+        pub fn builder() -> builder::PageUser {
+            Default::default()
+        }
+    }
+    ///A page of a list read by cursor (see each operation for its order).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
     ///  "title": "Page_WebhookAttempt",
     ///  "description": "A page of a list read by cursor (see each operation for its order).",
     ///  "type": "object",
@@ -26920,6 +27098,114 @@ client keeps polling with it.*/
     }
     impl PageWebhookAttempt {
         pub fn builder() -> builder::PageWebhookAttempt {
+            Default::default()
+        }
+    }
+    ///A page of a list read by cursor (see each operation for its order).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "Page_WebhookEndpoint",
+    ///  "description": "A page of a list read by cursor (see each operation for its order).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "has_more",
+    ///    "items"
+    ///  ],
+    ///  "properties": {
+    ///    "has_more": {
+    ///      "description": "Whether more items already follow this page.",
+    ///      "type": "boolean"
+    ///    },
+    ///    "items": {
+    ///      "type": "array",
+    ///      "items": {
+    ///        "$ref": "#/components/schemas/WebhookEndpoint"
+    ///      }
+    ///    },
+    ///    "next_cursor": {
+    ///      "description": "Pass back (as the operation's cursor parameter) to read on. Lists that end (search,\nreactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)\nalways give the position reached (the cursor given, when the page is empty), so a\nclient keeps polling with it.",
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct PageWebhookEndpoint {
+        ///Whether more items already follow this page.
+        pub has_more: bool,
+        pub items: ::std::vec::Vec<WebhookEndpoint>,
+        /**Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
+reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
+always give the position reached (the cursor given, when the page is empty), so a
+client keeps polling with it.*/
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub next_cursor: ::std::option::Option<::std::string::String>,
+    }
+    impl ::std::convert::From<&PageWebhookEndpoint> for PageWebhookEndpoint {
+        fn from(value: &PageWebhookEndpoint) -> Self {
+            value.clone()
+        }
+    }
+    impl PageWebhookEndpoint {
+        pub fn builder() -> builder::PageWebhookEndpoint {
+            Default::default()
+        }
+    }
+    ///A page of a list read by cursor (see each operation for its order).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "Page_Workspace",
+    ///  "description": "A page of a list read by cursor (see each operation for its order).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "has_more",
+    ///    "items"
+    ///  ],
+    ///  "properties": {
+    ///    "has_more": {
+    ///      "description": "Whether more items already follow this page.",
+    ///      "type": "boolean"
+    ///    },
+    ///    "items": {
+    ///      "type": "array",
+    ///      "items": {
+    ///        "$ref": "#/components/schemas/Workspace"
+    ///      }
+    ///    },
+    ///    "next_cursor": {
+    ///      "description": "Pass back (as the operation's cursor parameter) to read on. Lists that end (search,\nreactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)\nalways give the position reached (the cursor given, when the page is empty), so a\nclient keeps polling with it.",
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct PageWorkspace {
+        ///Whether more items already follow this page.
+        pub has_more: bool,
+        pub items: ::std::vec::Vec<Workspace>,
+        /**Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
+reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
+always give the position reached (the cursor given, when the page is empty), so a
+client keeps polling with it.*/
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub next_cursor: ::std::option::Option<::std::string::String>,
+    }
+    impl ::std::convert::From<&PageWorkspace> for PageWorkspace {
+        fn from(value: &PageWorkspace) -> Self {
+            value.clone()
+        }
+    }
+    impl PageWorkspace {
+        pub fn builder() -> builder::PageWorkspace {
             Default::default()
         }
     }
@@ -27542,49 +27828,6 @@ client keeps polling with it.*/
             Default::default()
         }
     }
-    ///`ReplyPage`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "title": "ReplyPage",
-    ///  "type": "object",
-    ///  "required": [
-    ///    "has_more",
-    ///    "items"
-    ///  ],
-    ///  "properties": {
-    ///    "has_more": {
-    ///      "type": "boolean"
-    ///    },
-    ///    "items": {
-    ///      "description": "Oldest first.",
-    ///      "type": "array",
-    ///      "items": {
-    ///        "$ref": "#/components/schemas/Message"
-    ///      }
-    ///    }
-    ///  }
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct ReplyPage {
-        pub has_more: bool,
-        ///Oldest first.
-        pub items: ::std::vec::Vec<Message>,
-    }
-    impl ::std::convert::From<&ReplyPage> for ReplyPage {
-        fn from(value: &ReplyPage) -> Self {
-            value.clone()
-        }
-    }
-    impl ReplyPage {
-        pub fn builder() -> builder::ReplyPage {
-            Default::default()
-        }
-    }
     ///`ScheduleMessage`
     ///
     /// <details><summary>JSON schema</summary>
@@ -27766,44 +28009,6 @@ client keeps polling with it.*/
     }
     impl ScheduledMessage {
         pub fn builder() -> builder::ScheduledMessage {
-            Default::default()
-        }
-    }
-    ///`ScheduledMessageList`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "title": "ScheduledMessageList",
-    ///  "type": "object",
-    ///  "required": [
-    ///    "items"
-    ///  ],
-    ///  "properties": {
-    ///    "items": {
-    ///      "description": "Pending, being sent or failed, by send time.",
-    ///      "type": "array",
-    ///      "items": {
-    ///        "$ref": "#/components/schemas/ScheduledMessage"
-    ///      }
-    ///    }
-    ///  }
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct ScheduledMessageList {
-        ///Pending, being sent or failed, by send time.
-        pub items: ::std::vec::Vec<ScheduledMessage>,
-    }
-    impl ::std::convert::From<&ScheduledMessageList> for ScheduledMessageList {
-        fn from(value: &ScheduledMessageList) -> Self {
-            value.clone()
-        }
-    }
-    impl ScheduledMessageList {
-        pub fn builder() -> builder::ScheduledMessageList {
             Default::default()
         }
     }
@@ -28883,42 +29088,6 @@ revokes the whole login.*/
     }
     impl User {
         pub fn builder() -> builder::User {
-            Default::default()
-        }
-    }
-    ///`UserList`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "title": "UserList",
-    ///  "type": "object",
-    ///  "required": [
-    ///    "items"
-    ///  ],
-    ///  "properties": {
-    ///    "items": {
-    ///      "type": "array",
-    ///      "items": {
-    ///        "$ref": "#/components/schemas/User"
-    ///      }
-    ///    }
-    ///  }
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct UserList {
-        pub items: ::std::vec::Vec<User>,
-    }
-    impl ::std::convert::From<&UserList> for UserList {
-        fn from(value: &UserList) -> Self {
-            value.clone()
-        }
-    }
-    impl UserList {
-        pub fn builder() -> builder::UserList {
             Default::default()
         }
     }
@@ -31233,42 +31402,6 @@ revokes the whole login.*/
             value.parse()
         }
     }
-    ///`WebhookEndpointList`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "title": "WebhookEndpointList",
-    ///  "type": "object",
-    ///  "required": [
-    ///    "items"
-    ///  ],
-    ///  "properties": {
-    ///    "items": {
-    ///      "type": "array",
-    ///      "items": {
-    ///        "$ref": "#/components/schemas/WebhookEndpoint"
-    ///      }
-    ///    }
-    ///  }
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct WebhookEndpointList {
-        pub items: ::std::vec::Vec<WebhookEndpoint>,
-    }
-    impl ::std::convert::From<&WebhookEndpointList> for WebhookEndpointList {
-        fn from(value: &WebhookEndpointList) -> Self {
-            value.clone()
-        }
-    }
-    impl WebhookEndpointList {
-        pub fn builder() -> builder::WebhookEndpointList {
-            Default::default()
-        }
-    }
     ///`data` of `webhook.endpoint.updated` (data_version 1): A webhook endpoint's settings changed or its signing secret was rotated.
     ///
     /// <details><summary>JSON schema</summary>
@@ -33255,42 +33388,6 @@ first; receivers accept any of them meanwhile.*/
             Default::default()
         }
     }
-    ///`WorkspaceList`
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "title": "WorkspaceList",
-    ///  "type": "object",
-    ///  "required": [
-    ///    "items"
-    ///  ],
-    ///  "properties": {
-    ///    "items": {
-    ///      "type": "array",
-    ///      "items": {
-    ///        "$ref": "#/components/schemas/Workspace"
-    ///      }
-    ///    }
-    ///  }
-    ///}
-    /// ```
-    /// </details>
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    pub struct WorkspaceList {
-        pub items: ::std::vec::Vec<Workspace>,
-    }
-    impl ::std::convert::From<&WorkspaceList> for WorkspaceList {
-        fn from(value: &WorkspaceList) -> Self {
-            value.clone()
-        }
-    }
-    impl WorkspaceList {
-        pub fn builder() -> builder::WorkspaceList {
-            Default::default()
-        }
-    }
     ///A workspace member's role.
     ///
     /// <details><summary>JSON schema</summary>
@@ -34216,47 +34313,6 @@ first; receivers accept any of them meanwhile.*/
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ApiKeyList {
-            items: ::std::result::Result<
-                ::std::vec::Vec<super::ApiKey>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for ApiKeyList {
-            fn default() -> Self {
-                Self {
-                    items: Err("no value supplied for items".to_string()),
-                }
-            }
-        }
-        impl ApiKeyList {
-            pub fn items<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ApiKey>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.items = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for items: {}", e)
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<ApiKeyList> for super::ApiKeyList {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: ApiKeyList,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { items: value.items? })
-            }
-        }
-        impl ::std::convert::From<super::ApiKeyList> for ApiKeyList {
-            fn from(value: super::ApiKeyList) -> Self {
-                Self { items: Ok(value.items) }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct Attachment {
             mime_type: ::std::result::Result<
                 ::std::string::String,
@@ -34662,86 +34718,6 @@ first; receivers accept any of them meanwhile.*/
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ChangePage {
-            has_more: ::std::result::Result<bool, ::std::string::String>,
-            items: ::std::result::Result<
-                ::std::vec::Vec<super::Message>,
-                ::std::string::String,
-            >,
-            next_cursor: ::std::result::Result<
-                ::std::string::String,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for ChangePage {
-            fn default() -> Self {
-                Self {
-                    has_more: Err("no value supplied for has_more".to_string()),
-                    items: Err("no value supplied for items".to_string()),
-                    next_cursor: Err("no value supplied for next_cursor".to_string()),
-                }
-            }
-        }
-        impl ChangePage {
-            pub fn has_more<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<bool>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.has_more = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for has_more: {}", e)
-                    });
-                self
-            }
-            pub fn items<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Message>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.items = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for items: {}", e)
-                    });
-                self
-            }
-            pub fn next_cursor<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.next_cursor = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for next_cursor: {}", e)
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<ChangePage> for super::ChangePage {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: ChangePage,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    has_more: value.has_more?,
-                    items: value.items?,
-                    next_cursor: value.next_cursor?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::ChangePage> for ChangePage {
-            fn from(value: super::ChangePage) -> Self {
-                Self {
-                    has_more: Ok(value.has_more),
-                    items: Ok(value.items),
-                    next_cursor: Ok(value.next_cursor),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct Channel {
             archived: ::std::result::Result<bool, ::std::string::String>,
             change_seq: ::std::result::Result<i64, ::std::string::String>,
@@ -35019,47 +34995,6 @@ first; receivers accept any of them meanwhile.*/
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ChannelList {
-            items: ::std::result::Result<
-                ::std::vec::Vec<super::Channel>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for ChannelList {
-            fn default() -> Self {
-                Self {
-                    items: Err("no value supplied for items".to_string()),
-                }
-            }
-        }
-        impl ChannelList {
-            pub fn items<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Channel>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.items = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for items: {}", e)
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<ChannelList> for super::ChannelList {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: ChannelList,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { items: value.items? })
-            }
-        }
-        impl ::std::convert::From<super::ChannelList> for ChannelList {
-            fn from(value: super::ChannelList) -> Self {
-                Self { items: Ok(value.items) }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct ChannelMember {
             channel_id: ::std::result::Result<
                 ::std::string::String,
@@ -35173,47 +35108,6 @@ first; receivers accept any of them meanwhile.*/
                     role: Ok(value.role),
                     user_id: Ok(value.user_id),
                 }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct ChannelMemberList {
-            items: ::std::result::Result<
-                ::std::vec::Vec<super::ChannelMember>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for ChannelMemberList {
-            fn default() -> Self {
-                Self {
-                    items: Err("no value supplied for items".to_string()),
-                }
-            }
-        }
-        impl ChannelMemberList {
-            pub fn items<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ChannelMember>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.items = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for items: {}", e)
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<ChannelMemberList> for super::ChannelMemberList {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: ChannelMemberList,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { items: value.items? })
-            }
-        }
-        impl ::std::convert::From<super::ChannelMemberList> for ChannelMemberList {
-            fn from(value: super::ChannelMemberList) -> Self {
-                Self { items: Ok(value.items) }
             }
         }
         #[derive(Clone, Debug)]
@@ -42839,47 +42733,6 @@ first; receivers accept any of them meanwhile.*/
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ConsumerList {
-            items: ::std::result::Result<
-                ::std::vec::Vec<super::Consumer>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for ConsumerList {
-            fn default() -> Self {
-                Self {
-                    items: Err("no value supplied for items".to_string()),
-                }
-            }
-        }
-        impl ConsumerList {
-            pub fn items<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Consumer>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.items = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for items: {}", e)
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<ConsumerList> for super::ConsumerList {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: ConsumerList,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { items: value.items? })
-            }
-        }
-        impl ::std::convert::From<super::ConsumerList> for ConsumerList {
-            fn from(value: super::ConsumerList) -> Self {
-                Self { items: Ok(value.items) }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct CreateApiKey {
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
             scope: ::std::result::Result<
@@ -43631,47 +43484,6 @@ first; receivers accept any of them meanwhile.*/
             }
         }
         #[derive(Clone, Debug)]
-        pub struct DeadLetterList {
-            items: ::std::result::Result<
-                ::std::vec::Vec<super::DeadLetter>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for DeadLetterList {
-            fn default() -> Self {
-                Self {
-                    items: Err("no value supplied for items".to_string()),
-                }
-            }
-        }
-        impl DeadLetterList {
-            pub fn items<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::DeadLetter>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.items = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for items: {}", e)
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<DeadLetterList> for super::DeadLetterList {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: DeadLetterList,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { items: value.items? })
-            }
-        }
-        impl ::std::convert::From<super::DeadLetterList> for DeadLetterList {
-            fn from(value: super::DeadLetterList) -> Self {
-                Self { items: Ok(value.items) }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct EditMessage {
             text: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
@@ -43707,47 +43519,6 @@ first; receivers accept any of them meanwhile.*/
         impl ::std::convert::From<super::EditMessage> for EditMessage {
             fn from(value: super::EditMessage) -> Self {
                 Self { text: Ok(value.text) }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct EventTypeList {
-            items: ::std::result::Result<
-                ::std::vec::Vec<super::EventTypeView>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for EventTypeList {
-            fn default() -> Self {
-                Self {
-                    items: Err("no value supplied for items".to_string()),
-                }
-            }
-        }
-        impl EventTypeList {
-            pub fn items<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::EventTypeView>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.items = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for items: {}", e)
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<EventTypeList> for super::EventTypeList {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: EventTypeList,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { items: value.items? })
-            }
-        }
-        impl ::std::convert::From<super::EventTypeList> for EventTypeList {
-            fn from(value: super::EventTypeList) -> Self {
-                Self { items: Ok(value.items) }
             }
         }
         #[derive(Clone, Debug)]
@@ -46441,47 +46212,6 @@ first; receivers accept any of them meanwhile.*/
             }
         }
         #[derive(Clone, Debug)]
-        pub struct MemberList {
-            items: ::std::result::Result<
-                ::std::vec::Vec<super::Member>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for MemberList {
-            fn default() -> Self {
-                Self {
-                    items: Err("no value supplied for items".to_string()),
-                }
-            }
-        }
-        impl MemberList {
-            pub fn items<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Member>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.items = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for items: {}", e)
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<MemberList> for super::MemberList {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: MemberList,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { items: value.items? })
-            }
-        }
-        impl ::std::convert::From<super::MemberList> for MemberList {
-            fn from(value: super::MemberList) -> Self {
-                Self { items: Ok(value.items) }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct Message {
             attachments: ::std::result::Result<
                 ::std::vec::Vec<super::Attachment>,
@@ -47022,97 +46752,20 @@ first; receivers accept any of them meanwhile.*/
             }
         }
         #[derive(Clone, Debug)]
-        pub struct MessageEditList {
-            items: ::std::result::Result<
-                ::std::vec::Vec<super::MessageEdit>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for MessageEditList {
-            fn default() -> Self {
-                Self {
-                    items: Err("no value supplied for items".to_string()),
-                }
-            }
-        }
-        impl MessageEditList {
-            pub fn items<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::MessageEdit>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.items = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for items: {}", e)
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<MessageEditList> for super::MessageEditList {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: MessageEditList,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { items: value.items? })
-            }
-        }
-        impl ::std::convert::From<super::MessageEditList> for MessageEditList {
-            fn from(value: super::MessageEditList) -> Self {
-                Self { items: Ok(value.items) }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct MessageList {
-            items: ::std::result::Result<
-                ::std::vec::Vec<super::Message>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for MessageList {
-            fn default() -> Self {
-                Self {
-                    items: Err("no value supplied for items".to_string()),
-                }
-            }
-        }
-        impl MessageList {
-            pub fn items<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Message>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.items = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for items: {}", e)
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<MessageList> for super::MessageList {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: MessageList,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { items: value.items? })
-            }
-        }
-        impl ::std::convert::From<super::MessageList> for MessageList {
-            fn from(value: super::MessageList) -> Self {
-                Self { items: Ok(value.items) }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct MessagePage {
             change_cursor: ::std::result::Result<
                 ::std::string::String,
                 ::std::string::String,
             >,
+            has_more: ::std::result::Result<bool, ::std::string::String>,
             has_more_after: ::std::result::Result<bool, ::std::string::String>,
             has_more_before: ::std::result::Result<bool, ::std::string::String>,
             items: ::std::result::Result<
                 ::std::vec::Vec<super::Message>,
+                ::std::string::String,
+            >,
+            next_cursor: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
@@ -47122,6 +46775,7 @@ first; receivers accept any of them meanwhile.*/
                     change_cursor: Err(
                         "no value supplied for change_cursor".to_string(),
                     ),
+                    has_more: Err("no value supplied for has_more".to_string()),
                     has_more_after: Err(
                         "no value supplied for has_more_after".to_string(),
                     ),
@@ -47129,6 +46783,7 @@ first; receivers accept any of them meanwhile.*/
                         "no value supplied for has_more_before".to_string(),
                     ),
                     items: Err("no value supplied for items".to_string()),
+                    next_cursor: Ok(Default::default()),
                 }
             }
         }
@@ -47144,6 +46799,18 @@ first; receivers accept any of them meanwhile.*/
                         format!(
                             "error converting supplied value for change_cursor: {}", e
                         )
+                    });
+                self
+            }
+            pub fn has_more<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_more = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for has_more: {}", e)
                     });
                 self
             }
@@ -47187,6 +46854,18 @@ first; receivers accept any of them meanwhile.*/
                     });
                 self
             }
+            pub fn next_cursor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_cursor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next_cursor: {}", e)
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<MessagePage> for super::MessagePage {
             type Error = super::error::ConversionError;
@@ -47195,9 +46874,11 @@ first; receivers accept any of them meanwhile.*/
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     change_cursor: value.change_cursor?,
+                    has_more: value.has_more?,
                     has_more_after: value.has_more_after?,
                     has_more_before: value.has_more_before?,
                     items: value.items?,
+                    next_cursor: value.next_cursor?,
                 })
             }
         }
@@ -47205,9 +46886,91 @@ first; receivers accept any of them meanwhile.*/
             fn from(value: super::MessagePage) -> Self {
                 Self {
                     change_cursor: Ok(value.change_cursor),
+                    has_more: Ok(value.has_more),
                     has_more_after: Ok(value.has_more_after),
                     has_more_before: Ok(value.has_more_before),
                     items: Ok(value.items),
+                    next_cursor: Ok(value.next_cursor),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PageApiKey {
+            has_more: ::std::result::Result<bool, ::std::string::String>,
+            items: ::std::result::Result<
+                ::std::vec::Vec<super::ApiKey>,
+                ::std::string::String,
+            >,
+            next_cursor: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PageApiKey {
+            fn default() -> Self {
+                Self {
+                    has_more: Err("no value supplied for has_more".to_string()),
+                    items: Err("no value supplied for items".to_string()),
+                    next_cursor: Ok(Default::default()),
+                }
+            }
+        }
+        impl PageApiKey {
+            pub fn has_more<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_more = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for has_more: {}", e)
+                    });
+                self
+            }
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ApiKey>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {}", e)
+                    });
+                self
+            }
+            pub fn next_cursor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_cursor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next_cursor: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PageApiKey> for super::PageApiKey {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PageApiKey,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    has_more: value.has_more?,
+                    items: value.items?,
+                    next_cursor: value.next_cursor?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PageApiKey> for PageApiKey {
+            fn from(value: super::PageApiKey) -> Self {
+                Self {
+                    has_more: Ok(value.has_more),
+                    items: Ok(value.items),
+                    next_cursor: Ok(value.next_cursor),
                 }
             }
         }
@@ -47284,6 +47047,326 @@ first; receivers accept any of them meanwhile.*/
         }
         impl ::std::convert::From<super::PageAuditEntry> for PageAuditEntry {
             fn from(value: super::PageAuditEntry) -> Self {
+                Self {
+                    has_more: Ok(value.has_more),
+                    items: Ok(value.items),
+                    next_cursor: Ok(value.next_cursor),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PageChannel {
+            has_more: ::std::result::Result<bool, ::std::string::String>,
+            items: ::std::result::Result<
+                ::std::vec::Vec<super::Channel>,
+                ::std::string::String,
+            >,
+            next_cursor: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PageChannel {
+            fn default() -> Self {
+                Self {
+                    has_more: Err("no value supplied for has_more".to_string()),
+                    items: Err("no value supplied for items".to_string()),
+                    next_cursor: Ok(Default::default()),
+                }
+            }
+        }
+        impl PageChannel {
+            pub fn has_more<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_more = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for has_more: {}", e)
+                    });
+                self
+            }
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Channel>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {}", e)
+                    });
+                self
+            }
+            pub fn next_cursor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_cursor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next_cursor: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PageChannel> for super::PageChannel {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PageChannel,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    has_more: value.has_more?,
+                    items: value.items?,
+                    next_cursor: value.next_cursor?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PageChannel> for PageChannel {
+            fn from(value: super::PageChannel) -> Self {
+                Self {
+                    has_more: Ok(value.has_more),
+                    items: Ok(value.items),
+                    next_cursor: Ok(value.next_cursor),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PageChannelMember {
+            has_more: ::std::result::Result<bool, ::std::string::String>,
+            items: ::std::result::Result<
+                ::std::vec::Vec<super::ChannelMember>,
+                ::std::string::String,
+            >,
+            next_cursor: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PageChannelMember {
+            fn default() -> Self {
+                Self {
+                    has_more: Err("no value supplied for has_more".to_string()),
+                    items: Err("no value supplied for items".to_string()),
+                    next_cursor: Ok(Default::default()),
+                }
+            }
+        }
+        impl PageChannelMember {
+            pub fn has_more<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_more = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for has_more: {}", e)
+                    });
+                self
+            }
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ChannelMember>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {}", e)
+                    });
+                self
+            }
+            pub fn next_cursor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_cursor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next_cursor: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PageChannelMember> for super::PageChannelMember {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PageChannelMember,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    has_more: value.has_more?,
+                    items: value.items?,
+                    next_cursor: value.next_cursor?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PageChannelMember> for PageChannelMember {
+            fn from(value: super::PageChannelMember) -> Self {
+                Self {
+                    has_more: Ok(value.has_more),
+                    items: Ok(value.items),
+                    next_cursor: Ok(value.next_cursor),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PageConsumer {
+            has_more: ::std::result::Result<bool, ::std::string::String>,
+            items: ::std::result::Result<
+                ::std::vec::Vec<super::Consumer>,
+                ::std::string::String,
+            >,
+            next_cursor: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PageConsumer {
+            fn default() -> Self {
+                Self {
+                    has_more: Err("no value supplied for has_more".to_string()),
+                    items: Err("no value supplied for items".to_string()),
+                    next_cursor: Ok(Default::default()),
+                }
+            }
+        }
+        impl PageConsumer {
+            pub fn has_more<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_more = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for has_more: {}", e)
+                    });
+                self
+            }
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Consumer>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {}", e)
+                    });
+                self
+            }
+            pub fn next_cursor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_cursor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next_cursor: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PageConsumer> for super::PageConsumer {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PageConsumer,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    has_more: value.has_more?,
+                    items: value.items?,
+                    next_cursor: value.next_cursor?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PageConsumer> for PageConsumer {
+            fn from(value: super::PageConsumer) -> Self {
+                Self {
+                    has_more: Ok(value.has_more),
+                    items: Ok(value.items),
+                    next_cursor: Ok(value.next_cursor),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PageDeadLetter {
+            has_more: ::std::result::Result<bool, ::std::string::String>,
+            items: ::std::result::Result<
+                ::std::vec::Vec<super::DeadLetter>,
+                ::std::string::String,
+            >,
+            next_cursor: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PageDeadLetter {
+            fn default() -> Self {
+                Self {
+                    has_more: Err("no value supplied for has_more".to_string()),
+                    items: Err("no value supplied for items".to_string()),
+                    next_cursor: Ok(Default::default()),
+                }
+            }
+        }
+        impl PageDeadLetter {
+            pub fn has_more<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_more = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for has_more: {}", e)
+                    });
+                self
+            }
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::DeadLetter>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {}", e)
+                    });
+                self
+            }
+            pub fn next_cursor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_cursor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next_cursor: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PageDeadLetter> for super::PageDeadLetter {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PageDeadLetter,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    has_more: value.has_more?,
+                    items: value.items?,
+                    next_cursor: value.next_cursor?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PageDeadLetter> for PageDeadLetter {
+            fn from(value: super::PageDeadLetter) -> Self {
                 Self {
                     has_more: Ok(value.has_more),
                     items: Ok(value.items),
@@ -47372,6 +47455,166 @@ first; receivers accept any of them meanwhile.*/
             }
         }
         #[derive(Clone, Debug)]
+        pub struct PageEventTypeView {
+            has_more: ::std::result::Result<bool, ::std::string::String>,
+            items: ::std::result::Result<
+                ::std::vec::Vec<super::EventTypeView>,
+                ::std::string::String,
+            >,
+            next_cursor: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PageEventTypeView {
+            fn default() -> Self {
+                Self {
+                    has_more: Err("no value supplied for has_more".to_string()),
+                    items: Err("no value supplied for items".to_string()),
+                    next_cursor: Ok(Default::default()),
+                }
+            }
+        }
+        impl PageEventTypeView {
+            pub fn has_more<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_more = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for has_more: {}", e)
+                    });
+                self
+            }
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::EventTypeView>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {}", e)
+                    });
+                self
+            }
+            pub fn next_cursor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_cursor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next_cursor: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PageEventTypeView> for super::PageEventTypeView {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PageEventTypeView,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    has_more: value.has_more?,
+                    items: value.items?,
+                    next_cursor: value.next_cursor?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PageEventTypeView> for PageEventTypeView {
+            fn from(value: super::PageEventTypeView) -> Self {
+                Self {
+                    has_more: Ok(value.has_more),
+                    items: Ok(value.items),
+                    next_cursor: Ok(value.next_cursor),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PageMember {
+            has_more: ::std::result::Result<bool, ::std::string::String>,
+            items: ::std::result::Result<
+                ::std::vec::Vec<super::Member>,
+                ::std::string::String,
+            >,
+            next_cursor: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PageMember {
+            fn default() -> Self {
+                Self {
+                    has_more: Err("no value supplied for has_more".to_string()),
+                    items: Err("no value supplied for items".to_string()),
+                    next_cursor: Ok(Default::default()),
+                }
+            }
+        }
+        impl PageMember {
+            pub fn has_more<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_more = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for has_more: {}", e)
+                    });
+                self
+            }
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Member>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {}", e)
+                    });
+                self
+            }
+            pub fn next_cursor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_cursor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next_cursor: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PageMember> for super::PageMember {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PageMember,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    has_more: value.has_more?,
+                    items: value.items?,
+                    next_cursor: value.next_cursor?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PageMember> for PageMember {
+            fn from(value: super::PageMember) -> Self {
+                Self {
+                    has_more: Ok(value.has_more),
+                    items: Ok(value.items),
+                    next_cursor: Ok(value.next_cursor),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct PageMessage {
             has_more: ::std::result::Result<bool, ::std::string::String>,
             items: ::std::result::Result<
@@ -47444,6 +47687,86 @@ first; receivers accept any of them meanwhile.*/
         }
         impl ::std::convert::From<super::PageMessage> for PageMessage {
             fn from(value: super::PageMessage) -> Self {
+                Self {
+                    has_more: Ok(value.has_more),
+                    items: Ok(value.items),
+                    next_cursor: Ok(value.next_cursor),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PageMessageEdit {
+            has_more: ::std::result::Result<bool, ::std::string::String>,
+            items: ::std::result::Result<
+                ::std::vec::Vec<super::MessageEdit>,
+                ::std::string::String,
+            >,
+            next_cursor: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PageMessageEdit {
+            fn default() -> Self {
+                Self {
+                    has_more: Err("no value supplied for has_more".to_string()),
+                    items: Err("no value supplied for items".to_string()),
+                    next_cursor: Ok(Default::default()),
+                }
+            }
+        }
+        impl PageMessageEdit {
+            pub fn has_more<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_more = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for has_more: {}", e)
+                    });
+                self
+            }
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::MessageEdit>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {}", e)
+                    });
+                self
+            }
+            pub fn next_cursor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_cursor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next_cursor: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PageMessageEdit> for super::PageMessageEdit {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PageMessageEdit,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    has_more: value.has_more?,
+                    items: value.items?,
+                    next_cursor: value.next_cursor?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PageMessageEdit> for PageMessageEdit {
+            fn from(value: super::PageMessageEdit) -> Self {
                 Self {
                     has_more: Ok(value.has_more),
                     items: Ok(value.items),
@@ -47532,6 +47855,167 @@ first; receivers accept any of them meanwhile.*/
             }
         }
         #[derive(Clone, Debug)]
+        pub struct PageScheduledMessage {
+            has_more: ::std::result::Result<bool, ::std::string::String>,
+            items: ::std::result::Result<
+                ::std::vec::Vec<super::ScheduledMessage>,
+                ::std::string::String,
+            >,
+            next_cursor: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PageScheduledMessage {
+            fn default() -> Self {
+                Self {
+                    has_more: Err("no value supplied for has_more".to_string()),
+                    items: Err("no value supplied for items".to_string()),
+                    next_cursor: Ok(Default::default()),
+                }
+            }
+        }
+        impl PageScheduledMessage {
+            pub fn has_more<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_more = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for has_more: {}", e)
+                    });
+                self
+            }
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::ScheduledMessage>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {}", e)
+                    });
+                self
+            }
+            pub fn next_cursor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_cursor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next_cursor: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PageScheduledMessage>
+        for super::PageScheduledMessage {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PageScheduledMessage,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    has_more: value.has_more?,
+                    items: value.items?,
+                    next_cursor: value.next_cursor?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PageScheduledMessage> for PageScheduledMessage {
+            fn from(value: super::PageScheduledMessage) -> Self {
+                Self {
+                    has_more: Ok(value.has_more),
+                    items: Ok(value.items),
+                    next_cursor: Ok(value.next_cursor),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PageUser {
+            has_more: ::std::result::Result<bool, ::std::string::String>,
+            items: ::std::result::Result<
+                ::std::vec::Vec<super::User>,
+                ::std::string::String,
+            >,
+            next_cursor: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PageUser {
+            fn default() -> Self {
+                Self {
+                    has_more: Err("no value supplied for has_more".to_string()),
+                    items: Err("no value supplied for items".to_string()),
+                    next_cursor: Ok(Default::default()),
+                }
+            }
+        }
+        impl PageUser {
+            pub fn has_more<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_more = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for has_more: {}", e)
+                    });
+                self
+            }
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::User>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {}", e)
+                    });
+                self
+            }
+            pub fn next_cursor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_cursor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next_cursor: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PageUser> for super::PageUser {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PageUser,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    has_more: value.has_more?,
+                    items: value.items?,
+                    next_cursor: value.next_cursor?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PageUser> for PageUser {
+            fn from(value: super::PageUser) -> Self {
+                Self {
+                    has_more: Ok(value.has_more),
+                    items: Ok(value.items),
+                    next_cursor: Ok(value.next_cursor),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct PageWebhookAttempt {
             has_more: ::std::result::Result<bool, ::std::string::String>,
             items: ::std::result::Result<
@@ -47604,6 +48088,167 @@ first; receivers accept any of them meanwhile.*/
         }
         impl ::std::convert::From<super::PageWebhookAttempt> for PageWebhookAttempt {
             fn from(value: super::PageWebhookAttempt) -> Self {
+                Self {
+                    has_more: Ok(value.has_more),
+                    items: Ok(value.items),
+                    next_cursor: Ok(value.next_cursor),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PageWebhookEndpoint {
+            has_more: ::std::result::Result<bool, ::std::string::String>,
+            items: ::std::result::Result<
+                ::std::vec::Vec<super::WebhookEndpoint>,
+                ::std::string::String,
+            >,
+            next_cursor: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PageWebhookEndpoint {
+            fn default() -> Self {
+                Self {
+                    has_more: Err("no value supplied for has_more".to_string()),
+                    items: Err("no value supplied for items".to_string()),
+                    next_cursor: Ok(Default::default()),
+                }
+            }
+        }
+        impl PageWebhookEndpoint {
+            pub fn has_more<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_more = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for has_more: {}", e)
+                    });
+                self
+            }
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::WebhookEndpoint>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {}", e)
+                    });
+                self
+            }
+            pub fn next_cursor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_cursor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next_cursor: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PageWebhookEndpoint>
+        for super::PageWebhookEndpoint {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PageWebhookEndpoint,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    has_more: value.has_more?,
+                    items: value.items?,
+                    next_cursor: value.next_cursor?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PageWebhookEndpoint> for PageWebhookEndpoint {
+            fn from(value: super::PageWebhookEndpoint) -> Self {
+                Self {
+                    has_more: Ok(value.has_more),
+                    items: Ok(value.items),
+                    next_cursor: Ok(value.next_cursor),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PageWorkspace {
+            has_more: ::std::result::Result<bool, ::std::string::String>,
+            items: ::std::result::Result<
+                ::std::vec::Vec<super::Workspace>,
+                ::std::string::String,
+            >,
+            next_cursor: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PageWorkspace {
+            fn default() -> Self {
+                Self {
+                    has_more: Err("no value supplied for has_more".to_string()),
+                    items: Err("no value supplied for items".to_string()),
+                    next_cursor: Ok(Default::default()),
+                }
+            }
+        }
+        impl PageWorkspace {
+            pub fn has_more<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_more = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for has_more: {}", e)
+                    });
+                self
+            }
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Workspace>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {}", e)
+                    });
+                self
+            }
+            pub fn next_cursor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_cursor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next_cursor: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PageWorkspace> for super::PageWorkspace {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PageWorkspace,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    has_more: value.has_more?,
+                    items: value.items?,
+                    next_cursor: value.next_cursor?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PageWorkspace> for PageWorkspace {
+            fn from(value: super::PageWorkspace) -> Self {
                 Self {
                     has_more: Ok(value.has_more),
                     items: Ok(value.items),
@@ -48263,67 +48908,6 @@ first; receivers accept any of them meanwhile.*/
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ReplyPage {
-            has_more: ::std::result::Result<bool, ::std::string::String>,
-            items: ::std::result::Result<
-                ::std::vec::Vec<super::Message>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for ReplyPage {
-            fn default() -> Self {
-                Self {
-                    has_more: Err("no value supplied for has_more".to_string()),
-                    items: Err("no value supplied for items".to_string()),
-                }
-            }
-        }
-        impl ReplyPage {
-            pub fn has_more<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<bool>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.has_more = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for has_more: {}", e)
-                    });
-                self
-            }
-            pub fn items<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Message>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.items = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for items: {}", e)
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<ReplyPage> for super::ReplyPage {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: ReplyPage,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    has_more: value.has_more?,
-                    items: value.items?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::ReplyPage> for ReplyPage {
-            fn from(value: super::ReplyPage) -> Self {
-                Self {
-                    has_more: Ok(value.has_more),
-                    items: Ok(value.items),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct ScheduleMessage {
             attachments: ::std::result::Result<
                 ::std::vec::Vec<super::Attachment>,
@@ -48749,48 +49333,6 @@ first; receivers accept any of them meanwhile.*/
                     status: Ok(value.status),
                     text: Ok(value.text),
                 }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct ScheduledMessageList {
-            items: ::std::result::Result<
-                ::std::vec::Vec<super::ScheduledMessage>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for ScheduledMessageList {
-            fn default() -> Self {
-                Self {
-                    items: Err("no value supplied for items".to_string()),
-                }
-            }
-        }
-        impl ScheduledMessageList {
-            pub fn items<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::ScheduledMessage>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.items = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for items: {}", e)
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<ScheduledMessageList>
-        for super::ScheduledMessageList {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: ScheduledMessageList,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { items: value.items? })
-            }
-        }
-        impl ::std::convert::From<super::ScheduledMessageList> for ScheduledMessageList {
-            fn from(value: super::ScheduledMessageList) -> Self {
-                Self { items: Ok(value.items) }
             }
         }
         #[derive(Clone, Debug)]
@@ -50037,47 +50579,6 @@ first; receivers accept any of them meanwhile.*/
                     external_id: Ok(value.external_id),
                     id: Ok(value.id),
                 }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct UserList {
-            items: ::std::result::Result<
-                ::std::vec::Vec<super::User>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for UserList {
-            fn default() -> Self {
-                Self {
-                    items: Err("no value supplied for items".to_string()),
-                }
-            }
-        }
-        impl UserList {
-            pub fn items<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::User>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.items = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for items: {}", e)
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<UserList> for super::UserList {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: UserList,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { items: value.items? })
-            }
-        }
-        impl ::std::convert::From<super::UserList> for UserList {
-            fn from(value: super::UserList) -> Self {
-                Self { items: Ok(value.items) }
             }
         }
         #[derive(Clone, Debug)]
@@ -51725,48 +52226,6 @@ first; receivers accept any of them meanwhile.*/
             }
         }
         #[derive(Clone, Debug)]
-        pub struct WebhookEndpointList {
-            items: ::std::result::Result<
-                ::std::vec::Vec<super::WebhookEndpoint>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for WebhookEndpointList {
-            fn default() -> Self {
-                Self {
-                    items: Err("no value supplied for items".to_string()),
-                }
-            }
-        }
-        impl WebhookEndpointList {
-            pub fn items<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::WebhookEndpoint>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.items = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for items: {}", e)
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<WebhookEndpointList>
-        for super::WebhookEndpointList {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: WebhookEndpointList,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { items: value.items? })
-            }
-        }
-        impl ::std::convert::From<super::WebhookEndpointList> for WebhookEndpointList {
-            fn from(value: super::WebhookEndpointList) -> Self {
-                Self { items: Ok(value.items) }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct WebhookEndpointUpdatedData {
             changed: ::std::result::Result<
                 ::std::vec::Vec<super::WebhookEndpointUpdatedDataChangedItem>,
@@ -52297,47 +52756,6 @@ first; receivers accept any of them meanwhile.*/
                 }
             }
         }
-        #[derive(Clone, Debug)]
-        pub struct WorkspaceList {
-            items: ::std::result::Result<
-                ::std::vec::Vec<super::Workspace>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for WorkspaceList {
-            fn default() -> Self {
-                Self {
-                    items: Err("no value supplied for items".to_string()),
-                }
-            }
-        }
-        impl WorkspaceList {
-            pub fn items<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Workspace>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.items = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for items: {}", e)
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<WorkspaceList> for super::WorkspaceList {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: WorkspaceList,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self { items: value.items? })
-            }
-        }
-        impl ::std::convert::From<super::WorkspaceList> for WorkspaceList {
-            fn from(value: super::WorkspaceList) -> Self {
-                Self { items: Ok(value.items) }
-            }
-        }
     }
 }
 #[derive(Clone, Debug)]
@@ -52438,28 +52856,37 @@ let response = client.system_metrics()
     pub fn system_metrics(&self) -> builder::SystemMetrics<'_> {
         builder::SystemMetrics::new(self)
     }
-    /**Lists the consumers with their liveness on this node and dead-letter counts
+    /**Lists the consumers with their liveness on this node and dead-letter counts, by name
 
 Sends a `GET` request to `/v1/admin/consumers`
 
+Arguments:
+- `cursor`: `next_cursor` of the previous page; omit to start at the beginning.
+- `limit`: Page size, 1 to 200 (default 50).
 ```ignore
 let response = client.admin_consumers_list()
+    .cursor(cursor)
+    .limit(limit)
     .send()
     .await;
 ```*/
     pub fn admin_consumers_list(&self) -> builder::AdminConsumersList<'_> {
         builder::AdminConsumersList::new(self)
     }
-    /**Shows up to `limit` dead letters of a consumer without removing them
+    /**Shows a consumer's dead letters without removing them, oldest first. A dead-letter
+queue is read from its head: a page further on reads (and puts back) the ones before
+it, so it stops at the 10,000th letter; replay or discard to see further
 
 Sends a `GET` request to `/v1/admin/consumers/{consumer}/dead-letters`
 
 Arguments:
 - `consumer`: Consumer name.
-- `limit`: How many to show (1 to 1000, default 50).
+- `cursor`: `next_cursor` of the previous page; omit to start at the head of the queue.
+- `limit`: Page size, 1 to 1000 (default 50).
 ```ignore
 let response = client.admin_dead_letters_list()
     .consumer(consumer)
+    .cursor(cursor)
     .limit(limit)
     .send()
     .await;
@@ -52502,8 +52929,13 @@ let response = client.tenancy_me()
 
 Sends a `GET` request to `/v1/workspaces`
 
+Arguments:
+- `cursor`: `next_cursor` of the previous page; omit to start at the beginning.
+- `limit`: Page size, 1 to 200 (default 50).
 ```ignore
 let response = client.workspaces_list()
+    .cursor(cursor)
+    .limit(limit)
     .send()
     .await;
 ```*/
@@ -52544,9 +52976,15 @@ let response = client.workspaces_get()
 
 Sends a `GET` request to `/v1/workspaces/{workspace_id}/members`
 
+Arguments:
+- `workspace_id`
+- `cursor`: `next_cursor` of the previous page; omit to start at the beginning.
+- `limit`: Page size, 1 to 200 (default 50).
 ```ignore
 let response = client.workspaces_members_list()
     .workspace_id(workspace_id)
+    .cursor(cursor)
+    .limit(limit)
     .send()
     .await;
 ```*/
@@ -52586,8 +53024,13 @@ let response = client.workspaces_members_delete()
 
 Sends a `GET` request to `/v1/users`
 
+Arguments:
+- `cursor`: `next_cursor` of the previous page; omit to start at the beginning.
+- `limit`: Page size, 1 to 200 (default 50).
 ```ignore
 let response = client.users_list()
+    .cursor(cursor)
+    .limit(limit)
     .send()
     .await;
 ```*/
@@ -52644,8 +53087,13 @@ let response = client.users_delete()
 
 Sends a `GET` request to `/v1/api-keys`
 
+Arguments:
+- `cursor`: `next_cursor` of the previous page; omit to start at the beginning.
+- `limit`: Page size, 1 to 200 (default 50).
 ```ignore
 let response = client.api_keys_list()
+    .cursor(cursor)
+    .limit(limit)
     .send()
     .await;
 ```*/
@@ -52779,8 +53227,13 @@ let response = client.usage_get()
 
 Sends a `GET` request to `/v1/event-types`
 
+Arguments:
+- `cursor`: `next_cursor` of the previous page; omit to start at the beginning.
+- `limit`: Page size, 1 to 200 (default 50).
 ```ignore
 let response = client.events_types_list()
+    .cursor(cursor)
+    .limit(limit)
     .send()
     .await;
 ```*/
@@ -52788,19 +53241,19 @@ let response = client.events_types_list()
         builder::EventsTypesList::new(self)
     }
     /**The tenant's published events in log order, after a cursor (API key). Replay from the
-start by omitting `after`; tail the log by polling with the last `next_cursor`.
+start by omitting `cursor`; tail the log by polling with the last `next_cursor`.
 Events older than the retention period (30 days by default) are no longer listed
 
 Sends a `GET` request to `/v1/events`
 
 Arguments:
-- `after`: Opaque cursor from a previous page's `next_cursor`; omit to start at the oldest
+- `cursor`: Opaque cursor from a previous page's `next_cursor`; omit to start at the oldest
 retained event.
 - `limit`: Page size, 1 to 500 (default 100).
 - `types`: Comma-separated event types to include (default: all); each must be catalogued.
 ```ignore
 let response = client.events_list()
-    .after(after)
+    .cursor(cursor)
     .limit(limit)
     .types(types)
     .send()
@@ -52813,8 +53266,13 @@ let response = client.events_list()
 
 Sends a `GET` request to `/v1/webhooks/endpoints`
 
+Arguments:
+- `cursor`: `next_cursor` of the previous page; omit to start at the beginning.
+- `limit`: Page size, 1 to 200 (default 50).
 ```ignore
 let response = client.webhooks_endpoints_list()
+    .cursor(cursor)
+    .limit(limit)
     .send()
     .await;
 ```*/
@@ -53018,9 +53476,15 @@ they are a member of; every channel for API keys), oldest first
 
 Sends a `GET` request to `/v1/workspaces/{workspace_id}/channels`
 
+Arguments:
+- `workspace_id`
+- `cursor`: `next_cursor` of the previous page; omit to start at the beginning.
+- `limit`: Page size, 1 to 200 (default 50).
 ```ignore
 let response = client.chat_channels_list()
     .workspace_id(workspace_id)
+    .cursor(cursor)
+    .limit(limit)
     .send()
     .await;
 ```*/
@@ -53078,9 +53542,15 @@ let response = client.chat_channels_update()
 
 Sends a `GET` request to `/v1/channels/{channel_id}/members`
 
+Arguments:
+- `channel_id`
+- `cursor`: `next_cursor` of the previous page; omit to start at the beginning.
+- `limit`: Page size, 1 to 200 (default 50).
 ```ignore
 let response = client.chat_members_list()
     .channel_id(channel_id)
+    .cursor(cursor)
+    .limit(limit)
     .send()
     .await;
 ```*/
@@ -53163,6 +53633,7 @@ Arguments:
 - `after`: Messages after this sequence number.
 - `around`: The page centred on this message (`msg_...`).
 - `before`: Messages before this sequence number.
+- `cursor`: `next_cursor` of the previous page: the messages before it.
 - `limit`: Page size, 1 to 200 (default 50).
 ```ignore
 let response = client.chat_messages_list()
@@ -53170,6 +53641,7 @@ let response = client.chat_messages_list()
     .after(after)
     .around(around)
     .before(before)
+    .cursor(cursor)
     .limit(limit)
     .send()
     .await;
@@ -53246,10 +53718,17 @@ let response = client.chat_messages_edit()
 
 Sends a `GET` request to `/v1/channels/{channel_id}/messages/{message_id}/edits`
 
+Arguments:
+- `channel_id`
+- `message_id`
+- `cursor`: `next_cursor` of the previous page; omit to start at the beginning.
+- `limit`: Page size, 1 to 200 (default 50).
 ```ignore
 let response = client.chat_messages_edits()
     .channel_id(channel_id)
     .message_id(message_id)
+    .cursor(cursor)
+    .limit(limit)
     .send()
     .await;
 ```*/
@@ -53294,33 +53773,39 @@ let response = client.chat_messages_unpin()
     pub fn chat_messages_unpin(&self) -> builder::ChatMessagesUnpin<'_> {
         builder::ChatMessagesUnpin::new(self)
     }
-    /**The channel's pinned messages, most recently pinned first (at most 100)
+    /**The channel's pinned messages, most recently pinned first
 
 Sends a `GET` request to `/v1/channels/{channel_id}/pins`
 
+Arguments:
+- `channel_id`
+- `cursor`: `next_cursor` of the previous page; omit to start at the beginning.
+- `limit`: Page size, 1 to 200 (default 50).
 ```ignore
 let response = client.chat_pins_list()
     .channel_id(channel_id)
+    .cursor(cursor)
+    .limit(limit)
     .send()
     .await;
 ```*/
     pub fn chat_pins_list(&self) -> builder::ChatPinsList<'_> {
         builder::ChatPinsList::new(self)
     }
-    /**A thread's replies, oldest first, after the reply with sequence number `after`
+    /**A thread's replies, oldest first
 
 Sends a `GET` request to `/v1/channels/{channel_id}/messages/{message_id}/replies`
 
 Arguments:
 - `channel_id`
 - `message_id`
-- `after`: Replies after this sequence number.
+- `cursor`: `next_cursor` of the previous page; omit to start at the first reply.
 - `limit`: Page size, 1 to 200 (default 50).
 ```ignore
 let response = client.chat_messages_replies()
     .channel_id(channel_id)
     .message_id(message_id)
-    .after(after)
+    .cursor(cursor)
     .limit(limit)
     .send()
     .await;
@@ -53394,20 +53879,21 @@ let response = client.chat_reactions_users()
         builder::ChatReactionsUsers::new(self)
     }
     /**The channel's change feed: every message created, edited, deleted, reacted to,
-pinned or replied to after `since`, in change order, without gaps. Start from the
-`change_cursor` of a history read (or omit `since` for everything)
+pinned or replied to after `cursor`, in change order, without gaps. Start from the
+`change_cursor` of a history read (or omit `cursor` for everything); `next_cursor` is
+always given (the same cursor when nothing changed): keep polling with it
 
 Sends a `GET` request to `/v1/channels/{channel_id}/changes`
 
 Arguments:
 - `channel_id`
+- `cursor`: A cursor from `change_cursor` or `next_cursor`.
 - `limit`: Page size, 1 to 500 (default 100).
-- `since`: A cursor from `change_cursor` or `next_cursor`.
 ```ignore
 let response = client.chat_changes_list()
     .channel_id(channel_id)
+    .cursor(cursor)
     .limit(limit)
-    .since(since)
     .send()
     .await;
 ```*/
@@ -53534,9 +54020,15 @@ let response = client.chat_unread_get()
 
 Sends a `GET` request to `/v1/channels/{channel_id}/scheduled-messages`
 
+Arguments:
+- `channel_id`
+- `cursor`: `next_cursor` of the previous page; omit to start at the beginning.
+- `limit`: Page size, 1 to 200 (default 50).
 ```ignore
 let response = client.chat_scheduled_list()
     .channel_id(channel_id)
+    .cursor(cursor)
+    .limit(limit)
     .send()
     .await;
 ```*/
@@ -53745,16 +54237,50 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct AdminConsumersList<'a> {
         client: &'a super::Client,
+        cursor: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
     }
     impl<'a> AdminConsumersList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
-            Self { client: client }
+            Self {
+                client: client,
+                cursor: Ok(None),
+                limit: Ok(None),
+            }
+        }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
+            self
         }
         ///Sends a `GET` request to `/v1/admin/consumers`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ConsumerList>, Error<ByteStream>> {
-            let Self { client } = self;
+        ) -> Result<ResponseValue<types::PageConsumer>, Error<ByteStream>> {
+            let Self { client, cursor, limit } = self;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
             let url = format!("{}/v1/admin/consumers", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -53772,6 +54298,8 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -53802,6 +54330,7 @@ pub mod builder {
     pub struct AdminDeadLettersList<'a> {
         client: &'a super::Client,
         consumer: Result<::std::string::String, String>,
+        cursor: Result<Option<::std::string::String>, String>,
         limit: Result<Option<::std::num::NonZeroU32>, String>,
     }
     impl<'a> AdminDeadLettersList<'a> {
@@ -53809,6 +54338,7 @@ pub mod builder {
             Self {
                 client: client,
                 consumer: Err("consumer was not initialized".to_string()),
+                cursor: Ok(None),
                 limit: Ok(None),
             }
         }
@@ -53820,6 +54350,19 @@ pub mod builder {
                 .try_into()
                 .map_err(|_| {
                     "conversion to `:: std :: string :: String` for consumer failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
                         .to_string()
                 });
             self
@@ -53840,9 +54383,10 @@ pub mod builder {
         ///Sends a `GET` request to `/v1/admin/consumers/{consumer}/dead-letters`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::DeadLetterList>, Error<ByteStream>> {
-            let Self { client, consumer, limit } = self;
+        ) -> Result<ResponseValue<types::PageDeadLetter>, Error<ByteStream>> {
+            let Self { client, consumer, cursor, limit } = self;
             let consumer = consumer.map_err(Error::InvalidRequest)?;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/v1/admin/consumers/{}/dead-letters", client.baseurl, encode_path(&
@@ -53864,6 +54408,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
                 .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .headers(header_map)
                 .build()?;
@@ -54080,16 +54625,50 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct WorkspacesList<'a> {
         client: &'a super::Client,
+        cursor: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
     }
     impl<'a> WorkspacesList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
-            Self { client: client }
+            Self {
+                client: client,
+                cursor: Ok(None),
+                limit: Ok(None),
+            }
+        }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
+            self
         }
         ///Sends a `GET` request to `/v1/workspaces`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::WorkspaceList>, Error<ByteStream>> {
-            let Self { client } = self;
+        ) -> Result<ResponseValue<types::PageWorkspace>, Error<ByteStream>> {
+            let Self { client, cursor, limit } = self;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
             let url = format!("{}/v1/workspaces", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -54107,6 +54686,8 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -54326,12 +54907,16 @@ pub mod builder {
     pub struct WorkspacesMembersList<'a> {
         client: &'a super::Client,
         workspace_id: Result<types::WorkspacesMembersListWorkspaceId, String>,
+        cursor: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
     }
     impl<'a> WorkspacesMembersList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 workspace_id: Err("workspace_id was not initialized".to_string()),
+                cursor: Ok(None),
+                limit: Ok(None),
             }
         }
         pub fn workspace_id<V>(mut self, value: V) -> Self
@@ -54346,12 +54931,40 @@ pub mod builder {
                 });
             self
         }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
+            self
+        }
         ///Sends a `GET` request to `/v1/workspaces/{workspace_id}/members`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::MemberList>, Error<ByteStream>> {
-            let Self { client, workspace_id } = self;
+        ) -> Result<ResponseValue<types::PageMember>, Error<ByteStream>> {
+            let Self { client, workspace_id, cursor, limit } = self;
             let workspace_id = workspace_id.map_err(Error::InvalidRequest)?;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/v1/workspaces/{}/members", client.baseurl, encode_path(& workspace_id
                 .to_string()),
@@ -54372,6 +54985,8 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -54602,16 +55217,50 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct UsersList<'a> {
         client: &'a super::Client,
+        cursor: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
     }
     impl<'a> UsersList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
-            Self { client: client }
+            Self {
+                client: client,
+                cursor: Ok(None),
+                limit: Ok(None),
+            }
+        }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
+            self
         }
         ///Sends a `GET` request to `/v1/users`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::UserList>, Error<ByteStream>> {
-            let Self { client } = self;
+        ) -> Result<ResponseValue<types::PageUser>, Error<ByteStream>> {
+            let Self { client, cursor, limit } = self;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
             let url = format!("{}/v1/users", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -54629,6 +55278,8 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -54905,16 +55556,50 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ApiKeysList<'a> {
         client: &'a super::Client,
+        cursor: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
     }
     impl<'a> ApiKeysList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
-            Self { client: client }
+            Self {
+                client: client,
+                cursor: Ok(None),
+                limit: Ok(None),
+            }
+        }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
+            self
         }
         ///Sends a `GET` request to `/v1/api-keys`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ApiKeyList>, Error<ByteStream>> {
-            let Self { client } = self;
+        ) -> Result<ResponseValue<types::PageApiKey>, Error<ByteStream>> {
+            let Self { client, cursor, limit } = self;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
             let url = format!("{}/v1/api-keys", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -54932,6 +55617,8 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -55632,16 +56319,50 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct EventsTypesList<'a> {
         client: &'a super::Client,
+        cursor: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
     }
     impl<'a> EventsTypesList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
-            Self { client: client }
+            Self {
+                client: client,
+                cursor: Ok(None),
+                limit: Ok(None),
+            }
+        }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
+            self
         }
         ///Sends a `GET` request to `/v1/event-types`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::EventTypeList>, Error<ByteStream>> {
-            let Self { client } = self;
+        ) -> Result<ResponseValue<types::PageEventTypeView>, Error<ByteStream>> {
+            let Self { client, cursor, limit } = self;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
             let url = format!("{}/v1/event-types", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -55659,6 +56380,8 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -55688,7 +56411,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct EventsList<'a> {
         client: &'a super::Client,
-        after: Result<Option<::std::string::String>, String>,
+        cursor: Result<Option<::std::string::String>, String>,
         limit: Result<Option<::std::num::NonZeroU32>, String>,
         types: Result<Option<::std::string::String>, String>,
     }
@@ -55696,20 +56419,20 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                after: Ok(None),
+                cursor: Ok(None),
                 limit: Ok(None),
                 types: Ok(None),
             }
         }
-        pub fn after<V>(mut self, value: V) -> Self
+        pub fn cursor<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.after = value
+            self.cursor = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for after failed"
+                    "conversion to `:: std :: string :: String` for cursor failed"
                         .to_string()
                 });
             self
@@ -55744,8 +56467,8 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::PageEvent>, Error<ByteStream>> {
-            let Self { client, after, limit, types } = self;
-            let after = after.map_err(Error::InvalidRequest)?;
+            let Self { client, cursor, limit, types } = self;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let types = types.map_err(Error::InvalidRequest)?;
             let url = format!("{}/v1/events", client.baseurl,);
@@ -55765,7 +56488,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("after", &after))
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
                 .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .query(&progenitor_client::QueryParam::new("types", &types))
                 .headers(header_map)
@@ -55797,16 +56520,50 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct WebhooksEndpointsList<'a> {
         client: &'a super::Client,
+        cursor: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
     }
     impl<'a> WebhooksEndpointsList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
-            Self { client: client }
+            Self {
+                client: client,
+                cursor: Ok(None),
+                limit: Ok(None),
+            }
+        }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
+            self
         }
         ///Sends a `GET` request to `/v1/webhooks/endpoints`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::WebhookEndpointList>, Error<ByteStream>> {
-            let Self { client } = self;
+        ) -> Result<ResponseValue<types::PageWebhookEndpoint>, Error<ByteStream>> {
+            let Self { client, cursor, limit } = self;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
             let url = format!("{}/v1/webhooks/endpoints", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -55824,6 +56581,8 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -56937,12 +57696,16 @@ pub mod builder {
     pub struct ChatChannelsList<'a> {
         client: &'a super::Client,
         workspace_id: Result<types::ChatChannelsListWorkspaceId, String>,
+        cursor: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
     }
     impl<'a> ChatChannelsList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 workspace_id: Err("workspace_id was not initialized".to_string()),
+                cursor: Ok(None),
+                limit: Ok(None),
             }
         }
         pub fn workspace_id<V>(mut self, value: V) -> Self
@@ -56957,12 +57720,40 @@ pub mod builder {
                 });
             self
         }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
+            self
+        }
         ///Sends a `GET` request to `/v1/workspaces/{workspace_id}/channels`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ChannelList>, Error<ByteStream>> {
-            let Self { client, workspace_id } = self;
+        ) -> Result<ResponseValue<types::PageChannel>, Error<ByteStream>> {
+            let Self { client, workspace_id, cursor, limit } = self;
             let workspace_id = workspace_id.map_err(Error::InvalidRequest)?;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/v1/workspaces/{}/channels", client.baseurl, encode_path(&
                 workspace_id.to_string()),
@@ -56983,6 +57774,8 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -57328,12 +58121,16 @@ pub mod builder {
     pub struct ChatMembersList<'a> {
         client: &'a super::Client,
         channel_id: Result<types::ChatMembersListChannelId, String>,
+        cursor: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
     }
     impl<'a> ChatMembersList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 channel_id: Err("channel_id was not initialized".to_string()),
+                cursor: Ok(None),
+                limit: Ok(None),
             }
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
@@ -57348,12 +58145,40 @@ pub mod builder {
                 });
             self
         }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
+            self
+        }
         ///Sends a `GET` request to `/v1/channels/{channel_id}/members`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ChannelMemberList>, Error<ByteStream>> {
-            let Self { client, channel_id } = self;
+        ) -> Result<ResponseValue<types::PageChannelMember>, Error<ByteStream>> {
+            let Self { client, channel_id, cursor, limit } = self;
             let channel_id = channel_id.map_err(Error::InvalidRequest)?;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/v1/channels/{}/members", client.baseurl, encode_path(& channel_id
                 .to_string()),
@@ -57374,6 +58199,8 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -57795,6 +58622,7 @@ pub mod builder {
         after: Result<Option<::std::string::String>, String>,
         around: Result<Option<types::ChatMessagesListAround>, String>,
         before: Result<Option<::std::string::String>, String>,
+        cursor: Result<Option<::std::string::String>, String>,
         limit: Result<Option<::std::num::NonZeroU32>, String>,
     }
     impl<'a> ChatMessagesList<'a> {
@@ -57805,6 +58633,7 @@ pub mod builder {
                 after: Ok(None),
                 around: Ok(None),
                 before: Ok(None),
+                cursor: Ok(None),
                 limit: Ok(None),
             }
         }
@@ -57859,6 +58688,19 @@ pub mod builder {
                 });
             self
         }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
+                        .to_string()
+                });
+            self
+        }
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::num::NonZeroU32>,
@@ -57876,11 +58718,12 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::MessagePage>, Error<ByteStream>> {
-            let Self { client, channel_id, after, around, before, limit } = self;
+            let Self { client, channel_id, after, around, before, cursor, limit } = self;
             let channel_id = channel_id.map_err(Error::InvalidRequest)?;
             let after = after.map_err(Error::InvalidRequest)?;
             let around = around.map_err(Error::InvalidRequest)?;
             let before = before.map_err(Error::InvalidRequest)?;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/v1/channels/{}/messages", client.baseurl, encode_path(& channel_id
@@ -57905,6 +58748,7 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("after", &after))
                 .query(&progenitor_client::QueryParam::new("around", &around))
                 .query(&progenitor_client::QueryParam::new("before", &before))
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
                 .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .headers(header_map)
                 .build()?;
@@ -58368,6 +59212,8 @@ pub mod builder {
         client: &'a super::Client,
         channel_id: Result<types::ChatMessagesEditsChannelId, String>,
         message_id: Result<types::ChatMessagesEditsMessageId, String>,
+        cursor: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
     }
     impl<'a> ChatMessagesEdits<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -58375,6 +59221,8 @@ pub mod builder {
                 client: client,
                 channel_id: Err("channel_id was not initialized".to_string()),
                 message_id: Err("message_id was not initialized".to_string()),
+                cursor: Ok(None),
+                limit: Ok(None),
             }
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
@@ -58401,13 +59249,41 @@ pub mod builder {
                 });
             self
         }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
+            self
+        }
         ///Sends a `GET` request to `/v1/channels/{channel_id}/messages/{message_id}/edits`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::MessageEditList>, Error<ByteStream>> {
-            let Self { client, channel_id, message_id } = self;
+        ) -> Result<ResponseValue<types::PageMessageEdit>, Error<ByteStream>> {
+            let Self { client, channel_id, message_id, cursor, limit } = self;
             let channel_id = channel_id.map_err(Error::InvalidRequest)?;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/v1/channels/{}/messages/{}/edits", client.baseurl, encode_path(&
                 channel_id.to_string()), encode_path(& message_id.to_string()),
@@ -58428,6 +59304,8 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -58674,12 +59552,16 @@ pub mod builder {
     pub struct ChatPinsList<'a> {
         client: &'a super::Client,
         channel_id: Result<types::ChatPinsListChannelId, String>,
+        cursor: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
     }
     impl<'a> ChatPinsList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 channel_id: Err("channel_id was not initialized".to_string()),
+                cursor: Ok(None),
+                limit: Ok(None),
             }
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
@@ -58694,12 +59576,40 @@ pub mod builder {
                 });
             self
         }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
+            self
+        }
         ///Sends a `GET` request to `/v1/channels/{channel_id}/pins`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::MessageList>, Error<ByteStream>> {
-            let Self { client, channel_id } = self;
+        ) -> Result<ResponseValue<types::PageMessage>, Error<ByteStream>> {
+            let Self { client, channel_id, cursor, limit } = self;
             let channel_id = channel_id.map_err(Error::InvalidRequest)?;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/v1/channels/{}/pins", client.baseurl, encode_path(& channel_id
                 .to_string()),
@@ -58720,6 +59630,8 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -58751,7 +59663,7 @@ pub mod builder {
         client: &'a super::Client,
         channel_id: Result<types::ChatMessagesRepliesChannelId, String>,
         message_id: Result<types::ChatMessagesRepliesMessageId, String>,
-        after: Result<Option<::std::string::String>, String>,
+        cursor: Result<Option<::std::string::String>, String>,
         limit: Result<Option<::std::num::NonZeroU32>, String>,
     }
     impl<'a> ChatMessagesReplies<'a> {
@@ -58760,7 +59672,7 @@ pub mod builder {
                 client: client,
                 channel_id: Err("channel_id was not initialized".to_string()),
                 message_id: Err("message_id was not initialized".to_string()),
-                after: Ok(None),
+                cursor: Ok(None),
                 limit: Ok(None),
             }
         }
@@ -58788,15 +59700,15 @@ pub mod builder {
                 });
             self
         }
-        pub fn after<V>(mut self, value: V) -> Self
+        pub fn cursor<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.after = value
+            self.cursor = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for after failed"
+                    "conversion to `:: std :: string :: String` for cursor failed"
                         .to_string()
                 });
             self
@@ -58817,11 +59729,11 @@ pub mod builder {
         ///Sends a `GET` request to `/v1/channels/{channel_id}/messages/{message_id}/replies`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ReplyPage>, Error<ByteStream>> {
-            let Self { client, channel_id, message_id, after, limit } = self;
+        ) -> Result<ResponseValue<types::PageMessage>, Error<ByteStream>> {
+            let Self { client, channel_id, message_id, cursor, limit } = self;
             let channel_id = channel_id.map_err(Error::InvalidRequest)?;
             let message_id = message_id.map_err(Error::InvalidRequest)?;
-            let after = after.map_err(Error::InvalidRequest)?;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/v1/channels/{}/messages/{}/replies", client.baseurl, encode_path(&
@@ -58843,7 +59755,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .query(&progenitor_client::QueryParam::new("after", &after))
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
                 .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .headers(header_map)
                 .build()?;
@@ -59282,16 +60194,16 @@ pub mod builder {
     pub struct ChatChangesList<'a> {
         client: &'a super::Client,
         channel_id: Result<types::ChatChangesListChannelId, String>,
+        cursor: Result<Option<::std::string::String>, String>,
         limit: Result<Option<::std::num::NonZeroU32>, String>,
-        since: Result<Option<::std::string::String>, String>,
     }
     impl<'a> ChatChangesList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 channel_id: Err("channel_id was not initialized".to_string()),
+                cursor: Ok(None),
                 limit: Ok(None),
-                since: Ok(None),
             }
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
@@ -59302,6 +60214,19 @@ pub mod builder {
                 .try_into()
                 .map_err(|_| {
                     "conversion to `ChatChangesListChannelId` for channel_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
                         .to_string()
                 });
             self
@@ -59319,27 +60244,14 @@ pub mod builder {
                 });
             self
         }
-        pub fn since<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.since = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for since failed"
-                        .to_string()
-                });
-            self
-        }
         ///Sends a `GET` request to `/v1/channels/{channel_id}/changes`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ChangePage>, Error<ByteStream>> {
-            let Self { client, channel_id, limit, since } = self;
+        ) -> Result<ResponseValue<types::PageMessage>, Error<ByteStream>> {
+            let Self { client, channel_id, cursor, limit } = self;
             let channel_id = channel_id.map_err(Error::InvalidRequest)?;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
-            let since = since.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/v1/channels/{}/changes", client.baseurl, encode_path(& channel_id
                 .to_string()),
@@ -59360,8 +60272,8 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
                 .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("since", &since))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -60096,12 +61008,16 @@ pub mod builder {
     pub struct ChatScheduledList<'a> {
         client: &'a super::Client,
         channel_id: Result<types::ChatScheduledListChannelId, String>,
+        cursor: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
     }
     impl<'a> ChatScheduledList<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
                 channel_id: Err("channel_id was not initialized".to_string()),
+                cursor: Ok(None),
+                limit: Ok(None),
             }
         }
         pub fn channel_id<V>(mut self, value: V) -> Self
@@ -60116,12 +61032,40 @@ pub mod builder {
                 });
             self
         }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
+            self
+        }
         ///Sends a `GET` request to `/v1/channels/{channel_id}/scheduled-messages`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ScheduledMessageList>, Error<ByteStream>> {
-            let Self { client, channel_id } = self;
+        ) -> Result<ResponseValue<types::PageScheduledMessage>, Error<ByteStream>> {
+            let Self { client, channel_id, cursor, limit } = self;
             let channel_id = channel_id.map_err(Error::InvalidRequest)?;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/v1/channels/{}/scheduled-messages", client.baseurl, encode_path(&
                 channel_id.to_string()),
@@ -60142,6 +61086,8 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {

@@ -9,7 +9,7 @@
 //!     async move {
 //!         let request = client.events_list().limit(std::num::NonZeroU32::new(500).unwrap());
 //!         match cursor {
-//!             Some(after) => request.after(after),
+//!             Some(cursor) => request.cursor(cursor),
 //!             None => request,
 //!         }
 //!         .send()
@@ -65,26 +65,61 @@ macro_rules! page {
     };
 }
 
-page!(types::PageEvent, types::Event, |p| p.next_cursor.as_deref());
+// Every list of the API (the contract checks they all page this way).
+page!(types::PageApiKey, types::ApiKey, |p| p
+    .next_cursor
+    .as_deref());
 page!(types::PageAuditEntry, types::AuditEntry, |p| p
+    .next_cursor
+    .as_deref());
+page!(types::PageChannel, types::Channel, |p| p
+    .next_cursor
+    .as_deref());
+page!(types::PageChannelMember, types::ChannelMember, |p| p
+    .next_cursor
+    .as_deref());
+page!(types::PageConsumer, types::Consumer, |p| p
+    .next_cursor
+    .as_deref());
+page!(types::PageDeadLetter, types::DeadLetter, |p| p
+    .next_cursor
+    .as_deref());
+page!(types::PageEvent, types::Event, |p| p.next_cursor.as_deref());
+page!(types::PageEventTypeView, types::EventTypeView, |p| p
+    .next_cursor
+    .as_deref());
+page!(types::PageMember, types::Member, |p| p
     .next_cursor
     .as_deref());
 page!(types::PageMessage, types::Message, |p| p
     .next_cursor
     .as_deref());
+page!(types::PageMessageEdit, types::MessageEdit, |p| p
+    .next_cursor
+    .as_deref());
 page!(types::PageReactor, types::Reactor, |p| p
     .next_cursor
     .as_deref());
+page!(types::PageScheduledMessage, types::ScheduledMessage, |p| p
+    .next_cursor
+    .as_deref());
+page!(types::PageUser, types::User, |p| p.next_cursor.as_deref());
 page!(types::PageWebhookAttempt, types::WebhookAttempt, |p| p
     .next_cursor
     .as_deref());
-page!(types::ChangePage, types::Message, |p| Some(
-    p.next_cursor.as_str()
-));
+page!(types::PageWebhookEndpoint, types::WebhookEndpoint, |p| p
+    .next_cursor
+    .as_deref());
+page!(types::PageWorkspace, types::Workspace, |p| p
+    .next_cursor
+    .as_deref());
+page!(types::MessagePage, types::Message, |p| p
+    .next_cursor
+    .as_deref());
 
 /// The pages of a list, from `start` (`None`: the beginning), fetching the next page while
 /// `has_more` and a cursor is given. `fetch` gets the cursor to pass to the operation's
-/// cursor parameter (`after`, `cursor` or `since`); each fetch is retried per `policy`.
+/// `cursor` parameter; each fetch is retried per `policy`.
 pub fn pages<P, F, Fut>(
     policy: RetryPolicy,
     start: Option<String>,

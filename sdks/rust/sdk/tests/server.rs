@@ -703,7 +703,7 @@ async fn typed_calls_decode_real_responses() {
                     .events_list()
                     .limit(std::num::NonZeroU32::new(100).unwrap());
                 match cursor {
-                    Some(after) => request.after(after),
+                    Some(cursor) => request.cursor(cursor),
                     None => request,
                 }
                 .send()

@@ -6,7 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.dead_letter_list import DeadLetterList
+from ...models.page_dead_letter import PageDeadLetter
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
@@ -14,10 +14,13 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     consumer: str,
     *,
+    cursor: str | Unset = UNSET,
     limit: int | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
+
+    params["cursor"] = cursor
 
     params["limit"] = limit
 
@@ -36,9 +39,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> DeadLetterList | Problem | None:
+) -> PageDeadLetter | Problem | None:
     if response.status_code == 200:
-        response_200 = DeadLetterList.from_dict(response.json())
+        response_200 = PageDeadLetter.from_dict(response.json())
 
         return response_200
 
@@ -90,7 +93,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[DeadLetterList | Problem]:
+) -> Response[PageDeadLetter | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -103,12 +106,16 @@ def sync_detailed(
     consumer: str,
     *,
     client: AuthenticatedClient,
+    cursor: str | Unset = UNSET,
     limit: int | Unset = UNSET,
-) -> Response[DeadLetterList | Problem]:
-    """Shows up to `limit` dead letters of a consumer without removing them.
+) -> Response[PageDeadLetter | Problem]:
+    """Shows a consumer's dead letters without removing them, oldest first. A dead-letter
+    queue is read from its head: a page further on reads (and puts back) the ones before
+    it, so it stops at the 10,000th letter; replay or discard to see further.
 
     Args:
         consumer (str):
+        cursor (str | Unset):
         limit (int | Unset):
 
     Raises:
@@ -116,11 +123,12 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DeadLetterList | Problem]
+        Response[PageDeadLetter | Problem]
     """
 
     kwargs = _get_kwargs(
         consumer=consumer,
+        cursor=cursor,
         limit=limit,
     )
 
@@ -135,12 +143,16 @@ def sync(
     consumer: str,
     *,
     client: AuthenticatedClient,
+    cursor: str | Unset = UNSET,
     limit: int | Unset = UNSET,
-) -> DeadLetterList | Problem | None:
-    """Shows up to `limit` dead letters of a consumer without removing them.
+) -> PageDeadLetter | Problem | None:
+    """Shows a consumer's dead letters without removing them, oldest first. A dead-letter
+    queue is read from its head: a page further on reads (and puts back) the ones before
+    it, so it stops at the 10,000th letter; replay or discard to see further.
 
     Args:
         consumer (str):
+        cursor (str | Unset):
         limit (int | Unset):
 
     Raises:
@@ -148,12 +160,13 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DeadLetterList | Problem
+        PageDeadLetter | Problem
     """
 
     return sync_detailed(
         consumer=consumer,
         client=client,
+        cursor=cursor,
         limit=limit,
     ).parsed
 
@@ -162,12 +175,16 @@ async def asyncio_detailed(
     consumer: str,
     *,
     client: AuthenticatedClient,
+    cursor: str | Unset = UNSET,
     limit: int | Unset = UNSET,
-) -> Response[DeadLetterList | Problem]:
-    """Shows up to `limit` dead letters of a consumer without removing them.
+) -> Response[PageDeadLetter | Problem]:
+    """Shows a consumer's dead letters without removing them, oldest first. A dead-letter
+    queue is read from its head: a page further on reads (and puts back) the ones before
+    it, so it stops at the 10,000th letter; replay or discard to see further.
 
     Args:
         consumer (str):
+        cursor (str | Unset):
         limit (int | Unset):
 
     Raises:
@@ -175,11 +192,12 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DeadLetterList | Problem]
+        Response[PageDeadLetter | Problem]
     """
 
     kwargs = _get_kwargs(
         consumer=consumer,
+        cursor=cursor,
         limit=limit,
     )
 
@@ -192,12 +210,16 @@ async def asyncio(
     consumer: str,
     *,
     client: AuthenticatedClient,
+    cursor: str | Unset = UNSET,
     limit: int | Unset = UNSET,
-) -> DeadLetterList | Problem | None:
-    """Shows up to `limit` dead letters of a consumer without removing them.
+) -> PageDeadLetter | Problem | None:
+    """Shows a consumer's dead letters without removing them, oldest first. A dead-letter
+    queue is read from its head: a page further on reads (and puts back) the ones before
+    it, so it stops at the 10,000th letter; replay or discard to see further.
 
     Args:
         consumer (str):
+        cursor (str | Unset):
         limit (int | Unset):
 
     Raises:
@@ -205,13 +227,14 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DeadLetterList | Problem
+        PageDeadLetter | Problem
     """
 
     return (
         await asyncio_detailed(
             consumer=consumer,
             client=client,
+            cursor=cursor,
             limit=limit,
         )
     ).parsed

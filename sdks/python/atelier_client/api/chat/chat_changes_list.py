@@ -6,7 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.change_page import ChangePage
+from ...models.page_message import PageMessage
 from ...models.problem import Problem
 from ...types import UNSET, Response, Unset
 
@@ -14,13 +14,13 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     channel_id: str,
     *,
-    since: str | Unset = UNSET,
+    cursor: str | Unset = UNSET,
     limit: int | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
 
-    params["since"] = since
+    params["cursor"] = cursor
 
     params["limit"] = limit
 
@@ -39,9 +39,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> ChangePage | Problem | None:
+) -> PageMessage | Problem | None:
     if response.status_code == 200:
-        response_200 = ChangePage.from_dict(response.json())
+        response_200 = PageMessage.from_dict(response.json())
 
         return response_200
 
@@ -93,7 +93,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[ChangePage | Problem]:
+) -> Response[PageMessage | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -106,16 +106,17 @@ def sync_detailed(
     channel_id: str,
     *,
     client: AuthenticatedClient,
-    since: str | Unset = UNSET,
+    cursor: str | Unset = UNSET,
     limit: int | Unset = UNSET,
-) -> Response[ChangePage | Problem]:
+) -> Response[PageMessage | Problem]:
     """The channel's change feed: every message created, edited, deleted, reacted to,
-    pinned or replied to after `since`, in change order, without gaps. Start from the
-    `change_cursor` of a history read (or omit `since` for everything).
+    pinned or replied to after `cursor`, in change order, without gaps. Start from the
+    `change_cursor` of a history read (or omit `cursor` for everything); `next_cursor` is
+    always given (the same cursor when nothing changed): keep polling with it.
 
     Args:
         channel_id (str):
-        since (str | Unset):
+        cursor (str | Unset):
         limit (int | Unset):
 
     Raises:
@@ -123,12 +124,12 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ChangePage | Problem]
+        Response[PageMessage | Problem]
     """
 
     kwargs = _get_kwargs(
         channel_id=channel_id,
-        since=since,
+        cursor=cursor,
         limit=limit,
     )
 
@@ -143,16 +144,17 @@ def sync(
     channel_id: str,
     *,
     client: AuthenticatedClient,
-    since: str | Unset = UNSET,
+    cursor: str | Unset = UNSET,
     limit: int | Unset = UNSET,
-) -> ChangePage | Problem | None:
+) -> PageMessage | Problem | None:
     """The channel's change feed: every message created, edited, deleted, reacted to,
-    pinned or replied to after `since`, in change order, without gaps. Start from the
-    `change_cursor` of a history read (or omit `since` for everything).
+    pinned or replied to after `cursor`, in change order, without gaps. Start from the
+    `change_cursor` of a history read (or omit `cursor` for everything); `next_cursor` is
+    always given (the same cursor when nothing changed): keep polling with it.
 
     Args:
         channel_id (str):
-        since (str | Unset):
+        cursor (str | Unset):
         limit (int | Unset):
 
     Raises:
@@ -160,13 +162,13 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ChangePage | Problem
+        PageMessage | Problem
     """
 
     return sync_detailed(
         channel_id=channel_id,
         client=client,
-        since=since,
+        cursor=cursor,
         limit=limit,
     ).parsed
 
@@ -175,16 +177,17 @@ async def asyncio_detailed(
     channel_id: str,
     *,
     client: AuthenticatedClient,
-    since: str | Unset = UNSET,
+    cursor: str | Unset = UNSET,
     limit: int | Unset = UNSET,
-) -> Response[ChangePage | Problem]:
+) -> Response[PageMessage | Problem]:
     """The channel's change feed: every message created, edited, deleted, reacted to,
-    pinned or replied to after `since`, in change order, without gaps. Start from the
-    `change_cursor` of a history read (or omit `since` for everything).
+    pinned or replied to after `cursor`, in change order, without gaps. Start from the
+    `change_cursor` of a history read (or omit `cursor` for everything); `next_cursor` is
+    always given (the same cursor when nothing changed): keep polling with it.
 
     Args:
         channel_id (str):
-        since (str | Unset):
+        cursor (str | Unset):
         limit (int | Unset):
 
     Raises:
@@ -192,12 +195,12 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[ChangePage | Problem]
+        Response[PageMessage | Problem]
     """
 
     kwargs = _get_kwargs(
         channel_id=channel_id,
-        since=since,
+        cursor=cursor,
         limit=limit,
     )
 
@@ -210,16 +213,17 @@ async def asyncio(
     channel_id: str,
     *,
     client: AuthenticatedClient,
-    since: str | Unset = UNSET,
+    cursor: str | Unset = UNSET,
     limit: int | Unset = UNSET,
-) -> ChangePage | Problem | None:
+) -> PageMessage | Problem | None:
     """The channel's change feed: every message created, edited, deleted, reacted to,
-    pinned or replied to after `since`, in change order, without gaps. Start from the
-    `change_cursor` of a history read (or omit `since` for everything).
+    pinned or replied to after `cursor`, in change order, without gaps. Start from the
+    `change_cursor` of a history read (or omit `cursor` for everything); `next_cursor` is
+    always given (the same cursor when nothing changed): keep polling with it.
 
     Args:
         channel_id (str):
-        since (str | Unset):
+        cursor (str | Unset):
         limit (int | Unset):
 
     Raises:
@@ -227,14 +231,14 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        ChangePage | Problem
+        PageMessage | Problem
     """
 
     return (
         await asyncio_detailed(
             channel_id=channel_id,
             client=client,
-            since=since,
+            cursor=cursor,
             limit=limit,
         )
     ).parsed

@@ -6,15 +6,26 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.message_edit_list import MessageEditList
+from ...models.page_message_edit import PageMessageEdit
 from ...models.problem import Problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     channel_id: str,
     message_id: str,
+    *,
+    cursor: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
 ) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["cursor"] = cursor
+
+    params["limit"] = limit
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -22,6 +33,7 @@ def _get_kwargs(
             channel_id=quote(str(channel_id), safe=""),
             message_id=quote(str(message_id), safe=""),
         ),
+        "params": params,
     }
 
     return _kwargs
@@ -29,9 +41,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> MessageEditList | Problem | None:
+) -> PageMessageEdit | Problem | None:
     if response.status_code == 200:
-        response_200 = MessageEditList.from_dict(response.json())
+        response_200 = PageMessageEdit.from_dict(response.json())
 
         return response_200
 
@@ -83,7 +95,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[MessageEditList | Problem]:
+) -> Response[PageMessageEdit | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -97,24 +109,30 @@ def sync_detailed(
     message_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[MessageEditList | Problem]:
+    cursor: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> Response[PageMessageEdit | Problem]:
     """The message's previous versions, oldest first.
 
     Args:
         channel_id (str):
         message_id (str):
+        cursor (str | Unset):
+        limit (int | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[MessageEditList | Problem]
+        Response[PageMessageEdit | Problem]
     """
 
     kwargs = _get_kwargs(
         channel_id=channel_id,
         message_id=message_id,
+        cursor=cursor,
+        limit=limit,
     )
 
     response = client.get_httpx_client().request(
@@ -129,25 +147,31 @@ def sync(
     message_id: str,
     *,
     client: AuthenticatedClient,
-) -> MessageEditList | Problem | None:
+    cursor: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> PageMessageEdit | Problem | None:
     """The message's previous versions, oldest first.
 
     Args:
         channel_id (str):
         message_id (str):
+        cursor (str | Unset):
+        limit (int | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        MessageEditList | Problem
+        PageMessageEdit | Problem
     """
 
     return sync_detailed(
         channel_id=channel_id,
         message_id=message_id,
         client=client,
+        cursor=cursor,
+        limit=limit,
     ).parsed
 
 
@@ -156,24 +180,30 @@ async def asyncio_detailed(
     message_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[MessageEditList | Problem]:
+    cursor: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> Response[PageMessageEdit | Problem]:
     """The message's previous versions, oldest first.
 
     Args:
         channel_id (str):
         message_id (str):
+        cursor (str | Unset):
+        limit (int | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[MessageEditList | Problem]
+        Response[PageMessageEdit | Problem]
     """
 
     kwargs = _get_kwargs(
         channel_id=channel_id,
         message_id=message_id,
+        cursor=cursor,
+        limit=limit,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -186,19 +216,23 @@ async def asyncio(
     message_id: str,
     *,
     client: AuthenticatedClient,
-) -> MessageEditList | Problem | None:
+    cursor: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> PageMessageEdit | Problem | None:
     """The message's previous versions, oldest first.
 
     Args:
         channel_id (str):
         message_id (str):
+        cursor (str | Unset):
+        limit (int | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        MessageEditList | Problem
+        PageMessageEdit | Problem
     """
 
     return (
@@ -206,5 +240,7 @@ async def asyncio(
             channel_id=channel_id,
             message_id=message_id,
             client=client,
+            cursor=cursor,
+            limit=limit,
         )
     ).parsed

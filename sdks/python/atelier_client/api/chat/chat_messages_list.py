@@ -14,6 +14,7 @@ from ...types import UNSET, Response, Unset
 def _get_kwargs(
     channel_id: str,
     *,
+    cursor: str | Unset = UNSET,
     before: str | Unset = UNSET,
     after: str | Unset = UNSET,
     around: str | Unset = UNSET,
@@ -21,6 +22,8 @@ def _get_kwargs(
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
+
+    params["cursor"] = cursor
 
     params["before"] = before
 
@@ -112,6 +115,7 @@ def sync_detailed(
     channel_id: str,
     *,
     client: AuthenticatedClient,
+    cursor: str | Unset = UNSET,
     before: str | Unset = UNSET,
     after: str | Unset = UNSET,
     around: str | Unset = UNSET,
@@ -123,6 +127,7 @@ def sync_detailed(
 
     Args:
         channel_id (str):
+        cursor (str | Unset):
         before (str | Unset):
         after (str | Unset):
         around (str | Unset):
@@ -138,6 +143,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         channel_id=channel_id,
+        cursor=cursor,
         before=before,
         after=after,
         around=around,
@@ -155,6 +161,7 @@ def sync(
     channel_id: str,
     *,
     client: AuthenticatedClient,
+    cursor: str | Unset = UNSET,
     before: str | Unset = UNSET,
     after: str | Unset = UNSET,
     around: str | Unset = UNSET,
@@ -166,6 +173,7 @@ def sync(
 
     Args:
         channel_id (str):
+        cursor (str | Unset):
         before (str | Unset):
         after (str | Unset):
         around (str | Unset):
@@ -182,6 +190,7 @@ def sync(
     return sync_detailed(
         channel_id=channel_id,
         client=client,
+        cursor=cursor,
         before=before,
         after=after,
         around=around,
@@ -193,6 +202,7 @@ async def asyncio_detailed(
     channel_id: str,
     *,
     client: AuthenticatedClient,
+    cursor: str | Unset = UNSET,
     before: str | Unset = UNSET,
     after: str | Unset = UNSET,
     around: str | Unset = UNSET,
@@ -204,6 +214,7 @@ async def asyncio_detailed(
 
     Args:
         channel_id (str):
+        cursor (str | Unset):
         before (str | Unset):
         after (str | Unset):
         around (str | Unset):
@@ -219,6 +230,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         channel_id=channel_id,
+        cursor=cursor,
         before=before,
         after=after,
         around=around,
@@ -234,6 +246,7 @@ async def asyncio(
     channel_id: str,
     *,
     client: AuthenticatedClient,
+    cursor: str | Unset = UNSET,
     before: str | Unset = UNSET,
     after: str | Unset = UNSET,
     around: str | Unset = UNSET,
@@ -245,6 +258,7 @@ async def asyncio(
 
     Args:
         channel_id (str):
+        cursor (str | Unset):
         before (str | Unset):
         after (str | Unset):
         around (str | Unset):
@@ -262,6 +276,7 @@ async def asyncio(
         await asyncio_detailed(
             channel_id=channel_id,
             client=client,
+            cursor=cursor,
             before=before,
             after=after,
             around=around,

@@ -6,8 +6,8 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.page_message import PageMessage
 from ...models.problem import Problem
-from ...models.reply_page import ReplyPage
 from ...types import UNSET, Response, Unset
 
 
@@ -15,13 +15,13 @@ def _get_kwargs(
     channel_id: str,
     message_id: str,
     *,
-    after: str | Unset = UNSET,
+    cursor: str | Unset = UNSET,
     limit: int | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
 
-    params["after"] = after
+    params["cursor"] = cursor
 
     params["limit"] = limit
 
@@ -41,9 +41,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | ReplyPage | None:
+) -> PageMessage | Problem | None:
     if response.status_code == 200:
-        response_200 = ReplyPage.from_dict(response.json())
+        response_200 = PageMessage.from_dict(response.json())
 
         return response_200
 
@@ -95,7 +95,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | ReplyPage]:
+) -> Response[PageMessage | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -109,15 +109,15 @@ def sync_detailed(
     message_id: str,
     *,
     client: AuthenticatedClient,
-    after: str | Unset = UNSET,
+    cursor: str | Unset = UNSET,
     limit: int | Unset = UNSET,
-) -> Response[Problem | ReplyPage]:
-    """A thread's replies, oldest first, after the reply with sequence number `after`.
+) -> Response[PageMessage | Problem]:
+    """A thread's replies, oldest first.
 
     Args:
         channel_id (str):
         message_id (str):
-        after (str | Unset):
+        cursor (str | Unset):
         limit (int | Unset):
 
     Raises:
@@ -125,13 +125,13 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | ReplyPage]
+        Response[PageMessage | Problem]
     """
 
     kwargs = _get_kwargs(
         channel_id=channel_id,
         message_id=message_id,
-        after=after,
+        cursor=cursor,
         limit=limit,
     )
 
@@ -147,15 +147,15 @@ def sync(
     message_id: str,
     *,
     client: AuthenticatedClient,
-    after: str | Unset = UNSET,
+    cursor: str | Unset = UNSET,
     limit: int | Unset = UNSET,
-) -> Problem | ReplyPage | None:
-    """A thread's replies, oldest first, after the reply with sequence number `after`.
+) -> PageMessage | Problem | None:
+    """A thread's replies, oldest first.
 
     Args:
         channel_id (str):
         message_id (str):
-        after (str | Unset):
+        cursor (str | Unset):
         limit (int | Unset):
 
     Raises:
@@ -163,14 +163,14 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | ReplyPage
+        PageMessage | Problem
     """
 
     return sync_detailed(
         channel_id=channel_id,
         message_id=message_id,
         client=client,
-        after=after,
+        cursor=cursor,
         limit=limit,
     ).parsed
 
@@ -180,15 +180,15 @@ async def asyncio_detailed(
     message_id: str,
     *,
     client: AuthenticatedClient,
-    after: str | Unset = UNSET,
+    cursor: str | Unset = UNSET,
     limit: int | Unset = UNSET,
-) -> Response[Problem | ReplyPage]:
-    """A thread's replies, oldest first, after the reply with sequence number `after`.
+) -> Response[PageMessage | Problem]:
+    """A thread's replies, oldest first.
 
     Args:
         channel_id (str):
         message_id (str):
-        after (str | Unset):
+        cursor (str | Unset):
         limit (int | Unset):
 
     Raises:
@@ -196,13 +196,13 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | ReplyPage]
+        Response[PageMessage | Problem]
     """
 
     kwargs = _get_kwargs(
         channel_id=channel_id,
         message_id=message_id,
-        after=after,
+        cursor=cursor,
         limit=limit,
     )
 
@@ -216,15 +216,15 @@ async def asyncio(
     message_id: str,
     *,
     client: AuthenticatedClient,
-    after: str | Unset = UNSET,
+    cursor: str | Unset = UNSET,
     limit: int | Unset = UNSET,
-) -> Problem | ReplyPage | None:
-    """A thread's replies, oldest first, after the reply with sequence number `after`.
+) -> PageMessage | Problem | None:
+    """A thread's replies, oldest first.
 
     Args:
         channel_id (str):
         message_id (str):
-        after (str | Unset):
+        cursor (str | Unset):
         limit (int | Unset):
 
     Raises:
@@ -232,7 +232,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | ReplyPage
+        PageMessage | Problem
     """
 
     return (
@@ -240,7 +240,7 @@ async def asyncio(
             channel_id=channel_id,
             message_id=message_id,
             client=client,
-            after=after,
+            cursor=cursor,
             limit=limit,
         )
     ).parsed

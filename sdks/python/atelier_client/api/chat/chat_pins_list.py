@@ -6,20 +6,32 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.message_list import MessageList
+from ...models.page_message import PageMessage
 from ...models.problem import Problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     channel_id: str,
+    *,
+    cursor: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
 ) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["cursor"] = cursor
+
+    params["limit"] = limit
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v1/channels/{channel_id}/pins".format(
             channel_id=quote(str(channel_id), safe=""),
         ),
+        "params": params,
     }
 
     return _kwargs
@@ -27,9 +39,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> MessageList | Problem | None:
+) -> PageMessage | Problem | None:
     if response.status_code == 200:
-        response_200 = MessageList.from_dict(response.json())
+        response_200 = PageMessage.from_dict(response.json())
 
         return response_200
 
@@ -81,7 +93,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[MessageList | Problem]:
+) -> Response[PageMessage | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -94,22 +106,28 @@ def sync_detailed(
     channel_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[MessageList | Problem]:
-    """The channel's pinned messages, most recently pinned first (at most 100).
+    cursor: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> Response[PageMessage | Problem]:
+    """The channel's pinned messages, most recently pinned first.
 
     Args:
         channel_id (str):
+        cursor (str | Unset):
+        limit (int | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[MessageList | Problem]
+        Response[PageMessage | Problem]
     """
 
     kwargs = _get_kwargs(
         channel_id=channel_id,
+        cursor=cursor,
+        limit=limit,
     )
 
     response = client.get_httpx_client().request(
@@ -123,23 +141,29 @@ def sync(
     channel_id: str,
     *,
     client: AuthenticatedClient,
-) -> MessageList | Problem | None:
-    """The channel's pinned messages, most recently pinned first (at most 100).
+    cursor: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> PageMessage | Problem | None:
+    """The channel's pinned messages, most recently pinned first.
 
     Args:
         channel_id (str):
+        cursor (str | Unset):
+        limit (int | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        MessageList | Problem
+        PageMessage | Problem
     """
 
     return sync_detailed(
         channel_id=channel_id,
         client=client,
+        cursor=cursor,
+        limit=limit,
     ).parsed
 
 
@@ -147,22 +171,28 @@ async def asyncio_detailed(
     channel_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[MessageList | Problem]:
-    """The channel's pinned messages, most recently pinned first (at most 100).
+    cursor: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> Response[PageMessage | Problem]:
+    """The channel's pinned messages, most recently pinned first.
 
     Args:
         channel_id (str):
+        cursor (str | Unset):
+        limit (int | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[MessageList | Problem]
+        Response[PageMessage | Problem]
     """
 
     kwargs = _get_kwargs(
         channel_id=channel_id,
+        cursor=cursor,
+        limit=limit,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -174,23 +204,29 @@ async def asyncio(
     channel_id: str,
     *,
     client: AuthenticatedClient,
-) -> MessageList | Problem | None:
-    """The channel's pinned messages, most recently pinned first (at most 100).
+    cursor: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> PageMessage | Problem | None:
+    """The channel's pinned messages, most recently pinned first.
 
     Args:
         channel_id (str):
+        cursor (str | Unset):
+        limit (int | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        MessageList | Problem
+        PageMessage | Problem
     """
 
     return (
         await asyncio_detailed(
             channel_id=channel_id,
             client=client,
+            cursor=cursor,
+            limit=limit,
         )
     ).parsed

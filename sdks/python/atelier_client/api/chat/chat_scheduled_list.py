@@ -6,20 +6,32 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.page_scheduled_message import PageScheduledMessage
 from ...models.problem import Problem
-from ...models.scheduled_message_list import ScheduledMessageList
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     channel_id: str,
+    *,
+    cursor: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
 ) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["cursor"] = cursor
+
+    params["limit"] = limit
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v1/channels/{channel_id}/scheduled-messages".format(
             channel_id=quote(str(channel_id), safe=""),
         ),
+        "params": params,
     }
 
     return _kwargs
@@ -27,9 +39,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | ScheduledMessageList | None:
+) -> PageScheduledMessage | Problem | None:
     if response.status_code == 200:
-        response_200 = ScheduledMessageList.from_dict(response.json())
+        response_200 = PageScheduledMessage.from_dict(response.json())
 
         return response_200
 
@@ -81,7 +93,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | ScheduledMessageList]:
+) -> Response[PageScheduledMessage | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -94,23 +106,29 @@ def sync_detailed(
     channel_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[Problem | ScheduledMessageList]:
+    cursor: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> Response[PageScheduledMessage | Problem]:
     """Scheduled messages of the channel not yet sent: the caller's own (users) or everyone's
     (API keys).
 
     Args:
         channel_id (str):
+        cursor (str | Unset):
+        limit (int | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | ScheduledMessageList]
+        Response[PageScheduledMessage | Problem]
     """
 
     kwargs = _get_kwargs(
         channel_id=channel_id,
+        cursor=cursor,
+        limit=limit,
     )
 
     response = client.get_httpx_client().request(
@@ -124,24 +142,30 @@ def sync(
     channel_id: str,
     *,
     client: AuthenticatedClient,
-) -> Problem | ScheduledMessageList | None:
+    cursor: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> PageScheduledMessage | Problem | None:
     """Scheduled messages of the channel not yet sent: the caller's own (users) or everyone's
     (API keys).
 
     Args:
         channel_id (str):
+        cursor (str | Unset):
+        limit (int | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | ScheduledMessageList
+        PageScheduledMessage | Problem
     """
 
     return sync_detailed(
         channel_id=channel_id,
         client=client,
+        cursor=cursor,
+        limit=limit,
     ).parsed
 
 
@@ -149,23 +173,29 @@ async def asyncio_detailed(
     channel_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[Problem | ScheduledMessageList]:
+    cursor: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> Response[PageScheduledMessage | Problem]:
     """Scheduled messages of the channel not yet sent: the caller's own (users) or everyone's
     (API keys).
 
     Args:
         channel_id (str):
+        cursor (str | Unset):
+        limit (int | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | ScheduledMessageList]
+        Response[PageScheduledMessage | Problem]
     """
 
     kwargs = _get_kwargs(
         channel_id=channel_id,
+        cursor=cursor,
+        limit=limit,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -177,24 +207,30 @@ async def asyncio(
     channel_id: str,
     *,
     client: AuthenticatedClient,
-) -> Problem | ScheduledMessageList | None:
+    cursor: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> PageScheduledMessage | Problem | None:
     """Scheduled messages of the channel not yet sent: the caller's own (users) or everyone's
     (API keys).
 
     Args:
         channel_id (str):
+        cursor (str | Unset):
+        limit (int | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | ScheduledMessageList
+        PageScheduledMessage | Problem
     """
 
     return (
         await asyncio_detailed(
             channel_id=channel_id,
             client=client,
+            cursor=cursor,
+            limit=limit,
         )
     ).parsed

@@ -12,14 +12,14 @@ from ...types import UNSET, Response, Unset
 
 def _get_kwargs(
     *,
-    after: str | Unset = UNSET,
+    cursor: str | Unset = UNSET,
     types: str | Unset = UNSET,
     limit: int | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
 
-    params["after"] = after
+    params["cursor"] = cursor
 
     params["types"] = types
 
@@ -104,16 +104,16 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-    after: str | Unset = UNSET,
+    cursor: str | Unset = UNSET,
     types: str | Unset = UNSET,
     limit: int | Unset = UNSET,
 ) -> Response[PageEvent | Problem]:
     """The tenant's published events in log order, after a cursor (API key). Replay from the
-    start by omitting `after`; tail the log by polling with the last `next_cursor`.
+    start by omitting `cursor`; tail the log by polling with the last `next_cursor`.
     Events older than the retention period (30 days by default) are no longer listed.
 
     Args:
-        after (str | Unset):
+        cursor (str | Unset):
         types (str | Unset):
         limit (int | Unset):
 
@@ -126,7 +126,7 @@ def sync_detailed(
     """
 
     kwargs = _get_kwargs(
-        after=after,
+        cursor=cursor,
         types=types,
         limit=limit,
     )
@@ -141,16 +141,16 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-    after: str | Unset = UNSET,
+    cursor: str | Unset = UNSET,
     types: str | Unset = UNSET,
     limit: int | Unset = UNSET,
 ) -> PageEvent | Problem | None:
     """The tenant's published events in log order, after a cursor (API key). Replay from the
-    start by omitting `after`; tail the log by polling with the last `next_cursor`.
+    start by omitting `cursor`; tail the log by polling with the last `next_cursor`.
     Events older than the retention period (30 days by default) are no longer listed.
 
     Args:
-        after (str | Unset):
+        cursor (str | Unset):
         types (str | Unset):
         limit (int | Unset):
 
@@ -164,7 +164,7 @@ def sync(
 
     return sync_detailed(
         client=client,
-        after=after,
+        cursor=cursor,
         types=types,
         limit=limit,
     ).parsed
@@ -173,16 +173,16 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-    after: str | Unset = UNSET,
+    cursor: str | Unset = UNSET,
     types: str | Unset = UNSET,
     limit: int | Unset = UNSET,
 ) -> Response[PageEvent | Problem]:
     """The tenant's published events in log order, after a cursor (API key). Replay from the
-    start by omitting `after`; tail the log by polling with the last `next_cursor`.
+    start by omitting `cursor`; tail the log by polling with the last `next_cursor`.
     Events older than the retention period (30 days by default) are no longer listed.
 
     Args:
-        after (str | Unset):
+        cursor (str | Unset):
         types (str | Unset):
         limit (int | Unset):
 
@@ -195,7 +195,7 @@ async def asyncio_detailed(
     """
 
     kwargs = _get_kwargs(
-        after=after,
+        cursor=cursor,
         types=types,
         limit=limit,
     )
@@ -208,16 +208,16 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-    after: str | Unset = UNSET,
+    cursor: str | Unset = UNSET,
     types: str | Unset = UNSET,
     limit: int | Unset = UNSET,
 ) -> PageEvent | Problem | None:
     """The tenant's published events in log order, after a cursor (API key). Replay from the
-    start by omitting `after`; tail the log by polling with the last `next_cursor`.
+    start by omitting `cursor`; tail the log by polling with the last `next_cursor`.
     Events older than the retention period (30 days by default) are no longer listed.
 
     Args:
-        after (str | Unset):
+        cursor (str | Unset):
         types (str | Unset):
         limit (int | Unset):
 
@@ -232,7 +232,7 @@ async def asyncio(
     return (
         await asyncio_detailed(
             client=client,
-            after=after,
+            cursor=cursor,
             types=types,
             limit=limit,
         )

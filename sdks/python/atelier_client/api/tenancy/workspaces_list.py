@@ -5,16 +5,29 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.page_workspace import PageWorkspace
 from ...models.problem import Problem
-from ...models.workspace_list import WorkspaceList
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
-def _get_kwargs() -> dict[str, Any]:
+def _get_kwargs(
+    *,
+    cursor: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["cursor"] = cursor
+
+    params["limit"] = limit
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v1/workspaces",
+        "params": params,
     }
 
     return _kwargs
@@ -22,9 +35,9 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Problem | WorkspaceList | None:
+) -> PageWorkspace | Problem | None:
     if response.status_code == 200:
-        response_200 = WorkspaceList.from_dict(response.json())
+        response_200 = PageWorkspace.from_dict(response.json())
 
         return response_200
 
@@ -76,7 +89,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Problem | WorkspaceList]:
+) -> Response[PageWorkspace | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -88,18 +101,27 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[Problem | WorkspaceList]:
+    cursor: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> Response[PageWorkspace | Problem]:
     """Lists workspaces: all of them for API keys, the caller's own for users.
+
+    Args:
+        cursor (str | Unset):
+        limit (int | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | WorkspaceList]
+        Response[PageWorkspace | Problem]
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        cursor=cursor,
+        limit=limit,
+    )
 
     response = client.get_httpx_client().request(
         **kwargs,
@@ -111,37 +133,54 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-) -> Problem | WorkspaceList | None:
+    cursor: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> PageWorkspace | Problem | None:
     """Lists workspaces: all of them for API keys, the caller's own for users.
+
+    Args:
+        cursor (str | Unset):
+        limit (int | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | WorkspaceList
+        PageWorkspace | Problem
     """
 
     return sync_detailed(
         client=client,
+        cursor=cursor,
+        limit=limit,
     ).parsed
 
 
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[Problem | WorkspaceList]:
+    cursor: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> Response[PageWorkspace | Problem]:
     """Lists workspaces: all of them for API keys, the caller's own for users.
+
+    Args:
+        cursor (str | Unset):
+        limit (int | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Problem | WorkspaceList]
+        Response[PageWorkspace | Problem]
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        cursor=cursor,
+        limit=limit,
+    )
 
     response = await client.get_async_httpx_client().request(**kwargs)
 
@@ -151,19 +190,27 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-) -> Problem | WorkspaceList | None:
+    cursor: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> PageWorkspace | Problem | None:
     """Lists workspaces: all of them for API keys, the caller's own for users.
+
+    Args:
+        cursor (str | Unset):
+        limit (int | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Problem | WorkspaceList
+        PageWorkspace | Problem
     """
 
     return (
         await asyncio_detailed(
             client=client,
+            cursor=cursor,
+            limit=limit,
         )
     ).parsed

@@ -6,20 +6,32 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.member_list import MemberList
+from ...models.page_member import PageMember
 from ...models.problem import Problem
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     workspace_id: str,
+    *,
+    cursor: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
 ) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["cursor"] = cursor
+
+    params["limit"] = limit
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/v1/workspaces/{workspace_id}/members".format(
             workspace_id=quote(str(workspace_id), safe=""),
         ),
+        "params": params,
     }
 
     return _kwargs
@@ -27,9 +39,9 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> MemberList | Problem | None:
+) -> PageMember | Problem | None:
     if response.status_code == 200:
-        response_200 = MemberList.from_dict(response.json())
+        response_200 = PageMember.from_dict(response.json())
 
         return response_200
 
@@ -81,7 +93,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[MemberList | Problem]:
+) -> Response[PageMember | Problem]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -94,22 +106,28 @@ def sync_detailed(
     workspace_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[MemberList | Problem]:
+    cursor: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> Response[PageMember | Problem]:
     """Lists a workspace's members.
 
     Args:
         workspace_id (str):
+        cursor (str | Unset):
+        limit (int | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[MemberList | Problem]
+        Response[PageMember | Problem]
     """
 
     kwargs = _get_kwargs(
         workspace_id=workspace_id,
+        cursor=cursor,
+        limit=limit,
     )
 
     response = client.get_httpx_client().request(
@@ -123,23 +141,29 @@ def sync(
     workspace_id: str,
     *,
     client: AuthenticatedClient,
-) -> MemberList | Problem | None:
+    cursor: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> PageMember | Problem | None:
     """Lists a workspace's members.
 
     Args:
         workspace_id (str):
+        cursor (str | Unset):
+        limit (int | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        MemberList | Problem
+        PageMember | Problem
     """
 
     return sync_detailed(
         workspace_id=workspace_id,
         client=client,
+        cursor=cursor,
+        limit=limit,
     ).parsed
 
 
@@ -147,22 +171,28 @@ async def asyncio_detailed(
     workspace_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[MemberList | Problem]:
+    cursor: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> Response[PageMember | Problem]:
     """Lists a workspace's members.
 
     Args:
         workspace_id (str):
+        cursor (str | Unset):
+        limit (int | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[MemberList | Problem]
+        Response[PageMember | Problem]
     """
 
     kwargs = _get_kwargs(
         workspace_id=workspace_id,
+        cursor=cursor,
+        limit=limit,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -174,23 +204,29 @@ async def asyncio(
     workspace_id: str,
     *,
     client: AuthenticatedClient,
-) -> MemberList | Problem | None:
+    cursor: str | Unset = UNSET,
+    limit: int | Unset = UNSET,
+) -> PageMember | Problem | None:
     """Lists a workspace's members.
 
     Args:
         workspace_id (str):
+        cursor (str | Unset):
+        limit (int | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        MemberList | Problem
+        PageMember | Problem
     """
 
     return (
         await asyncio_detailed(
             workspace_id=workspace_id,
             client=client,
+            cursor=cursor,
+            limit=limit,
         )
     ).parsed

@@ -6,26 +6,31 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
-    from ..models.message import Message
+    from ..models.channel import Channel
 
 
-T = TypeVar("T", bound="ChangePage")
+T = TypeVar("T", bound="PageChannel")
 
 
 @_attrs_define
-class ChangePage:
-    """
+class PageChannel:
+    """A page of a list read by cursor (see each operation for its order).
+
     Attributes:
-        items (list[Message]): Messages whose latest change (new, edited, deleted, reacted, pinned, thread reply)
-            came after `since`, in change order, each in its current state.
-        next_cursor (str): Pass as `since` next time (the same cursor when nothing changed).
-        has_more (bool): More changes wait: call again at once.
+        items (list[Channel]):
+        has_more (bool): Whether more items already follow this page.
+        next_cursor (str | Unset): Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
+            reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
+            always give the position reached (the cursor given, when the page is empty), so a
+            client keeps polling with it.
     """
 
-    items: list[Message]
-    next_cursor: str
+    items: list[Channel]
     has_more: bool
+    next_cursor: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -34,46 +39,47 @@ class ChangePage:
             items_item = items_item_data.to_dict()
             items.append(items_item)
 
-        next_cursor = self.next_cursor
-
         has_more = self.has_more
+
+        next_cursor = self.next_cursor
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "items": items,
-                "next_cursor": next_cursor,
                 "has_more": has_more,
             }
         )
+        if next_cursor is not UNSET:
+            field_dict["next_cursor"] = next_cursor
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.message import Message
+        from ..models.channel import Channel
 
         d = dict(src_dict)
         items = []
         _items = d.pop("items")
         for items_item_data in _items:
-            items_item = Message.from_dict(items_item_data)
+            items_item = Channel.from_dict(items_item_data)
 
             items.append(items_item)
 
-        next_cursor = d.pop("next_cursor")
-
         has_more = d.pop("has_more")
 
-        change_page = cls(
+        next_cursor = d.pop("next_cursor", UNSET)
+
+        page_channel = cls(
             items=items,
-            next_cursor=next_cursor,
             has_more=has_more,
+            next_cursor=next_cursor,
         )
 
-        change_page.additional_properties = d
-        return change_page
+        page_channel.additional_properties = d
+        return page_channel
 
     @property
     def additional_keys(self) -> list[str]:

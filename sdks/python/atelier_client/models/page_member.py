@@ -6,21 +6,31 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
-    from ..models.workspace import Workspace
+    from ..models.member import Member
 
 
-T = TypeVar("T", bound="WorkspaceList")
+T = TypeVar("T", bound="PageMember")
 
 
 @_attrs_define
-class WorkspaceList:
-    """
+class PageMember:
+    """A page of a list read by cursor (see each operation for its order).
+
     Attributes:
-        items (list[Workspace]):
+        items (list[Member]):
+        has_more (bool): Whether more items already follow this page.
+        next_cursor (str | Unset): Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
+            reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
+            always give the position reached (the cursor given, when the page is empty), so a
+            client keeps polling with it.
     """
 
-    items: list[Workspace]
+    items: list[Member]
+    has_more: bool
+    next_cursor: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -29,34 +39,47 @@ class WorkspaceList:
             items_item = items_item_data.to_dict()
             items.append(items_item)
 
+        has_more = self.has_more
+
+        next_cursor = self.next_cursor
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "items": items,
+                "has_more": has_more,
             }
         )
+        if next_cursor is not UNSET:
+            field_dict["next_cursor"] = next_cursor
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.workspace import Workspace
+        from ..models.member import Member
 
         d = dict(src_dict)
         items = []
         _items = d.pop("items")
         for items_item_data in _items:
-            items_item = Workspace.from_dict(items_item_data)
+            items_item = Member.from_dict(items_item_data)
 
             items.append(items_item)
 
-        workspace_list = cls(
+        has_more = d.pop("has_more")
+
+        next_cursor = d.pop("next_cursor", UNSET)
+
+        page_member = cls(
             items=items,
+            has_more=has_more,
+            next_cursor=next_cursor,
         )
 
-        workspace_list.additional_properties = d
-        return workspace_list
+        page_member.additional_properties = d
+        return page_member
 
     @property
     def additional_keys(self) -> list[str]:

@@ -129,8 +129,10 @@ pub struct Channel {
 pub struct CreateChannel {
     pub kind: ChannelKindName,
     /// 1 to 80 characters; required except for direct channels.
+    #[oai(validator(min_length = 1, max_length = 80))]
     pub name: Option<String>,
     /// Up to 250 characters.
+    #[oai(validator(max_length = 250))]
     pub topic: Option<String>,
     /// Further members (workspace members). Direct channels: the other participants.
     pub member_ids: Option<Vec<String>>,
@@ -144,7 +146,9 @@ pub struct CreateChannel {
 /// Changes; absent fields stay as they are.
 #[derive(Debug, Object)]
 pub struct UpdateChannel {
+    #[oai(validator(min_length = 1, max_length = 80))]
     pub name: Option<String>,
+    #[oai(validator(max_length = 250))]
     pub topic: Option<String>,
     pub archived: Option<bool>,
     pub frozen: Option<bool>,

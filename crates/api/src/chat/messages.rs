@@ -43,11 +43,13 @@ pub struct ChatMessagesApi;
 #[derive(Debug, Clone, Object)]
 pub struct Attachment {
     /// `https://` (or `http://`) URL, up to 2048 characters.
+    #[oai(validator(max_length = 2048))]
     pub url: String,
     /// `type/subtype`.
     pub mime_type: String,
     pub size_bytes: i64,
     /// 1 to 255 characters.
+    #[oai(validator(min_length = 1, max_length = 255))]
     pub name: String,
 }
 
@@ -117,6 +119,7 @@ pub struct SendMessage {
     pub text: String,
     /// Your id for this message (1 to 128 printable ASCII characters, e.g. a UUID): sending
     /// again with the same id returns the original message instead of a second one.
+    #[oai(validator(min_length = 1, max_length = 128))]
     pub client_message_id: Option<String>,
     /// Users mentioned besides the `<@usr_...>` tokens in the text.
     pub mention_ids: Option<Vec<String>>,
@@ -169,6 +172,7 @@ pub struct MessageEdit {
 #[derive(Debug, Object)]
 pub struct AddReaction {
     /// An emoji or short code, 1 to 64 characters without spaces.
+    #[oai(validator(min_length = 1, max_length = 64))]
     pub emoji: String,
     /// API keys only: the member reacting.
     pub user_id: Option<String>,

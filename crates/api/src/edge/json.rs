@@ -209,6 +209,14 @@ pub(crate) fn unsigned_max(format: &str) -> Option<u64> {
     }
 }
 
+/// Whether `text` has as many characters (Unicode scalar values, as the domain counts) as the
+/// schema's `minLength` and `maxLength` allow.
+fn within_length(schema: &MetaSchema, text: &str) -> bool {
+    let at_least = |min: usize| min == 0 || text.chars().nth(min - 1).is_some();
+    let at_most = |max: usize| text.chars().nth(max).is_none();
+    schema.min_length.is_none_or(at_least) && schema.max_length.is_none_or(at_most)
+}
+
 fn join(path: &str, key: &str) -> String {
     if path.is_empty() {
         key.to_owned()
@@ -217,8 +225,9 @@ fn join(path: &str, key: &str) -> String {
     }
 }
 
-/// The first place where `value` has a JSON type `schema` does not allow. Only types are
-/// checked here (ranges, lengths and formats are the parser's and the domain's).
+/// The first place where `value` has a JSON type `schema` does not allow, a value outside its
+/// enum, an unsigned integer out of range or a string of a length it does not allow (other
+/// ranges and formats are the parser's and the domain's).
 pub fn check(
     registry: &Registry,
     schema: &MetaSchemaRef,
@@ -248,6 +257,16 @@ pub fn check(
     };
     let mismatch = |expected: &'static str| at(expected.into(), found(value).into());
     match (schema.ty, value) {
+        ("string", Value::String(text)) if !within_length(schema, text) => {
+            let expected = match (schema.min_length, schema.max_length) {
+                (Some(min), Some(max)) => format!("{min} to {max} characters long"),
+                (Some(min), None) => format!("at least {min} characters long"),
+                (None, Some(max)) => format!("at most {max} characters long"),
+                (None, None) => unreachable!("within_length holds without limits"),
+            };
+            let length = text.chars().count();
+            at(expected.into(), format!("{length} characters").into())
+        }
         ("string", Value::String(text))
             if !schema.enum_items.is_empty() && !schema.enum_items.contains(value) =>
         {
@@ -352,6 +371,7 @@ mod tests {
 
     #[derive(Debug, Object)]
     struct Probe {
+        #[oai(validator(min_length = 1, max_length = 3))]
         display_name: String,
         count: Option<u32>,
         flag: Option<bool>,
@@ -383,6 +403,32 @@ mod tests {
             mismatch.to_string(),
             "field `kind` must be one of `public`, `private`, not `group`"
         );
+    }
+
+    #[test]
+    fn lengths_are_counted_in_characters_and_name_the_field() {
+        let mut registry = Registry::new();
+        <Probe as Type>::register(&mut registry);
+        let schema = <Probe as Type>::schema_ref();
+        for (name, refused) in [
+            (
+                "",
+                Some("field `display_name` must be 1 to 3 characters long, not 0 characters"),
+            ),
+            ("Ada", None),
+            ("été", None),
+            (
+                "Adam",
+                Some("field `display_name` must be 1 to 3 characters long, not 4 characters"),
+            ),
+        ] {
+            let mismatch = check(&registry, &schema, &json!({ "display_name": name }), "");
+            assert_eq!(
+                mismatch.map(|m| m.to_string()).as_deref(),
+                refused,
+                "{name}"
+            );
+        }
     }
 
     #[test]

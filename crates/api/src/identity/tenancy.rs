@@ -127,6 +127,7 @@ pub struct Workspace {
 #[derive(Debug, Object)]
 pub struct CreateWorkspace {
     /// 1 to 200 characters.
+    #[oai(validator(min_length = 1, max_length = 200))]
     pub name: String,
     /// The first owner (a user id of this organisation). Required: a workspace always has an
     /// owner (400 naming `owner_id` without one).
@@ -158,6 +159,7 @@ pub struct User {
 #[derive(Debug, Object)]
 pub struct CreateUser {
     /// 1 to 200 characters.
+    #[oai(validator(min_length = 1, max_length = 200))]
     pub display_name: String,
     /// Your own id for this user; unique within the organisation.
     pub external_id: Option<String>,
@@ -181,6 +183,7 @@ pub struct ApiKey {
 #[derive(Debug, Object)]
 pub struct CreateApiKey {
     /// 1 to 100 characters.
+    #[oai(validator(min_length = 1, max_length = 100))]
     pub name: String,
     pub scope: Option<KeyScope>,
 }

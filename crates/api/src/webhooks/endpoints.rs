@@ -69,8 +69,10 @@ pub struct WebhookEndpoint {
 pub struct CreateWebhookEndpoint {
     /// `https://` URL (at most 2048 characters, no user name or password). Addresses are
     /// checked when delivering: private, loopback and link-local ones are refused.
+    #[oai(validator(max_length = 2048))]
     pub url: String,
     /// Up to 500 characters.
+    #[oai(validator(max_length = 500))]
     pub description: Option<String>,
     /// Event types to deliver (see `GET /v1/event-types`); absent or empty: every type.
     pub event_types: Option<Vec<String>>,
@@ -87,7 +89,9 @@ pub struct CreateWebhookEndpoint {
 /// Changes; absent fields stay as they are.
 #[derive(Debug, Object)]
 pub struct UpdateWebhookEndpoint {
+    #[oai(validator(max_length = 2048))]
     pub url: Option<String>,
+    #[oai(validator(max_length = 500))]
     pub description: Option<String>,
     /// Empty: every type.
     pub event_types: Option<Vec<String>>,

@@ -10,14 +10,16 @@ async fn main() -> Result<(), atelier_sdk::Error> {
     // Your backend: create a user, a workspace they own, and mint their tokens.
     let backend = api_key_client(&base_url, &api_key)?;
     let retry = RetryPolicy::default();
+    // Fields with declared limits are checked types: `parse` refuses an empty or overlong name.
+    let display_name: types::CreateUserDisplayName = "Ada".parse()?;
     let ada = call(&retry, |key| {
-        let backend = backend.clone();
+        let (backend, display_name) = (backend.clone(), display_name.clone());
         async move {
             backend
                 .users_create()
                 .idempotency_key(key.as_str())
                 .body(types::CreateUser {
-                    display_name: "Ada".into(),
+                    display_name,
                     // Your own id for the user (unique per organisation).
                     external_id: Some(format!("your-id-{}", uuid::Uuid::new_v4())),
                 })
@@ -30,7 +32,7 @@ async fn main() -> Result<(), atelier_sdk::Error> {
     let workspace = backend
         .workspaces_create()
         .body(types::CreateWorkspace {
-            name: "Design".into(),
+            name: "Design".parse()?,
             owner_id: Some(ada.id.clone()),
         })
         .send()
@@ -52,7 +54,7 @@ async fn main() -> Result<(), atelier_sdk::Error> {
         .body(
             types::CreateChannel::builder()
                 .kind(types::ChannelKind::Public)
-                .name("general".to_owned()),
+                .name("general".parse::<types::CreateChannelName>()?),
         )
         .send()
         .into_sdk()

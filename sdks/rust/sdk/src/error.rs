@@ -74,7 +74,8 @@ pub enum Error {
     /// The server answered an error status (a problem).
     #[error("{} {}: {}", .0.status, .0.code().unwrap_or("(no problem body)"), .0.detail().unwrap_or(""))]
     Api(Box<ProblemError>),
-    /// The request was not sent: a parameter did not validate client-side.
+    /// The request was not sent: a parameter did not validate client-side, or a value did not
+    /// fit its field's declared limits (`"Design".parse::<types::CreateWorkspaceName>()?`).
     #[error("invalid request: {0}")]
     InvalidRequest(String),
     /// The connection failed or timed out, or the body could not be read.
@@ -200,4 +201,11 @@ pub trait IntoSdk<T>:
 impl<T, F> IntoSdk<T> for F where
     F: std::future::Future<Output = Result<ResponseValue<T>, progenitor_client::Error<ByteStream>>>
 {
+}
+
+impl From<crate::types::error::ConversionError> for Error {
+    /// A value outside its field's declared limits (length, pattern), refused before sending.
+    fn from(error: crate::types::error::ConversionError) -> Self {
+        Error::InvalidRequest(error.to_string())
+    }
 }

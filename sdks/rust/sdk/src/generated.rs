@@ -54,7 +54,9 @@ pub mod types {
     ///  "properties": {
     ///    "emoji": {
     ///      "description": "An emoji or short code, 1 to 64 characters without spaces.",
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "maxLength": 64,
+    ///      "minLength": 1
     ///    },
     ///    "user_id": {
     ///      "description": "API keys only: the member reacting.",
@@ -67,7 +69,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct AddReaction {
         ///An emoji or short code, 1 to 64 characters without spaces.
-        pub emoji: ::std::string::String,
+        pub emoji: AddReactionEmoji,
         ///API keys only: the member reacting.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub user_id: ::std::option::Option<::std::string::String>,
@@ -80,6 +82,88 @@ pub mod types {
     impl AddReaction {
         pub fn builder() -> builder::AddReaction {
             Default::default()
+        }
+    }
+    ///An emoji or short code, 1 to 64 characters without spaces.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "An emoji or short code, 1 to 64 characters without spaces.",
+    ///  "type": "string",
+    ///  "maxLength": 64,
+    ///  "minLength": 1
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct AddReactionEmoji(::std::string::String);
+    impl ::std::ops::Deref for AddReactionEmoji {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AddReactionEmoji> for ::std::string::String {
+        fn from(value: AddReactionEmoji) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&AddReactionEmoji> for AddReactionEmoji {
+        fn from(value: &AddReactionEmoji) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for AddReactionEmoji {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AddReactionEmoji {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for AddReactionEmoji {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AddReactionEmoji {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AddReactionEmoji {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///`AdminDeadLettersReplayIdempotencyKey`
@@ -522,7 +606,9 @@ only reads.*/
     ///    },
     ///    "name": {
     ///      "description": "1 to 255 characters.",
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "maxLength": 255,
+    ///      "minLength": 1
     ///    },
     ///    "size_bytes": {
     ///      "type": "integer",
@@ -530,7 +616,8 @@ only reads.*/
     ///    },
     ///    "url": {
     ///      "description": "`https://` (or `http://`) URL, up to 2048 characters.",
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "maxLength": 2048
     ///    }
     ///  }
     ///}
@@ -541,10 +628,10 @@ only reads.*/
         ///`type/subtype`.
         pub mime_type: ::std::string::String,
         ///1 to 255 characters.
-        pub name: ::std::string::String,
+        pub name: AttachmentName,
         pub size_bytes: i64,
         ///`https://` (or `http://`) URL, up to 2048 characters.
-        pub url: ::std::string::String,
+        pub url: AttachmentUrl,
     }
     impl ::std::convert::From<&Attachment> for Attachment {
         fn from(value: &Attachment) -> Self {
@@ -554,6 +641,166 @@ only reads.*/
     impl Attachment {
         pub fn builder() -> builder::Attachment {
             Default::default()
+        }
+    }
+    ///1 to 255 characters.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "1 to 255 characters.",
+    ///  "type": "string",
+    ///  "maxLength": 255,
+    ///  "minLength": 1
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct AttachmentName(::std::string::String);
+    impl ::std::ops::Deref for AttachmentName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AttachmentName> for ::std::string::String {
+        fn from(value: AttachmentName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&AttachmentName> for AttachmentName {
+        fn from(value: &AttachmentName) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for AttachmentName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 255usize {
+                return Err("longer than 255 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AttachmentName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for AttachmentName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AttachmentName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AttachmentName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`https://` (or `http://`) URL, up to 2048 characters.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "`https://` (or `http://`) URL, up to 2048 characters.",
+    ///  "type": "string",
+    ///  "maxLength": 2048
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct AttachmentUrl(::std::string::String);
+    impl ::std::ops::Deref for AttachmentUrl {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AttachmentUrl> for ::std::string::String {
+        fn from(value: AttachmentUrl) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&AttachmentUrl> for AttachmentUrl {
+        fn from(value: &AttachmentUrl) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for AttachmentUrl {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 2048usize {
+                return Err("longer than 2048 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AttachmentUrl {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for AttachmentUrl {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AttachmentUrl {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AttachmentUrl {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///One record of the audit chain.
@@ -21128,7 +21375,9 @@ that changed nothing: a refusal, a retry), or `denied`.*/
     ///  "properties": {
     ///    "name": {
     ///      "description": "1 to 100 characters.",
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "maxLength": 100,
+    ///      "minLength": 1
     ///    },
     ///    "scope": {
     ///      "$ref": "#/components/schemas/ApiKeyScope"
@@ -21140,7 +21389,7 @@ that changed nothing: a refusal, a retry), or `denied`.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct CreateApiKey {
         ///1 to 100 characters.
-        pub name: ::std::string::String,
+        pub name: CreateApiKeyName,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub scope: ::std::option::Option<ApiKeyScope>,
     }
@@ -21152,6 +21401,88 @@ that changed nothing: a refusal, a retry), or `denied`.*/
     impl CreateApiKey {
         pub fn builder() -> builder::CreateApiKey {
             Default::default()
+        }
+    }
+    ///1 to 100 characters.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "1 to 100 characters.",
+    ///  "type": "string",
+    ///  "maxLength": 100,
+    ///  "minLength": 1
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateApiKeyName(::std::string::String);
+    impl ::std::ops::Deref for CreateApiKeyName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateApiKeyName> for ::std::string::String {
+        fn from(value: CreateApiKeyName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CreateApiKeyName> for CreateApiKeyName {
+        fn from(value: &CreateApiKeyName) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CreateApiKeyName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 100usize {
+                return Err("longer than 100 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateApiKeyName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for CreateApiKeyName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateApiKeyName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateApiKeyName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///`CreateChannel`
@@ -21182,7 +21513,9 @@ that changed nothing: a refusal, a retry), or `denied`.*/
     ///    },
     ///    "name": {
     ///      "description": "1 to 80 characters; required except for direct channels.",
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "maxLength": 80,
+    ///      "minLength": 1
     ///    },
     ///    "slow_mode_seconds": {
     ///      "description": "Seconds between two messages of a member (0 to 21600, default 0).",
@@ -21193,7 +21526,8 @@ that changed nothing: a refusal, a retry), or `denied`.*/
     ///    },
     ///    "topic": {
     ///      "description": "Up to 250 characters.",
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "maxLength": 250
     ///    }
     ///  }
     ///}
@@ -21211,13 +21545,13 @@ themselves.*/
         pub member_ids: ::std::vec::Vec<::std::string::String>,
         ///1 to 80 characters; required except for direct channels.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub name: ::std::option::Option<::std::string::String>,
+        pub name: ::std::option::Option<CreateChannelName>,
         ///Seconds between two messages of a member (0 to 21600, default 0).
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub slow_mode_seconds: ::std::option::Option<u32>,
         ///Up to 250 characters.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub topic: ::std::option::Option<::std::string::String>,
+        pub topic: ::std::option::Option<CreateChannelTopic>,
     }
     impl ::std::convert::From<&CreateChannel> for CreateChannel {
         fn from(value: &CreateChannel) -> Self {
@@ -21227,6 +21561,166 @@ themselves.*/
     impl CreateChannel {
         pub fn builder() -> builder::CreateChannel {
             Default::default()
+        }
+    }
+    ///1 to 80 characters; required except for direct channels.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "1 to 80 characters; required except for direct channels.",
+    ///  "type": "string",
+    ///  "maxLength": 80,
+    ///  "minLength": 1
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateChannelName(::std::string::String);
+    impl ::std::ops::Deref for CreateChannelName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateChannelName> for ::std::string::String {
+        fn from(value: CreateChannelName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CreateChannelName> for CreateChannelName {
+        fn from(value: &CreateChannelName) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CreateChannelName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 80usize {
+                return Err("longer than 80 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateChannelName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for CreateChannelName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateChannelName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateChannelName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Up to 250 characters.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "Up to 250 characters.",
+    ///  "type": "string",
+    ///  "maxLength": 250
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateChannelTopic(::std::string::String);
+    impl ::std::ops::Deref for CreateChannelTopic {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateChannelTopic> for ::std::string::String {
+        fn from(value: CreateChannelTopic) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CreateChannelTopic> for CreateChannelTopic {
+        fn from(value: &CreateChannelTopic) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CreateChannelTopic {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 250usize {
+                return Err("longer than 250 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateChannelTopic {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for CreateChannelTopic {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateChannelTopic {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateChannelTopic {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///`CreateUser`
@@ -21243,7 +21737,9 @@ themselves.*/
     ///  "properties": {
     ///    "display_name": {
     ///      "description": "1 to 200 characters.",
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "maxLength": 200,
+    ///      "minLength": 1
     ///    },
     ///    "external_id": {
     ///      "description": "Your own id for this user; unique within the organisation.",
@@ -21256,7 +21752,7 @@ themselves.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct CreateUser {
         ///1 to 200 characters.
-        pub display_name: ::std::string::String,
+        pub display_name: CreateUserDisplayName,
         ///Your own id for this user; unique within the organisation.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub external_id: ::std::option::Option<::std::string::String>,
@@ -21269,6 +21765,88 @@ themselves.*/
     impl CreateUser {
         pub fn builder() -> builder::CreateUser {
             Default::default()
+        }
+    }
+    ///1 to 200 characters.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "1 to 200 characters.",
+    ///  "type": "string",
+    ///  "maxLength": 200,
+    ///  "minLength": 1
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateUserDisplayName(::std::string::String);
+    impl ::std::ops::Deref for CreateUserDisplayName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateUserDisplayName> for ::std::string::String {
+        fn from(value: CreateUserDisplayName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CreateUserDisplayName> for CreateUserDisplayName {
+        fn from(value: &CreateUserDisplayName) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CreateUserDisplayName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateUserDisplayName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for CreateUserDisplayName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateUserDisplayName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateUserDisplayName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///`CreateWebhookEndpoint`
@@ -21285,7 +21863,8 @@ themselves.*/
     ///  "properties": {
     ///    "description": {
     ///      "description": "Up to 500 characters.",
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "maxLength": 500
     ///    },
     ///    "enabled": {
     ///      "description": "Default `true`.",
@@ -21314,7 +21893,8 @@ themselves.*/
     ///    },
     ///    "url": {
     ///      "description": "`https://` URL (at most 2048 characters, no user name or password). Addresses are\nchecked when delivering: private, loopback and link-local ones are refused.",
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "maxLength": 2048
     ///    }
     ///  }
     ///}
@@ -21324,7 +21904,7 @@ themselves.*/
     pub struct CreateWebhookEndpoint {
         ///Up to 500 characters.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<::std::string::String>,
+        pub description: ::std::option::Option<CreateWebhookEndpointDescription>,
         ///Default `true`.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub enabled: ::std::option::Option<bool>,
@@ -21347,7 +21927,7 @@ reserved.*/
         pub rate_limit_per_second: ::std::option::Option<u32>,
         /**`https://` URL (at most 2048 characters, no user name or password). Addresses are
 checked when delivering: private, loopback and link-local ones are refused.*/
-        pub url: ::std::string::String,
+        pub url: CreateWebhookEndpointUrl,
     }
     impl ::std::convert::From<&CreateWebhookEndpoint> for CreateWebhookEndpoint {
         fn from(value: &CreateWebhookEndpoint) -> Self {
@@ -21357,6 +21937,167 @@ checked when delivering: private, loopback and link-local ones are refused.*/
     impl CreateWebhookEndpoint {
         pub fn builder() -> builder::CreateWebhookEndpoint {
             Default::default()
+        }
+    }
+    ///Up to 500 characters.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "Up to 500 characters.",
+    ///  "type": "string",
+    ///  "maxLength": 500
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateWebhookEndpointDescription(::std::string::String);
+    impl ::std::ops::Deref for CreateWebhookEndpointDescription {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateWebhookEndpointDescription>
+    for ::std::string::String {
+        fn from(value: CreateWebhookEndpointDescription) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CreateWebhookEndpointDescription>
+    for CreateWebhookEndpointDescription {
+        fn from(value: &CreateWebhookEndpointDescription) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CreateWebhookEndpointDescription {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 500usize {
+                return Err("longer than 500 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateWebhookEndpointDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CreateWebhookEndpointDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateWebhookEndpointDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateWebhookEndpointDescription {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /**`https://` URL (at most 2048 characters, no user name or password). Addresses are
+checked when delivering: private, loopback and link-local ones are refused.*/
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "`https://` URL (at most 2048 characters, no user name or password). Addresses are\nchecked when delivering: private, loopback and link-local ones are refused.",
+    ///  "type": "string",
+    ///  "maxLength": 2048
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateWebhookEndpointUrl(::std::string::String);
+    impl ::std::ops::Deref for CreateWebhookEndpointUrl {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateWebhookEndpointUrl> for ::std::string::String {
+        fn from(value: CreateWebhookEndpointUrl) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CreateWebhookEndpointUrl> for CreateWebhookEndpointUrl {
+        fn from(value: &CreateWebhookEndpointUrl) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CreateWebhookEndpointUrl {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 2048usize {
+                return Err("longer than 2048 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateWebhookEndpointUrl {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for CreateWebhookEndpointUrl {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateWebhookEndpointUrl {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateWebhookEndpointUrl {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///`CreateWorkspace`
@@ -21373,7 +22114,9 @@ checked when delivering: private, loopback and link-local ones are refused.*/
     ///  "properties": {
     ///    "name": {
     ///      "description": "1 to 200 characters.",
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "maxLength": 200,
+    ///      "minLength": 1
     ///    },
     ///    "owner_id": {
     ///      "description": "The first owner (a user id of this organisation). Required: a workspace always has an\nowner (400 naming `owner_id` without one).",
@@ -21386,7 +22129,7 @@ checked when delivering: private, loopback and link-local ones are refused.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct CreateWorkspace {
         ///1 to 200 characters.
-        pub name: ::std::string::String,
+        pub name: CreateWorkspaceName,
         /**The first owner (a user id of this organisation). Required: a workspace always has an
 owner (400 naming `owner_id` without one).*/
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -21400,6 +22143,88 @@ owner (400 naming `owner_id` without one).*/
     impl CreateWorkspace {
         pub fn builder() -> builder::CreateWorkspace {
             Default::default()
+        }
+    }
+    ///1 to 200 characters.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "1 to 200 characters.",
+    ///  "type": "string",
+    ///  "maxLength": 200,
+    ///  "minLength": 1
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateWorkspaceName(::std::string::String);
+    impl ::std::ops::Deref for CreateWorkspaceName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateWorkspaceName> for ::std::string::String {
+        fn from(value: CreateWorkspaceName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CreateWorkspaceName> for CreateWorkspaceName {
+        fn from(value: &CreateWorkspaceName) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CreateWorkspaceName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateWorkspaceName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for CreateWorkspaceName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateWorkspaceName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateWorkspaceName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///A new key. `key` is shown this once and never again: store it now.
@@ -28130,7 +28955,9 @@ client keeps polling with it.*/
     ///    },
     ///    "client_message_id": {
     ///      "description": "Your id for this message (1 to 128 printable ASCII characters, e.g. a UUID): sending\nagain with the same id returns the original message instead of a second one.",
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "maxLength": 128,
+    ///      "minLength": 1
     ///    },
     ///    "mention_channel": {
     ///      "description": "Mention everyone (also set by `@channel` or `@here` in the text).",
@@ -28171,7 +28998,7 @@ client keeps polling with it.*/
         /**Your id for this message (1 to 128 printable ASCII characters, e.g. a UUID): sending
 again with the same id returns the original message instead of a second one.*/
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub client_message_id: ::std::option::Option<::std::string::String>,
+        pub client_message_id: ::std::option::Option<SendMessageClientMessageId>,
         ///Mention everyone (also set by `@channel` or `@here` in the text).
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub mention_channel: ::std::option::Option<bool>,
@@ -28199,6 +29026,90 @@ attachments.*/
     impl SendMessage {
         pub fn builder() -> builder::SendMessage {
             Default::default()
+        }
+    }
+    /**Your id for this message (1 to 128 printable ASCII characters, e.g. a UUID): sending
+again with the same id returns the original message instead of a second one.*/
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "Your id for this message (1 to 128 printable ASCII characters, e.g. a UUID): sending\nagain with the same id returns the original message instead of a second one.",
+    ///  "type": "string",
+    ///  "maxLength": 128,
+    ///  "minLength": 1
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct SendMessageClientMessageId(::std::string::String);
+    impl ::std::ops::Deref for SendMessageClientMessageId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<SendMessageClientMessageId> for ::std::string::String {
+        fn from(value: SendMessageClientMessageId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&SendMessageClientMessageId>
+    for SendMessageClientMessageId {
+        fn from(value: &SendMessageClientMessageId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for SendMessageClientMessageId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 128usize {
+                return Err("longer than 128 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SendMessageClientMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for SendMessageClientMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SendMessageClientMessageId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SendMessageClientMessageId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     /**A member's role: `role` defaults to `member` for a new member; absent, an existing member
@@ -28788,7 +29699,9 @@ revokes the whole login.*/
     ///      "type": "boolean"
     ///    },
     ///    "name": {
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "maxLength": 80,
+    ///      "minLength": 1
     ///    },
     ///    "slow_mode_seconds": {
     ///      "type": "integer",
@@ -28797,7 +29710,8 @@ revokes the whole login.*/
     ///      "minimum": 0.0
     ///    },
     ///    "topic": {
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "maxLength": 250
     ///    }
     ///  }
     ///}
@@ -28810,11 +29724,11 @@ revokes the whole login.*/
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub frozen: ::std::option::Option<bool>,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub name: ::std::option::Option<::std::string::String>,
+        pub name: ::std::option::Option<UpdateChannelName>,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub slow_mode_seconds: ::std::option::Option<u32>,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub topic: ::std::option::Option<::std::string::String>,
+        pub topic: ::std::option::Option<UpdateChannelTopic>,
     }
     impl ::std::convert::From<&UpdateChannel> for UpdateChannel {
         fn from(value: &UpdateChannel) -> Self {
@@ -28837,6 +29751,164 @@ revokes the whole login.*/
             Default::default()
         }
     }
+    ///`UpdateChannelName`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "maxLength": 80,
+    ///  "minLength": 1
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateChannelName(::std::string::String);
+    impl ::std::ops::Deref for UpdateChannelName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateChannelName> for ::std::string::String {
+        fn from(value: UpdateChannelName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&UpdateChannelName> for UpdateChannelName {
+        fn from(value: &UpdateChannelName) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for UpdateChannelName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 80usize {
+                return Err("longer than 80 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateChannelName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for UpdateChannelName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateChannelName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateChannelName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`UpdateChannelTopic`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "maxLength": 250
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateChannelTopic(::std::string::String);
+    impl ::std::ops::Deref for UpdateChannelTopic {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateChannelTopic> for ::std::string::String {
+        fn from(value: UpdateChannelTopic) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&UpdateChannelTopic> for UpdateChannelTopic {
+        fn from(value: &UpdateChannelTopic) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for UpdateChannelTopic {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 250usize {
+                return Err("longer than 250 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateChannelTopic {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for UpdateChannelTopic {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateChannelTopic {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateChannelTopic {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///Changes; absent fields stay as they are.
     ///
     /// <details><summary>JSON schema</summary>
@@ -28848,7 +29920,8 @@ revokes the whole login.*/
     ///  "type": "object",
     ///  "properties": {
     ///    "description": {
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "maxLength": 500
     ///    },
     ///    "enabled": {
     ///      "description": "`true` re-enables an endpoint Atelier disabled.",
@@ -28876,7 +29949,8 @@ revokes the whole login.*/
     ///      "minimum": 0.0
     ///    },
     ///    "url": {
-    ///      "type": "string"
+    ///      "type": "string",
+    ///      "maxLength": 2048
     ///    }
     ///  }
     ///}
@@ -28885,7 +29959,7 @@ revokes the whole login.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct UpdateWebhookEndpoint {
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<::std::string::String>,
+        pub description: ::std::option::Option<UpdateWebhookEndpointDescription>,
         ///`true` re-enables an endpoint Atelier disabled.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub enabled: ::std::option::Option<bool>,
@@ -28905,7 +29979,7 @@ revokes the whole login.*/
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub rate_limit_per_second: ::std::option::Option<u32>,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub url: ::std::option::Option<::std::string::String>,
+        pub url: ::std::option::Option<UpdateWebhookEndpointUrl>,
     }
     impl ::std::convert::From<&UpdateWebhookEndpoint> for UpdateWebhookEndpoint {
         fn from(value: &UpdateWebhookEndpoint) -> Self {
@@ -28927,6 +30001,164 @@ revokes the whole login.*/
     impl UpdateWebhookEndpoint {
         pub fn builder() -> builder::UpdateWebhookEndpoint {
             Default::default()
+        }
+    }
+    ///`UpdateWebhookEndpointDescription`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "maxLength": 500
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateWebhookEndpointDescription(::std::string::String);
+    impl ::std::ops::Deref for UpdateWebhookEndpointDescription {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateWebhookEndpointDescription>
+    for ::std::string::String {
+        fn from(value: UpdateWebhookEndpointDescription) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&UpdateWebhookEndpointDescription>
+    for UpdateWebhookEndpointDescription {
+        fn from(value: &UpdateWebhookEndpointDescription) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for UpdateWebhookEndpointDescription {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 500usize {
+                return Err("longer than 500 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateWebhookEndpointDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for UpdateWebhookEndpointDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for UpdateWebhookEndpointDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateWebhookEndpointDescription {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`UpdateWebhookEndpointUrl`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "maxLength": 2048
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateWebhookEndpointUrl(::std::string::String);
+    impl ::std::ops::Deref for UpdateWebhookEndpointUrl {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateWebhookEndpointUrl> for ::std::string::String {
+        fn from(value: UpdateWebhookEndpointUrl) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&UpdateWebhookEndpointUrl> for UpdateWebhookEndpointUrl {
+        fn from(value: &UpdateWebhookEndpointUrl) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for UpdateWebhookEndpointUrl {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 2048usize {
+                return Err("longer than 2048 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateWebhookEndpointUrl {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for UpdateWebhookEndpointUrl {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateWebhookEndpointUrl {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateWebhookEndpointUrl {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///Counters of one hour.
@@ -34100,7 +35332,7 @@ first; receivers accept any of them meanwhile.*/
     pub mod builder {
         #[derive(Clone, Debug)]
         pub struct AddReaction {
-            emoji: ::std::result::Result<::std::string::String, ::std::string::String>,
+            emoji: ::std::result::Result<super::AddReactionEmoji, ::std::string::String>,
             user_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -34117,7 +35349,7 @@ first; receivers accept any of them meanwhile.*/
         impl AddReaction {
             pub fn emoji<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::AddReactionEmoji>,
                 T::Error: ::std::fmt::Display,
             {
                 self.emoji = value
@@ -34318,9 +35550,9 @@ first; receivers accept any of them meanwhile.*/
                 ::std::string::String,
                 ::std::string::String,
             >,
-            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            name: ::std::result::Result<super::AttachmentName, ::std::string::String>,
             size_bytes: ::std::result::Result<i64, ::std::string::String>,
-            url: ::std::result::Result<::std::string::String, ::std::string::String>,
+            url: ::std::result::Result<super::AttachmentUrl, ::std::string::String>,
         }
         impl ::std::default::Default for Attachment {
             fn default() -> Self {
@@ -34347,7 +35579,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::AttachmentName>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
@@ -34371,7 +35603,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::AttachmentUrl>,
                 T::Error: ::std::fmt::Display,
             {
                 self.url = value
@@ -42734,7 +43966,7 @@ first; receivers accept any of them meanwhile.*/
         }
         #[derive(Clone, Debug)]
         pub struct CreateApiKey {
-            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            name: ::std::result::Result<super::CreateApiKeyName, ::std::string::String>,
             scope: ::std::result::Result<
                 ::std::option::Option<super::ApiKeyScope>,
                 ::std::string::String,
@@ -42751,7 +43983,7 @@ first; receivers accept any of them meanwhile.*/
         impl CreateApiKey {
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::CreateApiKeyName>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
@@ -42805,7 +44037,7 @@ first; receivers accept any of them meanwhile.*/
                 ::std::string::String,
             >,
             name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CreateChannelName>,
                 ::std::string::String,
             >,
             slow_mode_seconds: ::std::result::Result<
@@ -42813,7 +44045,7 @@ first; receivers accept any of them meanwhile.*/
                 ::std::string::String,
             >,
             topic: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CreateChannelTopic>,
                 ::std::string::String,
             >,
         }
@@ -42868,7 +44100,9 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CreateChannelName>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
@@ -42895,7 +44129,9 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn topic<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CreateChannelTopic>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.topic = value
@@ -42936,7 +44172,7 @@ first; receivers accept any of them meanwhile.*/
         #[derive(Clone, Debug)]
         pub struct CreateUser {
             display_name: ::std::result::Result<
-                ::std::string::String,
+                super::CreateUserDisplayName,
                 ::std::string::String,
             >,
             external_id: ::std::result::Result<
@@ -42955,7 +44191,7 @@ first; receivers accept any of them meanwhile.*/
         impl CreateUser {
             pub fn display_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::CreateUserDisplayName>,
                 T::Error: ::std::fmt::Display,
             {
                 self.display_name = value
@@ -43002,7 +44238,7 @@ first; receivers accept any of them meanwhile.*/
         #[derive(Clone, Debug)]
         pub struct CreateWebhookEndpoint {
             description: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::CreateWebhookEndpointDescription>,
                 ::std::string::String,
             >,
             enabled: ::std::result::Result<
@@ -43024,7 +44260,10 @@ first; receivers accept any of them meanwhile.*/
                 ::std::option::Option<u32>,
                 ::std::string::String,
             >,
-            url: ::std::result::Result<::std::string::String, ::std::string::String>,
+            url: ::std::result::Result<
+                super::CreateWebhookEndpointUrl,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for CreateWebhookEndpoint {
             fn default() -> Self {
@@ -43041,7 +44280,9 @@ first; receivers accept any of them meanwhile.*/
         impl CreateWebhookEndpoint {
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CreateWebhookEndpointDescription>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
@@ -43109,7 +44350,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::CreateWebhookEndpointUrl>,
                 T::Error: ::std::fmt::Display,
             {
                 self.url = value
@@ -43151,7 +44392,10 @@ first; receivers accept any of them meanwhile.*/
         }
         #[derive(Clone, Debug)]
         pub struct CreateWorkspace {
-            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            name: ::std::result::Result<
+                super::CreateWorkspaceName,
+                ::std::string::String,
+            >,
             owner_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -43168,7 +44412,7 @@ first; receivers accept any of them meanwhile.*/
         impl CreateWorkspace {
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::CreateWorkspaceName>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
@@ -49342,7 +50586,7 @@ first; receivers accept any of them meanwhile.*/
                 ::std::string::String,
             >,
             client_message_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::SendMessageClientMessageId>,
                 ::std::string::String,
             >,
             mention_channel: ::std::result::Result<
@@ -49396,7 +50640,9 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn client_message_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::SendMessageClientMessageId>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.client_message_id = value
@@ -50044,7 +51290,7 @@ first; receivers accept any of them meanwhile.*/
                 ::std::string::String,
             >,
             name: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::UpdateChannelName>,
                 ::std::string::String,
             >,
             slow_mode_seconds: ::std::result::Result<
@@ -50052,7 +51298,7 @@ first; receivers accept any of them meanwhile.*/
                 ::std::string::String,
             >,
             topic: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::UpdateChannelTopic>,
                 ::std::string::String,
             >,
         }
@@ -50094,7 +51340,9 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::UpdateChannelName>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
@@ -50121,7 +51369,9 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn topic<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::UpdateChannelTopic>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.topic = value
@@ -50160,7 +51410,7 @@ first; receivers accept any of them meanwhile.*/
         #[derive(Clone, Debug)]
         pub struct UpdateWebhookEndpoint {
             description: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::UpdateWebhookEndpointDescription>,
                 ::std::string::String,
             >,
             enabled: ::std::result::Result<
@@ -50183,7 +51433,7 @@ first; receivers accept any of them meanwhile.*/
                 ::std::string::String,
             >,
             url: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<super::UpdateWebhookEndpointUrl>,
                 ::std::string::String,
             >,
         }
@@ -50202,7 +51452,9 @@ first; receivers accept any of them meanwhile.*/
         impl UpdateWebhookEndpoint {
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::UpdateWebhookEndpointDescription>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
@@ -50270,7 +51522,9 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::UpdateWebhookEndpointUrl>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.url = value

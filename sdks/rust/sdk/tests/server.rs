@@ -36,7 +36,7 @@ fn unique(prefix: &str) -> String {
 async fn create_user(client: &Client, name: &str) -> types::User {
     let policy = RetryPolicy::default();
     let body = types::CreateUser {
-        display_name: name.to_owned(),
+        display_name: name.parse().expect("a valid display name"),
         external_id: Some(unique(name)),
     };
     call(&policy, |key| {
@@ -91,7 +91,7 @@ async fn world() -> World {
     let workspace = call(&RetryPolicy::default(), |key| {
         let backend = backend.clone();
         let body = types::CreateWorkspace {
-            name: "Design".into(),
+            name: "Design".parse().unwrap(),
             owner_id: Some(a.id.clone()),
         };
         async move {
@@ -138,9 +138,9 @@ async fn private_channel(client: &Client, workspace_id: &str) -> types::Channel 
             creator_id: None,
             kind: types::ChannelKind::Private,
             member_ids: vec![],
-            name: Some("launch".into()),
+            name: Some("launch".parse().unwrap()),
             slow_mode_seconds: None,
-            topic: Some("Friday".into()),
+            topic: Some("Friday".parse().unwrap()),
         })
         .send()
         .await
@@ -222,7 +222,7 @@ async fn backend_flow_and_two_user_chat_session() {
                 .message_id(message_id)
                 .idempotency_key(key.as_str())
                 .body(types::AddReaction {
-                    emoji: "👍".into(),
+                    emoji: "👍".parse().unwrap(),
                     user_id: None,
                 })
                 .send()
@@ -317,16 +317,21 @@ async fn unknown_channel_is_a_parsed_not_found_problem() {
     assert!(err.request_id().is_some_and(|r| !r.is_empty()), "{err:?}");
     assert!(err.to_string().contains("404"), "{err}");
 
-    // A field error: an empty display name names `display_name`.
+    // Declared limits are checked before sending: an empty display name never leaves.
+    let refused = "".parse::<types::CreateUserDisplayName>();
+    assert!(refused.is_err(), "{refused:?}");
+    let too_long = "x".repeat(201).parse::<types::CreateUserDisplayName>();
+    assert!(too_long.is_err(), "{too_long:?}");
+    // A field error from the server: a workspace without an owner names `owner_id`.
     let err = backend
-        .users_create()
-        .body(types::CreateUser {
-            display_name: String::new(),
-            external_id: None,
+        .workspaces_create()
+        .body(types::CreateWorkspace {
+            name: "No owner".parse().unwrap(),
+            owner_id: None,
         })
         .send()
         .await
-        .expect_err("empty display_name");
+        .expect_err("no owner");
     let err = atelier_sdk::Error::from_progenitor(err).await;
     assert_eq!(
         err.status(),
@@ -338,7 +343,7 @@ async fn unknown_channel_is_a_parsed_not_found_problem() {
             .unwrap()
             .errors()
             .iter()
-            .any(|e| format!("{e:?}").contains("display_name")),
+            .any(|e| format!("{e:?}").contains("owner_id")),
         "{err:?}"
     );
 }
@@ -410,12 +415,12 @@ async fn webhook_signature_verification() {
     let created = backend
         .webhooks_endpoints_create()
         .body(types::CreateWebhookEndpoint {
-            description: Some("sdk test".into()),
+            description: Some("sdk test".parse().unwrap()),
             enabled: Some(false),
             event_types: vec![],
             headers: Default::default(),
             rate_limit_per_second: None,
-            url: "https://example.com/atelier-hooks".into(),
+            url: "https://example.com/atelier-hooks".parse().unwrap(),
         })
         .send()
         .await
@@ -543,9 +548,11 @@ async fn typed_calls_decode_real_responses() {
         ada.chat_messages_send()
             .channel_id(chn)
             .body(
-                types::SendMessage::builder()
-                    .text(text)
-                    .client_message_id("ada-1".to_owned())
+                types::SendMessage::builder().text(text).client_message_id(
+                    "ada-1"
+                        .parse::<types::SendMessageClientMessageId>()
+                        .unwrap()
+                )
             )
             .send()
     );
@@ -569,7 +576,7 @@ async fn typed_calls_decode_real_responses() {
             .channel_id(chn)
             .message_id(&msg.id)
             .body(types::AddReaction {
-                emoji: "👍".into(),
+                emoji: "👍".parse().unwrap(),
                 user_id: None
             })
             .send()

@@ -40,12 +40,14 @@
 //!   relayed. They are not sent a step 1, since its answer would be dropped.
 //! - **Updates** (step 2 and update alike) are checked against
 //!   [`SessionLimits::max_update_bytes`] (before the role, so a viewer cannot push large frames
-//!   either), then [`SessionLimits::max_document_bytes`], then decoded and integrated into a
-//!   replica before the document, so an update that does not decode or fails half-way through
-//!   integration leaves the document untouched. What was new to the document is broadcast as an
-//!   update frame and returned as `accepted_update`; an update that changed nothing (already
-//!   known) is neither. An update whose dependencies are missing waits in yrs's pending set and
-//!   is broadcast once it integrates (pending data is included in snapshots).
+//!   either), decoded, and integrated into a replica before the document, so an update that does
+//!   not decode or fails half-way through integration leaves the document untouched. What the
+//!   update added on the replica is then checked against [`SessionLimits::max_document_bytes`]
+//!   (measured exactly only near the limit), so re-sent known updates never count. What was new
+//!   to the document is broadcast as an update frame and returned as `accepted_update`; an update
+//!   that changed nothing is neither. An update whose dependencies are missing waits in yrs's
+//!   pending set (counted at its full length against the document limit, and included in
+//!   snapshots) and is broadcast and returned once it integrates.
 //! - **Awareness** frames are relayed to the others byte for byte, including re-sent states
 //!   whose clock did not move (clients renew their state every 15 s and compare clocks
 //!   themselves). A connection owns the client ids it announced a state for; it cannot speak

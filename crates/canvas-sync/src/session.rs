@@ -113,8 +113,8 @@ struct Connection {
 struct SizeEstimate {
     /// Encoded state length at the last measurement.
     measured: usize,
-    /// Sum of the accepted updates' lengths since then: an upper bound on the growth, as
-    /// integrating an update never encodes larger than the update plus the state.
+    /// Sum of what the accepted updates added since then (their effective updates, plus the
+    /// length of those left pending).
     growth: usize,
 }
 
@@ -145,7 +145,7 @@ impl DocumentSession {
     ) -> Result<Self, SyncError> {
         let mut session = DocumentSession::new(limits);
         for update in snapshot.into_iter().chain(updates) {
-            session.apply_checked(update)?;
+            session.apply_checked(update, None)?;
         }
         session.remeasure();
         Ok(session)
@@ -199,8 +199,8 @@ impl DocumentSession {
                     outcome.dropped = Some(Dropped::ReadOnlyUpdate);
                     return Ok(outcome);
                 }
-                self.check_document_size(update.len())?;
-                if let Some(effective) = self.apply_checked(update)? {
+                let limit = Some(self.limits.max_document_bytes);
+                if let Some(effective) = self.apply_checked(update, limit)? {
                     outcome
                         .broadcast
                         .push(protocol::update_frame(effective.clone()));
@@ -257,7 +257,7 @@ impl DocumentSession {
     /// refusing here would make nodes diverge), the malformed-update guard does.
     pub fn apply_remote(&mut self, update: &[u8]) -> Result<Vec<Vec<u8>>, SyncError> {
         Ok(self
-            .apply_checked(update)?
+            .apply_checked(update, None)?
             .map(protocol::update_frame)
             .into_iter()
             .collect())
@@ -377,22 +377,6 @@ impl DocumentSession {
         Ok(())
     }
 
-    /// Refuses an update when the document's size plus the update's could exceed the limit.
-    /// The cheap estimate is used while it is clearly under; near the limit the document is
-    /// measured exactly (one encode per update, only for documents close to their limit).
-    fn check_document_size(&mut self, update_len: usize) -> Result<(), SyncError> {
-        let limit = self.limits.max_document_bytes;
-        if self.size.measured + self.size.growth + update_len <= limit {
-            return Ok(());
-        }
-        self.remeasure();
-        let projected = self.size.measured + update_len;
-        if projected > limit {
-            return Err(SyncError::DocumentTooLarge { projected, limit });
-        }
-        Ok(())
-    }
-
     fn remeasure(&mut self) {
         self.size = SizeEstimate {
             measured: self.encode_state_as_update().len(),
@@ -400,16 +384,53 @@ impl DocumentSession {
         };
     }
 
-    /// Decodes and integrates an update, replica first. Returns the effective update (what was
-    /// new to the document) or `None` when it changed nothing.
-    fn apply_checked(&mut self, update: &[u8]) -> Result<Option<Vec<u8>>, SyncError> {
+    /// Decodes and integrates an update, replica first, and returns the effective update (what
+    /// was new to the document) or `None` when it changed nothing.
+    ///
+    /// With a `document_limit`, the update is charged what it adds on the replica (its effective
+    /// update, plus its own length if part of it is left pending: pending data is kept and
+    /// snapshotted too). While the estimate stays under the limit nothing is measured; above it
+    /// the document is measured exactly (one encode, only for documents near their limit), and
+    /// if that plus the charge is still over, the replica is rebuilt and the update refused.
+    fn apply_checked(
+        &mut self,
+        update: &[u8],
+        document_limit: Option<usize>,
+    ) -> Result<Option<Vec<u8>>, SyncError> {
         // Decoding twice is cheaper than cloning the decoded blocks (yrs's `Update` is not Clone).
         let for_replica = Update::decode_v1(update).map_err(SyncError::malformed)?;
         let for_document = Update::decode_v1(update).map_err(SyncError::malformed)?;
-        let replica_result = self.replica.transact_mut().apply_update(for_replica);
-        if let Err(error) = replica_result {
+        let charge = {
+            let mut txn = self.replica.transact_mut();
+            match txn.apply_update(for_replica) {
+                Ok(()) => {
+                    let effective = if txn.insert_set().is_empty() && txn.delete_set().is_empty() {
+                        0
+                    } else {
+                        txn.encode_update_v1().len()
+                    };
+                    let pending = if txn.has_missing_updates() {
+                        update.len()
+                    } else {
+                        0
+                    };
+                    Ok(effective + pending)
+                }
+                Err(error) => Err(SyncError::malformed(error)),
+            }
+        };
+        let charge = match charge {
+            Ok(charge) => charge,
+            Err(error) => {
+                self.rebuild_replica()?;
+                return Err(error);
+            }
+        };
+        if let Some(limit) = document_limit
+            && let Err(error) = self.check_document_size(charge, limit)
+        {
             self.rebuild_replica()?;
-            return Err(SyncError::malformed(error));
+            return Err(error);
         }
         let effective = {
             let mut txn = self.awareness.doc().transact_mut();
@@ -426,10 +447,20 @@ impl DocumentSession {
                 Some(txn.encode_update_v1())
             }
         };
-        if let Some(effective) = &effective {
-            self.size.growth += effective.len();
-        }
+        self.size.growth += charge;
         Ok(effective)
+    }
+
+    fn check_document_size(&mut self, charge: usize, limit: usize) -> Result<(), SyncError> {
+        if charge == 0 || self.size.measured + self.size.growth + charge <= limit {
+            return Ok(());
+        }
+        self.remeasure();
+        let projected = self.size.measured + charge;
+        if projected > limit {
+            return Err(SyncError::DocumentTooLarge { projected, limit });
+        }
+        Ok(())
     }
 
     /// Replaces the replica with a copy of the document (after the replica took half an update).

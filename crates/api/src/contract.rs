@@ -212,6 +212,7 @@ fn finish_with(spec: &mut Value, events: &[EventType], deprecations: &[Deprecati
     if let Some(schemas) = spec.pointer_mut("/components/schemas") {
         plain_references(schemas);
     }
+    nullable_request_fields(spec);
     type_events(spec, events);
     mark_deprecations(spec, deprecations);
     if let Some(info) = spec.get_mut("info").and_then(Value::as_object_mut) {
@@ -237,6 +238,95 @@ fn finish_with(spec: &mut Value, events: &[EventType], deprecations: &[Deprecati
         for (method, operation) in item.iter_mut() {
             if let Some(operation) = operation.as_object_mut() {
                 finish_operation(path, method, operation);
+            }
+        }
+    }
+}
+
+/// The names of the component schemas `value` refers to, directly or through other schemas.
+fn referenced_schemas(
+    document: &Value,
+    value: &Value,
+    found: &mut std::collections::BTreeSet<String>,
+) {
+    match value {
+        Value::Object(map) => {
+            if let Some(name) = map
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|reference| reference.strip_prefix("#/components/schemas/"))
+                && found.insert(name.to_owned())
+                && let Some(schema) = document.pointer(&format!("/components/schemas/{name}"))
+            {
+                referenced_schemas(document, schema, found);
+            }
+            for field in map.values() {
+                referenced_schemas(document, field, found);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                referenced_schemas(document, item, found);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A strict body reads `null` in an optional field as the field left out (README, "HTTP
+/// contract"), so the document says so: in the schemas only requests use, every optional
+/// field is `nullable` (an optional enum reference becomes the enum inline, with `null`).
+/// Schemas responses also use keep their fields non-null: responses never send `null`.
+fn nullable_request_fields(spec: &mut Value) {
+    use std::collections::BTreeSet;
+    let (mut requests, mut responses) = (BTreeSet::new(), BTreeSet::new());
+    for item in spec["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|paths| paths.values())
+    {
+        for operation in item.as_object().into_iter().flat_map(|item| item.values()) {
+            referenced_schemas(spec, &operation["requestBody"], &mut requests);
+            referenced_schemas(spec, &operation["responses"], &mut responses);
+        }
+    }
+    let enums: std::collections::BTreeMap<String, Value> = spec["components"]["schemas"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(_, schema)| schema.get("enum").is_some())
+        .map(|(name, schema)| (name.clone(), schema.clone()))
+        .collect();
+    for name in requests.difference(&responses) {
+        let Some(schema) = spec.pointer_mut(&format!("/components/schemas/{name}")) else {
+            continue;
+        };
+        let required: Vec<String> = schema["required"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|field| field.as_str().map(str::to_owned))
+            .collect();
+        let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        for (field, property) in properties.iter_mut() {
+            if required.contains(field) {
+                continue;
+            }
+            let referenced = property["$ref"]
+                .as_str()
+                .and_then(|reference| reference.strip_prefix("#/components/schemas/"))
+                .and_then(|target| enums.get(target));
+            if let Some(enumeration) = referenced {
+                let mut inline = enumeration.clone();
+                if let Some(values) = inline.get_mut("enum").and_then(Value::as_array_mut) {
+                    values.push(Value::Null);
+                }
+                *property = inline;
+            }
+            if property.get("$ref").is_none() {
+                property["nullable"] = Value::Bool(true);
             }
         }
     }

@@ -1045,7 +1045,7 @@ export interface components {
             /** @description An emoji or short code, 1 to 64 characters without spaces. */
             emoji: string;
             /** @description API keys only: the member reacting. */
-            user_id?: string;
+            user_id?: string | null;
         };
         /** ApiKey */
         ApiKey: {
@@ -1256,34 +1256,39 @@ export interface components {
         CreateApiKey: {
             /** @description 1 to 100 characters. */
             name: string;
-            scope?: components["schemas"]["ApiKeyScope"];
+            /**
+             * @description An API key's scope: `full` may do everything the tenant's administrators may, `read_only`
+             *     only reads.
+             * @enum {string|null}
+             */
+            scope?: "full" | "read_only" | null;
         };
         /** CreateChannel */
         CreateChannel: {
             kind: components["schemas"]["ChannelKind"];
             /** @description 1 to 80 characters; required except for direct channels. */
-            name?: string;
+            name?: string | null;
             /** @description Up to 250 characters. */
-            topic?: string;
+            topic?: string | null;
             /** @description Further members (workspace members). Direct channels: the other participants. */
-            member_ids?: string[];
+            member_ids?: string[] | null;
             /**
              * Format: uint32
              * @description Seconds between two messages of a member (0 to 21600, default 0).
              */
-            slow_mode_seconds?: number;
+            slow_mode_seconds?: number | null;
             /**
              * @description API keys only: the user who creates (and owns) the channel, optional. Users create as
              *     themselves.
              */
-            creator_id?: string;
+            creator_id?: string | null;
         };
         /** CreateUser */
         CreateUser: {
             /** @description 1 to 200 characters. */
             display_name: string;
             /** @description Your own id for this user; unique within the organisation. */
-            external_id?: string;
+            external_id?: string | null;
         };
         /** CreateWebhookEndpoint */
         CreateWebhookEndpoint: {
@@ -1293,14 +1298,14 @@ export interface components {
              */
             url: string;
             /** @description Up to 500 characters. */
-            description?: string;
+            description?: string | null;
             /** @description Event types to deliver (see `GET /v1/event-types`); absent or empty: every type. */
-            event_types?: string[];
+            event_types?: string[] | null;
             /**
              * Format: uint32
              * @description 1 to 10000 deliveries per second; absent: unthrottled.
              */
-            rate_limit_per_second?: number;
+            rate_limit_per_second?: number | null;
             /**
              * @description Up to 20 extra headers (values up to 1024 visible ASCII characters). `webhook-*`,
              *     `content-type`, `content-length`, `host`, `user-agent` and hop-by-hop headers are
@@ -1308,9 +1313,9 @@ export interface components {
              */
             headers?: {
                 [key: string]: string;
-            };
+            } | null;
             /** @description Default `true`. */
-            enabled?: boolean;
+            enabled?: boolean | null;
         };
         /** CreateWorkspace */
         CreateWorkspace: {
@@ -1320,7 +1325,7 @@ export interface components {
              * @description The first owner (a user id of this organisation). Required: a workspace always has an
              *     owner (400 naming `owner_id` without one).
              */
-            owner_id?: string;
+            owner_id?: string | null;
         };
         /**
          * CreatedApiKey
@@ -1438,7 +1443,7 @@ export interface components {
              * @description Read up to this sequence number (default: the newest message). Never moves backwards;
              *     use `.../unread` for that.
              */
-            seq?: number;
+            seq?: number | null;
         };
         /** MarkThreadRead */
         MarkThreadRead: {
@@ -1446,7 +1451,7 @@ export interface components {
              * Format: int64
              * @description Read up to this reply's sequence number (default: the newest reply).
              */
-            seq?: number;
+            seq?: number | null;
         };
         /** MarkUnread */
         MarkUnread: {
@@ -1911,7 +1916,7 @@ export interface components {
              * Format: date-time
              * @description ...and before this time (default: now).
              */
-            until?: string;
+            until?: string | null;
         };
         /** RecoverResult */
         RecoverResult: {
@@ -1957,13 +1962,13 @@ export interface components {
              * @description When to send it (in the future, at most a year ahead).
              */
             send_at: string;
-            mention_ids?: string[];
-            mention_channel?: boolean;
-            attachments?: components["schemas"]["Attachment"][];
-            quoted_message_id?: string;
-            parent_id?: string;
+            mention_ids?: string[] | null;
+            mention_channel?: boolean | null;
+            attachments?: components["schemas"]["Attachment"][] | null;
+            quoted_message_id?: string | null;
+            parent_id?: string | null;
             /** @description API keys only: the member it is sent as. */
-            user_id?: string;
+            user_id?: string | null;
         };
         /**
          * ScheduledMessage
@@ -2004,19 +2009,19 @@ export interface components {
              * @description Your id for this message (1 to 128 printable ASCII characters, e.g. a UUID): sending
              *     again with the same id returns the original message instead of a second one.
              */
-            client_message_id?: string;
+            client_message_id?: string | null;
             /** @description Users mentioned besides the `<@usr_...>` tokens in the text. */
-            mention_ids?: string[];
+            mention_ids?: string[] | null;
             /** @description Mention everyone (also set by `@channel` or `@here` in the text). */
-            mention_channel?: boolean;
+            mention_channel?: boolean | null;
             /** @description Up to 10. */
-            attachments?: components["schemas"]["Attachment"][];
+            attachments?: components["schemas"]["Attachment"][] | null;
             /** @description A message of this channel being quoted. */
-            quoted_message_id?: string;
+            quoted_message_id?: string | null;
             /** @description Reply in the thread of this top-level message. */
-            parent_id?: string;
+            parent_id?: string | null;
             /** @description API keys only: the member sending. */
-            user_id?: string;
+            user_id?: string | null;
         };
         /**
          * SetChannelMember
@@ -2024,7 +2029,11 @@ export interface components {
          *     keeps theirs.
          */
         SetChannelMember: {
-            role?: components["schemas"]["ChannelRole"];
+            /**
+             * @description A channel member's role.
+             * @enum {string|null}
+             */
+            role?: "owner" | "moderator" | "member" | null;
         };
         /** SetMember */
         SetMember: {
@@ -2114,33 +2123,33 @@ export interface components {
          * @description Changes; absent fields stay as they are.
          */
         UpdateChannel: {
-            name?: string;
-            topic?: string;
-            archived?: boolean;
-            frozen?: boolean;
+            name?: string | null;
+            topic?: string | null;
+            archived?: boolean | null;
+            frozen?: boolean | null;
             /** Format: uint32 */
-            slow_mode_seconds?: number;
+            slow_mode_seconds?: number | null;
         };
         /**
          * UpdateWebhookEndpoint
          * @description Changes; absent fields stay as they are.
          */
         UpdateWebhookEndpoint: {
-            url?: string;
-            description?: string;
+            url?: string | null;
+            description?: string | null;
             /** @description Empty: every type. */
-            event_types?: string[];
+            event_types?: string[] | null;
             /**
              * Format: uint32
              * @description `null` removes the limit.
              */
-            rate_limit_per_second?: number;
+            rate_limit_per_second?: number | null;
             /** @description Replaces every extra header. */
             headers?: {
                 [key: string]: string;
-            };
+            } | null;
             /** @description `true` re-enables an endpoint Atelier disabled. */
-            enabled?: boolean;
+            enabled?: boolean | null;
         };
         /**
          * UsageHour

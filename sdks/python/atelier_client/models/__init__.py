@@ -117,10 +117,13 @@ from .check import Check
 from .check_status import CheckStatus
 from .consumer import Consumer
 from .create_api_key import CreateApiKey
+from .create_api_key_scope_type_1 import CreateApiKeyScopeType1
+from .create_api_key_scope_type_2_type_1 import CreateApiKeyScopeType2Type1
+from .create_api_key_scope_type_3_type_1 import CreateApiKeyScopeType3Type1
 from .create_channel import CreateChannel
 from .create_user import CreateUser
 from .create_webhook_endpoint import CreateWebhookEndpoint
-from .create_webhook_endpoint_headers import CreateWebhookEndpointHeaders
+from .create_webhook_endpoint_headers_type_0 import CreateWebhookEndpointHeadersType0
 from .create_workspace import CreateWorkspace
 from .created_api_key import CreatedApiKey
 from .created_webhook_endpoint import CreatedWebhookEndpoint
@@ -218,6 +221,9 @@ from .scheduled_message import ScheduledMessage
 from .scheduled_message_status import ScheduledMessageStatus
 from .send_message import SendMessage
 from .set_channel_member import SetChannelMember
+from .set_channel_member_role_type_1 import SetChannelMemberRoleType1
+from .set_channel_member_role_type_2_type_1 import SetChannelMemberRoleType2Type1
+from .set_channel_member_role_type_3_type_1 import SetChannelMemberRoleType3Type1
 from .set_member import SetMember
 from .thread import Thread
 from .thread_read_state import ThreadReadState
@@ -226,7 +232,7 @@ from .token_type import TokenType
 from .unread_totals import UnreadTotals
 from .update_channel import UpdateChannel
 from .update_webhook_endpoint import UpdateWebhookEndpoint
-from .update_webhook_endpoint_headers import UpdateWebhookEndpointHeaders
+from .update_webhook_endpoint_headers_type_0 import UpdateWebhookEndpointHeadersType0
 from .usage_hour import UsageHour
 from .usage_hour_counters import UsageHourCounters
 from .usage_report import UsageReport
@@ -366,10 +372,13 @@ __all__ = (
     "CheckStatus",
     "Consumer",
     "CreateApiKey",
+    "CreateApiKeyScopeType1",
+    "CreateApiKeyScopeType2Type1",
+    "CreateApiKeyScopeType3Type1",
     "CreateChannel",
     "CreateUser",
     "CreateWebhookEndpoint",
-    "CreateWebhookEndpointHeaders",
+    "CreateWebhookEndpointHeadersType0",
     "CreateWorkspace",
     "CreatedApiKey",
     "CreatedWebhookEndpoint",
@@ -453,6 +462,9 @@ __all__ = (
     "ScheduledMessageStatus",
     "SendMessage",
     "SetChannelMember",
+    "SetChannelMemberRoleType1",
+    "SetChannelMemberRoleType2Type1",
+    "SetChannelMemberRoleType3Type1",
     "SetMember",
     "Thread",
     "ThreadReadState",
@@ -461,7 +473,7 @@ __all__ = (
     "UnreadTotals",
     "UpdateChannel",
     "UpdateWebhookEndpoint",
-    "UpdateWebhookEndpointHeaders",
+    "UpdateWebhookEndpointHeadersType0",
     "UsageHour",
     "UsageHourCounters",
     "UsageReport",

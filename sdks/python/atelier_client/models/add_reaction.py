@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,17 +16,21 @@ class AddReaction:
     """
     Attributes:
         emoji (str): An emoji or short code, 1 to 64 characters without spaces.
-        user_id (str | Unset): API keys only: the member reacting.
+        user_id (None | str | Unset): API keys only: the member reacting.
     """
 
     emoji: str
-    user_id: str | Unset = UNSET
+    user_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         emoji = self.emoji
 
-        user_id = self.user_id
+        user_id: None | str | Unset
+        if isinstance(self.user_id, Unset):
+            user_id = UNSET
+        else:
+            user_id = self.user_id
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -45,7 +49,14 @@ class AddReaction:
         d = dict(src_dict)
         emoji = d.pop("emoji")
 
-        user_id = d.pop("user_id", UNSET)
+        def _parse_user_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        user_id = _parse_user_id(d.pop("user_id", UNSET))
 
         add_reaction = cls(
             emoji=emoji,

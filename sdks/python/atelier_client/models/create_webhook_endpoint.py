@@ -9,7 +9,9 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.create_webhook_endpoint_headers import CreateWebhookEndpointHeaders
+    from ..models.create_webhook_endpoint_headers_type_0 import (
+        CreateWebhookEndpointHeadersType0,
+    )
 
 
 T = TypeVar("T", bound="CreateWebhookEndpoint")
@@ -21,41 +23,66 @@ class CreateWebhookEndpoint:
     Attributes:
         url (str): `https://` URL (at most 2048 characters, no user name or password). Addresses are
             checked when delivering: private, loopback and link-local ones are refused.
-        description (str | Unset): Up to 500 characters.
-        event_types (list[str] | Unset): Event types to deliver (see `GET /v1/event-types`); absent or empty: every
-            type.
-        rate_limit_per_second (int | Unset): 1 to 10000 deliveries per second; absent: unthrottled.
-        headers (CreateWebhookEndpointHeaders | Unset): Up to 20 extra headers (values up to 1024 visible ASCII
-            characters). `webhook-*`,
+        description (None | str | Unset): Up to 500 characters.
+        event_types (list[str] | None | Unset): Event types to deliver (see `GET /v1/event-types`); absent or empty:
+            every type.
+        rate_limit_per_second (int | None | Unset): 1 to 10000 deliveries per second; absent: unthrottled.
+        headers (CreateWebhookEndpointHeadersType0 | None | Unset): Up to 20 extra headers (values up to 1024 visible
+            ASCII characters). `webhook-*`,
             `content-type`, `content-length`, `host`, `user-agent` and hop-by-hop headers are
             reserved.
-        enabled (bool | Unset): Default `true`.
+        enabled (bool | None | Unset): Default `true`.
     """
 
     url: str
-    description: str | Unset = UNSET
-    event_types: list[str] | Unset = UNSET
-    rate_limit_per_second: int | Unset = UNSET
-    headers: CreateWebhookEndpointHeaders | Unset = UNSET
-    enabled: bool | Unset = UNSET
+    description: None | str | Unset = UNSET
+    event_types: list[str] | None | Unset = UNSET
+    rate_limit_per_second: int | None | Unset = UNSET
+    headers: CreateWebhookEndpointHeadersType0 | None | Unset = UNSET
+    enabled: bool | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.create_webhook_endpoint_headers_type_0 import (
+            CreateWebhookEndpointHeadersType0,
+        )
+
         url = self.url
 
-        description = self.description
+        description: None | str | Unset
+        if isinstance(self.description, Unset):
+            description = UNSET
+        else:
+            description = self.description
 
-        event_types: list[str] | Unset = UNSET
-        if not isinstance(self.event_types, Unset):
+        event_types: list[str] | None | Unset
+        if isinstance(self.event_types, Unset):
+            event_types = UNSET
+        elif isinstance(self.event_types, list):
             event_types = self.event_types
 
-        rate_limit_per_second = self.rate_limit_per_second
+        else:
+            event_types = self.event_types
 
-        headers: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.headers, Unset):
+        rate_limit_per_second: int | None | Unset
+        if isinstance(self.rate_limit_per_second, Unset):
+            rate_limit_per_second = UNSET
+        else:
+            rate_limit_per_second = self.rate_limit_per_second
+
+        headers: dict[str, Any] | None | Unset
+        if isinstance(self.headers, Unset):
+            headers = UNSET
+        elif isinstance(self.headers, CreateWebhookEndpointHeadersType0):
             headers = self.headers.to_dict()
+        else:
+            headers = self.headers
 
-        enabled = self.enabled
+        enabled: bool | None | Unset
+        if isinstance(self.enabled, Unset):
+            enabled = UNSET
+        else:
+            enabled = self.enabled
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -79,27 +106,77 @@ class CreateWebhookEndpoint:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.create_webhook_endpoint_headers import (
-            CreateWebhookEndpointHeaders,
+        from ..models.create_webhook_endpoint_headers_type_0 import (
+            CreateWebhookEndpointHeadersType0,
         )
 
         d = dict(src_dict)
         url = d.pop("url")
 
-        description = d.pop("description", UNSET)
+        def _parse_description(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
 
-        event_types = cast(list[str], d.pop("event_types", UNSET))
+        description = _parse_description(d.pop("description", UNSET))
 
-        rate_limit_per_second = d.pop("rate_limit_per_second", UNSET)
+        def _parse_event_types(data: object) -> list[str] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                event_types_type_0 = cast(list[str], data)
 
-        _headers = d.pop("headers", UNSET)
-        headers: CreateWebhookEndpointHeaders | Unset
-        if isinstance(_headers, Unset):
-            headers = UNSET
-        else:
-            headers = CreateWebhookEndpointHeaders.from_dict(_headers)
+                return event_types_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | Unset, data)
 
-        enabled = d.pop("enabled", UNSET)
+        event_types = _parse_event_types(d.pop("event_types", UNSET))
+
+        def _parse_rate_limit_per_second(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        rate_limit_per_second = _parse_rate_limit_per_second(
+            d.pop("rate_limit_per_second", UNSET)
+        )
+
+        def _parse_headers(
+            data: object,
+        ) -> CreateWebhookEndpointHeadersType0 | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                headers_type_0 = CreateWebhookEndpointHeadersType0.from_dict(data)
+
+                return headers_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(CreateWebhookEndpointHeadersType0 | None | Unset, data)
+
+        headers = _parse_headers(d.pop("headers", UNSET))
+
+        def _parse_enabled(data: object) -> bool | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | None | Unset, data)
+
+        enabled = _parse_enabled(d.pop("enabled", UNSET))
 
         create_webhook_endpoint = cls(
             url=url,

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,18 +16,23 @@ class CreateWorkspace:
     """
     Attributes:
         name (str): 1 to 200 characters.
-        owner_id (str | Unset): The first owner (a user id of this organisation). Required: a workspace always has an
+        owner_id (None | str | Unset): The first owner (a user id of this organisation). Required: a workspace always
+            has an
             owner (400 naming `owner_id` without one).
     """
 
     name: str
-    owner_id: str | Unset = UNSET
+    owner_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name
 
-        owner_id = self.owner_id
+        owner_id: None | str | Unset
+        if isinstance(self.owner_id, Unset):
+            owner_id = UNSET
+        else:
+            owner_id = self.owner_id
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -46,7 +51,14 @@ class CreateWorkspace:
         d = dict(src_dict)
         name = d.pop("name")
 
-        owner_id = d.pop("owner_id", UNSET)
+        def _parse_owner_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        owner_id = _parse_owner_id(d.pop("owner_id", UNSET))
 
         create_workspace = cls(
             name=name,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -18,19 +18,23 @@ class RecoverRequest:
 
     Attributes:
         since (datetime.datetime): Messages whose last attempt failed at or after this time.
-        until (datetime.datetime | Unset): ...and before this time (default: now).
+        until (datetime.datetime | None | Unset): ...and before this time (default: now).
     """
 
     since: datetime.datetime
-    until: datetime.datetime | Unset = UNSET
+    until: datetime.datetime | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         since = self.since.isoformat()
 
-        until: str | Unset = UNSET
-        if not isinstance(self.until, Unset):
+        until: None | str | Unset
+        if isinstance(self.until, Unset):
+            until = UNSET
+        elif isinstance(self.until, datetime.datetime):
             until = self.until.isoformat()
+        else:
+            until = self.until
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -49,12 +53,22 @@ class RecoverRequest:
         d = dict(src_dict)
         since = datetime.datetime.fromisoformat(d.pop("since"))
 
-        _until = d.pop("until", UNSET)
-        until: datetime.datetime | Unset
-        if isinstance(_until, Unset):
-            until = UNSET
-        else:
-            until = datetime.datetime.fromisoformat(_until)
+        def _parse_until(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                until_type_0 = datetime.datetime.fromisoformat(data)
+
+                return until_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        until = _parse_until(d.pop("until", UNSET))
 
         recover_request = cls(
             since=since,

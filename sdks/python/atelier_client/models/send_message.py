@@ -21,50 +21,80 @@ class SendMessage:
     Attributes:
         text (str): Up to `chat.max_message_chars` characters (4000 by default); may be empty only with
             attachments.
-        client_message_id (str | Unset): Your id for this message (1 to 128 printable ASCII characters, e.g. a UUID):
-            sending
+        client_message_id (None | str | Unset): Your id for this message (1 to 128 printable ASCII characters, e.g. a
+            UUID): sending
             again with the same id returns the original message instead of a second one.
-        mention_ids (list[str] | Unset): Users mentioned besides the `<@usr_...>` tokens in the text.
-        mention_channel (bool | Unset): Mention everyone (also set by `@channel` or `@here` in the text).
-        attachments (list[Attachment] | Unset): Up to 10.
-        quoted_message_id (str | Unset): A message of this channel being quoted.
-        parent_id (str | Unset): Reply in the thread of this top-level message.
-        user_id (str | Unset): API keys only: the member sending.
+        mention_ids (list[str] | None | Unset): Users mentioned besides the `<@usr_...>` tokens in the text.
+        mention_channel (bool | None | Unset): Mention everyone (also set by `@channel` or `@here` in the text).
+        attachments (list[Attachment] | None | Unset): Up to 10.
+        quoted_message_id (None | str | Unset): A message of this channel being quoted.
+        parent_id (None | str | Unset): Reply in the thread of this top-level message.
+        user_id (None | str | Unset): API keys only: the member sending.
     """
 
     text: str
-    client_message_id: str | Unset = UNSET
-    mention_ids: list[str] | Unset = UNSET
-    mention_channel: bool | Unset = UNSET
-    attachments: list[Attachment] | Unset = UNSET
-    quoted_message_id: str | Unset = UNSET
-    parent_id: str | Unset = UNSET
-    user_id: str | Unset = UNSET
+    client_message_id: None | str | Unset = UNSET
+    mention_ids: list[str] | None | Unset = UNSET
+    mention_channel: bool | None | Unset = UNSET
+    attachments: list[Attachment] | None | Unset = UNSET
+    quoted_message_id: None | str | Unset = UNSET
+    parent_id: None | str | Unset = UNSET
+    user_id: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         text = self.text
 
-        client_message_id = self.client_message_id
+        client_message_id: None | str | Unset
+        if isinstance(self.client_message_id, Unset):
+            client_message_id = UNSET
+        else:
+            client_message_id = self.client_message_id
 
-        mention_ids: list[str] | Unset = UNSET
-        if not isinstance(self.mention_ids, Unset):
+        mention_ids: list[str] | None | Unset
+        if isinstance(self.mention_ids, Unset):
+            mention_ids = UNSET
+        elif isinstance(self.mention_ids, list):
             mention_ids = self.mention_ids
 
-        mention_channel = self.mention_channel
+        else:
+            mention_ids = self.mention_ids
 
-        attachments: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.attachments, Unset):
+        mention_channel: bool | None | Unset
+        if isinstance(self.mention_channel, Unset):
+            mention_channel = UNSET
+        else:
+            mention_channel = self.mention_channel
+
+        attachments: list[dict[str, Any]] | None | Unset
+        if isinstance(self.attachments, Unset):
+            attachments = UNSET
+        elif isinstance(self.attachments, list):
             attachments = []
-            for attachments_item_data in self.attachments:
-                attachments_item = attachments_item_data.to_dict()
-                attachments.append(attachments_item)
+            for attachments_type_0_item_data in self.attachments:
+                attachments_type_0_item = attachments_type_0_item_data.to_dict()
+                attachments.append(attachments_type_0_item)
 
-        quoted_message_id = self.quoted_message_id
+        else:
+            attachments = self.attachments
 
-        parent_id = self.parent_id
+        quoted_message_id: None | str | Unset
+        if isinstance(self.quoted_message_id, Unset):
+            quoted_message_id = UNSET
+        else:
+            quoted_message_id = self.quoted_message_id
 
-        user_id = self.user_id
+        parent_id: None | str | Unset
+        if isinstance(self.parent_id, Unset):
+            parent_id = UNSET
+        else:
+            parent_id = self.parent_id
+
+        user_id: None | str | Unset
+        if isinstance(self.user_id, Unset):
+            user_id = UNSET
+        else:
+            user_id = self.user_id
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -97,26 +127,91 @@ class SendMessage:
         d = dict(src_dict)
         text = d.pop("text")
 
-        client_message_id = d.pop("client_message_id", UNSET)
+        def _parse_client_message_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
 
-        mention_ids = cast(list[str], d.pop("mention_ids", UNSET))
+        client_message_id = _parse_client_message_id(d.pop("client_message_id", UNSET))
 
-        mention_channel = d.pop("mention_channel", UNSET)
+        def _parse_mention_ids(data: object) -> list[str] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                mention_ids_type_0 = cast(list[str], data)
 
-        _attachments = d.pop("attachments", UNSET)
-        attachments: list[Attachment] | Unset = UNSET
-        if _attachments is not UNSET:
-            attachments = []
-            for attachments_item_data in _attachments:
-                attachments_item = Attachment.from_dict(attachments_item_data)
+                return mention_ids_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | Unset, data)
 
-                attachments.append(attachments_item)
+        mention_ids = _parse_mention_ids(d.pop("mention_ids", UNSET))
 
-        quoted_message_id = d.pop("quoted_message_id", UNSET)
+        def _parse_mention_channel(data: object) -> bool | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | None | Unset, data)
 
-        parent_id = d.pop("parent_id", UNSET)
+        mention_channel = _parse_mention_channel(d.pop("mention_channel", UNSET))
 
-        user_id = d.pop("user_id", UNSET)
+        def _parse_attachments(data: object) -> list[Attachment] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                attachments_type_0 = []
+                _attachments_type_0 = data
+                for attachments_type_0_item_data in _attachments_type_0:
+                    attachments_type_0_item = Attachment.from_dict(
+                        attachments_type_0_item_data
+                    )
+
+                    attachments_type_0.append(attachments_type_0_item)
+
+                return attachments_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[Attachment] | None | Unset, data)
+
+        attachments = _parse_attachments(d.pop("attachments", UNSET))
+
+        def _parse_quoted_message_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        quoted_message_id = _parse_quoted_message_id(d.pop("quoted_message_id", UNSET))
+
+        def _parse_parent_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        parent_id = _parse_parent_id(d.pop("parent_id", UNSET))
+
+        def _parse_user_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        user_id = _parse_user_id(d.pop("user_id", UNSET))
 
         send_message = cls(
             text=text,

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -16,30 +16,50 @@ class UpdateChannel:
     """Changes; absent fields stay as they are.
 
     Attributes:
-        name (str | Unset):
-        topic (str | Unset):
-        archived (bool | Unset):
-        frozen (bool | Unset):
-        slow_mode_seconds (int | Unset):
+        name (None | str | Unset):
+        topic (None | str | Unset):
+        archived (bool | None | Unset):
+        frozen (bool | None | Unset):
+        slow_mode_seconds (int | None | Unset):
     """
 
-    name: str | Unset = UNSET
-    topic: str | Unset = UNSET
-    archived: bool | Unset = UNSET
-    frozen: bool | Unset = UNSET
-    slow_mode_seconds: int | Unset = UNSET
+    name: None | str | Unset = UNSET
+    topic: None | str | Unset = UNSET
+    archived: bool | None | Unset = UNSET
+    frozen: bool | None | Unset = UNSET
+    slow_mode_seconds: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        name = self.name
+        name: None | str | Unset
+        if isinstance(self.name, Unset):
+            name = UNSET
+        else:
+            name = self.name
 
-        topic = self.topic
+        topic: None | str | Unset
+        if isinstance(self.topic, Unset):
+            topic = UNSET
+        else:
+            topic = self.topic
 
-        archived = self.archived
+        archived: bool | None | Unset
+        if isinstance(self.archived, Unset):
+            archived = UNSET
+        else:
+            archived = self.archived
 
-        frozen = self.frozen
+        frozen: bool | None | Unset
+        if isinstance(self.frozen, Unset):
+            frozen = UNSET
+        else:
+            frozen = self.frozen
 
-        slow_mode_seconds = self.slow_mode_seconds
+        slow_mode_seconds: int | None | Unset
+        if isinstance(self.slow_mode_seconds, Unset):
+            slow_mode_seconds = UNSET
+        else:
+            slow_mode_seconds = self.slow_mode_seconds
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -60,15 +80,51 @@ class UpdateChannel:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        name = d.pop("name", UNSET)
 
-        topic = d.pop("topic", UNSET)
+        def _parse_name(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
 
-        archived = d.pop("archived", UNSET)
+        name = _parse_name(d.pop("name", UNSET))
 
-        frozen = d.pop("frozen", UNSET)
+        def _parse_topic(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
 
-        slow_mode_seconds = d.pop("slow_mode_seconds", UNSET)
+        topic = _parse_topic(d.pop("topic", UNSET))
+
+        def _parse_archived(data: object) -> bool | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | None | Unset, data)
+
+        archived = _parse_archived(d.pop("archived", UNSET))
+
+        def _parse_frozen(data: object) -> bool | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(bool | None | Unset, data)
+
+        frozen = _parse_frozen(d.pop("frozen", UNSET))
+
+        def _parse_slow_mode_seconds(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        slow_mode_seconds = _parse_slow_mode_seconds(d.pop("slow_mode_seconds", UNSET))
 
         update_channel = cls(
             name=name,

@@ -60,7 +60,10 @@ pub mod types {
     ///    },
     ///    "user_id": {
     ///      "description": "API keys only: the member reacting.",
-    ///      "type": "string"
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ]
     ///    }
     ///  }
     ///}
@@ -21380,7 +21383,16 @@ that changed nothing: a refusal, a retry), or `denied`.*/
     ///      "minLength": 1
     ///    },
     ///    "scope": {
-    ///      "$ref": "#/components/schemas/ApiKeyScope"
+    ///      "description": "An API key's scope: `full` may do everything the tenant's administrators may, `read_only`\nonly reads.",
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ],
+    ///      "enum": [
+    ///        "full",
+    ///        "read_only",
+    ///        null
+    ///      ]
     ///    }
     ///  }
     ///}
@@ -21390,8 +21402,10 @@ that changed nothing: a refusal, a retry), or `denied`.*/
     pub struct CreateApiKey {
         ///1 to 100 characters.
         pub name: CreateApiKeyName,
+        /**An API key's scope: `full` may do everything the tenant's administrators may, `read_only`
+only reads.*/
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub scope: ::std::option::Option<ApiKeyScope>,
+        pub scope: ::std::option::Option<CreateApiKeyScope>,
     }
     impl ::std::convert::From<&CreateApiKey> for CreateApiKey {
         fn from(value: &CreateApiKey) -> Self {
@@ -21485,6 +21499,89 @@ that changed nothing: a refusal, a retry), or `denied`.*/
                 })
         }
     }
+    /**An API key's scope: `full` may do everything the tenant's administrators may, `read_only`
+only reads.*/
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "An API key's scope: `full` may do everything the tenant's administrators may, `read_only`\nonly reads.",
+    ///  "type": "string",
+    ///  "enum": [
+    ///    "full",
+    ///    "read_only"
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum CreateApiKeyScope {
+        #[serde(rename = "full")]
+        Full,
+        #[serde(rename = "read_only")]
+        ReadOnly,
+    }
+    impl ::std::convert::From<&Self> for CreateApiKeyScope {
+        fn from(value: &CreateApiKeyScope) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::fmt::Display for CreateApiKeyScope {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Full => f.write_str("full"),
+                Self::ReadOnly => f.write_str("read_only"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CreateApiKeyScope {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "full" => Ok(Self::Full),
+                "read_only" => Ok(Self::ReadOnly),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateApiKeyScope {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for CreateApiKeyScope {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateApiKeyScope {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///`CreateChannel`
     ///
     /// <details><summary>JSON schema</summary>
@@ -21499,34 +21596,49 @@ that changed nothing: a refusal, a retry), or `denied`.*/
     ///  "properties": {
     ///    "creator_id": {
     ///      "description": "API keys only: the user who creates (and owns) the channel, optional. Users create as\nthemselves.",
-    ///      "type": "string"
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ]
     ///    },
     ///    "kind": {
     ///      "$ref": "#/components/schemas/ChannelKind"
     ///    },
     ///    "member_ids": {
     ///      "description": "Further members (workspace members). Direct channels: the other participants.",
-    ///      "type": "array",
+    ///      "type": [
+    ///        "array",
+    ///        "null"
+    ///      ],
     ///      "items": {
     ///        "type": "string"
     ///      }
     ///    },
     ///    "name": {
     ///      "description": "1 to 80 characters; required except for direct channels.",
-    ///      "type": "string",
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ],
     ///      "maxLength": 80,
     ///      "minLength": 1
     ///    },
     ///    "slow_mode_seconds": {
     ///      "description": "Seconds between two messages of a member (0 to 21600, default 0).",
-    ///      "type": "integer",
+    ///      "type": [
+    ///        "integer",
+    ///        "null"
+    ///      ],
     ///      "format": "uint32",
     ///      "maximum": 4294967295.0,
     ///      "minimum": 0.0
     ///    },
     ///    "topic": {
     ///      "description": "Up to 250 characters.",
-    ///      "type": "string",
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ],
     ///      "maxLength": 250
     ///    }
     ///  }
@@ -21541,8 +21653,8 @@ themselves.*/
         pub creator_id: ::std::option::Option<::std::string::String>,
         pub kind: ChannelKind,
         ///Further members (workspace members). Direct channels: the other participants.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub member_ids: ::std::vec::Vec<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub member_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         ///1 to 80 characters; required except for direct channels.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<CreateChannelName>,
@@ -21743,7 +21855,10 @@ themselves.*/
     ///    },
     ///    "external_id": {
     ///      "description": "Your own id for this user; unique within the organisation.",
-    ///      "type": "string"
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ]
     ///    }
     ///  }
     ///}
@@ -21863,30 +21978,45 @@ themselves.*/
     ///  "properties": {
     ///    "description": {
     ///      "description": "Up to 500 characters.",
-    ///      "type": "string",
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ],
     ///      "maxLength": 500
     ///    },
     ///    "enabled": {
     ///      "description": "Default `true`.",
-    ///      "type": "boolean"
+    ///      "type": [
+    ///        "boolean",
+    ///        "null"
+    ///      ]
     ///    },
     ///    "event_types": {
     ///      "description": "Event types to deliver (see `GET /v1/event-types`); absent or empty: every type.",
-    ///      "type": "array",
+    ///      "type": [
+    ///        "array",
+    ///        "null"
+    ///      ],
     ///      "items": {
     ///        "type": "string"
     ///      }
     ///    },
     ///    "headers": {
     ///      "description": "Up to 20 extra headers (values up to 1024 visible ASCII characters). `webhook-*`,\n`content-type`, `content-length`, `host`, `user-agent` and hop-by-hop headers are\nreserved.",
-    ///      "type": "object",
+    ///      "type": [
+    ///        "object",
+    ///        "null"
+    ///      ],
     ///      "additionalProperties": {
     ///        "type": "string"
     ///      }
     ///    },
     ///    "rate_limit_per_second": {
     ///      "description": "1 to 10000 deliveries per second; absent: unthrottled.",
-    ///      "type": "integer",
+    ///      "type": [
+    ///        "integer",
+    ///        "null"
+    ///      ],
     ///      "format": "uint32",
     ///      "maximum": 4294967295.0,
     ///      "minimum": 0.0
@@ -21909,18 +22039,14 @@ themselves.*/
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub enabled: ::std::option::Option<bool>,
         ///Event types to deliver (see `GET /v1/event-types`); absent or empty: every type.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub event_types: ::std::vec::Vec<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub event_types: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         /**Up to 20 extra headers (values up to 1024 visible ASCII characters). `webhook-*`,
 `content-type`, `content-length`, `host`, `user-agent` and hop-by-hop headers are
 reserved.*/
-        #[serde(
-            default,
-            skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
-        )]
-        pub headers: ::std::collections::HashMap<
-            ::std::string::String,
-            ::std::string::String,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub headers: ::std::option::Option<
+            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
         >,
         ///1 to 10000 deliveries per second; absent: unthrottled.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -22120,7 +22246,10 @@ checked when delivering: private, loopback and link-local ones are refused.*/
     ///    },
     ///    "owner_id": {
     ///      "description": "The first owner (a user id of this organisation). Required: a workspace always has an\nowner (400 naming `owner_id` without one).",
-    ///      "type": "string"
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ]
     ///    }
     ///  }
     ///}
@@ -26612,7 +26741,10 @@ owner (400 naming `owner_id` without one).*/
     ///  "properties": {
     ///    "seq": {
     ///      "description": "Read up to this sequence number (default: the newest message). Never moves backwards;\nuse `.../unread` for that.",
-    ///      "type": "integer",
+    ///      "type": [
+    ///        "integer",
+    ///        "null"
+    ///      ],
     ///      "format": "int64"
     ///    }
     ///  }
@@ -26652,7 +26784,10 @@ use `.../unread` for that.*/
     ///  "properties": {
     ///    "seq": {
     ///      "description": "Read up to this reply's sequence number (default: the newest reply).",
-    ///      "type": "integer",
+    ///      "type": [
+    ///        "integer",
+    ///        "null"
+    ///      ],
     ///      "format": "int64"
     ///    }
     ///  }
@@ -28477,7 +28612,10 @@ client keeps polling with it.*/
     ///    },
     ///    "until": {
     ///      "description": "...and before this time (default: now).",
-    ///      "type": "string",
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ],
     ///      "format": "date-time"
     ///    }
     ///  }
@@ -28667,25 +28805,40 @@ client keeps polling with it.*/
     ///  ],
     ///  "properties": {
     ///    "attachments": {
-    ///      "type": "array",
+    ///      "type": [
+    ///        "array",
+    ///        "null"
+    ///      ],
     ///      "items": {
     ///        "$ref": "#/components/schemas/Attachment"
     ///      }
     ///    },
     ///    "mention_channel": {
-    ///      "type": "boolean"
+    ///      "type": [
+    ///        "boolean",
+    ///        "null"
+    ///      ]
     ///    },
     ///    "mention_ids": {
-    ///      "type": "array",
+    ///      "type": [
+    ///        "array",
+    ///        "null"
+    ///      ],
     ///      "items": {
     ///        "type": "string"
     ///      }
     ///    },
     ///    "parent_id": {
-    ///      "type": "string"
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ]
     ///    },
     ///    "quoted_message_id": {
-    ///      "type": "string"
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ]
     ///    },
     ///    "send_at": {
     ///      "description": "When to send it (in the future, at most a year ahead).",
@@ -28698,7 +28851,10 @@ client keeps polling with it.*/
     ///    },
     ///    "user_id": {
     ///      "description": "API keys only: the member it is sent as.",
-    ///      "type": "string"
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ]
     ///    }
     ///  }
     ///}
@@ -28706,12 +28862,12 @@ client keeps polling with it.*/
     /// </details>
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct ScheduleMessage {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub attachments: ::std::vec::Vec<Attachment>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub attachments: ::std::option::Option<::std::vec::Vec<Attachment>>,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub mention_channel: ::std::option::Option<bool>,
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub mention_ids: ::std::vec::Vec<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub mention_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub parent_id: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -28948,35 +29104,53 @@ client keeps polling with it.*/
     ///  "properties": {
     ///    "attachments": {
     ///      "description": "Up to 10.",
-    ///      "type": "array",
+    ///      "type": [
+    ///        "array",
+    ///        "null"
+    ///      ],
     ///      "items": {
     ///        "$ref": "#/components/schemas/Attachment"
     ///      }
     ///    },
     ///    "client_message_id": {
     ///      "description": "Your id for this message (1 to 128 printable ASCII characters, e.g. a UUID): sending\nagain with the same id returns the original message instead of a second one.",
-    ///      "type": "string",
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ],
     ///      "maxLength": 128,
     ///      "minLength": 1
     ///    },
     ///    "mention_channel": {
     ///      "description": "Mention everyone (also set by `@channel` or `@here` in the text).",
-    ///      "type": "boolean"
+    ///      "type": [
+    ///        "boolean",
+    ///        "null"
+    ///      ]
     ///    },
     ///    "mention_ids": {
     ///      "description": "Users mentioned besides the `<@usr_...>` tokens in the text.",
-    ///      "type": "array",
+    ///      "type": [
+    ///        "array",
+    ///        "null"
+    ///      ],
     ///      "items": {
     ///        "type": "string"
     ///      }
     ///    },
     ///    "parent_id": {
     ///      "description": "Reply in the thread of this top-level message.",
-    ///      "type": "string"
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ]
     ///    },
     ///    "quoted_message_id": {
     ///      "description": "A message of this channel being quoted.",
-    ///      "type": "string"
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ]
     ///    },
     ///    "text": {
     ///      "description": "Up to `chat.max_message_chars` characters (4000 by default); may be empty only with\nattachments.",
@@ -28984,7 +29158,10 @@ client keeps polling with it.*/
     ///    },
     ///    "user_id": {
     ///      "description": "API keys only: the member sending.",
-    ///      "type": "string"
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ]
     ///    }
     ///  }
     ///}
@@ -28993,8 +29170,8 @@ client keeps polling with it.*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct SendMessage {
         ///Up to 10.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub attachments: ::std::vec::Vec<Attachment>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub attachments: ::std::option::Option<::std::vec::Vec<Attachment>>,
         /**Your id for this message (1 to 128 printable ASCII characters, e.g. a UUID): sending
 again with the same id returns the original message instead of a second one.*/
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -29003,8 +29180,8 @@ again with the same id returns the original message instead of a second one.*/
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub mention_channel: ::std::option::Option<bool>,
         ///Users mentioned besides the `<@usr_...>` tokens in the text.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub mention_ids: ::std::vec::Vec<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub mention_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         ///Reply in the thread of this top-level message.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub parent_id: ::std::option::Option<::std::string::String>,
@@ -29124,7 +29301,17 @@ keeps theirs.*/
     ///  "type": "object",
     ///  "properties": {
     ///    "role": {
-    ///      "$ref": "#/components/schemas/ChannelRole"
+    ///      "description": "A channel member's role.",
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ],
+    ///      "enum": [
+    ///        "owner",
+    ///        "moderator",
+    ///        "member",
+    ///        null
+    ///      ]
     ///    }
     ///  }
     ///}
@@ -29132,8 +29319,9 @@ keeps theirs.*/
     /// </details>
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct SetChannelMember {
+        ///A channel member's role.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub role: ::std::option::Option<ChannelRole>,
+        pub role: ::std::option::Option<SetChannelMemberRole>,
     }
     impl ::std::convert::From<&SetChannelMember> for SetChannelMember {
         fn from(value: &SetChannelMember) -> Self {
@@ -29148,6 +29336,93 @@ keeps theirs.*/
     impl SetChannelMember {
         pub fn builder() -> builder::SetChannelMember {
             Default::default()
+        }
+    }
+    ///A channel member's role.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "A channel member's role.",
+    ///  "type": "string",
+    ///  "enum": [
+    ///    "owner",
+    ///    "moderator",
+    ///    "member"
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum SetChannelMemberRole {
+        #[serde(rename = "owner")]
+        Owner,
+        #[serde(rename = "moderator")]
+        Moderator,
+        #[serde(rename = "member")]
+        Member,
+    }
+    impl ::std::convert::From<&Self> for SetChannelMemberRole {
+        fn from(value: &SetChannelMemberRole) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::fmt::Display for SetChannelMemberRole {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Owner => f.write_str("owner"),
+                Self::Moderator => f.write_str("moderator"),
+                Self::Member => f.write_str("member"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for SetChannelMemberRole {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "owner" => Ok(Self::Owner),
+                "moderator" => Ok(Self::Moderator),
+                "member" => Ok(Self::Member),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for SetChannelMemberRole {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for SetChannelMemberRole {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for SetChannelMemberRole {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
         }
     }
     ///`SetMember`
@@ -29693,24 +29968,39 @@ revokes the whole login.*/
     ///  "type": "object",
     ///  "properties": {
     ///    "archived": {
-    ///      "type": "boolean"
+    ///      "type": [
+    ///        "boolean",
+    ///        "null"
+    ///      ]
     ///    },
     ///    "frozen": {
-    ///      "type": "boolean"
+    ///      "type": [
+    ///        "boolean",
+    ///        "null"
+    ///      ]
     ///    },
     ///    "name": {
-    ///      "type": "string",
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ],
     ///      "maxLength": 80,
     ///      "minLength": 1
     ///    },
     ///    "slow_mode_seconds": {
-    ///      "type": "integer",
+    ///      "type": [
+    ///        "integer",
+    ///        "null"
+    ///      ],
     ///      "format": "uint32",
     ///      "maximum": 4294967295.0,
     ///      "minimum": 0.0
     ///    },
     ///    "topic": {
-    ///      "type": "string",
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ],
     ///      "maxLength": 250
     ///    }
     ///  }
@@ -29920,36 +30210,54 @@ revokes the whole login.*/
     ///  "type": "object",
     ///  "properties": {
     ///    "description": {
-    ///      "type": "string",
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ],
     ///      "maxLength": 500
     ///    },
     ///    "enabled": {
     ///      "description": "`true` re-enables an endpoint Atelier disabled.",
-    ///      "type": "boolean"
+    ///      "type": [
+    ///        "boolean",
+    ///        "null"
+    ///      ]
     ///    },
     ///    "event_types": {
     ///      "description": "Empty: every type.",
-    ///      "type": "array",
+    ///      "type": [
+    ///        "array",
+    ///        "null"
+    ///      ],
     ///      "items": {
     ///        "type": "string"
     ///      }
     ///    },
     ///    "headers": {
     ///      "description": "Replaces every extra header.",
-    ///      "type": "object",
+    ///      "type": [
+    ///        "object",
+    ///        "null"
+    ///      ],
     ///      "additionalProperties": {
     ///        "type": "string"
     ///      }
     ///    },
     ///    "rate_limit_per_second": {
     ///      "description": "`null` removes the limit.",
-    ///      "type": "integer",
+    ///      "type": [
+    ///        "integer",
+    ///        "null"
+    ///      ],
     ///      "format": "uint32",
     ///      "maximum": 4294967295.0,
     ///      "minimum": 0.0
     ///    },
     ///    "url": {
-    ///      "type": "string",
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ],
     ///      "maxLength": 2048
     ///    }
     ///  }
@@ -29964,16 +30272,12 @@ revokes the whole login.*/
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
         pub enabled: ::std::option::Option<bool>,
         ///Empty: every type.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub event_types: ::std::vec::Vec<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub event_types: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         ///Replaces every extra header.
-        #[serde(
-            default,
-            skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
-        )]
-        pub headers: ::std::collections::HashMap<
-            ::std::string::String,
-            ::std::string::String,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub headers: ::std::option::Option<
+            ::std::collections::HashMap<::std::string::String, ::std::string::String>,
         >,
         ///`null` removes the limit.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -43968,7 +44272,7 @@ first; receivers accept any of them meanwhile.*/
         pub struct CreateApiKey {
             name: ::std::result::Result<super::CreateApiKeyName, ::std::string::String>,
             scope: ::std::result::Result<
-                ::std::option::Option<super::ApiKeyScope>,
+                ::std::option::Option<super::CreateApiKeyScope>,
                 ::std::string::String,
             >,
         }
@@ -43995,7 +44299,9 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn scope<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ApiKeyScope>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CreateApiKeyScope>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.scope = value
@@ -44033,7 +44339,7 @@ first; receivers accept any of them meanwhile.*/
             >,
             kind: ::std::result::Result<super::ChannelKind, ::std::string::String>,
             member_ids: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 ::std::string::String,
             >,
             name: ::std::result::Result<
@@ -44088,7 +44394,9 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn member_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.member_ids = value
@@ -44246,13 +44554,15 @@ first; receivers accept any of them meanwhile.*/
                 ::std::string::String,
             >,
             event_types: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 ::std::string::String,
             >,
             headers: ::std::result::Result<
-                ::std::collections::HashMap<
-                    ::std::string::String,
-                    ::std::string::String,
+                ::std::option::Option<
+                    ::std::collections::HashMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
                 >,
                 ::std::string::String,
             >,
@@ -44306,7 +44616,9 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn event_types<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.event_types = value
@@ -44319,9 +44631,11 @@ first; receivers accept any of them meanwhile.*/
             pub fn headers<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::collections::HashMap<
-                        ::std::string::String,
-                        ::std::string::String,
+                    ::std::option::Option<
+                        ::std::collections::HashMap<
+                            ::std::string::String,
+                            ::std::string::String,
+                        >,
                     >,
                 >,
                 T::Error: ::std::fmt::Display,
@@ -50154,7 +50468,7 @@ first; receivers accept any of them meanwhile.*/
         #[derive(Clone, Debug)]
         pub struct ScheduleMessage {
             attachments: ::std::result::Result<
-                ::std::vec::Vec<super::Attachment>,
+                ::std::option::Option<::std::vec::Vec<super::Attachment>>,
                 ::std::string::String,
             >,
             mention_channel: ::std::result::Result<
@@ -50162,7 +50476,7 @@ first; receivers accept any of them meanwhile.*/
                 ::std::string::String,
             >,
             mention_ids: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 ::std::string::String,
             >,
             parent_id: ::std::result::Result<
@@ -50200,7 +50514,9 @@ first; receivers accept any of them meanwhile.*/
         impl ScheduleMessage {
             pub fn attachments<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Attachment>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::Attachment>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.attachments = value
@@ -50226,7 +50542,9 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn mention_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.mention_ids = value
@@ -50582,7 +50900,7 @@ first; receivers accept any of them meanwhile.*/
         #[derive(Clone, Debug)]
         pub struct SendMessage {
             attachments: ::std::result::Result<
-                ::std::vec::Vec<super::Attachment>,
+                ::std::option::Option<::std::vec::Vec<super::Attachment>>,
                 ::std::string::String,
             >,
             client_message_id: ::std::result::Result<
@@ -50594,7 +50912,7 @@ first; receivers accept any of them meanwhile.*/
                 ::std::string::String,
             >,
             mention_ids: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 ::std::string::String,
             >,
             parent_id: ::std::result::Result<
@@ -50628,7 +50946,9 @@ first; receivers accept any of them meanwhile.*/
         impl SendMessage {
             pub fn attachments<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Attachment>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::Attachment>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.attachments = value
@@ -50671,7 +50991,9 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn mention_ids<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.mention_ids = value
@@ -50767,7 +51089,7 @@ first; receivers accept any of them meanwhile.*/
         #[derive(Clone, Debug)]
         pub struct SetChannelMember {
             role: ::std::result::Result<
-                ::std::option::Option<super::ChannelRole>,
+                ::std::option::Option<super::SetChannelMemberRole>,
                 ::std::string::String,
             >,
         }
@@ -50781,7 +51103,9 @@ first; receivers accept any of them meanwhile.*/
         impl SetChannelMember {
             pub fn role<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ChannelRole>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::SetChannelMemberRole>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.role = value
@@ -51418,13 +51742,15 @@ first; receivers accept any of them meanwhile.*/
                 ::std::string::String,
             >,
             event_types: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
                 ::std::string::String,
             >,
             headers: ::std::result::Result<
-                ::std::collections::HashMap<
-                    ::std::string::String,
-                    ::std::string::String,
+                ::std::option::Option<
+                    ::std::collections::HashMap<
+                        ::std::string::String,
+                        ::std::string::String,
+                    >,
                 >,
                 ::std::string::String,
             >,
@@ -51478,7 +51804,9 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn event_types<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.event_types = value
@@ -51491,9 +51819,11 @@ first; receivers accept any of them meanwhile.*/
             pub fn headers<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::collections::HashMap<
-                        ::std::string::String,
-                        ::std::string::String,
+                    ::std::option::Option<
+                        ::std::collections::HashMap<
+                            ::std::string::String,
+                            ::std::string::String,
+                        >,
                     >,
                 >,
                 T::Error: ::std::fmt::Display,

@@ -137,7 +137,7 @@ async fn private_channel(client: &Client, workspace_id: &str) -> types::Channel 
         .body(types::CreateChannel {
             creator_id: None,
             kind: types::ChannelKind::Private,
-            member_ids: vec![],
+            member_ids: None,
             name: Some("launch".parse().unwrap()),
             slow_mode_seconds: None,
             topic: Some("Friday".parse().unwrap()),
@@ -417,7 +417,7 @@ async fn webhook_signature_verification() {
         .body(types::CreateWebhookEndpoint {
             description: Some("sdk test".parse().unwrap()),
             enabled: Some(false),
-            event_types: vec![],
+            event_types: None,
             headers: Default::default(),
             rate_limit_per_second: None,
             url: "https://example.com/atelier-hooks".parse().unwrap(),

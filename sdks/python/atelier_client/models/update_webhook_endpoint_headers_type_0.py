@@ -6,11 +6,11 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="UpdateWebhookEndpointHeaders")
+T = TypeVar("T", bound="UpdateWebhookEndpointHeadersType0")
 
 
 @_attrs_define
-class UpdateWebhookEndpointHeaders:
+class UpdateWebhookEndpointHeadersType0:
     """Replaces every extra header."""
 
     additional_properties: dict[str, str] = _attrs_field(init=False, factory=dict)
@@ -25,10 +25,10 @@ class UpdateWebhookEndpointHeaders:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        update_webhook_endpoint_headers = cls()
+        update_webhook_endpoint_headers_type_0 = cls()
 
-        update_webhook_endpoint_headers.additional_properties = d
-        return update_webhook_endpoint_headers
+        update_webhook_endpoint_headers_type_0.additional_properties = d
+        return update_webhook_endpoint_headers_type_0
 
     @property
     def additional_keys(self) -> list[str]:

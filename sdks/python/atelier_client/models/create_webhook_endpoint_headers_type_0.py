@@ -6,11 +6,11 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="CreateWebhookEndpointHeaders")
+T = TypeVar("T", bound="CreateWebhookEndpointHeadersType0")
 
 
 @_attrs_define
-class CreateWebhookEndpointHeaders:
+class CreateWebhookEndpointHeadersType0:
     """Up to 20 extra headers (values up to 1024 visible ASCII characters). `webhook-*`,
     `content-type`, `content-length`, `host`, `user-agent` and hop-by-hop headers are
     reserved.
@@ -29,10 +29,10 @@ class CreateWebhookEndpointHeaders:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
-        create_webhook_endpoint_headers = cls()
+        create_webhook_endpoint_headers_type_0 = cls()
 
-        create_webhook_endpoint_headers.additional_properties = d
-        return create_webhook_endpoint_headers
+        create_webhook_endpoint_headers_type_0.additional_properties = d
+        return create_webhook_endpoint_headers_type_0
 
     @property
     def additional_keys(self) -> list[str]:

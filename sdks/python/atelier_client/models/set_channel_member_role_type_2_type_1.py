@@ -1,0 +1,10 @@
+from enum import StrEnum
+
+
+class SetChannelMemberRoleType2Type1(StrEnum):
+    MEMBER = "member"
+    MODERATOR = "moderator"
+    OWNER = "owner"
+
+    def __str__(self) -> str:
+        return str(self.value)

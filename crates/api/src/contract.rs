@@ -275,7 +275,8 @@ fn referenced_schemas(
 
 /// A strict body reads `null` in an optional field as the field left out (README, "HTTP
 /// contract"), so the document says so: in the schemas only requests use, every optional
-/// field is `nullable` (an optional enum reference becomes the enum inline, with `null`).
+/// field is `nullable`, except enums (null is none of their values, and strict bodies refuse
+/// it there).
 /// Schemas responses also use keep their fields non-null: responses never send `null`.
 fn nullable_request_fields(spec: &mut Value) {
     use std::collections::BTreeSet;
@@ -290,13 +291,6 @@ fn nullable_request_fields(spec: &mut Value) {
             referenced_schemas(spec, &operation["responses"], &mut responses);
         }
     }
-    let enums: std::collections::BTreeMap<String, Value> = spec["components"]["schemas"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .filter(|(_, schema)| schema.get("enum").is_some())
-        .map(|(name, schema)| (name.clone(), schema.clone()))
-        .collect();
     for name in requests.difference(&responses) {
         let Some(schema) = spec.pointer_mut(&format!("/components/schemas/{name}")) else {
             continue;
@@ -314,18 +308,9 @@ fn nullable_request_fields(spec: &mut Value) {
             if required.contains(field) {
                 continue;
             }
-            let referenced = property["$ref"]
-                .as_str()
-                .and_then(|reference| reference.strip_prefix("#/components/schemas/"))
-                .and_then(|target| enums.get(target));
-            if let Some(enumeration) = referenced {
-                let mut inline = enumeration.clone();
-                if let Some(values) = inline.get_mut("enum").and_then(Value::as_array_mut) {
-                    values.push(Value::Null);
-                }
-                *property = inline;
-            }
-            if property.get("$ref").is_none() {
+            // Enums refuse `null` (it is not one of their values); references keep no
+            // siblings in 3.0.
+            if property.get("$ref").is_none() && property.get("enum").is_none() {
                 property["nullable"] = Value::Bool(true);
             }
         }

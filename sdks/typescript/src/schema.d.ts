@@ -1256,12 +1256,7 @@ export interface components {
         CreateApiKey: {
             /** @description 1 to 100 characters. */
             name: string;
-            /**
-             * @description An API key's scope: `full` may do everything the tenant's administrators may, `read_only`
-             *     only reads.
-             * @enum {string|null}
-             */
-            scope?: "full" | "read_only" | null;
+            scope?: components["schemas"]["ApiKeyScope"];
         };
         /** CreateChannel */
         CreateChannel: {
@@ -2029,11 +2024,7 @@ export interface components {
          *     keeps theirs.
          */
         SetChannelMember: {
-            /**
-             * @description A channel member's role.
-             * @enum {string|null}
-             */
-            role?: "owner" | "moderator" | "member" | null;
+            role?: components["schemas"]["ChannelRole"];
         };
         /** SetMember */
         SetMember: {

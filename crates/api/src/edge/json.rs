@@ -209,6 +209,22 @@ pub(crate) fn unsigned_max(format: &str) -> Option<u64> {
     }
 }
 
+/// The allowed values of an enum schema (`` `a`, `b` ``), or `None` for any other schema.
+fn enum_values(registry: &Registry, schema: &MetaSchemaRef) -> Option<String> {
+    let schema: &MetaSchema = match schema {
+        MetaSchemaRef::Inline(schema) => schema,
+        MetaSchemaRef::Reference(name) => registry.schemas.get(name)?,
+    };
+    (!schema.enum_items.is_empty()).then(|| {
+        let allowed: Vec<String> = schema
+            .enum_items
+            .iter()
+            .map(|item| format!("`{}`", item.as_str().unwrap_or_default()))
+            .collect();
+        allowed.join(", ")
+    })
+}
+
 /// Whether `text` has as many characters (Unicode scalar values, as the domain counts) as the
 /// schema's `minLength` and `maxLength` allow.
 fn within_length(schema: &MetaSchema, text: &str) -> bool {
@@ -270,14 +286,11 @@ pub fn check(
         ("string", Value::String(text))
             if !schema.enum_items.is_empty() && !schema.enum_items.contains(value) =>
         {
-            let allowed: Vec<String> = schema
-                .enum_items
-                .iter()
-                .map(|item| format!("`{}`", item.as_str().unwrap_or_default()))
-                .collect();
+            let allowed = enum_values(registry, &MetaSchemaRef::Inline(Box::new(schema.clone())))
+                .unwrap_or_default();
             let shown: String = text.chars().take(64).collect();
             at(
-                format!("one of {}", allowed.join(", ")).into(),
+                format!("one of {allowed}").into(),
                 format!("`{shown}`").into(),
             )
         }
@@ -318,8 +331,17 @@ pub fn check(
                         });
                     }
                     None => {}
-                    // `null` is "left out" for optional fields; a required one needs a value.
-                    Some(Value::Null) if !schema.required.contains(name) => {}
+                    // `null` is "left out" for optional fields (the document marks them
+                    // `nullable`), except enums: `null` is not one of their values.
+                    Some(Value::Null) if !schema.required.contains(name) => {
+                        if let Some(allowed) = enum_values(registry, property) {
+                            return Some(Mismatch {
+                                field: join(path, name),
+                                expected: format!("one of {allowed}").into(),
+                                found: "null".into(),
+                            });
+                        }
+                    }
                     Some(Value::Null) => {
                         return Some(Mismatch {
                             field: join(path, name),
@@ -403,6 +425,21 @@ mod tests {
             mismatch.to_string(),
             "field `kind` must be one of `public`, `private`, not `group`"
         );
+    }
+
+    #[test]
+    fn null_leaves_an_optional_field_out_but_is_no_enum_value() {
+        let mut registry = Registry::new();
+        <Probe as Type>::register(&mut registry);
+        let schema = <Probe as Type>::schema_ref();
+        let body = json!({"display_name": "Ada", "count": null, "kind": null});
+        let mismatch = check(&registry, &schema, &body, "").expect("refused");
+        assert_eq!(
+            mismatch.to_string(),
+            "field `kind` must be one of `public`, `private`, not null"
+        );
+        let body = json!({"display_name": "Ada", "count": null, "tags": null});
+        assert_eq!(check(&registry, &schema, &body, ""), None);
     }
 
     #[test]

@@ -117,9 +117,6 @@ from .check import Check
 from .check_status import CheckStatus
 from .consumer import Consumer
 from .create_api_key import CreateApiKey
-from .create_api_key_scope_type_1 import CreateApiKeyScopeType1
-from .create_api_key_scope_type_2_type_1 import CreateApiKeyScopeType2Type1
-from .create_api_key_scope_type_3_type_1 import CreateApiKeyScopeType3Type1
 from .create_channel import CreateChannel
 from .create_user import CreateUser
 from .create_webhook_endpoint import CreateWebhookEndpoint
@@ -221,9 +218,6 @@ from .scheduled_message import ScheduledMessage
 from .scheduled_message_status import ScheduledMessageStatus
 from .send_message import SendMessage
 from .set_channel_member import SetChannelMember
-from .set_channel_member_role_type_1 import SetChannelMemberRoleType1
-from .set_channel_member_role_type_2_type_1 import SetChannelMemberRoleType2Type1
-from .set_channel_member_role_type_3_type_1 import SetChannelMemberRoleType3Type1
 from .set_member import SetMember
 from .thread import Thread
 from .thread_read_state import ThreadReadState
@@ -372,9 +366,6 @@ __all__ = (
     "CheckStatus",
     "Consumer",
     "CreateApiKey",
-    "CreateApiKeyScopeType1",
-    "CreateApiKeyScopeType2Type1",
-    "CreateApiKeyScopeType3Type1",
     "CreateChannel",
     "CreateUser",
     "CreateWebhookEndpoint",
@@ -462,9 +453,6 @@ __all__ = (
     "ScheduledMessageStatus",
     "SendMessage",
     "SetChannelMember",
-    "SetChannelMemberRoleType1",
-    "SetChannelMemberRoleType2Type1",
-    "SetChannelMemberRoleType3Type1",
     "SetMember",
     "Thread",
     "ThreadReadState",

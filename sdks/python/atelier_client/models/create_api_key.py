@@ -1,14 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.create_api_key_scope_type_1 import CreateApiKeyScopeType1
-from ..models.create_api_key_scope_type_2_type_1 import CreateApiKeyScopeType2Type1
-from ..models.create_api_key_scope_type_3_type_1 import CreateApiKeyScopeType3Type1
+from ..models.api_key_scope import ApiKeyScope
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="CreateApiKey")
@@ -20,35 +18,21 @@ class CreateApiKey:
 
     Attributes:
         name (str): 1 to 100 characters.
-        scope (CreateApiKeyScopeType1 | CreateApiKeyScopeType2Type1 | CreateApiKeyScopeType3Type1 | None | Unset): An
-            API key's scope: `full` may do everything the tenant's administrators may, `read_only`
+        scope (ApiKeyScope | Unset): An API key's scope: `full` may do everything the tenant's administrators may,
+            `read_only`
             only reads.
     """
 
     name: str
-    scope: (
-        CreateApiKeyScopeType1
-        | CreateApiKeyScopeType2Type1
-        | CreateApiKeyScopeType3Type1
-        | None
-        | Unset
-    ) = UNSET
+    scope: ApiKeyScope | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name
 
-        scope: None | str | Unset
-        if isinstance(self.scope, Unset):
-            scope = UNSET
-        elif (
-            isinstance(self.scope, CreateApiKeyScopeType1)
-            or isinstance(self.scope, CreateApiKeyScopeType2Type1)
-            or isinstance(self.scope, CreateApiKeyScopeType3Type1)
-        ):
+        scope: str | Unset = UNSET
+        if not isinstance(self.scope, Unset):
             scope = self.scope.value
-        else:
-            scope = self.scope
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -67,53 +51,12 @@ class CreateApiKey:
         d = dict(src_dict)
         name = d.pop("name")
 
-        def _parse_scope(
-            data: object,
-        ) -> (
-            CreateApiKeyScopeType1
-            | CreateApiKeyScopeType2Type1
-            | CreateApiKeyScopeType3Type1
-            | None
-            | Unset
-        ):
-            if data is None:
-                return data
-            if isinstance(data, Unset):
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                scope_type_1 = CreateApiKeyScopeType1(data)
-
-                return scope_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                scope_type_2_type_1 = CreateApiKeyScopeType2Type1(data)
-
-                return scope_type_2_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                scope_type_3_type_1 = CreateApiKeyScopeType3Type1(data)
-
-                return scope_type_3_type_1
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(
-                CreateApiKeyScopeType1
-                | CreateApiKeyScopeType2Type1
-                | CreateApiKeyScopeType3Type1
-                | None
-                | Unset,
-                data,
-            )
-
-        scope = _parse_scope(d.pop("scope", UNSET))
+        _scope = d.pop("scope", UNSET)
+        scope: ApiKeyScope | Unset
+        if isinstance(_scope, Unset):
+            scope = UNSET
+        else:
+            scope = ApiKeyScope(_scope)
 
         create_api_key = cls(
             name=name,

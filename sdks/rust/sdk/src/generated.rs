@@ -21383,16 +21383,7 @@ that changed nothing: a refusal, a retry), or `denied`.*/
     ///      "minLength": 1
     ///    },
     ///    "scope": {
-    ///      "description": "An API key's scope: `full` may do everything the tenant's administrators may, `read_only`\nonly reads.",
-    ///      "type": [
-    ///        "string",
-    ///        "null"
-    ///      ],
-    ///      "enum": [
-    ///        "full",
-    ///        "read_only",
-    ///        null
-    ///      ]
+    ///      "$ref": "#/components/schemas/ApiKeyScope"
     ///    }
     ///  }
     ///}
@@ -21402,10 +21393,8 @@ that changed nothing: a refusal, a retry), or `denied`.*/
     pub struct CreateApiKey {
         ///1 to 100 characters.
         pub name: CreateApiKeyName,
-        /**An API key's scope: `full` may do everything the tenant's administrators may, `read_only`
-only reads.*/
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub scope: ::std::option::Option<CreateApiKeyScope>,
+        pub scope: ::std::option::Option<ApiKeyScope>,
     }
     impl ::std::convert::From<&CreateApiKey> for CreateApiKey {
         fn from(value: &CreateApiKey) -> Self {
@@ -21497,89 +21486,6 @@ only reads.*/
                 .map_err(|e: self::error::ConversionError| {
                     <D::Error as ::serde::de::Error>::custom(e.to_string())
                 })
-        }
-    }
-    /**An API key's scope: `full` may do everything the tenant's administrators may, `read_only`
-only reads.*/
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "description": "An API key's scope: `full` may do everything the tenant's administrators may, `read_only`\nonly reads.",
-    ///  "type": "string",
-    ///  "enum": [
-    ///    "full",
-    ///    "read_only"
-    ///  ]
-    ///}
-    /// ```
-    /// </details>
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum CreateApiKeyScope {
-        #[serde(rename = "full")]
-        Full,
-        #[serde(rename = "read_only")]
-        ReadOnly,
-    }
-    impl ::std::convert::From<&Self> for CreateApiKeyScope {
-        fn from(value: &CreateApiKeyScope) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::fmt::Display for CreateApiKeyScope {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Full => f.write_str("full"),
-                Self::ReadOnly => f.write_str("read_only"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for CreateApiKeyScope {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "full" => Ok(Self::Full),
-                "read_only" => Ok(Self::ReadOnly),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for CreateApiKeyScope {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for CreateApiKeyScope {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for CreateApiKeyScope {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///`CreateChannel`
@@ -29301,17 +29207,7 @@ keeps theirs.*/
     ///  "type": "object",
     ///  "properties": {
     ///    "role": {
-    ///      "description": "A channel member's role.",
-    ///      "type": [
-    ///        "string",
-    ///        "null"
-    ///      ],
-    ///      "enum": [
-    ///        "owner",
-    ///        "moderator",
-    ///        "member",
-    ///        null
-    ///      ]
+    ///      "$ref": "#/components/schemas/ChannelRole"
     ///    }
     ///  }
     ///}
@@ -29319,9 +29215,8 @@ keeps theirs.*/
     /// </details>
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     pub struct SetChannelMember {
-        ///A channel member's role.
         #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-        pub role: ::std::option::Option<SetChannelMemberRole>,
+        pub role: ::std::option::Option<ChannelRole>,
     }
     impl ::std::convert::From<&SetChannelMember> for SetChannelMember {
         fn from(value: &SetChannelMember) -> Self {
@@ -29336,93 +29231,6 @@ keeps theirs.*/
     impl SetChannelMember {
         pub fn builder() -> builder::SetChannelMember {
             Default::default()
-        }
-    }
-    ///A channel member's role.
-    ///
-    /// <details><summary>JSON schema</summary>
-    ///
-    /// ```json
-    ///{
-    ///  "description": "A channel member's role.",
-    ///  "type": "string",
-    ///  "enum": [
-    ///    "owner",
-    ///    "moderator",
-    ///    "member"
-    ///  ]
-    ///}
-    /// ```
-    /// </details>
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    pub enum SetChannelMemberRole {
-        #[serde(rename = "owner")]
-        Owner,
-        #[serde(rename = "moderator")]
-        Moderator,
-        #[serde(rename = "member")]
-        Member,
-    }
-    impl ::std::convert::From<&Self> for SetChannelMemberRole {
-        fn from(value: &SetChannelMemberRole) -> Self {
-            value.clone()
-        }
-    }
-    impl ::std::fmt::Display for SetChannelMemberRole {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Owner => f.write_str("owner"),
-                Self::Moderator => f.write_str("moderator"),
-                Self::Member => f.write_str("member"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for SetChannelMemberRole {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "owner" => Ok(Self::Owner),
-                "moderator" => Ok(Self::Moderator),
-                "member" => Ok(Self::Member),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SetChannelMemberRole {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<&::std::string::String> for SetChannelMemberRole {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SetChannelMemberRole {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
         }
     }
     ///`SetMember`
@@ -44272,7 +44080,7 @@ first; receivers accept any of them meanwhile.*/
         pub struct CreateApiKey {
             name: ::std::result::Result<super::CreateApiKeyName, ::std::string::String>,
             scope: ::std::result::Result<
-                ::std::option::Option<super::CreateApiKeyScope>,
+                ::std::option::Option<super::ApiKeyScope>,
                 ::std::string::String,
             >,
         }
@@ -44299,9 +44107,7 @@ first; receivers accept any of them meanwhile.*/
             }
             pub fn scope<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::CreateApiKeyScope>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::ApiKeyScope>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.scope = value
@@ -51089,7 +50895,7 @@ first; receivers accept any of them meanwhile.*/
         #[derive(Clone, Debug)]
         pub struct SetChannelMember {
             role: ::std::result::Result<
-                ::std::option::Option<super::SetChannelMemberRole>,
+                ::std::option::Option<super::ChannelRole>,
                 ::std::string::String,
             >,
         }
@@ -51103,9 +50909,7 @@ first; receivers accept any of them meanwhile.*/
         impl SetChannelMember {
             pub fn role<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SetChannelMemberRole>,
-                >,
+                T: ::std::convert::TryInto<::std::option::Option<super::ChannelRole>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.role = value

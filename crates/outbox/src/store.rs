@@ -232,8 +232,7 @@ impl Outbox {
         ids: &[String],
         fence: &Fence,
     ) -> Result<Option<i64>, OutboxError> {
-        let _gate = self.store.transaction_gate().await;
-        let mut session = self.store.client().start_session().await?;
+        let mut session = self.store.gated_session().await?;
         let batch = session
             .start_transaction()
             .and_run(
@@ -281,8 +280,10 @@ impl Outbox {
                     .boxed()
                 },
             )
-            .await?;
-        Ok(batch)
+            .await;
+        // `and_run` commits or aborts before it returns.
+        session.settle();
+        Ok(batch?)
     }
 
     /// Number of pending events and the time the oldest was written.

@@ -86,7 +86,7 @@ fn current_scope(tenant: TenantId) -> Option<Arc<dyn RequestScope>> {
 
 /// One transaction attempt: the session and the events to append before commit.
 pub struct Tx {
-    session: ClientSession,
+    session: atelier_store::GatedSession,
     tenant: TenantId,
     events: Vec<NewEvent>,
     changed: bool,
@@ -207,11 +207,9 @@ impl UnitOfWork {
         F: for<'b> FnMut(&'b mut Tx, &'b mut C) -> BoxFuture<'b, Result<T, E>> + Send,
     {
         let slot = scope.as_ref().map(|scope| scope.next_slot());
-        let _gate = self.store.transaction_gate().await;
         let session = self
             .store
-            .client()
-            .start_session()
+            .gated_session()
             .await
             .map_err(StorageError::from)?;
         let mut tx = Tx {
@@ -235,6 +233,7 @@ impl UnitOfWork {
             let outcome = match attempt {
                 Ok(Attempt::Replayed(value)) => {
                     abort(&mut tx).await;
+                    tx.session.settle();
                     return Ok(value);
                 }
                 Ok(Attempt::Ready(value)) => self.commit(&mut tx, started).await.map(|()| value),
@@ -245,6 +244,7 @@ impl UnitOfWork {
             };
             match outcome {
                 Ok(value) => {
+                    tx.session.settle();
                     // Events may also be written through the session directly (services'
                     // own append helpers); waking the relay is a cheap permit either way.
                     self.store.notify_committed();

@@ -145,6 +145,19 @@ impl Store {
         }
     }
 
+    /// A session for one transaction, holding the transaction gate when configured (see
+    /// [`GatedSession`]: abandoned mid-transaction, it keeps the gate until its abort lands).
+    pub async fn gated_session(&self) -> mongodb::error::Result<GatedSession> {
+        let gate = self.transaction_gate().await;
+        let session = self.client.start_session().await?;
+        Ok(GatedSession {
+            session: Some(session),
+            gate,
+            abort_within: self.operation_timeout,
+            settled: false,
+        })
+    }
+
     /// The signal a relay in this process waits on; see [`Store::notify_committed`].
     pub fn commit_signal(&self) -> std::sync::Arc<tokio::sync::Notify> {
         self.committed.clone()
@@ -196,13 +209,15 @@ impl Store {
         ) -> futures_util::future::BoxFuture<'b, mongodb::error::Result<R>>,
     {
         self.bounded(async {
-            let _gate = self.transaction_gate().await;
-            let mut session = self.client.start_session().await?;
-            session
+            let mut session = self.gated_session().await?;
+            let outcome = session
                 .start_transaction()
                 .with_options(self.transaction_options())
                 .and_run(context, body)
-                .await
+                .await;
+            // `and_run` commits or aborts before it returns.
+            session.settle();
+            outcome
         })
         .await
     }
@@ -217,6 +232,66 @@ impl Store {
     /// Drops the whole database. Only for tests and `atelier` development commands.
     pub async fn drop_database(&self) -> Result<(), StoreError> {
         self.database.drop().await.map_err(StoreError::from)
+    }
+}
+
+/// A client session opened under the transaction gate (`serialize_transactions`), for one
+/// transaction; it dereferences to the driver's session.
+///
+/// Dropped while its transaction is still open (the caller's task was aborted, or
+/// [`Store::bounded`] gave up on it), the driver aborts the transaction in the background. The
+/// gate is released only once that abort has been answered (or the operation timeout passed),
+/// so the next transaction of this process never overlaps an abandoned one: on a server
+/// without isolation (nx-27017) the late abort used to roll back the next transaction's work
+/// ("no such savepoint"). A session ended normally calls [`GatedSession::settle`] and releases
+/// the gate at once.
+pub struct GatedSession {
+    session: Option<mongodb::ClientSession>,
+    gate: Option<tokio::sync::MutexGuard<'static, ()>>,
+    abort_within: Duration,
+    settled: bool,
+}
+
+impl GatedSession {
+    /// No transaction of this session is open any more (committed, aborted or never started):
+    /// dropping it releases the gate at once.
+    pub fn settle(&mut self) {
+        self.settled = true;
+    }
+}
+
+impl std::ops::Deref for GatedSession {
+    type Target = mongodb::ClientSession;
+
+    fn deref(&self) -> &Self::Target {
+        self.session.as_ref().expect("present until dropped")
+    }
+}
+
+impl std::ops::DerefMut for GatedSession {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.session.as_mut().expect("present until dropped")
+    }
+}
+
+impl Drop for GatedSession {
+    fn drop(&mut self) {
+        if self.settled || self.gate.is_none() {
+            return;
+        }
+        let (Some(mut session), Some(gate)) = (self.session.take(), self.gate.take()) else {
+            return;
+        };
+        let within = self.abort_within;
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                // An error here means nothing was open (client-side) or the server is gone;
+                // either way nothing of this transaction can land after the gate opens.
+                let _ = tokio::time::timeout(within, session.abort_transaction()).await;
+                drop(session);
+                drop(gate);
+            });
+        }
     }
 }
 

@@ -287,7 +287,11 @@ impl Drop for GatedSession {
             runtime.spawn(async move {
                 // An error here means nothing was open (client-side) or the server is gone;
                 // either way nothing of this transaction can land after the gate opens.
-                let _ = tokio::time::timeout(within, session.abort_transaction()).await;
+                if let Ok(Err(error)) =
+                    tokio::time::timeout(within, session.abort_transaction()).await
+                {
+                    tracing::debug!(%error, "aborting an abandoned transaction");
+                }
                 drop(session);
                 drop(gate);
             });

@@ -1,0 +1,5 @@
+//! Canvas: collaborative Yjs documents.
+//!
+//! - [`log`]: the append-only update log (group commit, load, compaction, purge).
+
+pub mod log;

@@ -1,0 +1,775 @@
+//! The node's live documents: one task per loaded document owns its [`DocumentSession`], the
+//! sockets on it talk to that task through channels, and the [`UpdateLog`] makes its updates
+//! durable.
+//!
+//! - **Loading.** The first connection to a document on this node starts its task, which loads
+//!   the snapshot and the later updates from the log before it handles anything; commands that
+//!   arrive meanwhile wait in its inbox. Only nodes with connections (or server-side edits) for a
+//!   document load it.
+//! - **Frames.** A client frame goes through [`DocumentSession::receive`]; the reply goes to the
+//!   sender, the broadcast to every other connection (each has a bounded queue: a connection
+//!   whose queue is full is dropped as a slow reader, it never blocks the document), and the
+//!   accepted update to the log. A frame the session refuses closes that connection with the
+//!   error's close code; the document is unharmed.
+//! - **Durable acks.** When the log reports an update durable, the document merges the update's
+//!   state vector into its durable state vector and sends the durable-ack frame to the
+//!   connections that asked for acks.
+//! - **Compaction.** Every `compact_after_updates` accepted updates the document asks the log to
+//!   compact it, in the background (one compaction per document at a time).
+//! - **Eviction.** A document without connections for `grace` is dropped from memory once every
+//!   update it accepted is durable; a connection arriving meanwhile keeps it.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use atelier_canvas_sync::{
+    ConnId, DocumentSession, SessionLimits, SyncError, encode_durable_ack, yrs::StateVector,
+};
+use atelier_core::TenantId;
+use tokio::sync::mpsc;
+
+use crate::log::{Compaction, LogError, UpdateLog};
+
+/// How the node runs its live documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncOptions {
+    /// Limits every document session enforces on clients.
+    pub limits: SessionLimits,
+    /// How long a document without connections stays loaded.
+    pub grace: Duration,
+    /// Accepted updates between two compaction requests for one document.
+    pub compact_after_updates: u64,
+    /// Frames queued for one connection before it is dropped as a slow reader.
+    pub connection_queue: usize,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            limits: SessionLimits::default(),
+            grace: Duration::from_secs(30),
+            compact_after_updates: 500,
+            connection_queue: 1_024,
+        }
+    }
+}
+
+/// What a connection receives from its document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outgoing {
+    /// A binary y-protocols frame.
+    Frame(Arc<[u8]>),
+    /// The document ends this connection: close the socket with this code and reason.
+    Close { code: u16, reason: String },
+}
+
+/// WebSocket close code for a connection dropped because it did not read its frames fast
+/// enough (the realtime gateway uses the same code).
+pub const CLOSE_SLOW_READER: u16 = 4008;
+/// WebSocket close code when the document could not be loaded (storage trouble): try again.
+pub const CLOSE_UNAVAILABLE: u16 = 1013;
+
+/// The first byte of an awareness frame (message type 1 as a varuint).
+const AWARENESS_MESSAGE: u8 = 1;
+
+/// A connection's permissions on the document, decided by the domain before it connects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Joining {
+    /// Who connects (the user id the edits are attributed to).
+    pub user: Option<String>,
+    /// May send updates (editor or owner, document not archived).
+    pub can_write: bool,
+    /// Asked for durable acks.
+    pub wants_acks: bool,
+}
+
+type DocumentKey = (TenantId, String);
+
+enum Command {
+    Connect {
+        conn: ConnId,
+        joining: Joining,
+        outgoing: mpsc::Sender<Outgoing>,
+    },
+    Frame {
+        conn: ConnId,
+        frame: Vec<u8>,
+    },
+    Disconnect {
+        conn: ConnId,
+    },
+    Durable {
+        seq: u64,
+        accepted_at: Instant,
+    },
+    Compacted,
+    /// Ends the connections of `user` (their access was revoked) or, with `None`, every one.
+    Evict {
+        user: Option<String>,
+        code: u16,
+        reason: String,
+    },
+    DurableState {
+        answer: tokio::sync::oneshot::Sender<StateVector>,
+    },
+}
+
+/// Figures the node's documents keep, for metrics.
+#[derive(Debug, Default)]
+pub struct SyncStats {
+    pub loaded_documents: AtomicU64,
+    pub loaded_bytes: AtomicU64,
+    pub connections: AtomicU64,
+    pub accepted_updates: AtomicU64,
+    pub refused_frames: AtomicU64,
+    pub slow_readers: AtomicU64,
+    /// Compactions that folded updates into a new snapshot.
+    pub compactions: AtomicU64,
+    pub failed_compactions: AtomicU64,
+    /// Sum and count of durable-ack latencies (accepted → durable), in microseconds.
+    pub durable_micros_sum: AtomicU64,
+    pub durable_count: AtomicU64,
+}
+
+/// The node's live documents.
+#[derive(Clone)]
+pub struct SyncHub {
+    inner: Arc<HubInner>,
+}
+
+struct HubInner {
+    log: UpdateLog,
+    options: SyncOptions,
+    documents: Mutex<HashMap<DocumentKey, mpsc::UnboundedSender<Command>>>,
+    next_conn: AtomicU64,
+    stats: Arc<SyncStats>,
+}
+
+impl std::fmt::Debug for SyncHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncHub")
+            .field("options", &self.inner.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One socket's attachment to a document: send its frames with [`Connection::receive`], read
+/// what to write with [`Connection::next`]. Dropping it disconnects.
+pub struct Connection {
+    conn: ConnId,
+    document: mpsc::UnboundedSender<Command>,
+    outgoing: mpsc::Receiver<Outgoing>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("conn", &self.conn)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    /// Hands a frame the client sent to the document. False when the document has let this
+    /// connection go (the next [`Connection::next`] says why).
+    pub fn receive(&self, frame: Vec<u8>) -> bool {
+        self.document
+            .send(Command::Frame {
+                conn: self.conn,
+                frame,
+            })
+            .is_ok()
+    }
+
+    /// The next thing to write to the socket. `None`: the document dropped this connection
+    /// without a close (its queue overflowed: close with [`CLOSE_SLOW_READER`]).
+    pub async fn next(&mut self) -> Option<Outgoing> {
+        self.outgoing.recv().await
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.document
+            .send(Command::Disconnect { conn: self.conn })
+            .ok();
+    }
+}
+
+impl SyncHub {
+    pub fn new(log: UpdateLog, options: SyncOptions) -> SyncHub {
+        SyncHub {
+            inner: Arc::new(HubInner {
+                log,
+                options,
+                documents: Mutex::new(HashMap::new()),
+                next_conn: AtomicU64::new(1),
+                stats: Arc::new(SyncStats::default()),
+            }),
+        }
+    }
+
+    pub fn stats(&self) -> &SyncStats {
+        &self.inner.stats
+    }
+
+    pub fn options(&self) -> SyncOptions {
+        self.inner.options
+    }
+
+    /// Connects to the document (loading it on this node if needed). The caller has decided
+    /// the connection may read the document.
+    pub fn connect(&self, tenant: TenantId, document: &str, joining: Joining) -> Connection {
+        let conn = ConnId(self.inner.next_conn.fetch_add(1, Ordering::Relaxed));
+        let (outgoing_tx, outgoing) = mpsc::channel(self.inner.options.connection_queue);
+        let mut command = Command::Connect {
+            conn,
+            joining,
+            outgoing: outgoing_tx,
+        };
+        loop {
+            let handle = self.document(tenant, document);
+            match handle.send(command) {
+                Ok(()) => {
+                    return Connection {
+                        conn,
+                        document: handle,
+                        outgoing,
+                    };
+                }
+                // The document was being evicted: forget that task and start a new one.
+                Err(mpsc::error::SendError(returned)) => {
+                    command = returned;
+                    self.forget(&(tenant, document.to_owned()), &handle);
+                }
+            }
+        }
+    }
+
+    /// Ends the connections of `user` on the document (access revoked), or every connection.
+    pub fn evict(
+        &self,
+        tenant: TenantId,
+        document: &str,
+        user: Option<&str>,
+        code: u16,
+        reason: &str,
+    ) {
+        let key = (tenant, document.to_owned());
+        let handle = self.lock().get(&key).cloned();
+        if let Some(handle) = handle {
+            handle
+                .send(Command::Evict {
+                    user: user.map(str::to_owned),
+                    code,
+                    reason: reason.to_owned(),
+                })
+                .ok();
+        }
+    }
+
+    /// The state vector of what is durable: asked of the loaded document, or (not loaded here)
+    /// read from the log, where everything is durable.
+    pub async fn durable_state_vector(
+        &self,
+        tenant: TenantId,
+        document: &str,
+    ) -> Result<StateVector, LogError> {
+        let key = (tenant, document.to_owned());
+        let handle = self.lock().get(&key).cloned();
+        if let Some(handle) = handle {
+            let (answer, answered) = tokio::sync::oneshot::channel();
+            if handle.send(Command::DurableState { answer }).is_ok()
+                && let Ok(state_vector) = answered.await
+            {
+                return Ok(state_vector);
+            }
+        }
+        let stored = self.inner.log.load(tenant, document).await?;
+        let session = DocumentSession::load(
+            self.inner.options.limits,
+            stored.snapshot.as_deref(),
+            stored.updates.iter().map(Vec::as_slice),
+        )
+        .map_err(|source| LogError::Corrupt {
+            document: document.to_owned(),
+            source,
+        })?;
+        Ok(session.state_vector())
+    }
+
+    /// Number of documents loaded on this node.
+    pub fn loaded(&self) -> usize {
+        self.lock().len()
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<DocumentKey, mpsc::UnboundedSender<Command>>> {
+        self.inner
+            .documents
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn document(&self, tenant: TenantId, document: &str) -> mpsc::UnboundedSender<Command> {
+        let key = (tenant, document.to_owned());
+        let mut documents = self.lock();
+        if let Some(handle) = documents.get(&key)
+            && !handle.is_closed()
+        {
+            return handle.clone();
+        }
+        let (handle, inbox) = mpsc::unbounded_channel();
+        documents.insert(key.clone(), handle.clone());
+        drop(documents);
+        tokio::spawn(run_document(self.clone(), key, handle.clone(), inbox));
+        handle
+    }
+
+    /// Removes the document's entry if it is still `handle` (not a newer task's).
+    fn forget(&self, key: &DocumentKey, handle: &mpsc::UnboundedSender<Command>) {
+        let mut documents = self.lock();
+        if documents
+            .get(key)
+            .is_some_and(|current| current.same_channel(handle))
+        {
+            documents.remove(key);
+        }
+    }
+}
+
+struct Attached {
+    joining: Joining,
+    outgoing: mpsc::Sender<Outgoing>,
+}
+
+struct InFlight {
+    seq: u64,
+    state_vector: StateVector,
+    durable: bool,
+}
+
+struct LiveDocument {
+    hub: SyncHub,
+    key: DocumentKey,
+    handle: mpsc::UnboundedSender<Command>,
+    session: DocumentSession,
+    connections: HashMap<ConnId, Attached>,
+    durable: StateVector,
+    /// Accepted updates in acceptance order, with the document's state vector right after
+    /// each, until it and every earlier one is durable: the durable state vector is the last
+    /// entry of the durable prefix (appends may complete out of order).
+    in_flight: std::collections::VecDeque<InFlight>,
+    next_seq: u64,
+    since_compaction: u64,
+    compacting: bool,
+    counted_bytes: u64,
+}
+
+async fn run_document(
+    hub: SyncHub,
+    key: DocumentKey,
+    handle: mpsc::UnboundedSender<Command>,
+    mut inbox: mpsc::UnboundedReceiver<Command>,
+) {
+    let options = hub.inner.options;
+    let loaded = match hub.inner.log.load(key.0, &key.1).await {
+        Ok(stored) => DocumentSession::load(
+            options.limits,
+            stored.snapshot.as_deref(),
+            stored.updates.iter().map(Vec::as_slice),
+        )
+        .map(|session| (session, stored.updates.len() as u64))
+        .map_err(|source| LogError::Corrupt {
+            document: key.1.clone(),
+            source,
+        }),
+        Err(error) => Err(error),
+    };
+    let (session, logged) = match loaded {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            tracing::error!(tenant = %key.0, document = %key.1, %error, "loading a canvas document failed");
+            // Nobody may attach to a document that did not load: close whoever waits.
+            hub.forget(&key, &handle);
+            inbox.close();
+            while let Some(command) = inbox.recv().await {
+                if let Command::Connect { outgoing, .. } = command {
+                    outgoing
+                        .try_send(Outgoing::Close {
+                            code: CLOSE_UNAVAILABLE,
+                            reason: "the document could not be loaded; try again".to_owned(),
+                        })
+                        .ok();
+                }
+            }
+            return;
+        }
+    };
+    let durable = session.state_vector();
+    let mut document = LiveDocument {
+        hub: hub.clone(),
+        key,
+        handle,
+        session,
+        connections: HashMap::new(),
+        durable,
+        in_flight: std::collections::VecDeque::new(),
+        next_seq: 0,
+        since_compaction: logged,
+        compacting: false,
+        counted_bytes: 0,
+    };
+    hub.inner
+        .stats
+        .loaded_documents
+        .fetch_add(1, Ordering::Relaxed);
+    document.recount_bytes();
+    if document.since_compaction >= options.compact_after_updates {
+        document.compact();
+    }
+    loop {
+        let idle = document.connections.is_empty();
+        let command = if idle {
+            match tokio::time::timeout(options.grace, inbox.recv()).await {
+                Ok(command) => command,
+                Err(_) => {
+                    if document.in_flight.is_empty() && !document.compacting {
+                        // Stop taking commands; what raced in is handled below, then we go.
+                        document.hub.forget(&document.key, &document.handle);
+                        inbox.close();
+                        let mut reopened = false;
+                        while let Some(command) = inbox.recv().await {
+                            reopened |= matches!(command, Command::Connect { .. });
+                            document.handle_command(command);
+                        }
+                        // A connection that raced in was accepted by this task, which has
+                        // just closed its inbox: end it so the client reconnects to a new one.
+                        if reopened {
+                            document.evict_all(CLOSE_UNAVAILABLE, "document moved; reconnect");
+                        }
+                        break;
+                    }
+                    continue;
+                }
+            }
+        } else {
+            inbox.recv().await
+        };
+        let Some(command) = command else { break };
+        document.handle_command(command);
+    }
+    hub.inner
+        .stats
+        .loaded_documents
+        .fetch_sub(1, Ordering::Relaxed);
+    hub.inner
+        .stats
+        .loaded_bytes
+        .fetch_sub(document.counted_bytes, Ordering::Relaxed);
+}
+
+impl LiveDocument {
+    fn handle_command(&mut self, command: Command) {
+        match command {
+            Command::Connect {
+                conn,
+                joining,
+                outgoing,
+            } => {
+                let frames = self.session.connect(conn, joining.can_write);
+                self.connections
+                    .insert(conn, Attached { joining, outgoing });
+                self.hub
+                    .inner
+                    .stats
+                    .connections
+                    .fetch_add(1, Ordering::Relaxed);
+                for frame in frames {
+                    self.send(conn, frame.into());
+                }
+            }
+            Command::Frame { conn, frame } => self.receive(conn, &frame),
+            Command::Disconnect { conn } => self.detach(conn, None),
+            Command::Durable { seq, accepted_at } => {
+                let stats = &self.hub.inner.stats;
+                let micros = u64::try_from(accepted_at.elapsed().as_micros()).unwrap_or(u64::MAX);
+                stats
+                    .durable_micros_sum
+                    .fetch_add(micros, Ordering::Relaxed);
+                stats.durable_count.fetch_add(1, Ordering::Relaxed);
+                let Some(first) = self.in_flight.front().map(|entry| entry.seq) else {
+                    return;
+                };
+                let Some(entry) = seq
+                    .checked_sub(first)
+                    .and_then(|index| usize::try_from(index).ok())
+                    .and_then(|index| self.in_flight.get_mut(index))
+                else {
+                    return;
+                };
+                entry.durable = true;
+                let mut advanced = false;
+                while self.in_flight.front().is_some_and(|entry| entry.durable) {
+                    if let Some(entry) = self.in_flight.pop_front() {
+                        self.durable = entry.state_vector;
+                        advanced = true;
+                    }
+                }
+                if !advanced {
+                    return;
+                }
+                let ack: Arc<[u8]> = encode_durable_ack(&self.durable).into();
+                let wanting: Vec<ConnId> = self
+                    .connections
+                    .iter()
+                    .filter(|(_, attached)| attached.joining.wants_acks)
+                    .map(|(conn, _)| *conn)
+                    .collect();
+                for conn in wanting {
+                    self.send(conn, ack.clone());
+                }
+            }
+            Command::Compacted => {
+                self.compacting = false;
+            }
+            Command::Evict { user, code, reason } => {
+                let leaving: Vec<ConnId> = self
+                    .connections
+                    .iter()
+                    .filter(|(_, attached)| user.is_none() || attached.joining.user == user)
+                    .map(|(conn, _)| *conn)
+                    .collect();
+                for conn in leaving {
+                    self.detach(
+                        conn,
+                        Some(Outgoing::Close {
+                            code,
+                            reason: reason.clone(),
+                        }),
+                    );
+                }
+            }
+            Command::DurableState { answer } => {
+                answer.send(self.durable.clone()).ok();
+            }
+        }
+    }
+
+    fn receive(&mut self, conn: ConnId, frame: &[u8]) {
+        let Some(attached) = self.connections.get(&conn) else {
+            return;
+        };
+        let user = attached.joining.user.clone();
+        match self.session.receive(conn, frame) {
+            Ok(outcome) => {
+                for reply in outcome.reply {
+                    self.send(conn, reply.into());
+                }
+                for frame in outcome.broadcast {
+                    // Awareness goes back to its sender too, as y-websocket's server does: a
+                    // client alone on a document hears its own 15 s renewals, so its 30 s
+                    // liveness check never drops an idle connection.
+                    let echo = frame.first() == Some(&AWARENESS_MESSAGE);
+                    let frame: Arc<[u8]> = frame.into();
+                    let others: Vec<ConnId> = self
+                        .connections
+                        .keys()
+                        .copied()
+                        .filter(|other| echo || *other != conn)
+                        .collect();
+                    for other in others {
+                        self.send(other, frame.clone());
+                    }
+                }
+                if let Some(update) = outcome.accepted_update {
+                    self.accepted(update, user);
+                }
+            }
+            Err(error) => {
+                self.hub
+                    .inner
+                    .stats
+                    .refused_frames
+                    .fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(tenant = %self.key.0, document = %self.key.1, %conn, %error, "refused a sync frame");
+                self.detach(
+                    conn,
+                    Some(Outgoing::Close {
+                        code: error.close_code(),
+                        reason: close_reason(&error),
+                    }),
+                );
+            }
+        }
+    }
+
+    /// Logs an accepted update; the document hears back when it is durable.
+    fn accepted(&mut self, update: Vec<u8>, user: Option<String>) {
+        let stats = &self.hub.inner.stats;
+        stats.accepted_updates.fetch_add(1, Ordering::Relaxed);
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.in_flight.push_back(InFlight {
+            seq,
+            state_vector: self.session.state_vector(),
+            durable: false,
+        });
+        let accepted_at = Instant::now();
+        let log = self.hub.inner.log.clone();
+        let handle = self.handle.clone();
+        let (tenant, document) = self.key.clone();
+        tokio::spawn(async move {
+            match log.append(tenant, &document, update, user).await {
+                Ok(()) => {
+                    handle.send(Command::Durable { seq, accepted_at }).ok();
+                }
+                // Only when the node stops: the update stays unacknowledged, and the client
+                // re-sends it to whichever node it reconnects to (its step 2).
+                Err(error) => {
+                    tracing::warn!(%tenant, %document, %error, "an accepted update was not logged");
+                }
+            }
+        });
+        self.since_compaction += 1;
+        if self.since_compaction >= self.hub.inner.options.compact_after_updates {
+            self.compact();
+        }
+        self.recount_bytes_every(64);
+    }
+
+    fn compact(&mut self) {
+        if self.compacting {
+            return;
+        }
+        self.compacting = true;
+        self.since_compaction = 0;
+        let log = self.hub.inner.log.clone();
+        let handle = self.handle.clone();
+        let stats = self.hub.inner.stats.clone();
+        let (tenant, document) = self.key.clone();
+        tokio::spawn(async move {
+            match log.compact(tenant, &document).await {
+                Ok(Compaction::Folded { .. }) => {
+                    stats.compactions.fetch_add(1, Ordering::Relaxed);
+                }
+                Ok(Compaction::Nothing | Compaction::Superseded) => {}
+                Err(error) => {
+                    stats.failed_compactions.fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(%tenant, %document, %error, "compacting a canvas document failed");
+                }
+            }
+            handle.send(Command::Compacted).ok();
+        });
+    }
+
+    /// Queues a frame for a connection; a full queue drops the connection (slow reader).
+    fn send(&mut self, conn: ConnId, frame: Arc<[u8]>) {
+        let Some(attached) = self.connections.get(&conn) else {
+            return;
+        };
+        match attached.outgoing.try_send(Outgoing::Frame(frame)) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.hub
+                    .inner
+                    .stats
+                    .slow_readers
+                    .fetch_add(1, Ordering::Relaxed);
+                // Dropping its sender ends the connection's stream without a close: the
+                // socket closes with CLOSE_SLOW_READER.
+                self.detach(conn, None);
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => self.detach(conn, None),
+        }
+    }
+
+    /// Forgets a connection (after an optional last message) and tells the others its
+    /// awareness states are gone.
+    fn detach(&mut self, conn: ConnId, last: Option<Outgoing>) {
+        let Some(attached) = self.connections.remove(&conn) else {
+            return;
+        };
+        self.hub
+            .inner
+            .stats
+            .connections
+            .fetch_sub(1, Ordering::Relaxed);
+        if let Some(last) = last {
+            attached.outgoing.try_send(last).ok();
+        }
+        drop(attached);
+        for frame in self.session.disconnect(conn) {
+            let frame: Arc<[u8]> = frame.into();
+            let others: Vec<ConnId> = self.connections.keys().copied().collect();
+            for other in others {
+                self.send(other, frame.clone());
+            }
+        }
+    }
+
+    fn evict_all(&mut self, code: u16, reason: &str) {
+        let all: Vec<ConnId> = self.connections.keys().copied().collect();
+        for conn in all {
+            self.detach(
+                conn,
+                Some(Outgoing::Close {
+                    code,
+                    reason: reason.to_owned(),
+                }),
+            );
+        }
+    }
+
+    fn recount_bytes_every(&mut self, updates: u64) {
+        if self.since_compaction.is_multiple_of(updates) {
+            self.recount_bytes();
+        }
+    }
+
+    /// Re-measures the document's encoded size for the loaded-bytes figure.
+    fn recount_bytes(&mut self) {
+        let bytes = self.session.encode_state_as_update().len() as u64;
+        let stats = &self.hub.inner.stats;
+        stats.loaded_bytes.fetch_add(bytes, Ordering::Relaxed);
+        stats
+            .loaded_bytes
+            .fetch_sub(self.counted_bytes, Ordering::Relaxed);
+        self.counted_bytes = bytes;
+    }
+}
+
+/// A close reason within the WebSocket limit of 123 bytes.
+fn close_reason(error: &SyncError) -> String {
+    let mut reason = error.to_string();
+    if reason.len() > 120 {
+        let mut end = 120;
+        while !reason.is_char_boundary(end) {
+            end -= 1;
+        }
+        reason.truncate(end);
+    }
+    reason
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_reasons_fit_a_close_frame() {
+        let error = SyncError::Malformed {
+            reason: "é".repeat(200),
+        };
+        let reason = close_reason(&error);
+        assert!(reason.len() <= 123);
+        assert!(reason.starts_with("malformed frame: é"));
+    }
+}

@@ -1,0 +1,256 @@
+//! The node's live documents (`atelier_canvas::sync`) against the real store, with frames as a
+//! y-websocket client writes them: relay, durable acks, read-only drops, refused frames,
+//! eviction and reload, compaction while editing.
+
+use std::{sync::atomic::Ordering, time::Duration};
+
+use atelier_canvas::{
+    log::UpdateLog,
+    sync::{Connection, Joining, Outgoing, SyncHub, SyncOptions},
+};
+use atelier_canvas_sync::{
+    decode_durable_ack,
+    yrs::{
+        Doc, GetString, ReadTxn, StateVector, Text, Transact, Update,
+        sync::{Message, SyncMessage},
+        updates::{decoder::Decode, encoder::Encode},
+    },
+};
+use atelier_core::TenantId;
+use atelier_store::Store;
+use atelier_tests::{eventually, test_config};
+
+fn joining(can_write: bool, wants_acks: bool) -> Joining {
+    Joining {
+        user: Some("usr_test".to_owned()),
+        can_write,
+        wants_acks,
+    }
+}
+
+/// A client-side document that types into the `text` root.
+struct Client {
+    doc: Doc,
+}
+
+impl Client {
+    fn new() -> Self {
+        Client { doc: Doc::new() }
+    }
+
+    /// Types `text` at the end and returns the update frame a provider sends.
+    fn type_text(&self, text: &str) -> Vec<u8> {
+        let root = self.doc.get_or_insert_text("text");
+        let mut txn = self.doc.transact_mut();
+        let before = txn.state_vector();
+        let len = root.len(&txn);
+        root.insert(&mut txn, len, text);
+        let update = txn.encode_state_as_update_v1(&before);
+        Message::Sync(SyncMessage::Update(update)).encode_v1()
+    }
+
+    fn step1(&self) -> Vec<u8> {
+        Message::Sync(SyncMessage::SyncStep1(self.doc.transact().state_vector())).encode_v1()
+    }
+
+    /// Applies a sync frame the server sent (step 2 or update); other frames are ignored.
+    fn apply(&self, frame: &[u8]) {
+        if let Ok(Message::Sync(SyncMessage::SyncStep2(update) | SyncMessage::Update(update))) =
+            Message::decode_v1(frame)
+        {
+            self.doc
+                .transact_mut()
+                .apply_update(Update::decode_v1(&update).unwrap())
+                .unwrap();
+        }
+    }
+
+    fn text(&self) -> String {
+        let root = self.doc.get_or_insert_text("text");
+        root.get_string(&self.doc.transact())
+    }
+
+    fn state_vector(&self) -> StateVector {
+        self.doc.transact().state_vector()
+    }
+}
+
+async fn next(connection: &mut Connection) -> Outgoing {
+    tokio::time::timeout(Duration::from_secs(10), connection.next())
+        .await
+        .expect("a frame within 10 s")
+        .expect("the connection is open")
+}
+
+/// Reads frames until one satisfies `wanted`, applying sync frames to `client`.
+async fn until(
+    connection: &mut Connection,
+    client: &Client,
+    wanted: impl Fn(&[u8]) -> bool,
+) -> Vec<u8> {
+    loop {
+        match next(connection).await {
+            Outgoing::Frame(frame) => {
+                client.apply(&frame);
+                if wanted(&frame) {
+                    return frame.to_vec();
+                }
+            }
+            Outgoing::Close { code, reason } => panic!("closed {code}: {reason}"),
+        }
+    }
+}
+
+async fn hub(options: SyncOptions) -> (Store, UpdateLog, SyncHub) {
+    let config = test_config();
+    let store = Store::connect(&config.mongodb).await.unwrap();
+    atelier_server::migrations::run(&store).await.unwrap();
+    let log = UpdateLog::start(&store);
+    let hub = SyncHub::new(log.clone(), options);
+    (store, log, hub)
+}
+
+#[tokio::test]
+async fn edits_relay_become_durable_and_survive_eviction() {
+    let options = SyncOptions {
+        grace: Duration::from_millis(300),
+        ..SyncOptions::default()
+    };
+    let (store, log, hub) = hub(options).await;
+    let tenant = TenantId::generate();
+
+    let alice = Client::new();
+    let bob = Client::new();
+    let mut alice_conn = hub.connect(tenant, "doc_a", joining(true, true));
+    let mut bob_conn = hub.connect(tenant, "doc_a", joining(true, false));
+    // Each writer is sent the server's step 1 first.
+    for (conn, client) in [(&mut alice_conn, &alice), (&mut bob_conn, &bob)] {
+        let first = until(conn, client, |_| true).await;
+        assert_eq!(&first[..2], &[0, 0], "a sync step 1");
+    }
+
+    assert!(alice_conn.receive(alice.type_text("hello")));
+    until(&mut bob_conn, &bob, |frame| frame[..2] == [0, 2]).await;
+    assert_eq!(bob.text(), "hello");
+    // Alice asked for acks: one arrives, covering her edit.
+    let ack = until(&mut alice_conn, &alice, |frame| frame[0] == 100).await;
+    let durable = decode_durable_ack(&ack).unwrap();
+    assert_eq!(durable, alice.state_vector());
+    assert_eq!(log.load(tenant, "doc_a").await.unwrap().updates.len(), 1);
+
+    // Bob answers; Alice converges. Bob asked for no acks and gets none.
+    assert!(bob_conn.receive(bob.type_text(" world")));
+    until(&mut alice_conn, &alice, |frame| frame[..2] == [0, 2]).await;
+    assert_eq!(alice.text(), "hello world");
+
+    // Everyone leaves; the document is evicted after the grace period.
+    drop(alice_conn);
+    drop(bob_conn);
+    eventually(Duration::from_secs(10), "document evicted", || async {
+        hub.loaded() == 0
+    })
+    .await;
+    assert_eq!(hub.stats().loaded_documents.load(Ordering::Relaxed), 0);
+
+    // A newcomer syncs from the log.
+    let carol = Client::new();
+    let mut carol_conn = hub.connect(tenant, "doc_a", joining(false, false));
+    assert!(carol_conn.receive(carol.step1()));
+    until(&mut carol_conn, &carol, |frame| frame[..2] == [0, 1]).await;
+    assert_eq!(carol.text(), "hello world");
+    assert_eq!(
+        hub.durable_state_vector(tenant, "doc_a").await.unwrap(),
+        alice.state_vector()
+    );
+    drop(carol_conn);
+    store.drop_database().await.unwrap();
+}
+
+#[tokio::test]
+async fn read_only_updates_are_dropped_and_bad_frames_close_only_their_sender() {
+    let (store, log, hub) = hub(SyncOptions::default()).await;
+    let tenant = TenantId::generate();
+    let viewer = Client::new();
+    let editor = Client::new();
+    let mut viewer_conn = hub.connect(tenant, "doc_b", joining(false, false));
+    let mut editor_conn = hub.connect(tenant, "doc_b", joining(true, true));
+    until(&mut editor_conn, &editor, |frame| frame[..2] == [0, 0]).await;
+
+    // The viewer's edit goes nowhere, and the socket stays.
+    assert!(viewer_conn.receive(viewer.type_text("vandalism")));
+    // A malformed frame (a truncated update) closes its sender with 1007.
+    assert!(viewer_conn.receive(vec![0, 2, 50, 1, 2]));
+    match next(&mut viewer_conn).await {
+        Outgoing::Close { code, .. } => assert_eq!(code, 1007),
+        other => panic!("expected a close, got {other:?}"),
+    }
+    // The editor still works; the document has none of the viewer's text.
+    assert!(editor_conn.receive(editor.type_text("kept")));
+    until(&mut editor_conn, &editor, |frame| frame[0] == 100).await;
+    let stored = log.load(tenant, "doc_b").await.unwrap();
+    assert_eq!(
+        stored.updates.len(),
+        1,
+        "only the editor's update is logged"
+    );
+    let check = Client::new();
+    let mut check_conn = hub.connect(tenant, "doc_b", joining(false, false));
+    assert!(check_conn.receive(check.step1()));
+    until(&mut check_conn, &check, |frame| frame[..2] == [0, 1]).await;
+    assert_eq!(check.text(), "kept");
+
+    // Another tenant's document of the same name is another document.
+    let stranger = Client::new();
+    let mut stranger_conn = hub.connect(TenantId::generate(), "doc_b", joining(false, false));
+    assert!(stranger_conn.receive(stranger.step1()));
+    until(&mut stranger_conn, &stranger, |frame| frame[..2] == [0, 1]).await;
+    assert_eq!(stranger.text(), "");
+    store.drop_database().await.unwrap();
+}
+
+#[tokio::test]
+async fn compaction_runs_while_editing_and_a_reload_has_everything() {
+    let options = SyncOptions {
+        grace: Duration::from_millis(200),
+        compact_after_updates: 20,
+        ..SyncOptions::default()
+    };
+    let (store, log, hub) = hub(options).await;
+    let tenant = TenantId::generate();
+    let editor = Client::new();
+    let mut conn = hub.connect(tenant, "doc_c", joining(true, true));
+    // Five rounds of 20 edits, each waited for until durable: every round asks for a
+    // compaction, which folds what is on disk by then.
+    for round in 0..5 {
+        for i in 0..20 {
+            assert!(conn.receive(editor.type_text(&format!("{round}.{i},"))));
+        }
+        let expected = editor.state_vector();
+        loop {
+            let ack = until(&mut conn, &editor, |frame| frame[0] == 100).await;
+            if decode_durable_ack(&ack).unwrap() == expected {
+                break;
+            }
+        }
+    }
+    eventually(Duration::from_secs(10), "compactions ran", || async {
+        hub.stats().compactions.load(Ordering::Relaxed) >= 1
+    })
+    .await;
+    drop(conn);
+    eventually(Duration::from_secs(10), "document evicted", || async {
+        hub.loaded() == 0
+    })
+    .await;
+    let stored = log.load(tenant, "doc_c").await.unwrap();
+    assert!(stored.snapshot.is_some(), "compaction wrote a snapshot");
+    assert!(stored.updates.len() < 100, "compaction folded updates");
+
+    let reader = Client::new();
+    let mut reader_conn = hub.connect(tenant, "doc_c", joining(false, false));
+    assert!(reader_conn.receive(reader.step1()));
+    until(&mut reader_conn, &reader, |frame| frame[..2] == [0, 1]).await;
+    assert_eq!(reader.text(), editor.text());
+    drop(reader_conn);
+    store.drop_database().await.unwrap();
+}

@@ -254,3 +254,71 @@ async fn compaction_runs_while_editing_and_a_reload_has_everything() {
     drop(reader_conn);
     store.drop_database().await.unwrap();
 }
+
+/// A node: its own hub and fan-out, on a shared store and broker prefix.
+fn node(
+    log: &UpdateLog,
+    bus: &atelier_bus::Bus,
+    name: &str,
+    cancel: &tokio_util::sync::CancellationToken,
+) -> (SyncHub, tokio::task::JoinHandle<()>) {
+    let fanout = atelier_canvas::fanout::Fanout::new(bus, name);
+    let hub = SyncHub::with_peers(
+        log.clone(),
+        SyncOptions::default(),
+        Some(fanout.clone() as std::sync::Arc<dyn atelier_canvas::sync::Peers>),
+    );
+    fanout.attach(&hub);
+    let running = tokio::spawn(fanout.run(cancel.clone()));
+    (hub, running)
+}
+
+#[tokio::test]
+async fn two_nodes_serve_one_document_and_log_each_update_once() {
+    let config = test_config();
+    let store = Store::connect(&config.mongodb).await.unwrap();
+    atelier_server::migrations::run(&store).await.unwrap();
+    let bus =
+        atelier_bus::Bus::new(config.amqp.clone(), atelier_observability::Metrics::new()).unwrap();
+    let log_a = UpdateLog::start(&store);
+    let log_b = UpdateLog::start(&store);
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let (node_a, running_a) = node(&log_a, &bus, "node-a", &cancel);
+    let (node_b, running_b) = node(&log_b, &bus, "node-b", &cancel);
+    let tenant = TenantId::generate();
+
+    let alice = Client::new();
+    let bob = Client::new();
+    let mut alice_conn = node_a.connect(tenant, "doc_m", joining(true, true));
+    let mut bob_conn = node_b.connect(tenant, "doc_m", joining(true, true));
+    until(&mut alice_conn, &alice, |frame| frame[..2] == [0, 0]).await;
+    until(&mut bob_conn, &bob, |frame| frame[..2] == [0, 0]).await;
+
+    // Both nodes are bound once their step 1 went out (the watch precedes the load).
+    assert!(alice_conn.receive(alice.type_text("from a")));
+    until(&mut bob_conn, &bob, |frame| frame[..2] == [0, 2]).await;
+    assert_eq!(bob.text(), "from a");
+    assert!(bob_conn.receive(bob.type_text(", from b")));
+    until(&mut alice_conn, &alice, |frame| frame[..2] == [0, 2]).await;
+    assert_eq!(alice.text(), "from a, from b");
+
+    // Each update is logged once, by the node that accepted it.
+    eventually(Duration::from_secs(10), "both updates durable", || async {
+        log_a.load(tenant, "doc_m").await.unwrap().updates.len() == 2
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(log_a.load(tenant, "doc_m").await.unwrap().updates.len(), 2);
+    assert_eq!(node_a.loaded(), 1);
+    assert_eq!(node_b.loaded(), 1);
+
+    drop(alice_conn);
+    drop(bob_conn);
+    cancel.cancel();
+    running_a.await.unwrap();
+    running_b.await.unwrap();
+    // The session queues were exclusive and the fan-out exchange auto-delete; the base
+    // exchanges the consumers declared are the test's to remove.
+    bus.delete_base().await.unwrap();
+    store.drop_database().await.unwrap();
+}

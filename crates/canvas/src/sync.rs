@@ -75,6 +75,20 @@ pub const CLOSE_SLOW_READER: u16 = 4008;
 /// WebSocket close code when the document could not be loaded (storage trouble): try again.
 pub const CLOSE_UNAVAILABLE: u16 = 1013;
 
+/// The other nodes serving documents (see [`crate::fanout`]); a single node runs without.
+#[async_trait::async_trait]
+pub trait Peers: Send + Sync + 'static {
+    /// Start hearing the others' updates for the document (returns once bound, or failed).
+    async fn watch(&self, tenant: TenantId, document: &str);
+    /// Stop hearing them (the document was unloaded).
+    fn unwatch(&self, tenant: TenantId, document: &str);
+    /// Tell the others about an update this node accepted.
+    fn publish(&self, tenant: TenantId, document: &str, update: &[u8]);
+}
+
+/// How long after a reconnect of the fan-out a document re-reads its log a second time.
+const RESYNC_AGAIN_AFTER: Duration = Duration::from_secs(2);
+
 /// The first byte of an awareness frame (message type 1 as a varuint).
 const AWARENESS_MESSAGE: u8 = 1;
 
@@ -109,6 +123,12 @@ enum Command {
         accepted_at: Instant,
     },
     Compacted,
+    /// An update another node accepted.
+    Remote {
+        updates: Vec<Vec<u8>>,
+    },
+    /// Re-read the log: the fan-out may have missed updates.
+    Resync,
     /// Ends the connections of `user` (their access was revoked) or, with `None`, every one.
     Evict {
         user: Option<String>,
@@ -146,6 +166,7 @@ pub struct SyncHub {
 struct HubInner {
     log: UpdateLog,
     options: SyncOptions,
+    peers: Option<Arc<dyn Peers>>,
     documents: Mutex<HashMap<DocumentKey, mpsc::UnboundedSender<Command>>>,
     next_conn: AtomicU64,
     stats: Arc<SyncStats>,
@@ -203,11 +224,22 @@ impl Drop for Connection {
 }
 
 impl SyncHub {
+    /// A hub serving documents on this node only.
     pub fn new(log: UpdateLog, options: SyncOptions) -> SyncHub {
+        SyncHub::with_peers(log, options, None)
+    }
+
+    /// A hub that shares its documents' updates with other nodes through `peers`.
+    pub fn with_peers(
+        log: UpdateLog,
+        options: SyncOptions,
+        peers: Option<Arc<dyn Peers>>,
+    ) -> SyncHub {
         SyncHub {
             inner: Arc::new(HubInner {
                 log,
                 options,
+                peers,
                 documents: Mutex::new(HashMap::new()),
                 next_conn: AtomicU64::new(1),
                 stats: Arc::new(SyncStats::default()),
@@ -304,6 +336,28 @@ impl SyncHub {
         Ok(session.state_vector())
     }
 
+    /// Applies an update another node accepted, if the document is loaded here.
+    pub fn remote_update(&self, tenant: TenantId, document: &str, update: Vec<u8>) {
+        let key = (tenant, document.to_owned());
+        let handle = self.lock().get(&key).cloned();
+        if let Some(handle) = handle {
+            handle
+                .send(Command::Remote {
+                    updates: vec![update],
+                })
+                .ok();
+        }
+    }
+
+    /// Every loaded document re-reads its log (the fan-out reconnected: it may have missed
+    /// updates), now and again shortly after.
+    pub fn resync_all(&self) {
+        let handles: Vec<_> = self.lock().values().cloned().collect();
+        for handle in handles {
+            handle.send(Command::Resync).ok();
+        }
+    }
+
     /// Number of documents loaded on this node.
     pub fn loaded(&self) -> usize {
         self.lock().len()
@@ -380,6 +434,11 @@ async fn run_document(
     mut inbox: mpsc::UnboundedReceiver<Command>,
 ) {
     let options = hub.inner.options;
+    // Bound before the log is read: an update accepted elsewhere meanwhile arrives in the
+    // inbox and applies (idempotently) after the load.
+    if let Some(peers) = &hub.inner.peers {
+        peers.watch(key.0, &key.1).await;
+    }
     let loaded = match hub.inner.log.load(key.0, &key.1).await {
         Ok(stored) => DocumentSession::load(
             options.limits,
@@ -399,6 +458,9 @@ async fn run_document(
             tracing::error!(tenant = %key.0, document = %key.1, %error, "loading a canvas document failed");
             // Nobody may attach to a document that did not load: close whoever waits.
             hub.forget(&key, &handle);
+            if let Some(peers) = &hub.inner.peers {
+                peers.unwatch(key.0, &key.1);
+            }
             inbox.close();
             while let Some(command) = inbox.recv().await {
                 if let Command::Connect { outgoing, .. } = command {
@@ -465,6 +527,9 @@ async fn run_document(
         };
         let Some(command) = command else { break };
         document.handle_command(command);
+    }
+    if let Some(peers) = &hub.inner.peers {
+        peers.unwatch(document.key.0, &document.key.1);
     }
     hub.inner
         .stats
@@ -540,6 +605,46 @@ impl LiveDocument {
             Command::Compacted => {
                 self.compacting = false;
             }
+            Command::Remote { updates } => {
+                for update in updates {
+                    match self.session.apply_remote(&update) {
+                        Ok(frames) => {
+                            for frame in frames {
+                                let frame: Arc<[u8]> = frame.into();
+                                let all: Vec<ConnId> = self.connections.keys().copied().collect();
+                                for conn in all {
+                                    self.send(conn, frame.clone());
+                                }
+                            }
+                        }
+                        Err(error) => {
+                            tracing::warn!(tenant = %self.key.0, document = %self.key.1, %error, "refused an update from another node or the log");
+                        }
+                    }
+                }
+            }
+            Command::Resync => {
+                let log = self.hub.inner.log.clone();
+                let handle = self.handle.clone();
+                let (tenant, document) = self.key.clone();
+                tokio::spawn(async move {
+                    for delay in [Duration::ZERO, RESYNC_AGAIN_AFTER] {
+                        tokio::time::sleep(delay).await;
+                        match log.load(tenant, &document).await {
+                            Ok(stored) => {
+                                let updates =
+                                    stored.snapshot.into_iter().chain(stored.updates).collect();
+                                if handle.send(Command::Remote { updates }).is_err() {
+                                    return;
+                                }
+                            }
+                            Err(error) => {
+                                tracing::warn!(%tenant, %document, %error, "re-reading a canvas document failed");
+                            }
+                        }
+                    }
+                });
+            }
             Command::Evict { user, code, reason } => {
                 let leaving: Vec<ConnId> = self
                     .connections
@@ -613,6 +718,9 @@ impl LiveDocument {
 
     /// Logs an accepted update; the document hears back when it is durable.
     fn accepted(&mut self, update: Vec<u8>, user: Option<String>) {
+        if let Some(peers) = &self.hub.inner.peers {
+            peers.publish(self.key.0, &self.key.1, &update);
+        }
         let stats = &self.hub.inner.stats;
         stats.accepted_updates.fetch_add(1, Ordering::Relaxed);
         let seq = self.next_seq;

@@ -1,0 +1,197 @@
+//! Multi-node documents: every node that has a document loaded hears the updates the others
+//! accept for it, through RabbitMQ.
+//!
+//! Each node runs one ephemeral consumer (`canvas_sync`: an exclusive, auto-delete queue per
+//! broker session) on the headers exchange `P.canvas_sync`. Loading a document binds the queue
+//! to `{tenant, document}` (before the log is read, so nothing accepted elsewhere meanwhile is
+//! missed: what arrives early waits in the document's inbox and applies idempotently);
+//! unloading unbinds it. An update a node accepts is published with those headers and applied
+//! by every other node holding the document ([`atelier_canvas_sync::DocumentSession::apply_remote`]);
+//! only the accepting node logs it, so the log holds each update once.
+//!
+//! Delivery is best effort. When the broker session ends and a new one starts, every loaded
+//! document re-reads the log (now and again a moment later, for updates that were accepted
+//! elsewhere but not yet durable at the first read): Yjs updates are idempotent, so the gap is
+//! closed without knowing what it held.
+//!
+//! The wire format of a message body: the JSON header `{"tenant", "document", "origin"}`, a
+//! newline, then the v1 update.
+
+use std::{
+    collections::HashSet,
+    sync::{Arc, Mutex, OnceLock},
+};
+
+use atelier_bus::{
+    Bus,
+    ephemeral::{
+        EphemeralBinding, EphemeralConsumer, EphemeralHandler, EphemeralSpec, FanoutExchange,
+    },
+};
+use atelier_core::TenantId;
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use crate::sync::{Peers, SyncHub};
+
+/// Most messages a node's queue holds; beyond it the oldest are dropped (a gap, closed by the
+/// re-read on the next session... or by the clients' own sync; see the module docs).
+const QUEUE_MAX_LENGTH: i64 = 100_000;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Header {
+    tenant: String,
+    document: String,
+    origin: String,
+}
+
+/// The node's side of the fan-out: publishes accepted updates, delivers the others'.
+pub struct Fanout {
+    consumer: EphemeralConsumer,
+    node: String,
+    hub: OnceLock<SyncHub>,
+    wanted: Mutex<HashSet<(String, String)>>,
+}
+
+impl std::fmt::Debug for Fanout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fanout")
+            .field("node", &self.node)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Fanout {
+    pub fn new(bus: &Bus, node_id: &str) -> Arc<Fanout> {
+        let consumer = EphemeralConsumer::new(
+            bus.clone(),
+            EphemeralSpec {
+                name: "canvas_sync".to_owned(),
+                queue_stem: format!("canvas_sync.{node_id}"),
+                max_length: QUEUE_MAX_LENGTH,
+                fanout: Some(FanoutExchange {
+                    name: "canvas_sync".to_owned(),
+                    patterns: Vec::new(),
+                }),
+            },
+        );
+        Arc::new(Fanout {
+            consumer,
+            node: node_id.to_owned(),
+            hub: OnceLock::new(),
+            wanted: Mutex::new(HashSet::new()),
+        })
+    }
+
+    /// Connects the hub whose documents this fan-out serves (once).
+    pub fn attach(&self, hub: &SyncHub) {
+        self.hub.set(hub.clone()).ok();
+    }
+
+    /// Runs the subscription until `cancel` fires.
+    pub async fn run(self: Arc<Self>, cancel: CancellationToken) {
+        let consumer = self.consumer.clone();
+        consumer.run(self, cancel).await;
+    }
+
+    fn wanted(&self) -> std::sync::MutexGuard<'_, HashSet<(String, String)>> {
+        self.wanted
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+fn binding(tenant: &str, document: &str) -> EphemeralBinding {
+    EphemeralBinding::fanout(vec![
+        ("tenant".to_owned(), tenant.to_owned()),
+        ("document".to_owned(), document.to_owned()),
+    ])
+}
+
+#[async_trait::async_trait]
+impl Peers for Fanout {
+    async fn watch(&self, tenant: TenantId, document: &str) {
+        let key = (tenant.to_string(), document.to_owned());
+        self.wanted().insert(key.clone());
+        if let Err(error) = self.consumer.sync(binding(&key.0, &key.1)).await {
+            // The document still works on this node; the re-read on reconnect closes the gap.
+            tracing::warn!(%tenant, document, %error, "canvas fan-out binding failed");
+        }
+    }
+
+    fn unwatch(&self, tenant: TenantId, document: &str) {
+        let key = (tenant.to_string(), document.to_owned());
+        self.wanted().remove(&key);
+        self.consumer.sync_later(binding(&key.0, &key.1));
+    }
+
+    fn publish(&self, tenant: TenantId, document: &str, update: &[u8]) {
+        let header = Header {
+            tenant: tenant.to_string(),
+            document: document.to_owned(),
+            origin: self.node.clone(),
+        };
+        let Ok(mut body) = serde_json::to_vec(&header) else {
+            return;
+        };
+        body.push(b'\n');
+        body.extend_from_slice(update);
+        self.consumer.publish(
+            "canvas.update",
+            vec![
+                ("tenant".to_owned(), header.tenant),
+                ("document".to_owned(), header.document),
+            ],
+            body,
+        );
+    }
+}
+
+impl EphemeralHandler for Fanout {
+    fn bindings(&self) -> Vec<EphemeralBinding> {
+        self.wanted()
+            .iter()
+            .map(|(tenant, document)| binding(tenant, document))
+            .collect()
+    }
+
+    fn wants(&self, binding: &EphemeralBinding) -> bool {
+        let value = |name: &str| {
+            binding
+                .headers
+                .iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.clone())
+        };
+        match (value("tenant"), value("document")) {
+            (Some(tenant), Some(document)) => self.wanted().contains(&(tenant, document)),
+            _ => false,
+        }
+    }
+
+    fn deliver(&self, _routing_key: &str, body: &[u8]) {
+        let Some(newline) = body.iter().position(|byte| *byte == b'\n') else {
+            tracing::warn!("canvas fan-out message without a header; ignored");
+            return;
+        };
+        let Ok(header) = serde_json::from_slice::<Header>(&body[..newline]) else {
+            tracing::warn!("canvas fan-out message with an unreadable header; ignored");
+            return;
+        };
+        if header.origin == self.node {
+            return;
+        }
+        let Ok(tenant) = header.tenant.parse::<TenantId>() else {
+            return;
+        };
+        if let Some(hub) = self.hub.get() {
+            hub.remote_update(tenant, &header.document, body[newline + 1..].to_vec());
+        }
+    }
+
+    fn connected(&self, connected: bool) {
+        if connected && let Some(hub) = self.hub.get() {
+            hub.resync_all();
+        }
+    }
+}

@@ -82,11 +82,13 @@
 
 pub mod error;
 pub mod protocol;
+pub mod restore;
 pub mod session;
 pub mod view;
 
 pub use error::SyncError;
 pub use protocol::{decode_durable_ack, encode_durable_ack};
+pub use restore::restore_update;
 pub use session::{ConnId, DocumentSession, Dropped, Outcome, SessionLimits};
 pub use view::{Change, Root, RootKind, diff, to_json};
 /// The yrs version this crate is built on, re-exported so callers use the same types.

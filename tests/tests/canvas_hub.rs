@@ -322,3 +322,85 @@ async fn two_nodes_serve_one_document_and_log_each_update_once() {
     bus.delete_base().await.unwrap();
     store.drop_database().await.unwrap();
 }
+
+#[tokio::test]
+async fn server_side_edits_reach_sockets_are_durable_when_answered_and_checked() {
+    let options = SyncOptions {
+        limits: atelier_canvas_sync::SessionLimits {
+            max_update_bytes: 1_000,
+            max_document_bytes: 4_000,
+        },
+        ..SyncOptions::default()
+    };
+    let (store, log, hub) = hub(options).await;
+    let tenant = TenantId::generate();
+    let watcher = Client::new();
+    let mut conn = hub.connect(tenant, "doc_e", joining(false, false));
+    assert!(conn.receive(watcher.step1()));
+    until(&mut conn, &watcher, |frame| frame[..2] == [0, 1]).await;
+
+    // An agent's edit, as a bare v1 update.
+    let agent = Doc::new();
+    let text = agent.get_or_insert_text("text");
+    text.insert(&mut agent.transact_mut(), 0, "drafted by an agent");
+    let update = agent
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default());
+    assert!(
+        hub.edit(
+            tenant,
+            "doc_e",
+            update.clone(),
+            Some("usr_agent".to_owned())
+        )
+        .await
+        .unwrap()
+    );
+    // Durable when answered; the socket hears it.
+    assert_eq!(log.load(tenant, "doc_e").await.unwrap().updates.len(), 1);
+    until(&mut conn, &watcher, |frame| frame[..2] == [0, 2]).await;
+    assert_eq!(watcher.text(), "drafted by an agent");
+    // The same update again changes nothing and logs nothing.
+    assert!(!hub.edit(tenant, "doc_e", update, None).await.unwrap());
+    assert_eq!(log.load(tenant, "doc_e").await.unwrap().updates.len(), 1);
+
+    // Refusals leave the document as it was.
+    let malformed = hub.edit(tenant, "doc_e", vec![1, 2, 3], None).await;
+    assert!(
+        matches!(
+            malformed,
+            Err(atelier_canvas::sync::EditError::Refused(
+                atelier_canvas_sync::SyncError::Malformed { .. }
+            ))
+        ),
+        "{malformed:?}"
+    );
+    let big = {
+        let doc = Doc::new();
+        doc.get_or_insert_text("text")
+            .insert(&mut doc.transact_mut(), 0, &"x".repeat(2_000));
+        doc.transact()
+            .encode_state_as_update_v1(&StateVector::default())
+    };
+    let too_big = hub.edit(tenant, "doc_e", big, None).await;
+    assert!(
+        matches!(
+            too_big,
+            Err(atelier_canvas::sync::EditError::Refused(
+                atelier_canvas_sync::SyncError::UpdateTooLarge { .. }
+            ))
+        ),
+        "{too_big:?}"
+    );
+
+    // The state reads back whole.
+    let state = hub.state(tenant, "doc_e").await.unwrap();
+    let copy = Client::new();
+    copy.doc
+        .transact_mut()
+        .apply_update(Update::decode_v1(&state).unwrap())
+        .unwrap();
+    assert_eq!(copy.text(), "drafted by an agent");
+    drop(conn);
+    store.drop_database().await.unwrap();
+}

@@ -29,7 +29,12 @@ use std::{
 };
 
 use atelier_canvas_sync::{
-    ConnId, DocumentSession, SessionLimits, SyncError, encode_durable_ack, yrs::StateVector,
+    ConnId, DocumentSession, SessionLimits, SyncError, encode_durable_ack,
+    yrs::{
+        StateVector,
+        sync::{Message, SyncMessage},
+        updates::encoder::Encode,
+    },
 };
 use atelier_core::TenantId;
 use tokio::sync::mpsc;
@@ -138,6 +143,33 @@ enum Command {
     DurableState {
         answer: tokio::sync::oneshot::Sender<StateVector>,
     },
+    /// The whole document as one v1 update.
+    State {
+        answer: tokio::sync::oneshot::Sender<Vec<u8>>,
+    },
+    /// A server-side edit (HTTP, agents): applied like a writer's update frame.
+    Edit {
+        conn: ConnId,
+        update: Vec<u8>,
+        user: Option<String>,
+        answer: tokio::sync::oneshot::Sender<EditOutcome>,
+    },
+}
+
+/// What the document answers a server-side edit: refused, or accepted (with the signal of its
+/// durability) or unchanged (`None`).
+type EditOutcome = Result<Option<tokio::sync::oneshot::Receiver<()>>, SyncError>;
+
+/// Why a server-side read or edit of a document failed.
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    /// The update is malformed or over a limit; the document is unchanged.
+    #[error(transparent)]
+    Refused(#[from] SyncError),
+    /// The document could not be loaded or the edit not made durable (storage trouble, or the
+    /// node is stopping).
+    #[error("the document is unavailable")]
+    Unavailable,
 }
 
 /// Figures the node's documents keep, for metrics.
@@ -334,6 +366,58 @@ impl SyncHub {
             source,
         })?;
         Ok(session.state_vector())
+    }
+
+    /// The document's current state as one v1 update (loading it on this node if needed).
+    pub async fn state(&self, tenant: TenantId, document: &str) -> Result<Vec<u8>, EditError> {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        self.command(tenant, document, Command::State { answer });
+        answered.await.map_err(|_| EditError::Unavailable)
+    }
+
+    /// Applies a v1 update as a writer's edit made on the server (attributed to `user`):
+    /// checked against the limits, broadcast to every connection, logged. Resolves once the
+    /// edit is durable; `false` when it changed nothing.
+    pub async fn edit(
+        &self,
+        tenant: TenantId,
+        document: &str,
+        update: Vec<u8>,
+        user: Option<String>,
+    ) -> Result<bool, EditError> {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let conn = ConnId(self.inner.next_conn.fetch_add(1, Ordering::Relaxed));
+        self.command(
+            tenant,
+            document,
+            Command::Edit {
+                conn,
+                update,
+                user,
+                answer,
+            },
+        );
+        match answered.await.map_err(|_| EditError::Unavailable)?? {
+            Some(durable) => durable
+                .await
+                .map(|()| true)
+                .map_err(|_| EditError::Unavailable),
+            None => Ok(false),
+        }
+    }
+
+    /// Hands a command to the document's task, starting it if needed.
+    fn command(&self, tenant: TenantId, document: &str, mut command: Command) {
+        loop {
+            let handle = self.document(tenant, document);
+            match handle.send(command) {
+                Ok(()) => return,
+                Err(mpsc::error::SendError(returned)) => {
+                    command = returned;
+                    self.forget(&(tenant, document.to_owned()), &handle);
+                }
+            }
+        }
     }
 
     /// Applies an update another node accepted, if the document is loaded here.
@@ -665,6 +749,17 @@ impl LiveDocument {
             Command::DurableState { answer } => {
                 answer.send(self.durable.clone()).ok();
             }
+            Command::State { answer } => {
+                answer.send(self.session.encode_state_as_update()).ok();
+            }
+            Command::Edit {
+                conn,
+                update,
+                user,
+                answer,
+            } => {
+                answer.send(self.edit(conn, update, user)).ok();
+            }
         }
     }
 
@@ -716,8 +811,39 @@ impl LiveDocument {
         }
     }
 
+    /// A server-side edit through a connection of its own that lives for this one update.
+    fn edit(&mut self, conn: ConnId, update: Vec<u8>, user: Option<String>) -> EditOutcome {
+        self.session.connect(conn, true);
+        let frame = Message::Sync(SyncMessage::Update(update)).encode_v1();
+        let outcome = self.session.receive(conn, &frame);
+        self.session.disconnect(conn);
+        let outcome = outcome?;
+        for frame in outcome.broadcast {
+            let frame: Arc<[u8]> = frame.into();
+            let all: Vec<ConnId> = self.connections.keys().copied().collect();
+            for other in all {
+                self.send(other, frame.clone());
+            }
+        }
+        Ok(outcome.accepted_update.map(|update| {
+            let (durable, waiting) = tokio::sync::oneshot::channel();
+            self.accepted_notifying(update, user, Some(durable));
+            waiting
+        }))
+    }
+
     /// Logs an accepted update; the document hears back when it is durable.
     fn accepted(&mut self, update: Vec<u8>, user: Option<String>) {
+        self.accepted_notifying(update, user, None);
+    }
+
+    /// [`LiveDocument::accepted`], also telling `notify` once the update is durable.
+    fn accepted_notifying(
+        &mut self,
+        update: Vec<u8>,
+        user: Option<String>,
+        notify: Option<tokio::sync::oneshot::Sender<()>>,
+    ) {
         if let Some(peers) = &self.hub.inner.peers {
             peers.publish(self.key.0, &self.key.1, &update);
         }
@@ -738,6 +864,9 @@ impl LiveDocument {
             match log.append(tenant, &document, update, user).await {
                 Ok(()) => {
                     handle.send(Command::Durable { seq, accepted_at }).ok();
+                    if let Some(notify) = notify {
+                        notify.send(()).ok();
+                    }
                 }
                 // Only when the node stops: the update stays unacknowledged, and the client
                 // re-sends it to whichever node it reconnects to (its step 2).

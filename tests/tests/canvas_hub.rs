@@ -404,3 +404,78 @@ async fn server_side_edits_reach_sockets_are_durable_when_answered_and_checked()
     drop(conn);
     store.drop_database().await.unwrap();
 }
+
+#[tokio::test]
+async fn versions_are_kept_listed_and_restored_as_a_forward_edit() {
+    let options = SyncOptions {
+        version_every: Duration::from_millis(150),
+        ..SyncOptions::default()
+    };
+    let (store, _log, hub) = hub(options).await;
+    let versions = atelier_canvas::versions::Versions::new(&store);
+    hub.keep_versions(versions.clone());
+    let tenant = TenantId::generate();
+    let editor = Client::new();
+    let mut conn = hub.connect(tenant, "doc_v", joining(true, true));
+    until(&mut conn, &editor, |frame| frame[..2] == [0, 0]).await;
+
+    assert!(conn.receive(editor.type_text("first draft")));
+    until(&mut conn, &editor, |frame| frame[0] == 100).await;
+    let named = versions
+        .create(
+            tenant,
+            "doc_v",
+            Some("Draft 1".to_owned()),
+            atelier_canvas::versions::VersionKind::Named,
+            Some("usr_test".to_owned()),
+            hub.state(tenant, "doc_v").await.unwrap(),
+        )
+        .await
+        .unwrap();
+    // Editing on past `version_every` keeps a periodic version.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(conn.receive(editor.type_text(", then a rewrite")));
+    until(&mut conn, &editor, |frame| frame[0] == 100).await;
+    eventually(Duration::from_secs(5), "a periodic version", || async {
+        versions
+            .page(tenant, "doc_v", None, 10)
+            .await
+            .unwrap()
+            .0
+            .iter()
+            .any(|version| version.kind == atelier_canvas::versions::VersionKind::Periodic)
+    })
+    .await;
+    let (listed, more) = versions.page(tenant, "doc_v", None, 1).await.unwrap();
+    assert!(more);
+    assert_eq!(listed[0].id, named.id);
+    assert!(
+        listed[0].state.bytes.is_empty(),
+        "listings leave the state out"
+    );
+    assert!(
+        versions
+            .get(TenantId::generate(), "doc_v", &named.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Restore Draft 1 as a forward edit: the connected client receives it as an update.
+    let version = versions
+        .get(tenant, "doc_v", &named.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let current = hub.state(tenant, "doc_v").await.unwrap();
+    let restore = atelier_canvas_sync::restore_update(&version.state.bytes, &current).unwrap();
+    assert!(
+        hub.edit(tenant, "doc_v", restore, Some("usr_test".to_owned()))
+            .await
+            .unwrap()
+    );
+    until(&mut conn, &editor, |frame| frame[..2] == [0, 2]).await;
+    assert_eq!(editor.text(), "first draft");
+    drop(conn);
+    store.drop_database().await.unwrap();
+}

@@ -4,7 +4,9 @@
 //! - [`fanout`]: multi-node documents (updates shared through RabbitMQ).
 //! - [`sync`]: the node's live documents (one task per loaded document, durable acks,
 //!   compaction requests, eviction).
+//! - [`versions`]: named, periodic and before-restore versions of a document.
 
 pub mod fanout;
 pub mod log;
 pub mod sync;
+pub mod versions;

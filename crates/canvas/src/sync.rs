@@ -52,6 +52,8 @@ pub struct SyncOptions {
     pub compact_after_updates: u64,
     /// Frames queued for one connection before it is dropped as a slow reader.
     pub connection_queue: usize,
+    /// While a document is being edited, a periodic version is kept this often.
+    pub version_every: Duration,
 }
 
 impl Default for SyncOptions {
@@ -61,6 +63,7 @@ impl Default for SyncOptions {
             grace: Duration::from_secs(30),
             compact_after_updates: 500,
             connection_queue: 1_024,
+            version_every: Duration::from_secs(600),
         }
     }
 }
@@ -199,6 +202,7 @@ struct HubInner {
     log: UpdateLog,
     options: SyncOptions,
     peers: Option<Arc<dyn Peers>>,
+    versions: std::sync::OnceLock<crate::versions::Versions>,
     documents: Mutex<HashMap<DocumentKey, mpsc::UnboundedSender<Command>>>,
     next_conn: AtomicU64,
     stats: Arc<SyncStats>,
@@ -272,11 +276,18 @@ impl SyncHub {
                 log,
                 options,
                 peers,
+                versions: std::sync::OnceLock::new(),
                 documents: Mutex::new(HashMap::new()),
                 next_conn: AtomicU64::new(1),
                 stats: Arc::new(SyncStats::default()),
             }),
         }
+    }
+
+    /// Keeps periodic versions of the documents being edited (every
+    /// [`SyncOptions::version_every`]) in `versions`. Set once, before documents load.
+    pub fn keep_versions(&self, versions: crate::versions::Versions) {
+        self.inner.versions.set(versions).ok();
     }
 
     pub fn stats(&self) -> &SyncStats {
@@ -508,6 +519,8 @@ struct LiveDocument {
     next_seq: u64,
     since_compaction: u64,
     compacting: bool,
+    /// When the last periodic version was taken (or the document loaded).
+    versioned_at: Instant,
     counted_bytes: u64,
 }
 
@@ -571,6 +584,7 @@ async fn run_document(
         next_seq: 0,
         since_compaction: logged,
         compacting: false,
+        versioned_at: Instant::now(),
         counted_bytes: 0,
     };
     hub.inner
@@ -879,7 +893,35 @@ impl LiveDocument {
         if self.since_compaction >= self.hub.inner.options.compact_after_updates {
             self.compact();
         }
+        if self.versioned_at.elapsed() >= self.hub.inner.options.version_every {
+            self.keep_periodic_version();
+        }
         self.recount_bytes_every(64);
+    }
+
+    /// Keeps the current state as a periodic version, in the background.
+    fn keep_periodic_version(&mut self) {
+        let Some(versions) = self.hub.inner.versions.get().cloned() else {
+            return;
+        };
+        self.versioned_at = Instant::now();
+        let state = self.session.encode_state_as_update();
+        let (tenant, document) = self.key.clone();
+        tokio::spawn(async move {
+            if let Err(error) = versions
+                .create(
+                    tenant,
+                    &document,
+                    None,
+                    crate::versions::VersionKind::Periodic,
+                    None,
+                    state,
+                )
+                .await
+            {
+                tracing::warn!(%tenant, %document, %error, "keeping a periodic version failed");
+            }
+        });
     }
 
     fn compact(&mut self) {

@@ -2,7 +2,7 @@
 //! y-websocket client writes them: relay, durable acks, read-only drops, refused frames,
 //! eviction and reload, compaction while editing.
 
-use std::{sync::atomic::Ordering, time::Duration};
+use std::time::Duration;
 
 use atelier_canvas::{
     log::UpdateLog,
@@ -150,7 +150,7 @@ async fn edits_relay_become_durable_and_survive_eviction() {
         hub.loaded() == 0
     })
     .await;
-    assert_eq!(hub.stats().loaded_documents.load(Ordering::Relaxed), 0);
+    assert_eq!(hub.metrics().loaded_documents.get(), 0);
 
     // A newcomer syncs from the log.
     let carol = Client::new();
@@ -234,7 +234,7 @@ async fn compaction_runs_while_editing_and_a_reload_has_everything() {
         }
     }
     eventually(Duration::from_secs(10), "compactions ran", || async {
-        hub.stats().compactions.load(Ordering::Relaxed) >= 1
+        hub.metrics().compactions.get() >= 1
     })
     .await;
     drop(conn);
@@ -267,6 +267,7 @@ fn node(
         log.clone(),
         SyncOptions::default(),
         Some(fanout.clone() as std::sync::Arc<dyn atelier_canvas::sync::Peers>),
+        atelier_canvas::metrics::CanvasMetrics::unregistered().unwrap(),
     );
     fanout.attach(&hub);
     let running = tokio::spawn(fanout.run(cancel.clone()));

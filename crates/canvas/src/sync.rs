@@ -39,7 +39,10 @@ use atelier_canvas_sync::{
 use atelier_core::TenantId;
 use tokio::sync::mpsc;
 
-use crate::log::{Compaction, LogError, UpdateLog};
+use crate::{
+    log::{Compaction, LogError, UpdateLog},
+    metrics::CanvasMetrics,
+};
 
 /// How the node runs its live documents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,7 +133,9 @@ enum Command {
         seq: u64,
         accepted_at: Instant,
     },
-    Compacted,
+    Compacted {
+        folded: usize,
+    },
     /// An update another node accepted.
     Remote {
         updates: Vec<Vec<u8>>,
@@ -175,23 +180,6 @@ pub enum EditError {
     Unavailable,
 }
 
-/// Figures the node's documents keep, for metrics.
-#[derive(Debug, Default)]
-pub struct SyncStats {
-    pub loaded_documents: AtomicU64,
-    pub loaded_bytes: AtomicU64,
-    pub connections: AtomicU64,
-    pub accepted_updates: AtomicU64,
-    pub refused_frames: AtomicU64,
-    pub slow_readers: AtomicU64,
-    /// Compactions that folded updates into a new snapshot.
-    pub compactions: AtomicU64,
-    pub failed_compactions: AtomicU64,
-    /// Sum and count of durable-ack latencies (accepted → durable), in microseconds.
-    pub durable_micros_sum: AtomicU64,
-    pub durable_count: AtomicU64,
-}
-
 /// The node's live documents.
 #[derive(Clone)]
 pub struct SyncHub {
@@ -205,7 +193,7 @@ struct HubInner {
     versions: std::sync::OnceLock<crate::versions::Versions>,
     documents: Mutex<HashMap<DocumentKey, mpsc::UnboundedSender<Command>>>,
     next_conn: AtomicU64,
-    stats: Arc<SyncStats>,
+    metrics: CanvasMetrics,
 }
 
 impl std::fmt::Debug for SyncHub {
@@ -262,7 +250,8 @@ impl Drop for Connection {
 impl SyncHub {
     /// A hub serving documents on this node only.
     pub fn new(log: UpdateLog, options: SyncOptions) -> SyncHub {
-        SyncHub::with_peers(log, options, None)
+        let metrics = CanvasMetrics::unregistered().expect("the canvas series are well formed");
+        SyncHub::with_peers(log, options, None, metrics)
     }
 
     /// A hub that shares its documents' updates with other nodes through `peers`.
@@ -270,6 +259,7 @@ impl SyncHub {
         log: UpdateLog,
         options: SyncOptions,
         peers: Option<Arc<dyn Peers>>,
+        metrics: CanvasMetrics,
     ) -> SyncHub {
         SyncHub {
             inner: Arc::new(HubInner {
@@ -279,7 +269,7 @@ impl SyncHub {
                 versions: std::sync::OnceLock::new(),
                 documents: Mutex::new(HashMap::new()),
                 next_conn: AtomicU64::new(1),
-                stats: Arc::new(SyncStats::default()),
+                metrics,
             }),
         }
     }
@@ -290,8 +280,9 @@ impl SyncHub {
         self.inner.versions.set(versions).ok();
     }
 
-    pub fn stats(&self) -> &SyncStats {
-        &self.inner.stats
+    /// The hub's series (registered on the node's registry when built by the module).
+    pub fn metrics(&self) -> &CanvasMetrics {
+        &self.inner.metrics
     }
 
     pub fn options(&self) -> SyncOptions {
@@ -521,7 +512,10 @@ struct LiveDocument {
     compacting: bool,
     /// When the last periodic version was taken (or the document loaded).
     versioned_at: Instant,
-    counted_bytes: u64,
+    counted_bytes: i64,
+    /// Updates of this document in the log, not yet folded into its snapshot (as this node
+    /// knows them: those it loaded and those it logged since).
+    unfolded: i64,
 }
 
 async fn run_document(
@@ -586,11 +580,10 @@ async fn run_document(
         compacting: false,
         versioned_at: Instant::now(),
         counted_bytes: 0,
+        unfolded: i64::try_from(logged).unwrap_or(i64::MAX),
     };
-    hub.inner
-        .stats
-        .loaded_documents
-        .fetch_add(1, Ordering::Relaxed);
+    hub.inner.metrics.loaded_documents.inc();
+    hub.inner.metrics.unfolded_updates.add(document.unfolded);
     document.recount_bytes();
     if document.since_compaction >= options.compact_after_updates {
         document.compact();
@@ -629,14 +622,10 @@ async fn run_document(
     if let Some(peers) = &hub.inner.peers {
         peers.unwatch(document.key.0, &document.key.1);
     }
-    hub.inner
-        .stats
-        .loaded_documents
-        .fetch_sub(1, Ordering::Relaxed);
-    hub.inner
-        .stats
-        .loaded_bytes
-        .fetch_sub(document.counted_bytes, Ordering::Relaxed);
+    let metrics = &hub.inner.metrics;
+    metrics.loaded_documents.dec();
+    metrics.loaded_bytes.sub(document.counted_bytes);
+    metrics.unfolded_updates.sub(document.unfolded);
 }
 
 impl LiveDocument {
@@ -650,11 +639,7 @@ impl LiveDocument {
                 let frames = self.session.connect(conn, joining.can_write);
                 self.connections
                     .insert(conn, Attached { joining, outgoing });
-                self.hub
-                    .inner
-                    .stats
-                    .connections
-                    .fetch_add(1, Ordering::Relaxed);
+                self.hub.inner.metrics.connections.inc();
                 for frame in frames {
                     self.send(conn, frame.into());
                 }
@@ -662,12 +647,12 @@ impl LiveDocument {
             Command::Frame { conn, frame } => self.receive(conn, &frame),
             Command::Disconnect { conn } => self.detach(conn, None),
             Command::Durable { seq, accepted_at } => {
-                let stats = &self.hub.inner.stats;
-                let micros = u64::try_from(accepted_at.elapsed().as_micros()).unwrap_or(u64::MAX);
-                stats
-                    .durable_micros_sum
-                    .fetch_add(micros, Ordering::Relaxed);
-                stats.durable_count.fetch_add(1, Ordering::Relaxed);
+                let metrics = &self.hub.inner.metrics;
+                metrics
+                    .durable_seconds
+                    .observe(accepted_at.elapsed().as_secs_f64());
+                metrics.unfolded_updates.inc();
+                self.unfolded += 1;
                 let Some(first) = self.in_flight.front().map(|entry| entry.seq) else {
                     return;
                 };
@@ -700,11 +685,21 @@ impl LiveDocument {
                     self.send(conn, ack.clone());
                 }
             }
-            Command::Compacted => {
+            Command::Compacted { folded } => {
                 self.compacting = false;
+                // Updates another node logged may be folded too: never below zero.
+                let folded = i64::try_from(folded).unwrap_or(i64::MAX).min(self.unfolded);
+                self.unfolded -= folded;
+                self.hub.inner.metrics.unfolded_updates.sub(folded);
             }
             Command::Remote { updates } => {
                 for update in updates {
+                    self.hub
+                        .inner
+                        .metrics
+                        .updates
+                        .with_label_values(&["remote"])
+                        .inc();
                     match self.session.apply_remote(&update) {
                         Ok(frames) => {
                             for frame in frames {
@@ -808,11 +803,7 @@ impl LiveDocument {
                 }
             }
             Err(error) => {
-                self.hub
-                    .inner
-                    .stats
-                    .refused_frames
-                    .fetch_add(1, Ordering::Relaxed);
+                self.hub.inner.metrics.refused_frames.inc();
                 tracing::debug!(tenant = %self.key.0, document = %self.key.1, %conn, %error, "refused a sync frame");
                 self.detach(
                     conn,
@@ -861,8 +852,13 @@ impl LiveDocument {
         if let Some(peers) = &self.hub.inner.peers {
             peers.publish(self.key.0, &self.key.1, &update);
         }
-        let stats = &self.hub.inner.stats;
-        stats.accepted_updates.fetch_add(1, Ordering::Relaxed);
+        let source = if notify.is_some() { "server" } else { "client" };
+        self.hub
+            .inner
+            .metrics
+            .updates
+            .with_label_values(&[source])
+            .inc();
         let seq = self.next_seq;
         self.next_seq += 1;
         self.in_flight.push_back(InFlight {
@@ -932,20 +928,22 @@ impl LiveDocument {
         self.since_compaction = 0;
         let log = self.hub.inner.log.clone();
         let handle = self.handle.clone();
-        let stats = self.hub.inner.stats.clone();
+        let metrics = self.hub.inner.metrics.clone();
         let (tenant, document) = self.key.clone();
         tokio::spawn(async move {
-            match log.compact(tenant, &document).await {
-                Ok(Compaction::Folded { .. }) => {
-                    stats.compactions.fetch_add(1, Ordering::Relaxed);
+            let folded = match log.compact(tenant, &document).await {
+                Ok(Compaction::Folded { updates, .. }) => {
+                    metrics.compactions.inc();
+                    updates
                 }
-                Ok(Compaction::Nothing | Compaction::Superseded) => {}
+                Ok(Compaction::Nothing | Compaction::Superseded) => 0,
                 Err(error) => {
-                    stats.failed_compactions.fetch_add(1, Ordering::Relaxed);
+                    metrics.compaction_failures.inc();
                     tracing::warn!(%tenant, %document, %error, "compacting a canvas document failed");
+                    0
                 }
-            }
-            handle.send(Command::Compacted).ok();
+            };
+            handle.send(Command::Compacted { folded }).ok();
         });
     }
 
@@ -957,11 +955,7 @@ impl LiveDocument {
         match attached.outgoing.try_send(Outgoing::Frame(frame)) {
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(_)) => {
-                self.hub
-                    .inner
-                    .stats
-                    .slow_readers
-                    .fetch_add(1, Ordering::Relaxed);
+                self.hub.inner.metrics.slow_readers.inc();
                 // Dropping its sender ends the connection's stream without a close: the
                 // socket closes with CLOSE_SLOW_READER.
                 self.detach(conn, None);
@@ -976,11 +970,7 @@ impl LiveDocument {
         let Some(attached) = self.connections.remove(&conn) else {
             return;
         };
-        self.hub
-            .inner
-            .stats
-            .connections
-            .fetch_sub(1, Ordering::Relaxed);
+        self.hub.inner.metrics.connections.dec();
         if let Some(last) = last {
             attached.outgoing.try_send(last).ok();
         }
@@ -1015,12 +1005,12 @@ impl LiveDocument {
 
     /// Re-measures the document's encoded size for the loaded-bytes figure.
     fn recount_bytes(&mut self) {
-        let bytes = self.session.encode_state_as_update().len() as u64;
-        let stats = &self.hub.inner.stats;
-        stats.loaded_bytes.fetch_add(bytes, Ordering::Relaxed);
-        stats
+        let bytes = i64::try_from(self.session.encode_state_as_update().len()).unwrap_or(i64::MAX);
+        self.hub
+            .inner
+            .metrics
             .loaded_bytes
-            .fetch_sub(self.counted_bytes, Ordering::Relaxed);
+            .add(bytes - self.counted_bytes);
         self.counted_bytes = bytes;
     }
 }

@@ -412,9 +412,16 @@ async fn versions_are_kept_listed_and_restored_as_a_forward_edit() {
         version_every: Duration::from_millis(150),
         ..SyncOptions::default()
     };
-    let (store, _log, hub) = hub(options).await;
+    let (store, log, _) = hub(options).await;
     let versions = atelier_canvas::versions::Versions::new(&store);
-    hub.keep_versions(versions.clone());
+    let hub = SyncHub::build(atelier_canvas::sync::HubParts {
+        log,
+        options,
+        peers: None,
+        metrics: atelier_canvas::metrics::CanvasMetrics::unregistered().unwrap(),
+        versions: Some(versions.clone()),
+        tenant_limits: std::collections::HashMap::new(),
+    });
     let tenant = TenantId::generate();
     let editor = Client::new();
     let mut conn = hub.connect(tenant, "doc_v", joining(true, true));
@@ -477,6 +484,44 @@ async fn versions_are_kept_listed_and_restored_as_a_forward_edit() {
     );
     until(&mut conn, &editor, |frame| frame[..2] == [0, 2]).await;
     assert_eq!(editor.text(), "first draft");
+    drop(conn);
+    store.drop_database().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_tenant_override_holds_its_documents_to_other_limits() {
+    let (store, log, _) = hub(SyncOptions::default()).await;
+    let small = TenantId::generate();
+    let hub = SyncHub::build(atelier_canvas::sync::HubParts {
+        log,
+        options: SyncOptions::default(),
+        peers: None,
+        metrics: atelier_canvas::metrics::CanvasMetrics::unregistered().unwrap(),
+        versions: None,
+        tenant_limits: [(
+            small,
+            atelier_canvas_sync::SessionLimits {
+                max_update_bytes: 100,
+                max_document_bytes: 1_000,
+            },
+        )]
+        .into(),
+    });
+    let editor = Client::new();
+    let mut conn = hub.connect(small, "doc_l", joining(true, false));
+    until(&mut conn, &editor, |frame| frame[..2] == [0, 0]).await;
+    assert!(conn.receive(editor.type_text(&"y".repeat(500))));
+    match next(&mut conn).await {
+        Outgoing::Close { code, .. } => assert_eq!(code, 1009, "update over the tenant's limit"),
+        other => panic!("expected a close, got {other:?}"),
+    }
+    // Another tenant gets the default limits.
+    let other = TenantId::generate();
+    let mut conn = hub.connect(other, "doc_l", joining(true, true));
+    let editor = Client::new();
+    until(&mut conn, &editor, |frame| frame[..2] == [0, 0]).await;
+    assert!(conn.receive(editor.type_text(&"y".repeat(500))));
+    until(&mut conn, &editor, |frame| frame[0] == 100).await;
     drop(conn);
     store.drop_database().await.unwrap();
 }

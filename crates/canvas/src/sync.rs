@@ -180,6 +180,19 @@ pub enum EditError {
     Unavailable,
 }
 
+/// Everything a hub is built from ([`SyncHub::build`]).
+pub struct HubParts {
+    pub log: UpdateLog,
+    pub options: SyncOptions,
+    /// The other nodes (multi-node), if any.
+    pub peers: Option<Arc<dyn Peers>>,
+    pub metrics: CanvasMetrics,
+    /// Where periodic versions go (every [`SyncOptions::version_every`]); none kept without.
+    pub versions: Option<crate::versions::Versions>,
+    /// Tenants whose documents have limits other than [`SyncOptions::limits`].
+    pub tenant_limits: HashMap<TenantId, SessionLimits>,
+}
+
 /// The node's live documents.
 #[derive(Clone)]
 pub struct SyncHub {
@@ -190,7 +203,8 @@ struct HubInner {
     log: UpdateLog,
     options: SyncOptions,
     peers: Option<Arc<dyn Peers>>,
-    versions: std::sync::OnceLock<crate::versions::Versions>,
+    versions: Option<crate::versions::Versions>,
+    tenant_limits: HashMap<TenantId, SessionLimits>,
     documents: Mutex<HashMap<DocumentKey, mpsc::UnboundedSender<Command>>>,
     next_conn: AtomicU64,
     metrics: CanvasMetrics,
@@ -261,23 +275,39 @@ impl SyncHub {
         peers: Option<Arc<dyn Peers>>,
         metrics: CanvasMetrics,
     ) -> SyncHub {
+        SyncHub::build(HubParts {
+            log,
+            options,
+            peers,
+            metrics,
+            versions: None,
+            tenant_limits: HashMap::new(),
+        })
+    }
+
+    /// A hub from all its parts.
+    pub fn build(parts: HubParts) -> SyncHub {
         SyncHub {
             inner: Arc::new(HubInner {
-                log,
-                options,
-                peers,
-                versions: std::sync::OnceLock::new(),
+                log: parts.log,
+                options: parts.options,
+                peers: parts.peers,
+                versions: parts.versions,
+                tenant_limits: parts.tenant_limits,
                 documents: Mutex::new(HashMap::new()),
                 next_conn: AtomicU64::new(1),
-                metrics,
+                metrics: parts.metrics,
             }),
         }
     }
 
-    /// Keeps periodic versions of the documents being edited (every
-    /// [`SyncOptions::version_every`]) in `versions`. Set once, before documents load.
-    pub fn keep_versions(&self, versions: crate::versions::Versions) {
-        self.inner.versions.set(versions).ok();
+    /// The limits documents of `tenant` are held to: the tenant's override, else the default.
+    pub fn limits_for(&self, tenant: TenantId) -> SessionLimits {
+        self.inner
+            .tenant_limits
+            .get(&tenant)
+            .copied()
+            .unwrap_or(self.inner.options.limits)
     }
 
     /// The hub's series (registered on the node's registry when built by the module).
@@ -359,7 +389,7 @@ impl SyncHub {
         }
         let stored = self.inner.log.load(tenant, document).await?;
         let session = DocumentSession::load(
-            self.inner.options.limits,
+            self.limits_for(tenant),
             stored.snapshot.as_deref(),
             stored.updates.iter().map(Vec::as_slice),
         )
@@ -532,7 +562,7 @@ async fn run_document(
     }
     let loaded = match hub.inner.log.load(key.0, &key.1).await {
         Ok(stored) => DocumentSession::load(
-            options.limits,
+            hub.limits_for(key.0),
             stored.snapshot.as_deref(),
             stored.updates.iter().map(Vec::as_slice),
         )
@@ -897,7 +927,7 @@ impl LiveDocument {
 
     /// Keeps the current state as a periodic version, in the background.
     fn keep_periodic_version(&mut self) {
-        let Some(versions) = self.hub.inner.versions.get().cloned() else {
+        let Some(versions) = self.hub.inner.versions.clone() else {
             return;
         };
         self.versioned_at = Instant::now();

@@ -23,6 +23,8 @@ use atelier_tests::{eventually, test_config};
 fn joining(can_write: bool, wants_acks: bool) -> Joining {
     Joining {
         user: Some("usr_test".to_owned()),
+        workspace: Some("wsp_test".to_owned()),
+        login: Some("rtf_test".to_owned()),
         can_write,
         wants_acks,
     }
@@ -421,6 +423,7 @@ async fn versions_are_kept_listed_and_restored_as_a_forward_edit() {
         metrics: atelier_canvas::metrics::CanvasMetrics::unregistered().unwrap(),
         versions: Some(versions.clone()),
         tenant_limits: std::collections::HashMap::new(),
+        gatekeeper: None,
     });
     let tenant = TenantId::generate();
     let editor = Client::new();
@@ -506,6 +509,7 @@ async fn a_tenant_override_holds_its_documents_to_other_limits() {
             },
         )]
         .into(),
+        gatekeeper: None,
     });
     let editor = Client::new();
     let mut conn = hub.connect(small, "doc_l", joining(true, false));
@@ -523,5 +527,100 @@ async fn a_tenant_override_holds_its_documents_to_other_limits() {
     assert!(conn.receive(editor.type_text(&"y".repeat(500))));
     until(&mut conn, &editor, |frame| frame[0] == 100).await;
     drop(conn);
+    store.drop_database().await.unwrap();
+}
+
+/// A gatekeeper answering from a table the test changes.
+#[derive(Default)]
+struct Table {
+    verdicts: std::sync::Mutex<std::collections::HashMap<String, Option<bool>>>,
+}
+
+#[async_trait::async_trait]
+impl atelier_canvas::sync::Gatekeeper for Table {
+    async fn recheck(
+        &self,
+        _tenant: TenantId,
+        user: &str,
+        _document: &str,
+    ) -> Result<Option<bool>, String> {
+        Ok(self.verdicts.lock().unwrap().get(user).copied().flatten())
+    }
+}
+
+fn joining_as(user: &str, login: &str, can_write: bool) -> Joining {
+    Joining {
+        user: Some(user.to_owned()),
+        workspace: Some("wsp_a".to_owned()),
+        login: Some(login.to_owned()),
+        can_write,
+        wants_acks: false,
+    }
+}
+
+async fn closed_with(conn: &mut Connection) -> u16 {
+    loop {
+        match next(conn).await {
+            Outgoing::Close { code, .. } => return code,
+            Outgoing::Frame(_) => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn access_changes_end_or_refresh_exactly_the_affected_connections() {
+    use atelier_canvas::sync::AccessChange;
+    let (store, log, _) = hub(SyncOptions::default()).await;
+    let table = std::sync::Arc::new(Table::default());
+    let hub = SyncHub::build(atelier_canvas::sync::HubParts {
+        log,
+        options: SyncOptions::default(),
+        peers: None,
+        metrics: atelier_canvas::metrics::CanvasMetrics::unregistered().unwrap(),
+        versions: None,
+        tenant_limits: std::collections::HashMap::new(),
+        gatekeeper: Some(table.clone()),
+    });
+    let tenant = TenantId::generate();
+    let mut ann = hub.connect(tenant, "doc_x", joining_as("usr_ann", "rtf_ann", true));
+    let mut ben = hub.connect(tenant, "doc_x", joining_as("usr_ben", "rtf_ben", true));
+    let mut cat = hub.connect(tenant, "doc_x", joining_as("usr_cat", "rtf_cat", false));
+    let mut dan = hub.connect(tenant, "doc_y", joining_as("usr_dan", "rtf_dan", true));
+    for conn in [&mut ann, &mut ben, &mut dan] {
+        assert!(matches!(next(conn).await, Outgoing::Frame(_)), "step 1");
+    }
+    {
+        let mut verdicts = table.verdicts.lock().unwrap();
+        verdicts.insert("usr_ann".to_owned(), Some(true)); // unchanged
+        verdicts.insert("usr_ben".to_owned(), Some(false)); // demoted to viewer
+        verdicts.insert("usr_cat".to_owned(), None); // revoked
+        verdicts.insert("usr_dan".to_owned(), None);
+    }
+    // A grant change on doc_x: ann stays, ben reconnects (4409), cat leaves (4403);
+    // doc_y is not asked.
+    hub.access_changed(AccessChange::Document {
+        tenant,
+        document: "doc_x".to_owned(),
+        user: None,
+    });
+    assert_eq!(closed_with(&mut ben).await, 4409);
+    assert_eq!(closed_with(&mut cat).await, 4403);
+    // Another tenant's change of the same names touches nothing.
+    hub.access_changed(AccessChange::DocumentDeleted {
+        tenant: TenantId::generate(),
+        document: "doc_x".to_owned(),
+    });
+    // A revoked login ends only its own connections.
+    hub.access_changed(AccessChange::LoginRevoked {
+        tenant,
+        login: "rtf_dan".to_owned(),
+    });
+    assert_eq!(closed_with(&mut dan).await, 4403);
+    // ann is still connected: a deletion now ends her connection with 4404.
+    hub.access_changed(AccessChange::DocumentDeleted {
+        tenant,
+        document: "doc_x".to_owned(),
+    });
+    assert_eq!(closed_with(&mut ann).await, 4404);
     store.drop_database().await.unwrap();
 }

@@ -97,6 +97,53 @@ pub trait Peers: Send + Sync + 'static {
     fn publish(&self, tenant: TenantId, document: &str, update: &[u8]);
 }
 
+/// Asked again whether connected users may stay when their access may have changed.
+#[async_trait::async_trait]
+pub trait Gatekeeper: Send + Sync + 'static {
+    /// What `user` may do on the document now: `None` no access, `Some(can_write)`.
+    async fn recheck(
+        &self,
+        tenant: TenantId,
+        user: &str,
+        document: &str,
+    ) -> Result<Option<bool>, String>;
+}
+
+/// Something that may have changed who may use documents (from the event log).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccessChange {
+    /// A document's grants or state changed: re-check its connections (or only `user`'s).
+    Document {
+        tenant: TenantId,
+        document: String,
+        user: Option<String>,
+    },
+    /// The document was deleted: every connection ends (4404).
+    DocumentDeleted { tenant: TenantId, document: String },
+    /// A user's workspace membership changed: re-check their connections to the workspace's
+    /// documents.
+    Member {
+        tenant: TenantId,
+        workspace: String,
+        user: String,
+    },
+    /// A user was deleted: their connections end (4403).
+    UserDeleted { tenant: TenantId, user: String },
+    /// A login was revoked: the connections made with it end (4403).
+    LoginRevoked { tenant: TenantId, login: String },
+}
+
+/// The resource type canvas documents are granted as (identity's resource grants).
+pub const RESOURCE_TYPE: &str = "canvas_document";
+
+/// Close code: the user's access to the document changed (role or archived state); reconnect
+/// to continue with the new permissions.
+pub const CLOSE_ACCESS_CHANGED: u16 = 4409;
+/// Close code: no access any more (or never had it).
+pub const CLOSE_ACCESS_REVOKED: u16 = 4403;
+/// Close code: the document does not exist (any more).
+pub const CLOSE_DOCUMENT_GONE: u16 = 4404;
+
 /// How long after a reconnect of the fan-out a document re-reads its log a second time.
 const RESYNC_AGAIN_AFTER: Duration = Duration::from_secs(2);
 
@@ -108,6 +155,10 @@ const AWARENESS_MESSAGE: u8 = 1;
 pub struct Joining {
     /// Who connects (the user id the edits are attributed to).
     pub user: Option<String>,
+    /// The document's workspace (access changes are announced per workspace member).
+    pub workspace: Option<String>,
+    /// The login (the token's `sid`) the socket authenticated with: revoking it ends it.
+    pub login: Option<String>,
     /// May send updates (editor or owner, document not archived).
     pub can_write: bool,
     /// Asked for durable acks.
@@ -142,6 +193,19 @@ enum Command {
     },
     /// Re-read the log: the fan-out may have missed updates.
     Resync,
+    /// Access may have changed for the matching connections: ask the gatekeeper.
+    Recheck {
+        user: Option<String>,
+        workspace: Option<String>,
+    },
+    /// The gatekeeper's answers, per user.
+    Verdicts {
+        verdicts: Vec<(String, Result<Option<bool>, String>)>,
+    },
+    /// Ends the connections made with a login.
+    EndLogin {
+        login: String,
+    },
     /// Ends the connections of `user` (their access was revoked) or, with `None`, every one.
     Evict {
         user: Option<String>,
@@ -191,6 +255,9 @@ pub struct HubParts {
     pub versions: Option<crate::versions::Versions>,
     /// Tenants whose documents have limits other than [`SyncOptions::limits`].
     pub tenant_limits: HashMap<TenantId, SessionLimits>,
+    /// Asked when access may have changed; without one, access changes end no connection
+    /// except deletions and revoked logins.
+    pub gatekeeper: Option<Arc<dyn Gatekeeper>>,
 }
 
 /// The node's live documents.
@@ -205,6 +272,7 @@ struct HubInner {
     peers: Option<Arc<dyn Peers>>,
     versions: Option<crate::versions::Versions>,
     tenant_limits: HashMap<TenantId, SessionLimits>,
+    gatekeeper: Option<Arc<dyn Gatekeeper>>,
     documents: Mutex<HashMap<DocumentKey, mpsc::UnboundedSender<Command>>>,
     next_conn: AtomicU64,
     metrics: CanvasMetrics,
@@ -282,6 +350,7 @@ impl SyncHub {
             metrics,
             versions: None,
             tenant_limits: HashMap::new(),
+            gatekeeper: None,
         })
     }
 
@@ -294,6 +363,7 @@ impl SyncHub {
                 peers: parts.peers,
                 versions: parts.versions,
                 tenant_limits: parts.tenant_limits,
+                gatekeeper: parts.gatekeeper,
                 documents: Mutex::new(HashMap::new()),
                 next_conn: AtomicU64::new(1),
                 metrics: parts.metrics,
@@ -462,6 +532,59 @@ impl SyncHub {
                     updates: vec![update],
                 })
                 .ok();
+        }
+    }
+
+    /// Applies an access change to the documents loaded here (see [`AccessChange`]).
+    pub fn access_changed(&self, change: AccessChange) {
+        let documents: Vec<(DocumentKey, mpsc::UnboundedSender<Command>)> = self
+            .lock()
+            .iter()
+            .map(|(key, handle)| (key.clone(), handle.clone()))
+            .collect();
+        for ((tenant, document), handle) in documents {
+            let command = match &change {
+                AccessChange::Document {
+                    tenant: changed,
+                    document: which,
+                    user,
+                } if *changed == tenant && *which == document => Command::Recheck {
+                    user: user.clone(),
+                    workspace: None,
+                },
+                AccessChange::DocumentDeleted {
+                    tenant: changed,
+                    document: which,
+                } if *changed == tenant && *which == document => Command::Evict {
+                    user: None,
+                    code: CLOSE_DOCUMENT_GONE,
+                    reason: "the document was deleted".to_owned(),
+                },
+                AccessChange::Member {
+                    tenant: changed,
+                    workspace,
+                    user,
+                } if *changed == tenant => Command::Recheck {
+                    user: Some(user.clone()),
+                    workspace: Some(workspace.clone()),
+                },
+                AccessChange::UserDeleted {
+                    tenant: changed,
+                    user,
+                } if *changed == tenant => Command::Evict {
+                    user: Some(user.clone()),
+                    code: CLOSE_ACCESS_REVOKED,
+                    reason: "the user was deleted".to_owned(),
+                },
+                AccessChange::LoginRevoked {
+                    tenant: changed,
+                    login,
+                } if *changed == tenant => Command::EndLogin {
+                    login: login.clone(),
+                },
+                _ => continue,
+            };
+            handle.send(command).ok();
         }
     }
 
@@ -746,6 +869,60 @@ impl LiveDocument {
                     }
                 }
             }
+            Command::Recheck { user, workspace } => self.recheck(user, workspace),
+            Command::Verdicts { verdicts } => {
+                for (user, verdict) in verdicts {
+                    let leaving: Vec<(ConnId, u16, &'static str)> = self
+                        .connections
+                        .iter()
+                        .filter(|(_, attached)| attached.joining.user.as_deref() == Some(&user))
+                        .filter_map(|(conn, attached)| match &verdict {
+                            Ok(None) => Some((
+                                *conn,
+                                CLOSE_ACCESS_REVOKED,
+                                "access to the document was revoked",
+                            )),
+                            Ok(Some(can_write)) if *can_write != attached.joining.can_write => {
+                                Some((
+                                    *conn,
+                                    CLOSE_ACCESS_CHANGED,
+                                    "access to the document changed; reconnect",
+                                ))
+                            }
+                            _ => None,
+                        })
+                        .collect();
+                    if let Err(error) = &verdict {
+                        tracing::warn!(tenant = %self.key.0, document = %self.key.1, %user, %error, "re-checking canvas access failed; the connection stays");
+                    }
+                    for (conn, code, reason) in leaving {
+                        self.detach(
+                            conn,
+                            Some(Outgoing::Close {
+                                code,
+                                reason: reason.to_owned(),
+                            }),
+                        );
+                    }
+                }
+            }
+            Command::EndLogin { login } => {
+                let leaving: Vec<ConnId> = self
+                    .connections
+                    .iter()
+                    .filter(|(_, attached)| attached.joining.login.as_deref() == Some(&login))
+                    .map(|(conn, _)| *conn)
+                    .collect();
+                for conn in leaving {
+                    self.detach(
+                        conn,
+                        Some(Outgoing::Close {
+                            code: CLOSE_ACCESS_REVOKED,
+                            reason: "the login was revoked".to_owned(),
+                        }),
+                    );
+                }
+            }
             Command::Resync => {
                 let log = self.hub.inner.log.clone();
                 let handle = self.handle.clone();
@@ -844,6 +1021,36 @@ impl LiveDocument {
                 );
             }
         }
+    }
+
+    /// Asks the gatekeeper about the users of the matching connections, in the background;
+    /// its answers come back as [`Command::Verdicts`].
+    fn recheck(&mut self, user: Option<String>, workspace: Option<String>) {
+        let Some(gatekeeper) = self.hub.inner.gatekeeper.clone() else {
+            return;
+        };
+        let mut users: Vec<String> = self
+            .connections
+            .values()
+            .filter(|attached| user.is_none() || attached.joining.user == user)
+            .filter(|attached| workspace.is_none() || attached.joining.workspace == workspace)
+            .filter_map(|attached| attached.joining.user.clone())
+            .collect();
+        users.sort();
+        users.dedup();
+        if users.is_empty() {
+            return;
+        }
+        let handle = self.handle.clone();
+        let (tenant, document) = self.key.clone();
+        tokio::spawn(async move {
+            let mut verdicts = Vec::with_capacity(users.len());
+            for user in users {
+                let verdict = gatekeeper.recheck(tenant, &user, &document).await;
+                verdicts.push((user, verdict));
+            }
+            handle.send(Command::Verdicts { verdicts }).ok();
+        });
     }
 
     /// A server-side edit through a connection of its own that lives for this one update.

@@ -20,7 +20,7 @@
 //!   update it accepted is durable; a connection arriving meanwhile keeps it.
 
 use std::{
-    collections::HashMap,
+    collections::{BTreeSet, HashMap},
     sync::{
         Arc, Mutex,
         atomic::{AtomicU64, Ordering},
@@ -57,6 +57,8 @@ pub struct SyncOptions {
     pub connection_queue: usize,
     /// While a document is being edited, a periodic version is kept this often.
     pub version_every: Duration,
+    /// Content edits of a document are announced (the gatekeeper's `edited`) at most this often.
+    pub edit_event_every: Duration,
 }
 
 impl Default for SyncOptions {
@@ -67,6 +69,7 @@ impl Default for SyncOptions {
             compact_after_updates: 500,
             connection_queue: 1_024,
             version_every: Duration::from_secs(600),
+            edit_event_every: Duration::from_secs(10),
         }
     }
 }
@@ -107,6 +110,44 @@ pub trait Gatekeeper: Send + Sync + 'static {
         user: &str,
         document: &str,
     ) -> Result<Option<bool>, String>;
+
+    /// `editors` changed the document's content in the last window (at most one call per
+    /// document per [`SyncOptions::edit_event_every`]); the domain announces it.
+    async fn edited(&self, _tenant: TenantId, _document: &str, _editors: Vec<String>) {}
+}
+
+/// A gatekeeper set after the hub is built (the domain service that answers needs the hub).
+#[derive(Default)]
+pub struct LateGatekeeper {
+    inner: std::sync::OnceLock<Arc<dyn Gatekeeper>>,
+}
+
+impl LateGatekeeper {
+    /// Sets the gatekeeper (once; later calls are ignored).
+    pub fn set(&self, gatekeeper: Arc<dyn Gatekeeper>) {
+        self.inner.set(gatekeeper).ok();
+    }
+}
+
+#[async_trait::async_trait]
+impl Gatekeeper for LateGatekeeper {
+    async fn recheck(
+        &self,
+        tenant: TenantId,
+        user: &str,
+        document: &str,
+    ) -> Result<Option<bool>, String> {
+        match self.inner.get() {
+            Some(gatekeeper) => gatekeeper.recheck(tenant, user, document).await,
+            None => Err("the canvas service is not started".to_owned()),
+        }
+    }
+
+    async fn edited(&self, tenant: TenantId, document: &str, editors: Vec<String>) {
+        if let Some(gatekeeper) = self.inner.get() {
+            gatekeeper.edited(tenant, document, editors).await;
+        }
+    }
 }
 
 /// Something that may have changed who may use documents (from the event log).
@@ -202,6 +243,8 @@ enum Command {
     Verdicts {
         verdicts: Vec<(String, Result<Option<bool>, String>)>,
     },
+    /// The edit-event window of the document ended: announce its editors.
+    FlushEditors,
     /// Ends the connections made with a login.
     EndLogin {
         login: String,
@@ -597,6 +640,11 @@ impl SyncHub {
         }
     }
 
+    /// The update log the hub writes.
+    pub fn log(&self) -> &UpdateLog {
+        &self.inner.log
+    }
+
     /// Number of documents loaded on this node.
     pub fn loaded(&self) -> usize {
         self.lock().len()
@@ -666,6 +714,9 @@ struct LiveDocument {
     /// When the last periodic version was taken (or the document loaded).
     versioned_at: Instant,
     counted_bytes: i64,
+    /// Who edited the content since the last edit event; `None` until the first edit of a
+    /// window (a flush is scheduled then).
+    editors: Option<BTreeSet<String>>,
     /// Updates of this document in the log, not yet folded into its snapshot (as this node
     /// knows them: those it loaded and those it logged since).
     unfolded: i64,
@@ -734,6 +785,7 @@ async fn run_document(
         versioned_at: Instant::now(),
         counted_bytes: 0,
         unfolded: i64::try_from(logged).unwrap_or(i64::MAX),
+        editors: None,
     };
     hub.inner.metrics.loaded_documents.inc();
     hub.inner.metrics.unfolded_updates.add(document.unfolded);
@@ -906,6 +958,7 @@ impl LiveDocument {
                     }
                 }
             }
+            Command::FlushEditors => self.flush_editors(),
             Command::EndLogin { login } => {
                 let leaving: Vec<ConnId> = self
                     .connections
@@ -1023,6 +1076,39 @@ impl LiveDocument {
         }
     }
 
+    /// Remembers who edited; the first edit of a window schedules its flush.
+    fn note_editor(&mut self, user: Option<&String>) {
+        let first = self.editors.is_none();
+        let editors = self.editors.get_or_insert_with(BTreeSet::new);
+        if let Some(user) = user {
+            editors.insert(user.clone());
+        }
+        if first {
+            let handle = self.handle.clone();
+            let every = self.hub.inner.options.edit_event_every;
+            tokio::spawn(async move {
+                tokio::time::sleep(every).await;
+                handle.send(Command::FlushEditors).ok();
+            });
+        }
+    }
+
+    /// Hands the window's editors to the gatekeeper, in the background.
+    fn flush_editors(&mut self) {
+        let Some(editors) = self.editors.take() else {
+            return;
+        };
+        let Some(gatekeeper) = self.hub.inner.gatekeeper.clone() else {
+            return;
+        };
+        let (tenant, document) = self.key.clone();
+        tokio::spawn(async move {
+            gatekeeper
+                .edited(tenant, &document, editors.into_iter().collect())
+                .await;
+        });
+    }
+
     /// Asks the gatekeeper about the users of the matching connections, in the background;
     /// its answers come back as [`Command::Verdicts`].
     fn recheck(&mut self, user: Option<String>, workspace: Option<String>) {
@@ -1089,6 +1175,7 @@ impl LiveDocument {
         if let Some(peers) = &self.hub.inner.peers {
             peers.publish(self.key.0, &self.key.1, &update);
         }
+        self.note_editor(user.as_ref());
         let source = if notify.is_some() { "server" } else { "client" };
         self.hub
             .inner

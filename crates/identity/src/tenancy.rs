@@ -92,7 +92,8 @@ pub enum GrantSubject {
 }
 
 impl GrantSubject {
-    fn key(self) -> String {
+    /// `user:<id>` or `workspace:<id>`, as stored in [`GrantRecord::subject`].
+    pub fn key(self) -> String {
         match self {
             Self::User(user) => format!("user:{user}"),
             Self::Workspace(workspace) => format!("workspace:{workspace}"),
@@ -897,6 +898,102 @@ impl Tenancy {
                 },
             )
             .await
+    }
+
+    /// The grant of one subject on a resource, if any.
+    pub async fn get_grant(
+        &self,
+        tenant: TenantId,
+        resource_type: &str,
+        resource_id: &str,
+        subject: GrantSubject,
+    ) -> Result<Option<GrantRecord>, IdentityError> {
+        let key = format!("{resource_type}:{resource_id}:{}", subject.key());
+        Ok(scoped::get(&self.grants, tenant, &key).await?)
+    }
+
+    /// A page of a resource's grants, in key order.
+    pub async fn grants_page(
+        &self,
+        tenant: TenantId,
+        resource_type: &str,
+        resource_id: &str,
+        request: &PageRequest,
+    ) -> Result<(Vec<GrantRecord>, bool), IdentityError> {
+        Ok(scoped::page(
+            &self.grants,
+            tenant,
+            doc! { "resource_type": resource_type, "resource_id": resource_id },
+            request,
+        )
+        .await?)
+    }
+
+    /// [`Tenancy::grant`] inside the caller's transaction (a product's unit of work, which
+    /// appends its own event).
+    pub async fn grant_in(
+        &self,
+        session: &mut mongodb::ClientSession,
+        tenant: TenantId,
+        resource_type: &str,
+        resource_id: &str,
+        subject: GrantSubject,
+        role: ResourceRole,
+    ) -> Result<GrantRecord, IdentityError> {
+        let record = GrantRecord {
+            key: format!("{resource_type}:{resource_id}:{}", subject.key()),
+            tenant,
+            resource_type: resource_type.to_owned(),
+            resource_id: resource_id.to_owned(),
+            subject: subject.key(),
+            role,
+        };
+        self.grants
+            .replace_one(
+                doc! { "_id": &record.key, "tenant": tenant.to_string() },
+                &record,
+            )
+            .upsert(true)
+            .session(session)
+            .await?;
+        Ok(record)
+    }
+
+    /// Removes one subject's grant inside the caller's transaction; false when there was none.
+    pub async fn revoke_grant_in(
+        &self,
+        session: &mut mongodb::ClientSession,
+        tenant: TenantId,
+        resource_type: &str,
+        resource_id: &str,
+        subject: GrantSubject,
+    ) -> Result<bool, IdentityError> {
+        let key = format!("{resource_type}:{resource_id}:{}", subject.key());
+        let deleted = self
+            .grants
+            .delete_one(doc! { "_id": key, "tenant": tenant.to_string() })
+            .session(session)
+            .await?;
+        Ok(deleted.deleted_count == 1)
+    }
+
+    /// Removes every grant on a resource inside the caller's transaction (it was deleted).
+    pub async fn purge_grants_in(
+        &self,
+        session: &mut mongodb::ClientSession,
+        tenant: TenantId,
+        resource_type: &str,
+        resource_id: &str,
+    ) -> Result<(), IdentityError> {
+        self.grants
+            .delete_many(doc! {
+                "tenant": tenant.to_string(),
+                "resource_type": resource_type,
+                "resource_id": resource_id,
+            })
+            .session(session)
+            .await?;
+        Ok(())
     }
 
     /// What `user` holds on a resource in `workspace`: their workspace role and the strongest

@@ -70,6 +70,27 @@ const scenarios = {
       [...bob.provider.awareness.getStates().values()].some((state) => state.user?.name === 'alice'))
     log({ step: 'awareness_seen' })
 
+    // A version, more edits, then a restore over HTTP: both clients receive it as an update.
+    if (args.http) {
+      const call = async (method, path, body) => {
+        const response = await fetch(`${args.http}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${args.alice}`, 'content-type': 'application/json' },
+          body: body && JSON.stringify(body)
+        })
+        const json = await response.json()
+        if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`)
+        return json
+      }
+      const kept = alice.text()
+      const version = await call('POST', `/v1/canvas/documents/${args.document}/versions`, { name: 'kept' })
+      alice.ydoc.getText('text').insert(0, 'LATER ')
+      await waitFor('bob sees the later edit', () => bob.text().startsWith('LATER '))
+      await call('POST', `/v1/canvas/documents/${args.document}/versions/${version.id}/restore`)
+      await waitFor('both see the restored version', () => alice.text() === kept && bob.text() === kept)
+      log({ step: 'restored', alice: alice.text(), bob: bob.text(), kept })
+    }
+
     // Alice leaves: her awareness state disappears from Bob's view.
     alice.provider.awareness.setLocalStateField('user', { name: 'alice', cursor: 4 })
     const aliceId = alice.ydoc.clientID

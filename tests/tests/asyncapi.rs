@@ -377,3 +377,65 @@ fn the_document_validates_against_the_official_asyncapi_schema() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// The canvas sync socket's document (`openapi/canvas-asyncapi.json`): up to date, validated
+/// against the official schema like the realtime one, and listing every close code the socket
+/// can send.
+#[test]
+fn the_canvas_sync_document_is_up_to_date_and_valid() {
+    let committed = std::fs::read_to_string(root().join("openapi/canvas-asyncapi.json"))
+        .expect("openapi/canvas-asyncapi.json is committed");
+    assert!(
+        committed == atelier_canvas::asyncapi::document_json(),
+        "openapi/canvas-asyncapi.json is stale: run `cargo run -q -p atelier -- canvas-asyncapi --out openapi/canvas-asyncapi.json`"
+    );
+    let listed: BTreeSet<u16> = atelier_canvas::asyncapi::CLOSE_CODES
+        .iter()
+        .map(|(code, _, _)| *code)
+        .collect();
+    for code in [
+        atelier_canvas_sync::error::CLOSE_MALFORMED,
+        atelier_canvas_sync::error::CLOSE_UPDATE_TOO_LARGE,
+        atelier_canvas_sync::error::CLOSE_DOCUMENT_TOO_LARGE,
+        atelier_canvas_sync::error::CLOSE_INTERNAL,
+        atelier_canvas::sync::CLOSE_SLOW_READER,
+        atelier_canvas::sync::CLOSE_UNAVAILABLE,
+        atelier_canvas::sync::CLOSE_ACCESS_CHANGED,
+        atelier_canvas::sync::CLOSE_ACCESS_REVOKED,
+        atelier_canvas::sync::CLOSE_DOCUMENT_GONE,
+        atelier_api::canvas::sync::CLOSE_TOKEN_EXPIRED,
+        atelier_api::canvas::sync::CLOSE_NOT_FOUND,
+        atelier_api::canvas::sync::CLOSE_FORBIDDEN,
+    ] {
+        assert!(
+            listed.contains(&code),
+            "close code {code} is not documented"
+        );
+    }
+    let dir = root().join("tests/asyncapi");
+    if !dir.join("node_modules/@asyncapi/specs").exists() {
+        let output = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir)
+            .output()
+            .expect("npm (Node 20) for the AsyncAPI validation");
+        assert!(output.status.success());
+    }
+    let path = std::env::temp_dir().join(format!(
+        "atelier-canvas-asyncapi-{}.json",
+        std::process::id()
+    ));
+    std::fs::write(&path, &committed).unwrap();
+    let output = Command::new("node")
+        .arg(dir.join("validate.mjs"))
+        .arg(&path)
+        .output()
+        .expect("node (20+) for the AsyncAPI validation");
+    std::fs::remove_file(&path).ok();
+    assert!(
+        output.status.success(),
+        "openapi/canvas-asyncapi.json does not validate:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -30,7 +30,8 @@ async fn migrations_apply_once_and_create_indexes() {
             "0004_webhooks",
             "0005_chat",
             "0006_realtime",
-            "0007_webhook_exhaustions"
+            "0007_webhook_exhaustions",
+            "0008_canvas"
         ]
     );
     let second = migrations::run(&store).await.unwrap();
@@ -44,7 +45,8 @@ async fn migrations_apply_once_and_create_indexes() {
             "0004_webhooks",
             "0005_chat",
             "0006_realtime",
-            "0007_webhook_exhaustions"
+            "0007_webhook_exhaustions",
+            "0008_canvas"
         ]
     );
 

@@ -27,6 +27,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod canvas;
 pub mod chat;
 pub mod contract;
 pub mod edge;
@@ -76,6 +77,9 @@ pub enum ApiTags {
     /// Chat: channels, members, messages, reactions, threads, read state, the change feed,
     /// scheduled messages and search.
     Chat,
+    /// Canvas: collaborative Yjs documents, their sharing, content, versions and restore (the
+    /// sync socket is `/v1/canvas/sync/{document_id}`, see the AsyncAPI document).
+    Canvas,
 }
 
 /// Settings of the HTTP edge.
@@ -147,6 +151,7 @@ type Apis = (
     chat::channels::ChatApi,
     chat::messages::ChatMessagesApi,
     chat::reads::ChatReadsApi,
+    canvas::documents::CanvasApi,
 );
 
 fn service() -> OpenApiService<Apis, ()> {
@@ -164,6 +169,7 @@ fn service() -> OpenApiService<Apis, ()> {
             chat::channels::ChatApi,
             chat::messages::ChatMessagesApi,
             chat::reads::ChatReadsApi,
+            canvas::documents::CanvasApi,
         ),
         "Atelier API",
         API_VERSION,
@@ -236,6 +242,10 @@ pub fn endpoint(state: ApiState) -> BoxEndpoint<'static> {
         let spec = finish_spec(&generated, &state.catalog);
         route = route
             .at("/v1/realtime", poem::get(realtime::connect))
+            .at(
+                "/v1/canvas/sync/:document_id",
+                poem::get(canvas::sync::connect),
+            )
             .at("/docs", docs_endpoint(&service, &generated, &spec))
             .at("/v1/openapi.json", spec_endpoint(spec))
             .nest("/", service);

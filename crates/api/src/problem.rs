@@ -309,7 +309,12 @@ pub fn allowed_methods(path: &str) -> Option<String> {
             })
             .unwrap_or_default();
         // Routes outside the OpenAPI service.
-        for path in ["/v1/realtime", "/v1/openapi.json", "/docs"] {
+        for path in [
+            "/v1/realtime",
+            "/v1/canvas/sync/{document_id}",
+            "/v1/openapi.json",
+            "/docs",
+        ] {
             routes.push((segments(path), vec!["GET".to_owned()]));
         }
         routes

@@ -467,6 +467,13 @@ impl Canvas {
         if current == role {
             return Ok(None);
         }
+        // Sharing is the owners' (and workspace admins') decision: the member-change rules
+        // alone would let anyone who comments invite viewers. Giving up one's own grant is
+        // always allowed.
+        let own = matches!(principal, Principal::User { user_id, .. } if *user_id == user);
+        if !(own && role.is_none()) {
+            Self::require(principal, Permission::ResourceShare, visible.access)?;
+        }
         match policy::authorize_resource_member_change(principal, visible.access, current, role) {
             Decision::Allow => {}
             Decision::Deny(reason) => {

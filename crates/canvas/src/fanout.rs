@@ -53,6 +53,8 @@ pub const ACCESS_EVENTS: &[&str] = &[
 
 /// The routing key of the updates nodes publish to each other.
 const UPDATE_ROUTING_KEY: &str = "canvas.update";
+/// The routing key of the awareness frames nodes relay to each other.
+const AWARENESS_ROUTING_KEY: &str = "canvas.awareness";
 
 /// Most messages a node's queue holds; beyond it the oldest are dropped (a gap, closed by the
 /// re-read on the next session... or by the clients' own sync; see the module docs).
@@ -193,6 +195,17 @@ impl Peers for Fanout {
     }
 
     fn publish(&self, tenant: TenantId, document: &str, update: &[u8]) {
+        self.send(UPDATE_ROUTING_KEY, tenant, document, update);
+    }
+
+    fn publish_awareness(&self, tenant: TenantId, document: &str, frame: &[u8]) {
+        self.send(AWARENESS_ROUTING_KEY, tenant, document, frame);
+    }
+}
+
+impl Fanout {
+    /// Publishes `payload` for the other nodes holding the document.
+    fn send(&self, routing_key: &str, tenant: TenantId, document: &str, payload: &[u8]) {
         let header = Header {
             tenant: tenant.to_string(),
             document: document.to_owned(),
@@ -202,9 +215,9 @@ impl Peers for Fanout {
             return;
         };
         body.push(b'\n');
-        body.extend_from_slice(update);
+        body.extend_from_slice(payload);
         self.consumer.publish(
-            UPDATE_ROUTING_KEY,
+            routing_key,
             vec![
                 ("tenant".to_owned(), header.tenant),
                 ("document".to_owned(), header.document),
@@ -246,7 +259,7 @@ impl EphemeralHandler for Fanout {
     }
 
     fn deliver(&self, routing_key: &str, body: &[u8]) {
-        if routing_key != UPDATE_ROUTING_KEY {
+        if routing_key != UPDATE_ROUTING_KEY && routing_key != AWARENESS_ROUTING_KEY {
             if let Some(hub) = self.hub.get() {
                 match serde_json::from_slice::<atelier_core::EventEnvelope>(body) {
                     Ok(envelope) => {
@@ -276,7 +289,12 @@ impl EphemeralHandler for Fanout {
             return;
         };
         if let Some(hub) = self.hub.get() {
-            hub.remote_update(tenant, &header.document, body[newline + 1..].to_vec());
+            let payload = body[newline + 1..].to_vec();
+            if routing_key == AWARENESS_ROUTING_KEY {
+                hub.remote_awareness(tenant, &header.document, payload);
+            } else {
+                hub.remote_update(tenant, &header.document, payload);
+            }
         }
     }
 

@@ -228,10 +228,8 @@ mod tests {
         apply(&doc, &update);
         let txn = doc.transact();
         assert_eq!(title.get_string(&txn), "Hello, world");
-        let rendered = atelier_canvas_sync::to_json(
-            &doc,
-            &[("shapes", atelier_canvas_sync::RootKind::Map)],
-        );
+        let rendered =
+            atelier_canvas_sync::to_json(&doc, &[("shapes", atelier_canvas_sync::RootKind::Map)]);
         drop(txn);
         assert_eq!(rendered["shapes"]["a"], json!({ "kind": "circle", "r": 3 }));
         let txn = doc.transact();

@@ -46,6 +46,8 @@ pub const SNAPSHOTS_COLLECTION: &str = "canvas_snapshots";
 const MAX_BATCH: usize = 1_000;
 /// Appends waiting for the writer before `append` waits for room (back-pressure on sockets).
 const QUEUE: usize = 8_192;
+/// Attempts at a batch the server refuses for a reason other than being unavailable.
+const FAILED_ATTEMPTS: u32 = 3;
 /// Longest wait between two attempts at a failed batch.
 const MAX_RETRY_BACKOFF: Duration = Duration::from_secs(2);
 
@@ -56,10 +58,10 @@ pub fn collection_specs() -> Vec<CollectionSpec> {
             name: UPDATES_COLLECTION,
             indexes: vec![
                 IndexModel::builder()
-                    .keys(doc! { "tenant": 1, "document": 1, "_id": 1 })
+                    .keys(doc! { "tenant": 1, "document": 1 })
                     .options(
                         IndexOptions::builder()
-                            .name("tenant_document_id".to_owned())
+                            .name("tenant_document".to_owned())
                             .build(),
                     )
                     .build(),
@@ -160,7 +162,7 @@ pub enum LogError {
 
 struct Append {
     record: UpdateRecord,
-    done: oneshot::Sender<()>,
+    done: oneshot::Sender<Result<(), StorageError>>,
 }
 
 /// The node's update log: cheap to clone (one writer task behind a channel).
@@ -229,7 +231,10 @@ impl UpdateLog {
             .send(Append { record, done })
             .await
             .map_err(|_| LogError::Stopped)?;
-        durable.await.map_err(|_| LogError::Stopped)
+        durable
+            .await
+            .map_err(|_| LogError::Stopped)?
+            .map_err(LogError::Storage)
     }
 
     /// The document's snapshot and every update logged after it.
@@ -425,10 +430,14 @@ async fn write_batches(store: Store, mut queue: mpsc::Receiver<Append>, stats: A
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let records: Vec<&UpdateRecord> = batch.iter().map(|append| &append.record).collect();
         let mut backoff = Duration::from_millis(50);
-        loop {
+        let mut attempts = 0;
+        let outcome = loop {
+            attempts += 1;
             match insert(&store, &updates, &records).await {
-                Ok(()) => break,
-                Err(error) => {
+                Ok(()) => break Ok(()),
+                // MongoDB unreachable or stalled: wait for it (appends queue up behind this
+                // batch and push back on the sockets).
+                Err(error) if error.is_unavailable() || attempts < FAILED_ATTEMPTS => {
                     stats
                         .failed_attempts
                         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -436,7 +445,19 @@ async fn write_batches(store: Store, mut queue: mpsc::Receiver<Append>, stats: A
                     tokio::time::sleep(backoff).await;
                     backoff = (backoff * 2).min(MAX_RETRY_BACKOFF);
                 }
+                // Refused by the server for another reason: the batch is not durable; its
+                // documents drop it from memory and their clients re-send on reconnect.
+                Err(error) => {
+                    tracing::error!(%error, updates = records.len(), "update log write refused; the batch is not durable");
+                    break Err(error);
+                }
             }
+        };
+        if let Err(error) = outcome {
+            for append in batch.drain(..) {
+                append.done.send(Err(error.clone())).ok();
+            }
+            continue;
         }
         stats
             .batches
@@ -446,7 +467,7 @@ async fn write_batches(store: Store, mut queue: mpsc::Receiver<Append>, stats: A
             .fetch_add(records.len() as u64, std::sync::atomic::Ordering::Relaxed);
         for append in batch.drain(..) {
             // The caller may have gone (its socket closed): the update is durable regardless.
-            append.done.send(()).ok();
+            append.done.send(Ok(())).ok();
         }
     }
 }

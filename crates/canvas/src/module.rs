@@ -132,6 +132,9 @@ impl Module for CanvasModule {
                     fanout.run(cancel)
                 }));
         }
+        running
+            .topic_kinds
+            .push(Arc::new(crate::topic::DocumentTopics::new(canvas.clone())));
         running.services.insert(canvas)?;
         running.services.insert(hub)?;
         Ok(running)

@@ -98,6 +98,9 @@ pub trait Peers: Send + Sync + 'static {
     fn unwatch(&self, tenant: TenantId, document: &str);
     /// Tell the others about an update this node accepted.
     fn publish(&self, tenant: TenantId, document: &str, update: &[u8]);
+    /// Tell the others about an awareness frame of this node's sockets (states set or gone),
+    /// for their sockets on the document.
+    fn publish_awareness(&self, _tenant: TenantId, _document: &str, _frame: &[u8]) {}
 }
 
 /// Asked again whether connected users may stay when their access may have changed.
@@ -228,6 +231,10 @@ enum Command {
     Compacted {
         folded: usize,
     },
+    /// An awareness frame of another node's sockets: relayed to every local socket.
+    RemoteAwareness {
+        frame: Vec<u8>,
+    },
     /// An update another node accepted.
     Remote {
         updates: Vec<Vec<u8>>,
@@ -245,6 +252,8 @@ enum Command {
     },
     /// The edit-event window of the document ended: announce its editors.
     FlushEditors,
+    /// An accepted update could not be logged: the in-memory document is dropped.
+    LogFailed,
     /// Ends the connections made with a login.
     EndLogin {
         login: String,
@@ -631,6 +640,15 @@ impl SyncHub {
         }
     }
 
+    /// Relays another node's awareness frame to this node's sockets on the document.
+    pub fn remote_awareness(&self, tenant: TenantId, document: &str, frame: Vec<u8>) {
+        let key = (tenant, document.to_owned());
+        let handle = self.lock().get(&key).cloned();
+        if let Some(handle) = handle {
+            handle.send(Command::RemoteAwareness { frame }).ok();
+        }
+    }
+
     /// Every loaded document re-reads its log (the fan-out reconnected: it may have missed
     /// updates), now and again shortly after.
     pub fn resync_all(&self) {
@@ -717,6 +735,8 @@ struct LiveDocument {
     /// Who edited the content since the last edit event; `None` until the first edit of a
     /// window (a flush is scheduled then).
     editors: Option<BTreeSet<String>>,
+    /// An update could not be logged: the task ends and the document reloads from the log.
+    broken: bool,
     /// Updates of this document in the log, not yet folded into its snapshot (as this node
     /// knows them: those it loaded and those it logged since).
     unfolded: i64,
@@ -786,6 +806,7 @@ async fn run_document(
         counted_bytes: 0,
         unfolded: i64::try_from(logged).unwrap_or(i64::MAX),
         editors: None,
+        broken: false,
     };
     hub.inner.metrics.loaded_documents.inc();
     hub.inner.metrics.unfolded_updates.add(document.unfolded);
@@ -823,6 +844,18 @@ async fn run_document(
         };
         let Some(command) = command else { break };
         document.handle_command(command);
+        if document.broken {
+            document.hub.forget(&document.key, &document.handle);
+            inbox.close();
+            while let Some(command) = inbox.recv().await {
+                document.handle_command(command);
+            }
+            document.evict_all(
+                atelier_canvas_sync::error::CLOSE_INTERNAL,
+                "the document could not be saved; reconnect",
+            );
+            break;
+        }
     }
     if let Some(peers) = &hub.inner.peers {
         peers.unwatch(document.key.0, &document.key.1);
@@ -897,6 +930,13 @@ impl LiveDocument {
                 self.unfolded -= folded;
                 self.hub.inner.metrics.unfolded_updates.sub(folded);
             }
+            Command::RemoteAwareness { frame } => {
+                let frame: Arc<[u8]> = frame.into();
+                let all: Vec<ConnId> = self.connections.keys().copied().collect();
+                for conn in all {
+                    self.send(conn, frame.clone());
+                }
+            }
             Command::Remote { updates } => {
                 for update in updates {
                     self.hub
@@ -959,6 +999,13 @@ impl LiveDocument {
                 }
             }
             Command::FlushEditors => self.flush_editors(),
+            Command::LogFailed => {
+                self.broken = true;
+                self.evict_all(
+                    atelier_canvas_sync::error::CLOSE_INTERNAL,
+                    "the document could not be saved; reconnect",
+                );
+            }
             Command::EndLogin { login } => {
                 let leaving: Vec<ConnId> = self
                     .connections
@@ -1047,6 +1094,9 @@ impl LiveDocument {
                     // client alone on a document hears its own 15 s renewals, so its 30 s
                     // liveness check never drops an idle connection.
                     let echo = frame.first() == Some(&AWARENESS_MESSAGE);
+                    if echo && let Some(peers) = &self.hub.inner.peers {
+                        peers.publish_awareness(self.key.0, &self.key.1, &frame);
+                    }
                     let frame: Arc<[u8]> = frame.into();
                     let others: Vec<ConnId> = self
                         .connections
@@ -1202,10 +1252,12 @@ impl LiveDocument {
                         notify.send(()).ok();
                     }
                 }
-                // Only when the node stops: the update stays unacknowledged, and the client
-                // re-sends it to whichever node it reconnects to (its step 2).
+                // The update is not durable. The document drops its in-memory state and ends
+                // every socket: clients reconnect and re-send what they have (their step 2),
+                // so nothing they edited is lost.
                 Err(error) => {
-                    tracing::warn!(%tenant, %document, %error, "an accepted update was not logged");
+                    tracing::error!(%tenant, %document, %error, "an accepted update was not logged; dropping the document from memory");
+                    handle.send(Command::LogFailed).ok();
                 }
             }
         });
@@ -1300,6 +1352,9 @@ impl LiveDocument {
         }
         drop(attached);
         for frame in self.session.disconnect(conn) {
+            if let Some(peers) = &self.hub.inner.peers {
+                peers.publish_awareness(self.key.0, &self.key.1, &frame);
+            }
             let frame: Arc<[u8]> = frame.into();
             let others: Vec<ConnId> = self.connections.keys().copied().collect();
             for other in others {

@@ -65,10 +65,10 @@ pub fn collection_specs() -> Vec<CollectionSpec> {
         name: VERSIONS_COLLECTION,
         indexes: vec![
             IndexModel::builder()
-                .keys(doc! { "tenant": 1, "document": 1, "_id": 1 })
+                .keys(doc! { "tenant": 1, "document": 1 })
                 .options(
                     IndexOptions::builder()
-                        .name("tenant_document_id".to_owned())
+                        .name("tenant_document".to_owned())
                         .build(),
                 )
                 .build(),

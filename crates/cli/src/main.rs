@@ -43,6 +43,11 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Write the canvas sync socket's AsyncAPI 3.0 document (JSON) to stdout or a file.
+    CanvasAsyncapi {
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Write the event catalog's `data` JSON Schemas, one `<type>.v<version>.json` per event
     /// type, to --out (the committed copy is openapi/events); removes stale schema files there.
     EventsSchemas {
@@ -160,6 +165,17 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Asyncapi { out } => {
             let document = atelier_realtime::asyncapi::document_json();
+            match out {
+                Some(path) => std::fs::write(&path, document)
+                    .with_context(|| format!("writing {}", path.display())),
+                None => {
+                    print!("{document}");
+                    Ok(())
+                }
+            }
+        }
+        Command::CanvasAsyncapi { out } => {
+            let document = atelier_canvas::asyncapi::document_json();
             match out {
                 Some(path) => std::fs::write(&path, document)
                     .with_context(|| format!("writing {}", path.display())),

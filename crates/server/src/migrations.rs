@@ -89,6 +89,10 @@ pub const GOLDEN_CHECKSUMS: &[(&str, &str)] = &[
         "0007_webhook_exhaustions",
         "4bb8b4ba0abcda887e11298e134984ae99831a15edd7731e44aea3de0546ee37",
     ),
+    (
+        "0008_canvas",
+        "bdb6ef70c3e129306a054a078ec8230e48ca81367d35d759b8d357838134a52a",
+    ),
 ];
 
 #[cfg(test)]
@@ -112,7 +116,8 @@ mod tests {
                 "0004_webhooks",
                 "0005_chat",
                 "0006_realtime",
-                "0007_webhook_exhaustions"
+                "0007_webhook_exhaustions",
+                "0008_canvas"
             ]
         );
     }

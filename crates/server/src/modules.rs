@@ -16,6 +16,7 @@ pub fn all() -> Vec<Arc<dyn Module>> {
     vec![
         Arc::new(atelier_webhooks::WebhooksModule),
         Arc::new(atelier_chat::ChatModule),
+        Arc::new(atelier_canvas::CanvasModule),
     ]
 }
 

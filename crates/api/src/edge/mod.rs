@@ -89,6 +89,42 @@ pub fn chat_error(error: ChatError) -> ErrorResponse {
     }
 }
 
+/// One mapping of canvas errors to HTTP.
+pub fn canvas_error(error: atelier_canvas::CanvasError) -> ErrorResponse {
+    use atelier_canvas::CanvasError;
+    use atelier_canvas_sync::SyncError;
+    match error {
+        CanvasError::NotFound(what) => not_found(what),
+        CanvasError::Invalid { field, message } => ErrorResponse::invalid_field(field, message),
+        CanvasError::Forbidden { code, message } => ErrorResponse::forbidden(code, message),
+        CanvasError::Conflict { code, message } => ErrorResponse::conflict(code, message),
+        CanvasError::Update(SyncError::UpdateTooLarge { size, limit }) => {
+            ErrorResponse::PayloadTooLarge(Json(Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "update_too_large",
+                format!("The update is {size} bytes; this tenant's limit is {limit}."),
+            )))
+        }
+        CanvasError::Update(SyncError::DocumentTooLarge { projected, limit }) => {
+            ErrorResponse::PayloadTooLarge(Json(Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "document_too_large",
+                format!(
+                    "The update would grow the document to {projected} bytes; this tenant's limit is {limit}."
+                ),
+            )))
+        }
+        CanvasError::Update(error) => ErrorResponse::BadRequest(Json(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_update",
+            format!("The Yjs update was refused and the document is unchanged: {error}."),
+        ))),
+        CanvasError::Unavailable => ErrorResponse::unavailable("canvas document", 1),
+        CanvasError::Identity(error) => identity_error(error),
+        CanvasError::Storage(error) => ErrorResponse::storage("canvas operation", &error),
+    }
+}
+
 /// One mapping of webhook errors to HTTP.
 pub fn webhook_error(error: WebhookError) -> ErrorResponse {
     match error {

@@ -77,7 +77,7 @@ pub async fn connect(request: &Request, websocket: WebSocket) -> poem::Result<Re
     };
     // The socket outlives no token: it is closed with 4001 when the token expires, and with
     // 4003 when its login (the `sid` claim) is revoked.
-    let token = presented_token(request);
+    let token = presented_token(request, &["access_token"]);
     let claims = token.as_deref().and_then(token_claims).unwrap_or_default();
     let expires_at = claims
         .get("exp")
@@ -139,8 +139,9 @@ async fn refuse(mut socket: WebSocketStream, refusal: Close) {
     }
 }
 
-/// The bearer token of the request: the `Authorization` header, else `access_token`.
-fn presented_token(request: &Request) -> Option<String> {
+/// The bearer token of the request: the `Authorization` header, else the first of the query
+/// parameters `params` present.
+fn presented_token(request: &Request, params: &[&str]) -> Option<String> {
     let header = request
         .headers()
         .get(poem::http::header::AUTHORIZATION)
@@ -152,15 +153,38 @@ fn presented_token(request: &Request) -> Option<String> {
         })
         .map(|token| token.trim().to_owned());
     header.or_else(|| {
-        request
-            .uri()
-            .query()
-            .unwrap_or_default()
-            .split('&')
-            .filter_map(|pair| pair.split_once('='))
-            .find(|(key, _)| *key == "access_token")
-            .map(|(_, value)| value.to_owned())
+        let query = request.uri().query().unwrap_or_default();
+        params.iter().find_map(|param| {
+            query
+                .split('&')
+                .filter_map(|pair| pair.split_once('='))
+                .find(|(key, _)| key == param)
+                .map(|(_, value)| value.to_owned())
+        })
     })
+}
+
+/// The login (`sid` claim) of the socket's token, so revoking the login ends the socket.
+pub(crate) fn token_login(request: &Request, params: &[&str]) -> Option<String> {
+    presented_token(request, params)
+        .as_deref()
+        .and_then(token_claims)?
+        .get("sid")
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_owned)
+}
+
+/// When the socket's token expires (its `exp`), for sockets that close then.
+pub(crate) fn token_expiry(
+    request: &Request,
+    params: &[&str],
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    presented_token(request, params)
+        .as_deref()
+        .and_then(token_claims)?
+        .get("exp")
+        .and_then(serde_json::Value::as_i64)
+        .and_then(|exp| chrono::DateTime::<chrono::Utc>::from_timestamp(exp, 0))
 }
 
 /// The claims of a token whose signature has already been verified.
@@ -177,10 +201,19 @@ fn token_claims(token: &str) -> Option<serde_json::Map<String, serde_json::Value
 /// Authenticates without the per-node cache of live tokens: a socket lives long, so it must not
 /// start on a login revoked (or a user deleted) a moment ago.
 async fn authenticate(request: &Request, state: &ApiState) -> Result<Principal, poem::Error> {
+    authenticate_socket(request, state, &["access_token"]).await
+}
+
+/// [`authenticate`] for any socket, reading the token from the header or the query `params`.
+pub(crate) async fn authenticate_socket(
+    request: &Request,
+    state: &ApiState,
+    params: &[&str],
+) -> Result<Principal, poem::Error> {
     if let Some(AuthOutcome(Err(failure))) = request.extensions().get::<AuthOutcome>() {
         return Err(unauthorized(&failure.error));
     }
-    match presented_token(request) {
+    match presented_token(request, params) {
         // JWTs are URL-safe base64 with dots: no percent-decoding needed.
         Some(token) if !token.is_empty() && token.len() <= 4096 => state
             .identity

@@ -6,6 +6,96 @@ from .api_key_scope import ApiKeyScope
 from .attachment import Attachment
 from .audit_entry import AuditEntry
 from .audit_verification import AuditVerification
+from .canvas_change import CanvasChange
+from .canvas_content import CanvasContent
+from .canvas_diff import CanvasDiff
+from .canvas_document import CanvasDocument
+from .canvas_document_created_data import CanvasDocumentCreatedData
+from .canvas_document_created_data_document import CanvasDocumentCreatedDataDocument
+from .canvas_document_created_data_document_roots_item import (
+    CanvasDocumentCreatedDataDocumentRootsItem,
+)
+from .canvas_document_created_data_document_roots_item_kind import (
+    CanvasDocumentCreatedDataDocumentRootsItemKind,
+)
+from .canvas_document_created_event import CanvasDocumentCreatedEvent
+from .canvas_document_created_event_data_version import (
+    CanvasDocumentCreatedEventDataVersion,
+)
+from .canvas_document_created_event_type import CanvasDocumentCreatedEventType
+from .canvas_document_deleted_data import CanvasDocumentDeletedData
+from .canvas_document_deleted_event import CanvasDocumentDeletedEvent
+from .canvas_document_deleted_event_data_version import (
+    CanvasDocumentDeletedEventDataVersion,
+)
+from .canvas_document_deleted_event_type import CanvasDocumentDeletedEventType
+from .canvas_document_restored_data import CanvasDocumentRestoredData
+from .canvas_document_restored_data_version import CanvasDocumentRestoredDataVersion
+from .canvas_document_restored_data_version_kind import (
+    CanvasDocumentRestoredDataVersionKind,
+)
+from .canvas_document_restored_event import CanvasDocumentRestoredEvent
+from .canvas_document_restored_event_data_version import (
+    CanvasDocumentRestoredEventDataVersion,
+)
+from .canvas_document_restored_event_type import CanvasDocumentRestoredEventType
+from .canvas_document_shared_data import CanvasDocumentSharedData
+from .canvas_document_shared_data_role_type_1 import CanvasDocumentSharedDataRoleType1
+from .canvas_document_shared_data_role_type_2_type_1 import (
+    CanvasDocumentSharedDataRoleType2Type1,
+)
+from .canvas_document_shared_data_role_type_3_type_1 import (
+    CanvasDocumentSharedDataRoleType3Type1,
+)
+from .canvas_document_shared_event import CanvasDocumentSharedEvent
+from .canvas_document_shared_event_data_version import (
+    CanvasDocumentSharedEventDataVersion,
+)
+from .canvas_document_shared_event_type import CanvasDocumentSharedEventType
+from .canvas_document_updated_data import CanvasDocumentUpdatedData
+from .canvas_document_updated_data_changed_item import (
+    CanvasDocumentUpdatedDataChangedItem,
+)
+from .canvas_document_updated_data_document import CanvasDocumentUpdatedDataDocument
+from .canvas_document_updated_data_document_roots_item import (
+    CanvasDocumentUpdatedDataDocumentRootsItem,
+)
+from .canvas_document_updated_data_document_roots_item_kind import (
+    CanvasDocumentUpdatedDataDocumentRootsItemKind,
+)
+from .canvas_document_updated_event import CanvasDocumentUpdatedEvent
+from .canvas_document_updated_event_data_version import (
+    CanvasDocumentUpdatedEventDataVersion,
+)
+from .canvas_document_updated_event_type import CanvasDocumentUpdatedEventType
+from .canvas_document_version_created_data import CanvasDocumentVersionCreatedData
+from .canvas_document_version_created_data_version import (
+    CanvasDocumentVersionCreatedDataVersion,
+)
+from .canvas_document_version_created_data_version_kind import (
+    CanvasDocumentVersionCreatedDataVersionKind,
+)
+from .canvas_document_version_created_event import CanvasDocumentVersionCreatedEvent
+from .canvas_document_version_created_event_data_version import (
+    CanvasDocumentVersionCreatedEventDataVersion,
+)
+from .canvas_document_version_created_event_type import (
+    CanvasDocumentVersionCreatedEventType,
+)
+from .canvas_durable_state import CanvasDurableState
+from .canvas_edit_op import CanvasEditOp
+from .canvas_edit_op_kind import CanvasEditOpKind
+from .canvas_edit_result import CanvasEditResult
+from .canvas_grant import CanvasGrant
+from .canvas_json import CanvasJson
+from .canvas_json_content import CanvasJsonContent
+from .canvas_json_edit import CanvasJsonEdit
+from .canvas_role import CanvasRole
+from .canvas_root import CanvasRoot
+from .canvas_root_kind import CanvasRootKind
+from .canvas_update import CanvasUpdate
+from .canvas_version import CanvasVersion
+from .canvas_version_kind import CanvasVersionKind
 from .channel import Channel
 from .channel_kind import ChannelKind
 from .channel_member import ChannelMember
@@ -117,6 +207,8 @@ from .check import Check
 from .check_status import CheckStatus
 from .consumer import Consumer
 from .create_api_key import CreateApiKey
+from .create_canvas_document import CreateCanvasDocument
+from .create_canvas_version import CreateCanvasVersion
 from .create_channel import CreateChannel
 from .create_user import CreateUser
 from .create_webhook_endpoint import CreateWebhookEndpoint
@@ -186,6 +278,9 @@ from .message_edit import MessageEdit
 from .message_page import MessagePage
 from .page_api_key import PageApiKey
 from .page_audit_entry import PageAuditEntry
+from .page_canvas_document import PageCanvasDocument
+from .page_canvas_grant import PageCanvasGrant
+from .page_canvas_version import PageCanvasVersion
 from .page_channel import PageChannel
 from .page_channel_member import PageChannelMember
 from .page_consumer import PageConsumer
@@ -217,6 +312,7 @@ from .schedule_message import ScheduleMessage
 from .scheduled_message import ScheduledMessage
 from .scheduled_message_status import ScheduledMessageStatus
 from .send_message import SendMessage
+from .set_canvas_grant import SetCanvasGrant
 from .set_channel_member import SetChannelMember
 from .set_member import SetMember
 from .thread import Thread
@@ -224,6 +320,7 @@ from .thread_read_state import ThreadReadState
 from .token_response import TokenResponse
 from .token_type import TokenType
 from .unread_totals import UnreadTotals
+from .update_canvas_document import UpdateCanvasDocument
 from .update_channel import UpdateChannel
 from .update_webhook_endpoint import UpdateWebhookEndpoint
 from .update_webhook_endpoint_headers_type_0 import UpdateWebhookEndpointHeadersType0
@@ -281,6 +378,62 @@ __all__ = (
     "Attachment",
     "AuditEntry",
     "AuditVerification",
+    "CanvasChange",
+    "CanvasContent",
+    "CanvasDiff",
+    "CanvasDocument",
+    "CanvasDocumentCreatedData",
+    "CanvasDocumentCreatedDataDocument",
+    "CanvasDocumentCreatedDataDocumentRootsItem",
+    "CanvasDocumentCreatedDataDocumentRootsItemKind",
+    "CanvasDocumentCreatedEvent",
+    "CanvasDocumentCreatedEventDataVersion",
+    "CanvasDocumentCreatedEventType",
+    "CanvasDocumentDeletedData",
+    "CanvasDocumentDeletedEvent",
+    "CanvasDocumentDeletedEventDataVersion",
+    "CanvasDocumentDeletedEventType",
+    "CanvasDocumentRestoredData",
+    "CanvasDocumentRestoredDataVersion",
+    "CanvasDocumentRestoredDataVersionKind",
+    "CanvasDocumentRestoredEvent",
+    "CanvasDocumentRestoredEventDataVersion",
+    "CanvasDocumentRestoredEventType",
+    "CanvasDocumentSharedData",
+    "CanvasDocumentSharedDataRoleType1",
+    "CanvasDocumentSharedDataRoleType2Type1",
+    "CanvasDocumentSharedDataRoleType3Type1",
+    "CanvasDocumentSharedEvent",
+    "CanvasDocumentSharedEventDataVersion",
+    "CanvasDocumentSharedEventType",
+    "CanvasDocumentUpdatedData",
+    "CanvasDocumentUpdatedDataChangedItem",
+    "CanvasDocumentUpdatedDataDocument",
+    "CanvasDocumentUpdatedDataDocumentRootsItem",
+    "CanvasDocumentUpdatedDataDocumentRootsItemKind",
+    "CanvasDocumentUpdatedEvent",
+    "CanvasDocumentUpdatedEventDataVersion",
+    "CanvasDocumentUpdatedEventType",
+    "CanvasDocumentVersionCreatedData",
+    "CanvasDocumentVersionCreatedDataVersion",
+    "CanvasDocumentVersionCreatedDataVersionKind",
+    "CanvasDocumentVersionCreatedEvent",
+    "CanvasDocumentVersionCreatedEventDataVersion",
+    "CanvasDocumentVersionCreatedEventType",
+    "CanvasDurableState",
+    "CanvasEditOp",
+    "CanvasEditOpKind",
+    "CanvasEditResult",
+    "CanvasGrant",
+    "CanvasJson",
+    "CanvasJsonContent",
+    "CanvasJsonEdit",
+    "CanvasRole",
+    "CanvasRoot",
+    "CanvasRootKind",
+    "CanvasUpdate",
+    "CanvasVersion",
+    "CanvasVersionKind",
     "Channel",
     "ChannelKind",
     "ChannelMember",
@@ -366,6 +519,8 @@ __all__ = (
     "CheckStatus",
     "Consumer",
     "CreateApiKey",
+    "CreateCanvasDocument",
+    "CreateCanvasVersion",
     "CreateChannel",
     "CreateUser",
     "CreateWebhookEndpoint",
@@ -421,6 +576,9 @@ __all__ = (
     "MessagePage",
     "PageApiKey",
     "PageAuditEntry",
+    "PageCanvasDocument",
+    "PageCanvasGrant",
+    "PageCanvasVersion",
     "PageChannel",
     "PageChannelMember",
     "PageConsumer",
@@ -452,6 +610,7 @@ __all__ = (
     "ScheduledMessage",
     "ScheduledMessageStatus",
     "SendMessage",
+    "SetCanvasGrant",
     "SetChannelMember",
     "SetMember",
     "Thread",
@@ -459,6 +618,7 @@ __all__ = (
     "TokenResponse",
     "TokenType",
     "UnreadTotals",
+    "UpdateCanvasDocument",
     "UpdateChannel",
     "UpdateWebhookEndpoint",
     "UpdateWebhookEndpointHeadersType0",

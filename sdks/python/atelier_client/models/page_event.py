@@ -9,6 +9,14 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.canvas_document_created_event import CanvasDocumentCreatedEvent
+    from ..models.canvas_document_deleted_event import CanvasDocumentDeletedEvent
+    from ..models.canvas_document_restored_event import CanvasDocumentRestoredEvent
+    from ..models.canvas_document_shared_event import CanvasDocumentSharedEvent
+    from ..models.canvas_document_updated_event import CanvasDocumentUpdatedEvent
+    from ..models.canvas_document_version_created_event import (
+        CanvasDocumentVersionCreatedEvent,
+    )
     from ..models.chat_channel_created_event import ChatChannelCreatedEvent
     from ..models.chat_channel_updated_event import ChatChannelUpdatedEvent
     from ..models.chat_member_added_event import ChatMemberAddedEvent
@@ -45,7 +53,9 @@ class PageEvent:
     """A page of a list read by cursor (see each operation for its order).
 
     Attributes:
-        items (list[ChatChannelCreatedEvent | ChatChannelUpdatedEvent | ChatMemberAddedEvent | ChatMemberRemovedEvent |
+        items (list[CanvasDocumentCreatedEvent | CanvasDocumentDeletedEvent | CanvasDocumentRestoredEvent |
+            CanvasDocumentSharedEvent | CanvasDocumentUpdatedEvent | CanvasDocumentVersionCreatedEvent |
+            ChatChannelCreatedEvent | ChatChannelUpdatedEvent | ChatMemberAddedEvent | ChatMemberRemovedEvent |
             ChatMemberUpdatedEvent | ChatMessageCreatedEvent | ChatMessageDeletedEvent | ChatMessageUpdatedEvent |
             ChatReactionAddedEvent | ChatReactionRemovedEvent | ChatReadUpdatedEvent | ChatScheduledCancelledEvent |
             ChatScheduledCreatedEvent | ChatThreadReadUpdatedEvent | IdentityGrantRevokedEvent | IdentityLoginRevokedEvent |
@@ -60,7 +70,13 @@ class PageEvent:
     """
 
     items: list[
-        ChatChannelCreatedEvent
+        CanvasDocumentCreatedEvent
+        | CanvasDocumentDeletedEvent
+        | CanvasDocumentRestoredEvent
+        | CanvasDocumentSharedEvent
+        | CanvasDocumentUpdatedEvent
+        | CanvasDocumentVersionCreatedEvent
+        | ChatChannelCreatedEvent
         | ChatChannelUpdatedEvent
         | ChatMemberAddedEvent
         | ChatMemberRemovedEvent
@@ -92,6 +108,14 @@ class PageEvent:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.canvas_document_created_event import CanvasDocumentCreatedEvent
+        from ..models.canvas_document_deleted_event import CanvasDocumentDeletedEvent
+        from ..models.canvas_document_restored_event import CanvasDocumentRestoredEvent
+        from ..models.canvas_document_shared_event import CanvasDocumentSharedEvent
+        from ..models.canvas_document_updated_event import CanvasDocumentUpdatedEvent
+        from ..models.canvas_document_version_created_event import (
+            CanvasDocumentVersionCreatedEvent,
+        )
         from ..models.chat_channel_created_event import ChatChannelCreatedEvent
         from ..models.chat_channel_updated_event import ChatChannelUpdatedEvent
         from ..models.chat_member_added_event import ChatMemberAddedEvent
@@ -128,7 +152,13 @@ class PageEvent:
         for items_item_data in self.items:
             items_item: dict[str, Any]
             if (
-                isinstance(items_item_data, ChatChannelCreatedEvent)
+                isinstance(items_item_data, CanvasDocumentCreatedEvent)
+                or isinstance(items_item_data, CanvasDocumentDeletedEvent)
+                or isinstance(items_item_data, CanvasDocumentRestoredEvent)
+                or isinstance(items_item_data, CanvasDocumentSharedEvent)
+                or isinstance(items_item_data, CanvasDocumentUpdatedEvent)
+                or isinstance(items_item_data, CanvasDocumentVersionCreatedEvent)
+                or isinstance(items_item_data, ChatChannelCreatedEvent)
                 or isinstance(items_item_data, ChatChannelUpdatedEvent)
                 or isinstance(items_item_data, ChatMemberAddedEvent)
                 or isinstance(items_item_data, ChatMemberRemovedEvent)
@@ -179,6 +209,14 @@ class PageEvent:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.canvas_document_created_event import CanvasDocumentCreatedEvent
+        from ..models.canvas_document_deleted_event import CanvasDocumentDeletedEvent
+        from ..models.canvas_document_restored_event import CanvasDocumentRestoredEvent
+        from ..models.canvas_document_shared_event import CanvasDocumentSharedEvent
+        from ..models.canvas_document_updated_event import CanvasDocumentUpdatedEvent
+        from ..models.canvas_document_version_created_event import (
+            CanvasDocumentVersionCreatedEvent,
+        )
         from ..models.chat_channel_created_event import ChatChannelCreatedEvent
         from ..models.chat_channel_updated_event import ChatChannelUpdatedEvent
         from ..models.chat_member_added_event import ChatMemberAddedEvent
@@ -220,7 +258,13 @@ class PageEvent:
             def _parse_items_item(
                 data: object,
             ) -> (
-                ChatChannelCreatedEvent
+                CanvasDocumentCreatedEvent
+                | CanvasDocumentDeletedEvent
+                | CanvasDocumentRestoredEvent
+                | CanvasDocumentSharedEvent
+                | CanvasDocumentUpdatedEvent
+                | CanvasDocumentVersionCreatedEvent
+                | ChatChannelCreatedEvent
                 | ChatChannelUpdatedEvent
                 | ChatMemberAddedEvent
                 | ChatMemberRemovedEvent
@@ -250,8 +294,8 @@ class PageEvent:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_event_type_0 = ChatChannelCreatedEvent.from_dict(
-                        data
+                    componentsschemas_event_type_0 = (
+                        CanvasDocumentCreatedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_0
@@ -260,8 +304,8 @@ class PageEvent:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_event_type_1 = ChatChannelUpdatedEvent.from_dict(
-                        data
+                    componentsschemas_event_type_1 = (
+                        CanvasDocumentDeletedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_1
@@ -270,8 +314,8 @@ class PageEvent:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_event_type_2 = ChatMemberAddedEvent.from_dict(
-                        data
+                    componentsschemas_event_type_2 = (
+                        CanvasDocumentRestoredEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_2
@@ -280,8 +324,8 @@ class PageEvent:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_event_type_3 = ChatMemberRemovedEvent.from_dict(
-                        data
+                    componentsschemas_event_type_3 = (
+                        CanvasDocumentSharedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_3
@@ -290,8 +334,8 @@ class PageEvent:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_event_type_4 = ChatMemberUpdatedEvent.from_dict(
-                        data
+                    componentsschemas_event_type_4 = (
+                        CanvasDocumentUpdatedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_4
@@ -300,8 +344,8 @@ class PageEvent:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_event_type_5 = ChatMessageCreatedEvent.from_dict(
-                        data
+                    componentsschemas_event_type_5 = (
+                        CanvasDocumentVersionCreatedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_5
@@ -310,7 +354,7 @@ class PageEvent:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_event_type_6 = ChatMessageDeletedEvent.from_dict(
+                    componentsschemas_event_type_6 = ChatChannelCreatedEvent.from_dict(
                         data
                     )
 
@@ -320,7 +364,7 @@ class PageEvent:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_event_type_7 = ChatMessageUpdatedEvent.from_dict(
+                    componentsschemas_event_type_7 = ChatChannelUpdatedEvent.from_dict(
                         data
                     )
 
@@ -330,7 +374,7 @@ class PageEvent:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_event_type_8 = ChatReactionAddedEvent.from_dict(
+                    componentsschemas_event_type_8 = ChatMemberAddedEvent.from_dict(
                         data
                     )
 
@@ -340,7 +384,7 @@ class PageEvent:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_event_type_9 = ChatReactionRemovedEvent.from_dict(
+                    componentsschemas_event_type_9 = ChatMemberRemovedEvent.from_dict(
                         data
                     )
 
@@ -350,7 +394,7 @@ class PageEvent:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_event_type_10 = ChatReadUpdatedEvent.from_dict(
+                    componentsschemas_event_type_10 = ChatMemberUpdatedEvent.from_dict(
                         data
                     )
 
@@ -360,8 +404,8 @@ class PageEvent:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_event_type_11 = (
-                        ChatScheduledCancelledEvent.from_dict(data)
+                    componentsschemas_event_type_11 = ChatMessageCreatedEvent.from_dict(
+                        data
                     )
 
                     return componentsschemas_event_type_11
@@ -370,8 +414,8 @@ class PageEvent:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_event_type_12 = (
-                        ChatScheduledCreatedEvent.from_dict(data)
+                    componentsschemas_event_type_12 = ChatMessageDeletedEvent.from_dict(
+                        data
                     )
 
                     return componentsschemas_event_type_12
@@ -380,8 +424,8 @@ class PageEvent:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_event_type_13 = (
-                        ChatThreadReadUpdatedEvent.from_dict(data)
+                    componentsschemas_event_type_13 = ChatMessageUpdatedEvent.from_dict(
+                        data
                     )
 
                     return componentsschemas_event_type_13
@@ -390,8 +434,8 @@ class PageEvent:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_event_type_14 = (
-                        IdentityGrantRevokedEvent.from_dict(data)
+                    componentsschemas_event_type_14 = ChatReactionAddedEvent.from_dict(
+                        data
                     )
 
                     return componentsschemas_event_type_14
@@ -401,7 +445,7 @@ class PageEvent:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_event_type_15 = (
-                        IdentityLoginRevokedEvent.from_dict(data)
+                        ChatReactionRemovedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_15
@@ -410,8 +454,8 @@ class PageEvent:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_event_type_16 = (
-                        IdentityMemberRemovedEvent.from_dict(data)
+                    componentsschemas_event_type_16 = ChatReadUpdatedEvent.from_dict(
+                        data
                     )
 
                     return componentsschemas_event_type_16
@@ -421,7 +465,7 @@ class PageEvent:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_event_type_17 = (
-                        IdentityMemberUpdatedEvent.from_dict(data)
+                        ChatScheduledCancelledEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_17
@@ -431,7 +475,7 @@ class PageEvent:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_event_type_18 = (
-                        IdentityUserCreatedEvent.from_dict(data)
+                        ChatScheduledCreatedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_18
@@ -441,7 +485,7 @@ class PageEvent:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_event_type_19 = (
-                        IdentityUserDeletedEvent.from_dict(data)
+                        ChatThreadReadUpdatedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_19
@@ -451,7 +495,7 @@ class PageEvent:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_event_type_20 = (
-                        IdentityWorkspaceCreatedEvent.from_dict(data)
+                        IdentityGrantRevokedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_20
@@ -461,7 +505,7 @@ class PageEvent:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_event_type_21 = (
-                        WebhookAttemptExhaustedEvent.from_dict(data)
+                        IdentityLoginRevokedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_21
@@ -471,7 +515,7 @@ class PageEvent:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_event_type_22 = (
-                        WebhookEndpointCreatedEvent.from_dict(data)
+                        IdentityMemberRemovedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_22
@@ -481,7 +525,7 @@ class PageEvent:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_event_type_23 = (
-                        WebhookEndpointDeletedEvent.from_dict(data)
+                        IdentityMemberUpdatedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_23
@@ -491,19 +535,79 @@ class PageEvent:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_event_type_24 = (
-                        WebhookEndpointDisabledEvent.from_dict(data)
+                        IdentityUserCreatedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_24
                 except (TypeError, ValueError, AttributeError, KeyError):
                     pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_event_type_25 = (
+                        IdentityUserDeletedEvent.from_dict(data)
+                    )
+
+                    return componentsschemas_event_type_25
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_event_type_26 = (
+                        IdentityWorkspaceCreatedEvent.from_dict(data)
+                    )
+
+                    return componentsschemas_event_type_26
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_event_type_27 = (
+                        WebhookAttemptExhaustedEvent.from_dict(data)
+                    )
+
+                    return componentsschemas_event_type_27
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_event_type_28 = (
+                        WebhookEndpointCreatedEvent.from_dict(data)
+                    )
+
+                    return componentsschemas_event_type_28
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_event_type_29 = (
+                        WebhookEndpointDeletedEvent.from_dict(data)
+                    )
+
+                    return componentsschemas_event_type_29
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_event_type_30 = (
+                        WebhookEndpointDisabledEvent.from_dict(data)
+                    )
+
+                    return componentsschemas_event_type_30
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
                 if not isinstance(data, dict):
                     raise TypeError()
-                componentsschemas_event_type_25 = WebhookEndpointUpdatedEvent.from_dict(
+                componentsschemas_event_type_31 = WebhookEndpointUpdatedEvent.from_dict(
                     data
                 )
 
-                return componentsschemas_event_type_25
+                return componentsschemas_event_type_31
 
             items_item = _parse_items_item(items_item_data)
 

@@ -970,6 +970,7771 @@ that changed nothing: a refusal, a retry), or `denied`.*/
             Default::default()
         }
     }
+    ///One change between two versions: a root, and for map roots the key.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "CanvasChange",
+    ///  "description": "One change between two versions: a root, and for map roots the key.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "root"
+    ///  ],
+    ///  "properties": {
+    ///    "key": {
+    ///      "description": "For map roots: the key added, removed or changed.",
+    ///      "type": "string"
+    ///    },
+    ///    "root": {
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CanvasChange {
+        ///For map roots: the key added, removed or changed.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub key: ::std::option::Option<::std::string::String>,
+        pub root: ::std::string::String,
+    }
+    impl ::std::convert::From<&CanvasChange> for CanvasChange {
+        fn from(value: &CanvasChange) -> Self {
+            value.clone()
+        }
+    }
+    impl CanvasChange {
+        pub fn builder() -> builder::CanvasChange {
+            Default::default()
+        }
+    }
+    ///The content as Yjs.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "CanvasContent",
+    ///  "description": "The content as Yjs.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "state_vector",
+    ///    "update"
+    ///  ],
+    ///  "properties": {
+    ///    "state_vector": {
+    ///      "description": "The document's state vector (v1, base64).",
+    ///      "type": "string"
+    ///    },
+    ///    "update": {
+    ///      "description": "The whole document as one Yjs update (v1 encoding, standard base64): apply it to an\nempty `Y.Doc` with `Y.applyUpdate`.",
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CanvasContent {
+        ///The document's state vector (v1, base64).
+        pub state_vector: ::std::string::String,
+        /**The whole document as one Yjs update (v1 encoding, standard base64): apply it to an
+empty `Y.Doc` with `Y.applyUpdate`.*/
+        pub update: ::std::string::String,
+    }
+    impl ::std::convert::From<&CanvasContent> for CanvasContent {
+        fn from(value: &CanvasContent) -> Self {
+            value.clone()
+        }
+    }
+    impl CanvasContent {
+        pub fn builder() -> builder::CanvasContent {
+            Default::default()
+        }
+    }
+    ///`CanvasContentEditIdempotencyKey`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "maxLength": 255,
+    ///  "minLength": 1,
+    ///  "pattern": "^[\\x21-\\x7e]+$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasContentEditIdempotencyKey(::std::string::String);
+    impl ::std::ops::Deref for CanvasContentEditIdempotencyKey {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasContentEditIdempotencyKey>
+    for ::std::string::String {
+        fn from(value: CanvasContentEditIdempotencyKey) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasContentEditIdempotencyKey>
+    for CanvasContentEditIdempotencyKey {
+        fn from(value: &CanvasContentEditIdempotencyKey) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasContentEditIdempotencyKey {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 255usize {
+                return Err("longer than 255 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[\\x21-\\x7e]+$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[\\x21-\\x7e]+$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasContentEditIdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasContentEditIdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasContentEditIdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasContentEditIdempotencyKey {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`CanvasContentUpdateIdempotencyKey`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "maxLength": 255,
+    ///  "minLength": 1,
+    ///  "pattern": "^[\\x21-\\x7e]+$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasContentUpdateIdempotencyKey(::std::string::String);
+    impl ::std::ops::Deref for CanvasContentUpdateIdempotencyKey {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasContentUpdateIdempotencyKey>
+    for ::std::string::String {
+        fn from(value: CanvasContentUpdateIdempotencyKey) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasContentUpdateIdempotencyKey>
+    for CanvasContentUpdateIdempotencyKey {
+        fn from(value: &CanvasContentUpdateIdempotencyKey) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasContentUpdateIdempotencyKey {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 255usize {
+                return Err("longer than 255 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[\\x21-\\x7e]+$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[\\x21-\\x7e]+$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasContentUpdateIdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasContentUpdateIdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasContentUpdateIdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasContentUpdateIdempotencyKey {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Which declared roots (and map keys) differ between two versions.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "CanvasDiff",
+    ///  "description": "Which declared roots (and map keys) differ between two versions.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "changes",
+    ///    "from_version_id"
+    ///  ],
+    ///  "properties": {
+    ///    "changes": {
+    ///      "type": "array",
+    ///      "items": {
+    ///        "$ref": "#/components/schemas/CanvasChange"
+    ///      }
+    ///    },
+    ///    "from_version_id": {
+    ///      "type": "string"
+    ///    },
+    ///    "to_version_id": {
+    ///      "description": "The other version; absent when compared with the current content.",
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CanvasDiff {
+        pub changes: ::std::vec::Vec<CanvasChange>,
+        pub from_version_id: ::std::string::String,
+        ///The other version; absent when compared with the current content.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub to_version_id: ::std::option::Option<::std::string::String>,
+    }
+    impl ::std::convert::From<&CanvasDiff> for CanvasDiff {
+        fn from(value: &CanvasDiff) -> Self {
+            value.clone()
+        }
+    }
+    impl CanvasDiff {
+        pub fn builder() -> builder::CanvasDiff {
+            Default::default()
+        }
+    }
+    ///A canvas document (its metadata; the content is read and written as Yjs).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "CanvasDocument",
+    ///  "description": "A canvas document (its metadata; the content is read and written as Yjs).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "archived",
+    ///    "created_at",
+    ///    "description",
+    ///    "id",
+    ///    "name",
+    ///    "roots",
+    ///    "updated_at",
+    ///    "workspace_id"
+    ///  ],
+    ///  "properties": {
+    ///    "archived": {
+    ///      "description": "Archived documents are read-only: edits answer 409 `document_archived`.",
+    ///      "type": "boolean"
+    ///    },
+    ///    "created_at": {
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "created_by": {
+    ///      "type": "string"
+    ///    },
+    ///    "description": {
+    ///      "type": "string"
+    ///    },
+    ///    "id": {
+    ///      "description": "`doc_...`.",
+    ///      "type": "string"
+    ///    },
+    ///    "name": {
+    ///      "type": "string"
+    ///    },
+    ///    "roots": {
+    ///      "description": "The roots JSON views and diffs render.",
+    ///      "type": "array",
+    ///      "items": {
+    ///        "$ref": "#/components/schemas/CanvasRoot"
+    ///      }
+    ///    },
+    ///    "updated_at": {
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "workspace_id": {
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CanvasDocument {
+        ///Archived documents are read-only: edits answer 409 `document_archived`.
+        pub archived: bool,
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<::std::string::String>,
+        pub description: ::std::string::String,
+        ///`doc_...`.
+        pub id: ::std::string::String,
+        pub name: ::std::string::String,
+        ///The roots JSON views and diffs render.
+        pub roots: ::std::vec::Vec<CanvasRoot>,
+        pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub workspace_id: ::std::string::String,
+    }
+    impl ::std::convert::From<&CanvasDocument> for CanvasDocument {
+        fn from(value: &CanvasDocument) -> Self {
+            value.clone()
+        }
+    }
+    impl CanvasDocument {
+        pub fn builder() -> builder::CanvasDocument {
+            Default::default()
+        }
+    }
+    ///`data` of `canvas.document.created` (data_version 1): A canvas document was created (its creator owns it).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "`data` of `canvas.document.created` (data_version 1): A canvas document was created (its creator owns it).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "document",
+    ///    "document_id",
+    ///    "workspace_id"
+    ///  ],
+    ///  "properties": {
+    ///    "document": {
+    ///      "description": "The document as the API shows it.",
+    ///      "type": "object",
+    ///      "required": [
+    ///        "archived",
+    ///        "created_at",
+    ///        "description",
+    ///        "id",
+    ///        "name",
+    ///        "roots",
+    ///        "updated_at",
+    ///        "workspace_id"
+    ///      ],
+    ///      "properties": {
+    ///        "archived": {
+    ///          "type": "boolean"
+    ///        },
+    ///        "created_at": {
+    ///          "type": "string",
+    ///          "format": "date-time"
+    ///        },
+    ///        "created_by": {
+    ///          "description": "The creator.",
+    ///          "type": [
+    ///            "string",
+    ///            "null"
+    ///          ],
+    ///          "pattern": "^usr_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///        },
+    ///        "description": {
+    ///          "type": "string",
+    ///          "maxLength": 2000
+    ///        },
+    ///        "id": {
+    ///          "description": "The document.",
+    ///          "type": "string",
+    ///          "pattern": "^doc_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///        },
+    ///        "name": {
+    ///          "type": "string",
+    ///          "maxLength": 200,
+    ///          "minLength": 1
+    ///        },
+    ///        "roots": {
+    ///          "type": "array",
+    ///          "items": {
+    ///            "type": "object",
+    ///            "required": [
+    ///              "kind",
+    ///              "name"
+    ///            ],
+    ///            "properties": {
+    ///              "kind": {
+    ///                "type": "string",
+    ///                "enum": [
+    ///                  "map",
+    ///                  "array",
+    ///                  "text",
+    ///                  "xml_fragment"
+    ///                ]
+    ///              },
+    ///              "name": {
+    ///                "type": "string",
+    ///                "minLength": 1
+    ///              }
+    ///            }
+    ///          }
+    ///        },
+    ///        "updated_at": {
+    ///          "type": "string",
+    ///          "format": "date-time"
+    ///        },
+    ///        "workspace_id": {
+    ///          "description": "Its workspace.",
+    ///          "type": "string",
+    ///          "pattern": "^wsp_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///        }
+    ///      }
+    ///    },
+    ///    "document_id": {
+    ///      "description": "The document.",
+    ///      "type": "string",
+    ///      "pattern": "^doc_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///    },
+    ///    "workspace_id": {
+    ///      "description": "The document's workspace.",
+    ///      "type": "string",
+    ///      "pattern": "^wsp_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CanvasDocumentCreatedData {
+        pub document: CanvasDocumentCreatedDataDocument,
+        ///The document.
+        pub document_id: CanvasDocumentCreatedDataDocumentId,
+        ///The document's workspace.
+        pub workspace_id: CanvasDocumentCreatedDataWorkspaceId,
+    }
+    impl ::std::convert::From<&CanvasDocumentCreatedData> for CanvasDocumentCreatedData {
+        fn from(value: &CanvasDocumentCreatedData) -> Self {
+            value.clone()
+        }
+    }
+    impl CanvasDocumentCreatedData {
+        pub fn builder() -> builder::CanvasDocumentCreatedData {
+            Default::default()
+        }
+    }
+    ///The document as the API shows it.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The document as the API shows it.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "archived",
+    ///    "created_at",
+    ///    "description",
+    ///    "id",
+    ///    "name",
+    ///    "roots",
+    ///    "updated_at",
+    ///    "workspace_id"
+    ///  ],
+    ///  "properties": {
+    ///    "archived": {
+    ///      "type": "boolean"
+    ///    },
+    ///    "created_at": {
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "created_by": {
+    ///      "description": "The creator.",
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ],
+    ///      "pattern": "^usr_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///    },
+    ///    "description": {
+    ///      "type": "string",
+    ///      "maxLength": 2000
+    ///    },
+    ///    "id": {
+    ///      "description": "The document.",
+    ///      "type": "string",
+    ///      "pattern": "^doc_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///    },
+    ///    "name": {
+    ///      "type": "string",
+    ///      "maxLength": 200,
+    ///      "minLength": 1
+    ///    },
+    ///    "roots": {
+    ///      "type": "array",
+    ///      "items": {
+    ///        "type": "object",
+    ///        "required": [
+    ///          "kind",
+    ///          "name"
+    ///        ],
+    ///        "properties": {
+    ///          "kind": {
+    ///            "type": "string",
+    ///            "enum": [
+    ///              "map",
+    ///              "array",
+    ///              "text",
+    ///              "xml_fragment"
+    ///            ]
+    ///          },
+    ///          "name": {
+    ///            "type": "string",
+    ///            "minLength": 1
+    ///          }
+    ///        }
+    ///      }
+    ///    },
+    ///    "updated_at": {
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "workspace_id": {
+    ///      "description": "Its workspace.",
+    ///      "type": "string",
+    ///      "pattern": "^wsp_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CanvasDocumentCreatedDataDocument {
+        pub archived: bool,
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///The creator.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<
+            CanvasDocumentCreatedDataDocumentCreatedBy,
+        >,
+        pub description: CanvasDocumentCreatedDataDocumentDescription,
+        ///The document.
+        pub id: CanvasDocumentCreatedDataDocumentId,
+        pub name: CanvasDocumentCreatedDataDocumentName,
+        pub roots: ::std::vec::Vec<CanvasDocumentCreatedDataDocumentRootsItem>,
+        pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///Its workspace.
+        pub workspace_id: CanvasDocumentCreatedDataDocumentWorkspaceId,
+    }
+    impl ::std::convert::From<&CanvasDocumentCreatedDataDocument>
+    for CanvasDocumentCreatedDataDocument {
+        fn from(value: &CanvasDocumentCreatedDataDocument) -> Self {
+            value.clone()
+        }
+    }
+    impl CanvasDocumentCreatedDataDocument {
+        pub fn builder() -> builder::CanvasDocumentCreatedDataDocument {
+            Default::default()
+        }
+    }
+    ///The creator.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The creator.",
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentCreatedDataDocumentCreatedBy(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentCreatedDataDocumentCreatedBy {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentCreatedDataDocumentCreatedBy>
+    for ::std::string::String {
+        fn from(value: CanvasDocumentCreatedDataDocumentCreatedBy) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentCreatedDataDocumentCreatedBy>
+    for CanvasDocumentCreatedDataDocumentCreatedBy {
+        fn from(value: &CanvasDocumentCreatedDataDocumentCreatedBy) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentCreatedDataDocumentCreatedBy {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Z]{26}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Z]{26}$\"".into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentCreatedDataDocumentCreatedBy {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentCreatedDataDocumentCreatedBy {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentCreatedDataDocumentCreatedBy {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasDocumentCreatedDataDocumentCreatedBy {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`CanvasDocumentCreatedDataDocumentDescription`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "maxLength": 2000
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentCreatedDataDocumentDescription(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentCreatedDataDocumentDescription {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentCreatedDataDocumentDescription>
+    for ::std::string::String {
+        fn from(value: CanvasDocumentCreatedDataDocumentDescription) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentCreatedDataDocumentDescription>
+    for CanvasDocumentCreatedDataDocumentDescription {
+        fn from(value: &CanvasDocumentCreatedDataDocumentDescription) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentCreatedDataDocumentDescription {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 2000usize {
+                return Err("longer than 2000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentCreatedDataDocumentDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentCreatedDataDocumentDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentCreatedDataDocumentDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for CanvasDocumentCreatedDataDocumentDescription {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The document.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The document.",
+    ///  "type": "string",
+    ///  "pattern": "^doc_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentCreatedDataDocumentId(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentCreatedDataDocumentId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentCreatedDataDocumentId>
+    for ::std::string::String {
+        fn from(value: CanvasDocumentCreatedDataDocumentId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentCreatedDataDocumentId>
+    for CanvasDocumentCreatedDataDocumentId {
+        fn from(value: &CanvasDocumentCreatedDataDocumentId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentCreatedDataDocumentId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^doc_[0-9A-HJKMNP-TV-Z]{26}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^doc_[0-9A-HJKMNP-TV-Z]{26}$\"".into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentCreatedDataDocumentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentCreatedDataDocumentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentCreatedDataDocumentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasDocumentCreatedDataDocumentId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`CanvasDocumentCreatedDataDocumentName`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "maxLength": 200,
+    ///  "minLength": 1
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentCreatedDataDocumentName(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentCreatedDataDocumentName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentCreatedDataDocumentName>
+    for ::std::string::String {
+        fn from(value: CanvasDocumentCreatedDataDocumentName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentCreatedDataDocumentName>
+    for CanvasDocumentCreatedDataDocumentName {
+        fn from(value: &CanvasDocumentCreatedDataDocumentName) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentCreatedDataDocumentName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentCreatedDataDocumentName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentCreatedDataDocumentName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentCreatedDataDocumentName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasDocumentCreatedDataDocumentName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`CanvasDocumentCreatedDataDocumentRootsItem`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "object",
+    ///  "required": [
+    ///    "kind",
+    ///    "name"
+    ///  ],
+    ///  "properties": {
+    ///    "kind": {
+    ///      "type": "string",
+    ///      "enum": [
+    ///        "map",
+    ///        "array",
+    ///        "text",
+    ///        "xml_fragment"
+    ///      ]
+    ///    },
+    ///    "name": {
+    ///      "type": "string",
+    ///      "minLength": 1
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CanvasDocumentCreatedDataDocumentRootsItem {
+        pub kind: CanvasDocumentCreatedDataDocumentRootsItemKind,
+        pub name: CanvasDocumentCreatedDataDocumentRootsItemName,
+    }
+    impl ::std::convert::From<&CanvasDocumentCreatedDataDocumentRootsItem>
+    for CanvasDocumentCreatedDataDocumentRootsItem {
+        fn from(value: &CanvasDocumentCreatedDataDocumentRootsItem) -> Self {
+            value.clone()
+        }
+    }
+    impl CanvasDocumentCreatedDataDocumentRootsItem {
+        pub fn builder() -> builder::CanvasDocumentCreatedDataDocumentRootsItem {
+            Default::default()
+        }
+    }
+    ///`CanvasDocumentCreatedDataDocumentRootsItemKind`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "enum": [
+    ///    "map",
+    ///    "array",
+    ///    "text",
+    ///    "xml_fragment"
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum CanvasDocumentCreatedDataDocumentRootsItemKind {
+        #[serde(rename = "map")]
+        Map,
+        #[serde(rename = "array")]
+        Array,
+        #[serde(rename = "text")]
+        Text,
+        #[serde(rename = "xml_fragment")]
+        XmlFragment,
+    }
+    impl ::std::convert::From<&Self> for CanvasDocumentCreatedDataDocumentRootsItemKind {
+        fn from(value: &CanvasDocumentCreatedDataDocumentRootsItemKind) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::fmt::Display for CanvasDocumentCreatedDataDocumentRootsItemKind {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Map => f.write_str("map"),
+                Self::Array => f.write_str("array"),
+                Self::Text => f.write_str("text"),
+                Self::XmlFragment => f.write_str("xml_fragment"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentCreatedDataDocumentRootsItemKind {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "map" => Ok(Self::Map),
+                "array" => Ok(Self::Array),
+                "text" => Ok(Self::Text),
+                "xml_fragment" => Ok(Self::XmlFragment),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for CanvasDocumentCreatedDataDocumentRootsItemKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentCreatedDataDocumentRootsItemKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentCreatedDataDocumentRootsItemKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`CanvasDocumentCreatedDataDocumentRootsItemName`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "minLength": 1
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentCreatedDataDocumentRootsItemName(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentCreatedDataDocumentRootsItemName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentCreatedDataDocumentRootsItemName>
+    for ::std::string::String {
+        fn from(value: CanvasDocumentCreatedDataDocumentRootsItemName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentCreatedDataDocumentRootsItemName>
+    for CanvasDocumentCreatedDataDocumentRootsItemName {
+        fn from(value: &CanvasDocumentCreatedDataDocumentRootsItemName) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentCreatedDataDocumentRootsItemName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for CanvasDocumentCreatedDataDocumentRootsItemName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentCreatedDataDocumentRootsItemName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentCreatedDataDocumentRootsItemName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for CanvasDocumentCreatedDataDocumentRootsItemName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Its workspace.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "Its workspace.",
+    ///  "type": "string",
+    ///  "pattern": "^wsp_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentCreatedDataDocumentWorkspaceId(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentCreatedDataDocumentWorkspaceId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentCreatedDataDocumentWorkspaceId>
+    for ::std::string::String {
+        fn from(value: CanvasDocumentCreatedDataDocumentWorkspaceId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentCreatedDataDocumentWorkspaceId>
+    for CanvasDocumentCreatedDataDocumentWorkspaceId {
+        fn from(value: &CanvasDocumentCreatedDataDocumentWorkspaceId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentCreatedDataDocumentWorkspaceId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^wsp_[0-9A-HJKMNP-TV-Z]{26}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^wsp_[0-9A-HJKMNP-TV-Z]{26}$\"".into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentCreatedDataDocumentWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentCreatedDataDocumentWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentCreatedDataDocumentWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for CanvasDocumentCreatedDataDocumentWorkspaceId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The document's workspace.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The document's workspace.",
+    ///  "type": "string",
+    ///  "pattern": "^wsp_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentCreatedDataWorkspaceId(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentCreatedDataWorkspaceId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentCreatedDataWorkspaceId>
+    for ::std::string::String {
+        fn from(value: CanvasDocumentCreatedDataWorkspaceId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentCreatedDataWorkspaceId>
+    for CanvasDocumentCreatedDataWorkspaceId {
+        fn from(value: &CanvasDocumentCreatedDataWorkspaceId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentCreatedDataWorkspaceId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^wsp_[0-9A-HJKMNP-TV-Z]{26}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^wsp_[0-9A-HJKMNP-TV-Z]{26}$\"".into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentCreatedDataWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentCreatedDataWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentCreatedDataWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasDocumentCreatedDataWorkspaceId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///A canvas document was created (its creator owns it).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "CanvasDocumentCreatedEvent",
+    ///  "description": "A canvas document was created (its creator owns it).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "aggregate_id",
+    ///    "aggregate_type",
+    ///    "data",
+    ///    "data_version",
+    ///    "envelope_version",
+    ///    "id",
+    ///    "occurred_at",
+    ///    "tenant",
+    ///    "type"
+    ///  ],
+    ///  "properties": {
+    ///    "aggregate_id": {
+    ///      "type": "string"
+    ///    },
+    ///    "aggregate_type": {
+    ///      "description": "What the event is about, e.g. `workspace`.",
+    ///      "type": "string"
+    ///    },
+    ///    "data": {
+    ///      "$ref": "#/components/schemas/CanvasDocumentCreatedData"
+    ///    },
+    ///    "data_version": {
+    ///      "type": "integer",
+    ///      "format": "uint32",
+    ///      "enum": [
+    ///        1
+    ///      ]
+    ///    },
+    ///    "envelope_version": {
+    ///      "description": "Version of the envelope layout.",
+    ///      "type": "integer",
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
+    ///    },
+    ///    "id": {
+    ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
+    ///      "type": "string"
+    ///    },
+    ///    "occurred_at": {
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "tenant": {
+    ///      "description": "The tenant (`ten_...`).",
+    ///      "type": "string"
+    ///    },
+    ///    "type": {
+    ///      "description": "The event type.",
+    ///      "type": "string",
+    ///      "enum": [
+    ///        "canvas.document.created"
+    ///      ]
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CanvasDocumentCreatedEvent {
+        pub aggregate_id: ::std::string::String,
+        ///What the event is about, e.g. `workspace`.
+        pub aggregate_type: ::std::string::String,
+        pub data: CanvasDocumentCreatedData,
+        pub data_version: CanvasDocumentCreatedEventDataVersion,
+        ///Version of the envelope layout.
+        pub envelope_version: u32,
+        ///Stable event id (`evt_...`); de-duplicate on it.
+        pub id: ::std::string::String,
+        pub occurred_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///The tenant (`ten_...`).
+        pub tenant: ::std::string::String,
+        ///The event type.
+        #[serde(rename = "type")]
+        pub type_: CanvasDocumentCreatedEventType,
+    }
+    impl ::std::convert::From<&CanvasDocumentCreatedEvent>
+    for CanvasDocumentCreatedEvent {
+        fn from(value: &CanvasDocumentCreatedEvent) -> Self {
+            value.clone()
+        }
+    }
+    impl CanvasDocumentCreatedEvent {
+        pub fn builder() -> builder::CanvasDocumentCreatedEvent {
+            Default::default()
+        }
+    }
+    ///`CanvasDocumentCreatedEventDataVersion`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "integer",
+    ///  "format": "uint32",
+    ///  "enum": [
+    ///    1
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentCreatedEventDataVersion(u32);
+    impl ::std::ops::Deref for CanvasDocumentCreatedEventDataVersion {
+        type Target = u32;
+        fn deref(&self) -> &u32 {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentCreatedEventDataVersion> for u32 {
+        fn from(value: CanvasDocumentCreatedEventDataVersion) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentCreatedEventDataVersion>
+    for CanvasDocumentCreatedEventDataVersion {
+        fn from(value: &CanvasDocumentCreatedEventDataVersion) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::convert::TryFrom<u32> for CanvasDocumentCreatedEventDataVersion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: u32,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if ![1_u32].contains(&value) {
+                Err("invalid value".into())
+            } else {
+                Ok(Self(value))
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasDocumentCreatedEventDataVersion {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            Self::try_from(<u32>::deserialize(deserializer)?)
+                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
+        }
+    }
+    ///The event type.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The event type.",
+    ///  "type": "string",
+    ///  "enum": [
+    ///    "canvas.document.created"
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum CanvasDocumentCreatedEventType {
+        #[serde(rename = "canvas.document.created")]
+        CanvasDocumentCreated,
+    }
+    impl ::std::convert::From<&Self> for CanvasDocumentCreatedEventType {
+        fn from(value: &CanvasDocumentCreatedEventType) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::fmt::Display for CanvasDocumentCreatedEventType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::CanvasDocumentCreated => f.write_str("canvas.document.created"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentCreatedEventType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "canvas.document.created" => Ok(Self::CanvasDocumentCreated),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentCreatedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentCreatedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentCreatedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`data` of `canvas.document.deleted` (data_version 1): A document was deleted with its content, versions and grants.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "`data` of `canvas.document.deleted` (data_version 1): A document was deleted with its content, versions and grants.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "document_id",
+    ///    "workspace_id"
+    ///  ],
+    ///  "properties": {
+    ///    "document_id": {
+    ///      "description": "The document.",
+    ///      "type": "string",
+    ///      "pattern": "^doc_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///    },
+    ///    "workspace_id": {
+    ///      "description": "The document's workspace.",
+    ///      "type": "string",
+    ///      "pattern": "^wsp_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CanvasDocumentDeletedData {
+        ///The document.
+        pub document_id: CanvasDocumentDeletedDataDocumentId,
+        ///The document's workspace.
+        pub workspace_id: CanvasDocumentDeletedDataWorkspaceId,
+    }
+    impl ::std::convert::From<&CanvasDocumentDeletedData> for CanvasDocumentDeletedData {
+        fn from(value: &CanvasDocumentDeletedData) -> Self {
+            value.clone()
+        }
+    }
+    impl CanvasDocumentDeletedData {
+        pub fn builder() -> builder::CanvasDocumentDeletedData {
+            Default::default()
+        }
+    }
+    ///The document.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The document.",
+    ///  "type": "string",
+    ///  "pattern": "^doc_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentDeletedDataDocumentId(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentDeletedDataDocumentId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentDeletedDataDocumentId>
+    for ::std::string::String {
+        fn from(value: CanvasDocumentDeletedDataDocumentId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentDeletedDataDocumentId>
+    for CanvasDocumentDeletedDataDocumentId {
+        fn from(value: &CanvasDocumentDeletedDataDocumentId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentDeletedDataDocumentId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^doc_[0-9A-HJKMNP-TV-Z]{26}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^doc_[0-9A-HJKMNP-TV-Z]{26}$\"".into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentDeletedDataDocumentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentDeletedDataDocumentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentDeletedDataDocumentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasDocumentDeletedDataDocumentId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The document's workspace.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The document's workspace.",
+    ///  "type": "string",
+    ///  "pattern": "^wsp_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentDeletedDataWorkspaceId(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentDeletedDataWorkspaceId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentDeletedDataWorkspaceId>
+    for ::std::string::String {
+        fn from(value: CanvasDocumentDeletedDataWorkspaceId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentDeletedDataWorkspaceId>
+    for CanvasDocumentDeletedDataWorkspaceId {
+        fn from(value: &CanvasDocumentDeletedDataWorkspaceId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentDeletedDataWorkspaceId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^wsp_[0-9A-HJKMNP-TV-Z]{26}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^wsp_[0-9A-HJKMNP-TV-Z]{26}$\"".into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentDeletedDataWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentDeletedDataWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentDeletedDataWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasDocumentDeletedDataWorkspaceId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///A document was deleted with its content, versions and grants.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "CanvasDocumentDeletedEvent",
+    ///  "description": "A document was deleted with its content, versions and grants.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "aggregate_id",
+    ///    "aggregate_type",
+    ///    "data",
+    ///    "data_version",
+    ///    "envelope_version",
+    ///    "id",
+    ///    "occurred_at",
+    ///    "tenant",
+    ///    "type"
+    ///  ],
+    ///  "properties": {
+    ///    "aggregate_id": {
+    ///      "type": "string"
+    ///    },
+    ///    "aggregate_type": {
+    ///      "description": "What the event is about, e.g. `workspace`.",
+    ///      "type": "string"
+    ///    },
+    ///    "data": {
+    ///      "$ref": "#/components/schemas/CanvasDocumentDeletedData"
+    ///    },
+    ///    "data_version": {
+    ///      "type": "integer",
+    ///      "format": "uint32",
+    ///      "enum": [
+    ///        1
+    ///      ]
+    ///    },
+    ///    "envelope_version": {
+    ///      "description": "Version of the envelope layout.",
+    ///      "type": "integer",
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
+    ///    },
+    ///    "id": {
+    ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
+    ///      "type": "string"
+    ///    },
+    ///    "occurred_at": {
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "tenant": {
+    ///      "description": "The tenant (`ten_...`).",
+    ///      "type": "string"
+    ///    },
+    ///    "type": {
+    ///      "description": "The event type.",
+    ///      "type": "string",
+    ///      "enum": [
+    ///        "canvas.document.deleted"
+    ///      ]
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CanvasDocumentDeletedEvent {
+        pub aggregate_id: ::std::string::String,
+        ///What the event is about, e.g. `workspace`.
+        pub aggregate_type: ::std::string::String,
+        pub data: CanvasDocumentDeletedData,
+        pub data_version: CanvasDocumentDeletedEventDataVersion,
+        ///Version of the envelope layout.
+        pub envelope_version: u32,
+        ///Stable event id (`evt_...`); de-duplicate on it.
+        pub id: ::std::string::String,
+        pub occurred_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///The tenant (`ten_...`).
+        pub tenant: ::std::string::String,
+        ///The event type.
+        #[serde(rename = "type")]
+        pub type_: CanvasDocumentDeletedEventType,
+    }
+    impl ::std::convert::From<&CanvasDocumentDeletedEvent>
+    for CanvasDocumentDeletedEvent {
+        fn from(value: &CanvasDocumentDeletedEvent) -> Self {
+            value.clone()
+        }
+    }
+    impl CanvasDocumentDeletedEvent {
+        pub fn builder() -> builder::CanvasDocumentDeletedEvent {
+            Default::default()
+        }
+    }
+    ///`CanvasDocumentDeletedEventDataVersion`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "integer",
+    ///  "format": "uint32",
+    ///  "enum": [
+    ///    1
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentDeletedEventDataVersion(u32);
+    impl ::std::ops::Deref for CanvasDocumentDeletedEventDataVersion {
+        type Target = u32;
+        fn deref(&self) -> &u32 {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentDeletedEventDataVersion> for u32 {
+        fn from(value: CanvasDocumentDeletedEventDataVersion) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentDeletedEventDataVersion>
+    for CanvasDocumentDeletedEventDataVersion {
+        fn from(value: &CanvasDocumentDeletedEventDataVersion) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::convert::TryFrom<u32> for CanvasDocumentDeletedEventDataVersion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: u32,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if ![1_u32].contains(&value) {
+                Err("invalid value".into())
+            } else {
+                Ok(Self(value))
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasDocumentDeletedEventDataVersion {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            Self::try_from(<u32>::deserialize(deserializer)?)
+                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
+        }
+    }
+    ///The event type.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The event type.",
+    ///  "type": "string",
+    ///  "enum": [
+    ///    "canvas.document.deleted"
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum CanvasDocumentDeletedEventType {
+        #[serde(rename = "canvas.document.deleted")]
+        CanvasDocumentDeleted,
+    }
+    impl ::std::convert::From<&Self> for CanvasDocumentDeletedEventType {
+        fn from(value: &CanvasDocumentDeletedEventType) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::fmt::Display for CanvasDocumentDeletedEventType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::CanvasDocumentDeleted => f.write_str("canvas.document.deleted"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentDeletedEventType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "canvas.document.deleted" => Ok(Self::CanvasDocumentDeleted),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentDeletedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentDeletedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentDeletedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`data` of `canvas.document.restored` (data_version 1): A version was restored as a forward edit every connected client received.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "`data` of `canvas.document.restored` (data_version 1): A version was restored as a forward edit every connected client received.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "document_id",
+    ///    "version",
+    ///    "workspace_id"
+    ///  ],
+    ///  "properties": {
+    ///    "by": {
+    ///      "description": "Who restored it (a user id, or null for the tenant's backend).",
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ],
+    ///      "pattern": "^usr_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///    },
+    ///    "document_id": {
+    ///      "description": "The document.",
+    ///      "type": "string",
+    ///      "pattern": "^doc_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///    },
+    ///    "version": {
+    ///      "description": "The version (without its content).",
+    ///      "type": "object",
+    ///      "required": [
+    ///        "bytes",
+    ///        "created_at",
+    ///        "id",
+    ///        "kind"
+    ///      ],
+    ///      "properties": {
+    ///        "bytes": {
+    ///          "type": "integer",
+    ///          "minimum": 0.0
+    ///        },
+    ///        "created_at": {
+    ///          "type": "string",
+    ///          "format": "date-time"
+    ///        },
+    ///        "created_by": {
+    ///          "description": "Who asked for it.",
+    ///          "type": [
+    ///            "string",
+    ///            "null"
+    ///          ],
+    ///          "pattern": "^usr_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///        },
+    ///        "id": {
+    ///          "description": "The version.",
+    ///          "type": "string",
+    ///          "pattern": "^ver_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///        },
+    ///        "kind": {
+    ///          "type": "string",
+    ///          "enum": [
+    ///            "named",
+    ///            "periodic",
+    ///            "before_restore"
+    ///          ]
+    ///        },
+    ///        "name": {
+    ///          "type": [
+    ///            "string",
+    ///            "null"
+    ///          ]
+    ///        }
+    ///      }
+    ///    },
+    ///    "workspace_id": {
+    ///      "description": "The document's workspace.",
+    ///      "type": "string",
+    ///      "pattern": "^wsp_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CanvasDocumentRestoredData {
+        ///Who restored it (a user id, or null for the tenant's backend).
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub by: ::std::option::Option<CanvasDocumentRestoredDataBy>,
+        ///The document.
+        pub document_id: CanvasDocumentRestoredDataDocumentId,
+        pub version: CanvasDocumentRestoredDataVersion,
+        ///The document's workspace.
+        pub workspace_id: CanvasDocumentRestoredDataWorkspaceId,
+    }
+    impl ::std::convert::From<&CanvasDocumentRestoredData>
+    for CanvasDocumentRestoredData {
+        fn from(value: &CanvasDocumentRestoredData) -> Self {
+            value.clone()
+        }
+    }
+    impl CanvasDocumentRestoredData {
+        pub fn builder() -> builder::CanvasDocumentRestoredData {
+            Default::default()
+        }
+    }
+    ///Who restored it (a user id, or null for the tenant's backend).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "Who restored it (a user id, or null for the tenant's backend).",
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentRestoredDataBy(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentRestoredDataBy {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentRestoredDataBy> for ::std::string::String {
+        fn from(value: CanvasDocumentRestoredDataBy) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentRestoredDataBy>
+    for CanvasDocumentRestoredDataBy {
+        fn from(value: &CanvasDocumentRestoredDataBy) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentRestoredDataBy {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Z]{26}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Z]{26}$\"".into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentRestoredDataBy {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentRestoredDataBy {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentRestoredDataBy {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasDocumentRestoredDataBy {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The document.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The document.",
+    ///  "type": "string",
+    ///  "pattern": "^doc_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentRestoredDataDocumentId(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentRestoredDataDocumentId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentRestoredDataDocumentId>
+    for ::std::string::String {
+        fn from(value: CanvasDocumentRestoredDataDocumentId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentRestoredDataDocumentId>
+    for CanvasDocumentRestoredDataDocumentId {
+        fn from(value: &CanvasDocumentRestoredDataDocumentId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentRestoredDataDocumentId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^doc_[0-9A-HJKMNP-TV-Z]{26}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^doc_[0-9A-HJKMNP-TV-Z]{26}$\"".into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentRestoredDataDocumentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentRestoredDataDocumentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentRestoredDataDocumentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasDocumentRestoredDataDocumentId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The version (without its content).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The version (without its content).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "bytes",
+    ///    "created_at",
+    ///    "id",
+    ///    "kind"
+    ///  ],
+    ///  "properties": {
+    ///    "bytes": {
+    ///      "type": "integer",
+    ///      "minimum": 0.0
+    ///    },
+    ///    "created_at": {
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "created_by": {
+    ///      "description": "Who asked for it.",
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ],
+    ///      "pattern": "^usr_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///    },
+    ///    "id": {
+    ///      "description": "The version.",
+    ///      "type": "string",
+    ///      "pattern": "^ver_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///    },
+    ///    "kind": {
+    ///      "type": "string",
+    ///      "enum": [
+    ///        "named",
+    ///        "periodic",
+    ///        "before_restore"
+    ///      ]
+    ///    },
+    ///    "name": {
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ]
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CanvasDocumentRestoredDataVersion {
+        pub bytes: u64,
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///Who asked for it.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<
+            CanvasDocumentRestoredDataVersionCreatedBy,
+        >,
+        ///The version.
+        pub id: CanvasDocumentRestoredDataVersionId,
+        pub kind: CanvasDocumentRestoredDataVersionKind,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+    }
+    impl ::std::convert::From<&CanvasDocumentRestoredDataVersion>
+    for CanvasDocumentRestoredDataVersion {
+        fn from(value: &CanvasDocumentRestoredDataVersion) -> Self {
+            value.clone()
+        }
+    }
+    impl CanvasDocumentRestoredDataVersion {
+        pub fn builder() -> builder::CanvasDocumentRestoredDataVersion {
+            Default::default()
+        }
+    }
+    ///Who asked for it.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "Who asked for it.",
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentRestoredDataVersionCreatedBy(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentRestoredDataVersionCreatedBy {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentRestoredDataVersionCreatedBy>
+    for ::std::string::String {
+        fn from(value: CanvasDocumentRestoredDataVersionCreatedBy) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentRestoredDataVersionCreatedBy>
+    for CanvasDocumentRestoredDataVersionCreatedBy {
+        fn from(value: &CanvasDocumentRestoredDataVersionCreatedBy) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentRestoredDataVersionCreatedBy {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Z]{26}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Z]{26}$\"".into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentRestoredDataVersionCreatedBy {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentRestoredDataVersionCreatedBy {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentRestoredDataVersionCreatedBy {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasDocumentRestoredDataVersionCreatedBy {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The version.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The version.",
+    ///  "type": "string",
+    ///  "pattern": "^ver_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentRestoredDataVersionId(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentRestoredDataVersionId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentRestoredDataVersionId>
+    for ::std::string::String {
+        fn from(value: CanvasDocumentRestoredDataVersionId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentRestoredDataVersionId>
+    for CanvasDocumentRestoredDataVersionId {
+        fn from(value: &CanvasDocumentRestoredDataVersionId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentRestoredDataVersionId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^ver_[0-9A-HJKMNP-TV-Z]{26}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^ver_[0-9A-HJKMNP-TV-Z]{26}$\"".into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentRestoredDataVersionId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentRestoredDataVersionId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentRestoredDataVersionId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasDocumentRestoredDataVersionId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`CanvasDocumentRestoredDataVersionKind`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "enum": [
+    ///    "named",
+    ///    "periodic",
+    ///    "before_restore"
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum CanvasDocumentRestoredDataVersionKind {
+        #[serde(rename = "named")]
+        Named,
+        #[serde(rename = "periodic")]
+        Periodic,
+        #[serde(rename = "before_restore")]
+        BeforeRestore,
+    }
+    impl ::std::convert::From<&Self> for CanvasDocumentRestoredDataVersionKind {
+        fn from(value: &CanvasDocumentRestoredDataVersionKind) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::fmt::Display for CanvasDocumentRestoredDataVersionKind {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Named => f.write_str("named"),
+                Self::Periodic => f.write_str("periodic"),
+                Self::BeforeRestore => f.write_str("before_restore"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentRestoredDataVersionKind {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "named" => Ok(Self::Named),
+                "periodic" => Ok(Self::Periodic),
+                "before_restore" => Ok(Self::BeforeRestore),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentRestoredDataVersionKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentRestoredDataVersionKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentRestoredDataVersionKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///The document's workspace.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The document's workspace.",
+    ///  "type": "string",
+    ///  "pattern": "^wsp_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentRestoredDataWorkspaceId(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentRestoredDataWorkspaceId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentRestoredDataWorkspaceId>
+    for ::std::string::String {
+        fn from(value: CanvasDocumentRestoredDataWorkspaceId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentRestoredDataWorkspaceId>
+    for CanvasDocumentRestoredDataWorkspaceId {
+        fn from(value: &CanvasDocumentRestoredDataWorkspaceId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentRestoredDataWorkspaceId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^wsp_[0-9A-HJKMNP-TV-Z]{26}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^wsp_[0-9A-HJKMNP-TV-Z]{26}$\"".into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentRestoredDataWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentRestoredDataWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentRestoredDataWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasDocumentRestoredDataWorkspaceId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///A version was restored as a forward edit every connected client received.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "CanvasDocumentRestoredEvent",
+    ///  "description": "A version was restored as a forward edit every connected client received.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "aggregate_id",
+    ///    "aggregate_type",
+    ///    "data",
+    ///    "data_version",
+    ///    "envelope_version",
+    ///    "id",
+    ///    "occurred_at",
+    ///    "tenant",
+    ///    "type"
+    ///  ],
+    ///  "properties": {
+    ///    "aggregate_id": {
+    ///      "type": "string"
+    ///    },
+    ///    "aggregate_type": {
+    ///      "description": "What the event is about, e.g. `workspace`.",
+    ///      "type": "string"
+    ///    },
+    ///    "data": {
+    ///      "$ref": "#/components/schemas/CanvasDocumentRestoredData"
+    ///    },
+    ///    "data_version": {
+    ///      "type": "integer",
+    ///      "format": "uint32",
+    ///      "enum": [
+    ///        1
+    ///      ]
+    ///    },
+    ///    "envelope_version": {
+    ///      "description": "Version of the envelope layout.",
+    ///      "type": "integer",
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
+    ///    },
+    ///    "id": {
+    ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
+    ///      "type": "string"
+    ///    },
+    ///    "occurred_at": {
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "tenant": {
+    ///      "description": "The tenant (`ten_...`).",
+    ///      "type": "string"
+    ///    },
+    ///    "type": {
+    ///      "description": "The event type.",
+    ///      "type": "string",
+    ///      "enum": [
+    ///        "canvas.document.restored"
+    ///      ]
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CanvasDocumentRestoredEvent {
+        pub aggregate_id: ::std::string::String,
+        ///What the event is about, e.g. `workspace`.
+        pub aggregate_type: ::std::string::String,
+        pub data: CanvasDocumentRestoredData,
+        pub data_version: CanvasDocumentRestoredEventDataVersion,
+        ///Version of the envelope layout.
+        pub envelope_version: u32,
+        ///Stable event id (`evt_...`); de-duplicate on it.
+        pub id: ::std::string::String,
+        pub occurred_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///The tenant (`ten_...`).
+        pub tenant: ::std::string::String,
+        ///The event type.
+        #[serde(rename = "type")]
+        pub type_: CanvasDocumentRestoredEventType,
+    }
+    impl ::std::convert::From<&CanvasDocumentRestoredEvent>
+    for CanvasDocumentRestoredEvent {
+        fn from(value: &CanvasDocumentRestoredEvent) -> Self {
+            value.clone()
+        }
+    }
+    impl CanvasDocumentRestoredEvent {
+        pub fn builder() -> builder::CanvasDocumentRestoredEvent {
+            Default::default()
+        }
+    }
+    ///`CanvasDocumentRestoredEventDataVersion`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "integer",
+    ///  "format": "uint32",
+    ///  "enum": [
+    ///    1
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentRestoredEventDataVersion(u32);
+    impl ::std::ops::Deref for CanvasDocumentRestoredEventDataVersion {
+        type Target = u32;
+        fn deref(&self) -> &u32 {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentRestoredEventDataVersion> for u32 {
+        fn from(value: CanvasDocumentRestoredEventDataVersion) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentRestoredEventDataVersion>
+    for CanvasDocumentRestoredEventDataVersion {
+        fn from(value: &CanvasDocumentRestoredEventDataVersion) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::convert::TryFrom<u32> for CanvasDocumentRestoredEventDataVersion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: u32,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if ![1_u32].contains(&value) {
+                Err("invalid value".into())
+            } else {
+                Ok(Self(value))
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasDocumentRestoredEventDataVersion {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            Self::try_from(<u32>::deserialize(deserializer)?)
+                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
+        }
+    }
+    ///The event type.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The event type.",
+    ///  "type": "string",
+    ///  "enum": [
+    ///    "canvas.document.restored"
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum CanvasDocumentRestoredEventType {
+        #[serde(rename = "canvas.document.restored")]
+        CanvasDocumentRestored,
+    }
+    impl ::std::convert::From<&Self> for CanvasDocumentRestoredEventType {
+        fn from(value: &CanvasDocumentRestoredEventType) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::fmt::Display for CanvasDocumentRestoredEventType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::CanvasDocumentRestored => f.write_str("canvas.document.restored"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentRestoredEventType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "canvas.document.restored" => Ok(Self::CanvasDocumentRestored),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentRestoredEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentRestoredEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentRestoredEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`data` of `canvas.document.shared` (data_version 1): A user's grant on a document was set or revoked.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "`data` of `canvas.document.shared` (data_version 1): A user's grant on a document was set or revoked.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "document_id",
+    ///    "role",
+    ///    "user_id",
+    ///    "workspace_id"
+    ///  ],
+    ///  "properties": {
+    ///    "by": {
+    ///      "description": "Who changed it (a user id, or null for the tenant's backend).",
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ],
+    ///      "pattern": "^usr_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///    },
+    ///    "document_id": {
+    ///      "description": "The document.",
+    ///      "type": "string",
+    ///      "pattern": "^doc_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///    },
+    ///    "role": {
+    ///      "description": "The user's role on the document from now on; null when the grant was revoked.",
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ],
+    ///      "enum": [
+    ///        "owner",
+    ///        "editor",
+    ///        "commenter",
+    ///        "viewer",
+    ///        null
+    ///      ]
+    ///    },
+    ///    "user_id": {
+    ///      "description": "The user the document is shared with.",
+    ///      "type": "string",
+    ///      "pattern": "^usr_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///    },
+    ///    "workspace_id": {
+    ///      "description": "The document's workspace.",
+    ///      "type": "string",
+    ///      "pattern": "^wsp_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CanvasDocumentSharedData {
+        ///Who changed it (a user id, or null for the tenant's backend).
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub by: ::std::option::Option<CanvasDocumentSharedDataBy>,
+        ///The document.
+        pub document_id: CanvasDocumentSharedDataDocumentId,
+        ///The user's role on the document from now on; null when the grant was revoked.
+        pub role: ::std::option::Option<CanvasDocumentSharedDataRole>,
+        ///The user the document is shared with.
+        pub user_id: CanvasDocumentSharedDataUserId,
+        ///The document's workspace.
+        pub workspace_id: CanvasDocumentSharedDataWorkspaceId,
+    }
+    impl ::std::convert::From<&CanvasDocumentSharedData> for CanvasDocumentSharedData {
+        fn from(value: &CanvasDocumentSharedData) -> Self {
+            value.clone()
+        }
+    }
+    impl CanvasDocumentSharedData {
+        pub fn builder() -> builder::CanvasDocumentSharedData {
+            Default::default()
+        }
+    }
+    ///Who changed it (a user id, or null for the tenant's backend).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "Who changed it (a user id, or null for the tenant's backend).",
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentSharedDataBy(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentSharedDataBy {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentSharedDataBy> for ::std::string::String {
+        fn from(value: CanvasDocumentSharedDataBy) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentSharedDataBy>
+    for CanvasDocumentSharedDataBy {
+        fn from(value: &CanvasDocumentSharedDataBy) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentSharedDataBy {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Z]{26}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Z]{26}$\"".into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentSharedDataBy {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for CanvasDocumentSharedDataBy {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CanvasDocumentSharedDataBy {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasDocumentSharedDataBy {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The document.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The document.",
+    ///  "type": "string",
+    ///  "pattern": "^doc_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentSharedDataDocumentId(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentSharedDataDocumentId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentSharedDataDocumentId>
+    for ::std::string::String {
+        fn from(value: CanvasDocumentSharedDataDocumentId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentSharedDataDocumentId>
+    for CanvasDocumentSharedDataDocumentId {
+        fn from(value: &CanvasDocumentSharedDataDocumentId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentSharedDataDocumentId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^doc_[0-9A-HJKMNP-TV-Z]{26}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^doc_[0-9A-HJKMNP-TV-Z]{26}$\"".into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentSharedDataDocumentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentSharedDataDocumentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentSharedDataDocumentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasDocumentSharedDataDocumentId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The user's role on the document from now on; null when the grant was revoked.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The user's role on the document from now on; null when the grant was revoked.",
+    ///  "type": "string",
+    ///  "enum": [
+    ///    "owner",
+    ///    "editor",
+    ///    "commenter",
+    ///    "viewer"
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum CanvasDocumentSharedDataRole {
+        #[serde(rename = "owner")]
+        Owner,
+        #[serde(rename = "editor")]
+        Editor,
+        #[serde(rename = "commenter")]
+        Commenter,
+        #[serde(rename = "viewer")]
+        Viewer,
+    }
+    impl ::std::convert::From<&Self> for CanvasDocumentSharedDataRole {
+        fn from(value: &CanvasDocumentSharedDataRole) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::fmt::Display for CanvasDocumentSharedDataRole {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Owner => f.write_str("owner"),
+                Self::Editor => f.write_str("editor"),
+                Self::Commenter => f.write_str("commenter"),
+                Self::Viewer => f.write_str("viewer"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentSharedDataRole {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "owner" => Ok(Self::Owner),
+                "editor" => Ok(Self::Editor),
+                "commenter" => Ok(Self::Commenter),
+                "viewer" => Ok(Self::Viewer),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentSharedDataRole {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentSharedDataRole {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentSharedDataRole {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///The user the document is shared with.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The user the document is shared with.",
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentSharedDataUserId(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentSharedDataUserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentSharedDataUserId> for ::std::string::String {
+        fn from(value: CanvasDocumentSharedDataUserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentSharedDataUserId>
+    for CanvasDocumentSharedDataUserId {
+        fn from(value: &CanvasDocumentSharedDataUserId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentSharedDataUserId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Z]{26}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Z]{26}$\"".into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentSharedDataUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentSharedDataUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentSharedDataUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasDocumentSharedDataUserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The document's workspace.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The document's workspace.",
+    ///  "type": "string",
+    ///  "pattern": "^wsp_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentSharedDataWorkspaceId(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentSharedDataWorkspaceId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentSharedDataWorkspaceId>
+    for ::std::string::String {
+        fn from(value: CanvasDocumentSharedDataWorkspaceId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentSharedDataWorkspaceId>
+    for CanvasDocumentSharedDataWorkspaceId {
+        fn from(value: &CanvasDocumentSharedDataWorkspaceId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentSharedDataWorkspaceId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^wsp_[0-9A-HJKMNP-TV-Z]{26}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^wsp_[0-9A-HJKMNP-TV-Z]{26}$\"".into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentSharedDataWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentSharedDataWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentSharedDataWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasDocumentSharedDataWorkspaceId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///A user's grant on a document was set or revoked.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "CanvasDocumentSharedEvent",
+    ///  "description": "A user's grant on a document was set or revoked.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "aggregate_id",
+    ///    "aggregate_type",
+    ///    "data",
+    ///    "data_version",
+    ///    "envelope_version",
+    ///    "id",
+    ///    "occurred_at",
+    ///    "tenant",
+    ///    "type"
+    ///  ],
+    ///  "properties": {
+    ///    "aggregate_id": {
+    ///      "type": "string"
+    ///    },
+    ///    "aggregate_type": {
+    ///      "description": "What the event is about, e.g. `workspace`.",
+    ///      "type": "string"
+    ///    },
+    ///    "data": {
+    ///      "$ref": "#/components/schemas/CanvasDocumentSharedData"
+    ///    },
+    ///    "data_version": {
+    ///      "type": "integer",
+    ///      "format": "uint32",
+    ///      "enum": [
+    ///        1
+    ///      ]
+    ///    },
+    ///    "envelope_version": {
+    ///      "description": "Version of the envelope layout.",
+    ///      "type": "integer",
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
+    ///    },
+    ///    "id": {
+    ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
+    ///      "type": "string"
+    ///    },
+    ///    "occurred_at": {
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "tenant": {
+    ///      "description": "The tenant (`ten_...`).",
+    ///      "type": "string"
+    ///    },
+    ///    "type": {
+    ///      "description": "The event type.",
+    ///      "type": "string",
+    ///      "enum": [
+    ///        "canvas.document.shared"
+    ///      ]
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CanvasDocumentSharedEvent {
+        pub aggregate_id: ::std::string::String,
+        ///What the event is about, e.g. `workspace`.
+        pub aggregate_type: ::std::string::String,
+        pub data: CanvasDocumentSharedData,
+        pub data_version: CanvasDocumentSharedEventDataVersion,
+        ///Version of the envelope layout.
+        pub envelope_version: u32,
+        ///Stable event id (`evt_...`); de-duplicate on it.
+        pub id: ::std::string::String,
+        pub occurred_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///The tenant (`ten_...`).
+        pub tenant: ::std::string::String,
+        ///The event type.
+        #[serde(rename = "type")]
+        pub type_: CanvasDocumentSharedEventType,
+    }
+    impl ::std::convert::From<&CanvasDocumentSharedEvent> for CanvasDocumentSharedEvent {
+        fn from(value: &CanvasDocumentSharedEvent) -> Self {
+            value.clone()
+        }
+    }
+    impl CanvasDocumentSharedEvent {
+        pub fn builder() -> builder::CanvasDocumentSharedEvent {
+            Default::default()
+        }
+    }
+    ///`CanvasDocumentSharedEventDataVersion`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "integer",
+    ///  "format": "uint32",
+    ///  "enum": [
+    ///    1
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentSharedEventDataVersion(u32);
+    impl ::std::ops::Deref for CanvasDocumentSharedEventDataVersion {
+        type Target = u32;
+        fn deref(&self) -> &u32 {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentSharedEventDataVersion> for u32 {
+        fn from(value: CanvasDocumentSharedEventDataVersion) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentSharedEventDataVersion>
+    for CanvasDocumentSharedEventDataVersion {
+        fn from(value: &CanvasDocumentSharedEventDataVersion) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::convert::TryFrom<u32> for CanvasDocumentSharedEventDataVersion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: u32,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if ![1_u32].contains(&value) {
+                Err("invalid value".into())
+            } else {
+                Ok(Self(value))
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasDocumentSharedEventDataVersion {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            Self::try_from(<u32>::deserialize(deserializer)?)
+                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
+        }
+    }
+    ///The event type.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The event type.",
+    ///  "type": "string",
+    ///  "enum": [
+    ///    "canvas.document.shared"
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum CanvasDocumentSharedEventType {
+        #[serde(rename = "canvas.document.shared")]
+        CanvasDocumentShared,
+    }
+    impl ::std::convert::From<&Self> for CanvasDocumentSharedEventType {
+        fn from(value: &CanvasDocumentSharedEventType) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::fmt::Display for CanvasDocumentSharedEventType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::CanvasDocumentShared => f.write_str("canvas.document.shared"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentSharedEventType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "canvas.document.shared" => Ok(Self::CanvasDocumentShared),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentSharedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentSharedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentSharedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`data` of `canvas.document.updated` (data_version 1): A document's name, description, declared roots or archived state changed, or its content was edited (at most one content event per document per throttle window, naming the editors).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "`data` of `canvas.document.updated` (data_version 1): A document's name, description, declared roots or archived state changed, or its content was edited (at most one content event per document per throttle window, naming the editors).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "changed",
+    ///    "document",
+    ///    "document_id",
+    ///    "workspace_id"
+    ///  ],
+    ///  "properties": {
+    ///    "changed": {
+    ///      "description": "What changed.",
+    ///      "type": "array",
+    ///      "items": {
+    ///        "type": "string",
+    ///        "enum": [
+    ///          "name",
+    ///          "description",
+    ///          "roots",
+    ///          "archived",
+    ///          "content"
+    ///        ]
+    ///      },
+    ///      "minItems": 1
+    ///    },
+    ///    "document": {
+    ///      "description": "The document as the API shows it.",
+    ///      "type": "object",
+    ///      "required": [
+    ///        "archived",
+    ///        "created_at",
+    ///        "description",
+    ///        "id",
+    ///        "name",
+    ///        "roots",
+    ///        "updated_at",
+    ///        "workspace_id"
+    ///      ],
+    ///      "properties": {
+    ///        "archived": {
+    ///          "type": "boolean"
+    ///        },
+    ///        "created_at": {
+    ///          "type": "string",
+    ///          "format": "date-time"
+    ///        },
+    ///        "created_by": {
+    ///          "description": "The creator.",
+    ///          "type": [
+    ///            "string",
+    ///            "null"
+    ///          ],
+    ///          "pattern": "^usr_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///        },
+    ///        "description": {
+    ///          "type": "string",
+    ///          "maxLength": 2000
+    ///        },
+    ///        "id": {
+    ///          "description": "The document.",
+    ///          "type": "string",
+    ///          "pattern": "^doc_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///        },
+    ///        "name": {
+    ///          "type": "string",
+    ///          "maxLength": 200,
+    ///          "minLength": 1
+    ///        },
+    ///        "roots": {
+    ///          "type": "array",
+    ///          "items": {
+    ///            "type": "object",
+    ///            "required": [
+    ///              "kind",
+    ///              "name"
+    ///            ],
+    ///            "properties": {
+    ///              "kind": {
+    ///                "type": "string",
+    ///                "enum": [
+    ///                  "map",
+    ///                  "array",
+    ///                  "text",
+    ///                  "xml_fragment"
+    ///                ]
+    ///              },
+    ///              "name": {
+    ///                "type": "string",
+    ///                "minLength": 1
+    ///              }
+    ///            }
+    ///          }
+    ///        },
+    ///        "updated_at": {
+    ///          "type": "string",
+    ///          "format": "date-time"
+    ///        },
+    ///        "workspace_id": {
+    ///          "description": "Its workspace.",
+    ///          "type": "string",
+    ///          "pattern": "^wsp_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///        }
+    ///      }
+    ///    },
+    ///    "document_id": {
+    ///      "description": "The document.",
+    ///      "type": "string",
+    ///      "pattern": "^doc_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///    },
+    ///    "editor_ids": {
+    ///      "description": "For content edits: the users who edited in the window (API-key edits name no user).",
+    ///      "type": "array",
+    ///      "items": {
+    ///        "description": "An editor.",
+    ///        "type": "string",
+    ///        "pattern": "^usr_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///      }
+    ///    },
+    ///    "workspace_id": {
+    ///      "description": "The document's workspace.",
+    ///      "type": "string",
+    ///      "pattern": "^wsp_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CanvasDocumentUpdatedData {
+        ///What changed.
+        pub changed: ::std::vec::Vec<CanvasDocumentUpdatedDataChangedItem>,
+        pub document: CanvasDocumentUpdatedDataDocument,
+        ///The document.
+        pub document_id: CanvasDocumentUpdatedDataDocumentId,
+        ///For content edits: the users who edited in the window (API-key edits name no user).
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub editor_ids: ::std::vec::Vec<CanvasDocumentUpdatedDataEditorIdsItem>,
+        ///The document's workspace.
+        pub workspace_id: CanvasDocumentUpdatedDataWorkspaceId,
+    }
+    impl ::std::convert::From<&CanvasDocumentUpdatedData> for CanvasDocumentUpdatedData {
+        fn from(value: &CanvasDocumentUpdatedData) -> Self {
+            value.clone()
+        }
+    }
+    impl CanvasDocumentUpdatedData {
+        pub fn builder() -> builder::CanvasDocumentUpdatedData {
+            Default::default()
+        }
+    }
+    ///`CanvasDocumentUpdatedDataChangedItem`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "enum": [
+    ///    "name",
+    ///    "description",
+    ///    "roots",
+    ///    "archived",
+    ///    "content"
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum CanvasDocumentUpdatedDataChangedItem {
+        #[serde(rename = "name")]
+        Name,
+        #[serde(rename = "description")]
+        Description,
+        #[serde(rename = "roots")]
+        Roots,
+        #[serde(rename = "archived")]
+        Archived,
+        #[serde(rename = "content")]
+        Content,
+    }
+    impl ::std::convert::From<&Self> for CanvasDocumentUpdatedDataChangedItem {
+        fn from(value: &CanvasDocumentUpdatedDataChangedItem) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::fmt::Display for CanvasDocumentUpdatedDataChangedItem {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Name => f.write_str("name"),
+                Self::Description => f.write_str("description"),
+                Self::Roots => f.write_str("roots"),
+                Self::Archived => f.write_str("archived"),
+                Self::Content => f.write_str("content"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentUpdatedDataChangedItem {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "name" => Ok(Self::Name),
+                "description" => Ok(Self::Description),
+                "roots" => Ok(Self::Roots),
+                "archived" => Ok(Self::Archived),
+                "content" => Ok(Self::Content),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentUpdatedDataChangedItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentUpdatedDataChangedItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentUpdatedDataChangedItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///The document as the API shows it.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The document as the API shows it.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "archived",
+    ///    "created_at",
+    ///    "description",
+    ///    "id",
+    ///    "name",
+    ///    "roots",
+    ///    "updated_at",
+    ///    "workspace_id"
+    ///  ],
+    ///  "properties": {
+    ///    "archived": {
+    ///      "type": "boolean"
+    ///    },
+    ///    "created_at": {
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "created_by": {
+    ///      "description": "The creator.",
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ],
+    ///      "pattern": "^usr_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///    },
+    ///    "description": {
+    ///      "type": "string",
+    ///      "maxLength": 2000
+    ///    },
+    ///    "id": {
+    ///      "description": "The document.",
+    ///      "type": "string",
+    ///      "pattern": "^doc_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///    },
+    ///    "name": {
+    ///      "type": "string",
+    ///      "maxLength": 200,
+    ///      "minLength": 1
+    ///    },
+    ///    "roots": {
+    ///      "type": "array",
+    ///      "items": {
+    ///        "type": "object",
+    ///        "required": [
+    ///          "kind",
+    ///          "name"
+    ///        ],
+    ///        "properties": {
+    ///          "kind": {
+    ///            "type": "string",
+    ///            "enum": [
+    ///              "map",
+    ///              "array",
+    ///              "text",
+    ///              "xml_fragment"
+    ///            ]
+    ///          },
+    ///          "name": {
+    ///            "type": "string",
+    ///            "minLength": 1
+    ///          }
+    ///        }
+    ///      }
+    ///    },
+    ///    "updated_at": {
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "workspace_id": {
+    ///      "description": "Its workspace.",
+    ///      "type": "string",
+    ///      "pattern": "^wsp_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CanvasDocumentUpdatedDataDocument {
+        pub archived: bool,
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///The creator.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<
+            CanvasDocumentUpdatedDataDocumentCreatedBy,
+        >,
+        pub description: CanvasDocumentUpdatedDataDocumentDescription,
+        ///The document.
+        pub id: CanvasDocumentUpdatedDataDocumentId,
+        pub name: CanvasDocumentUpdatedDataDocumentName,
+        pub roots: ::std::vec::Vec<CanvasDocumentUpdatedDataDocumentRootsItem>,
+        pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///Its workspace.
+        pub workspace_id: CanvasDocumentUpdatedDataDocumentWorkspaceId,
+    }
+    impl ::std::convert::From<&CanvasDocumentUpdatedDataDocument>
+    for CanvasDocumentUpdatedDataDocument {
+        fn from(value: &CanvasDocumentUpdatedDataDocument) -> Self {
+            value.clone()
+        }
+    }
+    impl CanvasDocumentUpdatedDataDocument {
+        pub fn builder() -> builder::CanvasDocumentUpdatedDataDocument {
+            Default::default()
+        }
+    }
+    ///The creator.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The creator.",
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentUpdatedDataDocumentCreatedBy(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentUpdatedDataDocumentCreatedBy {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentUpdatedDataDocumentCreatedBy>
+    for ::std::string::String {
+        fn from(value: CanvasDocumentUpdatedDataDocumentCreatedBy) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentUpdatedDataDocumentCreatedBy>
+    for CanvasDocumentUpdatedDataDocumentCreatedBy {
+        fn from(value: &CanvasDocumentUpdatedDataDocumentCreatedBy) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentUpdatedDataDocumentCreatedBy {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Z]{26}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Z]{26}$\"".into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentUpdatedDataDocumentCreatedBy {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentUpdatedDataDocumentCreatedBy {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentUpdatedDataDocumentCreatedBy {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasDocumentUpdatedDataDocumentCreatedBy {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`CanvasDocumentUpdatedDataDocumentDescription`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "maxLength": 2000
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentUpdatedDataDocumentDescription(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentUpdatedDataDocumentDescription {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentUpdatedDataDocumentDescription>
+    for ::std::string::String {
+        fn from(value: CanvasDocumentUpdatedDataDocumentDescription) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentUpdatedDataDocumentDescription>
+    for CanvasDocumentUpdatedDataDocumentDescription {
+        fn from(value: &CanvasDocumentUpdatedDataDocumentDescription) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentUpdatedDataDocumentDescription {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 2000usize {
+                return Err("longer than 2000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentUpdatedDataDocumentDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentUpdatedDataDocumentDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentUpdatedDataDocumentDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for CanvasDocumentUpdatedDataDocumentDescription {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The document.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The document.",
+    ///  "type": "string",
+    ///  "pattern": "^doc_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentUpdatedDataDocumentId(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentUpdatedDataDocumentId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentUpdatedDataDocumentId>
+    for ::std::string::String {
+        fn from(value: CanvasDocumentUpdatedDataDocumentId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentUpdatedDataDocumentId>
+    for CanvasDocumentUpdatedDataDocumentId {
+        fn from(value: &CanvasDocumentUpdatedDataDocumentId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentUpdatedDataDocumentId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^doc_[0-9A-HJKMNP-TV-Z]{26}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^doc_[0-9A-HJKMNP-TV-Z]{26}$\"".into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentUpdatedDataDocumentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentUpdatedDataDocumentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentUpdatedDataDocumentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasDocumentUpdatedDataDocumentId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`CanvasDocumentUpdatedDataDocumentName`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "maxLength": 200,
+    ///  "minLength": 1
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentUpdatedDataDocumentName(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentUpdatedDataDocumentName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentUpdatedDataDocumentName>
+    for ::std::string::String {
+        fn from(value: CanvasDocumentUpdatedDataDocumentName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentUpdatedDataDocumentName>
+    for CanvasDocumentUpdatedDataDocumentName {
+        fn from(value: &CanvasDocumentUpdatedDataDocumentName) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentUpdatedDataDocumentName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentUpdatedDataDocumentName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentUpdatedDataDocumentName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentUpdatedDataDocumentName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasDocumentUpdatedDataDocumentName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`CanvasDocumentUpdatedDataDocumentRootsItem`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "object",
+    ///  "required": [
+    ///    "kind",
+    ///    "name"
+    ///  ],
+    ///  "properties": {
+    ///    "kind": {
+    ///      "type": "string",
+    ///      "enum": [
+    ///        "map",
+    ///        "array",
+    ///        "text",
+    ///        "xml_fragment"
+    ///      ]
+    ///    },
+    ///    "name": {
+    ///      "type": "string",
+    ///      "minLength": 1
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CanvasDocumentUpdatedDataDocumentRootsItem {
+        pub kind: CanvasDocumentUpdatedDataDocumentRootsItemKind,
+        pub name: CanvasDocumentUpdatedDataDocumentRootsItemName,
+    }
+    impl ::std::convert::From<&CanvasDocumentUpdatedDataDocumentRootsItem>
+    for CanvasDocumentUpdatedDataDocumentRootsItem {
+        fn from(value: &CanvasDocumentUpdatedDataDocumentRootsItem) -> Self {
+            value.clone()
+        }
+    }
+    impl CanvasDocumentUpdatedDataDocumentRootsItem {
+        pub fn builder() -> builder::CanvasDocumentUpdatedDataDocumentRootsItem {
+            Default::default()
+        }
+    }
+    ///`CanvasDocumentUpdatedDataDocumentRootsItemKind`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "enum": [
+    ///    "map",
+    ///    "array",
+    ///    "text",
+    ///    "xml_fragment"
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum CanvasDocumentUpdatedDataDocumentRootsItemKind {
+        #[serde(rename = "map")]
+        Map,
+        #[serde(rename = "array")]
+        Array,
+        #[serde(rename = "text")]
+        Text,
+        #[serde(rename = "xml_fragment")]
+        XmlFragment,
+    }
+    impl ::std::convert::From<&Self> for CanvasDocumentUpdatedDataDocumentRootsItemKind {
+        fn from(value: &CanvasDocumentUpdatedDataDocumentRootsItemKind) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::fmt::Display for CanvasDocumentUpdatedDataDocumentRootsItemKind {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Map => f.write_str("map"),
+                Self::Array => f.write_str("array"),
+                Self::Text => f.write_str("text"),
+                Self::XmlFragment => f.write_str("xml_fragment"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentUpdatedDataDocumentRootsItemKind {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "map" => Ok(Self::Map),
+                "array" => Ok(Self::Array),
+                "text" => Ok(Self::Text),
+                "xml_fragment" => Ok(Self::XmlFragment),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for CanvasDocumentUpdatedDataDocumentRootsItemKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentUpdatedDataDocumentRootsItemKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentUpdatedDataDocumentRootsItemKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`CanvasDocumentUpdatedDataDocumentRootsItemName`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "minLength": 1
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentUpdatedDataDocumentRootsItemName(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentUpdatedDataDocumentRootsItemName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentUpdatedDataDocumentRootsItemName>
+    for ::std::string::String {
+        fn from(value: CanvasDocumentUpdatedDataDocumentRootsItemName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentUpdatedDataDocumentRootsItemName>
+    for CanvasDocumentUpdatedDataDocumentRootsItemName {
+        fn from(value: &CanvasDocumentUpdatedDataDocumentRootsItemName) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentUpdatedDataDocumentRootsItemName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for CanvasDocumentUpdatedDataDocumentRootsItemName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentUpdatedDataDocumentRootsItemName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentUpdatedDataDocumentRootsItemName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for CanvasDocumentUpdatedDataDocumentRootsItemName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Its workspace.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "Its workspace.",
+    ///  "type": "string",
+    ///  "pattern": "^wsp_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentUpdatedDataDocumentWorkspaceId(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentUpdatedDataDocumentWorkspaceId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentUpdatedDataDocumentWorkspaceId>
+    for ::std::string::String {
+        fn from(value: CanvasDocumentUpdatedDataDocumentWorkspaceId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentUpdatedDataDocumentWorkspaceId>
+    for CanvasDocumentUpdatedDataDocumentWorkspaceId {
+        fn from(value: &CanvasDocumentUpdatedDataDocumentWorkspaceId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentUpdatedDataDocumentWorkspaceId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^wsp_[0-9A-HJKMNP-TV-Z]{26}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^wsp_[0-9A-HJKMNP-TV-Z]{26}$\"".into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentUpdatedDataDocumentWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentUpdatedDataDocumentWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentUpdatedDataDocumentWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for CanvasDocumentUpdatedDataDocumentWorkspaceId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///An editor.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "An editor.",
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentUpdatedDataEditorIdsItem(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentUpdatedDataEditorIdsItem {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentUpdatedDataEditorIdsItem>
+    for ::std::string::String {
+        fn from(value: CanvasDocumentUpdatedDataEditorIdsItem) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentUpdatedDataEditorIdsItem>
+    for CanvasDocumentUpdatedDataEditorIdsItem {
+        fn from(value: &CanvasDocumentUpdatedDataEditorIdsItem) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentUpdatedDataEditorIdsItem {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Z]{26}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Z]{26}$\"".into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentUpdatedDataEditorIdsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentUpdatedDataEditorIdsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentUpdatedDataEditorIdsItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasDocumentUpdatedDataEditorIdsItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The document's workspace.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The document's workspace.",
+    ///  "type": "string",
+    ///  "pattern": "^wsp_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentUpdatedDataWorkspaceId(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentUpdatedDataWorkspaceId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentUpdatedDataWorkspaceId>
+    for ::std::string::String {
+        fn from(value: CanvasDocumentUpdatedDataWorkspaceId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentUpdatedDataWorkspaceId>
+    for CanvasDocumentUpdatedDataWorkspaceId {
+        fn from(value: &CanvasDocumentUpdatedDataWorkspaceId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentUpdatedDataWorkspaceId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^wsp_[0-9A-HJKMNP-TV-Z]{26}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^wsp_[0-9A-HJKMNP-TV-Z]{26}$\"".into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentUpdatedDataWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentUpdatedDataWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentUpdatedDataWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasDocumentUpdatedDataWorkspaceId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///A document's name, description, declared roots or archived state changed, or its content was edited (at most one content event per document per throttle window, naming the editors).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "CanvasDocumentUpdatedEvent",
+    ///  "description": "A document's name, description, declared roots or archived state changed, or its content was edited (at most one content event per document per throttle window, naming the editors).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "aggregate_id",
+    ///    "aggregate_type",
+    ///    "data",
+    ///    "data_version",
+    ///    "envelope_version",
+    ///    "id",
+    ///    "occurred_at",
+    ///    "tenant",
+    ///    "type"
+    ///  ],
+    ///  "properties": {
+    ///    "aggregate_id": {
+    ///      "type": "string"
+    ///    },
+    ///    "aggregate_type": {
+    ///      "description": "What the event is about, e.g. `workspace`.",
+    ///      "type": "string"
+    ///    },
+    ///    "data": {
+    ///      "$ref": "#/components/schemas/CanvasDocumentUpdatedData"
+    ///    },
+    ///    "data_version": {
+    ///      "type": "integer",
+    ///      "format": "uint32",
+    ///      "enum": [
+    ///        1
+    ///      ]
+    ///    },
+    ///    "envelope_version": {
+    ///      "description": "Version of the envelope layout.",
+    ///      "type": "integer",
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
+    ///    },
+    ///    "id": {
+    ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
+    ///      "type": "string"
+    ///    },
+    ///    "occurred_at": {
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "tenant": {
+    ///      "description": "The tenant (`ten_...`).",
+    ///      "type": "string"
+    ///    },
+    ///    "type": {
+    ///      "description": "The event type.",
+    ///      "type": "string",
+    ///      "enum": [
+    ///        "canvas.document.updated"
+    ///      ]
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CanvasDocumentUpdatedEvent {
+        pub aggregate_id: ::std::string::String,
+        ///What the event is about, e.g. `workspace`.
+        pub aggregate_type: ::std::string::String,
+        pub data: CanvasDocumentUpdatedData,
+        pub data_version: CanvasDocumentUpdatedEventDataVersion,
+        ///Version of the envelope layout.
+        pub envelope_version: u32,
+        ///Stable event id (`evt_...`); de-duplicate on it.
+        pub id: ::std::string::String,
+        pub occurred_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///The tenant (`ten_...`).
+        pub tenant: ::std::string::String,
+        ///The event type.
+        #[serde(rename = "type")]
+        pub type_: CanvasDocumentUpdatedEventType,
+    }
+    impl ::std::convert::From<&CanvasDocumentUpdatedEvent>
+    for CanvasDocumentUpdatedEvent {
+        fn from(value: &CanvasDocumentUpdatedEvent) -> Self {
+            value.clone()
+        }
+    }
+    impl CanvasDocumentUpdatedEvent {
+        pub fn builder() -> builder::CanvasDocumentUpdatedEvent {
+            Default::default()
+        }
+    }
+    ///`CanvasDocumentUpdatedEventDataVersion`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "integer",
+    ///  "format": "uint32",
+    ///  "enum": [
+    ///    1
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentUpdatedEventDataVersion(u32);
+    impl ::std::ops::Deref for CanvasDocumentUpdatedEventDataVersion {
+        type Target = u32;
+        fn deref(&self) -> &u32 {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentUpdatedEventDataVersion> for u32 {
+        fn from(value: CanvasDocumentUpdatedEventDataVersion) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentUpdatedEventDataVersion>
+    for CanvasDocumentUpdatedEventDataVersion {
+        fn from(value: &CanvasDocumentUpdatedEventDataVersion) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::convert::TryFrom<u32> for CanvasDocumentUpdatedEventDataVersion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: u32,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if ![1_u32].contains(&value) {
+                Err("invalid value".into())
+            } else {
+                Ok(Self(value))
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasDocumentUpdatedEventDataVersion {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            Self::try_from(<u32>::deserialize(deserializer)?)
+                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
+        }
+    }
+    ///The event type.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The event type.",
+    ///  "type": "string",
+    ///  "enum": [
+    ///    "canvas.document.updated"
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum CanvasDocumentUpdatedEventType {
+        #[serde(rename = "canvas.document.updated")]
+        CanvasDocumentUpdated,
+    }
+    impl ::std::convert::From<&Self> for CanvasDocumentUpdatedEventType {
+        fn from(value: &CanvasDocumentUpdatedEventType) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::fmt::Display for CanvasDocumentUpdatedEventType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::CanvasDocumentUpdated => f.write_str("canvas.document.updated"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentUpdatedEventType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "canvas.document.updated" => Ok(Self::CanvasDocumentUpdated),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentUpdatedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentUpdatedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentUpdatedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`data` of `canvas.document.version.created` (data_version 1): A version of the document was kept (named on demand, periodic, or before a restore).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "`data` of `canvas.document.version.created` (data_version 1): A version of the document was kept (named on demand, periodic, or before a restore).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "document_id",
+    ///    "version",
+    ///    "workspace_id"
+    ///  ],
+    ///  "properties": {
+    ///    "document_id": {
+    ///      "description": "The document.",
+    ///      "type": "string",
+    ///      "pattern": "^doc_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///    },
+    ///    "version": {
+    ///      "description": "The version (without its content).",
+    ///      "type": "object",
+    ///      "required": [
+    ///        "bytes",
+    ///        "created_at",
+    ///        "id",
+    ///        "kind"
+    ///      ],
+    ///      "properties": {
+    ///        "bytes": {
+    ///          "type": "integer",
+    ///          "minimum": 0.0
+    ///        },
+    ///        "created_at": {
+    ///          "type": "string",
+    ///          "format": "date-time"
+    ///        },
+    ///        "created_by": {
+    ///          "description": "Who asked for it.",
+    ///          "type": [
+    ///            "string",
+    ///            "null"
+    ///          ],
+    ///          "pattern": "^usr_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///        },
+    ///        "id": {
+    ///          "description": "The version.",
+    ///          "type": "string",
+    ///          "pattern": "^ver_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///        },
+    ///        "kind": {
+    ///          "type": "string",
+    ///          "enum": [
+    ///            "named",
+    ///            "periodic",
+    ///            "before_restore"
+    ///          ]
+    ///        },
+    ///        "name": {
+    ///          "type": [
+    ///            "string",
+    ///            "null"
+    ///          ]
+    ///        }
+    ///      }
+    ///    },
+    ///    "workspace_id": {
+    ///      "description": "The document's workspace.",
+    ///      "type": "string",
+    ///      "pattern": "^wsp_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CanvasDocumentVersionCreatedData {
+        ///The document.
+        pub document_id: CanvasDocumentVersionCreatedDataDocumentId,
+        pub version: CanvasDocumentVersionCreatedDataVersion,
+        ///The document's workspace.
+        pub workspace_id: CanvasDocumentVersionCreatedDataWorkspaceId,
+    }
+    impl ::std::convert::From<&CanvasDocumentVersionCreatedData>
+    for CanvasDocumentVersionCreatedData {
+        fn from(value: &CanvasDocumentVersionCreatedData) -> Self {
+            value.clone()
+        }
+    }
+    impl CanvasDocumentVersionCreatedData {
+        pub fn builder() -> builder::CanvasDocumentVersionCreatedData {
+            Default::default()
+        }
+    }
+    ///The document.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The document.",
+    ///  "type": "string",
+    ///  "pattern": "^doc_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentVersionCreatedDataDocumentId(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentVersionCreatedDataDocumentId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentVersionCreatedDataDocumentId>
+    for ::std::string::String {
+        fn from(value: CanvasDocumentVersionCreatedDataDocumentId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentVersionCreatedDataDocumentId>
+    for CanvasDocumentVersionCreatedDataDocumentId {
+        fn from(value: &CanvasDocumentVersionCreatedDataDocumentId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentVersionCreatedDataDocumentId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^doc_[0-9A-HJKMNP-TV-Z]{26}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^doc_[0-9A-HJKMNP-TV-Z]{26}$\"".into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentVersionCreatedDataDocumentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentVersionCreatedDataDocumentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentVersionCreatedDataDocumentId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasDocumentVersionCreatedDataDocumentId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The version (without its content).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The version (without its content).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "bytes",
+    ///    "created_at",
+    ///    "id",
+    ///    "kind"
+    ///  ],
+    ///  "properties": {
+    ///    "bytes": {
+    ///      "type": "integer",
+    ///      "minimum": 0.0
+    ///    },
+    ///    "created_at": {
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "created_by": {
+    ///      "description": "Who asked for it.",
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ],
+    ///      "pattern": "^usr_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///    },
+    ///    "id": {
+    ///      "description": "The version.",
+    ///      "type": "string",
+    ///      "pattern": "^ver_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///    },
+    ///    "kind": {
+    ///      "type": "string",
+    ///      "enum": [
+    ///        "named",
+    ///        "periodic",
+    ///        "before_restore"
+    ///      ]
+    ///    },
+    ///    "name": {
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ]
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CanvasDocumentVersionCreatedDataVersion {
+        pub bytes: u64,
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///Who asked for it.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<
+            CanvasDocumentVersionCreatedDataVersionCreatedBy,
+        >,
+        ///The version.
+        pub id: CanvasDocumentVersionCreatedDataVersionId,
+        pub kind: CanvasDocumentVersionCreatedDataVersionKind,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+    }
+    impl ::std::convert::From<&CanvasDocumentVersionCreatedDataVersion>
+    for CanvasDocumentVersionCreatedDataVersion {
+        fn from(value: &CanvasDocumentVersionCreatedDataVersion) -> Self {
+            value.clone()
+        }
+    }
+    impl CanvasDocumentVersionCreatedDataVersion {
+        pub fn builder() -> builder::CanvasDocumentVersionCreatedDataVersion {
+            Default::default()
+        }
+    }
+    ///Who asked for it.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "Who asked for it.",
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentVersionCreatedDataVersionCreatedBy(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentVersionCreatedDataVersionCreatedBy {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentVersionCreatedDataVersionCreatedBy>
+    for ::std::string::String {
+        fn from(value: CanvasDocumentVersionCreatedDataVersionCreatedBy) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentVersionCreatedDataVersionCreatedBy>
+    for CanvasDocumentVersionCreatedDataVersionCreatedBy {
+        fn from(value: &CanvasDocumentVersionCreatedDataVersionCreatedBy) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentVersionCreatedDataVersionCreatedBy {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Z]{26}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Z]{26}$\"".into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for CanvasDocumentVersionCreatedDataVersionCreatedBy {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentVersionCreatedDataVersionCreatedBy {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentVersionCreatedDataVersionCreatedBy {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for CanvasDocumentVersionCreatedDataVersionCreatedBy {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The version.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The version.",
+    ///  "type": "string",
+    ///  "pattern": "^ver_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentVersionCreatedDataVersionId(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentVersionCreatedDataVersionId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentVersionCreatedDataVersionId>
+    for ::std::string::String {
+        fn from(value: CanvasDocumentVersionCreatedDataVersionId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentVersionCreatedDataVersionId>
+    for CanvasDocumentVersionCreatedDataVersionId {
+        fn from(value: &CanvasDocumentVersionCreatedDataVersionId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentVersionCreatedDataVersionId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^ver_[0-9A-HJKMNP-TV-Z]{26}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^ver_[0-9A-HJKMNP-TV-Z]{26}$\"".into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentVersionCreatedDataVersionId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentVersionCreatedDataVersionId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentVersionCreatedDataVersionId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasDocumentVersionCreatedDataVersionId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`CanvasDocumentVersionCreatedDataVersionKind`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "enum": [
+    ///    "named",
+    ///    "periodic",
+    ///    "before_restore"
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum CanvasDocumentVersionCreatedDataVersionKind {
+        #[serde(rename = "named")]
+        Named,
+        #[serde(rename = "periodic")]
+        Periodic,
+        #[serde(rename = "before_restore")]
+        BeforeRestore,
+    }
+    impl ::std::convert::From<&Self> for CanvasDocumentVersionCreatedDataVersionKind {
+        fn from(value: &CanvasDocumentVersionCreatedDataVersionKind) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::fmt::Display for CanvasDocumentVersionCreatedDataVersionKind {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Named => f.write_str("named"),
+                Self::Periodic => f.write_str("periodic"),
+                Self::BeforeRestore => f.write_str("before_restore"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentVersionCreatedDataVersionKind {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "named" => Ok(Self::Named),
+                "periodic" => Ok(Self::Periodic),
+                "before_restore" => Ok(Self::BeforeRestore),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentVersionCreatedDataVersionKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentVersionCreatedDataVersionKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentVersionCreatedDataVersionKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///The document's workspace.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The document's workspace.",
+    ///  "type": "string",
+    ///  "pattern": "^wsp_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentVersionCreatedDataWorkspaceId(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentVersionCreatedDataWorkspaceId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentVersionCreatedDataWorkspaceId>
+    for ::std::string::String {
+        fn from(value: CanvasDocumentVersionCreatedDataWorkspaceId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentVersionCreatedDataWorkspaceId>
+    for CanvasDocumentVersionCreatedDataWorkspaceId {
+        fn from(value: &CanvasDocumentVersionCreatedDataWorkspaceId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentVersionCreatedDataWorkspaceId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^wsp_[0-9A-HJKMNP-TV-Z]{26}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^wsp_[0-9A-HJKMNP-TV-Z]{26}$\"".into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentVersionCreatedDataWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentVersionCreatedDataWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentVersionCreatedDataWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasDocumentVersionCreatedDataWorkspaceId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///A version of the document was kept (named on demand, periodic, or before a restore).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "CanvasDocumentVersionCreatedEvent",
+    ///  "description": "A version of the document was kept (named on demand, periodic, or before a restore).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "aggregate_id",
+    ///    "aggregate_type",
+    ///    "data",
+    ///    "data_version",
+    ///    "envelope_version",
+    ///    "id",
+    ///    "occurred_at",
+    ///    "tenant",
+    ///    "type"
+    ///  ],
+    ///  "properties": {
+    ///    "aggregate_id": {
+    ///      "type": "string"
+    ///    },
+    ///    "aggregate_type": {
+    ///      "description": "What the event is about, e.g. `workspace`.",
+    ///      "type": "string"
+    ///    },
+    ///    "data": {
+    ///      "$ref": "#/components/schemas/CanvasDocumentVersionCreatedData"
+    ///    },
+    ///    "data_version": {
+    ///      "type": "integer",
+    ///      "format": "uint32",
+    ///      "enum": [
+    ///        1
+    ///      ]
+    ///    },
+    ///    "envelope_version": {
+    ///      "description": "Version of the envelope layout.",
+    ///      "type": "integer",
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
+    ///    },
+    ///    "id": {
+    ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
+    ///      "type": "string"
+    ///    },
+    ///    "occurred_at": {
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "tenant": {
+    ///      "description": "The tenant (`ten_...`).",
+    ///      "type": "string"
+    ///    },
+    ///    "type": {
+    ///      "description": "The event type.",
+    ///      "type": "string",
+    ///      "enum": [
+    ///        "canvas.document.version.created"
+    ///      ]
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CanvasDocumentVersionCreatedEvent {
+        pub aggregate_id: ::std::string::String,
+        ///What the event is about, e.g. `workspace`.
+        pub aggregate_type: ::std::string::String,
+        pub data: CanvasDocumentVersionCreatedData,
+        pub data_version: CanvasDocumentVersionCreatedEventDataVersion,
+        ///Version of the envelope layout.
+        pub envelope_version: u32,
+        ///Stable event id (`evt_...`); de-duplicate on it.
+        pub id: ::std::string::String,
+        pub occurred_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///The tenant (`ten_...`).
+        pub tenant: ::std::string::String,
+        ///The event type.
+        #[serde(rename = "type")]
+        pub type_: CanvasDocumentVersionCreatedEventType,
+    }
+    impl ::std::convert::From<&CanvasDocumentVersionCreatedEvent>
+    for CanvasDocumentVersionCreatedEvent {
+        fn from(value: &CanvasDocumentVersionCreatedEvent) -> Self {
+            value.clone()
+        }
+    }
+    impl CanvasDocumentVersionCreatedEvent {
+        pub fn builder() -> builder::CanvasDocumentVersionCreatedEvent {
+            Default::default()
+        }
+    }
+    ///`CanvasDocumentVersionCreatedEventDataVersion`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "integer",
+    ///  "format": "uint32",
+    ///  "enum": [
+    ///    1
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentVersionCreatedEventDataVersion(u32);
+    impl ::std::ops::Deref for CanvasDocumentVersionCreatedEventDataVersion {
+        type Target = u32;
+        fn deref(&self) -> &u32 {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentVersionCreatedEventDataVersion> for u32 {
+        fn from(value: CanvasDocumentVersionCreatedEventDataVersion) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentVersionCreatedEventDataVersion>
+    for CanvasDocumentVersionCreatedEventDataVersion {
+        fn from(value: &CanvasDocumentVersionCreatedEventDataVersion) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::convert::TryFrom<u32> for CanvasDocumentVersionCreatedEventDataVersion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: u32,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if ![1_u32].contains(&value) {
+                Err("invalid value".into())
+            } else {
+                Ok(Self(value))
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for CanvasDocumentVersionCreatedEventDataVersion {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            Self::try_from(<u32>::deserialize(deserializer)?)
+                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
+        }
+    }
+    ///The event type.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The event type.",
+    ///  "type": "string",
+    ///  "enum": [
+    ///    "canvas.document.version.created"
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum CanvasDocumentVersionCreatedEventType {
+        #[serde(rename = "canvas.document.version.created")]
+        CanvasDocumentVersionCreated,
+    }
+    impl ::std::convert::From<&Self> for CanvasDocumentVersionCreatedEventType {
+        fn from(value: &CanvasDocumentVersionCreatedEventType) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::fmt::Display for CanvasDocumentVersionCreatedEventType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::CanvasDocumentVersionCreated => {
+                    f.write_str("canvas.document.version.created")
+                }
+            }
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentVersionCreatedEventType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "canvas.document.version.created" => {
+                    Ok(Self::CanvasDocumentVersionCreated)
+                }
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentVersionCreatedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentVersionCreatedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentVersionCreatedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`CanvasDocumentsCreateIdempotencyKey`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "maxLength": 255,
+    ///  "minLength": 1,
+    ///  "pattern": "^[\\x21-\\x7e]+$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentsCreateIdempotencyKey(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentsCreateIdempotencyKey {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentsCreateIdempotencyKey>
+    for ::std::string::String {
+        fn from(value: CanvasDocumentsCreateIdempotencyKey) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentsCreateIdempotencyKey>
+    for CanvasDocumentsCreateIdempotencyKey {
+        fn from(value: &CanvasDocumentsCreateIdempotencyKey) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentsCreateIdempotencyKey {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 255usize {
+                return Err("longer than 255 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[\\x21-\\x7e]+$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[\\x21-\\x7e]+$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentsCreateIdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentsCreateIdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentsCreateIdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasDocumentsCreateIdempotencyKey {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`CanvasDocumentsCreateWorkspaceId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentsCreateWorkspaceId(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentsCreateWorkspaceId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentsCreateWorkspaceId>
+    for ::std::string::String {
+        fn from(value: CanvasDocumentsCreateWorkspaceId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentsCreateWorkspaceId>
+    for CanvasDocumentsCreateWorkspaceId {
+        fn from(value: &CanvasDocumentsCreateWorkspaceId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentsCreateWorkspaceId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentsCreateWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentsCreateWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentsCreateWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasDocumentsCreateWorkspaceId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`CanvasDocumentsListWorkspaceId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasDocumentsListWorkspaceId(::std::string::String);
+    impl ::std::ops::Deref for CanvasDocumentsListWorkspaceId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentsListWorkspaceId> for ::std::string::String {
+        fn from(value: CanvasDocumentsListWorkspaceId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasDocumentsListWorkspaceId>
+    for CanvasDocumentsListWorkspaceId {
+        fn from(value: &CanvasDocumentsListWorkspaceId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasDocumentsListWorkspaceId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^wsp_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasDocumentsListWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasDocumentsListWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasDocumentsListWorkspaceId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasDocumentsListWorkspaceId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///What the server has made durable.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "CanvasDurableState",
+    ///  "description": "What the server has made durable.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "document_id",
+    ///    "state_vector"
+    ///  ],
+    ///  "properties": {
+    ///    "document_id": {
+    ///      "type": "string"
+    ///    },
+    ///    "state_vector": {
+    ///      "description": "The state vector (v1, base64) of every update written to the document's log.",
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CanvasDurableState {
+        pub document_id: ::std::string::String,
+        ///The state vector (v1, base64) of every update written to the document's log.
+        pub state_vector: ::std::string::String,
+    }
+    impl ::std::convert::From<&CanvasDurableState> for CanvasDurableState {
+        fn from(value: &CanvasDurableState) -> Self {
+            value.clone()
+        }
+    }
+    impl CanvasDurableState {
+        pub fn builder() -> builder::CanvasDurableState {
+            Default::default()
+        }
+    }
+    /**One operation: `map_set` (`root`, `key`, `value`), `map_delete` (`root`, `key`),
+`text_insert` (`root`, `index`, `text`), `text_delete` (`root`, `index`, `length`),
+`array_push` (`root`, `value`), `array_insert` (`root`, `index`, `value`), `array_delete`
+(`root`, `index`, `length`). Indexes count characters (texts) or items (arrays).*/
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "CanvasEditOp",
+    ///  "description": "One operation: `map_set` (`root`, `key`, `value`), `map_delete` (`root`, `key`),\n`text_insert` (`root`, `index`, `text`), `text_delete` (`root`, `index`, `length`),\n`array_push` (`root`, `value`), `array_insert` (`root`, `index`, `value`), `array_delete`\n(`root`, `index`, `length`). Indexes count characters (texts) or items (arrays).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "op",
+    ///    "root"
+    ///  ],
+    ///  "properties": {
+    ///    "index": {
+    ///      "type": [
+    ///        "integer",
+    ///        "null"
+    ///      ],
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
+    ///    },
+    ///    "key": {
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ],
+    ///      "maxLength": 1000
+    ///    },
+    ///    "length": {
+    ///      "type": [
+    ///        "integer",
+    ///        "null"
+    ///      ],
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
+    ///    },
+    ///    "op": {
+    ///      "$ref": "#/components/schemas/CanvasEditOpKind"
+    ///    },
+    ///    "root": {
+    ///      "type": "string",
+    ///      "maxLength": 100,
+    ///      "minLength": 1
+    ///    },
+    ///    "text": {
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ]
+    ///    },
+    ///    "value": {}
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CanvasEditOp {
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub index: ::std::option::Option<u32>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub key: ::std::option::Option<CanvasEditOpKey>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub length: ::std::option::Option<u32>,
+        pub op: CanvasEditOpKind,
+        pub root: CanvasEditOpRoot,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub text: ::std::option::Option<::std::string::String>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<::serde_json::Value>,
+    }
+    impl ::std::convert::From<&CanvasEditOp> for CanvasEditOp {
+        fn from(value: &CanvasEditOp) -> Self {
+            value.clone()
+        }
+    }
+    impl CanvasEditOp {
+        pub fn builder() -> builder::CanvasEditOp {
+            Default::default()
+        }
+    }
+    ///`CanvasEditOpKey`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "maxLength": 1000
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasEditOpKey(::std::string::String);
+    impl ::std::ops::Deref for CanvasEditOpKey {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasEditOpKey> for ::std::string::String {
+        fn from(value: CanvasEditOpKey) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasEditOpKey> for CanvasEditOpKey {
+        fn from(value: &CanvasEditOpKey) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasEditOpKey {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 1000usize {
+                return Err("longer than 1000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasEditOpKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for CanvasEditOpKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CanvasEditOpKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasEditOpKey {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///One operation of a JSON edit.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "One operation of a JSON edit.",
+    ///  "type": "string",
+    ///  "enum": [
+    ///    "map_set",
+    ///    "map_delete",
+    ///    "text_insert",
+    ///    "text_delete",
+    ///    "array_push",
+    ///    "array_insert",
+    ///    "array_delete"
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum CanvasEditOpKind {
+        #[serde(rename = "map_set")]
+        MapSet,
+        #[serde(rename = "map_delete")]
+        MapDelete,
+        #[serde(rename = "text_insert")]
+        TextInsert,
+        #[serde(rename = "text_delete")]
+        TextDelete,
+        #[serde(rename = "array_push")]
+        ArrayPush,
+        #[serde(rename = "array_insert")]
+        ArrayInsert,
+        #[serde(rename = "array_delete")]
+        ArrayDelete,
+    }
+    impl ::std::convert::From<&Self> for CanvasEditOpKind {
+        fn from(value: &CanvasEditOpKind) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::fmt::Display for CanvasEditOpKind {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::MapSet => f.write_str("map_set"),
+                Self::MapDelete => f.write_str("map_delete"),
+                Self::TextInsert => f.write_str("text_insert"),
+                Self::TextDelete => f.write_str("text_delete"),
+                Self::ArrayPush => f.write_str("array_push"),
+                Self::ArrayInsert => f.write_str("array_insert"),
+                Self::ArrayDelete => f.write_str("array_delete"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CanvasEditOpKind {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "map_set" => Ok(Self::MapSet),
+                "map_delete" => Ok(Self::MapDelete),
+                "text_insert" => Ok(Self::TextInsert),
+                "text_delete" => Ok(Self::TextDelete),
+                "array_push" => Ok(Self::ArrayPush),
+                "array_insert" => Ok(Self::ArrayInsert),
+                "array_delete" => Ok(Self::ArrayDelete),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasEditOpKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for CanvasEditOpKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CanvasEditOpKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`CanvasEditOpRoot`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "maxLength": 100,
+    ///  "minLength": 1
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasEditOpRoot(::std::string::String);
+    impl ::std::ops::Deref for CanvasEditOpRoot {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasEditOpRoot> for ::std::string::String {
+        fn from(value: CanvasEditOpRoot) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasEditOpRoot> for CanvasEditOpRoot {
+        fn from(value: &CanvasEditOpRoot) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasEditOpRoot {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 100usize {
+                return Err("longer than 100 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasEditOpRoot {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for CanvasEditOpRoot {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CanvasEditOpRoot {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasEditOpRoot {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///What an edit did.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "CanvasEditResult",
+    ///  "description": "What an edit did.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "changed",
+    ///    "durable_state_vector"
+    ///  ],
+    ///  "properties": {
+    ///    "changed": {
+    ///      "description": "False when the document already had everything in the update (nothing was logged).",
+    ///      "type": "boolean"
+    ///    },
+    ///    "durable_state_vector": {
+    ///      "description": "The durable state vector after the edit (v1, base64): the edit is durable.",
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CanvasEditResult {
+        ///False when the document already had everything in the update (nothing was logged).
+        pub changed: bool,
+        ///The durable state vector after the edit (v1, base64): the edit is durable.
+        pub durable_state_vector: ::std::string::String,
+    }
+    impl ::std::convert::From<&CanvasEditResult> for CanvasEditResult {
+        fn from(value: &CanvasEditResult) -> Self {
+            value.clone()
+        }
+    }
+    impl CanvasEditResult {
+        pub fn builder() -> builder::CanvasEditResult {
+            Default::default()
+        }
+    }
+    ///A grant on the document: to one user, or to every member of a workspace.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "CanvasGrant",
+    ///  "description": "A grant on the document: to one user, or to every member of a workspace.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "document_id",
+    ///    "role"
+    ///  ],
+    ///  "properties": {
+    ///    "document_id": {
+    ///      "type": "string"
+    ///    },
+    ///    "role": {
+    ///      "$ref": "#/components/schemas/CanvasRole"
+    ///    },
+    ///    "user_id": {
+    ///      "description": "Set for a grant to one user.",
+    ///      "type": "string"
+    ///    },
+    ///    "workspace_id": {
+    ///      "description": "Set for a grant to every member of a workspace.",
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CanvasGrant {
+        pub document_id: ::std::string::String,
+        pub role: CanvasRole,
+        ///Set for a grant to one user.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_id: ::std::option::Option<::std::string::String>,
+        ///Set for a grant to every member of a workspace.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub workspace_id: ::std::option::Option<::std::string::String>,
+    }
+    impl ::std::convert::From<&CanvasGrant> for CanvasGrant {
+        fn from(value: &CanvasGrant) -> Self {
+            value.clone()
+        }
+    }
+    impl CanvasGrant {
+        pub fn builder() -> builder::CanvasGrant {
+            Default::default()
+        }
+    }
+    ///`CanvasGrantsDeleteUserId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasGrantsDeleteUserId(::std::string::String);
+    impl ::std::ops::Deref for CanvasGrantsDeleteUserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasGrantsDeleteUserId> for ::std::string::String {
+        fn from(value: CanvasGrantsDeleteUserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasGrantsDeleteUserId> for CanvasGrantsDeleteUserId {
+        fn from(value: &CanvasGrantsDeleteUserId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasGrantsDeleteUserId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasGrantsDeleteUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for CanvasGrantsDeleteUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CanvasGrantsDeleteUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasGrantsDeleteUserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`CanvasGrantsPutUserId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasGrantsPutUserId(::std::string::String);
+    impl ::std::ops::Deref for CanvasGrantsPutUserId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasGrantsPutUserId> for ::std::string::String {
+        fn from(value: CanvasGrantsPutUserId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasGrantsPutUserId> for CanvasGrantsPutUserId {
+        fn from(value: &CanvasGrantsPutUserId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasGrantsPutUserId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^usr_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasGrantsPutUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for CanvasGrantsPutUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CanvasGrantsPutUserId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasGrantsPutUserId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    /**The content as JSON: each declared root rendered (maps as objects, arrays as arrays, texts
+as strings, XML fragments as XML strings).*/
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "CanvasJson",
+    ///  "description": "The content as JSON: each declared root rendered (maps as objects, arrays as arrays, texts\nas strings, XML fragments as XML strings).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "content",
+    ///    "document_id"
+    ///  ],
+    ///  "properties": {
+    ///    "content": {
+    ///      "type": "object",
+    ///      "additionalProperties": {}
+    ///    },
+    ///    "document_id": {
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CanvasJson {
+        pub content: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        pub document_id: ::std::string::String,
+    }
+    impl ::std::convert::From<&CanvasJson> for CanvasJson {
+        fn from(value: &CanvasJson) -> Self {
+            value.clone()
+        }
+    }
+    impl CanvasJson {
+        pub fn builder() -> builder::CanvasJson {
+            Default::default()
+        }
+    }
+    ///A JSON edit: the operations apply in order, all or none.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "CanvasJsonEdit",
+    ///  "description": "A JSON edit: the operations apply in order, all or none.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "ops"
+    ///  ],
+    ///  "properties": {
+    ///    "ops": {
+    ///      "type": "array",
+    ///      "items": {
+    ///        "$ref": "#/components/schemas/CanvasEditOp"
+    ///      },
+    ///      "maxItems": 1000,
+    ///      "minItems": 1
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CanvasJsonEdit {
+        pub ops: ::std::vec::Vec<CanvasEditOp>,
+    }
+    impl ::std::convert::From<&CanvasJsonEdit> for CanvasJsonEdit {
+        fn from(value: &CanvasJsonEdit) -> Self {
+            value.clone()
+        }
+    }
+    impl CanvasJsonEdit {
+        pub fn builder() -> builder::CanvasJsonEdit {
+            Default::default()
+        }
+    }
+    ///A role on a shared document.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "A role on a shared document.",
+    ///  "type": "string",
+    ///  "enum": [
+    ///    "owner",
+    ///    "editor",
+    ///    "commenter",
+    ///    "viewer"
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum CanvasRole {
+        #[serde(rename = "owner")]
+        Owner,
+        #[serde(rename = "editor")]
+        Editor,
+        #[serde(rename = "commenter")]
+        Commenter,
+        #[serde(rename = "viewer")]
+        Viewer,
+    }
+    impl ::std::convert::From<&Self> for CanvasRole {
+        fn from(value: &CanvasRole) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::fmt::Display for CanvasRole {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Owner => f.write_str("owner"),
+                Self::Editor => f.write_str("editor"),
+                Self::Commenter => f.write_str("commenter"),
+                Self::Viewer => f.write_str("viewer"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CanvasRole {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "owner" => Ok(Self::Owner),
+                "editor" => Ok(Self::Editor),
+                "commenter" => Ok(Self::Commenter),
+                "viewer" => Ok(Self::Viewer),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasRole {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for CanvasRole {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CanvasRole {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    /**A root type the application declares, so JSON views and diffs can render it (a Yjs root
+has no type on the wire).*/
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "CanvasRoot",
+    ///  "description": "A root type the application declares, so JSON views and diffs can render it (a Yjs root\nhas no type on the wire).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "kind",
+    ///    "name"
+    ///  ],
+    ///  "properties": {
+    ///    "kind": {
+    ///      "$ref": "#/components/schemas/CanvasRootKind"
+    ///    },
+    ///    "name": {
+    ///      "type": "string",
+    ///      "maxLength": 100,
+    ///      "minLength": 1
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CanvasRoot {
+        pub kind: CanvasRootKind,
+        pub name: CanvasRootName,
+    }
+    impl ::std::convert::From<&CanvasRoot> for CanvasRoot {
+        fn from(value: &CanvasRoot) -> Self {
+            value.clone()
+        }
+    }
+    impl CanvasRoot {
+        pub fn builder() -> builder::CanvasRoot {
+            Default::default()
+        }
+    }
+    ///How the application uses a root type of the document.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "How the application uses a root type of the document.",
+    ///  "type": "string",
+    ///  "enum": [
+    ///    "map",
+    ///    "array",
+    ///    "text",
+    ///    "xml_fragment"
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum CanvasRootKind {
+        #[serde(rename = "map")]
+        Map,
+        #[serde(rename = "array")]
+        Array,
+        #[serde(rename = "text")]
+        Text,
+        #[serde(rename = "xml_fragment")]
+        XmlFragment,
+    }
+    impl ::std::convert::From<&Self> for CanvasRootKind {
+        fn from(value: &CanvasRootKind) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::fmt::Display for CanvasRootKind {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Map => f.write_str("map"),
+                Self::Array => f.write_str("array"),
+                Self::Text => f.write_str("text"),
+                Self::XmlFragment => f.write_str("xml_fragment"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CanvasRootKind {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "map" => Ok(Self::Map),
+                "array" => Ok(Self::Array),
+                "text" => Ok(Self::Text),
+                "xml_fragment" => Ok(Self::XmlFragment),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasRootKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for CanvasRootKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CanvasRootKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`CanvasRootName`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "maxLength": 100,
+    ///  "minLength": 1
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasRootName(::std::string::String);
+    impl ::std::ops::Deref for CanvasRootName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasRootName> for ::std::string::String {
+        fn from(value: CanvasRootName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasRootName> for CanvasRootName {
+        fn from(value: &CanvasRootName) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasRootName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 100usize {
+                return Err("longer than 100 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasRootName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for CanvasRootName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CanvasRootName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasRootName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///A Yjs update to apply.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "CanvasUpdate",
+    ///  "description": "A Yjs update to apply.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "update"
+    ///  ],
+    ///  "properties": {
+    ///    "update": {
+    ///      "description": "A Yjs update, v1 encoding, standard base64 (at most `canvas.max_update_bytes` decoded).",
+    ///      "type": "string",
+    ///      "maxLength": 22369622,
+    ///      "minLength": 1
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CanvasUpdate {
+        ///A Yjs update, v1 encoding, standard base64 (at most `canvas.max_update_bytes` decoded).
+        pub update: CanvasUpdateUpdate,
+    }
+    impl ::std::convert::From<&CanvasUpdate> for CanvasUpdate {
+        fn from(value: &CanvasUpdate) -> Self {
+            value.clone()
+        }
+    }
+    impl CanvasUpdate {
+        pub fn builder() -> builder::CanvasUpdate {
+            Default::default()
+        }
+    }
+    ///A Yjs update, v1 encoding, standard base64 (at most `canvas.max_update_bytes` decoded).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "A Yjs update, v1 encoding, standard base64 (at most `canvas.max_update_bytes` decoded).",
+    ///  "type": "string",
+    ///  "maxLength": 22369622,
+    ///  "minLength": 1
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasUpdateUpdate(::std::string::String);
+    impl ::std::ops::Deref for CanvasUpdateUpdate {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasUpdateUpdate> for ::std::string::String {
+        fn from(value: CanvasUpdateUpdate) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasUpdateUpdate> for CanvasUpdateUpdate {
+        fn from(value: &CanvasUpdateUpdate) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasUpdateUpdate {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 22369622usize {
+                return Err("longer than 22369622 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasUpdateUpdate {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for CanvasUpdateUpdate {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CanvasUpdateUpdate {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasUpdateUpdate {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///A version of a document (without its content).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "CanvasVersion",
+    ///  "description": "A version of a document (without its content).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "bytes",
+    ///    "created_at",
+    ///    "document_id",
+    ///    "id",
+    ///    "kind"
+    ///  ],
+    ///  "properties": {
+    ///    "bytes": {
+    ///      "description": "Encoded size of the content.",
+    ///      "type": "integer",
+    ///      "format": "int64"
+    ///    },
+    ///    "created_at": {
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "created_by": {
+    ///      "type": "string"
+    ///    },
+    ///    "document_id": {
+    ///      "type": "string"
+    ///    },
+    ///    "id": {
+    ///      "description": "`ver_...`.",
+    ///      "type": "string"
+    ///    },
+    ///    "kind": {
+    ///      "$ref": "#/components/schemas/CanvasVersionKind"
+    ///    },
+    ///    "name": {
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CanvasVersion {
+        ///Encoded size of the content.
+        pub bytes: i64,
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub created_by: ::std::option::Option<::std::string::String>,
+        pub document_id: ::std::string::String,
+        ///`ver_...`.
+        pub id: ::std::string::String,
+        pub kind: CanvasVersionKind,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+    }
+    impl ::std::convert::From<&CanvasVersion> for CanvasVersion {
+        fn from(value: &CanvasVersion) -> Self {
+            value.clone()
+        }
+    }
+    impl CanvasVersion {
+        pub fn builder() -> builder::CanvasVersion {
+            Default::default()
+        }
+    }
+    ///How a version came to be.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "How a version came to be.",
+    ///  "type": "string",
+    ///  "enum": [
+    ///    "named",
+    ///    "periodic",
+    ///    "before_restore"
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum CanvasVersionKind {
+        #[serde(rename = "named")]
+        Named,
+        #[serde(rename = "periodic")]
+        Periodic,
+        #[serde(rename = "before_restore")]
+        BeforeRestore,
+    }
+    impl ::std::convert::From<&Self> for CanvasVersionKind {
+        fn from(value: &CanvasVersionKind) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::fmt::Display for CanvasVersionKind {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Named => f.write_str("named"),
+                Self::Periodic => f.write_str("periodic"),
+                Self::BeforeRestore => f.write_str("before_restore"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CanvasVersionKind {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "named" => Ok(Self::Named),
+                "periodic" => Ok(Self::Periodic),
+                "before_restore" => Ok(Self::BeforeRestore),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasVersionKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for CanvasVersionKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CanvasVersionKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`CanvasVersionsCreateIdempotencyKey`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "maxLength": 255,
+    ///  "minLength": 1,
+    ///  "pattern": "^[\\x21-\\x7e]+$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasVersionsCreateIdempotencyKey(::std::string::String);
+    impl ::std::ops::Deref for CanvasVersionsCreateIdempotencyKey {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasVersionsCreateIdempotencyKey>
+    for ::std::string::String {
+        fn from(value: CanvasVersionsCreateIdempotencyKey) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasVersionsCreateIdempotencyKey>
+    for CanvasVersionsCreateIdempotencyKey {
+        fn from(value: &CanvasVersionsCreateIdempotencyKey) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasVersionsCreateIdempotencyKey {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 255usize {
+                return Err("longer than 255 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[\\x21-\\x7e]+$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[\\x21-\\x7e]+$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasVersionsCreateIdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasVersionsCreateIdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasVersionsCreateIdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasVersionsCreateIdempotencyKey {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`CanvasVersionsRestoreIdempotencyKey`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "maxLength": 255,
+    ///  "minLength": 1,
+    ///  "pattern": "^[\\x21-\\x7e]+$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CanvasVersionsRestoreIdempotencyKey(::std::string::String);
+    impl ::std::ops::Deref for CanvasVersionsRestoreIdempotencyKey {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CanvasVersionsRestoreIdempotencyKey>
+    for ::std::string::String {
+        fn from(value: CanvasVersionsRestoreIdempotencyKey) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CanvasVersionsRestoreIdempotencyKey>
+    for CanvasVersionsRestoreIdempotencyKey {
+        fn from(value: &CanvasVersionsRestoreIdempotencyKey) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CanvasVersionsRestoreIdempotencyKey {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 255usize {
+                return Err("longer than 255 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[\\x21-\\x7e]+$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[\\x21-\\x7e]+$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CanvasVersionsRestoreIdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CanvasVersionsRestoreIdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CanvasVersionsRestoreIdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CanvasVersionsRestoreIdempotencyKey {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///A channel.
     ///
     /// <details><summary>JSON schema</summary>
@@ -21488,6 +29253,351 @@ that changed nothing: a refusal, a retry), or `denied`.*/
                 })
         }
     }
+    ///`CreateCanvasDocument`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "CreateCanvasDocument",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "name"
+    ///  ],
+    ///  "properties": {
+    ///    "description": {
+    ///      "description": "Up to 2,000 characters.",
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ],
+    ///      "maxLength": 2000
+    ///    },
+    ///    "name": {
+    ///      "description": "1 to 200 characters.",
+    ///      "type": "string",
+    ///      "maxLength": 200,
+    ///      "minLength": 1
+    ///    },
+    ///    "roots": {
+    ///      "description": "Up to 32 roots, each named once.",
+    ///      "type": [
+    ///        "array",
+    ///        "null"
+    ///      ],
+    ///      "items": {
+    ///        "$ref": "#/components/schemas/CanvasRoot"
+    ///      },
+    ///      "maxItems": 32
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CreateCanvasDocument {
+        ///Up to 2,000 characters.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<CreateCanvasDocumentDescription>,
+        ///1 to 200 characters.
+        pub name: CreateCanvasDocumentName,
+        ///Up to 32 roots, each named once.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub roots: ::std::option::Option<::std::vec::Vec<CanvasRoot>>,
+    }
+    impl ::std::convert::From<&CreateCanvasDocument> for CreateCanvasDocument {
+        fn from(value: &CreateCanvasDocument) -> Self {
+            value.clone()
+        }
+    }
+    impl CreateCanvasDocument {
+        pub fn builder() -> builder::CreateCanvasDocument {
+            Default::default()
+        }
+    }
+    ///Up to 2,000 characters.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "Up to 2,000 characters.",
+    ///  "type": "string",
+    ///  "maxLength": 2000
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateCanvasDocumentDescription(::std::string::String);
+    impl ::std::ops::Deref for CreateCanvasDocumentDescription {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateCanvasDocumentDescription>
+    for ::std::string::String {
+        fn from(value: CreateCanvasDocumentDescription) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CreateCanvasDocumentDescription>
+    for CreateCanvasDocumentDescription {
+        fn from(value: &CreateCanvasDocumentDescription) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CreateCanvasDocumentDescription {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 2000usize {
+                return Err("longer than 2000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateCanvasDocumentDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for CreateCanvasDocumentDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CreateCanvasDocumentDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateCanvasDocumentDescription {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///1 to 200 characters.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "1 to 200 characters.",
+    ///  "type": "string",
+    ///  "maxLength": 200,
+    ///  "minLength": 1
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateCanvasDocumentName(::std::string::String);
+    impl ::std::ops::Deref for CreateCanvasDocumentName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateCanvasDocumentName> for ::std::string::String {
+        fn from(value: CreateCanvasDocumentName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CreateCanvasDocumentName> for CreateCanvasDocumentName {
+        fn from(value: &CreateCanvasDocumentName) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CreateCanvasDocumentName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateCanvasDocumentName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for CreateCanvasDocumentName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateCanvasDocumentName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateCanvasDocumentName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`CreateCanvasVersion`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "CreateCanvasVersion",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "name"
+    ///  ],
+    ///  "properties": {
+    ///    "name": {
+    ///      "description": "1 to 200 characters.",
+    ///      "type": "string",
+    ///      "maxLength": 200,
+    ///      "minLength": 1
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CreateCanvasVersion {
+        ///1 to 200 characters.
+        pub name: CreateCanvasVersionName,
+    }
+    impl ::std::convert::From<&CreateCanvasVersion> for CreateCanvasVersion {
+        fn from(value: &CreateCanvasVersion) -> Self {
+            value.clone()
+        }
+    }
+    impl CreateCanvasVersion {
+        pub fn builder() -> builder::CreateCanvasVersion {
+            Default::default()
+        }
+    }
+    ///1 to 200 characters.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "1 to 200 characters.",
+    ///  "type": "string",
+    ///  "maxLength": 200,
+    ///  "minLength": 1
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateCanvasVersionName(::std::string::String);
+    impl ::std::ops::Deref for CreateCanvasVersionName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateCanvasVersionName> for ::std::string::String {
+        fn from(value: CreateCanvasVersionName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CreateCanvasVersionName> for CreateCanvasVersionName {
+        fn from(value: &CreateCanvasVersionName) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CreateCanvasVersionName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateCanvasVersionName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for CreateCanvasVersionName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateCanvasVersionName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateCanvasVersionName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`CreateChannel`
     ///
     /// <details><summary>JSON schema</summary>
@@ -22460,6 +30570,24 @@ owner (400 naming `owner_id` without one).*/
     ///  "description": "One event, as published (the event envelope); `type` says which, and `data` follows that type's schema.",
     ///  "oneOf": [
     ///    {
+    ///      "$ref": "#/components/schemas/CanvasDocumentCreatedEvent"
+    ///    },
+    ///    {
+    ///      "$ref": "#/components/schemas/CanvasDocumentDeletedEvent"
+    ///    },
+    ///    {
+    ///      "$ref": "#/components/schemas/CanvasDocumentRestoredEvent"
+    ///    },
+    ///    {
+    ///      "$ref": "#/components/schemas/CanvasDocumentSharedEvent"
+    ///    },
+    ///    {
+    ///      "$ref": "#/components/schemas/CanvasDocumentUpdatedEvent"
+    ///    },
+    ///    {
+    ///      "$ref": "#/components/schemas/CanvasDocumentVersionCreatedEvent"
+    ///    },
+    ///    {
     ///      "$ref": "#/components/schemas/ChatChannelCreatedEvent"
     ///    },
     ///    {
@@ -22544,6 +30672,12 @@ owner (400 naming `owner_id` without one).*/
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(untagged)]
     pub enum Event {
+        CanvasDocumentCreatedEvent(CanvasDocumentCreatedEvent),
+        CanvasDocumentDeletedEvent(CanvasDocumentDeletedEvent),
+        CanvasDocumentRestoredEvent(CanvasDocumentRestoredEvent),
+        CanvasDocumentSharedEvent(CanvasDocumentSharedEvent),
+        CanvasDocumentUpdatedEvent(CanvasDocumentUpdatedEvent),
+        CanvasDocumentVersionCreatedEvent(CanvasDocumentVersionCreatedEvent),
         ChatChannelCreatedEvent(ChatChannelCreatedEvent),
         ChatChannelUpdatedEvent(ChatChannelUpdatedEvent),
         ChatMemberAddedEvent(ChatMemberAddedEvent),
@@ -22574,6 +30708,36 @@ owner (400 naming `owner_id` without one).*/
     impl ::std::convert::From<&Self> for Event {
         fn from(value: &Event) -> Self {
             value.clone()
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentCreatedEvent> for Event {
+        fn from(value: CanvasDocumentCreatedEvent) -> Self {
+            Self::CanvasDocumentCreatedEvent(value)
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentDeletedEvent> for Event {
+        fn from(value: CanvasDocumentDeletedEvent) -> Self {
+            Self::CanvasDocumentDeletedEvent(value)
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentRestoredEvent> for Event {
+        fn from(value: CanvasDocumentRestoredEvent) -> Self {
+            Self::CanvasDocumentRestoredEvent(value)
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentSharedEvent> for Event {
+        fn from(value: CanvasDocumentSharedEvent) -> Self {
+            Self::CanvasDocumentSharedEvent(value)
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentUpdatedEvent> for Event {
+        fn from(value: CanvasDocumentUpdatedEvent) -> Self {
+            Self::CanvasDocumentUpdatedEvent(value)
+        }
+    }
+    impl ::std::convert::From<CanvasDocumentVersionCreatedEvent> for Event {
+        fn from(value: CanvasDocumentVersionCreatedEvent) -> Self {
+            Self::CanvasDocumentVersionCreatedEvent(value)
         }
     }
     impl ::std::convert::From<ChatChannelCreatedEvent> for Event {
@@ -27271,6 +35435,168 @@ client keeps polling with it.*/
     ///
     /// ```json
     ///{
+    ///  "title": "Page_CanvasDocument",
+    ///  "description": "A page of a list read by cursor (see each operation for its order).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "has_more",
+    ///    "items"
+    ///  ],
+    ///  "properties": {
+    ///    "has_more": {
+    ///      "description": "Whether more items already follow this page.",
+    ///      "type": "boolean"
+    ///    },
+    ///    "items": {
+    ///      "type": "array",
+    ///      "items": {
+    ///        "$ref": "#/components/schemas/CanvasDocument"
+    ///      }
+    ///    },
+    ///    "next_cursor": {
+    ///      "description": "Pass back (as the operation's cursor parameter) to read on. Lists that end (search,\nreactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)\nalways give the position reached (the cursor given, when the page is empty), so a\nclient keeps polling with it.",
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct PageCanvasDocument {
+        ///Whether more items already follow this page.
+        pub has_more: bool,
+        pub items: ::std::vec::Vec<CanvasDocument>,
+        /**Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
+reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
+always give the position reached (the cursor given, when the page is empty), so a
+client keeps polling with it.*/
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub next_cursor: ::std::option::Option<::std::string::String>,
+    }
+    impl ::std::convert::From<&PageCanvasDocument> for PageCanvasDocument {
+        fn from(value: &PageCanvasDocument) -> Self {
+            value.clone()
+        }
+    }
+    impl PageCanvasDocument {
+        pub fn builder() -> builder::PageCanvasDocument {
+            Default::default()
+        }
+    }
+    ///A page of a list read by cursor (see each operation for its order).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "Page_CanvasGrant",
+    ///  "description": "A page of a list read by cursor (see each operation for its order).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "has_more",
+    ///    "items"
+    ///  ],
+    ///  "properties": {
+    ///    "has_more": {
+    ///      "description": "Whether more items already follow this page.",
+    ///      "type": "boolean"
+    ///    },
+    ///    "items": {
+    ///      "type": "array",
+    ///      "items": {
+    ///        "$ref": "#/components/schemas/CanvasGrant"
+    ///      }
+    ///    },
+    ///    "next_cursor": {
+    ///      "description": "Pass back (as the operation's cursor parameter) to read on. Lists that end (search,\nreactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)\nalways give the position reached (the cursor given, when the page is empty), so a\nclient keeps polling with it.",
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct PageCanvasGrant {
+        ///Whether more items already follow this page.
+        pub has_more: bool,
+        pub items: ::std::vec::Vec<CanvasGrant>,
+        /**Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
+reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
+always give the position reached (the cursor given, when the page is empty), so a
+client keeps polling with it.*/
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub next_cursor: ::std::option::Option<::std::string::String>,
+    }
+    impl ::std::convert::From<&PageCanvasGrant> for PageCanvasGrant {
+        fn from(value: &PageCanvasGrant) -> Self {
+            value.clone()
+        }
+    }
+    impl PageCanvasGrant {
+        pub fn builder() -> builder::PageCanvasGrant {
+            Default::default()
+        }
+    }
+    ///A page of a list read by cursor (see each operation for its order).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "Page_CanvasVersion",
+    ///  "description": "A page of a list read by cursor (see each operation for its order).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "has_more",
+    ///    "items"
+    ///  ],
+    ///  "properties": {
+    ///    "has_more": {
+    ///      "description": "Whether more items already follow this page.",
+    ///      "type": "boolean"
+    ///    },
+    ///    "items": {
+    ///      "type": "array",
+    ///      "items": {
+    ///        "$ref": "#/components/schemas/CanvasVersion"
+    ///      }
+    ///    },
+    ///    "next_cursor": {
+    ///      "description": "Pass back (as the operation's cursor parameter) to read on. Lists that end (search,\nreactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)\nalways give the position reached (the cursor given, when the page is empty), so a\nclient keeps polling with it.",
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct PageCanvasVersion {
+        ///Whether more items already follow this page.
+        pub has_more: bool,
+        pub items: ::std::vec::Vec<CanvasVersion>,
+        /**Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
+reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
+always give the position reached (the cursor given, when the page is empty), so a
+client keeps polling with it.*/
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub next_cursor: ::std::option::Option<::std::string::String>,
+    }
+    impl ::std::convert::From<&PageCanvasVersion> for PageCanvasVersion {
+        fn from(value: &PageCanvasVersion) -> Self {
+            value.clone()
+        }
+    }
+    impl PageCanvasVersion {
+        pub fn builder() -> builder::PageCanvasVersion {
+            Default::default()
+        }
+    }
+    ///A page of a list read by cursor (see each operation for its order).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
     ///  "title": "Page_Channel",
     ///  "description": "A page of a list read by cursor (see each operation for its order).",
     ///  "type": "object",
@@ -29195,6 +37521,39 @@ again with the same id returns the original message instead of a second one.*/
                 })
         }
     }
+    ///`SetCanvasGrant`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "SetCanvasGrant",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "role"
+    ///  ],
+    ///  "properties": {
+    ///    "role": {
+    ///      "$ref": "#/components/schemas/CanvasRole"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct SetCanvasGrant {
+        pub role: CanvasRole,
+    }
+    impl ::std::convert::From<&SetCanvasGrant> for SetCanvasGrant {
+        fn from(value: &SetCanvasGrant) -> Self {
+            value.clone()
+        }
+    }
+    impl SetCanvasGrant {
+        pub fn builder() -> builder::SetCanvasGrant {
+            Default::default()
+        }
+    }
     /**A member's role: `role` defaults to `member` for a new member; absent, an existing member
 keeps theirs.*/
     ///
@@ -29763,6 +38122,245 @@ revokes the whole login.*/
     impl UnreadTotals {
         pub fn builder() -> builder::UnreadTotals {
             Default::default()
+        }
+    }
+    /**Changes; absent fields stay as they are. Archiving and unarchiving need the right to
+delete; the rest the right to edit.*/
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "UpdateCanvasDocument",
+    ///  "description": "Changes; absent fields stay as they are. Archiving and unarchiving need the right to\ndelete; the rest the right to edit.",
+    ///  "type": "object",
+    ///  "properties": {
+    ///    "archived": {
+    ///      "type": [
+    ///        "boolean",
+    ///        "null"
+    ///      ]
+    ///    },
+    ///    "description": {
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ],
+    ///      "maxLength": 2000
+    ///    },
+    ///    "name": {
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ],
+    ///      "maxLength": 200,
+    ///      "minLength": 1
+    ///    },
+    ///    "roots": {
+    ///      "type": [
+    ///        "array",
+    ///        "null"
+    ///      ],
+    ///      "items": {
+    ///        "$ref": "#/components/schemas/CanvasRoot"
+    ///      },
+    ///      "maxItems": 32
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct UpdateCanvasDocument {
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub archived: ::std::option::Option<bool>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub description: ::std::option::Option<UpdateCanvasDocumentDescription>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<UpdateCanvasDocumentName>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub roots: ::std::option::Option<::std::vec::Vec<CanvasRoot>>,
+    }
+    impl ::std::convert::From<&UpdateCanvasDocument> for UpdateCanvasDocument {
+        fn from(value: &UpdateCanvasDocument) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::default::Default for UpdateCanvasDocument {
+        fn default() -> Self {
+            Self {
+                archived: Default::default(),
+                description: Default::default(),
+                name: Default::default(),
+                roots: Default::default(),
+            }
+        }
+    }
+    impl UpdateCanvasDocument {
+        pub fn builder() -> builder::UpdateCanvasDocument {
+            Default::default()
+        }
+    }
+    ///`UpdateCanvasDocumentDescription`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "maxLength": 2000
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateCanvasDocumentDescription(::std::string::String);
+    impl ::std::ops::Deref for UpdateCanvasDocumentDescription {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateCanvasDocumentDescription>
+    for ::std::string::String {
+        fn from(value: UpdateCanvasDocumentDescription) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&UpdateCanvasDocumentDescription>
+    for UpdateCanvasDocumentDescription {
+        fn from(value: &UpdateCanvasDocumentDescription) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for UpdateCanvasDocumentDescription {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 2000usize {
+                return Err("longer than 2000 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateCanvasDocumentDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for UpdateCanvasDocumentDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for UpdateCanvasDocumentDescription {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateCanvasDocumentDescription {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`UpdateCanvasDocumentName`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "maxLength": 200,
+    ///  "minLength": 1
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateCanvasDocumentName(::std::string::String);
+    impl ::std::ops::Deref for UpdateCanvasDocumentName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateCanvasDocumentName> for ::std::string::String {
+        fn from(value: UpdateCanvasDocumentName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&UpdateCanvasDocumentName> for UpdateCanvasDocumentName {
+        fn from(value: &UpdateCanvasDocumentName) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for UpdateCanvasDocumentName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateCanvasDocumentName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for UpdateCanvasDocumentName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateCanvasDocumentName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateCanvasDocumentName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     ///Changes; absent fields stay as they are.
@@ -36058,6 +44656,3831 @@ first; receivers accept any of them meanwhile.*/
                     head_hash: Ok(value.head_hash),
                     ok: Ok(value.ok),
                     reason: Ok(value.reason),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CanvasChange {
+            key: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            root: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for CanvasChange {
+            fn default() -> Self {
+                Self {
+                    key: Ok(Default::default()),
+                    root: Err("no value supplied for root".to_string()),
+                }
+            }
+        }
+        impl CanvasChange {
+            pub fn key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for key: {}", e)
+                    });
+                self
+            }
+            pub fn root<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.root = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for root: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CanvasChange> for super::CanvasChange {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CanvasChange,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    key: value.key?,
+                    root: value.root?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CanvasChange> for CanvasChange {
+            fn from(value: super::CanvasChange) -> Self {
+                Self {
+                    key: Ok(value.key),
+                    root: Ok(value.root),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CanvasContent {
+            state_vector: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            update: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for CanvasContent {
+            fn default() -> Self {
+                Self {
+                    state_vector: Err("no value supplied for state_vector".to_string()),
+                    update: Err("no value supplied for update".to_string()),
+                }
+            }
+        }
+        impl CanvasContent {
+            pub fn state_vector<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.state_vector = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for state_vector: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn update<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.update = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for update: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CanvasContent> for super::CanvasContent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CanvasContent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    state_vector: value.state_vector?,
+                    update: value.update?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CanvasContent> for CanvasContent {
+            fn from(value: super::CanvasContent) -> Self {
+                Self {
+                    state_vector: Ok(value.state_vector),
+                    update: Ok(value.update),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CanvasDiff {
+            changes: ::std::result::Result<
+                ::std::vec::Vec<super::CanvasChange>,
+                ::std::string::String,
+            >,
+            from_version_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            to_version_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CanvasDiff {
+            fn default() -> Self {
+                Self {
+                    changes: Err("no value supplied for changes".to_string()),
+                    from_version_id: Err(
+                        "no value supplied for from_version_id".to_string(),
+                    ),
+                    to_version_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl CanvasDiff {
+            pub fn changes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::CanvasChange>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.changes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for changes: {}", e)
+                    });
+                self
+            }
+            pub fn from_version_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.from_version_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for from_version_id: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn to_version_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.to_version_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for to_version_id: {}", e
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CanvasDiff> for super::CanvasDiff {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CanvasDiff,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    changes: value.changes?,
+                    from_version_id: value.from_version_id?,
+                    to_version_id: value.to_version_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CanvasDiff> for CanvasDiff {
+            fn from(value: super::CanvasDiff) -> Self {
+                Self {
+                    changes: Ok(value.changes),
+                    from_version_id: Ok(value.from_version_id),
+                    to_version_id: Ok(value.to_version_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CanvasDocument {
+            archived: ::std::result::Result<bool, ::std::string::String>,
+            created_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            created_by: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            roots: ::std::result::Result<
+                ::std::vec::Vec<super::CanvasRoot>,
+                ::std::string::String,
+            >,
+            updated_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            workspace_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CanvasDocument {
+            fn default() -> Self {
+                Self {
+                    archived: Err("no value supplied for archived".to_string()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    created_by: Ok(Default::default()),
+                    description: Err("no value supplied for description".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                    roots: Err("no value supplied for roots".to_string()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                    workspace_id: Err("no value supplied for workspace_id".to_string()),
+                }
+            }
+        }
+        impl CanvasDocument {
+            pub fn archived<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.archived = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for archived: {}", e)
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {}", e)
+                    });
+                self
+            }
+            pub fn created_by<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_by = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_by: {}", e)
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {}", e)
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for id: {}", e)
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {}", e)
+                    });
+                self
+            }
+            pub fn roots<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::CanvasRoot>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.roots = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for roots: {}", e)
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {}", e)
+                    });
+                self
+            }
+            pub fn workspace_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.workspace_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for workspace_id: {}", e
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CanvasDocument> for super::CanvasDocument {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CanvasDocument,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    archived: value.archived?,
+                    created_at: value.created_at?,
+                    created_by: value.created_by?,
+                    description: value.description?,
+                    id: value.id?,
+                    name: value.name?,
+                    roots: value.roots?,
+                    updated_at: value.updated_at?,
+                    workspace_id: value.workspace_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CanvasDocument> for CanvasDocument {
+            fn from(value: super::CanvasDocument) -> Self {
+                Self {
+                    archived: Ok(value.archived),
+                    created_at: Ok(value.created_at),
+                    created_by: Ok(value.created_by),
+                    description: Ok(value.description),
+                    id: Ok(value.id),
+                    name: Ok(value.name),
+                    roots: Ok(value.roots),
+                    updated_at: Ok(value.updated_at),
+                    workspace_id: Ok(value.workspace_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CanvasDocumentCreatedData {
+            document: ::std::result::Result<
+                super::CanvasDocumentCreatedDataDocument,
+                ::std::string::String,
+            >,
+            document_id: ::std::result::Result<
+                super::CanvasDocumentCreatedDataDocumentId,
+                ::std::string::String,
+            >,
+            workspace_id: ::std::result::Result<
+                super::CanvasDocumentCreatedDataWorkspaceId,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CanvasDocumentCreatedData {
+            fn default() -> Self {
+                Self {
+                    document: Err("no value supplied for document".to_string()),
+                    document_id: Err("no value supplied for document_id".to_string()),
+                    workspace_id: Err("no value supplied for workspace_id".to_string()),
+                }
+            }
+        }
+        impl CanvasDocumentCreatedData {
+            pub fn document<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentCreatedDataDocument>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.document = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for document: {}", e)
+                    });
+                self
+            }
+            pub fn document_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentCreatedDataDocumentId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.document_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for document_id: {}", e)
+                    });
+                self
+            }
+            pub fn workspace_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentCreatedDataWorkspaceId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.workspace_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for workspace_id: {}", e
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CanvasDocumentCreatedData>
+        for super::CanvasDocumentCreatedData {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CanvasDocumentCreatedData,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    document: value.document?,
+                    document_id: value.document_id?,
+                    workspace_id: value.workspace_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CanvasDocumentCreatedData>
+        for CanvasDocumentCreatedData {
+            fn from(value: super::CanvasDocumentCreatedData) -> Self {
+                Self {
+                    document: Ok(value.document),
+                    document_id: Ok(value.document_id),
+                    workspace_id: Ok(value.workspace_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CanvasDocumentCreatedDataDocument {
+            archived: ::std::result::Result<bool, ::std::string::String>,
+            created_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            created_by: ::std::result::Result<
+                ::std::option::Option<super::CanvasDocumentCreatedDataDocumentCreatedBy>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                super::CanvasDocumentCreatedDataDocumentDescription,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                super::CanvasDocumentCreatedDataDocumentId,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                super::CanvasDocumentCreatedDataDocumentName,
+                ::std::string::String,
+            >,
+            roots: ::std::result::Result<
+                ::std::vec::Vec<super::CanvasDocumentCreatedDataDocumentRootsItem>,
+                ::std::string::String,
+            >,
+            updated_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            workspace_id: ::std::result::Result<
+                super::CanvasDocumentCreatedDataDocumentWorkspaceId,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CanvasDocumentCreatedDataDocument {
+            fn default() -> Self {
+                Self {
+                    archived: Err("no value supplied for archived".to_string()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    created_by: Ok(Default::default()),
+                    description: Err("no value supplied for description".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                    roots: Err("no value supplied for roots".to_string()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                    workspace_id: Err("no value supplied for workspace_id".to_string()),
+                }
+            }
+        }
+        impl CanvasDocumentCreatedDataDocument {
+            pub fn archived<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.archived = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for archived: {}", e)
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {}", e)
+                    });
+                self
+            }
+            pub fn created_by<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        super::CanvasDocumentCreatedDataDocumentCreatedBy,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_by = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_by: {}", e)
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    super::CanvasDocumentCreatedDataDocumentDescription,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {}", e)
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentCreatedDataDocumentId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for id: {}", e)
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentCreatedDataDocumentName>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {}", e)
+                    });
+                self
+            }
+            pub fn roots<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::CanvasDocumentCreatedDataDocumentRootsItem>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.roots = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for roots: {}", e)
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {}", e)
+                    });
+                self
+            }
+            pub fn workspace_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    super::CanvasDocumentCreatedDataDocumentWorkspaceId,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.workspace_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for workspace_id: {}", e
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CanvasDocumentCreatedDataDocument>
+        for super::CanvasDocumentCreatedDataDocument {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CanvasDocumentCreatedDataDocument,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    archived: value.archived?,
+                    created_at: value.created_at?,
+                    created_by: value.created_by?,
+                    description: value.description?,
+                    id: value.id?,
+                    name: value.name?,
+                    roots: value.roots?,
+                    updated_at: value.updated_at?,
+                    workspace_id: value.workspace_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CanvasDocumentCreatedDataDocument>
+        for CanvasDocumentCreatedDataDocument {
+            fn from(value: super::CanvasDocumentCreatedDataDocument) -> Self {
+                Self {
+                    archived: Ok(value.archived),
+                    created_at: Ok(value.created_at),
+                    created_by: Ok(value.created_by),
+                    description: Ok(value.description),
+                    id: Ok(value.id),
+                    name: Ok(value.name),
+                    roots: Ok(value.roots),
+                    updated_at: Ok(value.updated_at),
+                    workspace_id: Ok(value.workspace_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CanvasDocumentCreatedDataDocumentRootsItem {
+            kind: ::std::result::Result<
+                super::CanvasDocumentCreatedDataDocumentRootsItemKind,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                super::CanvasDocumentCreatedDataDocumentRootsItemName,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CanvasDocumentCreatedDataDocumentRootsItem {
+            fn default() -> Self {
+                Self {
+                    kind: Err("no value supplied for kind".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                }
+            }
+        }
+        impl CanvasDocumentCreatedDataDocumentRootsItem {
+            pub fn kind<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    super::CanvasDocumentCreatedDataDocumentRootsItemKind,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.kind = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for kind: {}", e)
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    super::CanvasDocumentCreatedDataDocumentRootsItemName,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CanvasDocumentCreatedDataDocumentRootsItem>
+        for super::CanvasDocumentCreatedDataDocumentRootsItem {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CanvasDocumentCreatedDataDocumentRootsItem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    kind: value.kind?,
+                    name: value.name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CanvasDocumentCreatedDataDocumentRootsItem>
+        for CanvasDocumentCreatedDataDocumentRootsItem {
+            fn from(value: super::CanvasDocumentCreatedDataDocumentRootsItem) -> Self {
+                Self {
+                    kind: Ok(value.kind),
+                    name: Ok(value.name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CanvasDocumentCreatedEvent {
+            aggregate_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            aggregate_type: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            data: ::std::result::Result<
+                super::CanvasDocumentCreatedData,
+                ::std::string::String,
+            >,
+            data_version: ::std::result::Result<
+                super::CanvasDocumentCreatedEventDataVersion,
+                ::std::string::String,
+            >,
+            envelope_version: ::std::result::Result<u32, ::std::string::String>,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            occurred_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            tenant: ::std::result::Result<::std::string::String, ::std::string::String>,
+            type_: ::std::result::Result<
+                super::CanvasDocumentCreatedEventType,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CanvasDocumentCreatedEvent {
+            fn default() -> Self {
+                Self {
+                    aggregate_id: Err("no value supplied for aggregate_id".to_string()),
+                    aggregate_type: Err(
+                        "no value supplied for aggregate_type".to_string(),
+                    ),
+                    data: Err("no value supplied for data".to_string()),
+                    data_version: Err("no value supplied for data_version".to_string()),
+                    envelope_version: Err(
+                        "no value supplied for envelope_version".to_string(),
+                    ),
+                    id: Err("no value supplied for id".to_string()),
+                    occurred_at: Err("no value supplied for occurred_at".to_string()),
+                    tenant: Err("no value supplied for tenant".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                }
+            }
+        }
+        impl CanvasDocumentCreatedEvent {
+            pub fn aggregate_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aggregate_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for aggregate_id: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn aggregate_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aggregate_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for aggregate_type: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentCreatedData>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {}", e)
+                    });
+                self
+            }
+            pub fn data_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentCreatedEventDataVersion>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for data_version: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn envelope_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.envelope_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for envelope_version: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for id: {}", e)
+                    });
+                self
+            }
+            pub fn occurred_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.occurred_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for occurred_at: {}", e)
+                    });
+                self
+            }
+            pub fn tenant<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tenant = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tenant: {}", e)
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentCreatedEventType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CanvasDocumentCreatedEvent>
+        for super::CanvasDocumentCreatedEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CanvasDocumentCreatedEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    aggregate_id: value.aggregate_id?,
+                    aggregate_type: value.aggregate_type?,
+                    data: value.data?,
+                    data_version: value.data_version?,
+                    envelope_version: value.envelope_version?,
+                    id: value.id?,
+                    occurred_at: value.occurred_at?,
+                    tenant: value.tenant?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CanvasDocumentCreatedEvent>
+        for CanvasDocumentCreatedEvent {
+            fn from(value: super::CanvasDocumentCreatedEvent) -> Self {
+                Self {
+                    aggregate_id: Ok(value.aggregate_id),
+                    aggregate_type: Ok(value.aggregate_type),
+                    data: Ok(value.data),
+                    data_version: Ok(value.data_version),
+                    envelope_version: Ok(value.envelope_version),
+                    id: Ok(value.id),
+                    occurred_at: Ok(value.occurred_at),
+                    tenant: Ok(value.tenant),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CanvasDocumentDeletedData {
+            document_id: ::std::result::Result<
+                super::CanvasDocumentDeletedDataDocumentId,
+                ::std::string::String,
+            >,
+            workspace_id: ::std::result::Result<
+                super::CanvasDocumentDeletedDataWorkspaceId,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CanvasDocumentDeletedData {
+            fn default() -> Self {
+                Self {
+                    document_id: Err("no value supplied for document_id".to_string()),
+                    workspace_id: Err("no value supplied for workspace_id".to_string()),
+                }
+            }
+        }
+        impl CanvasDocumentDeletedData {
+            pub fn document_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentDeletedDataDocumentId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.document_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for document_id: {}", e)
+                    });
+                self
+            }
+            pub fn workspace_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentDeletedDataWorkspaceId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.workspace_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for workspace_id: {}", e
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CanvasDocumentDeletedData>
+        for super::CanvasDocumentDeletedData {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CanvasDocumentDeletedData,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    document_id: value.document_id?,
+                    workspace_id: value.workspace_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CanvasDocumentDeletedData>
+        for CanvasDocumentDeletedData {
+            fn from(value: super::CanvasDocumentDeletedData) -> Self {
+                Self {
+                    document_id: Ok(value.document_id),
+                    workspace_id: Ok(value.workspace_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CanvasDocumentDeletedEvent {
+            aggregate_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            aggregate_type: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            data: ::std::result::Result<
+                super::CanvasDocumentDeletedData,
+                ::std::string::String,
+            >,
+            data_version: ::std::result::Result<
+                super::CanvasDocumentDeletedEventDataVersion,
+                ::std::string::String,
+            >,
+            envelope_version: ::std::result::Result<u32, ::std::string::String>,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            occurred_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            tenant: ::std::result::Result<::std::string::String, ::std::string::String>,
+            type_: ::std::result::Result<
+                super::CanvasDocumentDeletedEventType,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CanvasDocumentDeletedEvent {
+            fn default() -> Self {
+                Self {
+                    aggregate_id: Err("no value supplied for aggregate_id".to_string()),
+                    aggregate_type: Err(
+                        "no value supplied for aggregate_type".to_string(),
+                    ),
+                    data: Err("no value supplied for data".to_string()),
+                    data_version: Err("no value supplied for data_version".to_string()),
+                    envelope_version: Err(
+                        "no value supplied for envelope_version".to_string(),
+                    ),
+                    id: Err("no value supplied for id".to_string()),
+                    occurred_at: Err("no value supplied for occurred_at".to_string()),
+                    tenant: Err("no value supplied for tenant".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                }
+            }
+        }
+        impl CanvasDocumentDeletedEvent {
+            pub fn aggregate_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aggregate_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for aggregate_id: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn aggregate_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aggregate_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for aggregate_type: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentDeletedData>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {}", e)
+                    });
+                self
+            }
+            pub fn data_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentDeletedEventDataVersion>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for data_version: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn envelope_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.envelope_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for envelope_version: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for id: {}", e)
+                    });
+                self
+            }
+            pub fn occurred_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.occurred_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for occurred_at: {}", e)
+                    });
+                self
+            }
+            pub fn tenant<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tenant = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tenant: {}", e)
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentDeletedEventType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CanvasDocumentDeletedEvent>
+        for super::CanvasDocumentDeletedEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CanvasDocumentDeletedEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    aggregate_id: value.aggregate_id?,
+                    aggregate_type: value.aggregate_type?,
+                    data: value.data?,
+                    data_version: value.data_version?,
+                    envelope_version: value.envelope_version?,
+                    id: value.id?,
+                    occurred_at: value.occurred_at?,
+                    tenant: value.tenant?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CanvasDocumentDeletedEvent>
+        for CanvasDocumentDeletedEvent {
+            fn from(value: super::CanvasDocumentDeletedEvent) -> Self {
+                Self {
+                    aggregate_id: Ok(value.aggregate_id),
+                    aggregate_type: Ok(value.aggregate_type),
+                    data: Ok(value.data),
+                    data_version: Ok(value.data_version),
+                    envelope_version: Ok(value.envelope_version),
+                    id: Ok(value.id),
+                    occurred_at: Ok(value.occurred_at),
+                    tenant: Ok(value.tenant),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CanvasDocumentRestoredData {
+            by: ::std::result::Result<
+                ::std::option::Option<super::CanvasDocumentRestoredDataBy>,
+                ::std::string::String,
+            >,
+            document_id: ::std::result::Result<
+                super::CanvasDocumentRestoredDataDocumentId,
+                ::std::string::String,
+            >,
+            version: ::std::result::Result<
+                super::CanvasDocumentRestoredDataVersion,
+                ::std::string::String,
+            >,
+            workspace_id: ::std::result::Result<
+                super::CanvasDocumentRestoredDataWorkspaceId,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CanvasDocumentRestoredData {
+            fn default() -> Self {
+                Self {
+                    by: Ok(Default::default()),
+                    document_id: Err("no value supplied for document_id".to_string()),
+                    version: Err("no value supplied for version".to_string()),
+                    workspace_id: Err("no value supplied for workspace_id".to_string()),
+                }
+            }
+        }
+        impl CanvasDocumentRestoredData {
+            pub fn by<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CanvasDocumentRestoredDataBy>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.by = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for by: {}", e)
+                    });
+                self
+            }
+            pub fn document_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentRestoredDataDocumentId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.document_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for document_id: {}", e)
+                    });
+                self
+            }
+            pub fn version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentRestoredDataVersion>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for version: {}", e)
+                    });
+                self
+            }
+            pub fn workspace_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentRestoredDataWorkspaceId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.workspace_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for workspace_id: {}", e
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CanvasDocumentRestoredData>
+        for super::CanvasDocumentRestoredData {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CanvasDocumentRestoredData,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    by: value.by?,
+                    document_id: value.document_id?,
+                    version: value.version?,
+                    workspace_id: value.workspace_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CanvasDocumentRestoredData>
+        for CanvasDocumentRestoredData {
+            fn from(value: super::CanvasDocumentRestoredData) -> Self {
+                Self {
+                    by: Ok(value.by),
+                    document_id: Ok(value.document_id),
+                    version: Ok(value.version),
+                    workspace_id: Ok(value.workspace_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CanvasDocumentRestoredDataVersion {
+            bytes: ::std::result::Result<u64, ::std::string::String>,
+            created_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            created_by: ::std::result::Result<
+                ::std::option::Option<super::CanvasDocumentRestoredDataVersionCreatedBy>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                super::CanvasDocumentRestoredDataVersionId,
+                ::std::string::String,
+            >,
+            kind: ::std::result::Result<
+                super::CanvasDocumentRestoredDataVersionKind,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CanvasDocumentRestoredDataVersion {
+            fn default() -> Self {
+                Self {
+                    bytes: Err("no value supplied for bytes".to_string()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    created_by: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    kind: Err("no value supplied for kind".to_string()),
+                    name: Ok(Default::default()),
+                }
+            }
+        }
+        impl CanvasDocumentRestoredDataVersion {
+            pub fn bytes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.bytes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for bytes: {}", e)
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {}", e)
+                    });
+                self
+            }
+            pub fn created_by<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        super::CanvasDocumentRestoredDataVersionCreatedBy,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_by = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_by: {}", e)
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentRestoredDataVersionId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for id: {}", e)
+                    });
+                self
+            }
+            pub fn kind<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentRestoredDataVersionKind>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.kind = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for kind: {}", e)
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CanvasDocumentRestoredDataVersion>
+        for super::CanvasDocumentRestoredDataVersion {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CanvasDocumentRestoredDataVersion,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    bytes: value.bytes?,
+                    created_at: value.created_at?,
+                    created_by: value.created_by?,
+                    id: value.id?,
+                    kind: value.kind?,
+                    name: value.name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CanvasDocumentRestoredDataVersion>
+        for CanvasDocumentRestoredDataVersion {
+            fn from(value: super::CanvasDocumentRestoredDataVersion) -> Self {
+                Self {
+                    bytes: Ok(value.bytes),
+                    created_at: Ok(value.created_at),
+                    created_by: Ok(value.created_by),
+                    id: Ok(value.id),
+                    kind: Ok(value.kind),
+                    name: Ok(value.name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CanvasDocumentRestoredEvent {
+            aggregate_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            aggregate_type: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            data: ::std::result::Result<
+                super::CanvasDocumentRestoredData,
+                ::std::string::String,
+            >,
+            data_version: ::std::result::Result<
+                super::CanvasDocumentRestoredEventDataVersion,
+                ::std::string::String,
+            >,
+            envelope_version: ::std::result::Result<u32, ::std::string::String>,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            occurred_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            tenant: ::std::result::Result<::std::string::String, ::std::string::String>,
+            type_: ::std::result::Result<
+                super::CanvasDocumentRestoredEventType,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CanvasDocumentRestoredEvent {
+            fn default() -> Self {
+                Self {
+                    aggregate_id: Err("no value supplied for aggregate_id".to_string()),
+                    aggregate_type: Err(
+                        "no value supplied for aggregate_type".to_string(),
+                    ),
+                    data: Err("no value supplied for data".to_string()),
+                    data_version: Err("no value supplied for data_version".to_string()),
+                    envelope_version: Err(
+                        "no value supplied for envelope_version".to_string(),
+                    ),
+                    id: Err("no value supplied for id".to_string()),
+                    occurred_at: Err("no value supplied for occurred_at".to_string()),
+                    tenant: Err("no value supplied for tenant".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                }
+            }
+        }
+        impl CanvasDocumentRestoredEvent {
+            pub fn aggregate_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aggregate_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for aggregate_id: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn aggregate_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aggregate_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for aggregate_type: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentRestoredData>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {}", e)
+                    });
+                self
+            }
+            pub fn data_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    super::CanvasDocumentRestoredEventDataVersion,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for data_version: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn envelope_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.envelope_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for envelope_version: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for id: {}", e)
+                    });
+                self
+            }
+            pub fn occurred_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.occurred_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for occurred_at: {}", e)
+                    });
+                self
+            }
+            pub fn tenant<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tenant = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tenant: {}", e)
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentRestoredEventType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CanvasDocumentRestoredEvent>
+        for super::CanvasDocumentRestoredEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CanvasDocumentRestoredEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    aggregate_id: value.aggregate_id?,
+                    aggregate_type: value.aggregate_type?,
+                    data: value.data?,
+                    data_version: value.data_version?,
+                    envelope_version: value.envelope_version?,
+                    id: value.id?,
+                    occurred_at: value.occurred_at?,
+                    tenant: value.tenant?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CanvasDocumentRestoredEvent>
+        for CanvasDocumentRestoredEvent {
+            fn from(value: super::CanvasDocumentRestoredEvent) -> Self {
+                Self {
+                    aggregate_id: Ok(value.aggregate_id),
+                    aggregate_type: Ok(value.aggregate_type),
+                    data: Ok(value.data),
+                    data_version: Ok(value.data_version),
+                    envelope_version: Ok(value.envelope_version),
+                    id: Ok(value.id),
+                    occurred_at: Ok(value.occurred_at),
+                    tenant: Ok(value.tenant),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CanvasDocumentSharedData {
+            by: ::std::result::Result<
+                ::std::option::Option<super::CanvasDocumentSharedDataBy>,
+                ::std::string::String,
+            >,
+            document_id: ::std::result::Result<
+                super::CanvasDocumentSharedDataDocumentId,
+                ::std::string::String,
+            >,
+            role: ::std::result::Result<
+                ::std::option::Option<super::CanvasDocumentSharedDataRole>,
+                ::std::string::String,
+            >,
+            user_id: ::std::result::Result<
+                super::CanvasDocumentSharedDataUserId,
+                ::std::string::String,
+            >,
+            workspace_id: ::std::result::Result<
+                super::CanvasDocumentSharedDataWorkspaceId,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CanvasDocumentSharedData {
+            fn default() -> Self {
+                Self {
+                    by: Ok(Default::default()),
+                    document_id: Err("no value supplied for document_id".to_string()),
+                    role: Err("no value supplied for role".to_string()),
+                    user_id: Err("no value supplied for user_id".to_string()),
+                    workspace_id: Err("no value supplied for workspace_id".to_string()),
+                }
+            }
+        }
+        impl CanvasDocumentSharedData {
+            pub fn by<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CanvasDocumentSharedDataBy>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.by = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for by: {}", e)
+                    });
+                self
+            }
+            pub fn document_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentSharedDataDocumentId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.document_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for document_id: {}", e)
+                    });
+                self
+            }
+            pub fn role<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CanvasDocumentSharedDataRole>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.role = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for role: {}", e)
+                    });
+                self
+            }
+            pub fn user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentSharedDataUserId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_id: {}", e)
+                    });
+                self
+            }
+            pub fn workspace_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentSharedDataWorkspaceId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.workspace_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for workspace_id: {}", e
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CanvasDocumentSharedData>
+        for super::CanvasDocumentSharedData {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CanvasDocumentSharedData,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    by: value.by?,
+                    document_id: value.document_id?,
+                    role: value.role?,
+                    user_id: value.user_id?,
+                    workspace_id: value.workspace_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CanvasDocumentSharedData>
+        for CanvasDocumentSharedData {
+            fn from(value: super::CanvasDocumentSharedData) -> Self {
+                Self {
+                    by: Ok(value.by),
+                    document_id: Ok(value.document_id),
+                    role: Ok(value.role),
+                    user_id: Ok(value.user_id),
+                    workspace_id: Ok(value.workspace_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CanvasDocumentSharedEvent {
+            aggregate_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            aggregate_type: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            data: ::std::result::Result<
+                super::CanvasDocumentSharedData,
+                ::std::string::String,
+            >,
+            data_version: ::std::result::Result<
+                super::CanvasDocumentSharedEventDataVersion,
+                ::std::string::String,
+            >,
+            envelope_version: ::std::result::Result<u32, ::std::string::String>,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            occurred_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            tenant: ::std::result::Result<::std::string::String, ::std::string::String>,
+            type_: ::std::result::Result<
+                super::CanvasDocumentSharedEventType,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CanvasDocumentSharedEvent {
+            fn default() -> Self {
+                Self {
+                    aggregate_id: Err("no value supplied for aggregate_id".to_string()),
+                    aggregate_type: Err(
+                        "no value supplied for aggregate_type".to_string(),
+                    ),
+                    data: Err("no value supplied for data".to_string()),
+                    data_version: Err("no value supplied for data_version".to_string()),
+                    envelope_version: Err(
+                        "no value supplied for envelope_version".to_string(),
+                    ),
+                    id: Err("no value supplied for id".to_string()),
+                    occurred_at: Err("no value supplied for occurred_at".to_string()),
+                    tenant: Err("no value supplied for tenant".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                }
+            }
+        }
+        impl CanvasDocumentSharedEvent {
+            pub fn aggregate_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aggregate_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for aggregate_id: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn aggregate_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aggregate_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for aggregate_type: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentSharedData>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {}", e)
+                    });
+                self
+            }
+            pub fn data_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentSharedEventDataVersion>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for data_version: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn envelope_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.envelope_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for envelope_version: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for id: {}", e)
+                    });
+                self
+            }
+            pub fn occurred_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.occurred_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for occurred_at: {}", e)
+                    });
+                self
+            }
+            pub fn tenant<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tenant = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tenant: {}", e)
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentSharedEventType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CanvasDocumentSharedEvent>
+        for super::CanvasDocumentSharedEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CanvasDocumentSharedEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    aggregate_id: value.aggregate_id?,
+                    aggregate_type: value.aggregate_type?,
+                    data: value.data?,
+                    data_version: value.data_version?,
+                    envelope_version: value.envelope_version?,
+                    id: value.id?,
+                    occurred_at: value.occurred_at?,
+                    tenant: value.tenant?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CanvasDocumentSharedEvent>
+        for CanvasDocumentSharedEvent {
+            fn from(value: super::CanvasDocumentSharedEvent) -> Self {
+                Self {
+                    aggregate_id: Ok(value.aggregate_id),
+                    aggregate_type: Ok(value.aggregate_type),
+                    data: Ok(value.data),
+                    data_version: Ok(value.data_version),
+                    envelope_version: Ok(value.envelope_version),
+                    id: Ok(value.id),
+                    occurred_at: Ok(value.occurred_at),
+                    tenant: Ok(value.tenant),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CanvasDocumentUpdatedData {
+            changed: ::std::result::Result<
+                ::std::vec::Vec<super::CanvasDocumentUpdatedDataChangedItem>,
+                ::std::string::String,
+            >,
+            document: ::std::result::Result<
+                super::CanvasDocumentUpdatedDataDocument,
+                ::std::string::String,
+            >,
+            document_id: ::std::result::Result<
+                super::CanvasDocumentUpdatedDataDocumentId,
+                ::std::string::String,
+            >,
+            editor_ids: ::std::result::Result<
+                ::std::vec::Vec<super::CanvasDocumentUpdatedDataEditorIdsItem>,
+                ::std::string::String,
+            >,
+            workspace_id: ::std::result::Result<
+                super::CanvasDocumentUpdatedDataWorkspaceId,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CanvasDocumentUpdatedData {
+            fn default() -> Self {
+                Self {
+                    changed: Err("no value supplied for changed".to_string()),
+                    document: Err("no value supplied for document".to_string()),
+                    document_id: Err("no value supplied for document_id".to_string()),
+                    editor_ids: Ok(Default::default()),
+                    workspace_id: Err("no value supplied for workspace_id".to_string()),
+                }
+            }
+        }
+        impl CanvasDocumentUpdatedData {
+            pub fn changed<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::CanvasDocumentUpdatedDataChangedItem>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.changed = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for changed: {}", e)
+                    });
+                self
+            }
+            pub fn document<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentUpdatedDataDocument>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.document = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for document: {}", e)
+                    });
+                self
+            }
+            pub fn document_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentUpdatedDataDocumentId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.document_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for document_id: {}", e)
+                    });
+                self
+            }
+            pub fn editor_ids<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::CanvasDocumentUpdatedDataEditorIdsItem>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.editor_ids = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for editor_ids: {}", e)
+                    });
+                self
+            }
+            pub fn workspace_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentUpdatedDataWorkspaceId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.workspace_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for workspace_id: {}", e
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CanvasDocumentUpdatedData>
+        for super::CanvasDocumentUpdatedData {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CanvasDocumentUpdatedData,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    changed: value.changed?,
+                    document: value.document?,
+                    document_id: value.document_id?,
+                    editor_ids: value.editor_ids?,
+                    workspace_id: value.workspace_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CanvasDocumentUpdatedData>
+        for CanvasDocumentUpdatedData {
+            fn from(value: super::CanvasDocumentUpdatedData) -> Self {
+                Self {
+                    changed: Ok(value.changed),
+                    document: Ok(value.document),
+                    document_id: Ok(value.document_id),
+                    editor_ids: Ok(value.editor_ids),
+                    workspace_id: Ok(value.workspace_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CanvasDocumentUpdatedDataDocument {
+            archived: ::std::result::Result<bool, ::std::string::String>,
+            created_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            created_by: ::std::result::Result<
+                ::std::option::Option<super::CanvasDocumentUpdatedDataDocumentCreatedBy>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                super::CanvasDocumentUpdatedDataDocumentDescription,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                super::CanvasDocumentUpdatedDataDocumentId,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                super::CanvasDocumentUpdatedDataDocumentName,
+                ::std::string::String,
+            >,
+            roots: ::std::result::Result<
+                ::std::vec::Vec<super::CanvasDocumentUpdatedDataDocumentRootsItem>,
+                ::std::string::String,
+            >,
+            updated_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            workspace_id: ::std::result::Result<
+                super::CanvasDocumentUpdatedDataDocumentWorkspaceId,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CanvasDocumentUpdatedDataDocument {
+            fn default() -> Self {
+                Self {
+                    archived: Err("no value supplied for archived".to_string()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    created_by: Ok(Default::default()),
+                    description: Err("no value supplied for description".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                    roots: Err("no value supplied for roots".to_string()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                    workspace_id: Err("no value supplied for workspace_id".to_string()),
+                }
+            }
+        }
+        impl CanvasDocumentUpdatedDataDocument {
+            pub fn archived<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.archived = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for archived: {}", e)
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {}", e)
+                    });
+                self
+            }
+            pub fn created_by<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        super::CanvasDocumentUpdatedDataDocumentCreatedBy,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_by = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_by: {}", e)
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    super::CanvasDocumentUpdatedDataDocumentDescription,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {}", e)
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentUpdatedDataDocumentId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for id: {}", e)
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentUpdatedDataDocumentName>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {}", e)
+                    });
+                self
+            }
+            pub fn roots<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::CanvasDocumentUpdatedDataDocumentRootsItem>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.roots = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for roots: {}", e)
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {}", e)
+                    });
+                self
+            }
+            pub fn workspace_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    super::CanvasDocumentUpdatedDataDocumentWorkspaceId,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.workspace_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for workspace_id: {}", e
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CanvasDocumentUpdatedDataDocument>
+        for super::CanvasDocumentUpdatedDataDocument {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CanvasDocumentUpdatedDataDocument,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    archived: value.archived?,
+                    created_at: value.created_at?,
+                    created_by: value.created_by?,
+                    description: value.description?,
+                    id: value.id?,
+                    name: value.name?,
+                    roots: value.roots?,
+                    updated_at: value.updated_at?,
+                    workspace_id: value.workspace_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CanvasDocumentUpdatedDataDocument>
+        for CanvasDocumentUpdatedDataDocument {
+            fn from(value: super::CanvasDocumentUpdatedDataDocument) -> Self {
+                Self {
+                    archived: Ok(value.archived),
+                    created_at: Ok(value.created_at),
+                    created_by: Ok(value.created_by),
+                    description: Ok(value.description),
+                    id: Ok(value.id),
+                    name: Ok(value.name),
+                    roots: Ok(value.roots),
+                    updated_at: Ok(value.updated_at),
+                    workspace_id: Ok(value.workspace_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CanvasDocumentUpdatedDataDocumentRootsItem {
+            kind: ::std::result::Result<
+                super::CanvasDocumentUpdatedDataDocumentRootsItemKind,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                super::CanvasDocumentUpdatedDataDocumentRootsItemName,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CanvasDocumentUpdatedDataDocumentRootsItem {
+            fn default() -> Self {
+                Self {
+                    kind: Err("no value supplied for kind".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                }
+            }
+        }
+        impl CanvasDocumentUpdatedDataDocumentRootsItem {
+            pub fn kind<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    super::CanvasDocumentUpdatedDataDocumentRootsItemKind,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.kind = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for kind: {}", e)
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    super::CanvasDocumentUpdatedDataDocumentRootsItemName,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CanvasDocumentUpdatedDataDocumentRootsItem>
+        for super::CanvasDocumentUpdatedDataDocumentRootsItem {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CanvasDocumentUpdatedDataDocumentRootsItem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    kind: value.kind?,
+                    name: value.name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CanvasDocumentUpdatedDataDocumentRootsItem>
+        for CanvasDocumentUpdatedDataDocumentRootsItem {
+            fn from(value: super::CanvasDocumentUpdatedDataDocumentRootsItem) -> Self {
+                Self {
+                    kind: Ok(value.kind),
+                    name: Ok(value.name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CanvasDocumentUpdatedEvent {
+            aggregate_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            aggregate_type: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            data: ::std::result::Result<
+                super::CanvasDocumentUpdatedData,
+                ::std::string::String,
+            >,
+            data_version: ::std::result::Result<
+                super::CanvasDocumentUpdatedEventDataVersion,
+                ::std::string::String,
+            >,
+            envelope_version: ::std::result::Result<u32, ::std::string::String>,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            occurred_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            tenant: ::std::result::Result<::std::string::String, ::std::string::String>,
+            type_: ::std::result::Result<
+                super::CanvasDocumentUpdatedEventType,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CanvasDocumentUpdatedEvent {
+            fn default() -> Self {
+                Self {
+                    aggregate_id: Err("no value supplied for aggregate_id".to_string()),
+                    aggregate_type: Err(
+                        "no value supplied for aggregate_type".to_string(),
+                    ),
+                    data: Err("no value supplied for data".to_string()),
+                    data_version: Err("no value supplied for data_version".to_string()),
+                    envelope_version: Err(
+                        "no value supplied for envelope_version".to_string(),
+                    ),
+                    id: Err("no value supplied for id".to_string()),
+                    occurred_at: Err("no value supplied for occurred_at".to_string()),
+                    tenant: Err("no value supplied for tenant".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                }
+            }
+        }
+        impl CanvasDocumentUpdatedEvent {
+            pub fn aggregate_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aggregate_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for aggregate_id: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn aggregate_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aggregate_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for aggregate_type: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentUpdatedData>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {}", e)
+                    });
+                self
+            }
+            pub fn data_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentUpdatedEventDataVersion>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for data_version: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn envelope_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.envelope_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for envelope_version: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for id: {}", e)
+                    });
+                self
+            }
+            pub fn occurred_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.occurred_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for occurred_at: {}", e)
+                    });
+                self
+            }
+            pub fn tenant<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tenant = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tenant: {}", e)
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentUpdatedEventType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CanvasDocumentUpdatedEvent>
+        for super::CanvasDocumentUpdatedEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CanvasDocumentUpdatedEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    aggregate_id: value.aggregate_id?,
+                    aggregate_type: value.aggregate_type?,
+                    data: value.data?,
+                    data_version: value.data_version?,
+                    envelope_version: value.envelope_version?,
+                    id: value.id?,
+                    occurred_at: value.occurred_at?,
+                    tenant: value.tenant?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CanvasDocumentUpdatedEvent>
+        for CanvasDocumentUpdatedEvent {
+            fn from(value: super::CanvasDocumentUpdatedEvent) -> Self {
+                Self {
+                    aggregate_id: Ok(value.aggregate_id),
+                    aggregate_type: Ok(value.aggregate_type),
+                    data: Ok(value.data),
+                    data_version: Ok(value.data_version),
+                    envelope_version: Ok(value.envelope_version),
+                    id: Ok(value.id),
+                    occurred_at: Ok(value.occurred_at),
+                    tenant: Ok(value.tenant),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CanvasDocumentVersionCreatedData {
+            document_id: ::std::result::Result<
+                super::CanvasDocumentVersionCreatedDataDocumentId,
+                ::std::string::String,
+            >,
+            version: ::std::result::Result<
+                super::CanvasDocumentVersionCreatedDataVersion,
+                ::std::string::String,
+            >,
+            workspace_id: ::std::result::Result<
+                super::CanvasDocumentVersionCreatedDataWorkspaceId,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CanvasDocumentVersionCreatedData {
+            fn default() -> Self {
+                Self {
+                    document_id: Err("no value supplied for document_id".to_string()),
+                    version: Err("no value supplied for version".to_string()),
+                    workspace_id: Err("no value supplied for workspace_id".to_string()),
+                }
+            }
+        }
+        impl CanvasDocumentVersionCreatedData {
+            pub fn document_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    super::CanvasDocumentVersionCreatedDataDocumentId,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.document_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for document_id: {}", e)
+                    });
+                self
+            }
+            pub fn version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    super::CanvasDocumentVersionCreatedDataVersion,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for version: {}", e)
+                    });
+                self
+            }
+            pub fn workspace_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    super::CanvasDocumentVersionCreatedDataWorkspaceId,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.workspace_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for workspace_id: {}", e
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CanvasDocumentVersionCreatedData>
+        for super::CanvasDocumentVersionCreatedData {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CanvasDocumentVersionCreatedData,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    document_id: value.document_id?,
+                    version: value.version?,
+                    workspace_id: value.workspace_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CanvasDocumentVersionCreatedData>
+        for CanvasDocumentVersionCreatedData {
+            fn from(value: super::CanvasDocumentVersionCreatedData) -> Self {
+                Self {
+                    document_id: Ok(value.document_id),
+                    version: Ok(value.version),
+                    workspace_id: Ok(value.workspace_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CanvasDocumentVersionCreatedDataVersion {
+            bytes: ::std::result::Result<u64, ::std::string::String>,
+            created_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            created_by: ::std::result::Result<
+                ::std::option::Option<
+                    super::CanvasDocumentVersionCreatedDataVersionCreatedBy,
+                >,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                super::CanvasDocumentVersionCreatedDataVersionId,
+                ::std::string::String,
+            >,
+            kind: ::std::result::Result<
+                super::CanvasDocumentVersionCreatedDataVersionKind,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CanvasDocumentVersionCreatedDataVersion {
+            fn default() -> Self {
+                Self {
+                    bytes: Err("no value supplied for bytes".to_string()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    created_by: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    kind: Err("no value supplied for kind".to_string()),
+                    name: Ok(Default::default()),
+                }
+            }
+        }
+        impl CanvasDocumentVersionCreatedDataVersion {
+            pub fn bytes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.bytes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for bytes: {}", e)
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {}", e)
+                    });
+                self
+            }
+            pub fn created_by<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        super::CanvasDocumentVersionCreatedDataVersionCreatedBy,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_by = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_by: {}", e)
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    super::CanvasDocumentVersionCreatedDataVersionId,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for id: {}", e)
+                    });
+                self
+            }
+            pub fn kind<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    super::CanvasDocumentVersionCreatedDataVersionKind,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.kind = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for kind: {}", e)
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CanvasDocumentVersionCreatedDataVersion>
+        for super::CanvasDocumentVersionCreatedDataVersion {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CanvasDocumentVersionCreatedDataVersion,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    bytes: value.bytes?,
+                    created_at: value.created_at?,
+                    created_by: value.created_by?,
+                    id: value.id?,
+                    kind: value.kind?,
+                    name: value.name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CanvasDocumentVersionCreatedDataVersion>
+        for CanvasDocumentVersionCreatedDataVersion {
+            fn from(value: super::CanvasDocumentVersionCreatedDataVersion) -> Self {
+                Self {
+                    bytes: Ok(value.bytes),
+                    created_at: Ok(value.created_at),
+                    created_by: Ok(value.created_by),
+                    id: Ok(value.id),
+                    kind: Ok(value.kind),
+                    name: Ok(value.name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CanvasDocumentVersionCreatedEvent {
+            aggregate_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            aggregate_type: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            data: ::std::result::Result<
+                super::CanvasDocumentVersionCreatedData,
+                ::std::string::String,
+            >,
+            data_version: ::std::result::Result<
+                super::CanvasDocumentVersionCreatedEventDataVersion,
+                ::std::string::String,
+            >,
+            envelope_version: ::std::result::Result<u32, ::std::string::String>,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            occurred_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            tenant: ::std::result::Result<::std::string::String, ::std::string::String>,
+            type_: ::std::result::Result<
+                super::CanvasDocumentVersionCreatedEventType,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CanvasDocumentVersionCreatedEvent {
+            fn default() -> Self {
+                Self {
+                    aggregate_id: Err("no value supplied for aggregate_id".to_string()),
+                    aggregate_type: Err(
+                        "no value supplied for aggregate_type".to_string(),
+                    ),
+                    data: Err("no value supplied for data".to_string()),
+                    data_version: Err("no value supplied for data_version".to_string()),
+                    envelope_version: Err(
+                        "no value supplied for envelope_version".to_string(),
+                    ),
+                    id: Err("no value supplied for id".to_string()),
+                    occurred_at: Err("no value supplied for occurred_at".to_string()),
+                    tenant: Err("no value supplied for tenant".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                }
+            }
+        }
+        impl CanvasDocumentVersionCreatedEvent {
+            pub fn aggregate_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aggregate_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for aggregate_id: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn aggregate_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aggregate_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for aggregate_type: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentVersionCreatedData>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {}", e)
+                    });
+                self
+            }
+            pub fn data_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    super::CanvasDocumentVersionCreatedEventDataVersion,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for data_version: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn envelope_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.envelope_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for envelope_version: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for id: {}", e)
+                    });
+                self
+            }
+            pub fn occurred_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.occurred_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for occurred_at: {}", e)
+                    });
+                self
+            }
+            pub fn tenant<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tenant = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tenant: {}", e)
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasDocumentVersionCreatedEventType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CanvasDocumentVersionCreatedEvent>
+        for super::CanvasDocumentVersionCreatedEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CanvasDocumentVersionCreatedEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    aggregate_id: value.aggregate_id?,
+                    aggregate_type: value.aggregate_type?,
+                    data: value.data?,
+                    data_version: value.data_version?,
+                    envelope_version: value.envelope_version?,
+                    id: value.id?,
+                    occurred_at: value.occurred_at?,
+                    tenant: value.tenant?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CanvasDocumentVersionCreatedEvent>
+        for CanvasDocumentVersionCreatedEvent {
+            fn from(value: super::CanvasDocumentVersionCreatedEvent) -> Self {
+                Self {
+                    aggregate_id: Ok(value.aggregate_id),
+                    aggregate_type: Ok(value.aggregate_type),
+                    data: Ok(value.data),
+                    data_version: Ok(value.data_version),
+                    envelope_version: Ok(value.envelope_version),
+                    id: Ok(value.id),
+                    occurred_at: Ok(value.occurred_at),
+                    tenant: Ok(value.tenant),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CanvasDurableState {
+            document_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            state_vector: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CanvasDurableState {
+            fn default() -> Self {
+                Self {
+                    document_id: Err("no value supplied for document_id".to_string()),
+                    state_vector: Err("no value supplied for state_vector".to_string()),
+                }
+            }
+        }
+        impl CanvasDurableState {
+            pub fn document_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.document_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for document_id: {}", e)
+                    });
+                self
+            }
+            pub fn state_vector<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.state_vector = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for state_vector: {}", e
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CanvasDurableState> for super::CanvasDurableState {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CanvasDurableState,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    document_id: value.document_id?,
+                    state_vector: value.state_vector?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CanvasDurableState> for CanvasDurableState {
+            fn from(value: super::CanvasDurableState) -> Self {
+                Self {
+                    document_id: Ok(value.document_id),
+                    state_vector: Ok(value.state_vector),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CanvasEditOp {
+            index: ::std::result::Result<
+                ::std::option::Option<u32>,
+                ::std::string::String,
+            >,
+            key: ::std::result::Result<
+                ::std::option::Option<super::CanvasEditOpKey>,
+                ::std::string::String,
+            >,
+            length: ::std::result::Result<
+                ::std::option::Option<u32>,
+                ::std::string::String,
+            >,
+            op: ::std::result::Result<super::CanvasEditOpKind, ::std::string::String>,
+            root: ::std::result::Result<super::CanvasEditOpRoot, ::std::string::String>,
+            text: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            value: ::std::result::Result<
+                ::std::option::Option<::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CanvasEditOp {
+            fn default() -> Self {
+                Self {
+                    index: Ok(Default::default()),
+                    key: Ok(Default::default()),
+                    length: Ok(Default::default()),
+                    op: Err("no value supplied for op".to_string()),
+                    root: Err("no value supplied for root".to_string()),
+                    text: Ok(Default::default()),
+                    value: Ok(Default::default()),
+                }
+            }
+        }
+        impl CanvasEditOp {
+            pub fn index<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<u32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.index = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for index: {}", e)
+                    });
+                self
+            }
+            pub fn key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CanvasEditOpKey>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for key: {}", e)
+                    });
+                self
+            }
+            pub fn length<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<u32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.length = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for length: {}", e)
+                    });
+                self
+            }
+            pub fn op<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasEditOpKind>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.op = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for op: {}", e)
+                    });
+                self
+            }
+            pub fn root<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasEditOpRoot>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.root = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for root: {}", e)
+                    });
+                self
+            }
+            pub fn text<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.text = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for text: {}", e)
+                    });
+                self
+            }
+            pub fn value<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.value = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for value: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CanvasEditOp> for super::CanvasEditOp {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CanvasEditOp,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    index: value.index?,
+                    key: value.key?,
+                    length: value.length?,
+                    op: value.op?,
+                    root: value.root?,
+                    text: value.text?,
+                    value: value.value?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CanvasEditOp> for CanvasEditOp {
+            fn from(value: super::CanvasEditOp) -> Self {
+                Self {
+                    index: Ok(value.index),
+                    key: Ok(value.key),
+                    length: Ok(value.length),
+                    op: Ok(value.op),
+                    root: Ok(value.root),
+                    text: Ok(value.text),
+                    value: Ok(value.value),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CanvasEditResult {
+            changed: ::std::result::Result<bool, ::std::string::String>,
+            durable_state_vector: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CanvasEditResult {
+            fn default() -> Self {
+                Self {
+                    changed: Err("no value supplied for changed".to_string()),
+                    durable_state_vector: Err(
+                        "no value supplied for durable_state_vector".to_string(),
+                    ),
+                }
+            }
+        }
+        impl CanvasEditResult {
+            pub fn changed<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.changed = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for changed: {}", e)
+                    });
+                self
+            }
+            pub fn durable_state_vector<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.durable_state_vector = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for durable_state_vector: {}",
+                            e
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CanvasEditResult> for super::CanvasEditResult {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CanvasEditResult,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    changed: value.changed?,
+                    durable_state_vector: value.durable_state_vector?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CanvasEditResult> for CanvasEditResult {
+            fn from(value: super::CanvasEditResult) -> Self {
+                Self {
+                    changed: Ok(value.changed),
+                    durable_state_vector: Ok(value.durable_state_vector),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CanvasGrant {
+            document_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            role: ::std::result::Result<super::CanvasRole, ::std::string::String>,
+            user_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            workspace_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CanvasGrant {
+            fn default() -> Self {
+                Self {
+                    document_id: Err("no value supplied for document_id".to_string()),
+                    role: Err("no value supplied for role".to_string()),
+                    user_id: Ok(Default::default()),
+                    workspace_id: Ok(Default::default()),
+                }
+            }
+        }
+        impl CanvasGrant {
+            pub fn document_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.document_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for document_id: {}", e)
+                    });
+                self
+            }
+            pub fn role<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasRole>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.role = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for role: {}", e)
+                    });
+                self
+            }
+            pub fn user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_id: {}", e)
+                    });
+                self
+            }
+            pub fn workspace_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.workspace_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for workspace_id: {}", e
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CanvasGrant> for super::CanvasGrant {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CanvasGrant,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    document_id: value.document_id?,
+                    role: value.role?,
+                    user_id: value.user_id?,
+                    workspace_id: value.workspace_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CanvasGrant> for CanvasGrant {
+            fn from(value: super::CanvasGrant) -> Self {
+                Self {
+                    document_id: Ok(value.document_id),
+                    role: Ok(value.role),
+                    user_id: Ok(value.user_id),
+                    workspace_id: Ok(value.workspace_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CanvasJson {
+            content: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            document_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CanvasJson {
+            fn default() -> Self {
+                Self {
+                    content: Err("no value supplied for content".to_string()),
+                    document_id: Err("no value supplied for document_id".to_string()),
+                }
+            }
+        }
+        impl CanvasJson {
+            pub fn content<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.content = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for content: {}", e)
+                    });
+                self
+            }
+            pub fn document_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.document_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for document_id: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CanvasJson> for super::CanvasJson {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CanvasJson,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    content: value.content?,
+                    document_id: value.document_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CanvasJson> for CanvasJson {
+            fn from(value: super::CanvasJson) -> Self {
+                Self {
+                    content: Ok(value.content),
+                    document_id: Ok(value.document_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CanvasJsonEdit {
+            ops: ::std::result::Result<
+                ::std::vec::Vec<super::CanvasEditOp>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CanvasJsonEdit {
+            fn default() -> Self {
+                Self {
+                    ops: Err("no value supplied for ops".to_string()),
+                }
+            }
+        }
+        impl CanvasJsonEdit {
+            pub fn ops<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::CanvasEditOp>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.ops = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for ops: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CanvasJsonEdit> for super::CanvasJsonEdit {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CanvasJsonEdit,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { ops: value.ops? })
+            }
+        }
+        impl ::std::convert::From<super::CanvasJsonEdit> for CanvasJsonEdit {
+            fn from(value: super::CanvasJsonEdit) -> Self {
+                Self { ops: Ok(value.ops) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CanvasRoot {
+            kind: ::std::result::Result<super::CanvasRootKind, ::std::string::String>,
+            name: ::std::result::Result<super::CanvasRootName, ::std::string::String>,
+        }
+        impl ::std::default::Default for CanvasRoot {
+            fn default() -> Self {
+                Self {
+                    kind: Err("no value supplied for kind".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                }
+            }
+        }
+        impl CanvasRoot {
+            pub fn kind<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasRootKind>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.kind = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for kind: {}", e)
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasRootName>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CanvasRoot> for super::CanvasRoot {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CanvasRoot,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    kind: value.kind?,
+                    name: value.name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CanvasRoot> for CanvasRoot {
+            fn from(value: super::CanvasRoot) -> Self {
+                Self {
+                    kind: Ok(value.kind),
+                    name: Ok(value.name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CanvasUpdate {
+            update: ::std::result::Result<
+                super::CanvasUpdateUpdate,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CanvasUpdate {
+            fn default() -> Self {
+                Self {
+                    update: Err("no value supplied for update".to_string()),
+                }
+            }
+        }
+        impl CanvasUpdate {
+            pub fn update<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasUpdateUpdate>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.update = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for update: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CanvasUpdate> for super::CanvasUpdate {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CanvasUpdate,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { update: value.update? })
+            }
+        }
+        impl ::std::convert::From<super::CanvasUpdate> for CanvasUpdate {
+            fn from(value: super::CanvasUpdate) -> Self {
+                Self { update: Ok(value.update) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CanvasVersion {
+            bytes: ::std::result::Result<i64, ::std::string::String>,
+            created_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            created_by: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            document_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            kind: ::std::result::Result<super::CanvasVersionKind, ::std::string::String>,
+            name: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CanvasVersion {
+            fn default() -> Self {
+                Self {
+                    bytes: Err("no value supplied for bytes".to_string()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    created_by: Ok(Default::default()),
+                    document_id: Err("no value supplied for document_id".to_string()),
+                    id: Err("no value supplied for id".to_string()),
+                    kind: Err("no value supplied for kind".to_string()),
+                    name: Ok(Default::default()),
+                }
+            }
+        }
+        impl CanvasVersion {
+            pub fn bytes<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.bytes = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for bytes: {}", e)
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {}", e)
+                    });
+                self
+            }
+            pub fn created_by<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_by = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_by: {}", e)
+                    });
+                self
+            }
+            pub fn document_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.document_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for document_id: {}", e)
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for id: {}", e)
+                    });
+                self
+            }
+            pub fn kind<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasVersionKind>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.kind = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for kind: {}", e)
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CanvasVersion> for super::CanvasVersion {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CanvasVersion,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    bytes: value.bytes?,
+                    created_at: value.created_at?,
+                    created_by: value.created_by?,
+                    document_id: value.document_id?,
+                    id: value.id?,
+                    kind: value.kind?,
+                    name: value.name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CanvasVersion> for CanvasVersion {
+            fn from(value: super::CanvasVersion) -> Self {
+                Self {
+                    bytes: Ok(value.bytes),
+                    created_at: Ok(value.created_at),
+                    created_by: Ok(value.created_by),
+                    document_id: Ok(value.document_id),
+                    id: Ok(value.id),
+                    kind: Ok(value.kind),
+                    name: Ok(value.name),
                 }
             }
         }
@@ -44138,6 +56561,136 @@ first; receivers accept any of them meanwhile.*/
             }
         }
         #[derive(Clone, Debug)]
+        pub struct CreateCanvasDocument {
+            description: ::std::result::Result<
+                ::std::option::Option<super::CreateCanvasDocumentDescription>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                super::CreateCanvasDocumentName,
+                ::std::string::String,
+            >,
+            roots: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::CanvasRoot>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CreateCanvasDocument {
+            fn default() -> Self {
+                Self {
+                    description: Ok(Default::default()),
+                    name: Err("no value supplied for name".to_string()),
+                    roots: Ok(Default::default()),
+                }
+            }
+        }
+        impl CreateCanvasDocument {
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::CreateCanvasDocumentDescription>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {}", e)
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CreateCanvasDocumentName>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {}", e)
+                    });
+                self
+            }
+            pub fn roots<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::CanvasRoot>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.roots = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for roots: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CreateCanvasDocument>
+        for super::CreateCanvasDocument {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CreateCanvasDocument,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    description: value.description?,
+                    name: value.name?,
+                    roots: value.roots?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CreateCanvasDocument> for CreateCanvasDocument {
+            fn from(value: super::CreateCanvasDocument) -> Self {
+                Self {
+                    description: Ok(value.description),
+                    name: Ok(value.name),
+                    roots: Ok(value.roots),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CreateCanvasVersion {
+            name: ::std::result::Result<
+                super::CreateCanvasVersionName,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CreateCanvasVersion {
+            fn default() -> Self {
+                Self {
+                    name: Err("no value supplied for name".to_string()),
+                }
+            }
+        }
+        impl CreateCanvasVersion {
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CreateCanvasVersionName>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CreateCanvasVersion>
+        for super::CreateCanvasVersion {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CreateCanvasVersion,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { name: value.name? })
+            }
+        }
+        impl ::std::convert::From<super::CreateCanvasVersion> for CreateCanvasVersion {
+            fn from(value: super::CreateCanvasVersion) -> Self {
+                Self { name: Ok(value.name) }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct CreateChannel {
             creator_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -48419,6 +60972,246 @@ first; receivers accept any of them meanwhile.*/
             }
         }
         #[derive(Clone, Debug)]
+        pub struct PageCanvasDocument {
+            has_more: ::std::result::Result<bool, ::std::string::String>,
+            items: ::std::result::Result<
+                ::std::vec::Vec<super::CanvasDocument>,
+                ::std::string::String,
+            >,
+            next_cursor: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PageCanvasDocument {
+            fn default() -> Self {
+                Self {
+                    has_more: Err("no value supplied for has_more".to_string()),
+                    items: Err("no value supplied for items".to_string()),
+                    next_cursor: Ok(Default::default()),
+                }
+            }
+        }
+        impl PageCanvasDocument {
+            pub fn has_more<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_more = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for has_more: {}", e)
+                    });
+                self
+            }
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::CanvasDocument>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {}", e)
+                    });
+                self
+            }
+            pub fn next_cursor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_cursor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next_cursor: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PageCanvasDocument> for super::PageCanvasDocument {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PageCanvasDocument,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    has_more: value.has_more?,
+                    items: value.items?,
+                    next_cursor: value.next_cursor?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PageCanvasDocument> for PageCanvasDocument {
+            fn from(value: super::PageCanvasDocument) -> Self {
+                Self {
+                    has_more: Ok(value.has_more),
+                    items: Ok(value.items),
+                    next_cursor: Ok(value.next_cursor),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PageCanvasGrant {
+            has_more: ::std::result::Result<bool, ::std::string::String>,
+            items: ::std::result::Result<
+                ::std::vec::Vec<super::CanvasGrant>,
+                ::std::string::String,
+            >,
+            next_cursor: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PageCanvasGrant {
+            fn default() -> Self {
+                Self {
+                    has_more: Err("no value supplied for has_more".to_string()),
+                    items: Err("no value supplied for items".to_string()),
+                    next_cursor: Ok(Default::default()),
+                }
+            }
+        }
+        impl PageCanvasGrant {
+            pub fn has_more<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_more = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for has_more: {}", e)
+                    });
+                self
+            }
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::CanvasGrant>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {}", e)
+                    });
+                self
+            }
+            pub fn next_cursor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_cursor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next_cursor: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PageCanvasGrant> for super::PageCanvasGrant {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PageCanvasGrant,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    has_more: value.has_more?,
+                    items: value.items?,
+                    next_cursor: value.next_cursor?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PageCanvasGrant> for PageCanvasGrant {
+            fn from(value: super::PageCanvasGrant) -> Self {
+                Self {
+                    has_more: Ok(value.has_more),
+                    items: Ok(value.items),
+                    next_cursor: Ok(value.next_cursor),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PageCanvasVersion {
+            has_more: ::std::result::Result<bool, ::std::string::String>,
+            items: ::std::result::Result<
+                ::std::vec::Vec<super::CanvasVersion>,
+                ::std::string::String,
+            >,
+            next_cursor: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PageCanvasVersion {
+            fn default() -> Self {
+                Self {
+                    has_more: Err("no value supplied for has_more".to_string()),
+                    items: Err("no value supplied for items".to_string()),
+                    next_cursor: Ok(Default::default()),
+                }
+            }
+        }
+        impl PageCanvasVersion {
+            pub fn has_more<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_more = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for has_more: {}", e)
+                    });
+                self
+            }
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::CanvasVersion>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {}", e)
+                    });
+                self
+            }
+            pub fn next_cursor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_cursor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next_cursor: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PageCanvasVersion> for super::PageCanvasVersion {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PageCanvasVersion,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    has_more: value.has_more?,
+                    items: value.items?,
+                    next_cursor: value.next_cursor?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PageCanvasVersion> for PageCanvasVersion {
+            fn from(value: super::PageCanvasVersion) -> Self {
+                Self {
+                    has_more: Ok(value.has_more),
+                    items: Ok(value.items),
+                    next_cursor: Ok(value.next_cursor),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct PageChannel {
             has_more: ::std::result::Result<bool, ::std::string::String>,
             items: ::std::result::Result<
@@ -50893,6 +63686,44 @@ first; receivers accept any of them meanwhile.*/
             }
         }
         #[derive(Clone, Debug)]
+        pub struct SetCanvasGrant {
+            role: ::std::result::Result<super::CanvasRole, ::std::string::String>,
+        }
+        impl ::std::default::Default for SetCanvasGrant {
+            fn default() -> Self {
+                Self {
+                    role: Err("no value supplied for role".to_string()),
+                }
+            }
+        }
+        impl SetCanvasGrant {
+            pub fn role<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CanvasRole>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.role = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for role: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SetCanvasGrant> for super::SetCanvasGrant {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SetCanvasGrant,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { role: value.role? })
+            }
+        }
+        impl ::std::convert::From<super::SetCanvasGrant> for SetCanvasGrant {
+            fn from(value: super::SetCanvasGrant) -> Self {
+                Self { role: Ok(value.role) }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct SetChannelMember {
             role: ::std::result::Result<
                 ::std::option::Option<super::ChannelRole>,
@@ -51404,6 +64235,115 @@ first; receivers accept any of them meanwhile.*/
                     thread_unread_count: Ok(value.thread_unread_count),
                     threads: Ok(value.threads),
                     unread_count: Ok(value.unread_count),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UpdateCanvasDocument {
+            archived: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            description: ::std::result::Result<
+                ::std::option::Option<super::UpdateCanvasDocumentDescription>,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                ::std::option::Option<super::UpdateCanvasDocumentName>,
+                ::std::string::String,
+            >,
+            roots: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<super::CanvasRoot>>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UpdateCanvasDocument {
+            fn default() -> Self {
+                Self {
+                    archived: Ok(Default::default()),
+                    description: Ok(Default::default()),
+                    name: Ok(Default::default()),
+                    roots: Ok(Default::default()),
+                }
+            }
+        }
+        impl UpdateCanvasDocument {
+            pub fn archived<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.archived = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for archived: {}", e)
+                    });
+                self
+            }
+            pub fn description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::UpdateCanvasDocumentDescription>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for description: {}", e)
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::UpdateCanvasDocumentName>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {}", e)
+                    });
+                self
+            }
+            pub fn roots<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::CanvasRoot>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.roots = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for roots: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UpdateCanvasDocument>
+        for super::UpdateCanvasDocument {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdateCanvasDocument,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    archived: value.archived?,
+                    description: value.description?,
+                    name: value.name?,
+                    roots: value.roots?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UpdateCanvasDocument> for UpdateCanvasDocument {
+            fn from(value: super::UpdateCanvasDocument) -> Self {
+                Self {
+                    archived: Ok(value.archived),
+                    description: Ok(value.description),
+                    name: Ok(value.name),
+                    roots: Ok(value.roots),
                 }
             }
         }
@@ -55469,6 +68409,334 @@ let response = client.chat_scheduled_cancel()
 ```*/
     pub fn chat_scheduled_cancel(&self) -> builder::ChatScheduledCancel<'_> {
         builder::ChatScheduledCancel::new(self)
+    }
+    /**The workspace's documents the caller can read, oldest first
+
+Sends a `GET` request to `/v1/workspaces/{workspace_id}/canvas/documents`
+
+Arguments:
+- `workspace_id`
+- `cursor`: `next_cursor` of the previous page; omit to start at the beginning.
+- `limit`: Page size, 1 to 200 (default 50).
+```ignore
+let response = client.canvas_documents_list()
+    .workspace_id(workspace_id)
+    .cursor(cursor)
+    .limit(limit)
+    .send()
+    .await;
+```*/
+    pub fn canvas_documents_list(&self) -> builder::CanvasDocumentsList<'_> {
+        builder::CanvasDocumentsList::new(self)
+    }
+    /**Creates a canvas document in a workspace; the creating user owns it. Its content is
+edited over the sync socket (`/v1/canvas/sync/{document_id}`) or the content endpoints
+
+Sends a `POST` request to `/v1/workspaces/{workspace_id}/canvas/documents`
+
+Arguments:
+- `workspace_id`
+- `idempotency_key`: Makes a retry safe: the same key with the same request within the retention period (24 hours by default) returns the first response with `Idempotency-Replayed: true` instead of acting twice; with a different request it answers 422 `idempotency_key_reused`, while the first is running 409 `idempotency_request_in_flight`. Scoped to the calling API key or user.
+- `body`
+```ignore
+let response = client.canvas_documents_create()
+    .workspace_id(workspace_id)
+    .idempotency_key(idempotency_key)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn canvas_documents_create(&self) -> builder::CanvasDocumentsCreate<'_> {
+        builder::CanvasDocumentsCreate::new(self)
+    }
+    /**One document
+
+Sends a `GET` request to `/v1/canvas/documents/{document_id}`
+
+```ignore
+let response = client.canvas_documents_get()
+    .document_id(document_id)
+    .send()
+    .await;
+```*/
+    pub fn canvas_documents_get(&self) -> builder::CanvasDocumentsGet<'_> {
+        builder::CanvasDocumentsGet::new(self)
+    }
+    /**Deletes the document with its content, versions and grants; its sockets close (4404)
+
+Sends a `DELETE` request to `/v1/canvas/documents/{document_id}`
+
+```ignore
+let response = client.canvas_documents_delete()
+    .document_id(document_id)
+    .send()
+    .await;
+```*/
+    pub fn canvas_documents_delete(&self) -> builder::CanvasDocumentsDelete<'_> {
+        builder::CanvasDocumentsDelete::new(self)
+    }
+    /**Renames, re-describes, re-declares roots, archives or unarchives
+
+Sends a `PATCH` request to `/v1/canvas/documents/{document_id}`
+
+```ignore
+let response = client.canvas_documents_update()
+    .document_id(document_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn canvas_documents_update(&self) -> builder::CanvasDocumentsUpdate<'_> {
+        builder::CanvasDocumentsUpdate::new(self)
+    }
+    /**Who the document is shared with, in grant order
+
+Sends a `GET` request to `/v1/canvas/documents/{document_id}/grants`
+
+Arguments:
+- `document_id`
+- `cursor`: `next_cursor` of the previous page; omit to start at the beginning.
+- `limit`: Page size, 1 to 200 (default 50).
+```ignore
+let response = client.canvas_grants_list()
+    .document_id(document_id)
+    .cursor(cursor)
+    .limit(limit)
+    .send()
+    .await;
+```*/
+    pub fn canvas_grants_list(&self) -> builder::CanvasGrantsList<'_> {
+        builder::CanvasGrantsList::new(self)
+    }
+    /**Shares the document with a workspace member at a role (or changes it). Only owners
+grant or take ownership; open sockets of the user follow within seconds
+
+Sends a `PUT` request to `/v1/canvas/documents/{document_id}/grants/{user_id}`
+
+```ignore
+let response = client.canvas_grants_put()
+    .document_id(document_id)
+    .user_id(user_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn canvas_grants_put(&self) -> builder::CanvasGrantsPut<'_> {
+        builder::CanvasGrantsPut::new(self)
+    }
+    /**Revokes a user's grant; their open sockets close (4403) or reconnect with what their
+workspace role still allows (4409)
+
+Sends a `DELETE` request to `/v1/canvas/documents/{document_id}/grants/{user_id}`
+
+```ignore
+let response = client.canvas_grants_delete()
+    .document_id(document_id)
+    .user_id(user_id)
+    .send()
+    .await;
+```*/
+    pub fn canvas_grants_delete(&self) -> builder::CanvasGrantsDelete<'_> {
+        builder::CanvasGrantsDelete::new(self)
+    }
+    /**The current content as one Yjs update
+
+Sends a `GET` request to `/v1/canvas/documents/{document_id}/content`
+
+```ignore
+let response = client.canvas_content_get()
+    .document_id(document_id)
+    .send()
+    .await;
+```*/
+    pub fn canvas_content_get(&self) -> builder::CanvasContentGet<'_> {
+        builder::CanvasContentGet::new(self)
+    }
+    /**The current content as JSON: the document's declared roots rendered
+
+Sends a `GET` request to `/v1/canvas/documents/{document_id}/content/json`
+
+```ignore
+let response = client.canvas_content_json()
+    .document_id(document_id)
+    .send()
+    .await;
+```*/
+    pub fn canvas_content_json(&self) -> builder::CanvasContentJson<'_> {
+        builder::CanvasContentJson::new(self)
+    }
+    /**Applies a Yjs update as the caller's edit: every connected client receives it. Answers
+once it is durable
+
+Sends a `POST` request to `/v1/canvas/documents/{document_id}/updates`
+
+Arguments:
+- `document_id`
+- `idempotency_key`: Makes a retry safe: the same key with the same request within the retention period (24 hours by default) returns the first response with `Idempotency-Replayed: true` instead of acting twice; with a different request it answers 422 `idempotency_key_reused`, while the first is running 409 `idempotency_request_in_flight`. Scoped to the calling API key or user.
+- `body`
+```ignore
+let response = client.canvas_content_update()
+    .document_id(document_id)
+    .idempotency_key(idempotency_key)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn canvas_content_update(&self) -> builder::CanvasContentUpdate<'_> {
+        builder::CanvasContentUpdate::new(self)
+    }
+    /**Applies a JSON edit (operations on named roots) as the caller's edit: every connected
+client receives it as a Yjs update. Answers once it is durable
+
+Sends a `POST` request to `/v1/canvas/documents/{document_id}/edits`
+
+Arguments:
+- `document_id`
+- `idempotency_key`: Makes a retry safe: the same key with the same request within the retention period (24 hours by default) returns the first response with `Idempotency-Replayed: true` instead of acting twice; with a different request it answers 422 `idempotency_key_reused`, while the first is running 409 `idempotency_request_in_flight`. Scoped to the calling API key or user.
+- `body`
+```ignore
+let response = client.canvas_content_edit()
+    .document_id(document_id)
+    .idempotency_key(idempotency_key)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn canvas_content_edit(&self) -> builder::CanvasContentEdit<'_> {
+        builder::CanvasContentEdit::new(self)
+    }
+    /**The state vector of everything the server has made durable for the document
+
+Sends a `GET` request to `/v1/canvas/documents/{document_id}/durable`
+
+```ignore
+let response = client.canvas_content_durable()
+    .document_id(document_id)
+    .send()
+    .await;
+```*/
+    pub fn canvas_content_durable(&self) -> builder::CanvasContentDurable<'_> {
+        builder::CanvasContentDurable::new(self)
+    }
+    /**The document's versions (named, periodic and before-restore), oldest first
+
+Sends a `GET` request to `/v1/canvas/documents/{document_id}/versions`
+
+Arguments:
+- `document_id`
+- `cursor`: `next_cursor` of the previous page; omit to start at the beginning.
+- `limit`: Page size, 1 to 200 (default 50).
+```ignore
+let response = client.canvas_versions_list()
+    .document_id(document_id)
+    .cursor(cursor)
+    .limit(limit)
+    .send()
+    .await;
+```*/
+    pub fn canvas_versions_list(&self) -> builder::CanvasVersionsList<'_> {
+        builder::CanvasVersionsList::new(self)
+    }
+    /**Keeps the current content as a named version
+
+Sends a `POST` request to `/v1/canvas/documents/{document_id}/versions`
+
+Arguments:
+- `document_id`
+- `idempotency_key`: Makes a retry safe: the same key with the same request within the retention period (24 hours by default) returns the first response with `Idempotency-Replayed: true` instead of acting twice; with a different request it answers 422 `idempotency_key_reused`, while the first is running 409 `idempotency_request_in_flight`. Scoped to the calling API key or user.
+- `body`
+```ignore
+let response = client.canvas_versions_create()
+    .document_id(document_id)
+    .idempotency_key(idempotency_key)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn canvas_versions_create(&self) -> builder::CanvasVersionsCreate<'_> {
+        builder::CanvasVersionsCreate::new(self)
+    }
+    /**One version (without its content)
+
+Sends a `GET` request to `/v1/canvas/documents/{document_id}/versions/{version_id}`
+
+```ignore
+let response = client.canvas_versions_get()
+    .document_id(document_id)
+    .version_id(version_id)
+    .send()
+    .await;
+```*/
+    pub fn canvas_versions_get(&self) -> builder::CanvasVersionsGet<'_> {
+        builder::CanvasVersionsGet::new(self)
+    }
+    /**A version's content as one Yjs update
+
+Sends a `GET` request to `/v1/canvas/documents/{document_id}/versions/{version_id}/content`
+
+```ignore
+let response = client.canvas_versions_content()
+    .document_id(document_id)
+    .version_id(version_id)
+    .send()
+    .await;
+```*/
+    pub fn canvas_versions_content(&self) -> builder::CanvasVersionsContent<'_> {
+        builder::CanvasVersionsContent::new(self)
+    }
+    /**A version's content as JSON (the document's declared roots)
+
+Sends a `GET` request to `/v1/canvas/documents/{document_id}/versions/{version_id}/content/json`
+
+```ignore
+let response = client.canvas_versions_json()
+    .document_id(document_id)
+    .version_id(version_id)
+    .send()
+    .await;
+```*/
+    pub fn canvas_versions_json(&self) -> builder::CanvasVersionsJson<'_> {
+        builder::CanvasVersionsJson::new(self)
+    }
+    /**Which declared roots (and map keys) differ between this version and another (`to`), or
+the current content when `to` is omitted
+
+Sends a `GET` request to `/v1/canvas/documents/{document_id}/versions/{version_id}/diff`
+
+Arguments:
+- `document_id`
+- `version_id`
+- `to`: The version to compare with (`ver_...`); omit for the current content.
+```ignore
+let response = client.canvas_versions_diff()
+    .document_id(document_id)
+    .version_id(version_id)
+    .to(to)
+    .send()
+    .await;
+```*/
+    pub fn canvas_versions_diff(&self) -> builder::CanvasVersionsDiff<'_> {
+        builder::CanvasVersionsDiff::new(self)
+    }
+    /**Restores a version as a forward edit every connected client receives (never a swap);
+the content before is kept as a `before_restore` version
+
+Sends a `POST` request to `/v1/canvas/documents/{document_id}/versions/{version_id}/restore`
+
+Arguments:
+- `document_id`
+- `version_id`
+- `idempotency_key`: Makes a retry safe: the same key with the same request within the retention period (24 hours by default) returns the first response with `Idempotency-Replayed: true` instead of acting twice; with a different request it answers 422 `idempotency_key_reused`, while the first is running 409 `idempotency_request_in_flight`. Scoped to the calling API key or user.
+```ignore
+let response = client.canvas_versions_restore()
+    .document_id(document_id)
+    .version_id(version_id)
+    .idempotency_key(idempotency_key)
+    .send()
+    .await;
+```*/
+    pub fn canvas_versions_restore(&self) -> builder::CanvasVersionsRestore<'_> {
+        builder::CanvasVersionsRestore::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -62817,6 +76085,2058 @@ pub mod builder {
                 403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::canvas_documents_list`]
+
+[`Client::canvas_documents_list`]: super::Client::canvas_documents_list*/
+    #[derive(Debug, Clone)]
+    pub struct CanvasDocumentsList<'a> {
+        client: &'a super::Client,
+        workspace_id: Result<types::CanvasDocumentsListWorkspaceId, String>,
+        cursor: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> CanvasDocumentsList<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                workspace_id: Err("workspace_id was not initialized".to_string()),
+                cursor: Ok(None),
+                limit: Ok(None),
+            }
+        }
+        pub fn workspace_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CanvasDocumentsListWorkspaceId>,
+        {
+            self.workspace_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `CanvasDocumentsListWorkspaceId` for workspace_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/workspaces/{workspace_id}/canvas/documents`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::PageCanvasDocument>, Error<ByteStream>> {
+            let Self { client, workspace_id, cursor, limit } = self;
+            let workspace_id = workspace_id.map_err(Error::InvalidRequest)?;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/workspaces/{}/canvas/documents", client.baseurl, encode_path(&
+                workspace_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "canvas_documents_list",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::canvas_documents_create`]
+
+[`Client::canvas_documents_create`]: super::Client::canvas_documents_create*/
+    #[derive(Debug, Clone)]
+    pub struct CanvasDocumentsCreate<'a> {
+        client: &'a super::Client,
+        workspace_id: Result<types::CanvasDocumentsCreateWorkspaceId, String>,
+        idempotency_key: Result<
+            Option<types::CanvasDocumentsCreateIdempotencyKey>,
+            String,
+        >,
+        body: Result<types::builder::CreateCanvasDocument, String>,
+    }
+    impl<'a> CanvasDocumentsCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                workspace_id: Err("workspace_id was not initialized".to_string()),
+                idempotency_key: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn workspace_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CanvasDocumentsCreateWorkspaceId>,
+        {
+            self.workspace_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `CanvasDocumentsCreateWorkspaceId` for workspace_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn idempotency_key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CanvasDocumentsCreateIdempotencyKey>,
+        {
+            self.idempotency_key = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `CanvasDocumentsCreateIdempotencyKey` for idempotency_key failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CreateCanvasDocument>,
+            <V as std::convert::TryInto<
+                types::CreateCanvasDocument,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `CreateCanvasDocument` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::CreateCanvasDocument,
+            ) -> types::builder::CreateCanvasDocument,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/workspaces/{workspace_id}/canvas/documents`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CanvasDocument>, Error<ByteStream>> {
+            let Self { client, workspace_id, idempotency_key, body } = self;
+            let workspace_id = workspace_id.map_err(Error::InvalidRequest)?;
+            let idempotency_key = idempotency_key.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::CreateCanvasDocument::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/workspaces/{}/canvas/documents", client.baseurl, encode_path(&
+                workspace_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = idempotency_key {
+                header_map.append("Idempotency-Key", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "canvas_documents_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                408u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                413u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                415u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                422u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::canvas_documents_get`]
+
+[`Client::canvas_documents_get`]: super::Client::canvas_documents_get*/
+    #[derive(Debug, Clone)]
+    pub struct CanvasDocumentsGet<'a> {
+        client: &'a super::Client,
+        document_id: Result<::std::string::String, String>,
+    }
+    impl<'a> CanvasDocumentsGet<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                document_id: Err("document_id was not initialized".to_string()),
+            }
+        }
+        pub fn document_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.document_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for document_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/canvas/documents/{document_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CanvasDocument>, Error<ByteStream>> {
+            let Self { client, document_id } = self;
+            let document_id = document_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/canvas/documents/{}", client.baseurl, encode_path(& document_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "canvas_documents_get",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::canvas_documents_delete`]
+
+[`Client::canvas_documents_delete`]: super::Client::canvas_documents_delete*/
+    #[derive(Debug, Clone)]
+    pub struct CanvasDocumentsDelete<'a> {
+        client: &'a super::Client,
+        document_id: Result<::std::string::String, String>,
+    }
+    impl<'a> CanvasDocumentsDelete<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                document_id: Err("document_id was not initialized".to_string()),
+            }
+        }
+        pub fn document_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.document_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for document_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/v1/canvas/documents/{document_id}`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<ByteStream>> {
+            let Self { client, document_id } = self;
+            let document_id = document_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/canvas/documents/{}", client.baseurl, encode_path(& document_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client.client.delete(url).headers(header_map).build()?;
+            let info = OperationInfo {
+                operation_id: "canvas_documents_delete",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::canvas_documents_update`]
+
+[`Client::canvas_documents_update`]: super::Client::canvas_documents_update*/
+    #[derive(Debug, Clone)]
+    pub struct CanvasDocumentsUpdate<'a> {
+        client: &'a super::Client,
+        document_id: Result<::std::string::String, String>,
+        body: Result<types::builder::UpdateCanvasDocument, String>,
+    }
+    impl<'a> CanvasDocumentsUpdate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                document_id: Err("document_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn document_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.document_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for document_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateCanvasDocument>,
+            <V as std::convert::TryInto<
+                types::UpdateCanvasDocument,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `UpdateCanvasDocument` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::UpdateCanvasDocument,
+            ) -> types::builder::UpdateCanvasDocument,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PATCH` request to `/v1/canvas/documents/{document_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CanvasDocument>, Error<ByteStream>> {
+            let Self { client, document_id, body } = self;
+            let document_id = document_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::UpdateCanvasDocument::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/canvas/documents/{}", client.baseurl, encode_path(& document_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "canvas_documents_update",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                408u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                413u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                415u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::canvas_grants_list`]
+
+[`Client::canvas_grants_list`]: super::Client::canvas_grants_list*/
+    #[derive(Debug, Clone)]
+    pub struct CanvasGrantsList<'a> {
+        client: &'a super::Client,
+        document_id: Result<::std::string::String, String>,
+        cursor: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> CanvasGrantsList<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                document_id: Err("document_id was not initialized".to_string()),
+                cursor: Ok(None),
+                limit: Ok(None),
+            }
+        }
+        pub fn document_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.document_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for document_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/canvas/documents/{document_id}/grants`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::PageCanvasGrant>, Error<ByteStream>> {
+            let Self { client, document_id, cursor, limit } = self;
+            let document_id = document_id.map_err(Error::InvalidRequest)?;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/canvas/documents/{}/grants", client.baseurl, encode_path(&
+                document_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "canvas_grants_list",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::canvas_grants_put`]
+
+[`Client::canvas_grants_put`]: super::Client::canvas_grants_put*/
+    #[derive(Debug, Clone)]
+    pub struct CanvasGrantsPut<'a> {
+        client: &'a super::Client,
+        document_id: Result<::std::string::String, String>,
+        user_id: Result<types::CanvasGrantsPutUserId, String>,
+        body: Result<types::builder::SetCanvasGrant, String>,
+    }
+    impl<'a> CanvasGrantsPut<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                document_id: Err("document_id was not initialized".to_string()),
+                user_id: Err("user_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn document_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.document_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for document_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn user_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CanvasGrantsPutUserId>,
+        {
+            self.user_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `CanvasGrantsPutUserId` for user_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::SetCanvasGrant>,
+            <V as std::convert::TryInto<
+                types::SetCanvasGrant,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `SetCanvasGrant` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::SetCanvasGrant,
+            ) -> types::builder::SetCanvasGrant,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/v1/canvas/documents/{document_id}/grants/{user_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CanvasGrant>, Error<ByteStream>> {
+            let Self { client, document_id, user_id, body } = self;
+            let document_id = document_id.map_err(Error::InvalidRequest)?;
+            let user_id = user_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::SetCanvasGrant::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/canvas/documents/{}/grants/{}", client.baseurl, encode_path(&
+                document_id.to_string()), encode_path(& user_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "canvas_grants_put",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                408u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                413u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                415u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::canvas_grants_delete`]
+
+[`Client::canvas_grants_delete`]: super::Client::canvas_grants_delete*/
+    #[derive(Debug, Clone)]
+    pub struct CanvasGrantsDelete<'a> {
+        client: &'a super::Client,
+        document_id: Result<::std::string::String, String>,
+        user_id: Result<types::CanvasGrantsDeleteUserId, String>,
+    }
+    impl<'a> CanvasGrantsDelete<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                document_id: Err("document_id was not initialized".to_string()),
+                user_id: Err("user_id was not initialized".to_string()),
+            }
+        }
+        pub fn document_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.document_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for document_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn user_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CanvasGrantsDeleteUserId>,
+        {
+            self.user_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `CanvasGrantsDeleteUserId` for user_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/v1/canvas/documents/{document_id}/grants/{user_id}`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<ByteStream>> {
+            let Self { client, document_id, user_id } = self;
+            let document_id = document_id.map_err(Error::InvalidRequest)?;
+            let user_id = user_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/canvas/documents/{}/grants/{}", client.baseurl, encode_path(&
+                document_id.to_string()), encode_path(& user_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client.client.delete(url).headers(header_map).build()?;
+            let info = OperationInfo {
+                operation_id: "canvas_grants_delete",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::canvas_content_get`]
+
+[`Client::canvas_content_get`]: super::Client::canvas_content_get*/
+    #[derive(Debug, Clone)]
+    pub struct CanvasContentGet<'a> {
+        client: &'a super::Client,
+        document_id: Result<::std::string::String, String>,
+    }
+    impl<'a> CanvasContentGet<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                document_id: Err("document_id was not initialized".to_string()),
+            }
+        }
+        pub fn document_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.document_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for document_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/canvas/documents/{document_id}/content`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CanvasContent>, Error<ByteStream>> {
+            let Self { client, document_id } = self;
+            let document_id = document_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/canvas/documents/{}/content", client.baseurl, encode_path(&
+                document_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "canvas_content_get",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::canvas_content_json`]
+
+[`Client::canvas_content_json`]: super::Client::canvas_content_json*/
+    #[derive(Debug, Clone)]
+    pub struct CanvasContentJson<'a> {
+        client: &'a super::Client,
+        document_id: Result<::std::string::String, String>,
+    }
+    impl<'a> CanvasContentJson<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                document_id: Err("document_id was not initialized".to_string()),
+            }
+        }
+        pub fn document_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.document_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for document_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/canvas/documents/{document_id}/content/json`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CanvasJson>, Error<ByteStream>> {
+            let Self { client, document_id } = self;
+            let document_id = document_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/canvas/documents/{}/content/json", client.baseurl, encode_path(&
+                document_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "canvas_content_json",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::canvas_content_update`]
+
+[`Client::canvas_content_update`]: super::Client::canvas_content_update*/
+    #[derive(Debug, Clone)]
+    pub struct CanvasContentUpdate<'a> {
+        client: &'a super::Client,
+        document_id: Result<::std::string::String, String>,
+        idempotency_key: Result<
+            Option<types::CanvasContentUpdateIdempotencyKey>,
+            String,
+        >,
+        body: Result<types::builder::CanvasUpdate, String>,
+    }
+    impl<'a> CanvasContentUpdate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                document_id: Err("document_id was not initialized".to_string()),
+                idempotency_key: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn document_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.document_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for document_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn idempotency_key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CanvasContentUpdateIdempotencyKey>,
+        {
+            self.idempotency_key = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `CanvasContentUpdateIdempotencyKey` for idempotency_key failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CanvasUpdate>,
+            <V as std::convert::TryInto<types::CanvasUpdate>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `CanvasUpdate` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::CanvasUpdate,
+            ) -> types::builder::CanvasUpdate,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/canvas/documents/{document_id}/updates`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CanvasEditResult>, Error<ByteStream>> {
+            let Self { client, document_id, idempotency_key, body } = self;
+            let document_id = document_id.map_err(Error::InvalidRequest)?;
+            let idempotency_key = idempotency_key.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::CanvasUpdate::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/canvas/documents/{}/updates", client.baseurl, encode_path(&
+                document_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = idempotency_key {
+                header_map.append("Idempotency-Key", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "canvas_content_update",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                408u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                413u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                415u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                422u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::canvas_content_edit`]
+
+[`Client::canvas_content_edit`]: super::Client::canvas_content_edit*/
+    #[derive(Debug, Clone)]
+    pub struct CanvasContentEdit<'a> {
+        client: &'a super::Client,
+        document_id: Result<::std::string::String, String>,
+        idempotency_key: Result<Option<types::CanvasContentEditIdempotencyKey>, String>,
+        body: Result<types::builder::CanvasJsonEdit, String>,
+    }
+    impl<'a> CanvasContentEdit<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                document_id: Err("document_id was not initialized".to_string()),
+                idempotency_key: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn document_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.document_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for document_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn idempotency_key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CanvasContentEditIdempotencyKey>,
+        {
+            self.idempotency_key = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `CanvasContentEditIdempotencyKey` for idempotency_key failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CanvasJsonEdit>,
+            <V as std::convert::TryInto<
+                types::CanvasJsonEdit,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `CanvasJsonEdit` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::CanvasJsonEdit,
+            ) -> types::builder::CanvasJsonEdit,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/canvas/documents/{document_id}/edits`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CanvasEditResult>, Error<ByteStream>> {
+            let Self { client, document_id, idempotency_key, body } = self;
+            let document_id = document_id.map_err(Error::InvalidRequest)?;
+            let idempotency_key = idempotency_key.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::CanvasJsonEdit::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/canvas/documents/{}/edits", client.baseurl, encode_path(&
+                document_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = idempotency_key {
+                header_map.append("Idempotency-Key", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "canvas_content_edit",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                408u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                413u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                415u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                422u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::canvas_content_durable`]
+
+[`Client::canvas_content_durable`]: super::Client::canvas_content_durable*/
+    #[derive(Debug, Clone)]
+    pub struct CanvasContentDurable<'a> {
+        client: &'a super::Client,
+        document_id: Result<::std::string::String, String>,
+    }
+    impl<'a> CanvasContentDurable<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                document_id: Err("document_id was not initialized".to_string()),
+            }
+        }
+        pub fn document_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.document_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for document_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/canvas/documents/{document_id}/durable`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CanvasDurableState>, Error<ByteStream>> {
+            let Self { client, document_id } = self;
+            let document_id = document_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/canvas/documents/{}/durable", client.baseurl, encode_path(&
+                document_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "canvas_content_durable",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::canvas_versions_list`]
+
+[`Client::canvas_versions_list`]: super::Client::canvas_versions_list*/
+    #[derive(Debug, Clone)]
+    pub struct CanvasVersionsList<'a> {
+        client: &'a super::Client,
+        document_id: Result<::std::string::String, String>,
+        cursor: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> CanvasVersionsList<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                document_id: Err("document_id was not initialized".to_string()),
+                cursor: Ok(None),
+                limit: Ok(None),
+            }
+        }
+        pub fn document_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.document_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for document_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/canvas/documents/{document_id}/versions`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::PageCanvasVersion>, Error<ByteStream>> {
+            let Self { client, document_id, cursor, limit } = self;
+            let document_id = document_id.map_err(Error::InvalidRequest)?;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/canvas/documents/{}/versions", client.baseurl, encode_path(&
+                document_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "canvas_versions_list",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::canvas_versions_create`]
+
+[`Client::canvas_versions_create`]: super::Client::canvas_versions_create*/
+    #[derive(Debug, Clone)]
+    pub struct CanvasVersionsCreate<'a> {
+        client: &'a super::Client,
+        document_id: Result<::std::string::String, String>,
+        idempotency_key: Result<
+            Option<types::CanvasVersionsCreateIdempotencyKey>,
+            String,
+        >,
+        body: Result<types::builder::CreateCanvasVersion, String>,
+    }
+    impl<'a> CanvasVersionsCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                document_id: Err("document_id was not initialized".to_string()),
+                idempotency_key: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn document_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.document_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for document_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn idempotency_key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CanvasVersionsCreateIdempotencyKey>,
+        {
+            self.idempotency_key = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `CanvasVersionsCreateIdempotencyKey` for idempotency_key failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CreateCanvasVersion>,
+            <V as std::convert::TryInto<
+                types::CreateCanvasVersion,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `CreateCanvasVersion` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::CreateCanvasVersion,
+            ) -> types::builder::CreateCanvasVersion,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/canvas/documents/{document_id}/versions`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CanvasVersion>, Error<ByteStream>> {
+            let Self { client, document_id, idempotency_key, body } = self;
+            let document_id = document_id.map_err(Error::InvalidRequest)?;
+            let idempotency_key = idempotency_key.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::CreateCanvasVersion::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/canvas/documents/{}/versions", client.baseurl, encode_path(&
+                document_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = idempotency_key {
+                header_map.append("Idempotency-Key", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "canvas_versions_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                408u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                413u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                415u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                422u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::canvas_versions_get`]
+
+[`Client::canvas_versions_get`]: super::Client::canvas_versions_get*/
+    #[derive(Debug, Clone)]
+    pub struct CanvasVersionsGet<'a> {
+        client: &'a super::Client,
+        document_id: Result<::std::string::String, String>,
+        version_id: Result<::std::string::String, String>,
+    }
+    impl<'a> CanvasVersionsGet<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                document_id: Err("document_id was not initialized".to_string()),
+                version_id: Err("version_id was not initialized".to_string()),
+            }
+        }
+        pub fn document_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.document_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for document_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn version_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.version_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for version_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/canvas/documents/{document_id}/versions/{version_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CanvasVersion>, Error<ByteStream>> {
+            let Self { client, document_id, version_id } = self;
+            let document_id = document_id.map_err(Error::InvalidRequest)?;
+            let version_id = version_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/canvas/documents/{}/versions/{}", client.baseurl, encode_path(&
+                document_id.to_string()), encode_path(& version_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "canvas_versions_get",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::canvas_versions_content`]
+
+[`Client::canvas_versions_content`]: super::Client::canvas_versions_content*/
+    #[derive(Debug, Clone)]
+    pub struct CanvasVersionsContent<'a> {
+        client: &'a super::Client,
+        document_id: Result<::std::string::String, String>,
+        version_id: Result<::std::string::String, String>,
+    }
+    impl<'a> CanvasVersionsContent<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                document_id: Err("document_id was not initialized".to_string()),
+                version_id: Err("version_id was not initialized".to_string()),
+            }
+        }
+        pub fn document_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.document_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for document_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn version_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.version_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for version_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/canvas/documents/{document_id}/versions/{version_id}/content`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CanvasContent>, Error<ByteStream>> {
+            let Self { client, document_id, version_id } = self;
+            let document_id = document_id.map_err(Error::InvalidRequest)?;
+            let version_id = version_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/canvas/documents/{}/versions/{}/content", client.baseurl,
+                encode_path(& document_id.to_string()), encode_path(& version_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "canvas_versions_content",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::canvas_versions_json`]
+
+[`Client::canvas_versions_json`]: super::Client::canvas_versions_json*/
+    #[derive(Debug, Clone)]
+    pub struct CanvasVersionsJson<'a> {
+        client: &'a super::Client,
+        document_id: Result<::std::string::String, String>,
+        version_id: Result<::std::string::String, String>,
+    }
+    impl<'a> CanvasVersionsJson<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                document_id: Err("document_id was not initialized".to_string()),
+                version_id: Err("version_id was not initialized".to_string()),
+            }
+        }
+        pub fn document_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.document_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for document_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn version_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.version_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for version_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/canvas/documents/{document_id}/versions/{version_id}/content/json`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CanvasJson>, Error<ByteStream>> {
+            let Self { client, document_id, version_id } = self;
+            let document_id = document_id.map_err(Error::InvalidRequest)?;
+            let version_id = version_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/canvas/documents/{}/versions/{}/content/json", client.baseurl,
+                encode_path(& document_id.to_string()), encode_path(& version_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "canvas_versions_json",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::canvas_versions_diff`]
+
+[`Client::canvas_versions_diff`]: super::Client::canvas_versions_diff*/
+    #[derive(Debug, Clone)]
+    pub struct CanvasVersionsDiff<'a> {
+        client: &'a super::Client,
+        document_id: Result<::std::string::String, String>,
+        version_id: Result<::std::string::String, String>,
+        to: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> CanvasVersionsDiff<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                document_id: Err("document_id was not initialized".to_string()),
+                version_id: Err("version_id was not initialized".to_string()),
+                to: Ok(None),
+            }
+        }
+        pub fn document_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.document_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for document_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn version_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.version_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for version_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn to<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.to = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for to failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/canvas/documents/{document_id}/versions/{version_id}/diff`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CanvasDiff>, Error<ByteStream>> {
+            let Self { client, document_id, version_id, to } = self;
+            let document_id = document_id.map_err(Error::InvalidRequest)?;
+            let version_id = version_id.map_err(Error::InvalidRequest)?;
+            let to = to.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/canvas/documents/{}/versions/{}/diff", client.baseurl,
+                encode_path(& document_id.to_string()), encode_path(& version_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("to", &to))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "canvas_versions_diff",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::canvas_versions_restore`]
+
+[`Client::canvas_versions_restore`]: super::Client::canvas_versions_restore*/
+    #[derive(Debug, Clone)]
+    pub struct CanvasVersionsRestore<'a> {
+        client: &'a super::Client,
+        document_id: Result<::std::string::String, String>,
+        version_id: Result<::std::string::String, String>,
+        idempotency_key: Result<
+            Option<types::CanvasVersionsRestoreIdempotencyKey>,
+            String,
+        >,
+    }
+    impl<'a> CanvasVersionsRestore<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                document_id: Err("document_id was not initialized".to_string()),
+                version_id: Err("version_id was not initialized".to_string()),
+                idempotency_key: Ok(None),
+            }
+        }
+        pub fn document_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.document_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for document_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn version_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.version_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for version_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn idempotency_key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CanvasVersionsRestoreIdempotencyKey>,
+        {
+            self.idempotency_key = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `CanvasVersionsRestoreIdempotencyKey` for idempotency_key failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/v1/canvas/documents/{document_id}/versions/{version_id}/restore`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CanvasVersion>, Error<ByteStream>> {
+            let Self { client, document_id, version_id, idempotency_key } = self;
+            let document_id = document_id.map_err(Error::InvalidRequest)?;
+            let version_id = version_id.map_err(Error::InvalidRequest)?;
+            let idempotency_key = idempotency_key.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/canvas/documents/{}/versions/{}/restore", client.baseurl,
+                encode_path(& document_id.to_string()), encode_path(& version_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = idempotency_key {
+                header_map.append("Idempotency-Key", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "canvas_versions_restore",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                422u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),

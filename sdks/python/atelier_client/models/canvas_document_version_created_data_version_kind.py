@@ -1,0 +1,10 @@
+from enum import StrEnum
+
+
+class CanvasDocumentVersionCreatedDataVersionKind(StrEnum):
+    BEFORE_RESTORE = "before_restore"
+    NAMED = "named"
+    PERIODIC = "periodic"
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -1676,3 +1676,102 @@ async fn stay_idle(mut editor: Editor, stop: CancellationToken) {
         tracing::debug!(%error, "closing an idle client");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use atelier_canvas_sync::encode_durable_ack;
+
+    use super::*;
+
+    /// A v1 update typed by `client` after `before` bytes of its own text.
+    fn typed(client: u64, before: usize) -> Vec<u8> {
+        let doc = Doc::with_client_id(client);
+        let text = doc.get_or_insert_text("text");
+        let mut txn = doc.transact_mut();
+        text.insert(&mut txn, 0, &"x".repeat(before));
+        drop(txn);
+        let mut txn = doc.transact_mut();
+        let length = text.len(&txn);
+        text.insert(&mut txn, length, TYPED);
+        txn.encode_update_v1()
+    }
+
+    fn summary(incoming: Incoming) -> String {
+        match incoming {
+            Incoming::Step1(state_vector) => format!("step1 {}", state_vector.len()),
+            Incoming::Step2 => "step2".to_owned(),
+            Incoming::Update { client, clock } => format!("update {client}@{clock}"),
+            Incoming::DurableAck(state_vector) => {
+                format!("ack {}", state_vector.get(&ClientID::new(7)))
+            }
+            Incoming::Authenticated => "authenticated".to_owned(),
+            Incoming::Denied => "denied".to_owned(),
+            Incoming::Other => "other".to_owned(),
+        }
+    }
+
+    #[test]
+    fn update_headers_name_the_client_and_first_clock() {
+        assert_eq!(update_header(&typed(7, 0)), Some((7, 0)));
+        assert_eq!(update_header(&typed(4_000_000_000, 16)), Some((4_000_000_000, 16)));
+        // An update with no structs (`0` clients, empty delete set).
+        assert_eq!(update_header(&[0, 0]), None);
+    }
+
+    #[test]
+    fn frames_read_back_in_both_dialects() {
+        let mut durable = StateVector::default();
+        durable.set_max(ClientID::new(7), 24);
+        let hocuspocus = Dialect::Hocuspocus("bench-doc".to_owned());
+        let auth_reply = |sub_type: u64| {
+            hocuspocus.frame(|out| {
+                out.write_var(MESSAGE_AUTH);
+                out.write_var(sub_type);
+                out.write_string("read-write");
+            })
+        };
+        let sync_reply = hocuspocus.frame(|out| {
+            out.write_var(HOCUSPOCUS_SYNC_REPLY);
+            out.write_var(SYNC_STEP_2);
+            out.write_buf(typed(9, 0));
+        });
+        let sync_status = hocuspocus.frame(|out| {
+            out.write_var(8_u64);
+            out.write_var(1_u64);
+        });
+        let cases: Vec<(&Dialect, Vec<u8>, &str)> = vec![
+            (&Dialect::Plain, Dialect::Plain.sync(2, &typed(7, 8)), "update 7@8"),
+            (&Dialect::Plain, Dialect::Plain.sync(1, &typed(7, 0)), "step2"),
+            (
+                &Dialect::Plain,
+                Dialect::Plain.sync(0, &durable.encode_v1()),
+                "step1 1",
+            ),
+            (&Dialect::Plain, encode_durable_ack(&durable), "ack 24"),
+            (&Dialect::Plain, vec![1, 1, 0], "other"),
+            (&hocuspocus, hocuspocus.sync(2, &typed(7, 8)), "update 7@8"),
+            (&hocuspocus, sync_reply, "step2"),
+            (&hocuspocus, auth_reply(AUTH_AUTHENTICATED), "authenticated"),
+            (&hocuspocus, auth_reply(AUTH_PERMISSION_DENIED), "denied"),
+            (&hocuspocus, sync_status, "other"),
+        ];
+        for (dialect, frame, expected) in cases {
+            let read = dialect.message(&frame).map_or(Incoming::Other, parse);
+            assert_eq!(summary(read), expected, "{dialect:?} {frame:?}");
+        }
+    }
+
+    #[test]
+    fn hocuspocus_auth_is_the_document_then_auth_token() {
+        let frame = Dialect::Hocuspocus("d".to_owned()).auth().expect("an auth frame");
+        assert_eq!(frame, [1, b'd', 2, 0, 5, b'b', b'e', b'n', b'c', b'h']);
+        assert!(Dialect::Plain.auth().is_none());
+    }
+
+    #[test]
+    fn proc_readings_of_this_process() {
+        let pid = std::process::id();
+        assert!(process_cpu_seconds(pid) >= 0.0);
+        assert!(process_rss_bytes(pid) > 0);
+    }
+}

@@ -193,7 +193,13 @@ pub async fn run(
     let mut skipped = Vec::new();
     for &target in &options.targets {
         println!("canvas: measuring {}", target.name());
-        match measure_target(settings, options, target).await {
+        // On Ctrl-C or SIGTERM the measurement is dropped, and with it the server process
+        // (kill_on_drop; Atelier also sees its stdin close) and its temp dir.
+        let outcome = tokio::select! {
+            outcome = measure_target(settings, options, target) => outcome,
+            signal = interrupted() => anyhow::bail!("canvas: interrupted ({signal}); servers stopped"),
+        };
+        match outcome {
             Ok(result) => measured.push(result),
             Err(error) => {
                 eprintln!("canvas: {} skipped: {error:#}", target.name());
@@ -220,6 +226,31 @@ pub async fn run(
         }
     }
     Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM (`scripts/bench` forwards SIGTERM), naming the signal.
+async fn interrupted() -> &'static str {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                eprintln!("canvas: cannot listen for SIGTERM: {error}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        result = tokio::signal::ctrl_c() => {
+            if let Err(error) = result {
+                eprintln!("canvas: cannot listen for Ctrl-C: {error}");
+                std::future::pending::<()>().await;
+            }
+            "SIGINT"
+        }
+        () = terminate => "SIGTERM",
+    }
 }
 
 /// What one target gave.

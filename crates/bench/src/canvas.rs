@@ -368,10 +368,10 @@ fn print_load_table(
         let Some(load) = result.loads.iter().find(|load| load.editors == editors) else {
             continue;
         };
-        let ack = load
-            .acks
-            .as_ref()
-            .map_or_else(|| "-".to_owned(), |acks| format!("{:.1} ms", millis(acks, 0.95)));
+        let ack = load.acks.as_ref().map_or_else(
+            || "-".to_owned(),
+            |acks| format!("{:.1} ms", millis(acks, 0.95)),
+        );
         println!(
             "  {:<18} {:>12.0} {:>9.2}% {:>7.1} ms {:>7.1} ms {:>7.1} ms {:>9.1} ms {:>12} {:>5.0} MiB",
             result.target.name(),
@@ -434,11 +434,26 @@ fn load_report(options: &CanvasOptions, target: Target, load: &LoadMeasured) -> 
             load.rss_bytes as f64 / (1024.0 * 1024.0),
             "MiB",
         )
-        .figure("closed_early", "editors closed early", load.closed as f64, "");
+        .figure(
+            "closed_early",
+            "editors closed early",
+            load.closed as f64,
+            "",
+        );
     if let Some(acks) = &load.acks {
         report = report
-            .figure("durable_ack_p50_ms", "durable ack p50", millis(acks, 0.50), "ms")
-            .figure("durable_ack_p95_ms", "durable ack p95", millis(acks, 0.95), "ms")
+            .figure(
+                "durable_ack_p50_ms",
+                "durable ack p50",
+                millis(acks, 0.50),
+                "ms",
+            )
+            .figure(
+                "durable_ack_p95_ms",
+                "durable ack p95",
+                millis(acks, 0.95),
+                "ms",
+            )
             .figure(
                 "durable_acked_percent",
                 "updates acked as durable",
@@ -626,7 +641,10 @@ impl ServerUnderTest {
             Target::Hocuspocus => {
                 let script = options.peers.join("hocuspocus.mjs");
                 anyhow::ensure!(
-                    options.peers.join("node_modules/@hocuspocus/server").is_dir(),
+                    options
+                        .peers
+                        .join("node_modules/@hocuspocus/server")
+                        .is_dir(),
                     "@hocuspocus/server is not installed in {} (run `npm ci` there)",
                     options.peers.display()
                 );
@@ -1014,10 +1032,7 @@ impl AtelierSession {
                 Some(json!({ "name": "Bench", "owner_id": ids[0] })),
             )
             .await?;
-        session.workspace = workspace["id"]
-            .as_str()
-            .context("workspace id")?
-            .to_owned();
+        session.workspace = workspace["id"].as_str().context("workspace id")?.to_owned();
         for id in ids.iter().skip(1) {
             session
                 .call(
@@ -1133,7 +1148,13 @@ fn process_rss_bytes(pid: u32) -> u64 {
     status
         .lines()
         .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .and_then(|rest| {
+            rest.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
         .map_or(0, |kib| kib * 1024)
 }
 
@@ -1222,7 +1243,9 @@ fn parse(message: &[u8]) -> Incoming {
                 return Incoming::Other;
             };
             match sub_type {
-                SYNC_STEP_1 => StateVector::decode_v1(payload).map_or(Incoming::Other, Incoming::Step1),
+                SYNC_STEP_1 => {
+                    StateVector::decode_v1(payload).map_or(Incoming::Other, Incoming::Step1)
+                }
                 SYNC_STEP_2 => Incoming::Step2,
                 _ => update_header(payload).map_or(Incoming::Other, |(client, clock)| {
                     Incoming::Update { client, clock }
@@ -1272,13 +1295,11 @@ impl Editor {
     /// from the server is answered with a step 2.
     async fn connect(url: &str, dialect: Dialect, client: u64) -> anyhow::Result<Self> {
         let shown = url.split('?').next().unwrap_or(url);
-        let (socket, _) = tokio::time::timeout(
-            HANDSHAKE_TIMEOUT,
-            tokio_tungstenite::connect_async(url),
-        )
-        .await
-        .with_context(|| format!("connecting to {shown} timed out"))?
-        .with_context(|| format!("connecting to {shown}"))?;
+        let (socket, _) =
+            tokio::time::timeout(HANDSHAKE_TIMEOUT, tokio_tungstenite::connect_async(url))
+                .await
+                .with_context(|| format!("connecting to {shown} timed out"))?
+                .with_context(|| format!("connecting to {shown}"))?;
         let doc = Doc::with_client_id(client);
         let text = doc.get_or_insert_text("text");
         let mut editor = Self {
@@ -1328,10 +1349,7 @@ impl Editor {
         loop {
             match self.socket.next().await {
                 Some(Ok(Message::Binary(frame))) => {
-                    return Ok(self
-                        .dialect
-                        .message(&frame)
-                        .map_or(Incoming::Other, parse));
+                    return Ok(self.dialect.message(&frame).map_or(Incoming::Other, parse));
                 }
                 Some(Ok(Message::Close(frame))) => anyhow::bail!("closed by the server: {frame:?}"),
                 Some(Ok(_)) => {}
@@ -1344,14 +1362,22 @@ impl Editor {
     /// Types [`TYPED`] at the end of this editor's own text; returns the update frame, its
     /// first clock and its end clock.
     fn edit(&self) -> (Vec<u8>, u32, u32) {
-        let start = self.doc.transact().state_vector().get(&ClientID::new(self.client));
+        let start = self
+            .doc
+            .transact()
+            .state_vector()
+            .get(&ClientID::new(self.client));
         let update = {
             let mut txn = self.doc.transact_mut();
             let length = self.text.len(&txn);
             self.text.insert(&mut txn, length, TYPED);
             txn.encode_update_v1()
         };
-        let end = self.doc.transact().state_vector().get(&ClientID::new(self.client));
+        let end = self
+            .doc
+            .transact()
+            .state_vector()
+            .get(&ClientID::new(self.client));
         (self.dialect.sync(2, &update), start, end)
     }
 }
@@ -1374,10 +1400,17 @@ async fn connect_all(room: &Room, clients: &[u64]) -> anyhow::Result<Vec<Editor>
     let mut next = 0;
     while next < room.urls.len() {
         let mut connecting = JoinSet::new();
-        for index in next..(next + 10).min(room.urls.len()) {
-            let url = room.urls[index].clone();
+        let end = (next + 10).min(room.urls.len());
+        for (index, (url, &client)) in room
+            .urls
+            .iter()
+            .zip(clients)
+            .enumerate()
+            .take(end)
+            .skip(next)
+        {
+            let url = url.clone();
             let dialect = room.dialect.clone();
-            let client = clients[index];
             connecting.spawn(async move { (index, Editor::connect(&url, dialect, client).await) });
         }
         next = (next + 10).min(room.urls.len());
@@ -1614,11 +1647,9 @@ async fn run_editor(
                             }
                         }
                     }
-                    Incoming::Step1(remote) => {
-                        if editor.answer_step1(&remote).await.is_err() {
-                            tally.closed = true;
-                            break;
-                        }
+                    Incoming::Step1(remote) if editor.answer_step1(&remote).await.is_err() => {
+                        tally.closed = true;
+                        break;
                     }
                     _ => {}
                 }
@@ -1744,7 +1775,10 @@ mod tests {
     #[test]
     fn update_headers_name_the_client_and_first_clock() {
         assert_eq!(update_header(&typed(7, 0)), Some((7, 0)));
-        assert_eq!(update_header(&typed(4_000_000_000, 16)), Some((4_000_000_000, 16)));
+        assert_eq!(
+            update_header(&typed(4_000_000_000, 16)),
+            Some((4_000_000_000, 16))
+        );
         // An update with no structs (`0` clients, empty delete set).
         assert_eq!(update_header(&[0, 0]), None);
     }
@@ -1771,8 +1805,16 @@ mod tests {
             out.write_var(1_u64);
         });
         let cases: Vec<(&Dialect, Vec<u8>, &str)> = vec![
-            (&Dialect::Plain, Dialect::Plain.sync(2, &typed(7, 8)), "update 7@8"),
-            (&Dialect::Plain, Dialect::Plain.sync(1, &typed(7, 0)), "step2"),
+            (
+                &Dialect::Plain,
+                Dialect::Plain.sync(2, &typed(7, 8)),
+                "update 7@8",
+            ),
+            (
+                &Dialect::Plain,
+                Dialect::Plain.sync(1, &typed(7, 0)),
+                "step2",
+            ),
             (
                 &Dialect::Plain,
                 Dialect::Plain.sync(0, &durable.encode_v1()),
@@ -1794,7 +1836,9 @@ mod tests {
 
     #[test]
     fn hocuspocus_auth_is_the_document_then_auth_token() {
-        let frame = Dialect::Hocuspocus("d".to_owned()).auth().expect("an auth frame");
+        let frame = Dialect::Hocuspocus("d".to_owned())
+            .auth()
+            .expect("an auth frame");
         assert_eq!(frame, [1, b'd', 2, 0, 5, b'b', b'e', b'n', b'c', b'h']);
         assert!(Dialect::Plain.auth().is_none());
     }

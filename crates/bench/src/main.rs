@@ -10,12 +10,17 @@
 //!   consumers: throughput, and first-attempt dispatch latency at a steady rate.
 //! - `chat`: message sends over HTTP: N users send to one channel concurrently (each send a
 //!   transaction serialized on the channel document): messages/s and latency.
-//! - `all`: `http`, `outbox` and `webhooks` (run `chat` on its own).
+//! - `canvas`: N editors typing into one Yjs document over the y-websocket protocol, against
+//!   Atelier, the y-websocket reference server, Hocuspocus and y-sweet (each its own process):
+//!   relay latency, deliveries/s, server CPU per update, durable-ack latency (Atelier), RSS,
+//!   and memory per idle loaded document.
+//! - `all`: `http`, `outbox` and `webhooks` (run `chat` and `canvas` on their own).
 //!
 //! Everything runs against real MongoDB (or the nx-27017 stand-in) and RabbitMQ, in its own
 //! `bench_<ulid>` database and `bench<ulid>` queue prefix, deleted at the end. Run it in
 //! release mode through `scripts/bench`, which starts the dependencies.
 
+mod canvas;
 mod chat;
 mod cleanup;
 mod http;
@@ -52,8 +57,13 @@ enum Command {
     Webhooks(webhooks::WebhookOptions),
     /// Chat message sends to one channel over HTTP: messages/s and latency.
     Chat(chat::ChatOptions),
+    /// Yjs sync of one document by N editors: Atelier against y-websocket, Hocuspocus, y-sweet.
+    Canvas(canvas::CanvasOptions),
     /// `http`, `outbox` and `webhooks`, with their default options unless given here.
     All(AllOptions),
+    /// Atelier as a child process of the `canvas` scenario (internal).
+    #[command(hide = true)]
+    CanvasServer(canvas::CanvasServerArgs),
 }
 
 #[derive(Debug, Args)]
@@ -115,6 +125,10 @@ fn main() -> anyhow::Result<()> {
         atelier_observability::LogFormat::Pretty,
         &std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".to_owned()),
     );
+    if let Command::CanvasServer(args) = &cli.command {
+        // The server under test alone in this process, on threads named `atelier-srv`.
+        return canvas::server_runtime()?.block_on(canvas::serve(&cli.settings, args));
+    }
     // The default multi-threaded runtime: one worker per core (2 here), shared by the
     // benchmark clients and the server under test.
     let runtime = tokio::runtime::Runtime::new()?;
@@ -144,6 +158,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Chat(options) => {
             print(&chat::run(settings, &options).await?);
         }
+        Command::Canvas(options) => {
+            canvas::run(settings, &options, print).await?;
+        }
+        Command::CanvasServer(_) => unreachable!("handled before the runtime starts"),
         Command::All(options) => {
             print(&http::run(settings, &options.http).await?);
             outbox::run(settings, &options.outbox, print).await?;

@@ -396,6 +396,47 @@ async fn documents_roles_content_and_versions() {
     assert_eq!(status, 403);
     let (status, _) = call(&app, &member.token, Method::DELETE, &doc_path, None).await;
     assert_eq!(status, 204);
+
+    // Every canvas event type was emitted, and each event's data matches its catalogued schema.
+    let catalog = atelier_server::modules::catalog();
+    let mut seen = std::collections::BTreeSet::new();
+    atelier_tests::eventually(
+        std::time::Duration::from_secs(15),
+        "canvas.document.deleted in the event log",
+        || {
+            let app = &app;
+            let api_key = api_key.clone();
+            async move {
+                let (_, events) =
+                    call(app, &api_key, Method::GET, "/v1/events?limit=200", None).await;
+                events["items"].as_array().is_some_and(|items| {
+                    items.iter().any(|e| e["type"] == "canvas.document.deleted")
+                })
+            }
+        },
+    )
+    .await;
+    let (_, events) = call(&app, &api_key, Method::GET, "/v1/events?limit=200", None).await;
+    for event in events["items"].as_array().unwrap() {
+        let event_type = event["type"].as_str().unwrap();
+        if !event_type.starts_with("canvas.") {
+            continue;
+        }
+        let entry = catalog.find(event_type, 1).unwrap();
+        assert!(
+            jsonschema::draft202012::is_valid(&entry.schema, &event["data"]),
+            "{event_type}: {} does not match its schema",
+            event["data"]
+        );
+        seen.insert(event_type.to_owned());
+    }
+    let catalogued: std::collections::BTreeSet<String> = catalog
+        .entries()
+        .iter()
+        .filter(|entry| entry.event_type.starts_with("canvas."))
+        .map(|entry| entry.event_type.to_owned())
+        .collect();
+    assert_eq!(seen, catalogued, "every canvas event type is emitted");
     let (status, problem) = call(
         &app,
         &member.token,

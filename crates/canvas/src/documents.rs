@@ -865,9 +865,7 @@ impl Canvas {
             &record,
             json!({ "document": document_json(&record), "changed": ["content"], "editor_ids": editors }),
         );
-        self.outbox.append_now(tenant, vec![event]).await?;
-        self.store.notify_committed();
-        Ok(())
+        self.append_event(tenant, event).await
     }
 }
 

@@ -480,7 +480,7 @@ impl SyncHub {
         reason: &str,
     ) {
         let key = (tenant, document.to_owned());
-        let handle = self.lock().get(&key).cloned();
+        let handle = self.loaded_handle(&key);
         if let Some(handle) = handle {
             handle
                 .send(Command::Evict {
@@ -500,7 +500,7 @@ impl SyncHub {
         document: &str,
     ) -> Result<StateVector, LogError> {
         let key = (tenant, document.to_owned());
-        let handle = self.lock().get(&key).cloned();
+        let handle = self.loaded_handle(&key);
         if let Some(handle) = handle {
             let (answer, answered) = tokio::sync::oneshot::channel();
             if handle.send(Command::DurableState { answer }).is_ok()
@@ -577,7 +577,7 @@ impl SyncHub {
     /// Applies an update another node accepted, if the document is loaded here.
     pub fn remote_update(&self, tenant: TenantId, document: &str, update: Vec<u8>) {
         let key = (tenant, document.to_owned());
-        let handle = self.lock().get(&key).cloned();
+        let handle = self.loaded_handle(&key);
         if let Some(handle) = handle {
             handle
                 .send(Command::Remote {
@@ -643,7 +643,7 @@ impl SyncHub {
     /// Relays another node's awareness frame to this node's sockets on the document.
     pub fn remote_awareness(&self, tenant: TenantId, document: &str, frame: Vec<u8>) {
         let key = (tenant, document.to_owned());
-        let handle = self.lock().get(&key).cloned();
+        let handle = self.loaded_handle(&key);
         if let Some(handle) = handle {
             handle.send(Command::RemoteAwareness { frame }).ok();
         }
@@ -690,6 +690,11 @@ impl SyncHub {
         drop(documents);
         tokio::spawn(run_document(self.clone(), key, handle.clone(), inbox));
         handle
+    }
+
+    /// The task of a document loaded on this node, if any.
+    fn loaded_handle(&self, key: &DocumentKey) -> Option<mpsc::UnboundedSender<Command>> {
+        self.lock().get(key).cloned()
     }
 
     /// Removes the document's entry if it is still `handle` (not a newer task's).
@@ -932,10 +937,7 @@ impl LiveDocument {
             }
             Command::RemoteAwareness { frame } => {
                 let frame: Arc<[u8]> = frame.into();
-                let all: Vec<ConnId> = self.connections.keys().copied().collect();
-                for conn in all {
-                    self.send(conn, frame.clone());
-                }
+                self.broadcast(frame, None);
             }
             Command::Remote { updates } => {
                 for update in updates {
@@ -949,10 +951,7 @@ impl LiveDocument {
                         Ok(frames) => {
                             for frame in frames {
                                 let frame: Arc<[u8]> = frame.into();
-                                let all: Vec<ConnId> = self.connections.keys().copied().collect();
-                                for conn in all {
-                                    self.send(conn, frame.clone());
-                                }
+                                self.broadcast(frame.clone(), None);
                             }
                         }
                         Err(error) => {
@@ -1098,15 +1097,7 @@ impl LiveDocument {
                         peers.publish_awareness(self.key.0, &self.key.1, &frame);
                     }
                     let frame: Arc<[u8]> = frame.into();
-                    let others: Vec<ConnId> = self
-                        .connections
-                        .keys()
-                        .copied()
-                        .filter(|other| echo || *other != conn)
-                        .collect();
-                    for other in others {
-                        self.send(other, frame.clone());
-                    }
+                    self.broadcast(frame, (!echo).then_some(conn));
                 }
                 if let Some(update) = outcome.accepted_update {
                     self.accepted(update, user);
@@ -1198,10 +1189,7 @@ impl LiveDocument {
         let outcome = outcome?;
         for frame in outcome.broadcast {
             let frame: Arc<[u8]> = frame.into();
-            let all: Vec<ConnId> = self.connections.keys().copied().collect();
-            for other in all {
-                self.send(other, frame.clone());
-            }
+            self.broadcast(frame.clone(), None);
         }
         Ok(outcome.accepted_update.map(|update| {
             let (durable, waiting) = tokio::sync::oneshot::channel();
@@ -1323,6 +1311,19 @@ impl LiveDocument {
         });
     }
 
+    /// Queues a frame for every connection but `except`.
+    fn broadcast(&mut self, frame: Arc<[u8]>, except: Option<ConnId>) {
+        let targets: Vec<ConnId> = self
+            .connections
+            .keys()
+            .copied()
+            .filter(|conn| Some(*conn) != except)
+            .collect();
+        for conn in targets {
+            self.send(conn, frame.clone());
+        }
+    }
+
     /// Queues a frame for a connection; a full queue drops the connection (slow reader).
     fn send(&mut self, conn: ConnId, frame: Arc<[u8]>) {
         let Some(attached) = self.connections.get(&conn) else {
@@ -1356,10 +1357,7 @@ impl LiveDocument {
                 peers.publish_awareness(self.key.0, &self.key.1, &frame);
             }
             let frame: Arc<[u8]> = frame.into();
-            let others: Vec<ConnId> = self.connections.keys().copied().collect();
-            for other in others {
-                self.send(other, frame.clone());
-            }
+            self.broadcast(frame.clone(), None);
         }
     }
 

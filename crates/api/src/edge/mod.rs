@@ -1,6 +1,6 @@
 //! The shared pieces of the HTTP edge: one [`ApiResult`], id parsing, the one opaque
 //! [`cursor`] codec and [`page::Page`] type, strict JSON bodies ([`json`]), timestamps
-//! ([`time`]), and the one mapping of each domain error type to a problem ([`identity_error`],
+//! ([`time`]), the sockets' [`websocket`] configuration, and the one mapping of each domain error type to a problem ([`identity_error`],
 //! [`chat_error`], [`webhook_error`]). Area modules (`chat`, `identity`, `webhooks`, ...)
 //! import these from here and never helpers from a sibling area.
 
@@ -8,6 +8,7 @@ pub mod cursor;
 pub mod json;
 pub mod page;
 pub mod time;
+pub mod websocket;
 
 pub use page::Page;
 

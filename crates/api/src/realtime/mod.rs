@@ -20,7 +20,7 @@ use futures_util::{SinkExt, StreamExt};
 use poem::{
     IntoResponse, Request, Response, handler,
     http::StatusCode,
-    web::websocket::{CloseCode, Message, WebSocket, WebSocketConfig, WebSocketStream},
+    web::websocket::{CloseCode, Message, WebSocket, WebSocketStream},
 };
 use poem_openapi::OperationId;
 use tokio::sync::mpsc;
@@ -88,9 +88,7 @@ pub async fn connect(request: &Request, websocket: WebSocket) -> poem::Result<Re
         .and_then(serde_json::Value::as_str)
         .map(str::to_owned);
     let max = realtime.gateway.config().max_frame_bytes;
-    let config = WebSocketConfig::default()
-        .max_message_size(Some(max))
-        .max_frame_size(Some(max));
+    let config = crate::edge::websocket::socket_config(max);
     let metrics = state.metrics.clone();
     let mut response = websocket
         .config(config)

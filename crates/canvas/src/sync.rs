@@ -371,6 +371,13 @@ impl Connection {
     pub async fn next(&mut self) -> Option<Outgoing> {
         self.outgoing.recv().await
     }
+
+    /// What [`Connection::next`] would return now, without waiting: `None` when nothing is
+    /// queued (or the queue is gone, which the next `next` reports). The socket writer drains
+    /// what is queued with it, so a burst leaves in one write.
+    pub fn try_next(&mut self) -> Option<Outgoing> {
+        self.outgoing.try_recv().ok()
+    }
 }
 
 impl Drop for Connection {

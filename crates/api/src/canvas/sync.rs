@@ -35,7 +35,7 @@ use poem::{
     IntoResponse, Request, Response, handler,
     web::{
         Path,
-        websocket::{CloseCode, Message, WebSocket, WebSocketConfig, WebSocketStream},
+        websocket::{CloseCode, Message, WebSocket, WebSocketStream},
     },
 };
 use poem_openapi::OperationId;
@@ -87,9 +87,7 @@ pub async fn connect(
     let limits = hub.options().limits;
     // A frame carries one update plus a few bytes of framing.
     let max = limits.max_update_bytes + 64;
-    let config = WebSocketConfig::default()
-        .max_message_size(Some(max))
-        .max_frame_size(Some(max));
+    let config = crate::edge::websocket::socket_config(max);
     let metrics = state.metrics.clone();
     let shutdown = state.realtime.shutdown.clone();
     let mut response = websocket
@@ -147,6 +145,52 @@ async fn close(mut socket: WebSocketStream, code: u16, reason: &str) {
     tokio::time::timeout(CLOSE_SEND_TIMEOUT, drain).await.ok();
 }
 
+/// Frames written per flush at most: a burst of updates (many editors typing at once) leaves
+/// in one write instead of one per frame, and a long backlog still yields to reading.
+const MAX_BURST: usize = 64;
+
+/// How a burst of outgoing frames went.
+enum Written {
+    /// Every frame was written and flushed.
+    All,
+    /// The frames before the document's close were written; close with this.
+    ThenClose(u16, String),
+    /// The socket failed.
+    Failed,
+    /// The client did not read in time.
+    Stalled,
+}
+
+/// Writes `first` and whatever else is already queued for the socket (up to [`MAX_BURST`]),
+/// then flushes once, within [`STALLED_AFTER`].
+async fn write_burst(
+    sink: &mut futures_util::stream::SplitSink<WebSocketStream, Message>,
+    connection: &mut atelier_canvas::sync::Connection,
+    first: &[u8],
+) -> Written {
+    let burst = async {
+        sink.feed(Message::Binary(first.to_vec())).await?;
+        let mut then = Written::All;
+        for _ in 1..MAX_BURST {
+            match connection.try_next() {
+                Some(Outgoing::Frame(frame)) => sink.feed(Message::Binary(frame.to_vec())).await?,
+                Some(Outgoing::Close { code, reason }) => {
+                    then = Written::ThenClose(code, reason);
+                    break;
+                }
+                None => break,
+            }
+        }
+        sink.flush().await?;
+        Ok::<_, std::io::Error>(then)
+    };
+    match tokio::time::timeout(STALLED_AFTER, burst).await {
+        Ok(Ok(written)) => written,
+        Ok(Err(_)) => Written::Failed,
+        Err(_) => Written::Stalled,
+    }
+}
+
 /// Pumps frames between the socket and the document until either side ends.
 async fn serve(
     socket: WebSocketStream,
@@ -167,11 +211,12 @@ async fn serve(
             () = &mut expired => break Some((CLOSE_TOKEN_EXPIRED, "the access token expired".to_owned())),
             outgoing = connection.next() => match outgoing {
                 Some(Outgoing::Frame(frame)) => {
-                    match tokio::time::timeout(STALLED_AFTER, sink.send(Message::Binary(frame.to_vec()))).await {
-                        Ok(Ok(())) => {}
-                        Ok(Err(_)) => break None,
+                    match write_burst(&mut sink, &mut connection, &frame).await {
+                        Written::All => {}
+                        Written::ThenClose(code, reason) => break Some((code, reason)),
+                        Written::Failed => break None,
                         // Not read in time: drop the connection without a close frame.
-                        Err(_) => return,
+                        Written::Stalled => return,
                     }
                 }
                 Some(Outgoing::Close { code, reason }) => break Some((code, reason)),

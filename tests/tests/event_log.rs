@@ -255,7 +255,28 @@ async fn the_log_replays_a_tenants_events_in_order_by_cursor() {
         .await;
     assert_eq!(status, 204, "{body}");
 
-    let expected = published(&outbox, tenant.tenant, 15).await;
+    // An API key revoked (revoking it twice emits one event).
+    let (status, created) = app
+        .call(
+            &tenant.api_key,
+            Method::POST,
+            "/v1/api-keys",
+            Some(json!({ "name": "ci" })),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let key_path = format!(
+        "/v1/api-keys/{}",
+        created["api_key"]["id"].as_str().unwrap()
+    );
+    for _ in 0..2 {
+        let (status, body) = app
+            .call(&tenant.api_key, Method::DELETE, &key_path, None)
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+
+    let expected = published(&outbox, tenant.tenant, 16).await;
     let others = published(&outbox, other.tenant, 1).await;
     let mut emitted_types: Vec<&str> = Vec::new();
     for event in expected.iter().chain(&others) {

@@ -35,6 +35,7 @@ pub mod events;
 pub mod idempotency;
 pub mod identity;
 pub mod middleware;
+pub mod principals;
 pub mod problem;
 pub mod rate_limit;
 pub mod realtime;

@@ -12,6 +12,8 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use std::{sync::Arc, time::Instant};
+
 use atelier_outbox::UnitOfWork;
 use atelier_store::{CollectionSpec, Store};
 use futures_util::FutureExt;
@@ -20,6 +22,7 @@ use crate::{
     IdentityError,
     model::{ApiKeyId, ApiKeyScope, AuthError, AuthFailure, Principal},
     policy::{Access, Permission},
+    principal_cache::{CachedKey, PrincipalCache},
     tenancy::Tenancy,
 };
 
@@ -72,6 +75,7 @@ pub struct ApiKeys {
     keys: Collection<ApiKeyRecord>,
     unit: UnitOfWork,
     store: Store,
+    cache: Arc<PrincipalCache>,
 }
 
 impl ApiKeys {
@@ -80,7 +84,15 @@ impl ApiKeys {
             keys: store.database().collection(COLLECTION),
             unit: UnitOfWork::new(store),
             store: store.clone(),
+            cache: Arc::default(),
         }
+    }
+
+    /// Resolves keys through `cache` (the node's, shared with user tokens).
+    #[must_use]
+    pub fn with_cache(mut self, cache: Arc<PrincipalCache>) -> Self {
+        self.cache = cache;
+        self
     }
 
     /// Creates a key; the secret is in the result and nowhere else (the unit of work's stored
@@ -156,9 +168,46 @@ impl ApiKeys {
         {
             return Err(AuthError::Malformed.into());
         }
+        let key_hash = hash(presented);
+        let now = Instant::now();
+        let key = match self.cache.key(&key_hash, now) {
+            Some(key) => key,
+            None => {
+                let epoch = self.cache.epoch();
+                let key = self.look_up(&key_hash).await?;
+                self.cache.remember_key(epoch, key_hash.clone(), key, now);
+                key
+            }
+        };
+        let now_ms = Utc::now().timestamp_millis();
+        if key
+            .last_used_at_ms
+            .is_none_or(|last| now_ms - last >= LAST_USED_GRANULARITY_MS)
+        {
+            // Best effort, off the request's path: a failed bookkeeping write must not fail or
+            // slow the request.
+            self.cache.key_used(&key_hash, now_ms);
+            let keys = self.keys.clone();
+            tokio::spawn(async move {
+                if let Err(error) = keys
+                    .update_one(
+                        doc! { "_id": key.key_id.to_string() },
+                        doc! { "$set": { "last_used_at_ms": now_ms } },
+                    )
+                    .await
+                {
+                    tracing::warn!(%error, key = %key.key_id, "could not record API key use");
+                }
+            });
+        }
+        Ok(key.principal())
+    }
+
+    /// The active key whose secret hashes to `key_hash`, from MongoDB.
+    async fn look_up(&self, key_hash: &str) -> Result<CachedKey, AuthFailure> {
         let record = self
             .store
-            .bounded(self.keys.find_one(doc! { "key_hash": hash(presented) }))
+            .bounded(self.keys.find_one(doc! { "key_hash": key_hash }))
             .await
             .map_err(|error| {
                 // The driver's error names internal addresses: the log gets it, the caller a
@@ -173,27 +222,11 @@ impl ApiKeys {
                 tenant: Some(record.tenant),
             });
         }
-        let now = Utc::now().timestamp_millis();
-        if record
-            .last_used_at_ms
-            .is_none_or(|last| now - last >= LAST_USED_GRANULARITY_MS)
-        {
-            // Best effort: a failed bookkeeping write must not fail the request.
-            if let Err(error) = self
-                .keys
-                .update_one(
-                    doc! { "_id": record.id.to_string() },
-                    doc! { "$set": { "last_used_at_ms": now } },
-                )
-                .await
-            {
-                tracing::warn!(%error, key = %record.id, "could not record API key use");
-            }
-        }
-        Ok(Principal::ApiKey {
+        Ok(CachedKey {
             tenant: record.tenant,
             key_id: record.id,
             scope: record.scope,
+            last_used_at_ms: record.last_used_at_ms,
         })
     }
 
@@ -208,7 +241,8 @@ impl ApiKeys {
         Ok(atelier_store::scoped::page(keys, principal.tenant(), doc! {}, request).await?)
     }
 
-    /// Revokes a key of this tenant (tenant administrators). Revoking twice is harmless.
+    /// Revokes a key of this tenant (tenant administrators), emitting `identity.api_key.revoked`
+    /// (which every API node's principal cache drops the key on). Revoking twice is harmless.
     pub async fn revoke(
         &self,
         principal: &Principal,
@@ -217,24 +251,43 @@ impl ApiKeys {
         Tenancy::require(principal, Permission::TenantAdmin, Access::default())?;
         let tenant = principal.tenant();
         let now = Utc::now().timestamp_millis();
-        self.unit
+        let record = self
+            .unit
             .run::<_, _, IdentityError, _>(tenant, self.keys.clone(), move |tx, keys| {
                 async move {
                     let filter = doc! { "_id": key.to_string(), "tenant": tenant.to_string() };
                     let mut unrevoked = filter.clone();
                     unrevoked.insert("revoked_at_ms", mongodb::bson::Bson::Null);
-                    keys.update_one(unrevoked, doc! { "$set": { "revoked_at_ms": now } })
+                    let revoked = keys
+                        .update_one(unrevoked, doc! { "$set": { "revoked_at_ms": now } })
                         .session(tx.session())
                         .await?;
-                    keys.find_one(filter)
+                    let record = keys
+                        .find_one(filter)
                         .session(tx.session())
                         .await?
-                        .ok_or(IdentityError::NotFound("API key"))
+                        .ok_or(IdentityError::NotFound("API key"))?;
+                    if revoked.modified_count > 0 {
+                        tx.append(revoked_event(&record));
+                    }
+                    Ok(record)
                 }
                 .boxed()
             })
-            .await
+            .await?;
+        // This node at once; the others when `identity.api_key.revoked` reaches them.
+        self.cache.forget_key(tenant, key);
+        Ok(record)
     }
+}
+
+fn revoked_event(record: &ApiKeyRecord) -> atelier_core::NewEvent {
+    atelier_core::NewEvent::new(
+        "identity.api_key.revoked",
+        "api_key",
+        record.id.to_string(),
+        serde_json::json!({ "key_id": record.id, "name": record.name }),
+    )
 }
 
 fn hash(secret: &str) -> String {

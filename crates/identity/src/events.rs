@@ -17,6 +17,7 @@ pub fn types() -> Vec<EventType> {
         login_revoked(),
         user_deleted(),
         grant_revoked(),
+        api_key_revoked(),
     ]
 }
 
@@ -150,6 +151,26 @@ fn user_deleted() -> EventType {
             description,
             json!({ "user_id": prefixed_id("usr", "The deleted user.") }),
             &["user_id"],
+        ),
+    }
+}
+
+fn api_key_revoked() -> EventType {
+    let description =
+        "An API key was revoked: every node refuses it from the moment this event reaches it.";
+    EventType {
+        event_type: "identity.api_key.revoked",
+        data_version: 1,
+        description,
+        schema: object_schema(
+            "identity.api_key.revoked",
+            1,
+            description,
+            json!({
+                "key_id": prefixed_id("key", "The revoked key."),
+                "name": name("The key's name."),
+            }),
+            &["key_id", "name"],
         ),
     }
 }

@@ -19,6 +19,7 @@ pub mod events;
 pub mod idempotency;
 pub mod model;
 pub mod policy;
+pub mod principal_cache;
 pub mod scope;
 pub mod tenancy;
 pub mod tokens;
@@ -74,8 +75,8 @@ impl Default for IdentityConfig {
 #[derive(Debug, Clone)]
 pub struct Identity {
     pub config: IdentityConfig,
-    /// User tokens recently found live (user not deleted, login not revoked).
-    live: std::sync::Arc<std::sync::Mutex<LiveCache>>,
+    /// Credentials resolved recently (shared with [`api_keys::ApiKeys`]).
+    pub cache: std::sync::Arc<principal_cache::PrincipalCache>,
     pub tenancy: tenancy::Tenancy,
     pub api_keys: api_keys::ApiKeys,
     pub tokens: tokens::Tokens,
@@ -98,22 +99,23 @@ impl Identity {
     }
 
     pub fn new(store: &Store, config: IdentityConfig) -> Self {
+        let cache = std::sync::Arc::new(principal_cache::PrincipalCache::default());
         Self {
             tenancy: tenancy::Tenancy::new(store),
-            api_keys: api_keys::ApiKeys::new(store),
+            api_keys: api_keys::ApiKeys::new(store).with_cache(cache.clone()),
             tokens: tokens::Tokens::new(store, &config),
             audit: audit::AuditLog::new(store),
             usage: usage::Usage::new(store),
             idempotency: idempotency::Idempotency::new(store, config.idempotency_ttl),
             config,
-            live: std::sync::Arc::default(),
+            cache,
         }
     }
 
     /// Resolves a bearer credential: API keys by their prefix, anything else as a user token.
     /// A user token is refused ([`AuthError::Revoked`]) when its user was deleted or its login
-    /// revoked: checked in MongoDB, at most once per [`LIVE_CHECK_INTERVAL`] per token's user
-    /// and login on each node.
+    /// revoked. Both are answered from the node's [`principal_cache::PrincipalCache`] when it
+    /// holds them, so the hot path reads no database; revocations reach it as events.
     pub async fn authenticate(&self, bearer: &str) -> Result<Principal, AuthFailure> {
         self.authenticate_checked(bearer, true).await
     }
@@ -150,9 +152,8 @@ impl Identity {
         let tenant = tenancy::Tenancy::administered_tenant(principal)?;
         self.tenancy.delete_user(tenant, user).await?;
         self.tokens.revoke_user_logins(tenant, user).await?;
-        lock(&self.live)
-            .checked
-            .retain(|(_, cached, _), _| *cached != user);
+        // This node at once; the others when `identity.user.deleted` reaches them.
+        self.cache.forget_user(tenant, user);
         Ok(())
     }
 
@@ -166,9 +167,10 @@ impl Identity {
     ) -> Result<(), AuthFailure> {
         let key = (tenant, user, login);
         let now = std::time::Instant::now();
-        if cached && lock(&self.live).is_fresh(&key, now) {
+        if cached && self.cache.login_is_live(&key, now) {
             return Ok(());
         }
+        let epoch = self.cache.epoch();
         let failure = |error: AuthError| AuthFailure {
             error,
             tenant: Some(tenant),
@@ -194,50 +196,9 @@ impl Identity {
         {
             return Err(failure(AuthError::Revoked));
         }
-        lock(&self.live).remember(key, now);
+        self.cache.remember_login(epoch, key, now);
         Ok(())
     }
-}
-
-/// How long a user token found live is trusted without looking again: a deleted user's or a
-/// revoked login's tokens are refused on every node within this (sockets are closed at once
-/// through the realtime hub).
-pub const LIVE_CHECK_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
-
-type LiveKey = (atelier_core::TenantId, UserId, Option<TokenFamilyId>);
-
-/// User tokens found live recently, bounded.
-#[derive(Debug, Default)]
-struct LiveCache {
-    checked: std::collections::HashMap<LiveKey, std::time::Instant>,
-}
-
-impl LiveCache {
-    const MAX: usize = 10_000;
-
-    fn is_fresh(&self, key: &LiveKey, now: std::time::Instant) -> bool {
-        self.checked
-            .get(key)
-            .is_some_and(|at| now.saturating_duration_since(*at) < LIVE_CHECK_INTERVAL)
-    }
-
-    fn remember(&mut self, key: LiveKey, now: std::time::Instant) {
-        if self.checked.len() >= Self::MAX {
-            self.checked
-                .retain(|_, at| now.saturating_duration_since(*at) < LIVE_CHECK_INTERVAL);
-            if self.checked.len() >= Self::MAX {
-                self.checked.clear();
-            }
-        }
-        self.checked.insert(key, now);
-    }
-}
-
-fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // One map insert or lookup at a time: a panic cannot leave it inconsistent.
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Collections and indexes of this crate, for the migration list.

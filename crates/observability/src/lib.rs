@@ -87,6 +87,7 @@ struct Inner {
     dependency_up: GaugeVec,
     realtime_frames: IntCounterVec,
     realtime_slow_consumers: prometheus::IntCounter,
+    principal_cache_lookups: IntCounterVec,
     /// What modules registered: their metric bundles by type, and the series they export.
     modules: Mutex<ModuleMetrics>,
 }
@@ -219,6 +220,14 @@ impl Metrics {
             "WebSocket connections closed (4008) because their outbound queue was full.",
         )
         .expect("valid metric");
+        let principal_cache_lookups = IntCounterVec::new(
+            Opts::new(
+                "atelier_principal_cache_lookups_total",
+                "Credentials looked up in the node's principal cache, by credential (api_key, user_token) and result (hit, miss: read from MongoDB).",
+            ),
+            &["credential", "result"],
+        )
+        .expect("valid metric");
         let dependency_up = GaugeVec::new(
             Opts::new(
                 "atelier_dependency_up",
@@ -245,6 +254,7 @@ impl Metrics {
             Box::new(dependency_up.clone()),
             Box::new(realtime_frames.clone()),
             Box::new(realtime_slow_consumers.clone()),
+            Box::new(principal_cache_lookups.clone()),
         ];
         for collector in collectors {
             registry
@@ -271,6 +281,7 @@ impl Metrics {
                 dependency_up,
                 realtime_frames,
                 realtime_slow_consumers,
+                principal_cache_lookups,
                 modules: Mutex::new(ModuleMetrics::default()),
             }),
         }
@@ -352,7 +363,7 @@ impl Metrics {
 
     fn descriptors(&self) -> Vec<Desc> {
         let i = &self.inner;
-        let collectors: [&dyn Collector; 16] = [
+        let collectors: [&dyn Collector; 17] = [
             &i.http_requests,
             &i.http_duration,
             &i.outbox_backlog,
@@ -369,6 +380,7 @@ impl Metrics {
             &i.dependency_up,
             &i.realtime_frames,
             &i.realtime_slow_consumers,
+            &i.principal_cache_lookups,
         ];
         collectors
             .iter()
@@ -464,6 +476,14 @@ impl Metrics {
     /// A WebSocket client was too slow and is being closed.
     pub fn realtime_slow_consumer(&self) {
         self.inner.realtime_slow_consumers.inc();
+    }
+
+    /// One credential looked up in the principal cache (`hit`: no database read).
+    pub fn principal_cache_lookup(&self, credential: &str, hit: bool) {
+        self.inner
+            .principal_cache_lookups
+            .with_label_values(&[credential, if hit { "hit" } else { "miss" }])
+            .inc();
     }
 
     pub fn set_dependency_up(&self, dependency: &str, up: bool) {

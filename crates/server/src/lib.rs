@@ -213,6 +213,13 @@ impl Server {
         );
         if config.roles.api {
             workers.spawn(hub.clone().run(workers_cancel.clone()));
+            // Revocations reach this node's principal cache as events (see
+            // `atelier_identity::principal_cache`).
+            identity.cache.observe(metrics.clone());
+            let invalidations = atelier_api::principals::Invalidations::new(identity.cache.clone());
+            let principals = atelier_api::principals::consumer(&bus, &config.node_id);
+            let cancel = workers_cancel.clone();
+            workers.spawn(async move { principals.run(invalidations, cancel).await });
         }
         let probe = Arc::new(readiness::NodeReadiness {
             store: store.clone(),

@@ -1837,7 +1837,7 @@ export interface components {
             text: string;
         };
         /** @description One event, as published (the event envelope); `type` says which, and `data` follows that type's schema. */
-        Event: components["schemas"]["CanvasDocumentCreatedEvent"] | components["schemas"]["CanvasDocumentDeletedEvent"] | components["schemas"]["CanvasDocumentRestoredEvent"] | components["schemas"]["CanvasDocumentSharedEvent"] | components["schemas"]["CanvasDocumentUpdatedEvent"] | components["schemas"]["CanvasDocumentVersionCreatedEvent"] | components["schemas"]["ChatChannelCreatedEvent"] | components["schemas"]["ChatChannelUpdatedEvent"] | components["schemas"]["ChatMemberAddedEvent"] | components["schemas"]["ChatMemberRemovedEvent"] | components["schemas"]["ChatMemberUpdatedEvent"] | components["schemas"]["ChatMessageCreatedEvent"] | components["schemas"]["ChatMessageDeletedEvent"] | components["schemas"]["ChatMessageUpdatedEvent"] | components["schemas"]["ChatReactionAddedEvent"] | components["schemas"]["ChatReactionRemovedEvent"] | components["schemas"]["ChatReadUpdatedEvent"] | components["schemas"]["ChatScheduledCancelledEvent"] | components["schemas"]["ChatScheduledCreatedEvent"] | components["schemas"]["ChatThreadReadUpdatedEvent"] | components["schemas"]["IdentityGrantRevokedEvent"] | components["schemas"]["IdentityLoginRevokedEvent"] | components["schemas"]["IdentityMemberRemovedEvent"] | components["schemas"]["IdentityMemberUpdatedEvent"] | components["schemas"]["IdentityUserCreatedEvent"] | components["schemas"]["IdentityUserDeletedEvent"] | components["schemas"]["IdentityWorkspaceCreatedEvent"] | components["schemas"]["WebhookAttemptExhaustedEvent"] | components["schemas"]["WebhookEndpointCreatedEvent"] | components["schemas"]["WebhookEndpointDeletedEvent"] | components["schemas"]["WebhookEndpointDisabledEvent"] | components["schemas"]["WebhookEndpointUpdatedEvent"];
+        Event: components["schemas"]["CanvasDocumentCreatedEvent"] | components["schemas"]["CanvasDocumentDeletedEvent"] | components["schemas"]["CanvasDocumentRestoredEvent"] | components["schemas"]["CanvasDocumentSharedEvent"] | components["schemas"]["CanvasDocumentUpdatedEvent"] | components["schemas"]["CanvasDocumentVersionCreatedEvent"] | components["schemas"]["ChatChannelCreatedEvent"] | components["schemas"]["ChatChannelUpdatedEvent"] | components["schemas"]["ChatMemberAddedEvent"] | components["schemas"]["ChatMemberRemovedEvent"] | components["schemas"]["ChatMemberUpdatedEvent"] | components["schemas"]["ChatMessageCreatedEvent"] | components["schemas"]["ChatMessageDeletedEvent"] | components["schemas"]["ChatMessageUpdatedEvent"] | components["schemas"]["ChatReactionAddedEvent"] | components["schemas"]["ChatReactionRemovedEvent"] | components["schemas"]["ChatReadUpdatedEvent"] | components["schemas"]["ChatScheduledCancelledEvent"] | components["schemas"]["ChatScheduledCreatedEvent"] | components["schemas"]["ChatThreadReadUpdatedEvent"] | components["schemas"]["IdentityApiKeyRevokedEvent"] | components["schemas"]["IdentityGrantRevokedEvent"] | components["schemas"]["IdentityLoginRevokedEvent"] | components["schemas"]["IdentityMemberRemovedEvent"] | components["schemas"]["IdentityMemberUpdatedEvent"] | components["schemas"]["IdentityUserCreatedEvent"] | components["schemas"]["IdentityUserDeletedEvent"] | components["schemas"]["IdentityWorkspaceCreatedEvent"] | components["schemas"]["WebhookAttemptExhaustedEvent"] | components["schemas"]["WebhookEndpointCreatedEvent"] | components["schemas"]["WebhookEndpointDeletedEvent"] | components["schemas"]["WebhookEndpointDisabledEvent"] | components["schemas"]["WebhookEndpointUpdatedEvent"];
         /**
          * EventTypeView
          * @description One catalogued event type.
@@ -4027,6 +4027,44 @@ export interface components {
             aggregate_type: string;
             aggregate_id: string;
             data: components["schemas"]["ChatThreadReadUpdatedData"];
+        };
+        /** @description `data` of `identity.api_key.revoked` (data_version 1): An API key was revoked: every node refuses it from the moment this event reaches it. */
+        IdentityApiKeyRevokedData: {
+            /** @description The revoked key. */
+            key_id: string;
+            /** @description The key's name. */
+            name: string;
+        };
+        /**
+         * IdentityApiKeyRevokedEvent
+         * @description An API key was revoked: every node refuses it from the moment this event reaches it.
+         */
+        IdentityApiKeyRevokedEvent: {
+            /** @description Stable event id (`evt_...`); de-duplicate on it. */
+            id: string;
+            /**
+             * @description The event type. (enum property replaced by openapi-typescript)
+             * @enum {string}
+             */
+            type: "identity.api_key.revoked";
+            /**
+             * Format: uint32
+             * @description Version of the envelope layout.
+             */
+            envelope_version: number;
+            /**
+             * Format: uint32
+             * @enum {integer}
+             */
+            data_version: 1;
+            /** @description The tenant (`ten_...`). */
+            tenant: string;
+            /** Format: date-time */
+            occurred_at: string;
+            /** @description What the event is about, e.g. `workspace`. */
+            aggregate_type: string;
+            aggregate_id: string;
+            data: components["schemas"]["IdentityApiKeyRevokedData"];
         };
         /** @description `data` of `identity.grant.revoked` (data_version 1): A resource grant was revoked (from a user or a whole workspace). */
         IdentityGrantRevokedData: {

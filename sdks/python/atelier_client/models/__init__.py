@@ -222,6 +222,12 @@ from .event_type_view import EventTypeView
 from .field_error import FieldError
 from .health import Health
 from .health_status import HealthStatus
+from .identity_api_key_revoked_data import IdentityApiKeyRevokedData
+from .identity_api_key_revoked_event import IdentityApiKeyRevokedEvent
+from .identity_api_key_revoked_event_data_version import (
+    IdentityApiKeyRevokedEventDataVersion,
+)
+from .identity_api_key_revoked_event_type import IdentityApiKeyRevokedEventType
 from .identity_grant_revoked_data import IdentityGrantRevokedData
 from .identity_grant_revoked_event import IdentityGrantRevokedEvent
 from .identity_grant_revoked_event_data_version import (
@@ -534,6 +540,10 @@ __all__ = (
     "FieldError",
     "Health",
     "HealthStatus",
+    "IdentityApiKeyRevokedData",
+    "IdentityApiKeyRevokedEvent",
+    "IdentityApiKeyRevokedEventDataVersion",
+    "IdentityApiKeyRevokedEventType",
     "IdentityGrantRevokedData",
     "IdentityGrantRevokedEvent",
     "IdentityGrantRevokedEventDataVersion",

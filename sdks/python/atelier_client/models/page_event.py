@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from ..models.chat_scheduled_cancelled_event import ChatScheduledCancelledEvent
     from ..models.chat_scheduled_created_event import ChatScheduledCreatedEvent
     from ..models.chat_thread_read_updated_event import ChatThreadReadUpdatedEvent
+    from ..models.identity_api_key_revoked_event import IdentityApiKeyRevokedEvent
     from ..models.identity_grant_revoked_event import IdentityGrantRevokedEvent
     from ..models.identity_login_revoked_event import IdentityLoginRevokedEvent
     from ..models.identity_member_removed_event import IdentityMemberRemovedEvent
@@ -58,10 +59,11 @@ class PageEvent:
             ChatChannelCreatedEvent | ChatChannelUpdatedEvent | ChatMemberAddedEvent | ChatMemberRemovedEvent |
             ChatMemberUpdatedEvent | ChatMessageCreatedEvent | ChatMessageDeletedEvent | ChatMessageUpdatedEvent |
             ChatReactionAddedEvent | ChatReactionRemovedEvent | ChatReadUpdatedEvent | ChatScheduledCancelledEvent |
-            ChatScheduledCreatedEvent | ChatThreadReadUpdatedEvent | IdentityGrantRevokedEvent | IdentityLoginRevokedEvent |
-            IdentityMemberRemovedEvent | IdentityMemberUpdatedEvent | IdentityUserCreatedEvent | IdentityUserDeletedEvent |
-            IdentityWorkspaceCreatedEvent | WebhookAttemptExhaustedEvent | WebhookEndpointCreatedEvent |
-            WebhookEndpointDeletedEvent | WebhookEndpointDisabledEvent | WebhookEndpointUpdatedEvent]):
+            ChatScheduledCreatedEvent | ChatThreadReadUpdatedEvent | IdentityApiKeyRevokedEvent | IdentityGrantRevokedEvent
+            | IdentityLoginRevokedEvent | IdentityMemberRemovedEvent | IdentityMemberUpdatedEvent | IdentityUserCreatedEvent
+            | IdentityUserDeletedEvent | IdentityWorkspaceCreatedEvent | WebhookAttemptExhaustedEvent |
+            WebhookEndpointCreatedEvent | WebhookEndpointDeletedEvent | WebhookEndpointDisabledEvent |
+            WebhookEndpointUpdatedEvent]):
         has_more (bool): Whether more items already follow this page.
         next_cursor (str | Unset): Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
             reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
@@ -90,6 +92,7 @@ class PageEvent:
         | ChatScheduledCancelledEvent
         | ChatScheduledCreatedEvent
         | ChatThreadReadUpdatedEvent
+        | IdentityApiKeyRevokedEvent
         | IdentityGrantRevokedEvent
         | IdentityLoginRevokedEvent
         | IdentityMemberRemovedEvent
@@ -130,6 +133,7 @@ class PageEvent:
         from ..models.chat_scheduled_cancelled_event import ChatScheduledCancelledEvent
         from ..models.chat_scheduled_created_event import ChatScheduledCreatedEvent
         from ..models.chat_thread_read_updated_event import ChatThreadReadUpdatedEvent
+        from ..models.identity_api_key_revoked_event import IdentityApiKeyRevokedEvent
         from ..models.identity_grant_revoked_event import IdentityGrantRevokedEvent
         from ..models.identity_login_revoked_event import IdentityLoginRevokedEvent
         from ..models.identity_member_removed_event import IdentityMemberRemovedEvent
@@ -172,6 +176,7 @@ class PageEvent:
                 or isinstance(items_item_data, ChatScheduledCancelledEvent)
                 or isinstance(items_item_data, ChatScheduledCreatedEvent)
                 or isinstance(items_item_data, ChatThreadReadUpdatedEvent)
+                or isinstance(items_item_data, IdentityApiKeyRevokedEvent)
                 or isinstance(items_item_data, IdentityGrantRevokedEvent)
                 or isinstance(items_item_data, IdentityLoginRevokedEvent)
                 or isinstance(items_item_data, IdentityMemberRemovedEvent)
@@ -231,6 +236,7 @@ class PageEvent:
         from ..models.chat_scheduled_cancelled_event import ChatScheduledCancelledEvent
         from ..models.chat_scheduled_created_event import ChatScheduledCreatedEvent
         from ..models.chat_thread_read_updated_event import ChatThreadReadUpdatedEvent
+        from ..models.identity_api_key_revoked_event import IdentityApiKeyRevokedEvent
         from ..models.identity_grant_revoked_event import IdentityGrantRevokedEvent
         from ..models.identity_login_revoked_event import IdentityLoginRevokedEvent
         from ..models.identity_member_removed_event import IdentityMemberRemovedEvent
@@ -278,6 +284,7 @@ class PageEvent:
                 | ChatScheduledCancelledEvent
                 | ChatScheduledCreatedEvent
                 | ChatThreadReadUpdatedEvent
+                | IdentityApiKeyRevokedEvent
                 | IdentityGrantRevokedEvent
                 | IdentityLoginRevokedEvent
                 | IdentityMemberRemovedEvent
@@ -495,7 +502,7 @@ class PageEvent:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_event_type_20 = (
-                        IdentityGrantRevokedEvent.from_dict(data)
+                        IdentityApiKeyRevokedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_20
@@ -505,7 +512,7 @@ class PageEvent:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_event_type_21 = (
-                        IdentityLoginRevokedEvent.from_dict(data)
+                        IdentityGrantRevokedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_21
@@ -515,7 +522,7 @@ class PageEvent:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_event_type_22 = (
-                        IdentityMemberRemovedEvent.from_dict(data)
+                        IdentityLoginRevokedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_22
@@ -525,7 +532,7 @@ class PageEvent:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_event_type_23 = (
-                        IdentityMemberUpdatedEvent.from_dict(data)
+                        IdentityMemberRemovedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_23
@@ -535,7 +542,7 @@ class PageEvent:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_event_type_24 = (
-                        IdentityUserCreatedEvent.from_dict(data)
+                        IdentityMemberUpdatedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_24
@@ -545,7 +552,7 @@ class PageEvent:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_event_type_25 = (
-                        IdentityUserDeletedEvent.from_dict(data)
+                        IdentityUserCreatedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_25
@@ -555,7 +562,7 @@ class PageEvent:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_event_type_26 = (
-                        IdentityWorkspaceCreatedEvent.from_dict(data)
+                        IdentityUserDeletedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_26
@@ -565,7 +572,7 @@ class PageEvent:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_event_type_27 = (
-                        WebhookAttemptExhaustedEvent.from_dict(data)
+                        IdentityWorkspaceCreatedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_27
@@ -575,7 +582,7 @@ class PageEvent:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_event_type_28 = (
-                        WebhookEndpointCreatedEvent.from_dict(data)
+                        WebhookAttemptExhaustedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_28
@@ -585,7 +592,7 @@ class PageEvent:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_event_type_29 = (
-                        WebhookEndpointDeletedEvent.from_dict(data)
+                        WebhookEndpointCreatedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_29
@@ -595,19 +602,29 @@ class PageEvent:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_event_type_30 = (
-                        WebhookEndpointDisabledEvent.from_dict(data)
+                        WebhookEndpointDeletedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_30
                 except (TypeError, ValueError, AttributeError, KeyError):
                     pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_event_type_31 = (
+                        WebhookEndpointDisabledEvent.from_dict(data)
+                    )
+
+                    return componentsschemas_event_type_31
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
                 if not isinstance(data, dict):
                     raise TypeError()
-                componentsschemas_event_type_31 = WebhookEndpointUpdatedEvent.from_dict(
+                componentsschemas_event_type_32 = WebhookEndpointUpdatedEvent.from_dict(
                     data
                 )
 
-                return componentsschemas_event_type_31
+                return componentsschemas_event_type_32
 
             items_item = _parse_items_item(items_item_data)
 

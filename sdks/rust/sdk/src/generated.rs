@@ -30630,6 +30630,9 @@ owner (400 naming `owner_id` without one).*/
     ///      "$ref": "#/components/schemas/ChatThreadReadUpdatedEvent"
     ///    },
     ///    {
+    ///      "$ref": "#/components/schemas/IdentityApiKeyRevokedEvent"
+    ///    },
+    ///    {
     ///      "$ref": "#/components/schemas/IdentityGrantRevokedEvent"
     ///    },
     ///    {
@@ -30692,6 +30695,7 @@ owner (400 naming `owner_id` without one).*/
         ChatScheduledCancelledEvent(ChatScheduledCancelledEvent),
         ChatScheduledCreatedEvent(ChatScheduledCreatedEvent),
         ChatThreadReadUpdatedEvent(ChatThreadReadUpdatedEvent),
+        IdentityApiKeyRevokedEvent(IdentityApiKeyRevokedEvent),
         IdentityGrantRevokedEvent(IdentityGrantRevokedEvent),
         IdentityLoginRevokedEvent(IdentityLoginRevokedEvent),
         IdentityMemberRemovedEvent(IdentityMemberRemovedEvent),
@@ -30808,6 +30812,11 @@ owner (400 naming `owner_id` without one).*/
     impl ::std::convert::From<ChatThreadReadUpdatedEvent> for Event {
         fn from(value: ChatThreadReadUpdatedEvent) -> Self {
             Self::ChatThreadReadUpdatedEvent(value)
+        }
+    }
+    impl ::std::convert::From<IdentityApiKeyRevokedEvent> for Event {
+        fn from(value: IdentityApiKeyRevokedEvent) -> Self {
+            Self::IdentityApiKeyRevokedEvent(value)
         }
     }
     impl ::std::convert::From<IdentityGrantRevokedEvent> for Event {
@@ -31075,6 +31084,452 @@ owner (400 naming `owner_id` without one).*/
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for HealthStatus {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`data` of `identity.api_key.revoked` (data_version 1): An API key was revoked: every node refuses it from the moment this event reaches it.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "`data` of `identity.api_key.revoked` (data_version 1): An API key was revoked: every node refuses it from the moment this event reaches it.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "key_id",
+    ///    "name"
+    ///  ],
+    ///  "properties": {
+    ///    "key_id": {
+    ///      "description": "The revoked key.",
+    ///      "type": "string",
+    ///      "pattern": "^key_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///    },
+    ///    "name": {
+    ///      "description": "The key's name.",
+    ///      "type": "string",
+    ///      "maxLength": 200,
+    ///      "minLength": 1
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct IdentityApiKeyRevokedData {
+        ///The revoked key.
+        pub key_id: IdentityApiKeyRevokedDataKeyId,
+        ///The key's name.
+        pub name: IdentityApiKeyRevokedDataName,
+    }
+    impl ::std::convert::From<&IdentityApiKeyRevokedData> for IdentityApiKeyRevokedData {
+        fn from(value: &IdentityApiKeyRevokedData) -> Self {
+            value.clone()
+        }
+    }
+    impl IdentityApiKeyRevokedData {
+        pub fn builder() -> builder::IdentityApiKeyRevokedData {
+            Default::default()
+        }
+    }
+    ///The revoked key.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The revoked key.",
+    ///  "type": "string",
+    ///  "pattern": "^key_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct IdentityApiKeyRevokedDataKeyId(::std::string::String);
+    impl ::std::ops::Deref for IdentityApiKeyRevokedDataKeyId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<IdentityApiKeyRevokedDataKeyId> for ::std::string::String {
+        fn from(value: IdentityApiKeyRevokedDataKeyId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&IdentityApiKeyRevokedDataKeyId>
+    for IdentityApiKeyRevokedDataKeyId {
+        fn from(value: &IdentityApiKeyRevokedDataKeyId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for IdentityApiKeyRevokedDataKeyId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^key_[0-9A-HJKMNP-TV-Z]{26}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^key_[0-9A-HJKMNP-TV-Z]{26}$\"".into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for IdentityApiKeyRevokedDataKeyId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for IdentityApiKeyRevokedDataKeyId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for IdentityApiKeyRevokedDataKeyId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IdentityApiKeyRevokedDataKeyId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The key's name.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The key's name.",
+    ///  "type": "string",
+    ///  "maxLength": 200,
+    ///  "minLength": 1
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct IdentityApiKeyRevokedDataName(::std::string::String);
+    impl ::std::ops::Deref for IdentityApiKeyRevokedDataName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<IdentityApiKeyRevokedDataName> for ::std::string::String {
+        fn from(value: IdentityApiKeyRevokedDataName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&IdentityApiKeyRevokedDataName>
+    for IdentityApiKeyRevokedDataName {
+        fn from(value: &IdentityApiKeyRevokedDataName) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for IdentityApiKeyRevokedDataName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for IdentityApiKeyRevokedDataName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for IdentityApiKeyRevokedDataName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for IdentityApiKeyRevokedDataName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IdentityApiKeyRevokedDataName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///An API key was revoked: every node refuses it from the moment this event reaches it.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "IdentityApiKeyRevokedEvent",
+    ///  "description": "An API key was revoked: every node refuses it from the moment this event reaches it.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "aggregate_id",
+    ///    "aggregate_type",
+    ///    "data",
+    ///    "data_version",
+    ///    "envelope_version",
+    ///    "id",
+    ///    "occurred_at",
+    ///    "tenant",
+    ///    "type"
+    ///  ],
+    ///  "properties": {
+    ///    "aggregate_id": {
+    ///      "type": "string"
+    ///    },
+    ///    "aggregate_type": {
+    ///      "description": "What the event is about, e.g. `workspace`.",
+    ///      "type": "string"
+    ///    },
+    ///    "data": {
+    ///      "$ref": "#/components/schemas/IdentityApiKeyRevokedData"
+    ///    },
+    ///    "data_version": {
+    ///      "type": "integer",
+    ///      "format": "uint32",
+    ///      "enum": [
+    ///        1
+    ///      ]
+    ///    },
+    ///    "envelope_version": {
+    ///      "description": "Version of the envelope layout.",
+    ///      "type": "integer",
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
+    ///    },
+    ///    "id": {
+    ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
+    ///      "type": "string"
+    ///    },
+    ///    "occurred_at": {
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "tenant": {
+    ///      "description": "The tenant (`ten_...`).",
+    ///      "type": "string"
+    ///    },
+    ///    "type": {
+    ///      "description": "The event type.",
+    ///      "type": "string",
+    ///      "enum": [
+    ///        "identity.api_key.revoked"
+    ///      ]
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct IdentityApiKeyRevokedEvent {
+        pub aggregate_id: ::std::string::String,
+        ///What the event is about, e.g. `workspace`.
+        pub aggregate_type: ::std::string::String,
+        pub data: IdentityApiKeyRevokedData,
+        pub data_version: IdentityApiKeyRevokedEventDataVersion,
+        ///Version of the envelope layout.
+        pub envelope_version: u32,
+        ///Stable event id (`evt_...`); de-duplicate on it.
+        pub id: ::std::string::String,
+        pub occurred_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///The tenant (`ten_...`).
+        pub tenant: ::std::string::String,
+        ///The event type.
+        #[serde(rename = "type")]
+        pub type_: IdentityApiKeyRevokedEventType,
+    }
+    impl ::std::convert::From<&IdentityApiKeyRevokedEvent>
+    for IdentityApiKeyRevokedEvent {
+        fn from(value: &IdentityApiKeyRevokedEvent) -> Self {
+            value.clone()
+        }
+    }
+    impl IdentityApiKeyRevokedEvent {
+        pub fn builder() -> builder::IdentityApiKeyRevokedEvent {
+            Default::default()
+        }
+    }
+    ///`IdentityApiKeyRevokedEventDataVersion`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "integer",
+    ///  "format": "uint32",
+    ///  "enum": [
+    ///    1
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[serde(transparent)]
+    pub struct IdentityApiKeyRevokedEventDataVersion(u32);
+    impl ::std::ops::Deref for IdentityApiKeyRevokedEventDataVersion {
+        type Target = u32;
+        fn deref(&self) -> &u32 {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<IdentityApiKeyRevokedEventDataVersion> for u32 {
+        fn from(value: IdentityApiKeyRevokedEventDataVersion) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&IdentityApiKeyRevokedEventDataVersion>
+    for IdentityApiKeyRevokedEventDataVersion {
+        fn from(value: &IdentityApiKeyRevokedEventDataVersion) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::convert::TryFrom<u32> for IdentityApiKeyRevokedEventDataVersion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: u32,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if ![1_u32].contains(&value) {
+                Err("invalid value".into())
+            } else {
+                Ok(Self(value))
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for IdentityApiKeyRevokedEventDataVersion {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            Self::try_from(<u32>::deserialize(deserializer)?)
+                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
+        }
+    }
+    ///The event type.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The event type.",
+    ///  "type": "string",
+    ///  "enum": [
+    ///    "identity.api_key.revoked"
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum IdentityApiKeyRevokedEventType {
+        #[serde(rename = "identity.api_key.revoked")]
+        IdentityApiKeyRevoked,
+    }
+    impl ::std::convert::From<&Self> for IdentityApiKeyRevokedEventType {
+        fn from(value: &IdentityApiKeyRevokedEventType) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::fmt::Display for IdentityApiKeyRevokedEventType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::IdentityApiKeyRevoked => f.write_str("identity.api_key.revoked"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for IdentityApiKeyRevokedEventType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "identity.api_key.revoked" => Ok(Self::IdentityApiKeyRevoked),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for IdentityApiKeyRevokedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for IdentityApiKeyRevokedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for IdentityApiKeyRevokedEventType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -57627,6 +58082,274 @@ first; receivers accept any of them meanwhile.*/
         impl ::std::convert::From<super::Health> for Health {
             fn from(value: super::Health) -> Self {
                 Self { status: Ok(value.status) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct IdentityApiKeyRevokedData {
+            key_id: ::std::result::Result<
+                super::IdentityApiKeyRevokedDataKeyId,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<
+                super::IdentityApiKeyRevokedDataName,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for IdentityApiKeyRevokedData {
+            fn default() -> Self {
+                Self {
+                    key_id: Err("no value supplied for key_id".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                }
+            }
+        }
+        impl IdentityApiKeyRevokedData {
+            pub fn key_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::IdentityApiKeyRevokedDataKeyId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.key_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for key_id: {}", e)
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::IdentityApiKeyRevokedDataName>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<IdentityApiKeyRevokedData>
+        for super::IdentityApiKeyRevokedData {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: IdentityApiKeyRevokedData,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    key_id: value.key_id?,
+                    name: value.name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::IdentityApiKeyRevokedData>
+        for IdentityApiKeyRevokedData {
+            fn from(value: super::IdentityApiKeyRevokedData) -> Self {
+                Self {
+                    key_id: Ok(value.key_id),
+                    name: Ok(value.name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct IdentityApiKeyRevokedEvent {
+            aggregate_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            aggregate_type: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            data: ::std::result::Result<
+                super::IdentityApiKeyRevokedData,
+                ::std::string::String,
+            >,
+            data_version: ::std::result::Result<
+                super::IdentityApiKeyRevokedEventDataVersion,
+                ::std::string::String,
+            >,
+            envelope_version: ::std::result::Result<u32, ::std::string::String>,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            occurred_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            tenant: ::std::result::Result<::std::string::String, ::std::string::String>,
+            type_: ::std::result::Result<
+                super::IdentityApiKeyRevokedEventType,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for IdentityApiKeyRevokedEvent {
+            fn default() -> Self {
+                Self {
+                    aggregate_id: Err("no value supplied for aggregate_id".to_string()),
+                    aggregate_type: Err(
+                        "no value supplied for aggregate_type".to_string(),
+                    ),
+                    data: Err("no value supplied for data".to_string()),
+                    data_version: Err("no value supplied for data_version".to_string()),
+                    envelope_version: Err(
+                        "no value supplied for envelope_version".to_string(),
+                    ),
+                    id: Err("no value supplied for id".to_string()),
+                    occurred_at: Err("no value supplied for occurred_at".to_string()),
+                    tenant: Err("no value supplied for tenant".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                }
+            }
+        }
+        impl IdentityApiKeyRevokedEvent {
+            pub fn aggregate_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aggregate_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for aggregate_id: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn aggregate_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aggregate_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for aggregate_type: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::IdentityApiKeyRevokedData>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {}", e)
+                    });
+                self
+            }
+            pub fn data_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::IdentityApiKeyRevokedEventDataVersion>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for data_version: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn envelope_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.envelope_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for envelope_version: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for id: {}", e)
+                    });
+                self
+            }
+            pub fn occurred_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.occurred_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for occurred_at: {}", e)
+                    });
+                self
+            }
+            pub fn tenant<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tenant = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tenant: {}", e)
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::IdentityApiKeyRevokedEventType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<IdentityApiKeyRevokedEvent>
+        for super::IdentityApiKeyRevokedEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: IdentityApiKeyRevokedEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    aggregate_id: value.aggregate_id?,
+                    aggregate_type: value.aggregate_type?,
+                    data: value.data?,
+                    data_version: value.data_version?,
+                    envelope_version: value.envelope_version?,
+                    id: value.id?,
+                    occurred_at: value.occurred_at?,
+                    tenant: value.tenant?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::IdentityApiKeyRevokedEvent>
+        for IdentityApiKeyRevokedEvent {
+            fn from(value: super::IdentityApiKeyRevokedEvent) -> Self {
+                Self {
+                    aggregate_id: Ok(value.aggregate_id),
+                    aggregate_type: Ok(value.aggregate_type),
+                    data: Ok(value.data),
+                    data_version: Ok(value.data_version),
+                    envelope_version: Ok(value.envelope_version),
+                    id: Ok(value.id),
+                    occurred_at: Ok(value.occurred_at),
+                    tenant: Ok(value.tenant),
+                    type_: Ok(value.type_),
+                }
             }
         }
         #[derive(Clone, Debug)]

@@ -153,6 +153,9 @@ pub struct Tokens {
     reload: Arc<tokio::sync::Mutex<()>>,
     /// Refreshes and detected reuse are audited in the transaction that makes them.
     audit: AuditLog,
+    /// Access tokens whose signature and claims were verified, so a client's next request
+    /// with the same token skips the signature check (see [`VerifiedTokens`]).
+    verified: Arc<std::sync::Mutex<VerifiedTokens>>,
 }
 
 /// Where refresh tokens are presented: the target of their audit records.
@@ -176,6 +179,7 @@ impl Tokens {
             cache: Arc::new(RwLock::new(KeyCache::default())),
             reload: Arc::new(tokio::sync::Mutex::new(())),
             audit: AuditLog::new(store),
+            verified: Arc::default(),
         }
     }
 
@@ -355,9 +359,37 @@ impl Tokens {
         &self,
         token: &str,
     ) -> Result<(Principal, Option<TokenFamilyId>), AuthFailure> {
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let now = Utc::now().timestamp();
+        let hit = self
+            .verified
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&digest, now);
+        // Still trusted only while its signing key verifies (a retired key lapses).
+        if let Some(verified) = hit
+            && self.read_cache().lookup(&verified.kid, now_ms()).is_some()
+        {
+            return Ok((verified.principal, verified.login));
+        }
         let token = AccessToken::parse(token)?;
         let key = self.verifying_key(&token.kid).await?;
-        token.verify_login(&key, &self.expectations, Utc::now().timestamp())
+        let (principal, login, expires) =
+            token.verify_login_until(&key, &self.expectations, now)?;
+        self.verified
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(
+                digest,
+                VerifiedToken {
+                    principal: principal.clone(),
+                    login,
+                    kid: token.kid.clone(),
+                    usable_until: expires.saturating_add(self.expectations.leeway_seconds),
+                },
+                now,
+            );
+        Ok((principal, login))
     }
 
     /// Whether a login was revoked (explicitly, or after refresh-token reuse). One indexed read.
@@ -938,6 +970,17 @@ impl<'a> AccessToken<'a> {
         expected: &Expectations,
         now: i64,
     ) -> Result<(Principal, Option<TokenFamilyId>), AuthFailure> {
+        let (principal, login, _) = self.verify_login_until(public_key, expected, now)?;
+        Ok((principal, login))
+    }
+
+    /// Like [`AccessToken::verify_login`], with the token's `exp` (Unix seconds).
+    pub fn verify_login_until(
+        &self,
+        public_key: &[u8; 32],
+        expected: &Expectations,
+        now: i64,
+    ) -> Result<(Principal, Option<TokenFamilyId>, i64), AuthFailure> {
         let key = VerifyingKey::from_bytes(public_key).map_err(|_| AuthError::BadSignature)?;
         let signature = ed25519_dalek::Signature::from_slice(&self.signature)
             .map_err(|_| AuthError::BadSignature)?;
@@ -998,7 +1041,48 @@ impl<'a> AccessToken<'a> {
             ),
         };
         let tenant = tenant.ok_or_else(|| fail(AuthError::Malformed))?;
-        Ok((Principal::User { tenant, user_id }, login))
+        Ok((Principal::User { tenant, user_id }, login, expires))
+    }
+}
+
+/// An access token verified once: what it authenticates as, until when, signed by which key.
+#[derive(Debug, Clone)]
+struct VerifiedToken {
+    principal: Principal,
+    login: Option<TokenFamilyId>,
+    kid: String,
+    /// `exp` plus the leeway, Unix seconds.
+    usable_until: i64,
+}
+
+/// Access tokens verified recently, by the SHA-256 of the whole token: a client sends the same
+/// token with every request for its lifetime, and an Ed25519 check costs more than the rest of
+/// a cached request. Only a token byte-for-byte identical to one verified is trusted, and only
+/// until its own expiry (with the leeway) while its signing key still verifies; liveness (user
+/// deleted, login revoked) is checked on every request as before. Bounded.
+#[derive(Debug, Default)]
+struct VerifiedTokens {
+    tokens: HashMap<[u8; 32], VerifiedToken>,
+}
+
+impl VerifiedTokens {
+    const MAX: usize = 10_000;
+
+    fn get(&self, digest: &[u8; 32], now: i64) -> Option<VerifiedToken> {
+        self.tokens
+            .get(digest)
+            .filter(|token| now <= token.usable_until)
+            .cloned()
+    }
+
+    fn insert(&mut self, digest: [u8; 32], token: VerifiedToken, now: i64) {
+        if self.tokens.len() >= Self::MAX {
+            self.tokens.retain(|_, token| now <= token.usable_until);
+            if self.tokens.len() >= Self::MAX {
+                self.tokens.clear();
+            }
+        }
+        self.tokens.insert(digest, token);
     }
 }
 
@@ -1547,6 +1631,30 @@ mod tests {
             .map(|key| key.kid)
             .collect();
         assert_eq!(kids, ["sk_active"]);
+    }
+
+    #[test]
+    fn verified_tokens_are_trusted_until_their_expiry_and_stay_bounded() {
+        let mut verified = VerifiedTokens::default();
+        let token = VerifiedToken {
+            principal: Principal::User {
+                tenant: TenantId::generate(),
+                user_id: UserId::generate(),
+            },
+            login: None,
+            kid: "sk_active".to_owned(),
+            usable_until: NOW + 30,
+        };
+        verified.insert([1; 32], token.clone(), NOW);
+        assert!(verified.get(&[1; 32], NOW + 30).is_some());
+        assert!(verified.get(&[1; 32], NOW + 31).is_none(), "expired");
+        assert!(verified.get(&[2; 32], NOW).is_none(), "another token");
+        for index in 0..VerifiedTokens::MAX + 5 {
+            let mut digest = [0; 32];
+            digest[..8].copy_from_slice(&(index as u64).to_le_bytes());
+            verified.insert(digest, token.clone(), NOW);
+        }
+        assert!(verified.tokens.len() <= VerifiedTokens::MAX);
     }
 
     #[test]

@@ -1,19 +1,26 @@
-//! The `http` scenario: `GET /healthz` against the real server, started in-process through the
-//! same `Server::run` the binary calls, with the `api` role only.
+//! The `http` scenario: the real server, started in-process through the same `Server::run` the
+//! binary calls, with the `api` role only, measured on three routes one after the other in one
+//! run:
+//! - `GET /healthz` (no credential, no database): the edge's own ceiling;
+//! - `GET /v1/me` with an API key, and
+//! - `GET /v1/me` with a user access token (a login minted by `POST /v1/users/{id}/tokens`):
+//!   authentication and the rate-limit and metering middleware on top of it. Credentials
+//!   resolve from the node's principal cache (`atelier_identity::principal_cache`), so neither
+//!   reads MongoDB per request; the report prints the cache's hits and misses.
+//!
+//! `http.ratios` prints each authenticated route's requests/s as a share of `/healthz`'s
+//! against the issue's target (at least 50 %).
 //!
 //! C clients, each with its own `reqwest::Client` (one keep-alive connection each), send
 //! requests back to back for a warm-up and then for the measured window. Only requests that
 //! start inside the window are counted; their latencies go to an HDR histogram.
 
-use std::{
-    net::SocketAddr,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use atelier_bus::BusConfig;
 use atelier_server::{Config, Roles, Server, config::HttpConfig};
-use atelier_store::MongoConfig;
+use atelier_store::{MongoConfig, Store};
 use clap::Args;
 use hdrhistogram::Histogram;
 use tokio::{net::TcpListener, task::JoinSet};
@@ -40,18 +47,62 @@ const HISTOGRAM_MAX_MICROS: u64 = 60_000_000;
 /// Bound of one request, so a stuck server cannot hang the benchmark.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
-pub async fn run(settings: &Settings, options: &HttpOptions) -> anyhow::Result<Report> {
+/// The share of `/healthz`'s requests/s an authenticated `GET` should reach (issue 15).
+const AUTHENTICATED_SHARE_TARGET: f64 = 0.5;
+
+pub async fn run(
+    settings: &Settings,
+    options: &HttpOptions,
+    print: impl Fn(&Report),
+) -> anyhow::Result<()> {
     anyhow::ensure!(options.concurrency > 0, "--concurrency must be at least 1");
     anyhow::ensure!(options.duration > 0, "--duration must be at least 1");
-    let config = server_config(settings)?;
+    let mut config = server_config(settings)?;
+    config.migrate_on_start = true;
     let cleanup_config = config.clone();
+    let store = Store::connect(&config.mongodb).await?;
+    let identity = atelier_identity::Identity::new(&store, config.identity.clone());
 
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
     let shutdown = CancellationToken::new();
-    let server = tokio::spawn(Server::new(config).run(listener, shutdown.clone()));
+    let server = Server::new(config);
+    let metrics = server.metrics();
+    let server = tokio::spawn(server.run(listener, shutdown.clone()));
 
-    let measured = measure(address, options).await;
+    let measured = async {
+        let base = format!("http://{address}");
+        wait_until_serving(&format!("{base}/healthz")).await?;
+        let (api_key, user_token) = credentials(&base, &identity).await?;
+        let routes = [
+            ("http.healthz", "/healthz", None),
+            ("http.me_api_key", "/v1/me", Some(api_key)),
+            ("http.me_user_token", "/v1/me", Some(user_token)),
+        ];
+        let mut rates = Vec::new();
+        for (scenario, path, bearer) in routes {
+            let before = cache_lookups(&metrics);
+            let report = measure(scenario, &format!("{base}{path}"), bearer, options).await?;
+            let (hits, misses) = cache_lookups(&metrics);
+            let report = if bearer_is_some(scenario) {
+                report
+                    .figure("cache_hits", "principal cache hits", hits - before.0, "")
+                    .figure(
+                        "cache_misses",
+                        "principal cache misses (MongoDB reads)",
+                        misses - before.1,
+                        "",
+                    )
+            } else {
+                report
+            };
+            rates.push((scenario, report.value("requests_per_s").unwrap_or(0.0)));
+            print(&report);
+        }
+        print(&ratios(&rates, options));
+        Ok(())
+    }
+    .await;
 
     shutdown.cancel();
     match server.await {
@@ -61,6 +112,100 @@ pub async fn run(settings: &Settings, options: &HttpOptions) -> anyhow::Result<R
     }
     crate::cleanup::platform("http", &cleanup_config).await;
     measured
+}
+
+fn bearer_is_some(scenario: &str) -> bool {
+    scenario != "http.healthz"
+}
+
+/// A tenant's API key, and the access token of a login of one of its users.
+async fn credentials(
+    base: &str,
+    identity: &atelier_identity::Identity,
+) -> anyhow::Result<(String, String)> {
+    let tenant = identity
+        .tenancy
+        .create_tenant(&format!("bench-{}", unique()))
+        .await?;
+    let key = identity
+        .api_keys
+        .bootstrap(tenant.id, "bench", atelier_identity::ApiKeyScope::Full)
+        .await?
+        .secret
+        .context("a new API key has its secret")?;
+    let http = reqwest::Client::new();
+    let user: serde_json::Value = http
+        .post(format!("{base}/v1/users"))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({ "display_name": "Bench" }))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let user = user["id"].as_str().context("user id")?;
+    let tokens: serde_json::Value = http
+        .post(format!("{base}/v1/users/{user}/tokens"))
+        .bearer_auth(&key)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let token = tokens["access_token"].as_str().context("access token")?;
+    Ok((key, token.to_owned()))
+}
+
+/// The principal cache's hits and misses so far, over both credential kinds.
+fn cache_lookups(metrics: &atelier_observability::Metrics) -> (f64, f64) {
+    let mut lookups = (0.0, 0.0);
+    for line in metrics.render().lines() {
+        let Some(rest) = line.strip_prefix("atelier_principal_cache_lookups_total{") else {
+            continue;
+        };
+        let value: f64 = rest
+            .rsplit(' ')
+            .next()
+            .and_then(|value| value.parse().ok())
+            .unwrap_or(0.0);
+        if rest.contains("result=\"hit\"") {
+            lookups.0 += value;
+        } else {
+            lookups.1 += value;
+        }
+    }
+    lookups
+}
+
+/// Each authenticated route's requests/s as a share of `/healthz`'s.
+fn ratios(rates: &[(&str, f64)], options: &HttpOptions) -> Report {
+    let healthz = rates
+        .iter()
+        .find(|(scenario, _)| *scenario == "http.healthz")
+        .map_or(0.0, |(_, rate)| *rate);
+    let mut report = Report::new("http.ratios").param("concurrency", options.concurrency);
+    for (scenario, rate) in rates
+        .iter()
+        .filter(|(scenario, _)| bearer_is_some(scenario))
+    {
+        let share = if healthz > 0.0 { rate / healthz } else { 0.0 };
+        let (key, label) = if *scenario == "http.me_api_key" {
+            ("me_api_key_share", "GET /v1/me, API key, of /healthz")
+        } else {
+            ("me_user_token_share", "GET /v1/me, user token, of /healthz")
+        };
+        report = report.figure(key, label, share * 100.0, "%").note(format!(
+            "{label}: {:.0} % (target >= {:.0} %: {})",
+            share * 100.0,
+            AUTHENTICATED_SHARE_TARGET * 100.0,
+            if share >= AUTHENTICATED_SHARE_TARGET {
+                "met"
+            } else {
+                "not met"
+            }
+        ));
+    }
+    report
 }
 
 /// An api-only node in its own database and queue prefix.
@@ -110,10 +255,12 @@ struct ClientTally {
     errors: u64,
 }
 
-async fn measure(address: SocketAddr, options: &HttpOptions) -> anyhow::Result<Report> {
-    let url = format!("http://{address}/healthz");
-    wait_until_serving(&url).await?;
-
+async fn measure(
+    scenario: &'static str,
+    url: &str,
+    bearer: Option<String>,
+    options: &HttpOptions,
+) -> anyhow::Result<Report> {
     let warmup = Duration::from_secs(options.warmup);
     let duration = Duration::from_secs(options.duration);
     let start = Instant::now();
@@ -121,7 +268,12 @@ async fn measure(address: SocketAddr, options: &HttpOptions) -> anyhow::Result<R
     let window_end = window_start + duration;
     let mut clients = JoinSet::new();
     for _ in 0..options.concurrency {
-        clients.spawn(client(url.clone(), window_start, window_end));
+        clients.spawn(client(
+            url.to_owned(),
+            bearer.clone(),
+            window_start,
+            window_end,
+        ));
     }
     let mut latencies = new_histogram()?;
     let mut errors = 0;
@@ -131,7 +283,7 @@ async fn measure(address: SocketAddr, options: &HttpOptions) -> anyhow::Result<R
         errors += tally.errors;
     }
     let requests = latencies.len();
-    Ok(Report::new("http.healthz")
+    Ok(Report::new(scenario)
         .param("concurrency", options.concurrency)
         .param("duration_s", options.duration)
         .param("warmup_s", options.warmup)
@@ -150,6 +302,7 @@ async fn measure(address: SocketAddr, options: &HttpOptions) -> anyhow::Result<R
 /// One keep-alive client sending requests back to back until `window_end`.
 async fn client(
     url: String,
+    bearer: Option<String>,
     window_start: Instant,
     window_end: Instant,
 ) -> anyhow::Result<ClientTally> {
@@ -166,7 +319,11 @@ async fn client(
         if sent >= window_end {
             break;
         }
-        let outcome = match http.get(&url).send().await {
+        let mut request = http.get(&url);
+        if let Some(bearer) = &bearer {
+            request = request.bearer_auth(bearer);
+        }
+        let outcome = match request.send().await {
             Ok(response) if response.status().is_success() => response
                 .bytes()
                 .await

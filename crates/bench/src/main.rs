@@ -1,7 +1,8 @@
 //! `atelier-bench`: throughput and latency figures for the HTTP front and the outbox path.
 //!
 //! Scenarios (each prints a table and one JSON line, see [`report`]):
-//! - `http`: the real server in-process, `GET /healthz` from concurrent keep-alive clients.
+//! - `http`: the real server in-process, `GET /healthz` and `GET /v1/me` with an API key and
+//!   with a user token from concurrent keep-alive clients, with the shares of `/healthz`.
 //! - `outbox`: the RabbitMQ publish-with-confirms ceiling (raw lapin and `Publisher`), then
 //!   the outbox: insert events, run the relay, time the drain.
 //! - `realtime`: one channel fanned out to many WebSocket members at a steady send rate, and
@@ -144,7 +145,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = &cli.settings;
     match cli.command {
         Command::Http(options) => {
-            print(&http::run(settings, &options).await?);
+            http::run(settings, &options, print).await?;
         }
         Command::Outbox(options) => {
             outbox::run(settings, &options, print).await?;
@@ -163,7 +164,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::CanvasServer(_) => unreachable!("handled before the runtime starts"),
         Command::All(options) => {
-            print(&http::run(settings, &options.http).await?);
+            http::run(settings, &options.http, print).await?;
             outbox::run(settings, &options.outbox, print).await?;
             webhooks::run(settings, &options.webhooks, print).await?;
         }

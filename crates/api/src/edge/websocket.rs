@@ -4,14 +4,15 @@
 //! tungstenite's default read buffer is 128 KiB per connection, and it fills the whole buffer
 //! with zeroes before each read, so every open socket kept 128 KiB resident whether it ever
 //! received more than a ping. Most sockets are idle most of the time (a viewer on a canvas, a
-//! chat client between messages): a small buffer makes an idle socket cost a few KiB. Larger
-//! frames still arrive whole: the codec reserves a frame's full length once its header is read,
-//! then reads into that in chunks of this size.
+//! chat client between messages): a small buffer makes an idle socket cost a few KiB. 2 KiB
+//! holds the frames sockets mostly carry (a keystroke's Yjs update, an awareness renewal, a
+//! chat command) in one read; larger frames still arrive whole: the codec reserves a frame's
+//! full length once its header is read, then reads into that in chunks of this size.
 
 use poem::web::websocket::WebSocketConfig;
 
 /// Bytes read from the socket per read call, and the buffer an idle socket keeps.
-pub const READ_BUFFER_BYTES: usize = 4 * 1024;
+pub const READ_BUFFER_BYTES: usize = 2 * 1024;
 
 /// The configuration of a socket whose messages (and frames) are at most `max_message_bytes`.
 pub fn socket_config(max_message_bytes: usize) -> WebSocketConfig {

@@ -36,6 +36,15 @@
 //!   its client's clock at or beyond the update's end clock; send → that ack.
 //! - **RSS** of the server process at the end of the window.
 //!
+//! **Capacity at equal p99**: `--capacity-editors` editors on one fresh document per step,
+//! each step a shorter interval between updates (`--capacity-intervals-ms`). A step is
+//! *carried* when at least 99.9 % of the expected deliveries arrived, no editor was closed and
+//! the relay p99 stayed under `--capacity-p99-ms`; the ramp stops at the first step that is
+//! not. A target's capacity is the deliveries/s of its heaviest carried step, so two targets
+//! are compared at the same p99 ceiling (the "deliveries/s at equal p99"). The load
+//! generator shares the machine with the server: its own ceiling shows as every target
+//! failing the same step.
+//!
 //! **Memory per idle document**: on a fresh server, `--idle-documents` documents with one
 //! client each (connect, sync, one small edit, then idle). The server's VmRSS is read before
 //! the clients connect (for Atelier after the documents were created over HTTP) and 2 s after
@@ -100,6 +109,20 @@ pub struct CanvasOptions {
     /// Documents opened (one client each) for the idle-memory figure; 0 skips it.
     #[arg(long, default_value_t = 1000)]
     pub idle_documents: usize,
+    /// Editors on the one document of the capacity ramp; 0 skips the ramp.
+    #[arg(long, default_value_t = 50)]
+    pub capacity_editors: usize,
+    /// The capacity ramp's intervals between two updates of one editor, in milliseconds, from
+    /// the lightest load; the ramp stops at the first step a target does not carry.
+    #[arg(long, value_delimiter = ',', default_values_t = [400, 200, 100, 50, 33, 25, 20, 16, 12, 8])]
+    pub capacity_intervals_ms: Vec<u64>,
+    /// The relay p99 a step must stay under to count as carried (the same for every target:
+    /// capacity at equal p99).
+    #[arg(long, default_value_t = 50.0)]
+    pub capacity_p99_ms: f64,
+    /// Measured seconds per capacity step (after a one-second warm-up).
+    #[arg(long, default_value_t = 4)]
+    pub capacity_duration: u64,
     /// Targets to measure (comma-separated).
     #[arg(
         long,
@@ -217,6 +240,10 @@ pub async fn run(
         let ratios = load_ratios(options, editors, &measured);
         print(&ratios);
     }
+    if options.capacity_editors >= 2 {
+        print_capacity_table(options, &measured);
+        print(&capacity_ratios(options, &measured));
+    }
     if options.idle_documents > 0 {
         print_idle_table(options, &measured);
         for result in &measured {
@@ -257,6 +284,7 @@ async fn interrupted() -> &'static str {
 struct TargetResult {
     target: Target,
     loads: Vec<LoadMeasured>,
+    capacity: Vec<CapacityStep>,
     idle: Option<IdleMeasured>,
 }
 
@@ -268,8 +296,15 @@ async fn measure_target(
     options: &CanvasOptions,
     target: Target,
 ) -> anyhow::Result<TargetResult> {
-    let max_editors = options.editors.iter().copied().max().unwrap_or(2);
+    let max_editors = options
+        .editors
+        .iter()
+        .copied()
+        .chain([options.capacity_editors])
+        .max()
+        .unwrap_or(2);
     let mut loads = Vec::new();
+    let mut capacity = Vec::new();
     {
         let mut server = ServerUnderTest::start(settings, options, target, max_editors).await?;
         let outcome = async {
@@ -285,6 +320,9 @@ async fn measure_target(
                 loads.push(load);
                 // Let the document's sockets close before the next run.
                 tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            if options.capacity_editors >= 2 {
+                capacity = capacity_ramp(options, &server).await?;
             }
             anyhow::Ok(())
         }
@@ -303,8 +341,76 @@ async fn measure_target(
     Ok(TargetResult {
         target,
         loads,
+        capacity,
         idle,
     })
+}
+
+/// One step of the capacity ramp.
+struct CapacityStep {
+    interval_ms: u64,
+    deliveries_per_s: f64,
+    delivered_percent: f64,
+    p99_ms: f64,
+    closed: u64,
+    carried: bool,
+}
+
+/// Runs the ramp on `server` until a step is not carried (see the module docs).
+async fn capacity_ramp(
+    options: &CanvasOptions,
+    server: &ServerUnderTest,
+) -> anyhow::Result<Vec<CapacityStep>> {
+    let editors = options.capacity_editors;
+    let mut steps = Vec::new();
+    for &interval_ms in &options.capacity_intervals_ms {
+        let step_options = CanvasOptions {
+            interval_ms: interval_ms.max(1),
+            duration: options.capacity_duration.max(1),
+            warmup: 1,
+            ..options.clone()
+        };
+        let room = server.room(editors).await?;
+        let load = drive_load(&step_options, server, &room, editors).await?;
+        let step = CapacityStep {
+            interval_ms: step_options.interval_ms,
+            deliveries_per_s: load.deliveries_per_s(&step_options),
+            delivered_percent: load.delivered_percent(),
+            p99_ms: millis(&load.relay, 0.99),
+            closed: load.closed,
+            carried: load.delivered_percent() >= 99.9
+                && load.closed == 0
+                && millis(&load.relay, 0.99) <= options.capacity_p99_ms,
+        };
+        println!(
+            "canvas: {} capacity step {editors} editors every {interval_ms} ms: {:.0} deliveries/s, {:.2}% delivered, p99 {:.1} ms: {}",
+            server.target.name(),
+            step.deliveries_per_s,
+            step.delivered_percent,
+            step.p99_ms,
+            if step.carried {
+                "carried"
+            } else {
+                "not carried"
+            },
+        );
+        let carried = step.carried;
+        steps.push(step);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        if !carried {
+            break;
+        }
+    }
+    Ok(steps)
+}
+
+/// The deliveries/s of the heaviest carried step (0 when none was).
+fn capacity_of(steps: &[CapacityStep]) -> f64 {
+    steps
+        .iter()
+        .filter(|step| step.carried)
+        .map(|step| step.deliveries_per_s)
+        .fold(0.0, f64::max)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -534,6 +640,95 @@ fn load_ratios(options: &CanvasOptions, editors: usize, measured: &[TargetResult
             ));
     } else {
         report = report.note("Hocuspocus was not measured: no deliveries ratio");
+    }
+    report
+}
+
+/// Every target's capacity ramp, step by step.
+fn print_capacity_table(options: &CanvasOptions, measured: &[TargetResult]) {
+    println!(
+        "\ncanvas.capacity  (editors={} on one document; a step is carried with >= 99.9% delivered, no editor closed, relay p99 <= {} ms)",
+        options.capacity_editors, options.capacity_p99_ms
+    );
+    println!(
+        "  {:<18} {:>10} {:>12} {:>10} {:>10} {:>8} {:>12}",
+        "target", "every", "deliveries/s", "delivered", "relay p99", "closed", ""
+    );
+    for result in measured {
+        for step in &result.capacity {
+            println!(
+                "  {:<18} {:>7} ms {:>12.0} {:>9.2}% {:>7.1} ms {:>8} {:>12}",
+                result.target.name(),
+                step.interval_ms,
+                step.deliveries_per_s,
+                step.delivered_percent,
+                step.p99_ms,
+                step.closed,
+                if step.carried {
+                    "carried"
+                } else {
+                    "not carried"
+                },
+            );
+        }
+        println!(
+            "  {:<18} capacity {:.0} deliveries/s{}",
+            result.target.name(),
+            capacity_of(&result.capacity),
+            if result.capacity.iter().all(|step| step.carried) {
+                " (carried every step: at least this much)"
+            } else {
+                ""
+            },
+        );
+    }
+}
+
+/// Atelier's capacity against Hocuspocus's (the 3x target) and the others'.
+fn capacity_ratios(options: &CanvasOptions, measured: &[TargetResult]) -> Report {
+    let mut report = Report::new("canvas.capacity.ratios")
+        .param("editors", options.capacity_editors)
+        .param("p99_ceiling_ms", options.capacity_p99_ms);
+    let Some(atelier) = find(measured, Target::Atelier) else {
+        return report.note("Atelier was not measured: no ratios");
+    };
+    let ours = capacity_of(&atelier.capacity);
+    report = report.figure(
+        "atelier_deliveries_per_s",
+        "Atelier capacity",
+        ours,
+        "deliveries/s",
+    );
+    for peer in [Target::Hocuspocus, Target::YWebsocket, Target::YSweet] {
+        let Some(result) = find(measured, peer) else {
+            continue;
+        };
+        let theirs = capacity_of(&result.capacity);
+        let ratio = if theirs > 0.0 {
+            ours / theirs
+        } else {
+            f64::INFINITY
+        };
+        let (key, label) = match peer {
+            Target::Hocuspocus => ("vs_hocuspocus", "Atelier capacity / Hocuspocus's"),
+            Target::YWebsocket => ("vs_y_websocket", "Atelier capacity / y-websocket's"),
+            Target::YSweet => ("vs_y_sweet", "Atelier capacity / y-sweet's"),
+            Target::Atelier => continue,
+        };
+        report = report.figure(key, label, ratio, "x");
+        if peer == Target::Hocuspocus {
+            let atelier_topped = atelier.capacity.iter().all(|step| step.carried);
+            report = report.note(format!(
+                "target >= 3x Hocuspocus's deliveries/s at equal p99: {} ({ours:.0} vs {theirs:.0} deliveries/s at p99 <= {} ms{})",
+                if ratio >= 3.0 { "met" } else { "not met" },
+                options.capacity_p99_ms,
+                if atelier_topped {
+                    "; Atelier carried every step, so its capacity is at least this"
+                } else {
+                    ""
+                },
+            ));
+        }
     }
     report
 }

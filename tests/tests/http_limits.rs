@@ -247,10 +247,12 @@ async fn a_stalled_mongodb_answers_503_within_the_deadline() {
     assert_unavailable(response).await;
     faults::disarm(REFRESH_AFTER_CONSUME, &scope);
 
-    // New requests: with the tenant's key and with an unknown one (both looked up).
+    // New requests: a read with the tenant's key (which the node may resolve from its
+    // principal cache, but the read needs the store) and any request with an unknown key
+    // (looked up).
     let new = app
         .http
-        .get(app.url("/v1/me"))
+        .get(app.url("/v1/users"))
         .bearer_auth(&tenant.api_key)
         .timeout(bound)
         .send()
@@ -270,7 +272,7 @@ async fn a_stalled_mongodb_answers_503_within_the_deadline() {
     proxy.restore();
     eventually(Duration::from_secs(30), "MongoDB answers again", || async {
         app.http
-            .get(app.url("/v1/me"))
+            .get(app.url("/v1/users"))
             .bearer_auth(&tenant.api_key)
             .send()
             .await

@@ -26,6 +26,8 @@ use crate::{BusConfig, BusError, ConsumerSpec, DeadLetter, dead_letter, headers:
 const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 /// Bound of opening a pooled connection or waiting for a free pool slot.
 const POOL_TIMEOUT: Duration = Duration::from_secs(10);
+/// Bound of opening a channel (and putting it in confirm mode) on a pooled connection.
+const CHANNEL_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a peek waits for the broker to count requeued messages as ready again.
 const PEEK_SETTLE_TIMEOUT: Duration = Duration::from_secs(2);
 /// AMQP persistent delivery mode.
@@ -316,21 +318,32 @@ impl Bus {
         Ok(())
     }
 
-    /// A fresh channel on a pooled connection; dropping it closes it.
+    /// A fresh channel on a pooled connection; dropping it closes it. Bounded: a pooled
+    /// connection the broker dropped a moment ago can leave `channel.open` unanswered, and a
+    /// consumer's handler waiting on it would stall its consumer for good.
     async fn channel(&self) -> Result<Channel, BusError> {
         let connection = self.inner.pool.get().await?;
-        connection
-            .create_channel()
+        tokio::time::timeout(CHANNEL_TIMEOUT, connection.create_channel())
             .await
+            .map_err(|_elapsed| BusError::Timeout {
+                operation: "channel.open",
+                after: CHANNEL_TIMEOUT,
+            })?
             .map_err(BusError::channel("channel.open"))
     }
 
     async fn confirm_channel(&self) -> Result<Channel, BusError> {
         let channel = self.channel().await?;
-        channel
-            .confirm_select(ConfirmSelectOptions::default())
-            .await
-            .map_err(BusError::channel("confirm.select"))?;
+        tokio::time::timeout(
+            CHANNEL_TIMEOUT,
+            channel.confirm_select(ConfirmSelectOptions::default()),
+        )
+        .await
+        .map_err(|_elapsed| BusError::Timeout {
+            operation: "confirm.select",
+            after: CHANNEL_TIMEOUT,
+        })?
+        .map_err(BusError::channel("confirm.select"))?;
         Ok(channel)
     }
 
@@ -466,12 +479,22 @@ pub(crate) async fn publish_confirmed(
     properties: BasicProperties,
     confirm_timeout: Duration,
 ) -> Result<(), BusError> {
-    let confirm = start_publish(channel, target, body, properties).await?;
-    let confirmation = tokio::time::timeout(confirm_timeout, confirm)
+    // The whole exchange is bounded, the send included: on a connection the broker dropped a
+    // moment ago, `basic.publish` itself can stay pending, and a consumer's handler waiting on
+    // it would stall that consumer for good (it reads no deliveries meanwhile, so it never
+    // sees its own connection fail).
+    let exchange = async {
+        let confirm = start_publish(channel, target, body, properties).await?;
+        Ok::<_, BusError>(confirm.await)
+    };
+    let confirmation = tokio::time::timeout(confirm_timeout, exchange)
         .await
-        .map_err(|_elapsed| BusError::ConfirmTimeout(confirm_timeout))?;
+        .map_err(|_elapsed| BusError::ConfirmTimeout(confirm_timeout))??;
     check_confirmation(confirmation, target)
 }
+
+/// Bound of sending one publish frame (before its confirm).
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
 async fn start_publish(
     channel: &Channel,
@@ -479,18 +502,22 @@ async fn start_publish(
     body: &[u8],
     properties: BasicProperties,
 ) -> Result<PublisherConfirm, BusError> {
-    channel
-        .basic_publish(
-            short(target.exchange)?,
-            short(target.routing_key)?,
-            BasicPublishOptions {
-                mandatory: target.mandatory,
-                immediate: false,
-            },
-            body,
-            properties,
-        )
+    let send = channel.basic_publish(
+        short(target.exchange)?,
+        short(target.routing_key)?,
+        BasicPublishOptions {
+            mandatory: target.mandatory,
+            immediate: false,
+        },
+        body,
+        properties,
+    );
+    tokio::time::timeout(SEND_TIMEOUT, send)
         .await
+        .map_err(|_elapsed| BusError::Timeout {
+            operation: "basic.publish",
+            after: SEND_TIMEOUT,
+        })?
         .map_err(BusError::channel("basic.publish"))
 }
 

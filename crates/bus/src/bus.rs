@@ -543,10 +543,19 @@ fn check_confirmation(
     }
 }
 
+/// Bound of sending one acknowledgement (or requeue).
+pub(crate) const ACK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Acknowledges `delivery`, bounded by [`ACK_TIMEOUT`]: on a connection that broke a moment
+/// ago lapin can leave the `basic.ack` pending for good, which would hold the consumer's
+/// in-flight slot (and its session) forever while the broker waits to redeliver.
 pub(crate) async fn ack(delivery: &lapin::message::Delivery) -> Result<(), BusError> {
-    let sent = delivery
-        .ack(BasicAckOptions::default())
+    let sent = tokio::time::timeout(ACK_TIMEOUT, delivery.ack(BasicAckOptions::default()))
         .await
+        .map_err(|_elapsed| BusError::Timeout {
+            operation: "basic.ack",
+            after: ACK_TIMEOUT,
+        })?
         .map_err(BusError::channel("basic.ack"))?;
     if sent { Ok(()) } else { Err(BusError::AckLost) }
 }

@@ -29,7 +29,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     Bus, BusError, ConsumerSpec, Outcome, Route,
-    bus::{Target, ack, metric_exchange, publish_confirmed},
+    bus::{ACK_TIMEOUT, Target, ack, metric_exchange, publish_confirmed},
     dead_letter::copy_properties,
     headers::{self, ATTEMPT, DEAD_LETTERED_AT, LAST_ERROR, REASON, ROUTING_KEY, short},
     route,
@@ -378,14 +378,18 @@ impl ConsumerTask {
         let settled = self.settle(&amqp, &delivery, route, publish_channel).await;
         if let Err(error) = &settled {
             tracing::warn!(consumer = %self.spec.name, message_id = ?delivery.message_id, %error, "delivery not settled; requeueing");
-            if let Err(nack_error) = amqp
-                .nack(BasicNackOptions {
-                    multiple: false,
-                    requeue: true,
-                })
-                .await
-            {
-                tracing::debug!(consumer = %self.spec.name, error = %nack_error, "requeue not sent; the channel will return the delivery when it closes");
+            let requeue = amqp.nack(BasicNackOptions {
+                multiple: false,
+                requeue: true,
+            });
+            match tokio::time::timeout(ACK_TIMEOUT, requeue).await {
+                Ok(Ok(_sent)) => {}
+                Ok(Err(nack_error)) => {
+                    tracing::debug!(consumer = %self.spec.name, error = %nack_error, "requeue not sent; the channel will return the delivery when it closes");
+                }
+                Err(_elapsed) => {
+                    tracing::debug!(consumer = %self.spec.name, "requeue timed out; the channel will return the delivery when it closes");
+                }
             }
         }
         settled

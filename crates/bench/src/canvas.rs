@@ -799,14 +799,14 @@ fn idle_report(options: &CanvasOptions, target: Target, idle: &IdleMeasured) -> 
 // Servers under test
 
 /// A running target: its process (killed on drop), where to connect, and its temp dir.
-struct ServerUnderTest {
+pub(crate) struct ServerUnderTest {
     target: Target,
     child: Child,
-    pid: u32,
+    pub(crate) pid: u32,
     /// `host:port`.
-    address: String,
+    pub(crate) address: String,
     /// Atelier only: the API session (users, tokens, workspace) and its config for cleanup.
-    atelier: Option<AtelierSession>,
+    pub(crate) atelier: Option<AtelierSession>,
     /// Removed on drop.
     _dir: Option<TempDir>,
 }
@@ -968,7 +968,7 @@ impl ServerUnderTest {
 
     /// Stops the process (Atelier: closes its stdin and lets it shut down, then cleans up its
     /// database and queues) and removes the temp dir.
-    async fn stop(&mut self) {
+    pub(crate) async fn stop(&mut self) {
         if self.target == Target::Atelier {
             drop(self.child.stdin.take());
             match tokio::time::timeout(Duration::from_secs(20), self.child.wait()).await {
@@ -1106,7 +1106,10 @@ pub fn server_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-async fn start_atelier(settings: &Settings, users: usize) -> anyhow::Result<ServerUnderTest> {
+pub(crate) async fn start_atelier(
+    settings: &Settings,
+    users: usize,
+) -> anyhow::Result<ServerUnderTest> {
     let suffix = unique();
     let config = atelier_config(settings, &suffix)?;
     let mut command = Command::new(std::env::current_exe()?);
@@ -1173,17 +1176,17 @@ async fn start_atelier(settings: &Settings, users: usize) -> anyhow::Result<Serv
 }
 
 /// Users with tokens in one workspace of a fresh tenant, set up through the API.
-struct AtelierSession {
+pub(crate) struct AtelierSession {
     base: String,
     http: reqwest::Client,
-    workspace: String,
-    users: Vec<AtelierUser>,
+    pub(crate) workspace: String,
+    pub(crate) users: Vec<AtelierUser>,
     config: Config,
 }
 
-struct AtelierUser {
-    id: String,
-    token: String,
+pub(crate) struct AtelierUser {
+    pub(crate) id: String,
+    pub(crate) token: String,
 }
 
 impl AtelierSession {
@@ -1289,7 +1292,7 @@ impl AtelierSession {
         Ok(document)
     }
 
-    async fn call(
+    pub(crate) async fn call(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -1336,7 +1339,7 @@ fn process_cpu_seconds(pid: u32) -> f64 {
 }
 
 /// VmRSS of a process, in bytes.
-fn process_rss_bytes(pid: u32) -> u64 {
+pub(crate) fn process_rss_bytes(pid: u32) -> u64 {
     let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
         return 0;
     };

@@ -11,6 +11,8 @@
 //!   consumers: throughput, and first-attempt dispatch latency at a steady rate.
 //! - `chat`: message sends over HTTP: N users send to one channel concurrently (each send a
 //!   transaction serialized on the channel document): messages/s and latency.
+//! - `sockets`: 10,000 idle realtime WebSockets, each subscribed to a channel: the server's
+//!   resident memory with all of them open, against the 150 MiB target.
 //! - `canvas`: N editors typing into one Yjs document over the y-websocket protocol, against
 //!   Atelier, the y-websocket reference server, Hocuspocus and y-sweet (each its own process):
 //!   relay latency, deliveries/s, server CPU per update, durable-ack latency (Atelier), RSS,
@@ -28,6 +30,7 @@ mod http;
 mod outbox;
 mod realtime;
 mod report;
+mod sockets;
 mod webhooks;
 
 use clap::{Args, Parser, Subcommand};
@@ -58,6 +61,8 @@ enum Command {
     Webhooks(webhooks::WebhookOptions),
     /// Chat message sends to one channel over HTTP: messages/s and latency.
     Chat(chat::ChatOptions),
+    /// Idle realtime WebSockets (each subscribed to a channel): the server's resident memory.
+    Sockets(sockets::SocketsOptions),
     /// Yjs sync of one document by N editors: Atelier against y-websocket, Hocuspocus, y-sweet.
     Canvas(canvas::CanvasOptions),
     /// `http`, `outbox` and `webhooks`, with their default options unless given here.
@@ -152,6 +157,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Realtime(options) => {
             realtime::run(settings, &options, print).await?;
+        }
+        Command::Sockets(options) => {
+            sockets::run(settings, &options, print).await?;
         }
         Command::Webhooks(options) => {
             webhooks::run(settings, &options, print).await?;

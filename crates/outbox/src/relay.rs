@@ -7,14 +7,15 @@
 //! **pipelines** batches on one confirm-mode channel:
 //!
 //! ```text
-//! send N  ──▶ ┌ confirms of N-1, then mark N-1 (fenced transaction) ┐ ──▶ send N+1 ──▶ ...
-//!             └ read N+1: oldest pending, not N-1 or N               ┘
+//! ┌ send N                                               ┐   ┌ send N+1
+//! │ confirms of N-1, then mark N-1 (fenced transaction)  │ ─▶│ confirms of N, then mark N   ─▶ ...
+//! └ read N+1: oldest pending, neither N-1 nor N          ┘   └ read N+2
 //! ```
 //!
-//! Batch N's messages go out while N-1's confirms are outstanding (one channel keeps their
-//! order); N-1 is marked only once every one of its confirms arrived, and batches are marked
-//! one at a time in publish order (their log batch numbers grow in that order). At most two
-//! batches are unmarked at a time. Any failure (a send, a nack, a confirm timeout, a lost lease,
+//! Batch N's messages go out while N-1's confirms are outstanding and N-1 is marked (one
+//! channel keeps the order of the two); N-1 is marked only once every one of its confirms
+//! arrived, and batches are marked one at a time in publish order (their log batch numbers
+//! grow in that order). At most two batches are unmarked at a time. Any failure (a send, a nack, a confirm timeout, a lost lease,
 //! a MongoDB error) ends the cycle: nothing after it is marked, the channel is dropped, and the
 //! next cycle reads again from the oldest pending event, so everything unmarked is sent again.
 //! A cycle stops pipelining once a read comes back short (the backlog is drained), after
@@ -243,13 +244,21 @@ impl Relay {
         let mut next_purge = std::time::Instant::now();
         tracing::info!(batch_size = self.config.batch_size, "outbox relay started");
         while !cancel.is_cancelled() {
-            // Counting pending events is a collection scan on some development servers; the
-            // backlog alert looks at minutes, so every few seconds is plenty.
-            if last_backlog_sample.elapsed() >= BACKLOG_SAMPLE_INTERVAL {
-                self.sample_backlog().await;
+            // Counting pending events is a collection scan on some development servers (and an
+            // index range as long as the backlog on MongoDB); the backlog alert looks at
+            // minutes, so every few seconds is plenty, sampled alongside the cycle rather than
+            // before it so a large backlog is not also a slower relay.
+            let sample = last_backlog_sample.elapsed() >= BACKLOG_SAMPLE_INTERVAL;
+            if sample {
                 last_backlog_sample = std::time::Instant::now();
             }
-            let (wait, leading) = match self.cycle(&mut publisher, &mut renewal, &cancel).await {
+            let (outcome, ()) =
+                tokio::join!(self.cycle(&mut publisher, &mut renewal, &cancel), async {
+                    if sample {
+                        self.sample_backlog().await;
+                    }
+                },);
+            let (wait, leading) = match outcome {
                 Ok(Cycle::Published) => {
                     failures = 0;
                     self.record_progress();
@@ -345,8 +354,6 @@ impl Relay {
                 .iter()
                 .map(StoredEvent::to_message)
                 .collect::<Result<Vec<_>, _>>()?;
-            faults::check(faults::RELAY_BEFORE_PUBLISH, self.lease.owner()).await?;
-            let sent = channel.send_batch(&exchange, messages).await?;
             // Read on while the backlog fills whole batches, the lease stays fresh enough to
             // send under, and the cycle has time left.
             let read_on = full
@@ -359,8 +366,17 @@ impl Relay {
                 .chain(&events)
                 .map(|event| event.id.clone())
                 .collect();
-            let previous = in_flight.replace(InFlight { sent, events });
-            let (settled, read) = tokio::join!(
+            // Three things at once: this batch is sent (after the previous one, whose sending
+            // has finished: the channel keeps the order), the previous one is confirmed and
+            // marked, the next one is read. A failure of any of them ends the cycle; a send
+            // that fails never marks its batch, and the previous batch is marked only once
+            // all its confirms arrived.
+            let previous = in_flight.take();
+            let (sent, settled, read) = tokio::join!(
+                async {
+                    faults::check(faults::RELAY_BEFORE_PUBLISH, self.lease.owner()).await?;
+                    Ok::<_, CycleError>(channel.send_batch(&exchange, messages).await?)
+                },
                 async {
                     match previous {
                         Some(batch) => self.settle(batch, &fence).await.map(Some),
@@ -378,6 +394,10 @@ impl Relay {
             if let Some(at) = settled? {
                 renewed_at = at;
             }
+            in_flight = Some(InFlight {
+                sent: sent?,
+                events,
+            });
             next = read?;
         }
         if let Some(last) = in_flight {

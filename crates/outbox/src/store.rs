@@ -461,8 +461,9 @@ impl Outbox {
         cutoff: DateTime<Utc>,
         limit: i64,
     ) -> Result<u64, OutboxError> {
+        // `$eq`: see `pending_filter`.
         let filter = doc! {
-            "status": "published",
+            "status": { "$eq": "published" },
             "occurred_at": { "$lt": bson::DateTime::from_chrono(cutoff) },
         };
         let _gate = self.store.transaction_gate().await;

@@ -305,3 +305,150 @@ async fn log_batches_increase_relay_cycle_by_relay_cycle() {
     );
     app.stop_and_clean().await;
 }
+
+/// Pipelining: batch N+1 is sent while batch N still awaits its confirms. A publish failure of
+/// N+1 at that moment (injected just before its send, as a failing `basic.publish` would) ends
+/// the cycle with neither batch marked: both are read and sent again, so every event arrives
+/// (an event marked without its confirm would never be sent again and never arrive), per
+/// aggregate in write order, and is marked exactly once, in log batches that follow id order.
+#[tokio::test]
+async fn a_publish_failure_while_the_previous_batch_is_in_flight_loses_and_reorders_nothing() {
+    use atelier_store::faults::{self, Fault, RELAY_BEFORE_PUBLISH};
+    let mut config = test_config();
+    config.amqp.prefetch = 1;
+    config.outbox.batch_size = 4;
+    let scope = config.node_id.clone();
+    // The first batch is sent; the second fails before its send.
+    faults::arm_after(RELAY_BEFORE_PUBLISH, &scope, 1, Fault::Fail, 1);
+    let recorder = Recorder::new(
+        &format!("probe_{}", unique()),
+        &["test.#"],
+        &[Duration::from_millis(200)],
+        3,
+    );
+    let app = TestApp::spawn_with(config, vec![recorder.clone()]).await;
+    let store = app.store().await;
+    let outbox = Outbox::new(&store);
+    let tenant = TenantId::generate();
+    eventually(
+        Duration::from_secs(15),
+        "probe consumer subscribed",
+        || async { app.bus().dlq_depth(&recorder.spec().name).await.is_ok() },
+    )
+    .await;
+
+    // One transaction: the relay finds three full batches at once and pipelines them.
+    let events = (0..12)
+        .map(|i| {
+            NewEvent::new(
+                "test.thing.happened",
+                "thing",
+                format!("agg_{}", i % 3),
+                serde_json::json!({ "i": i }),
+            )
+        })
+        .collect();
+    let written = outbox.append_now(tenant, events).await.unwrap();
+    let expected: Vec<String> = written.iter().map(|event| event.id.to_string()).collect();
+    eventually(
+        Duration::from_secs(30),
+        "every written event delivered",
+        || async { recorder.distinct_ids().len() >= expected.len() },
+    )
+    .await;
+    assert_eq!(
+        faults::hits(RELAY_BEFORE_PUBLISH, &scope),
+        1,
+        "the second batch's publish failed once"
+    );
+    let mut received = recorder.distinct_ids();
+    received.sort();
+    assert_eq!(received, expected, "exactly the written events");
+
+    let aggregate_of: HashMap<String, String> = written
+        .iter()
+        .map(|event| (event.id.to_string(), event.aggregate_id.clone()))
+        .collect();
+    let mut by_aggregate: HashMap<String, Vec<String>> = HashMap::new();
+    for id in recorder.distinct_ids() {
+        by_aggregate
+            .entry(aggregate_of[&id].clone())
+            .or_default()
+            .push(id);
+    }
+    for (aggregate, ids) in by_aggregate {
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(ids, sorted, "aggregate {aggregate} delivered out of order");
+    }
+
+    eventually(Duration::from_secs(10), "outbox drained", || async {
+        outbox.backlog().await.unwrap().0 == 0
+    })
+    .await;
+    let stored = outbox.find_by_tenant(tenant).await.unwrap();
+    assert_eq!(stored.len(), expected.len());
+    let batches: Vec<i64> = stored
+        .iter()
+        .map(|event| event.log_batch.expect("every event is marked"))
+        .collect();
+    assert!(
+        batches.windows(2).all(|pair| pair[0] <= pair[1]),
+        "{batches:?}"
+    );
+    // Batches of at most 4 events: each log batch is one relay batch.
+    let mut sizes: HashMap<i64, usize> = HashMap::new();
+    for batch in &batches {
+        *sizes.entry(*batch).or_default() += 1;
+    }
+    assert!(sizes.values().all(|size| *size <= 4), "{sizes:?}");
+    faults::disarm(RELAY_BEFORE_PUBLISH, &scope);
+    app.stop_and_clean().await;
+}
+
+/// The relay's read of its next batch while the current one is in flight: the oldest pending
+/// events, leaving out the ids in flight, but not the events older than them that are still
+/// pending (an event that committed late must not wait behind the pipeline).
+#[tokio::test]
+async fn the_next_batch_is_the_oldest_pending_events_not_in_flight() {
+    let mut config = test_config();
+    config.roles = atelier_server::Roles::parse("api").unwrap();
+    let app = TestApp::spawn(config).await;
+    let store = app.store().await;
+    let outbox = Outbox::new(&store);
+    let tenant = TenantId::generate();
+    let events = (0..6)
+        .map(|i| {
+            NewEvent::new(
+                "test.thing.happened",
+                "thing",
+                "a",
+                serde_json::json!({ "i": i }),
+            )
+        })
+        .collect();
+    let ids: Vec<String> = outbox
+        .append_now(tenant, events)
+        .await
+        .unwrap()
+        .iter()
+        .map(|event| event.id.to_string())
+        .collect();
+    let read = |events: Vec<atelier_outbox::StoredEvent>| -> Vec<String> {
+        events.into_iter().map(|event| event.id).collect()
+    };
+    let cases: [(&[usize], i64, &[usize]); 4] = [
+        (&[], 3, &[0, 1, 2]),
+        (&[0, 1, 2], 3, &[3, 4, 5]),
+        // In flight after an older pending one: the older one comes first.
+        (&[1, 2, 3], 2, &[0, 4]),
+        (&[0, 1, 2, 3, 4, 5], 3, &[]),
+    ];
+    for (in_flight, limit, expected) in cases {
+        let in_flight: Vec<String> = in_flight.iter().map(|&i| ids[i].clone()).collect();
+        let expected: Vec<String> = expected.iter().map(|&i| ids[i].clone()).collect();
+        let got = read(outbox.pending_excluding(limit, &in_flight).await.unwrap());
+        assert_eq!(got, expected, "in flight {in_flight:?}");
+    }
+    app.stop_and_clean().await;
+}

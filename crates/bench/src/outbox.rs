@@ -7,8 +7,13 @@
 //! 3. `outbox.insert`: N events appended with `Outbox::append_now`, a batch per transaction.
 //! 4. `outbox.relay`: the real `Relay` drains them; timed until the backlog is 0, and the
 //!    messages are counted in a quorum queue bound to `#` on the events exchange.
-//! 5. `outbox.relay.cycle`: one relay cycle taken apart (lease, read, publish, mark) and timed
-//!    step by step on fresh events, to show where the relay's time goes.
+//! 5. `outbox.relay.cycle`: one relay batch taken apart (lease, read, publish, mark) and timed
+//!    step by step on fresh events, to show where the relay's time goes; next to it the time
+//!    per batch the pipelined relay took in scenario 4, where the read of the next batch and
+//!    the mark of the previous one overlap the publish.
+//! 6. `outbox.relay.latency`: lone events committed one at a time while the relay idles: time
+//!    from the commit (`append_now` returned, the relay woken) to the message's arrival at a
+//!    consumer of the events exchange.
 //!
 //! Quorum queues everywhere, like the consumers' work queues: a confirm then means the message
 //! is replicated and on disk, which is what the relay waits for in production.
@@ -22,12 +27,12 @@ use atelier_observability::Metrics;
 use atelier_outbox::{Outbox, Relay, RelayConfig};
 use atelier_store::{Lease, MongoConfig, Store};
 use clap::Args;
-use futures_util::future::join_all;
+use futures_util::{StreamExt, future::join_all};
 use lapin::{
     BasicProperties, Channel, Confirmation, Connection, ConnectionProperties, ExchangeKind,
     options::{
-        BasicPublishOptions, ConfirmSelectOptions, ExchangeDeclareOptions, ExchangeDeleteOptions,
-        QueueBindOptions, QueueDeclareOptions, QueueDeleteOptions,
+        BasicConsumeOptions, BasicPublishOptions, ConfirmSelectOptions, ExchangeDeclareOptions,
+        ExchangeDeleteOptions, QueueBindOptions, QueueDeclareOptions, QueueDeleteOptions,
     },
     types::{AMQPValue, FieldTable, LongString, ShortString},
 };
@@ -67,6 +72,9 @@ pub struct OutboxOptions {
     /// Give up waiting for the relay after this many seconds (the figures then say so).
     #[arg(long, default_value_t = 30)]
     pub relay_timeout: u64,
+    /// Lone events of the latency scenario (0 skips it).
+    #[arg(long, default_value_t = 50)]
+    pub latency_events: u32,
 }
 
 /// Bound of waiting for a queue to count every confirmed message.
@@ -169,12 +177,112 @@ impl Bench {
 
         let insert = insert_events(&outbox, options.events, options.insert_batch).await?;
         emit(&insert);
-        let relay = self.relay(&outbox, &count_queue, options, ceiling).await?;
+        let publisher_ceiling = publisher_ceiling
+            .value("messages_per_s")
+            .context("publisher ceiling figure")?;
+        let relay = self
+            .relay(&outbox, &count_queue, options, ceiling, publisher_ceiling)
+            .await?;
         emit(&relay);
+        let relay_rate = relay.value("events_per_s").context("relay figure")?;
         if options.breakdown_cycles > 0 {
-            emit(&self.relay_breakdown(&outbox, options).await?);
+            emit(&self.relay_breakdown(&outbox, options, relay_rate).await?);
+        }
+        if options.latency_events > 0 {
+            emit(&self.relay_latency(&outbox, options).await?);
         }
         Ok(())
+    }
+
+    /// Lone events, one at a time, through an idle relay: commit to arrival at a consumer.
+    async fn relay_latency(
+        &mut self,
+        outbox: &Outbox,
+        options: &OutboxOptions,
+    ) -> anyhow::Result<Report> {
+        let queue = format!("{}.latency", self.prefix);
+        self.declare_quorum_queue(&queue, &self.bus.events_exchange())
+            .await?;
+        let consumer_channel = self.connection.create_channel().await?;
+        let mut consumer = consumer_channel
+            .basic_consume(
+                ShortString::from(queue.as_str()),
+                ShortString::from("latency"),
+                BasicConsumeOptions {
+                    no_ack: true,
+                    ..BasicConsumeOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await?;
+        let relay = Relay::new(
+            outbox.clone(),
+            self.bus.clone(),
+            &format!("{}-latency", self.prefix),
+            RelayConfig {
+                // The production default: only the commit signal makes it prompt.
+                poll_interval: RelayConfig::default().poll_interval,
+                ..relay_config(options)
+            },
+            Metrics::new(),
+        );
+        let cancel = CancellationToken::new();
+        let handle = tokio::spawn(relay.run(cancel.clone()));
+        let tenant = TenantId::generate();
+        let measured = async {
+            // Let the relay take its lease and go idle.
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let mut latencies = Vec::with_capacity(options.latency_events as usize);
+            for index in 0..u64::from(options.latency_events) {
+                let event = outbox
+                    .append_now(tenant, vec![sample_event(index)])
+                    .await?
+                    .remove(0);
+                let committed = Instant::now();
+                let wanted = event.id.to_string();
+                let arrival = tokio::time::timeout(Duration::from_secs(5), async {
+                    while let Some(delivery) = consumer.next().await {
+                        let delivery = delivery?;
+                        let id = delivery
+                            .properties
+                            .message_id()
+                            .as_ref()
+                            .map(|id| id.as_str());
+                        if id == Some(wanted.as_str()) {
+                            return anyhow::Ok(Instant::now());
+                        }
+                    }
+                    anyhow::bail!("the latency consumer ended")
+                })
+                .await
+                .context("a lone event did not arrive within 5 s")??;
+                latencies.push(arrival - committed);
+                // Idle again between events, like a quiet tenant.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            anyhow::Ok(latencies)
+        };
+        let latencies = measured.await;
+        cancel.cancel();
+        if let Err(error) = handle.await {
+            eprintln!("outbox: the latency relay task failed: {error}");
+        }
+        if let Err(error) = consumer_channel.close(200, ShortString::from("done")).await {
+            eprintln!("outbox: closing the latency channel failed: {error}");
+        }
+        self.delete_queue(&queue).await;
+        let mut latencies = latencies?;
+        latencies.sort();
+        let at = |quantile: f64| {
+            let index = ((latencies.len() as f64 - 1.0) * quantile).round() as usize;
+            latencies[index.min(latencies.len() - 1)].as_secs_f64() * 1000.0
+        };
+        Ok(Report::new("outbox.relay.latency")
+            .param("events", latencies.len())
+            .param("queue", "quorum")
+            .figure("p50_ms", "commit to consumer, p50", at(0.5), "ms")
+            .figure("p99_ms", "commit to consumer, p99", at(0.99), "ms")
+            .figure("max_ms", "commit to consumer, max", at(1.0), "ms"))
     }
 
     /// Raw lapin: publish a batch, await all its confirms, repeat.
@@ -305,6 +413,7 @@ impl Bench {
         count_queue: &str,
         options: &OutboxOptions,
         ceiling: f64,
+        publisher_ceiling: f64,
     ) -> anyhow::Result<Report> {
         let metrics = Metrics::new();
         let relay = Relay::new(
@@ -398,6 +507,12 @@ impl Bench {
                 "",
             )
             .figure(
+                "ratio_to_publisher",
+                "ratio to the Publisher ceiling",
+                per_second / publisher_ceiling,
+                "",
+            )
+            .figure(
                 "events_per_s_in_queue",
                 "events/s until all in the queue",
                 all_arrived.map_or(f64::NAN, |at| options.events as f64 / at.as_secs_f64()),
@@ -427,11 +542,13 @@ impl Bench {
     }
 
     /// The relay's cycle, step by step: inserts `cycles` batches of fresh events and runs the
-    /// relay's steps on them by hand, timing each.
+    /// relay's steps on them by hand, one after the other, timing each. `relay_rate` is what
+    /// the pipelined relay achieved (scenario 4), shown as its time per batch.
     async fn relay_breakdown(
         &self,
         outbox: &Outbox,
         options: &OutboxOptions,
+        relay_rate: f64,
     ) -> anyhow::Result<Report> {
         let batch = options.relay_batch;
         let total = u64::from(options.breakdown_cycles) * u64::from(batch);
@@ -510,6 +627,22 @@ impl Bench {
                 "events/s at this cycle time",
                 events as f64 / overall.as_secs_f64(),
                 "ev/s",
+            )
+            .figure(
+                "pipelined_batch_ms",
+                "pipelined relay, time per batch",
+                f64::from(batch) * 1000.0 / relay_rate,
+                "ms",
+            )
+            .figure(
+                "pipelined_speedup",
+                "sequential cycle / pipelined batch",
+                total_ms * relay_rate / (f64::from(batch) * 1000.0),
+                "x",
+            )
+            .note(
+                "the steps run one after the other here; the relay sends batch N+1 while reading \
+                 N+2 and confirming and marking N, and renews its lease with each mark",
             ))
     }
 

@@ -427,37 +427,94 @@ impl Publisher {
         exchange: &str,
         messages: Vec<(String, OutgoingMessage)>,
     ) -> Result<(), BusError> {
-        let mut pending = Vec::with_capacity(messages.len());
-        for (routing_key, message) in &messages {
-            let properties = message_properties(message)?;
+        self.send_batch(exchange, messages).await?.confirmed().await
+    }
+
+    /// Sends every message of a batch (in order, on this channel) without waiting for the
+    /// broker's confirms: [`SentBatch::confirmed`] waits for them. Lets a caller send the next
+    /// batch while this one's confirms are outstanding; the channel keeps the order of the
+    /// two. Nothing may be counted as delivered before `confirmed` answers `Ok`.
+    pub async fn send_batch(
+        &self,
+        exchange: &str,
+        messages: Vec<(String, OutgoingMessage)>,
+    ) -> Result<SentBatch, BusError> {
+        let mut confirms = Vec::with_capacity(messages.len());
+        let mut routing_keys = Vec::with_capacity(messages.len());
+        for (routing_key, message) in messages {
+            let properties = message_properties(&message)?;
             let confirm = start_publish(
                 &self.channel,
                 Target {
                     exchange,
-                    routing_key,
+                    routing_key: &routing_key,
                     mandatory: false,
                 },
                 &message.body,
                 properties,
             )
             .await?;
-            pending.push(confirm);
+            confirms.push(confirm);
+            routing_keys.push(routing_key);
         }
-        let confirmations = tokio::time::timeout(self.confirm_timeout, join_all(pending))
+        Ok(SentBatch {
+            exchange: exchange.to_owned(),
+            routing_keys,
+            confirms,
+            confirm_timeout: self.confirm_timeout,
+            metrics: self.metrics.clone(),
+        })
+    }
+}
+
+/// A batch sent by [`Publisher::send_batch`] whose confirms are outstanding. Dropping it
+/// forgets the confirms: the messages may or may not have reached the broker.
+#[must_use = "a sent batch counts as delivered only once `confirmed` answers Ok"]
+pub struct SentBatch {
+    exchange: String,
+    routing_keys: Vec<String>,
+    confirms: Vec<PublisherConfirm>,
+    confirm_timeout: Duration,
+    metrics: Metrics,
+}
+
+impl std::fmt::Debug for SentBatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SentBatch")
+            .field("exchange", &self.exchange)
+            .field("messages", &self.routing_keys.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SentBatch {
+    /// Messages in the batch.
+    pub fn len(&self) -> usize {
+        self.routing_keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.routing_keys.is_empty()
+    }
+
+    /// Waits (at most the confirm timeout, from this call) for every confirm; Ok only if the
+    /// broker acked every message.
+    pub async fn confirmed(self) -> Result<(), BusError> {
+        let confirmations = tokio::time::timeout(self.confirm_timeout, join_all(self.confirms))
             .await
             .map_err(|_elapsed| BusError::ConfirmTimeout(self.confirm_timeout))?;
-        for (confirmation, (routing_key, _)) in confirmations.into_iter().zip(&messages) {
+        for (confirmation, routing_key) in confirmations.into_iter().zip(&self.routing_keys) {
             check_confirmation(
                 confirmation,
                 Target {
-                    exchange,
+                    exchange: &self.exchange,
                     routing_key,
                     mandatory: false,
                 },
             )?;
         }
-        for _ in &messages {
-            self.metrics.queue_published(exchange, "event");
+        for _ in &self.routing_keys {
+            self.metrics.queue_published(&self.exchange, "event");
         }
         Ok(())
     }

@@ -29,7 +29,7 @@ pub mod retry;
 mod session;
 pub mod topology;
 
-pub use bus::{Bus, OutgoingMessage, Publisher};
+pub use bus::{Bus, OutgoingMessage, Publisher, SentBatch};
 pub use config::BusConfig;
 pub use consumer::{ConsumerHealth, Delivery, Handler, spawn_consumer};
 pub use dead_letter::DeadLetter;

@@ -1,15 +1,34 @@
 //! The relay: pending outbox events → RabbitMQ, with confirms.
 //!
 //! One relay per deployment publishes at a time (a MongoDB lease); others stand by and take
-//! over when the holder's lease lapses. Each cycle renews the lease (or takes it, at a new
-//! generation), reads the oldest pending events, publishes them in order on one confirm-mode
-//! channel, waits for every confirm, then marks them published in a transaction fenced by the
-//! lease generation (which renews the lease again). A relay whose lease lapsed and was taken
-//! over mid-cycle marks nothing: its cycle fails and the new holder publishes and marks the
-//! events itself. A crash (or a lost lease) between publish and mark republishes the same events
-//! with the same ids: consumers de-duplicate on the event id. The configuration keeps
-//! `amqp.confirm_timeout` below `outbox.lease_ttl`, so a publish that waits for its confirms
-//! ends before a lease renewed at the start of the cycle lapses.
+//! over when the holder's lease lapses. A cycle makes sure the lease is held (renewing it, or
+//! taking it at a new generation, unless the last renewal is younger than the
+//! [renewal margin](Relay::renewal_margin)), reads the oldest pending events and then
+//! **pipelines** batches on one confirm-mode channel:
+//!
+//! ```text
+//! ┌ send N                                               ┐   ┌ send N+1
+//! │ confirms of N-1, then mark N-1 (fenced transaction)  │ ─▶│ confirms of N, then mark N   ─▶ ...
+//! └ read N+1: oldest pending, neither N-1 nor N          ┘   └ read N+2
+//! ```
+//!
+//! Batch N's messages go out while N-1's confirms are outstanding and N-1 is marked (one
+//! channel keeps the order of the two); N-1 is marked only once every one of its confirms
+//! arrived, and batches are marked one at a time in publish order (their log batch numbers
+//! grow in that order). At most two batches are unmarked at a time. Any failure (a send, a nack, a confirm timeout, a lost lease,
+//! a MongoDB error) ends the cycle: nothing after it is marked, the channel is dropped, and the
+//! next cycle reads again from the oldest pending event, so everything unmarked is sent again.
+//! A cycle stops pipelining once a read comes back short (the backlog is drained), after
+//! [`MAX_PIPELINE`], on cancellation, or when the lease needs renewing; it always settles what
+//! it sent first.
+//!
+//! Each mark is a transaction fenced by the lease generation (which renews the lease). A relay
+//! whose lease lapsed and was taken over mid-cycle marks nothing: its cycle fails and the new
+//! holder publishes and marks the events itself. A crash (or a lost lease) between publish and
+//! mark republishes the same events with the same ids: consumers de-duplicate on the event id.
+//! The configuration keeps `amqp.confirm_timeout` below `outbox.lease_ttl`, and a batch is
+//! only sent while the last renewal is younger than half their difference, so a publish that
+//! waits for its confirms ends before the lease it was sent under lapses.
 //!
 //! The relay holding the lease also enforces the event log's retention (`outbox.retention`):
 //! see [`RelayConfig::retention`] for why that is a purge here and not a TTL index.
@@ -22,9 +41,9 @@ use std::{
     time::Duration,
 };
 
-use atelier_bus::{Bus, Publisher};
+use atelier_bus::{Bus, Publisher, SentBatch};
 use atelier_observability::Metrics;
-use atelier_store::Lease;
+use atelier_store::{Fence, Lease, faults};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
@@ -36,6 +55,9 @@ const BACKLOG_SAMPLE_INTERVAL: Duration = Duration::from_secs(5);
 const PURGE_INTERVAL: Duration = Duration::from_secs(60);
 /// Events deleted per purge step; one step per relay cycle, so the lease keeps being renewed.
 const PURGE_BATCH: i64 = 1000;
+/// How long one cycle keeps pipelining batches before it settles and returns to the loop (for
+/// the backlog sample, the purge and cancellation).
+const MAX_PIPELINE: Duration = Duration::from_secs(1);
 
 /// Relay tuning.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -121,6 +143,21 @@ pub struct Relay {
     health: RelayHealth,
     /// Consumers whose queues must exist before anything is published.
     consumers: Vec<atelier_bus::ConsumerSpec>,
+    /// See [`Relay::renewal_margin`].
+    renewal_margin: Duration,
+}
+
+/// The lease as this relay last renewed it: its fence, and an instant taken just before the
+/// renewal was sent (so the lease runs at least `lease_ttl` from there).
+struct Renewal {
+    fence: Fence,
+    at: std::time::Instant,
+}
+
+/// A batch sent and not yet marked.
+struct InFlight {
+    sent: SentBatch,
+    events: Vec<StoredEvent>,
 }
 
 /// Why one cycle failed; the loop logs it, backs off and tries again.
@@ -161,6 +198,10 @@ impl Relay {
             config.lease_ttl,
         );
         let health = RelayHealth::new(config.stall_after);
+        let renewal_margin = config
+            .lease_ttl
+            .saturating_sub(bus.config().confirm_timeout)
+            / 2;
         Self {
             outbox,
             bus,
@@ -169,7 +210,17 @@ impl Relay {
             metrics,
             health,
             consumers: Vec::new(),
+            renewal_margin,
         }
+    }
+
+    /// How long a renewal of the lease (by [`Lease::acquire`] or a fenced mark) is relied on
+    /// before the relay renews again: half of `lease_ttl - amqp.confirm_timeout`. A batch sent
+    /// within it has its confirms (bounded by the confirm timeout) well before the lease lapses,
+    /// so no other node can have taken over while it was in flight. Marks renew the lease, so a
+    /// busy relay renews it with no extra round trip; an idle one every margin.
+    pub fn renewal_margin(&self) -> Duration {
+        self.renewal_margin
     }
 
     /// Declares these consumers' topology whenever the relay opens a channel.
@@ -186,19 +237,28 @@ impl Relay {
     pub async fn run(self, cancel: CancellationToken) {
         let committed = self.outbox.committed();
         let mut publisher: Option<Publisher> = None;
+        let mut renewal: Option<Renewal> = None;
         let mut failures: u32 = 0;
         let mut last_backlog_sample = std::time::Instant::now() - Duration::from_secs(60);
         // The first purge runs as soon as this node leads: it catches up after downtime.
         let mut next_purge = std::time::Instant::now();
         tracing::info!(batch_size = self.config.batch_size, "outbox relay started");
         while !cancel.is_cancelled() {
-            // Counting pending events is a collection scan on some development servers; the
-            // backlog alert looks at minutes, so every few seconds is plenty.
-            if last_backlog_sample.elapsed() >= BACKLOG_SAMPLE_INTERVAL {
-                self.sample_backlog().await;
+            // Counting pending events is a collection scan on some development servers (and an
+            // index range as long as the backlog on MongoDB); the backlog alert looks at
+            // minutes, so every few seconds is plenty, sampled alongside the cycle rather than
+            // before it so a large backlog is not also a slower relay.
+            let sample = last_backlog_sample.elapsed() >= BACKLOG_SAMPLE_INTERVAL;
+            if sample {
                 last_backlog_sample = std::time::Instant::now();
             }
-            let (wait, leading) = match self.cycle(&mut publisher).await {
+            let (outcome, ()) =
+                tokio::join!(self.cycle(&mut publisher, &mut renewal, &cancel), async {
+                    if sample {
+                        self.sample_backlog().await;
+                    }
+                },);
+            let (wait, leading) = match outcome {
                 Ok(Cycle::Published) => {
                     failures = 0;
                     self.record_progress();
@@ -215,8 +275,11 @@ impl Relay {
                     (Some(self.config.lease_ttl / 3), false)
                 }
                 Err(error) => {
-                    // A broken channel is replaced on the next cycle.
+                    // A broken channel is replaced on the next cycle (its unconfirmed batches
+                    // are forgotten: unmarked, they are read and sent again), and the lease is
+                    // renewed before anything else is sent.
                     publisher = None;
+                    renewal = None;
                     failures = failures.saturating_add(1);
                     let backoff = backoff(failures);
                     tracing::warn!(%error, ?backoff, "outbox relay cycle failed; retrying");
@@ -240,15 +303,32 @@ impl Relay {
         tracing::info!("outbox relay stopped");
     }
 
-    async fn cycle(&self, publisher: &mut Option<Publisher>) -> Result<Cycle, CycleError> {
-        let Some(fence) = self.lease.acquire().await? else {
-            return Ok(Cycle::NotLeader);
+    /// One cycle: holds the lease, then pipelines batches (see the module docs) until the
+    /// backlog is drained or the cycle has run long enough. Any error leaves everything that
+    /// was sent and not yet marked unmarked.
+    async fn cycle(
+        &self,
+        publisher: &mut Option<Publisher>,
+        renewal: &mut Option<Renewal>,
+        cancel: &CancellationToken,
+    ) -> Result<Cycle, CycleError> {
+        let (fence, mut renewed_at) = match renewal.take() {
+            Some(held) if held.at.elapsed() < self.renewal_margin => (held.fence, held.at),
+            _ => {
+                let at = std::time::Instant::now();
+                let Some(fence) = self.lease.acquire().await? else {
+                    return Ok(Cycle::NotLeader);
+                };
+                (fence, at)
+            }
         };
-        let events = self
-            .outbox
-            .pending(i64::from(self.config.batch_size))
-            .await?;
-        if events.is_empty() {
+        *renewal = Some(Renewal {
+            fence: fence.clone(),
+            at: renewed_at,
+        });
+        let limit = i64::from(self.config.batch_size);
+        let mut next = self.outbox.pending(limit).await?;
+        if next.is_empty() {
             return Ok(Cycle::Idle);
         }
         let channel = match publisher {
@@ -265,24 +345,92 @@ impl Relay {
             }
         };
         let exchange = self.bus.events_exchange();
-        let messages = events
-            .iter()
-            .map(StoredEvent::to_message)
-            .collect::<Result<Vec<_>, _>>()?;
-        channel.publish_batch(&exchange, messages).await?;
-        let ids: Vec<String> = events.iter().map(|event| event.id.clone()).collect();
-        atelier_store::faults::check(atelier_store::faults::RELAY_BEFORE_MARK, self.lease.owner())
-            .await?;
-        if self.outbox.mark_published(&ids, &fence).await?.is_none() {
+        let started = std::time::Instant::now();
+        let mut in_flight: Option<InFlight> = None;
+        while !next.is_empty() {
+            let events = std::mem::take(&mut next);
+            let full = events.len() >= self.config.batch_size as usize;
+            let messages = events
+                .iter()
+                .map(StoredEvent::to_message)
+                .collect::<Result<Vec<_>, _>>()?;
+            // Read on while the backlog fills whole batches, the lease stays fresh enough to
+            // send under, and the cycle has time left.
+            let read_on = full
+                && !cancel.is_cancelled()
+                && started.elapsed() < MAX_PIPELINE
+                && renewed_at.elapsed() < self.renewal_margin;
+            let unmarked: Vec<String> = in_flight
+                .iter()
+                .flat_map(|batch| &batch.events)
+                .chain(&events)
+                .map(|event| event.id.clone())
+                .collect();
+            // Three things at once: this batch is sent (after the previous one, whose sending
+            // has finished: the channel keeps the order), the previous one is confirmed and
+            // marked, the next one is read. A failure of any of them ends the cycle; a send
+            // that fails never marks its batch, and the previous batch is marked only once
+            // all its confirms arrived.
+            let previous = in_flight.take();
+            let (sent, settled, read) = tokio::join!(
+                async {
+                    faults::check(faults::RELAY_BEFORE_PUBLISH, self.lease.owner()).await?;
+                    Ok::<_, CycleError>(channel.send_batch(&exchange, messages).await?)
+                },
+                async {
+                    match previous {
+                        Some(batch) => self.settle(batch, &fence).await.map(Some),
+                        None => Ok(None),
+                    }
+                },
+                async {
+                    if read_on {
+                        self.outbox.pending_excluding(limit, &unmarked).await
+                    } else {
+                        Ok(Vec::new())
+                    }
+                },
+            );
+            if let Some(at) = settled? {
+                renewed_at = at;
+            }
+            in_flight = Some(InFlight {
+                sent: sent?,
+                events,
+            });
+            next = read?;
+        }
+        if let Some(last) = in_flight {
+            renewed_at = self.settle(last, &fence).await?;
+        }
+        *renewal = Some(Renewal {
+            fence,
+            at: renewed_at,
+        });
+        Ok(Cycle::Published)
+    }
+
+    /// Waits for every confirm of a sent batch, then marks it published under `fence`. Answers
+    /// an instant taken before the marking transaction, which renewed the lease.
+    async fn settle(
+        &self,
+        batch: InFlight,
+        fence: &Fence,
+    ) -> Result<std::time::Instant, CycleError> {
+        batch.sent.confirmed().await?;
+        faults::check(faults::RELAY_BEFORE_MARK, self.lease.owner()).await?;
+        let ids: Vec<String> = batch.events.iter().map(|event| event.id.clone()).collect();
+        let renewed_at = std::time::Instant::now();
+        if self.outbox.mark_published(&ids, fence).await?.is_none() {
             return Err(CycleError::LeaseLost {
                 generation: fence.generation(),
             });
         }
-        for event in &events {
+        for event in &batch.events {
             self.metrics.outbox_published(&event.event_type);
         }
-        tracing::debug!(count = events.len(), "outbox events published");
-        Ok(Cycle::Published)
+        tracing::debug!(count = batch.events.len(), "outbox events published");
+        Ok(renewed_at)
     }
 
     /// Deletes one batch of published events older than the retention; returns when the next

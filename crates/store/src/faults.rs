@@ -20,6 +20,9 @@
 //!   here; the rank rule must judge the role the transaction reads).
 //! - [`RELAY_BEFORE_MARK`] (scope: the relay's node id): a batch is published and confirmed,
 //!   not yet marked.
+//! - [`RELAY_BEFORE_PUBLISH`] (scope: the relay's node id): a batch is read and about to be
+//!   sent; the batch before it may still be awaiting its confirms (a failure here is a publish
+//!   failure of this batch while the previous one is in flight).
 
 use std::{
     collections::HashMap,
@@ -35,6 +38,7 @@ pub const WEBHOOK_EXHAUSTED_BEFORE_EVENT: &str = "webhooks.exhausted.before_even
 pub const WEBHOOK_EXHAUSTED_AFTER_COMMIT: &str = "webhooks.exhausted.after_commit";
 pub const MEMBER_CHANGE_BEFORE_WRITE: &str = "identity.member_change.before_write";
 pub const RELAY_BEFORE_MARK: &str = "outbox.relay.before_mark";
+pub const RELAY_BEFORE_PUBLISH: &str = "outbox.relay.before_publish";
 
 /// What an armed point does to the next `times` checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +70,8 @@ impl From<InjectedFault> for mongodb::error::Error {
 
 #[derive(Debug)]
 struct Armed {
+    /// Checks that still pass before the fault applies.
+    passes: u32,
     fault: Fault,
     remaining: u32,
     hits: u32,
@@ -76,12 +82,19 @@ static ARMED: Mutex<Option<HashMap<(&'static str, String), Armed>>> = Mutex::new
 
 /// Arms `point` for `scope`: the next `times` checks there suffer `fault`.
 pub fn arm(point: &'static str, scope: &str, fault: Fault, times: u32) {
+    arm_after(point, scope, 0, fault, times);
+}
+
+/// Arms `point` for `scope`: the next `passes` checks there pass, the `times` after them
+/// suffer `fault` (e.g. the second batch fails, not the first).
+pub fn arm_after(point: &'static str, scope: &str, passes: u32, fault: Fault, times: u32) {
     let mut armed = ARMED
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     armed.get_or_insert_with(HashMap::new).insert(
         (point, scope.to_owned()),
         Armed {
+            passes,
             fault,
             remaining: times,
             hits: 0,
@@ -124,6 +137,10 @@ pub async fn check(point: &'static str, scope: &str) -> Result<(), InjectedFault
             .as_mut()
             .and_then(|map| map.get_mut(&(point, scope.to_owned())))
         {
+            Some(entry) if entry.passes > 0 => {
+                entry.passes -= 1;
+                None
+            }
             Some(entry) if entry.remaining > 0 => {
                 entry.remaining -= 1;
                 entry.hits += 1;
@@ -168,5 +185,11 @@ mod tests {
         arm(POINT, "a", Fault::Fail, 1);
         disarm(POINT, "a");
         check(POINT, "a").await.unwrap();
+        arm_after(POINT, "a", 2, Fault::Fail, 1);
+        check(POINT, "a").await.unwrap();
+        check(POINT, "a").await.unwrap();
+        assert!(check(POINT, "a").await.is_err());
+        check(POINT, "a").await.unwrap();
+        assert_eq!(hits(POINT, "a"), 1);
     }
 }

@@ -899,3 +899,84 @@ async fn every_feeds_endpoint_answers_404_across_tenants() {
     assert_eq!(read_all(&app, key, &user, 50).await, [activity]);
     app.stop_and_clean().await;
 }
+
+#[tokio::test]
+async fn every_feeds_event_type_is_emitted_on_its_schema() {
+    let app = TestApp::spawn(test_config()).await;
+    let chat = fixture(&app, 1).await;
+    let key = &chat.tenant.api_key;
+    let user = format!("user:{}", chat.user(0).id);
+    let activity = add(&app, key, "document:doc_1", json!({ "actor": "a", "verb": "edit", "object": "o", "target": "t", "foreign_id": "f:1", "to": [user], "extra": { "n": 1 } })).await;
+    let path = format!("/v1/activities/{}", activity["id"].as_str().unwrap());
+    let (status, _) = app
+        .call(key, Method::PATCH, &path, Some(json!({ "verb": "edited" })))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let follow = format!(
+        "/v1/feeds/timeline:{}/following/document:doc_1",
+        chat.user(0).id
+    );
+    let (status, _) = app.call(key, Method::PUT, &follow, Some(json!({}))).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = app.call(key, Method::DELETE, &follow, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = app.call(key, Method::DELETE, &path, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    eventually(
+        Duration::from_secs(15),
+        "feeds.activity.deleted in the event log",
+        || async {
+            let (_, events) = app
+                .call(key, Method::GET, "/v1/events?limit=200", None)
+                .await;
+            events["items"]
+                .as_array()
+                .is_some_and(|items| items.iter().any(|e| e["type"] == "feeds.activity.deleted"))
+        },
+    )
+    .await;
+    let catalog = atelier_server::modules::catalog();
+    let (_, events) = app
+        .call(key, Method::GET, "/v1/events?limit=200", None)
+        .await;
+    let mut seen = std::collections::BTreeSet::new();
+    for event in events["items"].as_array().unwrap() {
+        let event_type = event["type"].as_str().unwrap();
+        if !event_type.starts_with("feeds.") {
+            continue;
+        }
+        let entry = catalog.find(event_type, 1).unwrap();
+        assert!(
+            jsonschema::draft202012::is_valid(&entry.schema, &event["data"]),
+            "{event_type}: {} does not match its schema",
+            event["data"]
+        );
+        // Stricter than the open schema: every field emitted is declared.
+        for field in event["data"].as_object().unwrap().keys() {
+            assert!(
+                entry.schema["properties"].get(field).is_some(),
+                "{event_type}: `{field}` is not declared"
+            );
+        }
+        if let Some(activity) = event["data"]["activity"].as_object() {
+            for field in activity.keys() {
+                assert!(
+                    entry.schema["properties"]["activity"]["properties"]
+                        .get(field)
+                        .is_some(),
+                    "{event_type}: `activity.{field}` is not declared"
+                );
+            }
+        }
+        seen.insert(event_type.to_owned());
+    }
+    let catalogued: std::collections::BTreeSet<String> = catalog
+        .entries()
+        .iter()
+        .filter(|entry| entry.event_type.starts_with("feeds."))
+        .map(|entry| entry.event_type.to_owned())
+        .collect();
+    assert_eq!(seen, catalogued, "every feeds event type is emitted");
+    app.stop_and_clean().await;
+}

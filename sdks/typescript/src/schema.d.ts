@@ -1386,7 +1386,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Adds 1 to 100 activities to a feed (each to its `to` targets too) in one transaction. */
-        post: operations["feeds.activities.add_batch"];
+        post: operations["feeds.activities.addBatch"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1423,14 +1423,14 @@ export interface paths {
         put?: never;
         post?: never;
         /** Deletes every activity with this foreign id (at most 100) from every feed holding it. */
-        delete: operations["feeds.activities.delete_by_foreign_id"];
+        delete: operations["feeds.activities.deleteByForeignId"];
         options?: never;
         head?: never;
         /**
          * Changes every activity with this foreign id (at most 100); every feed holding them
          *     shows the change.
          */
-        patch: operations["feeds.activities.update_by_foreign_id"];
+        patch: operations["feeds.activities.updateByForeignId"];
         trace?: never;
     };
     "/v1/feeds/{feed_id}/following/{target_feed_id}": {
@@ -18576,7 +18576,7 @@ export interface operations {
             };
         };
     };
-    "feeds.activities.add_batch": {
+    "feeds.activities.addBatch": {
         parameters: {
             query?: never;
             header?: {
@@ -19158,7 +19158,7 @@ export interface operations {
             };
         };
     };
-    "feeds.activities.delete_by_foreign_id": {
+    "feeds.activities.deleteByForeignId": {
         parameters: {
             query?: never;
             header?: never;
@@ -19278,7 +19278,7 @@ export interface operations {
             };
         };
     };
-    "feeds.activities.update_by_foreign_id": {
+    "feeds.activities.updateByForeignId": {
         parameters: {
             query?: never;
             header?: never;

@@ -359,7 +359,7 @@ impl FeedsApi {
     #[oai(
         path = "/feeds/:feed_id/activities/batch",
         method = "post",
-        operation_id = "feeds.activities.add_batch"
+        operation_id = "feeds.activities.addBatch"
     )]
     async fn add_batch(
         &self,
@@ -492,7 +492,7 @@ impl FeedsApi {
     #[oai(
         path = "/activities/by-foreign-id/:foreign_id",
         method = "patch",
-        operation_id = "feeds.activities.update_by_foreign_id"
+        operation_id = "feeds.activities.updateByForeignId"
     )]
     async fn update_by_foreign_id(
         &self,
@@ -519,7 +519,7 @@ impl FeedsApi {
     #[oai(
         path = "/activities/by-foreign-id/:foreign_id",
         method = "delete",
-        operation_id = "feeds.activities.delete_by_foreign_id"
+        operation_id = "feeds.activities.deleteByForeignId"
     )]
     async fn delete_by_foreign_id(
         &self,

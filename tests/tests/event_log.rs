@@ -283,13 +283,15 @@ async fn the_log_replays_a_tenants_events_in_order_by_cursor() {
         assert_catalogued(event);
         emitted_types.push(&event.event_type);
     }
-    // Chat and canvas events are emitted and checked the same way by tests/chat_events.rs and
-    // tests/canvas_documents.rs.
+    // Chat, canvas and feeds events are emitted and checked the same way by
+    // tests/chat_events.rs, tests/canvas_documents.rs and tests/feeds.rs.
     for entry in atelier_server::modules::catalog()
         .entries()
         .iter()
         .filter(|entry| {
-            !entry.event_type.starts_with("chat.") && !entry.event_type.starts_with("canvas.")
+            !entry.event_type.starts_with("chat.")
+                && !entry.event_type.starts_with("canvas.")
+                && !entry.event_type.starts_with("feeds.")
         })
     {
         assert!(

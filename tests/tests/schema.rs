@@ -31,7 +31,8 @@ async fn migrations_apply_once_and_create_indexes() {
             "0005_chat",
             "0006_realtime",
             "0007_webhook_exhaustions",
-            "0008_canvas"
+            "0008_canvas",
+            "0009_feeds"
         ]
     );
     let second = migrations::run(&store).await.unwrap();
@@ -46,7 +47,8 @@ async fn migrations_apply_once_and_create_indexes() {
             "0005_chat",
             "0006_realtime",
             "0007_webhook_exhaustions",
-            "0008_canvas"
+            "0008_canvas",
+            "0009_feeds"
         ]
     );
 

@@ -20,6 +20,7 @@
 
 use atelier_chat::{ChannelId, MessageId, ScheduledMessageId};
 use atelier_core::EventId;
+use atelier_feeds::ActivityId;
 use atelier_identity::{ApiKeyId, UserId, WorkspaceId};
 use atelier_outbox::catalog::EventType;
 use atelier_webhooks::{EndpointId, attempts::AttemptId};
@@ -89,7 +90,7 @@ pub fn finish(spec: &mut Value, events: &[EventType]) {
 /// Parameters that carry an id, by name, and the id's prefix: their schema gets the id's
 /// pattern (`chn_` and a ULID), so a client (or a fuzzer) knows what the server
 /// accepts before it answers 400.
-const ID_FIELDS: [(&str, &str); 17] = [
+const ID_FIELDS: [(&str, &str); 18] = [
     ("channel_id", ChannelId::PREFIX),
     ("message_id", MessageId::PREFIX),
     ("scheduled_message_id", ScheduledMessageId::PREFIX),
@@ -107,6 +108,7 @@ const ID_FIELDS: [(&str, &str); 17] = [
     ("endpoint_id", EndpointId::PREFIX),
     ("event_id", EventId::PREFIX),
     ("attempt_id", AttemptId::PREFIX),
+    ("activity_id", ActivityId::PREFIX),
 ];
 
 /// A prefixed id: the prefix, `_`, then a ULID (26 Crockford base32 digits, either case), as

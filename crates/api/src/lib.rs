@@ -21,6 +21,7 @@
 //! - [`realtime`]: the `/v1/realtime` WebSocket adapter of the realtime gateway.
 //! - [`chat`]: channels and members; messages, reactions, threads, the change feed and
 //!   search; read state, the badge and scheduled messages.
+//! - [`feeds`]: feed groups, activities, reading a feed, follows.
 //!
 //! [`endpoint`] assembles everything; [`spec_json`] renders the contract committed at
 //! `openapi/v1.json`.
@@ -32,6 +33,7 @@ pub mod chat;
 pub mod contract;
 pub mod edge;
 pub mod events;
+pub mod feeds;
 pub mod idempotency;
 pub mod identity;
 pub mod middleware;
@@ -81,6 +83,9 @@ pub enum ApiTags {
     /// Canvas: collaborative Yjs documents, their sharing, content, versions and restore (the
     /// sync socket is `/v1/canvas/sync/{document_id}`, see the AsyncAPI document).
     Canvas,
+    /// Activity feeds: feed groups, activities (by id or foreign id), reading a feed by
+    /// position, follows with backfill, followers and following.
+    Feeds,
 }
 
 /// Settings of the HTTP edge.
@@ -153,6 +158,7 @@ type Apis = (
     chat::messages::ChatMessagesApi,
     chat::reads::ChatReadsApi,
     canvas::documents::CanvasApi,
+    feeds::FeedsApi,
 );
 
 fn service() -> OpenApiService<Apis, ()> {
@@ -171,6 +177,7 @@ fn service() -> OpenApiService<Apis, ()> {
             chat::messages::ChatMessagesApi,
             chat::reads::ChatReadsApi,
             canvas::documents::CanvasApi,
+            feeds::FeedsApi,
         ),
         "Atelier API",
         API_VERSION,

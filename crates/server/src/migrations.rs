@@ -93,6 +93,10 @@ pub const GOLDEN_CHECKSUMS: &[(&str, &str)] = &[
         "0008_canvas",
         "bdb6ef70c3e129306a054a078ec8230e48ca81367d35d759b8d357838134a52a",
     ),
+    (
+        "0009_feeds",
+        "cc54bf78f72d5d3c8a96c555e1a35279843ce3632208c3a4e4bdb99f0e720fc7",
+    ),
 ];
 
 #[cfg(test)]
@@ -117,7 +121,8 @@ mod tests {
                 "0005_chat",
                 "0006_realtime",
                 "0007_webhook_exhaustions",
-                "0008_canvas"
+                "0008_canvas",
+                "0009_feeds"
             ]
         );
     }

@@ -17,6 +17,7 @@ pub fn all() -> Vec<Arc<dyn Module>> {
         Arc::new(atelier_webhooks::WebhooksModule),
         Arc::new(atelier_chat::ChatModule),
         Arc::new(atelier_canvas::CanvasModule),
+        Arc::new(atelier_feeds::FeedsModule),
     ]
 }
 

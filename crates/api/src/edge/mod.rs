@@ -90,6 +90,30 @@ pub fn chat_error(error: ChatError) -> ErrorResponse {
     }
 }
 
+/// One mapping of feeds errors to HTTP.
+pub fn feeds_error(error: atelier_feeds::FeedsError) -> ErrorResponse {
+    use atelier_feeds::FeedsError;
+    match error {
+        FeedsError::NotFound(what) => not_found(what),
+        FeedsError::Invalid { field, message } => ErrorResponse::invalid_field(field, message),
+        FeedsError::ExtraTooLarge { size, max } => {
+            let detail = format!("is {size} bytes of JSON; at most {max} are allowed");
+            ErrorResponse::PayloadTooLarge(Json(
+                Problem::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "extra_too_large",
+                    format!("`extra` {detail}"),
+                )
+                .with_field("extra", detail),
+            ))
+        }
+        FeedsError::Conflict { code, message } => ErrorResponse::conflict(code, message),
+        FeedsError::Forbidden { code, message } => ErrorResponse::forbidden(code, message),
+        FeedsError::Identity(error) => identity_error(error),
+        FeedsError::Storage(error) => ErrorResponse::storage("feeds operation", &error),
+    }
+}
+
 /// One mapping of canvas errors to HTTP.
 pub fn canvas_error(error: atelier_canvas::CanvasError) -> ErrorResponse {
     use atelier_canvas::CanvasError;

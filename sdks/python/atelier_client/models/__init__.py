@@ -1,5 +1,11 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .activity import Activity
+from .activity_extra import ActivityExtra
+from .activity_list import ActivityList
+from .add_activities import AddActivities
+from .add_activity import AddActivity
+from .add_activity_extra_type_0 import AddActivityExtraType0
 from .add_reaction import AddReaction
 from .api_key import ApiKey
 from .api_key_scope import ApiKeyScope
@@ -210,6 +216,7 @@ from .create_api_key import CreateApiKey
 from .create_canvas_document import CreateCanvasDocument
 from .create_canvas_version import CreateCanvasVersion
 from .create_channel import CreateChannel
+from .create_feed_group import CreateFeedGroup
 from .create_user import CreateUser
 from .create_webhook_endpoint import CreateWebhookEndpoint
 from .create_webhook_endpoint_headers_type_0 import CreateWebhookEndpointHeadersType0
@@ -219,7 +226,54 @@ from .created_webhook_endpoint import CreatedWebhookEndpoint
 from .dead_letter import DeadLetter
 from .edit_message import EditMessage
 from .event_type_view import EventTypeView
+from .feed_activity import FeedActivity
+from .feed_group import FeedGroup
+from .feed_group_kind import FeedGroupKind
+from .feed_owner import FeedOwner
+from .feeds_activity_created_data import FeedsActivityCreatedData
+from .feeds_activity_created_data_activity import FeedsActivityCreatedDataActivity
+from .feeds_activity_created_data_activity_extra import (
+    FeedsActivityCreatedDataActivityExtra,
+)
+from .feeds_activity_created_event import FeedsActivityCreatedEvent
+from .feeds_activity_created_event_data_version import (
+    FeedsActivityCreatedEventDataVersion,
+)
+from .feeds_activity_created_event_type import FeedsActivityCreatedEventType
+from .feeds_activity_deleted_data import FeedsActivityDeletedData
+from .feeds_activity_deleted_event import FeedsActivityDeletedEvent
+from .feeds_activity_deleted_event_data_version import (
+    FeedsActivityDeletedEventDataVersion,
+)
+from .feeds_activity_deleted_event_type import FeedsActivityDeletedEventType
+from .feeds_activity_updated_data import FeedsActivityUpdatedData
+from .feeds_activity_updated_data_activity import FeedsActivityUpdatedDataActivity
+from .feeds_activity_updated_data_activity_extra import (
+    FeedsActivityUpdatedDataActivityExtra,
+)
+from .feeds_activity_updated_event import FeedsActivityUpdatedEvent
+from .feeds_activity_updated_event_data_version import (
+    FeedsActivityUpdatedEventDataVersion,
+)
+from .feeds_activity_updated_event_type import FeedsActivityUpdatedEventType
+from .feeds_follow_created_data import FeedsFollowCreatedData
+from .feeds_follow_created_event import FeedsFollowCreatedEvent
+from .feeds_follow_created_event_data_version import FeedsFollowCreatedEventDataVersion
+from .feeds_follow_created_event_type import FeedsFollowCreatedEventType
+from .feeds_follow_deleted_data import FeedsFollowDeletedData
+from .feeds_follow_deleted_event import FeedsFollowDeletedEvent
+from .feeds_follow_deleted_event_data_version import FeedsFollowDeletedEventDataVersion
+from .feeds_follow_deleted_event_type import FeedsFollowDeletedEventType
+from .feeds_group_created_data import FeedsGroupCreatedData
+from .feeds_group_created_data_kind import FeedsGroupCreatedDataKind
+from .feeds_group_created_data_owner import FeedsGroupCreatedDataOwner
+from .feeds_group_created_event import FeedsGroupCreatedEvent
+from .feeds_group_created_event_data_version import FeedsGroupCreatedEventDataVersion
+from .feeds_group_created_event_type import FeedsGroupCreatedEventType
 from .field_error import FieldError
+from .follow import Follow
+from .follow_created import FollowCreated
+from .follow_feed import FollowFeed
 from .health import Health
 from .health_status import HealthStatus
 from .identity_api_key_revoked_data import IdentityApiKeyRevokedData
@@ -293,6 +347,9 @@ from .page_consumer import PageConsumer
 from .page_dead_letter import PageDeadLetter
 from .page_event import PageEvent
 from .page_event_type_view import PageEventTypeView
+from .page_feed_activity import PageFeedActivity
+from .page_feed_group import PageFeedGroup
+from .page_follow import PageFollow
 from .page_member import PageMember
 from .page_message import PageMessage
 from .page_message_edit import PageMessageEdit
@@ -326,6 +383,8 @@ from .thread_read_state import ThreadReadState
 from .token_response import TokenResponse
 from .token_type import TokenType
 from .unread_totals import UnreadTotals
+from .update_activity import UpdateActivity
+from .update_activity_extra_type_0 import UpdateActivityExtraType0
 from .update_canvas_document import UpdateCanvasDocument
 from .update_channel import UpdateChannel
 from .update_webhook_endpoint import UpdateWebhookEndpoint
@@ -378,6 +437,12 @@ from .workspace import Workspace
 from .workspace_role import WorkspaceRole
 
 __all__ = (
+    "Activity",
+    "ActivityExtra",
+    "ActivityList",
+    "AddActivities",
+    "AddActivity",
+    "AddActivityExtraType0",
     "AddReaction",
     "ApiKey",
     "ApiKeyScope",
@@ -528,6 +593,7 @@ __all__ = (
     "CreateCanvasDocument",
     "CreateCanvasVersion",
     "CreateChannel",
+    "CreateFeedGroup",
     "CreateUser",
     "CreateWebhookEndpoint",
     "CreateWebhookEndpointHeadersType0",
@@ -537,7 +603,44 @@ __all__ = (
     "DeadLetter",
     "EditMessage",
     "EventTypeView",
+    "FeedActivity",
+    "FeedGroup",
+    "FeedGroupKind",
+    "FeedOwner",
+    "FeedsActivityCreatedData",
+    "FeedsActivityCreatedDataActivity",
+    "FeedsActivityCreatedDataActivityExtra",
+    "FeedsActivityCreatedEvent",
+    "FeedsActivityCreatedEventDataVersion",
+    "FeedsActivityCreatedEventType",
+    "FeedsActivityDeletedData",
+    "FeedsActivityDeletedEvent",
+    "FeedsActivityDeletedEventDataVersion",
+    "FeedsActivityDeletedEventType",
+    "FeedsActivityUpdatedData",
+    "FeedsActivityUpdatedDataActivity",
+    "FeedsActivityUpdatedDataActivityExtra",
+    "FeedsActivityUpdatedEvent",
+    "FeedsActivityUpdatedEventDataVersion",
+    "FeedsActivityUpdatedEventType",
+    "FeedsFollowCreatedData",
+    "FeedsFollowCreatedEvent",
+    "FeedsFollowCreatedEventDataVersion",
+    "FeedsFollowCreatedEventType",
+    "FeedsFollowDeletedData",
+    "FeedsFollowDeletedEvent",
+    "FeedsFollowDeletedEventDataVersion",
+    "FeedsFollowDeletedEventType",
+    "FeedsGroupCreatedData",
+    "FeedsGroupCreatedDataKind",
+    "FeedsGroupCreatedDataOwner",
+    "FeedsGroupCreatedEvent",
+    "FeedsGroupCreatedEventDataVersion",
+    "FeedsGroupCreatedEventType",
     "FieldError",
+    "Follow",
+    "FollowCreated",
+    "FollowFeed",
     "Health",
     "HealthStatus",
     "IdentityApiKeyRevokedData",
@@ -595,6 +698,9 @@ __all__ = (
     "PageDeadLetter",
     "PageEvent",
     "PageEventTypeView",
+    "PageFeedActivity",
+    "PageFeedGroup",
+    "PageFollow",
     "PageMember",
     "PageMessage",
     "PageMessageEdit",
@@ -628,6 +734,8 @@ __all__ = (
     "TokenResponse",
     "TokenType",
     "UnreadTotals",
+    "UpdateActivity",
+    "UpdateActivityExtraType0",
     "UpdateCanvasDocument",
     "UpdateChannel",
     "UpdateWebhookEndpoint",

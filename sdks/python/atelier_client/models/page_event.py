@@ -31,6 +31,12 @@ if TYPE_CHECKING:
     from ..models.chat_scheduled_cancelled_event import ChatScheduledCancelledEvent
     from ..models.chat_scheduled_created_event import ChatScheduledCreatedEvent
     from ..models.chat_thread_read_updated_event import ChatThreadReadUpdatedEvent
+    from ..models.feeds_activity_created_event import FeedsActivityCreatedEvent
+    from ..models.feeds_activity_deleted_event import FeedsActivityDeletedEvent
+    from ..models.feeds_activity_updated_event import FeedsActivityUpdatedEvent
+    from ..models.feeds_follow_created_event import FeedsFollowCreatedEvent
+    from ..models.feeds_follow_deleted_event import FeedsFollowDeletedEvent
+    from ..models.feeds_group_created_event import FeedsGroupCreatedEvent
     from ..models.identity_api_key_revoked_event import IdentityApiKeyRevokedEvent
     from ..models.identity_grant_revoked_event import IdentityGrantRevokedEvent
     from ..models.identity_login_revoked_event import IdentityLoginRevokedEvent
@@ -59,11 +65,12 @@ class PageEvent:
             ChatChannelCreatedEvent | ChatChannelUpdatedEvent | ChatMemberAddedEvent | ChatMemberRemovedEvent |
             ChatMemberUpdatedEvent | ChatMessageCreatedEvent | ChatMessageDeletedEvent | ChatMessageUpdatedEvent |
             ChatReactionAddedEvent | ChatReactionRemovedEvent | ChatReadUpdatedEvent | ChatScheduledCancelledEvent |
-            ChatScheduledCreatedEvent | ChatThreadReadUpdatedEvent | IdentityApiKeyRevokedEvent | IdentityGrantRevokedEvent
-            | IdentityLoginRevokedEvent | IdentityMemberRemovedEvent | IdentityMemberUpdatedEvent | IdentityUserCreatedEvent
-            | IdentityUserDeletedEvent | IdentityWorkspaceCreatedEvent | WebhookAttemptExhaustedEvent |
-            WebhookEndpointCreatedEvent | WebhookEndpointDeletedEvent | WebhookEndpointDisabledEvent |
-            WebhookEndpointUpdatedEvent]):
+            ChatScheduledCreatedEvent | ChatThreadReadUpdatedEvent | FeedsActivityCreatedEvent | FeedsActivityDeletedEvent |
+            FeedsActivityUpdatedEvent | FeedsFollowCreatedEvent | FeedsFollowDeletedEvent | FeedsGroupCreatedEvent |
+            IdentityApiKeyRevokedEvent | IdentityGrantRevokedEvent | IdentityLoginRevokedEvent | IdentityMemberRemovedEvent
+            | IdentityMemberUpdatedEvent | IdentityUserCreatedEvent | IdentityUserDeletedEvent |
+            IdentityWorkspaceCreatedEvent | WebhookAttemptExhaustedEvent | WebhookEndpointCreatedEvent |
+            WebhookEndpointDeletedEvent | WebhookEndpointDisabledEvent | WebhookEndpointUpdatedEvent]):
         has_more (bool): Whether more items already follow this page.
         next_cursor (str | Unset): Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
             reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
@@ -92,6 +99,12 @@ class PageEvent:
         | ChatScheduledCancelledEvent
         | ChatScheduledCreatedEvent
         | ChatThreadReadUpdatedEvent
+        | FeedsActivityCreatedEvent
+        | FeedsActivityDeletedEvent
+        | FeedsActivityUpdatedEvent
+        | FeedsFollowCreatedEvent
+        | FeedsFollowDeletedEvent
+        | FeedsGroupCreatedEvent
         | IdentityApiKeyRevokedEvent
         | IdentityGrantRevokedEvent
         | IdentityLoginRevokedEvent
@@ -133,6 +146,12 @@ class PageEvent:
         from ..models.chat_scheduled_cancelled_event import ChatScheduledCancelledEvent
         from ..models.chat_scheduled_created_event import ChatScheduledCreatedEvent
         from ..models.chat_thread_read_updated_event import ChatThreadReadUpdatedEvent
+        from ..models.feeds_activity_created_event import FeedsActivityCreatedEvent
+        from ..models.feeds_activity_deleted_event import FeedsActivityDeletedEvent
+        from ..models.feeds_activity_updated_event import FeedsActivityUpdatedEvent
+        from ..models.feeds_follow_created_event import FeedsFollowCreatedEvent
+        from ..models.feeds_follow_deleted_event import FeedsFollowDeletedEvent
+        from ..models.feeds_group_created_event import FeedsGroupCreatedEvent
         from ..models.identity_api_key_revoked_event import IdentityApiKeyRevokedEvent
         from ..models.identity_grant_revoked_event import IdentityGrantRevokedEvent
         from ..models.identity_login_revoked_event import IdentityLoginRevokedEvent
@@ -176,6 +195,12 @@ class PageEvent:
                 or isinstance(items_item_data, ChatScheduledCancelledEvent)
                 or isinstance(items_item_data, ChatScheduledCreatedEvent)
                 or isinstance(items_item_data, ChatThreadReadUpdatedEvent)
+                or isinstance(items_item_data, FeedsActivityCreatedEvent)
+                or isinstance(items_item_data, FeedsActivityDeletedEvent)
+                or isinstance(items_item_data, FeedsActivityUpdatedEvent)
+                or isinstance(items_item_data, FeedsFollowCreatedEvent)
+                or isinstance(items_item_data, FeedsFollowDeletedEvent)
+                or isinstance(items_item_data, FeedsGroupCreatedEvent)
                 or isinstance(items_item_data, IdentityApiKeyRevokedEvent)
                 or isinstance(items_item_data, IdentityGrantRevokedEvent)
                 or isinstance(items_item_data, IdentityLoginRevokedEvent)
@@ -236,6 +261,12 @@ class PageEvent:
         from ..models.chat_scheduled_cancelled_event import ChatScheduledCancelledEvent
         from ..models.chat_scheduled_created_event import ChatScheduledCreatedEvent
         from ..models.chat_thread_read_updated_event import ChatThreadReadUpdatedEvent
+        from ..models.feeds_activity_created_event import FeedsActivityCreatedEvent
+        from ..models.feeds_activity_deleted_event import FeedsActivityDeletedEvent
+        from ..models.feeds_activity_updated_event import FeedsActivityUpdatedEvent
+        from ..models.feeds_follow_created_event import FeedsFollowCreatedEvent
+        from ..models.feeds_follow_deleted_event import FeedsFollowDeletedEvent
+        from ..models.feeds_group_created_event import FeedsGroupCreatedEvent
         from ..models.identity_api_key_revoked_event import IdentityApiKeyRevokedEvent
         from ..models.identity_grant_revoked_event import IdentityGrantRevokedEvent
         from ..models.identity_login_revoked_event import IdentityLoginRevokedEvent
@@ -284,6 +315,12 @@ class PageEvent:
                 | ChatScheduledCancelledEvent
                 | ChatScheduledCreatedEvent
                 | ChatThreadReadUpdatedEvent
+                | FeedsActivityCreatedEvent
+                | FeedsActivityDeletedEvent
+                | FeedsActivityUpdatedEvent
+                | FeedsFollowCreatedEvent
+                | FeedsFollowDeletedEvent
+                | FeedsGroupCreatedEvent
                 | IdentityApiKeyRevokedEvent
                 | IdentityGrantRevokedEvent
                 | IdentityLoginRevokedEvent
@@ -502,7 +539,7 @@ class PageEvent:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_event_type_20 = (
-                        IdentityApiKeyRevokedEvent.from_dict(data)
+                        FeedsActivityCreatedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_20
@@ -512,7 +549,7 @@ class PageEvent:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_event_type_21 = (
-                        IdentityGrantRevokedEvent.from_dict(data)
+                        FeedsActivityDeletedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_21
@@ -522,7 +559,7 @@ class PageEvent:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_event_type_22 = (
-                        IdentityLoginRevokedEvent.from_dict(data)
+                        FeedsActivityUpdatedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_22
@@ -531,8 +568,8 @@ class PageEvent:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_event_type_23 = (
-                        IdentityMemberRemovedEvent.from_dict(data)
+                    componentsschemas_event_type_23 = FeedsFollowCreatedEvent.from_dict(
+                        data
                     )
 
                     return componentsschemas_event_type_23
@@ -541,8 +578,8 @@ class PageEvent:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_event_type_24 = (
-                        IdentityMemberUpdatedEvent.from_dict(data)
+                    componentsschemas_event_type_24 = FeedsFollowDeletedEvent.from_dict(
+                        data
                     )
 
                     return componentsschemas_event_type_24
@@ -551,8 +588,8 @@ class PageEvent:
                 try:
                     if not isinstance(data, dict):
                         raise TypeError()
-                    componentsschemas_event_type_25 = (
-                        IdentityUserCreatedEvent.from_dict(data)
+                    componentsschemas_event_type_25 = FeedsGroupCreatedEvent.from_dict(
+                        data
                     )
 
                     return componentsschemas_event_type_25
@@ -562,7 +599,7 @@ class PageEvent:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_event_type_26 = (
-                        IdentityUserDeletedEvent.from_dict(data)
+                        IdentityApiKeyRevokedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_26
@@ -572,7 +609,7 @@ class PageEvent:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_event_type_27 = (
-                        IdentityWorkspaceCreatedEvent.from_dict(data)
+                        IdentityGrantRevokedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_27
@@ -582,7 +619,7 @@ class PageEvent:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_event_type_28 = (
-                        WebhookAttemptExhaustedEvent.from_dict(data)
+                        IdentityLoginRevokedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_28
@@ -592,7 +629,7 @@ class PageEvent:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_event_type_29 = (
-                        WebhookEndpointCreatedEvent.from_dict(data)
+                        IdentityMemberRemovedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_29
@@ -602,7 +639,7 @@ class PageEvent:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_event_type_30 = (
-                        WebhookEndpointDeletedEvent.from_dict(data)
+                        IdentityMemberUpdatedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_30
@@ -612,19 +649,79 @@ class PageEvent:
                     if not isinstance(data, dict):
                         raise TypeError()
                     componentsschemas_event_type_31 = (
-                        WebhookEndpointDisabledEvent.from_dict(data)
+                        IdentityUserCreatedEvent.from_dict(data)
                     )
 
                     return componentsschemas_event_type_31
                 except (TypeError, ValueError, AttributeError, KeyError):
                     pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_event_type_32 = (
+                        IdentityUserDeletedEvent.from_dict(data)
+                    )
+
+                    return componentsschemas_event_type_32
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_event_type_33 = (
+                        IdentityWorkspaceCreatedEvent.from_dict(data)
+                    )
+
+                    return componentsschemas_event_type_33
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_event_type_34 = (
+                        WebhookAttemptExhaustedEvent.from_dict(data)
+                    )
+
+                    return componentsschemas_event_type_34
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_event_type_35 = (
+                        WebhookEndpointCreatedEvent.from_dict(data)
+                    )
+
+                    return componentsschemas_event_type_35
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_event_type_36 = (
+                        WebhookEndpointDeletedEvent.from_dict(data)
+                    )
+
+                    return componentsschemas_event_type_36
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                try:
+                    if not isinstance(data, dict):
+                        raise TypeError()
+                    componentsschemas_event_type_37 = (
+                        WebhookEndpointDisabledEvent.from_dict(data)
+                    )
+
+                    return componentsschemas_event_type_37
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
                 if not isinstance(data, dict):
                     raise TypeError()
-                componentsschemas_event_type_32 = WebhookEndpointUpdatedEvent.from_dict(
+                componentsschemas_event_type_38 = WebhookEndpointUpdatedEvent.from_dict(
                     data
                 )
 
-                return componentsschemas_event_type_32
+                return componentsschemas_event_type_38
 
             items_item = _parse_items_item(items_item_data)
 

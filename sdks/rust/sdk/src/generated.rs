@@ -40,6 +40,693 @@ pub mod types {
             }
         }
     }
+    ///An activity.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "Activity",
+    ///  "description": "An activity.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "actor",
+    ///    "created_at",
+    ///    "extra",
+    ///    "feed_id",
+    ///    "id",
+    ///    "object",
+    ///    "time",
+    ///    "to",
+    ///    "updated_at",
+    ///    "verb"
+    ///  ],
+    ///  "properties": {
+    ///    "actor": {
+    ///      "type": "string"
+    ///    },
+    ///    "created_at": {
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "extra": {
+    ///      "type": "object",
+    ///      "additionalProperties": {}
+    ///    },
+    ///    "feed_id": {
+    ///      "description": "The feed it was added to.",
+    ///      "type": "string"
+    ///    },
+    ///    "foreign_id": {
+    ///      "type": "string"
+    ///    },
+    ///    "id": {
+    ///      "description": "`act_...`.",
+    ///      "type": "string"
+    ///    },
+    ///    "object": {
+    ///      "type": "string"
+    ///    },
+    ///    "target": {
+    ///      "type": "string"
+    ///    },
+    ///    "time": {
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "to": {
+    ///      "description": "Further feeds it was added to directly.",
+    ///      "type": "array",
+    ///      "items": {
+    ///        "type": "string"
+    ///      }
+    ///    },
+    ///    "updated_at": {
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "verb": {
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct Activity {
+        pub actor: ::std::string::String,
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///The feed it was added to.
+        pub feed_id: ::std::string::String,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub foreign_id: ::std::option::Option<::std::string::String>,
+        ///`act_...`.
+        pub id: ::std::string::String,
+        pub object: ::std::string::String,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub target: ::std::option::Option<::std::string::String>,
+        pub time: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///Further feeds it was added to directly.
+        pub to: ::std::vec::Vec<::std::string::String>,
+        pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub verb: ::std::string::String,
+    }
+    impl ::std::convert::From<&Activity> for Activity {
+        fn from(value: &Activity) -> Self {
+            value.clone()
+        }
+    }
+    impl Activity {
+        pub fn builder() -> builder::Activity {
+            Default::default()
+        }
+    }
+    ///Activities.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "ActivityList",
+    ///  "description": "Activities.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "items"
+    ///  ],
+    ///  "properties": {
+    ///    "items": {
+    ///      "type": "array",
+    ///      "items": {
+    ///        "$ref": "#/components/schemas/Activity"
+    ///      }
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct ActivityList {
+        pub items: ::std::vec::Vec<Activity>,
+    }
+    impl ::std::convert::From<&ActivityList> for ActivityList {
+        fn from(value: &ActivityList) -> Self {
+            value.clone()
+        }
+    }
+    impl ActivityList {
+        pub fn builder() -> builder::ActivityList {
+            Default::default()
+        }
+    }
+    ///`AddActivities`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "AddActivities",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "activities"
+    ///  ],
+    ///  "properties": {
+    ///    "activities": {
+    ///      "description": "1 to 100 activities, added in this order.",
+    ///      "type": "array",
+    ///      "items": {
+    ///        "$ref": "#/components/schemas/AddActivity"
+    ///      }
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct AddActivities {
+        ///1 to 100 activities, added in this order.
+        pub activities: ::std::vec::Vec<AddActivity>,
+    }
+    impl ::std::convert::From<&AddActivities> for AddActivities {
+        fn from(value: &AddActivities) -> Self {
+            value.clone()
+        }
+    }
+    impl AddActivities {
+        pub fn builder() -> builder::AddActivities {
+            Default::default()
+        }
+    }
+    ///`AddActivity`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "AddActivity",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "object",
+    ///    "verb"
+    ///  ],
+    ///  "properties": {
+    ///    "actor": {
+    ///      "description": "Who did it. API keys: required. Users: their own user id (the default).",
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ],
+    ///      "maxLength": 200,
+    ///      "minLength": 1
+    ///    },
+    ///    "extra": {
+    ///      "description": "Free-form data, at most `feeds.max_extra_bytes` of JSON (413 `extra_too_large`).",
+    ///      "type": [
+    ///        "object",
+    ///        "null"
+    ///      ],
+    ///      "additionalProperties": {}
+    ///    },
+    ///    "foreign_id": {
+    ///      "description": "Your own id for it: update and delete by it everywhere it went.",
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ],
+    ///      "maxLength": 200
+    ///    },
+    ///    "object": {
+    ///      "type": "string",
+    ///      "maxLength": 200,
+    ///      "minLength": 1
+    ///    },
+    ///    "target": {
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ],
+    ///      "maxLength": 200
+    ///    },
+    ///    "time": {
+    ///      "description": "When it happened (default: now).",
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ],
+    ///      "format": "date-time"
+    ///    },
+    ///    "to": {
+    ///      "description": "Further feeds to add it to (at most 20; the caller must be able to write each).",
+    ///      "type": [
+    ///        "array",
+    ///        "null"
+    ///      ],
+    ///      "items": {
+    ///        "type": "string"
+    ///      }
+    ///    },
+    ///    "verb": {
+    ///      "type": "string",
+    ///      "maxLength": 64,
+    ///      "minLength": 1
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct AddActivity {
+        ///Who did it. API keys: required. Users: their own user id (the default).
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub actor: ::std::option::Option<AddActivityActor>,
+        ///Free-form data, at most `feeds.max_extra_bytes` of JSON (413 `extra_too_large`).
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub extra: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        ///Your own id for it: update and delete by it everywhere it went.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub foreign_id: ::std::option::Option<AddActivityForeignId>,
+        pub object: AddActivityObject,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub target: ::std::option::Option<AddActivityTarget>,
+        ///When it happened (default: now).
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub time: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        ///Further feeds to add it to (at most 20; the caller must be able to write each).
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub to: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        pub verb: AddActivityVerb,
+    }
+    impl ::std::convert::From<&AddActivity> for AddActivity {
+        fn from(value: &AddActivity) -> Self {
+            value.clone()
+        }
+    }
+    impl AddActivity {
+        pub fn builder() -> builder::AddActivity {
+            Default::default()
+        }
+    }
+    ///Who did it. API keys: required. Users: their own user id (the default).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "Who did it. API keys: required. Users: their own user id (the default).",
+    ///  "type": "string",
+    ///  "maxLength": 200,
+    ///  "minLength": 1
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct AddActivityActor(::std::string::String);
+    impl ::std::ops::Deref for AddActivityActor {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AddActivityActor> for ::std::string::String {
+        fn from(value: AddActivityActor) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&AddActivityActor> for AddActivityActor {
+        fn from(value: &AddActivityActor) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for AddActivityActor {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AddActivityActor {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for AddActivityActor {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AddActivityActor {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AddActivityActor {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///Your own id for it: update and delete by it everywhere it went.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "Your own id for it: update and delete by it everywhere it went.",
+    ///  "type": "string",
+    ///  "maxLength": 200
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct AddActivityForeignId(::std::string::String);
+    impl ::std::ops::Deref for AddActivityForeignId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AddActivityForeignId> for ::std::string::String {
+        fn from(value: AddActivityForeignId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&AddActivityForeignId> for AddActivityForeignId {
+        fn from(value: &AddActivityForeignId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for AddActivityForeignId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AddActivityForeignId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for AddActivityForeignId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AddActivityForeignId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AddActivityForeignId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`AddActivityObject`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "maxLength": 200,
+    ///  "minLength": 1
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct AddActivityObject(::std::string::String);
+    impl ::std::ops::Deref for AddActivityObject {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AddActivityObject> for ::std::string::String {
+        fn from(value: AddActivityObject) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&AddActivityObject> for AddActivityObject {
+        fn from(value: &AddActivityObject) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for AddActivityObject {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AddActivityObject {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for AddActivityObject {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AddActivityObject {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AddActivityObject {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`AddActivityTarget`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "maxLength": 200
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct AddActivityTarget(::std::string::String);
+    impl ::std::ops::Deref for AddActivityTarget {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AddActivityTarget> for ::std::string::String {
+        fn from(value: AddActivityTarget) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&AddActivityTarget> for AddActivityTarget {
+        fn from(value: &AddActivityTarget) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for AddActivityTarget {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AddActivityTarget {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for AddActivityTarget {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AddActivityTarget {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AddActivityTarget {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`AddActivityVerb`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "maxLength": 64,
+    ///  "minLength": 1
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct AddActivityVerb(::std::string::String);
+    impl ::std::ops::Deref for AddActivityVerb {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AddActivityVerb> for ::std::string::String {
+        fn from(value: AddActivityVerb) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&AddActivityVerb> for AddActivityVerb {
+        fn from(value: &AddActivityVerb) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for AddActivityVerb {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for AddActivityVerb {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for AddActivityVerb {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for AddActivityVerb {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AddActivityVerb {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`AddReaction`
     ///
     /// <details><summary>JSON schema</summary>
@@ -29851,6 +30538,135 @@ themselves.*/
                 })
         }
     }
+    ///`CreateFeedGroup`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "CreateFeedGroup",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "kind",
+    ///    "name",
+    ///    "owner"
+    ///  ],
+    ///  "properties": {
+    ///    "kind": {
+    ///      "$ref": "#/components/schemas/FeedGroupKind"
+    ///    },
+    ///    "name": {
+    ///      "description": "1 to 32 characters: a lower-case letter, then lower-case letters, digits or `_`.",
+    ///      "type": "string",
+    ///      "maxLength": 32,
+    ///      "minLength": 1
+    ///    },
+    ///    "owner": {
+    ///      "$ref": "#/components/schemas/FeedOwner"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct CreateFeedGroup {
+        pub kind: FeedGroupKind,
+        ///1 to 32 characters: a lower-case letter, then lower-case letters, digits or `_`.
+        pub name: CreateFeedGroupName,
+        pub owner: FeedOwner,
+    }
+    impl ::std::convert::From<&CreateFeedGroup> for CreateFeedGroup {
+        fn from(value: &CreateFeedGroup) -> Self {
+            value.clone()
+        }
+    }
+    impl CreateFeedGroup {
+        pub fn builder() -> builder::CreateFeedGroup {
+            Default::default()
+        }
+    }
+    ///1 to 32 characters: a lower-case letter, then lower-case letters, digits or `_`.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "1 to 32 characters: a lower-case letter, then lower-case letters, digits or `_`.",
+    ///  "type": "string",
+    ///  "maxLength": 32,
+    ///  "minLength": 1
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CreateFeedGroupName(::std::string::String);
+    impl ::std::ops::Deref for CreateFeedGroupName {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CreateFeedGroupName> for ::std::string::String {
+        fn from(value: CreateFeedGroupName) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&CreateFeedGroupName> for CreateFeedGroupName {
+        fn from(value: &CreateFeedGroupName) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for CreateFeedGroupName {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 32usize {
+                return Err("longer than 32 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CreateFeedGroupName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for CreateFeedGroupName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for CreateFeedGroupName {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CreateFeedGroupName {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///`CreateUser`
     ///
     /// <details><summary>JSON schema</summary>
@@ -30630,6 +31446,24 @@ owner (400 naming `owner_id` without one).*/
     ///      "$ref": "#/components/schemas/ChatThreadReadUpdatedEvent"
     ///    },
     ///    {
+    ///      "$ref": "#/components/schemas/FeedsActivityCreatedEvent"
+    ///    },
+    ///    {
+    ///      "$ref": "#/components/schemas/FeedsActivityDeletedEvent"
+    ///    },
+    ///    {
+    ///      "$ref": "#/components/schemas/FeedsActivityUpdatedEvent"
+    ///    },
+    ///    {
+    ///      "$ref": "#/components/schemas/FeedsFollowCreatedEvent"
+    ///    },
+    ///    {
+    ///      "$ref": "#/components/schemas/FeedsFollowDeletedEvent"
+    ///    },
+    ///    {
+    ///      "$ref": "#/components/schemas/FeedsGroupCreatedEvent"
+    ///    },
+    ///    {
     ///      "$ref": "#/components/schemas/IdentityApiKeyRevokedEvent"
     ///    },
     ///    {
@@ -30695,6 +31529,12 @@ owner (400 naming `owner_id` without one).*/
         ChatScheduledCancelledEvent(ChatScheduledCancelledEvent),
         ChatScheduledCreatedEvent(ChatScheduledCreatedEvent),
         ChatThreadReadUpdatedEvent(ChatThreadReadUpdatedEvent),
+        FeedsActivityCreatedEvent(FeedsActivityCreatedEvent),
+        FeedsActivityDeletedEvent(FeedsActivityDeletedEvent),
+        FeedsActivityUpdatedEvent(FeedsActivityUpdatedEvent),
+        FeedsFollowCreatedEvent(FeedsFollowCreatedEvent),
+        FeedsFollowDeletedEvent(FeedsFollowDeletedEvent),
+        FeedsGroupCreatedEvent(FeedsGroupCreatedEvent),
         IdentityApiKeyRevokedEvent(IdentityApiKeyRevokedEvent),
         IdentityGrantRevokedEvent(IdentityGrantRevokedEvent),
         IdentityLoginRevokedEvent(IdentityLoginRevokedEvent),
@@ -30812,6 +31652,36 @@ owner (400 naming `owner_id` without one).*/
     impl ::std::convert::From<ChatThreadReadUpdatedEvent> for Event {
         fn from(value: ChatThreadReadUpdatedEvent) -> Self {
             Self::ChatThreadReadUpdatedEvent(value)
+        }
+    }
+    impl ::std::convert::From<FeedsActivityCreatedEvent> for Event {
+        fn from(value: FeedsActivityCreatedEvent) -> Self {
+            Self::FeedsActivityCreatedEvent(value)
+        }
+    }
+    impl ::std::convert::From<FeedsActivityDeletedEvent> for Event {
+        fn from(value: FeedsActivityDeletedEvent) -> Self {
+            Self::FeedsActivityDeletedEvent(value)
+        }
+    }
+    impl ::std::convert::From<FeedsActivityUpdatedEvent> for Event {
+        fn from(value: FeedsActivityUpdatedEvent) -> Self {
+            Self::FeedsActivityUpdatedEvent(value)
+        }
+    }
+    impl ::std::convert::From<FeedsFollowCreatedEvent> for Event {
+        fn from(value: FeedsFollowCreatedEvent) -> Self {
+            Self::FeedsFollowCreatedEvent(value)
+        }
+    }
+    impl ::std::convert::From<FeedsFollowDeletedEvent> for Event {
+        fn from(value: FeedsFollowDeletedEvent) -> Self {
+            Self::FeedsFollowDeletedEvent(value)
+        }
+    }
+    impl ::std::convert::From<FeedsGroupCreatedEvent> for Event {
+        fn from(value: FeedsGroupCreatedEvent) -> Self {
+            Self::FeedsGroupCreatedEvent(value)
         }
     }
     impl ::std::convert::From<IdentityApiKeyRevokedEvent> for Event {
@@ -30939,6 +31809,4441 @@ owner (400 naming `owner_id` without one).*/
             Default::default()
         }
     }
+    ///An activity in a feed.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "FeedActivity",
+    ///  "description": "An activity in a feed.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "activity",
+    ///    "position"
+    ///  ],
+    ///  "properties": {
+    ///    "activity": {
+    ///      "$ref": "#/components/schemas/Activity"
+    ///    },
+    ///    "position": {
+    ///      "description": "Its position in this feed: later arrivals have higher positions.",
+    ///      "type": "integer",
+    ///      "format": "int64"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct FeedActivity {
+        pub activity: Activity,
+        ///Its position in this feed: later arrivals have higher positions.
+        pub position: i64,
+    }
+    impl ::std::convert::From<&FeedActivity> for FeedActivity {
+        fn from(value: &FeedActivity) -> Self {
+            value.clone()
+        }
+    }
+    impl FeedActivity {
+        pub fn builder() -> builder::FeedActivity {
+            Default::default()
+        }
+    }
+    ///A feed group.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "FeedGroup",
+    ///  "description": "A feed group.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "created_at",
+    ///    "kind",
+    ///    "name",
+    ///    "owner"
+    ///  ],
+    ///  "properties": {
+    ///    "created_at": {
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "kind": {
+    ///      "$ref": "#/components/schemas/FeedGroupKind"
+    ///    },
+    ///    "name": {
+    ///      "type": "string"
+    ///    },
+    ///    "owner": {
+    ///      "$ref": "#/components/schemas/FeedOwner"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct FeedGroup {
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub kind: FeedGroupKind,
+        pub name: ::std::string::String,
+        pub owner: FeedOwner,
+    }
+    impl ::std::convert::From<&FeedGroup> for FeedGroup {
+        fn from(value: &FeedGroup) -> Self {
+            value.clone()
+        }
+    }
+    impl FeedGroup {
+        pub fn builder() -> builder::FeedGroup {
+            Default::default()
+        }
+    }
+    ///How a group's feeds are read: `flat` (activities newest first).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "How a group's feeds are read: `flat` (activities newest first).",
+    ///  "type": "string",
+    ///  "enum": [
+    ///    "flat"
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum FeedGroupKind {
+        #[serde(rename = "flat")]
+        Flat,
+    }
+    impl ::std::convert::From<&Self> for FeedGroupKind {
+        fn from(value: &FeedGroupKind) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::fmt::Display for FeedGroupKind {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Flat => f.write_str("flat"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for FeedGroupKind {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "flat" => Ok(Self::Flat),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedGroupKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for FeedGroupKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for FeedGroupKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    /**Who owns a group's feeds, which decides who reads and writes them: `user` (keyed by a user
+id; that user and API keys), `workspace` (keyed by a workspace id; members who may read the
+workspace's resources, and API keys), `backend` (any key; API keys only).*/
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "Who owns a group's feeds, which decides who reads and writes them: `user` (keyed by a user\nid; that user and API keys), `workspace` (keyed by a workspace id; members who may read the\nworkspace's resources, and API keys), `backend` (any key; API keys only).",
+    ///  "type": "string",
+    ///  "enum": [
+    ///    "user",
+    ///    "workspace",
+    ///    "backend"
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum FeedOwner {
+        #[serde(rename = "user")]
+        User,
+        #[serde(rename = "workspace")]
+        Workspace,
+        #[serde(rename = "backend")]
+        Backend,
+    }
+    impl ::std::convert::From<&Self> for FeedOwner {
+        fn from(value: &FeedOwner) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::fmt::Display for FeedOwner {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::User => f.write_str("user"),
+                Self::Workspace => f.write_str("workspace"),
+                Self::Backend => f.write_str("backend"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for FeedOwner {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "user" => Ok(Self::User),
+                "workspace" => Ok(Self::Workspace),
+                "backend" => Ok(Self::Backend),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedOwner {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for FeedOwner {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for FeedOwner {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`FeedsActivitiesAddBatchIdempotencyKey`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "maxLength": 255,
+    ///  "minLength": 1,
+    ///  "pattern": "^[\\x21-\\x7e]+$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct FeedsActivitiesAddBatchIdempotencyKey(::std::string::String);
+    impl ::std::ops::Deref for FeedsActivitiesAddBatchIdempotencyKey {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<FeedsActivitiesAddBatchIdempotencyKey>
+    for ::std::string::String {
+        fn from(value: FeedsActivitiesAddBatchIdempotencyKey) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&FeedsActivitiesAddBatchIdempotencyKey>
+    for FeedsActivitiesAddBatchIdempotencyKey {
+        fn from(value: &FeedsActivitiesAddBatchIdempotencyKey) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for FeedsActivitiesAddBatchIdempotencyKey {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 255usize {
+                return Err("longer than 255 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[\\x21-\\x7e]+$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[\\x21-\\x7e]+$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedsActivitiesAddBatchIdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for FeedsActivitiesAddBatchIdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for FeedsActivitiesAddBatchIdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FeedsActivitiesAddBatchIdempotencyKey {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`FeedsActivitiesAddIdempotencyKey`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "maxLength": 255,
+    ///  "minLength": 1,
+    ///  "pattern": "^[\\x21-\\x7e]+$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct FeedsActivitiesAddIdempotencyKey(::std::string::String);
+    impl ::std::ops::Deref for FeedsActivitiesAddIdempotencyKey {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<FeedsActivitiesAddIdempotencyKey>
+    for ::std::string::String {
+        fn from(value: FeedsActivitiesAddIdempotencyKey) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&FeedsActivitiesAddIdempotencyKey>
+    for FeedsActivitiesAddIdempotencyKey {
+        fn from(value: &FeedsActivitiesAddIdempotencyKey) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for FeedsActivitiesAddIdempotencyKey {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 255usize {
+                return Err("longer than 255 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[\\x21-\\x7e]+$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[\\x21-\\x7e]+$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedsActivitiesAddIdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for FeedsActivitiesAddIdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for FeedsActivitiesAddIdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FeedsActivitiesAddIdempotencyKey {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`FeedsActivitiesDeleteActivityId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^act_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct FeedsActivitiesDeleteActivityId(::std::string::String);
+    impl ::std::ops::Deref for FeedsActivitiesDeleteActivityId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<FeedsActivitiesDeleteActivityId>
+    for ::std::string::String {
+        fn from(value: FeedsActivitiesDeleteActivityId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&FeedsActivitiesDeleteActivityId>
+    for FeedsActivitiesDeleteActivityId {
+        fn from(value: &FeedsActivitiesDeleteActivityId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for FeedsActivitiesDeleteActivityId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^act_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^act_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedsActivitiesDeleteActivityId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for FeedsActivitiesDeleteActivityId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for FeedsActivitiesDeleteActivityId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FeedsActivitiesDeleteActivityId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`FeedsActivitiesDeleteByForeignIdForeignId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "maxLength": 200,
+    ///  "minLength": 1
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct FeedsActivitiesDeleteByForeignIdForeignId(::std::string::String);
+    impl ::std::ops::Deref for FeedsActivitiesDeleteByForeignIdForeignId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<FeedsActivitiesDeleteByForeignIdForeignId>
+    for ::std::string::String {
+        fn from(value: FeedsActivitiesDeleteByForeignIdForeignId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&FeedsActivitiesDeleteByForeignIdForeignId>
+    for FeedsActivitiesDeleteByForeignIdForeignId {
+        fn from(value: &FeedsActivitiesDeleteByForeignIdForeignId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for FeedsActivitiesDeleteByForeignIdForeignId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedsActivitiesDeleteByForeignIdForeignId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for FeedsActivitiesDeleteByForeignIdForeignId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for FeedsActivitiesDeleteByForeignIdForeignId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FeedsActivitiesDeleteByForeignIdForeignId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`FeedsActivitiesGetActivityId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^act_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct FeedsActivitiesGetActivityId(::std::string::String);
+    impl ::std::ops::Deref for FeedsActivitiesGetActivityId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<FeedsActivitiesGetActivityId> for ::std::string::String {
+        fn from(value: FeedsActivitiesGetActivityId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&FeedsActivitiesGetActivityId>
+    for FeedsActivitiesGetActivityId {
+        fn from(value: &FeedsActivitiesGetActivityId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for FeedsActivitiesGetActivityId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^act_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^act_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedsActivitiesGetActivityId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for FeedsActivitiesGetActivityId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for FeedsActivitiesGetActivityId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FeedsActivitiesGetActivityId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`FeedsActivitiesUpdateActivityId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "pattern": "^act_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct FeedsActivitiesUpdateActivityId(::std::string::String);
+    impl ::std::ops::Deref for FeedsActivitiesUpdateActivityId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<FeedsActivitiesUpdateActivityId>
+    for ::std::string::String {
+        fn from(value: FeedsActivitiesUpdateActivityId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&FeedsActivitiesUpdateActivityId>
+    for FeedsActivitiesUpdateActivityId {
+        fn from(value: &FeedsActivitiesUpdateActivityId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for FeedsActivitiesUpdateActivityId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^act_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^act_[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedsActivitiesUpdateActivityId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for FeedsActivitiesUpdateActivityId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for FeedsActivitiesUpdateActivityId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FeedsActivitiesUpdateActivityId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`FeedsActivitiesUpdateByForeignIdForeignId`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "maxLength": 200,
+    ///  "minLength": 1
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct FeedsActivitiesUpdateByForeignIdForeignId(::std::string::String);
+    impl ::std::ops::Deref for FeedsActivitiesUpdateByForeignIdForeignId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<FeedsActivitiesUpdateByForeignIdForeignId>
+    for ::std::string::String {
+        fn from(value: FeedsActivitiesUpdateByForeignIdForeignId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&FeedsActivitiesUpdateByForeignIdForeignId>
+    for FeedsActivitiesUpdateByForeignIdForeignId {
+        fn from(value: &FeedsActivitiesUpdateByForeignIdForeignId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for FeedsActivitiesUpdateByForeignIdForeignId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedsActivitiesUpdateByForeignIdForeignId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for FeedsActivitiesUpdateByForeignIdForeignId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for FeedsActivitiesUpdateByForeignIdForeignId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FeedsActivitiesUpdateByForeignIdForeignId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`data` of `feeds.activity.created` (data_version 1): An activity was added to a feed (and its `to` targets).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "`data` of `feeds.activity.created` (data_version 1): An activity was added to a feed (and its `to` targets).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "activity",
+    ///    "feed_id"
+    ///  ],
+    ///  "properties": {
+    ///    "activity": {
+    ///      "description": "The activity.",
+    ///      "type": "object",
+    ///      "required": [
+    ///        "actor",
+    ///        "created_at",
+    ///        "extra",
+    ///        "feed_id",
+    ///        "id",
+    ///        "object",
+    ///        "time",
+    ///        "to",
+    ///        "updated_at",
+    ///        "verb"
+    ///      ],
+    ///      "properties": {
+    ///        "actor": {
+    ///          "description": "Who did it.",
+    ///          "type": "string"
+    ///        },
+    ///        "created_at": {
+    ///          "description": "When it was added.",
+    ///          "type": "string",
+    ///          "format": "date-time"
+    ///        },
+    ///        "extra": {
+    ///          "description": "Free-form data.",
+    ///          "type": "object"
+    ///        },
+    ///        "feed_id": {
+    ///          "description": "The feed it was added to.",
+    ///          "type": "string",
+    ///          "pattern": "^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$"
+    ///        },
+    ///        "foreign_id": {
+    ///          "description": "The caller's own id for it (absent when none).",
+    ///          "type": "string"
+    ///        },
+    ///        "id": {
+    ///          "description": "The activity.",
+    ///          "type": "string",
+    ///          "pattern": "^act_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///        },
+    ///        "object": {
+    ///          "description": "What they did it to.",
+    ///          "type": "string"
+    ///        },
+    ///        "target": {
+    ///          "description": "Where (absent when none).",
+    ///          "type": "string"
+    ///        },
+    ///        "time": {
+    ///          "description": "When it happened.",
+    ///          "type": "string",
+    ///          "format": "date-time"
+    ///        },
+    ///        "to": {
+    ///          "description": "Further feeds it was added to.",
+    ///          "type": "array",
+    ///          "items": {
+    ///            "description": "A feed.",
+    ///            "type": "string",
+    ///            "pattern": "^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$"
+    ///          }
+    ///        },
+    ///        "updated_at": {
+    ///          "description": "When it last changed.",
+    ///          "type": "string",
+    ///          "format": "date-time"
+    ///        },
+    ///        "verb": {
+    ///          "description": "What they did.",
+    ///          "type": "string"
+    ///        }
+    ///      }
+    ///    },
+    ///    "feed_id": {
+    ///      "description": "The feed it was added to.",
+    ///      "type": "string",
+    ///      "pattern": "^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct FeedsActivityCreatedData {
+        pub activity: FeedsActivityCreatedDataActivity,
+        ///The feed it was added to.
+        pub feed_id: FeedsActivityCreatedDataFeedId,
+    }
+    impl ::std::convert::From<&FeedsActivityCreatedData> for FeedsActivityCreatedData {
+        fn from(value: &FeedsActivityCreatedData) -> Self {
+            value.clone()
+        }
+    }
+    impl FeedsActivityCreatedData {
+        pub fn builder() -> builder::FeedsActivityCreatedData {
+            Default::default()
+        }
+    }
+    ///The activity.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The activity.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "actor",
+    ///    "created_at",
+    ///    "extra",
+    ///    "feed_id",
+    ///    "id",
+    ///    "object",
+    ///    "time",
+    ///    "to",
+    ///    "updated_at",
+    ///    "verb"
+    ///  ],
+    ///  "properties": {
+    ///    "actor": {
+    ///      "description": "Who did it.",
+    ///      "type": "string"
+    ///    },
+    ///    "created_at": {
+    ///      "description": "When it was added.",
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "extra": {
+    ///      "description": "Free-form data.",
+    ///      "type": "object"
+    ///    },
+    ///    "feed_id": {
+    ///      "description": "The feed it was added to.",
+    ///      "type": "string",
+    ///      "pattern": "^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$"
+    ///    },
+    ///    "foreign_id": {
+    ///      "description": "The caller's own id for it (absent when none).",
+    ///      "type": "string"
+    ///    },
+    ///    "id": {
+    ///      "description": "The activity.",
+    ///      "type": "string",
+    ///      "pattern": "^act_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///    },
+    ///    "object": {
+    ///      "description": "What they did it to.",
+    ///      "type": "string"
+    ///    },
+    ///    "target": {
+    ///      "description": "Where (absent when none).",
+    ///      "type": "string"
+    ///    },
+    ///    "time": {
+    ///      "description": "When it happened.",
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "to": {
+    ///      "description": "Further feeds it was added to.",
+    ///      "type": "array",
+    ///      "items": {
+    ///        "description": "A feed.",
+    ///        "type": "string",
+    ///        "pattern": "^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$"
+    ///      }
+    ///    },
+    ///    "updated_at": {
+    ///      "description": "When it last changed.",
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "verb": {
+    ///      "description": "What they did.",
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct FeedsActivityCreatedDataActivity {
+        ///Who did it.
+        pub actor: ::std::string::String,
+        ///When it was added.
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///Free-form data.
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///The feed it was added to.
+        pub feed_id: FeedsActivityCreatedDataActivityFeedId,
+        ///The caller's own id for it (absent when none).
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub foreign_id: ::std::option::Option<::std::string::String>,
+        ///The activity.
+        pub id: FeedsActivityCreatedDataActivityId,
+        ///What they did it to.
+        pub object: ::std::string::String,
+        ///Where (absent when none).
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub target: ::std::option::Option<::std::string::String>,
+        ///When it happened.
+        pub time: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///Further feeds it was added to.
+        pub to: ::std::vec::Vec<FeedsActivityCreatedDataActivityToItem>,
+        ///When it last changed.
+        pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///What they did.
+        pub verb: ::std::string::String,
+    }
+    impl ::std::convert::From<&FeedsActivityCreatedDataActivity>
+    for FeedsActivityCreatedDataActivity {
+        fn from(value: &FeedsActivityCreatedDataActivity) -> Self {
+            value.clone()
+        }
+    }
+    impl FeedsActivityCreatedDataActivity {
+        pub fn builder() -> builder::FeedsActivityCreatedDataActivity {
+            Default::default()
+        }
+    }
+    ///The feed it was added to.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The feed it was added to.",
+    ///  "type": "string",
+    ///  "pattern": "^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct FeedsActivityCreatedDataActivityFeedId(::std::string::String);
+    impl ::std::ops::Deref for FeedsActivityCreatedDataActivityFeedId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<FeedsActivityCreatedDataActivityFeedId>
+    for ::std::string::String {
+        fn from(value: FeedsActivityCreatedDataActivityFeedId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&FeedsActivityCreatedDataActivityFeedId>
+    for FeedsActivityCreatedDataActivityFeedId {
+        fn from(value: &FeedsActivityCreatedDataActivityFeedId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for FeedsActivityCreatedDataActivityFeedId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedsActivityCreatedDataActivityFeedId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for FeedsActivityCreatedDataActivityFeedId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for FeedsActivityCreatedDataActivityFeedId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FeedsActivityCreatedDataActivityFeedId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The activity.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The activity.",
+    ///  "type": "string",
+    ///  "pattern": "^act_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct FeedsActivityCreatedDataActivityId(::std::string::String);
+    impl ::std::ops::Deref for FeedsActivityCreatedDataActivityId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<FeedsActivityCreatedDataActivityId>
+    for ::std::string::String {
+        fn from(value: FeedsActivityCreatedDataActivityId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&FeedsActivityCreatedDataActivityId>
+    for FeedsActivityCreatedDataActivityId {
+        fn from(value: &FeedsActivityCreatedDataActivityId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for FeedsActivityCreatedDataActivityId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^act_[0-9A-HJKMNP-TV-Z]{26}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^act_[0-9A-HJKMNP-TV-Z]{26}$\"".into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedsActivityCreatedDataActivityId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for FeedsActivityCreatedDataActivityId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for FeedsActivityCreatedDataActivityId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FeedsActivityCreatedDataActivityId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///A feed.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "A feed.",
+    ///  "type": "string",
+    ///  "pattern": "^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct FeedsActivityCreatedDataActivityToItem(::std::string::String);
+    impl ::std::ops::Deref for FeedsActivityCreatedDataActivityToItem {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<FeedsActivityCreatedDataActivityToItem>
+    for ::std::string::String {
+        fn from(value: FeedsActivityCreatedDataActivityToItem) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&FeedsActivityCreatedDataActivityToItem>
+    for FeedsActivityCreatedDataActivityToItem {
+        fn from(value: &FeedsActivityCreatedDataActivityToItem) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for FeedsActivityCreatedDataActivityToItem {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedsActivityCreatedDataActivityToItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for FeedsActivityCreatedDataActivityToItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for FeedsActivityCreatedDataActivityToItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FeedsActivityCreatedDataActivityToItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The feed it was added to.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The feed it was added to.",
+    ///  "type": "string",
+    ///  "pattern": "^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct FeedsActivityCreatedDataFeedId(::std::string::String);
+    impl ::std::ops::Deref for FeedsActivityCreatedDataFeedId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<FeedsActivityCreatedDataFeedId> for ::std::string::String {
+        fn from(value: FeedsActivityCreatedDataFeedId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&FeedsActivityCreatedDataFeedId>
+    for FeedsActivityCreatedDataFeedId {
+        fn from(value: &FeedsActivityCreatedDataFeedId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for FeedsActivityCreatedDataFeedId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedsActivityCreatedDataFeedId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for FeedsActivityCreatedDataFeedId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for FeedsActivityCreatedDataFeedId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FeedsActivityCreatedDataFeedId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///An activity was added to a feed (and its `to` targets).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "FeedsActivityCreatedEvent",
+    ///  "description": "An activity was added to a feed (and its `to` targets).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "aggregate_id",
+    ///    "aggregate_type",
+    ///    "data",
+    ///    "data_version",
+    ///    "envelope_version",
+    ///    "id",
+    ///    "occurred_at",
+    ///    "tenant",
+    ///    "type"
+    ///  ],
+    ///  "properties": {
+    ///    "aggregate_id": {
+    ///      "type": "string"
+    ///    },
+    ///    "aggregate_type": {
+    ///      "description": "What the event is about, e.g. `workspace`.",
+    ///      "type": "string"
+    ///    },
+    ///    "data": {
+    ///      "$ref": "#/components/schemas/FeedsActivityCreatedData"
+    ///    },
+    ///    "data_version": {
+    ///      "type": "integer",
+    ///      "format": "uint32",
+    ///      "enum": [
+    ///        1
+    ///      ]
+    ///    },
+    ///    "envelope_version": {
+    ///      "description": "Version of the envelope layout.",
+    ///      "type": "integer",
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
+    ///    },
+    ///    "id": {
+    ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
+    ///      "type": "string"
+    ///    },
+    ///    "occurred_at": {
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "tenant": {
+    ///      "description": "The tenant (`ten_...`).",
+    ///      "type": "string"
+    ///    },
+    ///    "type": {
+    ///      "description": "The event type.",
+    ///      "type": "string",
+    ///      "enum": [
+    ///        "feeds.activity.created"
+    ///      ]
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct FeedsActivityCreatedEvent {
+        pub aggregate_id: ::std::string::String,
+        ///What the event is about, e.g. `workspace`.
+        pub aggregate_type: ::std::string::String,
+        pub data: FeedsActivityCreatedData,
+        pub data_version: FeedsActivityCreatedEventDataVersion,
+        ///Version of the envelope layout.
+        pub envelope_version: u32,
+        ///Stable event id (`evt_...`); de-duplicate on it.
+        pub id: ::std::string::String,
+        pub occurred_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///The tenant (`ten_...`).
+        pub tenant: ::std::string::String,
+        ///The event type.
+        #[serde(rename = "type")]
+        pub type_: FeedsActivityCreatedEventType,
+    }
+    impl ::std::convert::From<&FeedsActivityCreatedEvent> for FeedsActivityCreatedEvent {
+        fn from(value: &FeedsActivityCreatedEvent) -> Self {
+            value.clone()
+        }
+    }
+    impl FeedsActivityCreatedEvent {
+        pub fn builder() -> builder::FeedsActivityCreatedEvent {
+            Default::default()
+        }
+    }
+    ///`FeedsActivityCreatedEventDataVersion`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "integer",
+    ///  "format": "uint32",
+    ///  "enum": [
+    ///    1
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[serde(transparent)]
+    pub struct FeedsActivityCreatedEventDataVersion(u32);
+    impl ::std::ops::Deref for FeedsActivityCreatedEventDataVersion {
+        type Target = u32;
+        fn deref(&self) -> &u32 {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<FeedsActivityCreatedEventDataVersion> for u32 {
+        fn from(value: FeedsActivityCreatedEventDataVersion) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&FeedsActivityCreatedEventDataVersion>
+    for FeedsActivityCreatedEventDataVersion {
+        fn from(value: &FeedsActivityCreatedEventDataVersion) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::convert::TryFrom<u32> for FeedsActivityCreatedEventDataVersion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: u32,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if ![1_u32].contains(&value) {
+                Err("invalid value".into())
+            } else {
+                Ok(Self(value))
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FeedsActivityCreatedEventDataVersion {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            Self::try_from(<u32>::deserialize(deserializer)?)
+                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
+        }
+    }
+    ///The event type.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The event type.",
+    ///  "type": "string",
+    ///  "enum": [
+    ///    "feeds.activity.created"
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum FeedsActivityCreatedEventType {
+        #[serde(rename = "feeds.activity.created")]
+        FeedsActivityCreated,
+    }
+    impl ::std::convert::From<&Self> for FeedsActivityCreatedEventType {
+        fn from(value: &FeedsActivityCreatedEventType) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::fmt::Display for FeedsActivityCreatedEventType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::FeedsActivityCreated => f.write_str("feeds.activity.created"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for FeedsActivityCreatedEventType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "feeds.activity.created" => Ok(Self::FeedsActivityCreated),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedsActivityCreatedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for FeedsActivityCreatedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for FeedsActivityCreatedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`data` of `feeds.activity.deleted` (data_version 1): An activity was deleted from every feed holding it.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "`data` of `feeds.activity.deleted` (data_version 1): An activity was deleted from every feed holding it.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "activity_id",
+    ///    "feed_id",
+    ///    "foreign_id"
+    ///  ],
+    ///  "properties": {
+    ///    "activity_id": {
+    ///      "description": "The activity.",
+    ///      "type": "string",
+    ///      "pattern": "^act_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///    },
+    ///    "feed_id": {
+    ///      "description": "The feed it was added to.",
+    ///      "type": "string",
+    ///      "pattern": "^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$"
+    ///    },
+    ///    "foreign_id": {
+    ///      "description": "Its foreign id (empty when none).",
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct FeedsActivityDeletedData {
+        ///The activity.
+        pub activity_id: FeedsActivityDeletedDataActivityId,
+        ///The feed it was added to.
+        pub feed_id: FeedsActivityDeletedDataFeedId,
+        ///Its foreign id (empty when none).
+        pub foreign_id: ::std::string::String,
+    }
+    impl ::std::convert::From<&FeedsActivityDeletedData> for FeedsActivityDeletedData {
+        fn from(value: &FeedsActivityDeletedData) -> Self {
+            value.clone()
+        }
+    }
+    impl FeedsActivityDeletedData {
+        pub fn builder() -> builder::FeedsActivityDeletedData {
+            Default::default()
+        }
+    }
+    ///The activity.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The activity.",
+    ///  "type": "string",
+    ///  "pattern": "^act_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct FeedsActivityDeletedDataActivityId(::std::string::String);
+    impl ::std::ops::Deref for FeedsActivityDeletedDataActivityId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<FeedsActivityDeletedDataActivityId>
+    for ::std::string::String {
+        fn from(value: FeedsActivityDeletedDataActivityId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&FeedsActivityDeletedDataActivityId>
+    for FeedsActivityDeletedDataActivityId {
+        fn from(value: &FeedsActivityDeletedDataActivityId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for FeedsActivityDeletedDataActivityId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^act_[0-9A-HJKMNP-TV-Z]{26}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^act_[0-9A-HJKMNP-TV-Z]{26}$\"".into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedsActivityDeletedDataActivityId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for FeedsActivityDeletedDataActivityId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for FeedsActivityDeletedDataActivityId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FeedsActivityDeletedDataActivityId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The feed it was added to.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The feed it was added to.",
+    ///  "type": "string",
+    ///  "pattern": "^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct FeedsActivityDeletedDataFeedId(::std::string::String);
+    impl ::std::ops::Deref for FeedsActivityDeletedDataFeedId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<FeedsActivityDeletedDataFeedId> for ::std::string::String {
+        fn from(value: FeedsActivityDeletedDataFeedId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&FeedsActivityDeletedDataFeedId>
+    for FeedsActivityDeletedDataFeedId {
+        fn from(value: &FeedsActivityDeletedDataFeedId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for FeedsActivityDeletedDataFeedId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedsActivityDeletedDataFeedId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for FeedsActivityDeletedDataFeedId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for FeedsActivityDeletedDataFeedId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FeedsActivityDeletedDataFeedId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///An activity was deleted from every feed holding it.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "FeedsActivityDeletedEvent",
+    ///  "description": "An activity was deleted from every feed holding it.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "aggregate_id",
+    ///    "aggregate_type",
+    ///    "data",
+    ///    "data_version",
+    ///    "envelope_version",
+    ///    "id",
+    ///    "occurred_at",
+    ///    "tenant",
+    ///    "type"
+    ///  ],
+    ///  "properties": {
+    ///    "aggregate_id": {
+    ///      "type": "string"
+    ///    },
+    ///    "aggregate_type": {
+    ///      "description": "What the event is about, e.g. `workspace`.",
+    ///      "type": "string"
+    ///    },
+    ///    "data": {
+    ///      "$ref": "#/components/schemas/FeedsActivityDeletedData"
+    ///    },
+    ///    "data_version": {
+    ///      "type": "integer",
+    ///      "format": "uint32",
+    ///      "enum": [
+    ///        1
+    ///      ]
+    ///    },
+    ///    "envelope_version": {
+    ///      "description": "Version of the envelope layout.",
+    ///      "type": "integer",
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
+    ///    },
+    ///    "id": {
+    ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
+    ///      "type": "string"
+    ///    },
+    ///    "occurred_at": {
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "tenant": {
+    ///      "description": "The tenant (`ten_...`).",
+    ///      "type": "string"
+    ///    },
+    ///    "type": {
+    ///      "description": "The event type.",
+    ///      "type": "string",
+    ///      "enum": [
+    ///        "feeds.activity.deleted"
+    ///      ]
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct FeedsActivityDeletedEvent {
+        pub aggregate_id: ::std::string::String,
+        ///What the event is about, e.g. `workspace`.
+        pub aggregate_type: ::std::string::String,
+        pub data: FeedsActivityDeletedData,
+        pub data_version: FeedsActivityDeletedEventDataVersion,
+        ///Version of the envelope layout.
+        pub envelope_version: u32,
+        ///Stable event id (`evt_...`); de-duplicate on it.
+        pub id: ::std::string::String,
+        pub occurred_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///The tenant (`ten_...`).
+        pub tenant: ::std::string::String,
+        ///The event type.
+        #[serde(rename = "type")]
+        pub type_: FeedsActivityDeletedEventType,
+    }
+    impl ::std::convert::From<&FeedsActivityDeletedEvent> for FeedsActivityDeletedEvent {
+        fn from(value: &FeedsActivityDeletedEvent) -> Self {
+            value.clone()
+        }
+    }
+    impl FeedsActivityDeletedEvent {
+        pub fn builder() -> builder::FeedsActivityDeletedEvent {
+            Default::default()
+        }
+    }
+    ///`FeedsActivityDeletedEventDataVersion`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "integer",
+    ///  "format": "uint32",
+    ///  "enum": [
+    ///    1
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[serde(transparent)]
+    pub struct FeedsActivityDeletedEventDataVersion(u32);
+    impl ::std::ops::Deref for FeedsActivityDeletedEventDataVersion {
+        type Target = u32;
+        fn deref(&self) -> &u32 {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<FeedsActivityDeletedEventDataVersion> for u32 {
+        fn from(value: FeedsActivityDeletedEventDataVersion) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&FeedsActivityDeletedEventDataVersion>
+    for FeedsActivityDeletedEventDataVersion {
+        fn from(value: &FeedsActivityDeletedEventDataVersion) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::convert::TryFrom<u32> for FeedsActivityDeletedEventDataVersion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: u32,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if ![1_u32].contains(&value) {
+                Err("invalid value".into())
+            } else {
+                Ok(Self(value))
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FeedsActivityDeletedEventDataVersion {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            Self::try_from(<u32>::deserialize(deserializer)?)
+                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
+        }
+    }
+    ///The event type.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The event type.",
+    ///  "type": "string",
+    ///  "enum": [
+    ///    "feeds.activity.deleted"
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum FeedsActivityDeletedEventType {
+        #[serde(rename = "feeds.activity.deleted")]
+        FeedsActivityDeleted,
+    }
+    impl ::std::convert::From<&Self> for FeedsActivityDeletedEventType {
+        fn from(value: &FeedsActivityDeletedEventType) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::fmt::Display for FeedsActivityDeletedEventType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::FeedsActivityDeleted => f.write_str("feeds.activity.deleted"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for FeedsActivityDeletedEventType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "feeds.activity.deleted" => Ok(Self::FeedsActivityDeleted),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedsActivityDeletedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for FeedsActivityDeletedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for FeedsActivityDeletedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`data` of `feeds.activity.updated` (data_version 1): An activity changed; every feed holding it shows the change.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "`data` of `feeds.activity.updated` (data_version 1): An activity changed; every feed holding it shows the change.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "activity",
+    ///    "feed_id"
+    ///  ],
+    ///  "properties": {
+    ///    "activity": {
+    ///      "description": "The activity.",
+    ///      "type": "object",
+    ///      "required": [
+    ///        "actor",
+    ///        "created_at",
+    ///        "extra",
+    ///        "feed_id",
+    ///        "id",
+    ///        "object",
+    ///        "time",
+    ///        "to",
+    ///        "updated_at",
+    ///        "verb"
+    ///      ],
+    ///      "properties": {
+    ///        "actor": {
+    ///          "description": "Who did it.",
+    ///          "type": "string"
+    ///        },
+    ///        "created_at": {
+    ///          "description": "When it was added.",
+    ///          "type": "string",
+    ///          "format": "date-time"
+    ///        },
+    ///        "extra": {
+    ///          "description": "Free-form data.",
+    ///          "type": "object"
+    ///        },
+    ///        "feed_id": {
+    ///          "description": "The feed it was added to.",
+    ///          "type": "string",
+    ///          "pattern": "^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$"
+    ///        },
+    ///        "foreign_id": {
+    ///          "description": "The caller's own id for it (absent when none).",
+    ///          "type": "string"
+    ///        },
+    ///        "id": {
+    ///          "description": "The activity.",
+    ///          "type": "string",
+    ///          "pattern": "^act_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///        },
+    ///        "object": {
+    ///          "description": "What they did it to.",
+    ///          "type": "string"
+    ///        },
+    ///        "target": {
+    ///          "description": "Where (absent when none).",
+    ///          "type": "string"
+    ///        },
+    ///        "time": {
+    ///          "description": "When it happened.",
+    ///          "type": "string",
+    ///          "format": "date-time"
+    ///        },
+    ///        "to": {
+    ///          "description": "Further feeds it was added to.",
+    ///          "type": "array",
+    ///          "items": {
+    ///            "description": "A feed.",
+    ///            "type": "string",
+    ///            "pattern": "^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$"
+    ///          }
+    ///        },
+    ///        "updated_at": {
+    ///          "description": "When it last changed.",
+    ///          "type": "string",
+    ///          "format": "date-time"
+    ///        },
+    ///        "verb": {
+    ///          "description": "What they did.",
+    ///          "type": "string"
+    ///        }
+    ///      }
+    ///    },
+    ///    "feed_id": {
+    ///      "description": "The feed it was added to.",
+    ///      "type": "string",
+    ///      "pattern": "^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct FeedsActivityUpdatedData {
+        pub activity: FeedsActivityUpdatedDataActivity,
+        ///The feed it was added to.
+        pub feed_id: FeedsActivityUpdatedDataFeedId,
+    }
+    impl ::std::convert::From<&FeedsActivityUpdatedData> for FeedsActivityUpdatedData {
+        fn from(value: &FeedsActivityUpdatedData) -> Self {
+            value.clone()
+        }
+    }
+    impl FeedsActivityUpdatedData {
+        pub fn builder() -> builder::FeedsActivityUpdatedData {
+            Default::default()
+        }
+    }
+    ///The activity.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The activity.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "actor",
+    ///    "created_at",
+    ///    "extra",
+    ///    "feed_id",
+    ///    "id",
+    ///    "object",
+    ///    "time",
+    ///    "to",
+    ///    "updated_at",
+    ///    "verb"
+    ///  ],
+    ///  "properties": {
+    ///    "actor": {
+    ///      "description": "Who did it.",
+    ///      "type": "string"
+    ///    },
+    ///    "created_at": {
+    ///      "description": "When it was added.",
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "extra": {
+    ///      "description": "Free-form data.",
+    ///      "type": "object"
+    ///    },
+    ///    "feed_id": {
+    ///      "description": "The feed it was added to.",
+    ///      "type": "string",
+    ///      "pattern": "^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$"
+    ///    },
+    ///    "foreign_id": {
+    ///      "description": "The caller's own id for it (absent when none).",
+    ///      "type": "string"
+    ///    },
+    ///    "id": {
+    ///      "description": "The activity.",
+    ///      "type": "string",
+    ///      "pattern": "^act_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///    },
+    ///    "object": {
+    ///      "description": "What they did it to.",
+    ///      "type": "string"
+    ///    },
+    ///    "target": {
+    ///      "description": "Where (absent when none).",
+    ///      "type": "string"
+    ///    },
+    ///    "time": {
+    ///      "description": "When it happened.",
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "to": {
+    ///      "description": "Further feeds it was added to.",
+    ///      "type": "array",
+    ///      "items": {
+    ///        "description": "A feed.",
+    ///        "type": "string",
+    ///        "pattern": "^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$"
+    ///      }
+    ///    },
+    ///    "updated_at": {
+    ///      "description": "When it last changed.",
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "verb": {
+    ///      "description": "What they did.",
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct FeedsActivityUpdatedDataActivity {
+        ///Who did it.
+        pub actor: ::std::string::String,
+        ///When it was added.
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///Free-form data.
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///The feed it was added to.
+        pub feed_id: FeedsActivityUpdatedDataActivityFeedId,
+        ///The caller's own id for it (absent when none).
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub foreign_id: ::std::option::Option<::std::string::String>,
+        ///The activity.
+        pub id: FeedsActivityUpdatedDataActivityId,
+        ///What they did it to.
+        pub object: ::std::string::String,
+        ///Where (absent when none).
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub target: ::std::option::Option<::std::string::String>,
+        ///When it happened.
+        pub time: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///Further feeds it was added to.
+        pub to: ::std::vec::Vec<FeedsActivityUpdatedDataActivityToItem>,
+        ///When it last changed.
+        pub updated_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///What they did.
+        pub verb: ::std::string::String,
+    }
+    impl ::std::convert::From<&FeedsActivityUpdatedDataActivity>
+    for FeedsActivityUpdatedDataActivity {
+        fn from(value: &FeedsActivityUpdatedDataActivity) -> Self {
+            value.clone()
+        }
+    }
+    impl FeedsActivityUpdatedDataActivity {
+        pub fn builder() -> builder::FeedsActivityUpdatedDataActivity {
+            Default::default()
+        }
+    }
+    ///The feed it was added to.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The feed it was added to.",
+    ///  "type": "string",
+    ///  "pattern": "^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct FeedsActivityUpdatedDataActivityFeedId(::std::string::String);
+    impl ::std::ops::Deref for FeedsActivityUpdatedDataActivityFeedId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<FeedsActivityUpdatedDataActivityFeedId>
+    for ::std::string::String {
+        fn from(value: FeedsActivityUpdatedDataActivityFeedId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&FeedsActivityUpdatedDataActivityFeedId>
+    for FeedsActivityUpdatedDataActivityFeedId {
+        fn from(value: &FeedsActivityUpdatedDataActivityFeedId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for FeedsActivityUpdatedDataActivityFeedId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedsActivityUpdatedDataActivityFeedId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for FeedsActivityUpdatedDataActivityFeedId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for FeedsActivityUpdatedDataActivityFeedId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FeedsActivityUpdatedDataActivityFeedId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The activity.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The activity.",
+    ///  "type": "string",
+    ///  "pattern": "^act_[0-9A-HJKMNP-TV-Z]{26}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct FeedsActivityUpdatedDataActivityId(::std::string::String);
+    impl ::std::ops::Deref for FeedsActivityUpdatedDataActivityId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<FeedsActivityUpdatedDataActivityId>
+    for ::std::string::String {
+        fn from(value: FeedsActivityUpdatedDataActivityId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&FeedsActivityUpdatedDataActivityId>
+    for FeedsActivityUpdatedDataActivityId {
+        fn from(value: &FeedsActivityUpdatedDataActivityId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for FeedsActivityUpdatedDataActivityId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^act_[0-9A-HJKMNP-TV-Z]{26}$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^act_[0-9A-HJKMNP-TV-Z]{26}$\"".into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedsActivityUpdatedDataActivityId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for FeedsActivityUpdatedDataActivityId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for FeedsActivityUpdatedDataActivityId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FeedsActivityUpdatedDataActivityId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///A feed.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "A feed.",
+    ///  "type": "string",
+    ///  "pattern": "^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct FeedsActivityUpdatedDataActivityToItem(::std::string::String);
+    impl ::std::ops::Deref for FeedsActivityUpdatedDataActivityToItem {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<FeedsActivityUpdatedDataActivityToItem>
+    for ::std::string::String {
+        fn from(value: FeedsActivityUpdatedDataActivityToItem) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&FeedsActivityUpdatedDataActivityToItem>
+    for FeedsActivityUpdatedDataActivityToItem {
+        fn from(value: &FeedsActivityUpdatedDataActivityToItem) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for FeedsActivityUpdatedDataActivityToItem {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedsActivityUpdatedDataActivityToItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for FeedsActivityUpdatedDataActivityToItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for FeedsActivityUpdatedDataActivityToItem {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FeedsActivityUpdatedDataActivityToItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The feed it was added to.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The feed it was added to.",
+    ///  "type": "string",
+    ///  "pattern": "^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct FeedsActivityUpdatedDataFeedId(::std::string::String);
+    impl ::std::ops::Deref for FeedsActivityUpdatedDataFeedId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<FeedsActivityUpdatedDataFeedId> for ::std::string::String {
+        fn from(value: FeedsActivityUpdatedDataFeedId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&FeedsActivityUpdatedDataFeedId>
+    for FeedsActivityUpdatedDataFeedId {
+        fn from(value: &FeedsActivityUpdatedDataFeedId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for FeedsActivityUpdatedDataFeedId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedsActivityUpdatedDataFeedId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for FeedsActivityUpdatedDataFeedId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for FeedsActivityUpdatedDataFeedId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FeedsActivityUpdatedDataFeedId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///An activity changed; every feed holding it shows the change.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "FeedsActivityUpdatedEvent",
+    ///  "description": "An activity changed; every feed holding it shows the change.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "aggregate_id",
+    ///    "aggregate_type",
+    ///    "data",
+    ///    "data_version",
+    ///    "envelope_version",
+    ///    "id",
+    ///    "occurred_at",
+    ///    "tenant",
+    ///    "type"
+    ///  ],
+    ///  "properties": {
+    ///    "aggregate_id": {
+    ///      "type": "string"
+    ///    },
+    ///    "aggregate_type": {
+    ///      "description": "What the event is about, e.g. `workspace`.",
+    ///      "type": "string"
+    ///    },
+    ///    "data": {
+    ///      "$ref": "#/components/schemas/FeedsActivityUpdatedData"
+    ///    },
+    ///    "data_version": {
+    ///      "type": "integer",
+    ///      "format": "uint32",
+    ///      "enum": [
+    ///        1
+    ///      ]
+    ///    },
+    ///    "envelope_version": {
+    ///      "description": "Version of the envelope layout.",
+    ///      "type": "integer",
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
+    ///    },
+    ///    "id": {
+    ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
+    ///      "type": "string"
+    ///    },
+    ///    "occurred_at": {
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "tenant": {
+    ///      "description": "The tenant (`ten_...`).",
+    ///      "type": "string"
+    ///    },
+    ///    "type": {
+    ///      "description": "The event type.",
+    ///      "type": "string",
+    ///      "enum": [
+    ///        "feeds.activity.updated"
+    ///      ]
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct FeedsActivityUpdatedEvent {
+        pub aggregate_id: ::std::string::String,
+        ///What the event is about, e.g. `workspace`.
+        pub aggregate_type: ::std::string::String,
+        pub data: FeedsActivityUpdatedData,
+        pub data_version: FeedsActivityUpdatedEventDataVersion,
+        ///Version of the envelope layout.
+        pub envelope_version: u32,
+        ///Stable event id (`evt_...`); de-duplicate on it.
+        pub id: ::std::string::String,
+        pub occurred_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///The tenant (`ten_...`).
+        pub tenant: ::std::string::String,
+        ///The event type.
+        #[serde(rename = "type")]
+        pub type_: FeedsActivityUpdatedEventType,
+    }
+    impl ::std::convert::From<&FeedsActivityUpdatedEvent> for FeedsActivityUpdatedEvent {
+        fn from(value: &FeedsActivityUpdatedEvent) -> Self {
+            value.clone()
+        }
+    }
+    impl FeedsActivityUpdatedEvent {
+        pub fn builder() -> builder::FeedsActivityUpdatedEvent {
+            Default::default()
+        }
+    }
+    ///`FeedsActivityUpdatedEventDataVersion`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "integer",
+    ///  "format": "uint32",
+    ///  "enum": [
+    ///    1
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[serde(transparent)]
+    pub struct FeedsActivityUpdatedEventDataVersion(u32);
+    impl ::std::ops::Deref for FeedsActivityUpdatedEventDataVersion {
+        type Target = u32;
+        fn deref(&self) -> &u32 {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<FeedsActivityUpdatedEventDataVersion> for u32 {
+        fn from(value: FeedsActivityUpdatedEventDataVersion) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&FeedsActivityUpdatedEventDataVersion>
+    for FeedsActivityUpdatedEventDataVersion {
+        fn from(value: &FeedsActivityUpdatedEventDataVersion) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::convert::TryFrom<u32> for FeedsActivityUpdatedEventDataVersion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: u32,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if ![1_u32].contains(&value) {
+                Err("invalid value".into())
+            } else {
+                Ok(Self(value))
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FeedsActivityUpdatedEventDataVersion {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            Self::try_from(<u32>::deserialize(deserializer)?)
+                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
+        }
+    }
+    ///The event type.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The event type.",
+    ///  "type": "string",
+    ///  "enum": [
+    ///    "feeds.activity.updated"
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum FeedsActivityUpdatedEventType {
+        #[serde(rename = "feeds.activity.updated")]
+        FeedsActivityUpdated,
+    }
+    impl ::std::convert::From<&Self> for FeedsActivityUpdatedEventType {
+        fn from(value: &FeedsActivityUpdatedEventType) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::fmt::Display for FeedsActivityUpdatedEventType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::FeedsActivityUpdated => f.write_str("feeds.activity.updated"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for FeedsActivityUpdatedEventType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "feeds.activity.updated" => Ok(Self::FeedsActivityUpdated),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedsActivityUpdatedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for FeedsActivityUpdatedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for FeedsActivityUpdatedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`data` of `feeds.follow.created` (data_version 1): A feed started following another.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "`data` of `feeds.follow.created` (data_version 1): A feed started following another.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "backfilled",
+    ///    "feed_id",
+    ///    "target_feed_id"
+    ///  ],
+    ///  "properties": {
+    ///    "backfilled": {
+    ///      "description": "Activities copied into the follower.",
+    ///      "type": "integer",
+    ///      "minimum": 0.0
+    ///    },
+    ///    "feed_id": {
+    ///      "description": "The follower feed.",
+    ///      "type": "string",
+    ///      "pattern": "^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$"
+    ///    },
+    ///    "target_feed_id": {
+    ///      "description": "The followed feed.",
+    ///      "type": "string",
+    ///      "pattern": "^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct FeedsFollowCreatedData {
+        ///Activities copied into the follower.
+        pub backfilled: u64,
+        ///The follower feed.
+        pub feed_id: FeedsFollowCreatedDataFeedId,
+        ///The followed feed.
+        pub target_feed_id: FeedsFollowCreatedDataTargetFeedId,
+    }
+    impl ::std::convert::From<&FeedsFollowCreatedData> for FeedsFollowCreatedData {
+        fn from(value: &FeedsFollowCreatedData) -> Self {
+            value.clone()
+        }
+    }
+    impl FeedsFollowCreatedData {
+        pub fn builder() -> builder::FeedsFollowCreatedData {
+            Default::default()
+        }
+    }
+    ///The follower feed.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The follower feed.",
+    ///  "type": "string",
+    ///  "pattern": "^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct FeedsFollowCreatedDataFeedId(::std::string::String);
+    impl ::std::ops::Deref for FeedsFollowCreatedDataFeedId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<FeedsFollowCreatedDataFeedId> for ::std::string::String {
+        fn from(value: FeedsFollowCreatedDataFeedId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&FeedsFollowCreatedDataFeedId>
+    for FeedsFollowCreatedDataFeedId {
+        fn from(value: &FeedsFollowCreatedDataFeedId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for FeedsFollowCreatedDataFeedId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedsFollowCreatedDataFeedId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for FeedsFollowCreatedDataFeedId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for FeedsFollowCreatedDataFeedId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FeedsFollowCreatedDataFeedId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The followed feed.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The followed feed.",
+    ///  "type": "string",
+    ///  "pattern": "^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct FeedsFollowCreatedDataTargetFeedId(::std::string::String);
+    impl ::std::ops::Deref for FeedsFollowCreatedDataTargetFeedId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<FeedsFollowCreatedDataTargetFeedId>
+    for ::std::string::String {
+        fn from(value: FeedsFollowCreatedDataTargetFeedId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&FeedsFollowCreatedDataTargetFeedId>
+    for FeedsFollowCreatedDataTargetFeedId {
+        fn from(value: &FeedsFollowCreatedDataTargetFeedId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for FeedsFollowCreatedDataTargetFeedId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedsFollowCreatedDataTargetFeedId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for FeedsFollowCreatedDataTargetFeedId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for FeedsFollowCreatedDataTargetFeedId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FeedsFollowCreatedDataTargetFeedId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///A feed started following another.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "FeedsFollowCreatedEvent",
+    ///  "description": "A feed started following another.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "aggregate_id",
+    ///    "aggregate_type",
+    ///    "data",
+    ///    "data_version",
+    ///    "envelope_version",
+    ///    "id",
+    ///    "occurred_at",
+    ///    "tenant",
+    ///    "type"
+    ///  ],
+    ///  "properties": {
+    ///    "aggregate_id": {
+    ///      "type": "string"
+    ///    },
+    ///    "aggregate_type": {
+    ///      "description": "What the event is about, e.g. `workspace`.",
+    ///      "type": "string"
+    ///    },
+    ///    "data": {
+    ///      "$ref": "#/components/schemas/FeedsFollowCreatedData"
+    ///    },
+    ///    "data_version": {
+    ///      "type": "integer",
+    ///      "format": "uint32",
+    ///      "enum": [
+    ///        1
+    ///      ]
+    ///    },
+    ///    "envelope_version": {
+    ///      "description": "Version of the envelope layout.",
+    ///      "type": "integer",
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
+    ///    },
+    ///    "id": {
+    ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
+    ///      "type": "string"
+    ///    },
+    ///    "occurred_at": {
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "tenant": {
+    ///      "description": "The tenant (`ten_...`).",
+    ///      "type": "string"
+    ///    },
+    ///    "type": {
+    ///      "description": "The event type.",
+    ///      "type": "string",
+    ///      "enum": [
+    ///        "feeds.follow.created"
+    ///      ]
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct FeedsFollowCreatedEvent {
+        pub aggregate_id: ::std::string::String,
+        ///What the event is about, e.g. `workspace`.
+        pub aggregate_type: ::std::string::String,
+        pub data: FeedsFollowCreatedData,
+        pub data_version: FeedsFollowCreatedEventDataVersion,
+        ///Version of the envelope layout.
+        pub envelope_version: u32,
+        ///Stable event id (`evt_...`); de-duplicate on it.
+        pub id: ::std::string::String,
+        pub occurred_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///The tenant (`ten_...`).
+        pub tenant: ::std::string::String,
+        ///The event type.
+        #[serde(rename = "type")]
+        pub type_: FeedsFollowCreatedEventType,
+    }
+    impl ::std::convert::From<&FeedsFollowCreatedEvent> for FeedsFollowCreatedEvent {
+        fn from(value: &FeedsFollowCreatedEvent) -> Self {
+            value.clone()
+        }
+    }
+    impl FeedsFollowCreatedEvent {
+        pub fn builder() -> builder::FeedsFollowCreatedEvent {
+            Default::default()
+        }
+    }
+    ///`FeedsFollowCreatedEventDataVersion`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "integer",
+    ///  "format": "uint32",
+    ///  "enum": [
+    ///    1
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[serde(transparent)]
+    pub struct FeedsFollowCreatedEventDataVersion(u32);
+    impl ::std::ops::Deref for FeedsFollowCreatedEventDataVersion {
+        type Target = u32;
+        fn deref(&self) -> &u32 {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<FeedsFollowCreatedEventDataVersion> for u32 {
+        fn from(value: FeedsFollowCreatedEventDataVersion) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&FeedsFollowCreatedEventDataVersion>
+    for FeedsFollowCreatedEventDataVersion {
+        fn from(value: &FeedsFollowCreatedEventDataVersion) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::convert::TryFrom<u32> for FeedsFollowCreatedEventDataVersion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: u32,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if ![1_u32].contains(&value) {
+                Err("invalid value".into())
+            } else {
+                Ok(Self(value))
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FeedsFollowCreatedEventDataVersion {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            Self::try_from(<u32>::deserialize(deserializer)?)
+                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
+        }
+    }
+    ///The event type.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The event type.",
+    ///  "type": "string",
+    ///  "enum": [
+    ///    "feeds.follow.created"
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum FeedsFollowCreatedEventType {
+        #[serde(rename = "feeds.follow.created")]
+        FeedsFollowCreated,
+    }
+    impl ::std::convert::From<&Self> for FeedsFollowCreatedEventType {
+        fn from(value: &FeedsFollowCreatedEventType) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::fmt::Display for FeedsFollowCreatedEventType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::FeedsFollowCreated => f.write_str("feeds.follow.created"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for FeedsFollowCreatedEventType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "feeds.follow.created" => Ok(Self::FeedsFollowCreated),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedsFollowCreatedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for FeedsFollowCreatedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for FeedsFollowCreatedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`data` of `feeds.follow.deleted` (data_version 1): A feed stopped following another.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "`data` of `feeds.follow.deleted` (data_version 1): A feed stopped following another.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "feed_id",
+    ///    "kept_history",
+    ///    "target_feed_id"
+    ///  ],
+    ///  "properties": {
+    ///    "feed_id": {
+    ///      "description": "The follower feed.",
+    ///      "type": "string",
+    ///      "pattern": "^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$"
+    ///    },
+    ///    "kept_history": {
+    ///      "description": "Whether the copies already received were kept.",
+    ///      "type": "boolean"
+    ///    },
+    ///    "target_feed_id": {
+    ///      "description": "The feed it no longer follows.",
+    ///      "type": "string",
+    ///      "pattern": "^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct FeedsFollowDeletedData {
+        ///The follower feed.
+        pub feed_id: FeedsFollowDeletedDataFeedId,
+        ///Whether the copies already received were kept.
+        pub kept_history: bool,
+        ///The feed it no longer follows.
+        pub target_feed_id: FeedsFollowDeletedDataTargetFeedId,
+    }
+    impl ::std::convert::From<&FeedsFollowDeletedData> for FeedsFollowDeletedData {
+        fn from(value: &FeedsFollowDeletedData) -> Self {
+            value.clone()
+        }
+    }
+    impl FeedsFollowDeletedData {
+        pub fn builder() -> builder::FeedsFollowDeletedData {
+            Default::default()
+        }
+    }
+    ///The follower feed.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The follower feed.",
+    ///  "type": "string",
+    ///  "pattern": "^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct FeedsFollowDeletedDataFeedId(::std::string::String);
+    impl ::std::ops::Deref for FeedsFollowDeletedDataFeedId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<FeedsFollowDeletedDataFeedId> for ::std::string::String {
+        fn from(value: FeedsFollowDeletedDataFeedId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&FeedsFollowDeletedDataFeedId>
+    for FeedsFollowDeletedDataFeedId {
+        fn from(value: &FeedsFollowDeletedDataFeedId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for FeedsFollowDeletedDataFeedId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedsFollowDeletedDataFeedId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for FeedsFollowDeletedDataFeedId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for FeedsFollowDeletedDataFeedId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FeedsFollowDeletedDataFeedId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The feed it no longer follows.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The feed it no longer follows.",
+    ///  "type": "string",
+    ///  "pattern": "^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct FeedsFollowDeletedDataTargetFeedId(::std::string::String);
+    impl ::std::ops::Deref for FeedsFollowDeletedDataTargetFeedId {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<FeedsFollowDeletedDataTargetFeedId>
+    for ::std::string::String {
+        fn from(value: FeedsFollowDeletedDataTargetFeedId) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&FeedsFollowDeletedDataTargetFeedId>
+    for FeedsFollowDeletedDataTargetFeedId {
+        fn from(value: &FeedsFollowDeletedDataTargetFeedId) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for FeedsFollowDeletedDataTargetFeedId {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            {
+                ::regress::Regex::new("^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$")
+                    .unwrap()
+            });
+            if PATTERN.find(value).is_none() {
+                return Err(
+                    "doesn't match pattern \"^[a-z][a-z0-9_]{0,31}:[A-Za-z0-9_-]{1,64}$\""
+                        .into(),
+                );
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedsFollowDeletedDataTargetFeedId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for FeedsFollowDeletedDataTargetFeedId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for FeedsFollowDeletedDataTargetFeedId {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FeedsFollowDeletedDataTargetFeedId {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///A feed stopped following another.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "FeedsFollowDeletedEvent",
+    ///  "description": "A feed stopped following another.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "aggregate_id",
+    ///    "aggregate_type",
+    ///    "data",
+    ///    "data_version",
+    ///    "envelope_version",
+    ///    "id",
+    ///    "occurred_at",
+    ///    "tenant",
+    ///    "type"
+    ///  ],
+    ///  "properties": {
+    ///    "aggregate_id": {
+    ///      "type": "string"
+    ///    },
+    ///    "aggregate_type": {
+    ///      "description": "What the event is about, e.g. `workspace`.",
+    ///      "type": "string"
+    ///    },
+    ///    "data": {
+    ///      "$ref": "#/components/schemas/FeedsFollowDeletedData"
+    ///    },
+    ///    "data_version": {
+    ///      "type": "integer",
+    ///      "format": "uint32",
+    ///      "enum": [
+    ///        1
+    ///      ]
+    ///    },
+    ///    "envelope_version": {
+    ///      "description": "Version of the envelope layout.",
+    ///      "type": "integer",
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
+    ///    },
+    ///    "id": {
+    ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
+    ///      "type": "string"
+    ///    },
+    ///    "occurred_at": {
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "tenant": {
+    ///      "description": "The tenant (`ten_...`).",
+    ///      "type": "string"
+    ///    },
+    ///    "type": {
+    ///      "description": "The event type.",
+    ///      "type": "string",
+    ///      "enum": [
+    ///        "feeds.follow.deleted"
+    ///      ]
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct FeedsFollowDeletedEvent {
+        pub aggregate_id: ::std::string::String,
+        ///What the event is about, e.g. `workspace`.
+        pub aggregate_type: ::std::string::String,
+        pub data: FeedsFollowDeletedData,
+        pub data_version: FeedsFollowDeletedEventDataVersion,
+        ///Version of the envelope layout.
+        pub envelope_version: u32,
+        ///Stable event id (`evt_...`); de-duplicate on it.
+        pub id: ::std::string::String,
+        pub occurred_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///The tenant (`ten_...`).
+        pub tenant: ::std::string::String,
+        ///The event type.
+        #[serde(rename = "type")]
+        pub type_: FeedsFollowDeletedEventType,
+    }
+    impl ::std::convert::From<&FeedsFollowDeletedEvent> for FeedsFollowDeletedEvent {
+        fn from(value: &FeedsFollowDeletedEvent) -> Self {
+            value.clone()
+        }
+    }
+    impl FeedsFollowDeletedEvent {
+        pub fn builder() -> builder::FeedsFollowDeletedEvent {
+            Default::default()
+        }
+    }
+    ///`FeedsFollowDeletedEventDataVersion`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "integer",
+    ///  "format": "uint32",
+    ///  "enum": [
+    ///    1
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[serde(transparent)]
+    pub struct FeedsFollowDeletedEventDataVersion(u32);
+    impl ::std::ops::Deref for FeedsFollowDeletedEventDataVersion {
+        type Target = u32;
+        fn deref(&self) -> &u32 {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<FeedsFollowDeletedEventDataVersion> for u32 {
+        fn from(value: FeedsFollowDeletedEventDataVersion) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&FeedsFollowDeletedEventDataVersion>
+    for FeedsFollowDeletedEventDataVersion {
+        fn from(value: &FeedsFollowDeletedEventDataVersion) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::convert::TryFrom<u32> for FeedsFollowDeletedEventDataVersion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: u32,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if ![1_u32].contains(&value) {
+                Err("invalid value".into())
+            } else {
+                Ok(Self(value))
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FeedsFollowDeletedEventDataVersion {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            Self::try_from(<u32>::deserialize(deserializer)?)
+                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
+        }
+    }
+    ///The event type.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The event type.",
+    ///  "type": "string",
+    ///  "enum": [
+    ///    "feeds.follow.deleted"
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum FeedsFollowDeletedEventType {
+        #[serde(rename = "feeds.follow.deleted")]
+        FeedsFollowDeleted,
+    }
+    impl ::std::convert::From<&Self> for FeedsFollowDeletedEventType {
+        fn from(value: &FeedsFollowDeletedEventType) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::fmt::Display for FeedsFollowDeletedEventType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::FeedsFollowDeleted => f.write_str("feeds.follow.deleted"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for FeedsFollowDeletedEventType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "feeds.follow.deleted" => Ok(Self::FeedsFollowDeleted),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedsFollowDeletedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for FeedsFollowDeletedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for FeedsFollowDeletedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`data` of `feeds.group.created` (data_version 1): A feed group was created.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "`data` of `feeds.group.created` (data_version 1): A feed group was created.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "kind",
+    ///    "name",
+    ///    "owner"
+    ///  ],
+    ///  "properties": {
+    ///    "kind": {
+    ///      "description": "How its feeds are read.",
+    ///      "type": "string",
+    ///      "enum": [
+    ///        "flat"
+    ///      ]
+    ///    },
+    ///    "name": {
+    ///      "description": "The group's name.",
+    ///      "type": "string"
+    ///    },
+    ///    "owner": {
+    ///      "description": "Who owns its feeds: `user`, `workspace` or `backend`.",
+    ///      "type": "string",
+    ///      "enum": [
+    ///        "user",
+    ///        "workspace",
+    ///        "backend"
+    ///      ]
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct FeedsGroupCreatedData {
+        ///How its feeds are read.
+        pub kind: FeedsGroupCreatedDataKind,
+        ///The group's name.
+        pub name: ::std::string::String,
+        ///Who owns its feeds: `user`, `workspace` or `backend`.
+        pub owner: FeedsGroupCreatedDataOwner,
+    }
+    impl ::std::convert::From<&FeedsGroupCreatedData> for FeedsGroupCreatedData {
+        fn from(value: &FeedsGroupCreatedData) -> Self {
+            value.clone()
+        }
+    }
+    impl FeedsGroupCreatedData {
+        pub fn builder() -> builder::FeedsGroupCreatedData {
+            Default::default()
+        }
+    }
+    ///How its feeds are read.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "How its feeds are read.",
+    ///  "type": "string",
+    ///  "enum": [
+    ///    "flat"
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum FeedsGroupCreatedDataKind {
+        #[serde(rename = "flat")]
+        Flat,
+    }
+    impl ::std::convert::From<&Self> for FeedsGroupCreatedDataKind {
+        fn from(value: &FeedsGroupCreatedDataKind) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::fmt::Display for FeedsGroupCreatedDataKind {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Flat => f.write_str("flat"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for FeedsGroupCreatedDataKind {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "flat" => Ok(Self::Flat),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedsGroupCreatedDataKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for FeedsGroupCreatedDataKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for FeedsGroupCreatedDataKind {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///Who owns its feeds: `user`, `workspace` or `backend`.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "Who owns its feeds: `user`, `workspace` or `backend`.",
+    ///  "type": "string",
+    ///  "enum": [
+    ///    "user",
+    ///    "workspace",
+    ///    "backend"
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum FeedsGroupCreatedDataOwner {
+        #[serde(rename = "user")]
+        User,
+        #[serde(rename = "workspace")]
+        Workspace,
+        #[serde(rename = "backend")]
+        Backend,
+    }
+    impl ::std::convert::From<&Self> for FeedsGroupCreatedDataOwner {
+        fn from(value: &FeedsGroupCreatedDataOwner) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::fmt::Display for FeedsGroupCreatedDataOwner {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::User => f.write_str("user"),
+                Self::Workspace => f.write_str("workspace"),
+                Self::Backend => f.write_str("backend"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for FeedsGroupCreatedDataOwner {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "user" => Ok(Self::User),
+                "workspace" => Ok(Self::Workspace),
+                "backend" => Ok(Self::Backend),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedsGroupCreatedDataOwner {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for FeedsGroupCreatedDataOwner {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for FeedsGroupCreatedDataOwner {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///A feed group was created.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "FeedsGroupCreatedEvent",
+    ///  "description": "A feed group was created.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "aggregate_id",
+    ///    "aggregate_type",
+    ///    "data",
+    ///    "data_version",
+    ///    "envelope_version",
+    ///    "id",
+    ///    "occurred_at",
+    ///    "tenant",
+    ///    "type"
+    ///  ],
+    ///  "properties": {
+    ///    "aggregate_id": {
+    ///      "type": "string"
+    ///    },
+    ///    "aggregate_type": {
+    ///      "description": "What the event is about, e.g. `workspace`.",
+    ///      "type": "string"
+    ///    },
+    ///    "data": {
+    ///      "$ref": "#/components/schemas/FeedsGroupCreatedData"
+    ///    },
+    ///    "data_version": {
+    ///      "type": "integer",
+    ///      "format": "uint32",
+    ///      "enum": [
+    ///        1
+    ///      ]
+    ///    },
+    ///    "envelope_version": {
+    ///      "description": "Version of the envelope layout.",
+    ///      "type": "integer",
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
+    ///    },
+    ///    "id": {
+    ///      "description": "Stable event id (`evt_...`); de-duplicate on it.",
+    ///      "type": "string"
+    ///    },
+    ///    "occurred_at": {
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "tenant": {
+    ///      "description": "The tenant (`ten_...`).",
+    ///      "type": "string"
+    ///    },
+    ///    "type": {
+    ///      "description": "The event type.",
+    ///      "type": "string",
+    ///      "enum": [
+    ///        "feeds.group.created"
+    ///      ]
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct FeedsGroupCreatedEvent {
+        pub aggregate_id: ::std::string::String,
+        ///What the event is about, e.g. `workspace`.
+        pub aggregate_type: ::std::string::String,
+        pub data: FeedsGroupCreatedData,
+        pub data_version: FeedsGroupCreatedEventDataVersion,
+        ///Version of the envelope layout.
+        pub envelope_version: u32,
+        ///Stable event id (`evt_...`); de-duplicate on it.
+        pub id: ::std::string::String,
+        pub occurred_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        ///The tenant (`ten_...`).
+        pub tenant: ::std::string::String,
+        ///The event type.
+        #[serde(rename = "type")]
+        pub type_: FeedsGroupCreatedEventType,
+    }
+    impl ::std::convert::From<&FeedsGroupCreatedEvent> for FeedsGroupCreatedEvent {
+        fn from(value: &FeedsGroupCreatedEvent) -> Self {
+            value.clone()
+        }
+    }
+    impl FeedsGroupCreatedEvent {
+        pub fn builder() -> builder::FeedsGroupCreatedEvent {
+            Default::default()
+        }
+    }
+    ///`FeedsGroupCreatedEventDataVersion`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "integer",
+    ///  "format": "uint32",
+    ///  "enum": [
+    ///    1
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug)]
+    #[serde(transparent)]
+    pub struct FeedsGroupCreatedEventDataVersion(u32);
+    impl ::std::ops::Deref for FeedsGroupCreatedEventDataVersion {
+        type Target = u32;
+        fn deref(&self) -> &u32 {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<FeedsGroupCreatedEventDataVersion> for u32 {
+        fn from(value: FeedsGroupCreatedEventDataVersion) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&FeedsGroupCreatedEventDataVersion>
+    for FeedsGroupCreatedEventDataVersion {
+        fn from(value: &FeedsGroupCreatedEventDataVersion) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::convert::TryFrom<u32> for FeedsGroupCreatedEventDataVersion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: u32,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if ![1_u32].contains(&value) {
+                Err("invalid value".into())
+            } else {
+                Ok(Self(value))
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FeedsGroupCreatedEventDataVersion {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            Self::try_from(<u32>::deserialize(deserializer)?)
+                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
+        }
+    }
+    ///The event type.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "description": "The event type.",
+    ///  "type": "string",
+    ///  "enum": [
+    ///    "feeds.group.created"
+    ///  ]
+    ///}
+    /// ```
+    /// </details>
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum FeedsGroupCreatedEventType {
+        #[serde(rename = "feeds.group.created")]
+        FeedsGroupCreated,
+    }
+    impl ::std::convert::From<&Self> for FeedsGroupCreatedEventType {
+        fn from(value: &FeedsGroupCreatedEventType) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::fmt::Display for FeedsGroupCreatedEventType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::FeedsGroupCreated => f.write_str("feeds.group.created"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for FeedsGroupCreatedEventType {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "feeds.group.created" => Ok(Self::FeedsGroupCreated),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedsGroupCreatedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for FeedsGroupCreatedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for FeedsGroupCreatedEventType {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`FeedsGroupsCreateIdempotencyKey`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "maxLength": 255,
+    ///  "minLength": 1,
+    ///  "pattern": "^[\\x21-\\x7e]+$"
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct FeedsGroupsCreateIdempotencyKey(::std::string::String);
+    impl ::std::ops::Deref for FeedsGroupsCreateIdempotencyKey {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<FeedsGroupsCreateIdempotencyKey>
+    for ::std::string::String {
+        fn from(value: FeedsGroupsCreateIdempotencyKey) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&FeedsGroupsCreateIdempotencyKey>
+    for FeedsGroupsCreateIdempotencyKey {
+        fn from(value: &FeedsGroupsCreateIdempotencyKey) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for FeedsGroupsCreateIdempotencyKey {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 255usize {
+                return Err("longer than 255 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
+            { ::regress::Regex::new("^[\\x21-\\x7e]+$").unwrap() });
+            if PATTERN.find(value).is_none() {
+                return Err("doesn't match pattern \"^[\\x21-\\x7e]+$\"".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for FeedsGroupsCreateIdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String>
+    for FeedsGroupsCreateIdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for FeedsGroupsCreateIdempotencyKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for FeedsGroupsCreateIdempotencyKey {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     ///One invalid field of a request.
     ///
     /// <details><summary>JSON schema</summary>
@@ -30977,6 +36282,151 @@ owner (400 naming `owner_id` without one).*/
     }
     impl FieldError {
         pub fn builder() -> builder::FieldError {
+            Default::default()
+        }
+    }
+    ///A follow: `feed_id` follows `target_feed_id`.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "Follow",
+    ///  "description": "A follow: `feed_id` follows `target_feed_id`.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "created_at",
+    ///    "feed_id",
+    ///    "target_feed_id"
+    ///  ],
+    ///  "properties": {
+    ///    "created_at": {
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "feed_id": {
+    ///      "type": "string"
+    ///    },
+    ///    "target_feed_id": {
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct Follow {
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub feed_id: ::std::string::String,
+        pub target_feed_id: ::std::string::String,
+    }
+    impl ::std::convert::From<&Follow> for Follow {
+        fn from(value: &Follow) -> Self {
+            value.clone()
+        }
+    }
+    impl Follow {
+        pub fn builder() -> builder::Follow {
+            Default::default()
+        }
+    }
+    ///A new follow, with how many activities it copied.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "FollowCreated",
+    ///  "description": "A new follow, with how many activities it copied.",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "backfilled",
+    ///    "created_at",
+    ///    "feed_id",
+    ///    "target_feed_id"
+    ///  ],
+    ///  "properties": {
+    ///    "backfilled": {
+    ///      "description": "Activities copied into the follower (0 when it already followed).",
+    ///      "type": "integer",
+    ///      "format": "uint64",
+    ///      "minimum": 0.0
+    ///    },
+    ///    "created_at": {
+    ///      "type": "string",
+    ///      "format": "date-time"
+    ///    },
+    ///    "feed_id": {
+    ///      "type": "string"
+    ///    },
+    ///    "target_feed_id": {
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct FollowCreated {
+        ///Activities copied into the follower (0 when it already followed).
+        pub backfilled: u64,
+        pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub feed_id: ::std::string::String,
+        pub target_feed_id: ::std::string::String,
+    }
+    impl ::std::convert::From<&FollowCreated> for FollowCreated {
+        fn from(value: &FollowCreated) -> Self {
+            value.clone()
+        }
+    }
+    impl FollowCreated {
+        pub fn builder() -> builder::FollowCreated {
+            Default::default()
+        }
+    }
+    ///`FollowFeed`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "FollowFeed",
+    ///  "type": "object",
+    ///  "properties": {
+    ///    "backfill_limit": {
+    ///      "description": "How many of the target's latest activities to copy (default 100, at most 1,000).",
+    ///      "type": [
+    ///        "integer",
+    ///        "null"
+    ///      ],
+    ///      "format": "uint32",
+    ///      "maximum": 4294967295.0,
+    ///      "minimum": 0.0
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct FollowFeed {
+        ///How many of the target's latest activities to copy (default 100, at most 1,000).
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub backfill_limit: ::std::option::Option<u32>,
+    }
+    impl ::std::convert::From<&FollowFeed> for FollowFeed {
+        fn from(value: &FollowFeed) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::default::Default for FollowFeed {
+        fn default() -> Self {
+            Self {
+                backfill_limit: Default::default(),
+            }
+        }
+    }
+    impl FollowFeed {
+        pub fn builder() -> builder::FollowFeed {
             Default::default()
         }
     }
@@ -36376,6 +41826,168 @@ client keeps polling with it.*/
     ///
     /// ```json
     ///{
+    ///  "title": "Page_FeedActivity",
+    ///  "description": "A page of a list read by cursor (see each operation for its order).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "has_more",
+    ///    "items"
+    ///  ],
+    ///  "properties": {
+    ///    "has_more": {
+    ///      "description": "Whether more items already follow this page.",
+    ///      "type": "boolean"
+    ///    },
+    ///    "items": {
+    ///      "type": "array",
+    ///      "items": {
+    ///        "$ref": "#/components/schemas/FeedActivity"
+    ///      }
+    ///    },
+    ///    "next_cursor": {
+    ///      "description": "Pass back (as the operation's cursor parameter) to read on. Lists that end (search,\nreactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)\nalways give the position reached (the cursor given, when the page is empty), so a\nclient keeps polling with it.",
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct PageFeedActivity {
+        ///Whether more items already follow this page.
+        pub has_more: bool,
+        pub items: ::std::vec::Vec<FeedActivity>,
+        /**Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
+reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
+always give the position reached (the cursor given, when the page is empty), so a
+client keeps polling with it.*/
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub next_cursor: ::std::option::Option<::std::string::String>,
+    }
+    impl ::std::convert::From<&PageFeedActivity> for PageFeedActivity {
+        fn from(value: &PageFeedActivity) -> Self {
+            value.clone()
+        }
+    }
+    impl PageFeedActivity {
+        pub fn builder() -> builder::PageFeedActivity {
+            Default::default()
+        }
+    }
+    ///A page of a list read by cursor (see each operation for its order).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "Page_FeedGroup",
+    ///  "description": "A page of a list read by cursor (see each operation for its order).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "has_more",
+    ///    "items"
+    ///  ],
+    ///  "properties": {
+    ///    "has_more": {
+    ///      "description": "Whether more items already follow this page.",
+    ///      "type": "boolean"
+    ///    },
+    ///    "items": {
+    ///      "type": "array",
+    ///      "items": {
+    ///        "$ref": "#/components/schemas/FeedGroup"
+    ///      }
+    ///    },
+    ///    "next_cursor": {
+    ///      "description": "Pass back (as the operation's cursor parameter) to read on. Lists that end (search,\nreactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)\nalways give the position reached (the cursor given, when the page is empty), so a\nclient keeps polling with it.",
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct PageFeedGroup {
+        ///Whether more items already follow this page.
+        pub has_more: bool,
+        pub items: ::std::vec::Vec<FeedGroup>,
+        /**Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
+reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
+always give the position reached (the cursor given, when the page is empty), so a
+client keeps polling with it.*/
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub next_cursor: ::std::option::Option<::std::string::String>,
+    }
+    impl ::std::convert::From<&PageFeedGroup> for PageFeedGroup {
+        fn from(value: &PageFeedGroup) -> Self {
+            value.clone()
+        }
+    }
+    impl PageFeedGroup {
+        pub fn builder() -> builder::PageFeedGroup {
+            Default::default()
+        }
+    }
+    ///A page of a list read by cursor (see each operation for its order).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "Page_Follow",
+    ///  "description": "A page of a list read by cursor (see each operation for its order).",
+    ///  "type": "object",
+    ///  "required": [
+    ///    "has_more",
+    ///    "items"
+    ///  ],
+    ///  "properties": {
+    ///    "has_more": {
+    ///      "description": "Whether more items already follow this page.",
+    ///      "type": "boolean"
+    ///    },
+    ///    "items": {
+    ///      "type": "array",
+    ///      "items": {
+    ///        "$ref": "#/components/schemas/Follow"
+    ///      }
+    ///    },
+    ///    "next_cursor": {
+    ///      "description": "Pass back (as the operation's cursor parameter) to read on. Lists that end (search,\nreactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)\nalways give the position reached (the cursor given, when the page is empty), so a\nclient keeps polling with it.",
+    ///      "type": "string"
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct PageFollow {
+        ///Whether more items already follow this page.
+        pub has_more: bool,
+        pub items: ::std::vec::Vec<Follow>,
+        /**Pass back (as the operation's cursor parameter) to read on. Lists that end (search,
+reactors, delivery attempts) give it while `has_more`; logs that grow (events, audit)
+always give the position reached (the cursor given, when the page is empty), so a
+client keeps polling with it.*/
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub next_cursor: ::std::option::Option<::std::string::String>,
+    }
+    impl ::std::convert::From<&PageFollow> for PageFollow {
+        fn from(value: &PageFollow) -> Self {
+            value.clone()
+        }
+    }
+    impl PageFollow {
+        pub fn builder() -> builder::PageFollow {
+            Default::default()
+        }
+    }
+    ///A page of a list read by cursor (see each operation for its order).
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
     ///  "title": "Page_Member",
     ///  "description": "A page of a list read by cursor (see each operation for its order).",
     ///  "type": "object",
@@ -38577,6 +44189,334 @@ revokes the whole login.*/
     impl UnreadTotals {
         pub fn builder() -> builder::UnreadTotals {
             Default::default()
+        }
+    }
+    ///Changes; absent fields stay as they are.
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "title": "UpdateActivity",
+    ///  "description": "Changes; absent fields stay as they are.",
+    ///  "type": "object",
+    ///  "properties": {
+    ///    "extra": {
+    ///      "description": "Replaces the extra data.",
+    ///      "type": [
+    ///        "object",
+    ///        "null"
+    ///      ],
+    ///      "additionalProperties": {}
+    ///    },
+    ///    "object": {
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ],
+    ///      "maxLength": 200,
+    ///      "minLength": 1
+    ///    },
+    ///    "target": {
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ],
+    ///      "maxLength": 200
+    ///    },
+    ///    "time": {
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ],
+    ///      "format": "date-time"
+    ///    },
+    ///    "verb": {
+    ///      "type": [
+    ///        "string",
+    ///        "null"
+    ///      ],
+    ///      "maxLength": 64,
+    ///      "minLength": 1
+    ///    }
+    ///  }
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    pub struct UpdateActivity {
+        ///Replaces the extra data.
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub extra: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub object: ::std::option::Option<UpdateActivityObject>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub target: ::std::option::Option<UpdateActivityTarget>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub time: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        pub verb: ::std::option::Option<UpdateActivityVerb>,
+    }
+    impl ::std::convert::From<&UpdateActivity> for UpdateActivity {
+        fn from(value: &UpdateActivity) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::default::Default for UpdateActivity {
+        fn default() -> Self {
+            Self {
+                extra: Default::default(),
+                object: Default::default(),
+                target: Default::default(),
+                time: Default::default(),
+                verb: Default::default(),
+            }
+        }
+    }
+    impl UpdateActivity {
+        pub fn builder() -> builder::UpdateActivity {
+            Default::default()
+        }
+    }
+    ///`UpdateActivityObject`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "maxLength": 200,
+    ///  "minLength": 1
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateActivityObject(::std::string::String);
+    impl ::std::ops::Deref for UpdateActivityObject {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateActivityObject> for ::std::string::String {
+        fn from(value: UpdateActivityObject) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&UpdateActivityObject> for UpdateActivityObject {
+        fn from(value: &UpdateActivityObject) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for UpdateActivityObject {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateActivityObject {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for UpdateActivityObject {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateActivityObject {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateActivityObject {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`UpdateActivityTarget`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "maxLength": 200
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateActivityTarget(::std::string::String);
+    impl ::std::ops::Deref for UpdateActivityTarget {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateActivityTarget> for ::std::string::String {
+        fn from(value: UpdateActivityTarget) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&UpdateActivityTarget> for UpdateActivityTarget {
+        fn from(value: &UpdateActivityTarget) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for UpdateActivityTarget {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 200usize {
+                return Err("longer than 200 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateActivityTarget {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for UpdateActivityTarget {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateActivityTarget {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateActivityTarget {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`UpdateActivityVerb`
+    ///
+    /// <details><summary>JSON schema</summary>
+    ///
+    /// ```json
+    ///{
+    ///  "type": "string",
+    ///  "maxLength": 64,
+    ///  "minLength": 1
+    ///}
+    /// ```
+    /// </details>
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct UpdateActivityVerb(::std::string::String);
+    impl ::std::ops::Deref for UpdateActivityVerb {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<UpdateActivityVerb> for ::std::string::String {
+        fn from(value: UpdateActivityVerb) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<&UpdateActivityVerb> for UpdateActivityVerb {
+        fn from(value: &UpdateActivityVerb) -> Self {
+            value.clone()
+        }
+    }
+    impl ::std::str::FromStr for UpdateActivityVerb {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 64usize {
+                return Err("longer than 64 characters".into());
+            }
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for UpdateActivityVerb {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<&::std::string::String> for UpdateActivityVerb {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for UpdateActivityVerb {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for UpdateActivityVerb {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
         }
     }
     /**Changes; absent fields stay as they are. Archiving and unarchiving need the right to
@@ -44495,6 +50435,524 @@ first; receivers accept any of them meanwhile.*/
     }
     /// Types for composing complex structures.
     pub mod builder {
+        #[derive(Clone, Debug)]
+        pub struct Activity {
+            actor: ::std::result::Result<::std::string::String, ::std::string::String>,
+            created_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            feed_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            foreign_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            object: ::std::result::Result<::std::string::String, ::std::string::String>,
+            target: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            time: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            to: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
+            updated_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            verb: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for Activity {
+            fn default() -> Self {
+                Self {
+                    actor: Err("no value supplied for actor".to_string()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    extra: Err("no value supplied for extra".to_string()),
+                    feed_id: Err("no value supplied for feed_id".to_string()),
+                    foreign_id: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    object: Err("no value supplied for object".to_string()),
+                    target: Ok(Default::default()),
+                    time: Err("no value supplied for time".to_string()),
+                    to: Err("no value supplied for to".to_string()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                    verb: Err("no value supplied for verb".to_string()),
+                }
+            }
+        }
+        impl Activity {
+            pub fn actor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.actor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for actor: {}", e)
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {}", e)
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {}", e)
+                    });
+                self
+            }
+            pub fn feed_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.feed_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for feed_id: {}", e)
+                    });
+                self
+            }
+            pub fn foreign_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.foreign_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for foreign_id: {}", e)
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for id: {}", e)
+                    });
+                self
+            }
+            pub fn object<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.object = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for object: {}", e)
+                    });
+                self
+            }
+            pub fn target<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.target = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for target: {}", e)
+                    });
+                self
+            }
+            pub fn time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for time: {}", e)
+                    });
+                self
+            }
+            pub fn to<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.to = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for to: {}", e)
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {}", e)
+                    });
+                self
+            }
+            pub fn verb<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.verb = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for verb: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Activity> for super::Activity {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Activity,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    actor: value.actor?,
+                    created_at: value.created_at?,
+                    extra: value.extra?,
+                    feed_id: value.feed_id?,
+                    foreign_id: value.foreign_id?,
+                    id: value.id?,
+                    object: value.object?,
+                    target: value.target?,
+                    time: value.time?,
+                    to: value.to?,
+                    updated_at: value.updated_at?,
+                    verb: value.verb?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Activity> for Activity {
+            fn from(value: super::Activity) -> Self {
+                Self {
+                    actor: Ok(value.actor),
+                    created_at: Ok(value.created_at),
+                    extra: Ok(value.extra),
+                    feed_id: Ok(value.feed_id),
+                    foreign_id: Ok(value.foreign_id),
+                    id: Ok(value.id),
+                    object: Ok(value.object),
+                    target: Ok(value.target),
+                    time: Ok(value.time),
+                    to: Ok(value.to),
+                    updated_at: Ok(value.updated_at),
+                    verb: Ok(value.verb),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct ActivityList {
+            items: ::std::result::Result<
+                ::std::vec::Vec<super::Activity>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ActivityList {
+            fn default() -> Self {
+                Self {
+                    items: Err("no value supplied for items".to_string()),
+                }
+            }
+        }
+        impl ActivityList {
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Activity>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ActivityList> for super::ActivityList {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ActivityList,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { items: value.items? })
+            }
+        }
+        impl ::std::convert::From<super::ActivityList> for ActivityList {
+            fn from(value: super::ActivityList) -> Self {
+                Self { items: Ok(value.items) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AddActivities {
+            activities: ::std::result::Result<
+                ::std::vec::Vec<super::AddActivity>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for AddActivities {
+            fn default() -> Self {
+                Self {
+                    activities: Err("no value supplied for activities".to_string()),
+                }
+            }
+        }
+        impl AddActivities {
+            pub fn activities<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::AddActivity>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.activities = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for activities: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AddActivities> for super::AddActivities {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AddActivities,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    activities: value.activities?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AddActivities> for AddActivities {
+            fn from(value: super::AddActivities) -> Self {
+                Self {
+                    activities: Ok(value.activities),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct AddActivity {
+            actor: ::std::result::Result<
+                ::std::option::Option<super::AddActivityActor>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            foreign_id: ::std::result::Result<
+                ::std::option::Option<super::AddActivityForeignId>,
+                ::std::string::String,
+            >,
+            object: ::std::result::Result<
+                super::AddActivityObject,
+                ::std::string::String,
+            >,
+            target: ::std::result::Result<
+                ::std::option::Option<super::AddActivityTarget>,
+                ::std::string::String,
+            >,
+            time: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            to: ::std::result::Result<
+                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                ::std::string::String,
+            >,
+            verb: ::std::result::Result<super::AddActivityVerb, ::std::string::String>,
+        }
+        impl ::std::default::Default for AddActivity {
+            fn default() -> Self {
+                Self {
+                    actor: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                    foreign_id: Ok(Default::default()),
+                    object: Err("no value supplied for object".to_string()),
+                    target: Ok(Default::default()),
+                    time: Ok(Default::default()),
+                    to: Ok(Default::default()),
+                    verb: Err("no value supplied for verb".to_string()),
+                }
+            }
+        }
+        impl AddActivity {
+            pub fn actor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::AddActivityActor>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.actor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for actor: {}", e)
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {}", e)
+                    });
+                self
+            }
+            pub fn foreign_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::AddActivityForeignId>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.foreign_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for foreign_id: {}", e)
+                    });
+                self
+            }
+            pub fn object<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AddActivityObject>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.object = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for object: {}", e)
+                    });
+                self
+            }
+            pub fn target<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::AddActivityTarget>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.target = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for target: {}", e)
+                    });
+                self
+            }
+            pub fn time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for time: {}", e)
+                    });
+                self
+            }
+            pub fn to<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.to = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for to: {}", e)
+                    });
+                self
+            }
+            pub fn verb<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::AddActivityVerb>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.verb = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for verb: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<AddActivity> for super::AddActivity {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: AddActivity,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    actor: value.actor?,
+                    extra: value.extra?,
+                    foreign_id: value.foreign_id?,
+                    object: value.object?,
+                    target: value.target?,
+                    time: value.time?,
+                    to: value.to?,
+                    verb: value.verb?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::AddActivity> for AddActivity {
+            fn from(value: super::AddActivity) -> Self {
+                Self {
+                    actor: Ok(value.actor),
+                    extra: Ok(value.extra),
+                    foreign_id: Ok(value.foreign_id),
+                    object: Ok(value.object),
+                    target: Ok(value.target),
+                    time: Ok(value.time),
+                    to: Ok(value.to),
+                    verb: Ok(value.verb),
+                }
+            }
+        }
         #[derive(Clone, Debug)]
         pub struct AddReaction {
             emoji: ::std::result::Result<super::AddReactionEmoji, ::std::string::String>,
@@ -57292,6 +63750,83 @@ first; receivers accept any of them meanwhile.*/
             }
         }
         #[derive(Clone, Debug)]
+        pub struct CreateFeedGroup {
+            kind: ::std::result::Result<super::FeedGroupKind, ::std::string::String>,
+            name: ::std::result::Result<
+                super::CreateFeedGroupName,
+                ::std::string::String,
+            >,
+            owner: ::std::result::Result<super::FeedOwner, ::std::string::String>,
+        }
+        impl ::std::default::Default for CreateFeedGroup {
+            fn default() -> Self {
+                Self {
+                    kind: Err("no value supplied for kind".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                    owner: Err("no value supplied for owner".to_string()),
+                }
+            }
+        }
+        impl CreateFeedGroup {
+            pub fn kind<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedGroupKind>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.kind = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for kind: {}", e)
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::CreateFeedGroupName>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {}", e)
+                    });
+                self
+            }
+            pub fn owner<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedOwner>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.owner = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for owner: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CreateFeedGroup> for super::CreateFeedGroup {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CreateFeedGroup,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    kind: value.kind?,
+                    name: value.name?,
+                    owner: value.owner?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CreateFeedGroup> for CreateFeedGroup {
+            fn from(value: super::CreateFeedGroup) -> Self {
+                Self {
+                    kind: Ok(value.kind),
+                    name: Ok(value.name),
+                    owner: Ok(value.owner),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct CreateUser {
             display_name: ::std::result::Result<
                 super::CreateUserDisplayName,
@@ -57989,6 +64524,2348 @@ first; receivers accept any of them meanwhile.*/
             }
         }
         #[derive(Clone, Debug)]
+        pub struct FeedActivity {
+            activity: ::std::result::Result<super::Activity, ::std::string::String>,
+            position: ::std::result::Result<i64, ::std::string::String>,
+        }
+        impl ::std::default::Default for FeedActivity {
+            fn default() -> Self {
+                Self {
+                    activity: Err("no value supplied for activity".to_string()),
+                    position: Err("no value supplied for position".to_string()),
+                }
+            }
+        }
+        impl FeedActivity {
+            pub fn activity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::Activity>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.activity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for activity: {}", e)
+                    });
+                self
+            }
+            pub fn position<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.position = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for position: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FeedActivity> for super::FeedActivity {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FeedActivity,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    activity: value.activity?,
+                    position: value.position?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FeedActivity> for FeedActivity {
+            fn from(value: super::FeedActivity) -> Self {
+                Self {
+                    activity: Ok(value.activity),
+                    position: Ok(value.position),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FeedGroup {
+            created_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            kind: ::std::result::Result<super::FeedGroupKind, ::std::string::String>,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            owner: ::std::result::Result<super::FeedOwner, ::std::string::String>,
+        }
+        impl ::std::default::Default for FeedGroup {
+            fn default() -> Self {
+                Self {
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    kind: Err("no value supplied for kind".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                    owner: Err("no value supplied for owner".to_string()),
+                }
+            }
+        }
+        impl FeedGroup {
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {}", e)
+                    });
+                self
+            }
+            pub fn kind<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedGroupKind>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.kind = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for kind: {}", e)
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {}", e)
+                    });
+                self
+            }
+            pub fn owner<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedOwner>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.owner = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for owner: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FeedGroup> for super::FeedGroup {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FeedGroup,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    created_at: value.created_at?,
+                    kind: value.kind?,
+                    name: value.name?,
+                    owner: value.owner?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FeedGroup> for FeedGroup {
+            fn from(value: super::FeedGroup) -> Self {
+                Self {
+                    created_at: Ok(value.created_at),
+                    kind: Ok(value.kind),
+                    name: Ok(value.name),
+                    owner: Ok(value.owner),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FeedsActivityCreatedData {
+            activity: ::std::result::Result<
+                super::FeedsActivityCreatedDataActivity,
+                ::std::string::String,
+            >,
+            feed_id: ::std::result::Result<
+                super::FeedsActivityCreatedDataFeedId,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FeedsActivityCreatedData {
+            fn default() -> Self {
+                Self {
+                    activity: Err("no value supplied for activity".to_string()),
+                    feed_id: Err("no value supplied for feed_id".to_string()),
+                }
+            }
+        }
+        impl FeedsActivityCreatedData {
+            pub fn activity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedsActivityCreatedDataActivity>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.activity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for activity: {}", e)
+                    });
+                self
+            }
+            pub fn feed_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedsActivityCreatedDataFeedId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.feed_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for feed_id: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FeedsActivityCreatedData>
+        for super::FeedsActivityCreatedData {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FeedsActivityCreatedData,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    activity: value.activity?,
+                    feed_id: value.feed_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FeedsActivityCreatedData>
+        for FeedsActivityCreatedData {
+            fn from(value: super::FeedsActivityCreatedData) -> Self {
+                Self {
+                    activity: Ok(value.activity),
+                    feed_id: Ok(value.feed_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FeedsActivityCreatedDataActivity {
+            actor: ::std::result::Result<::std::string::String, ::std::string::String>,
+            created_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            feed_id: ::std::result::Result<
+                super::FeedsActivityCreatedDataActivityFeedId,
+                ::std::string::String,
+            >,
+            foreign_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                super::FeedsActivityCreatedDataActivityId,
+                ::std::string::String,
+            >,
+            object: ::std::result::Result<::std::string::String, ::std::string::String>,
+            target: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            time: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            to: ::std::result::Result<
+                ::std::vec::Vec<super::FeedsActivityCreatedDataActivityToItem>,
+                ::std::string::String,
+            >,
+            updated_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            verb: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for FeedsActivityCreatedDataActivity {
+            fn default() -> Self {
+                Self {
+                    actor: Err("no value supplied for actor".to_string()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    extra: Err("no value supplied for extra".to_string()),
+                    feed_id: Err("no value supplied for feed_id".to_string()),
+                    foreign_id: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    object: Err("no value supplied for object".to_string()),
+                    target: Ok(Default::default()),
+                    time: Err("no value supplied for time".to_string()),
+                    to: Err("no value supplied for to".to_string()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                    verb: Err("no value supplied for verb".to_string()),
+                }
+            }
+        }
+        impl FeedsActivityCreatedDataActivity {
+            pub fn actor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.actor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for actor: {}", e)
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {}", e)
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {}", e)
+                    });
+                self
+            }
+            pub fn feed_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    super::FeedsActivityCreatedDataActivityFeedId,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.feed_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for feed_id: {}", e)
+                    });
+                self
+            }
+            pub fn foreign_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.foreign_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for foreign_id: {}", e)
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedsActivityCreatedDataActivityId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for id: {}", e)
+                    });
+                self
+            }
+            pub fn object<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.object = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for object: {}", e)
+                    });
+                self
+            }
+            pub fn target<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.target = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for target: {}", e)
+                    });
+                self
+            }
+            pub fn time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for time: {}", e)
+                    });
+                self
+            }
+            pub fn to<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::FeedsActivityCreatedDataActivityToItem>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.to = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for to: {}", e)
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {}", e)
+                    });
+                self
+            }
+            pub fn verb<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.verb = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for verb: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FeedsActivityCreatedDataActivity>
+        for super::FeedsActivityCreatedDataActivity {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FeedsActivityCreatedDataActivity,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    actor: value.actor?,
+                    created_at: value.created_at?,
+                    extra: value.extra?,
+                    feed_id: value.feed_id?,
+                    foreign_id: value.foreign_id?,
+                    id: value.id?,
+                    object: value.object?,
+                    target: value.target?,
+                    time: value.time?,
+                    to: value.to?,
+                    updated_at: value.updated_at?,
+                    verb: value.verb?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FeedsActivityCreatedDataActivity>
+        for FeedsActivityCreatedDataActivity {
+            fn from(value: super::FeedsActivityCreatedDataActivity) -> Self {
+                Self {
+                    actor: Ok(value.actor),
+                    created_at: Ok(value.created_at),
+                    extra: Ok(value.extra),
+                    feed_id: Ok(value.feed_id),
+                    foreign_id: Ok(value.foreign_id),
+                    id: Ok(value.id),
+                    object: Ok(value.object),
+                    target: Ok(value.target),
+                    time: Ok(value.time),
+                    to: Ok(value.to),
+                    updated_at: Ok(value.updated_at),
+                    verb: Ok(value.verb),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FeedsActivityCreatedEvent {
+            aggregate_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            aggregate_type: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            data: ::std::result::Result<
+                super::FeedsActivityCreatedData,
+                ::std::string::String,
+            >,
+            data_version: ::std::result::Result<
+                super::FeedsActivityCreatedEventDataVersion,
+                ::std::string::String,
+            >,
+            envelope_version: ::std::result::Result<u32, ::std::string::String>,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            occurred_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            tenant: ::std::result::Result<::std::string::String, ::std::string::String>,
+            type_: ::std::result::Result<
+                super::FeedsActivityCreatedEventType,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FeedsActivityCreatedEvent {
+            fn default() -> Self {
+                Self {
+                    aggregate_id: Err("no value supplied for aggregate_id".to_string()),
+                    aggregate_type: Err(
+                        "no value supplied for aggregate_type".to_string(),
+                    ),
+                    data: Err("no value supplied for data".to_string()),
+                    data_version: Err("no value supplied for data_version".to_string()),
+                    envelope_version: Err(
+                        "no value supplied for envelope_version".to_string(),
+                    ),
+                    id: Err("no value supplied for id".to_string()),
+                    occurred_at: Err("no value supplied for occurred_at".to_string()),
+                    tenant: Err("no value supplied for tenant".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                }
+            }
+        }
+        impl FeedsActivityCreatedEvent {
+            pub fn aggregate_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aggregate_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for aggregate_id: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn aggregate_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aggregate_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for aggregate_type: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedsActivityCreatedData>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {}", e)
+                    });
+                self
+            }
+            pub fn data_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedsActivityCreatedEventDataVersion>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for data_version: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn envelope_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.envelope_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for envelope_version: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for id: {}", e)
+                    });
+                self
+            }
+            pub fn occurred_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.occurred_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for occurred_at: {}", e)
+                    });
+                self
+            }
+            pub fn tenant<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tenant = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tenant: {}", e)
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedsActivityCreatedEventType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FeedsActivityCreatedEvent>
+        for super::FeedsActivityCreatedEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FeedsActivityCreatedEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    aggregate_id: value.aggregate_id?,
+                    aggregate_type: value.aggregate_type?,
+                    data: value.data?,
+                    data_version: value.data_version?,
+                    envelope_version: value.envelope_version?,
+                    id: value.id?,
+                    occurred_at: value.occurred_at?,
+                    tenant: value.tenant?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FeedsActivityCreatedEvent>
+        for FeedsActivityCreatedEvent {
+            fn from(value: super::FeedsActivityCreatedEvent) -> Self {
+                Self {
+                    aggregate_id: Ok(value.aggregate_id),
+                    aggregate_type: Ok(value.aggregate_type),
+                    data: Ok(value.data),
+                    data_version: Ok(value.data_version),
+                    envelope_version: Ok(value.envelope_version),
+                    id: Ok(value.id),
+                    occurred_at: Ok(value.occurred_at),
+                    tenant: Ok(value.tenant),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FeedsActivityDeletedData {
+            activity_id: ::std::result::Result<
+                super::FeedsActivityDeletedDataActivityId,
+                ::std::string::String,
+            >,
+            feed_id: ::std::result::Result<
+                super::FeedsActivityDeletedDataFeedId,
+                ::std::string::String,
+            >,
+            foreign_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FeedsActivityDeletedData {
+            fn default() -> Self {
+                Self {
+                    activity_id: Err("no value supplied for activity_id".to_string()),
+                    feed_id: Err("no value supplied for feed_id".to_string()),
+                    foreign_id: Err("no value supplied for foreign_id".to_string()),
+                }
+            }
+        }
+        impl FeedsActivityDeletedData {
+            pub fn activity_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedsActivityDeletedDataActivityId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.activity_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for activity_id: {}", e)
+                    });
+                self
+            }
+            pub fn feed_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedsActivityDeletedDataFeedId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.feed_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for feed_id: {}", e)
+                    });
+                self
+            }
+            pub fn foreign_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.foreign_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for foreign_id: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FeedsActivityDeletedData>
+        for super::FeedsActivityDeletedData {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FeedsActivityDeletedData,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    activity_id: value.activity_id?,
+                    feed_id: value.feed_id?,
+                    foreign_id: value.foreign_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FeedsActivityDeletedData>
+        for FeedsActivityDeletedData {
+            fn from(value: super::FeedsActivityDeletedData) -> Self {
+                Self {
+                    activity_id: Ok(value.activity_id),
+                    feed_id: Ok(value.feed_id),
+                    foreign_id: Ok(value.foreign_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FeedsActivityDeletedEvent {
+            aggregate_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            aggregate_type: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            data: ::std::result::Result<
+                super::FeedsActivityDeletedData,
+                ::std::string::String,
+            >,
+            data_version: ::std::result::Result<
+                super::FeedsActivityDeletedEventDataVersion,
+                ::std::string::String,
+            >,
+            envelope_version: ::std::result::Result<u32, ::std::string::String>,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            occurred_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            tenant: ::std::result::Result<::std::string::String, ::std::string::String>,
+            type_: ::std::result::Result<
+                super::FeedsActivityDeletedEventType,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FeedsActivityDeletedEvent {
+            fn default() -> Self {
+                Self {
+                    aggregate_id: Err("no value supplied for aggregate_id".to_string()),
+                    aggregate_type: Err(
+                        "no value supplied for aggregate_type".to_string(),
+                    ),
+                    data: Err("no value supplied for data".to_string()),
+                    data_version: Err("no value supplied for data_version".to_string()),
+                    envelope_version: Err(
+                        "no value supplied for envelope_version".to_string(),
+                    ),
+                    id: Err("no value supplied for id".to_string()),
+                    occurred_at: Err("no value supplied for occurred_at".to_string()),
+                    tenant: Err("no value supplied for tenant".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                }
+            }
+        }
+        impl FeedsActivityDeletedEvent {
+            pub fn aggregate_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aggregate_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for aggregate_id: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn aggregate_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aggregate_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for aggregate_type: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedsActivityDeletedData>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {}", e)
+                    });
+                self
+            }
+            pub fn data_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedsActivityDeletedEventDataVersion>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for data_version: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn envelope_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.envelope_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for envelope_version: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for id: {}", e)
+                    });
+                self
+            }
+            pub fn occurred_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.occurred_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for occurred_at: {}", e)
+                    });
+                self
+            }
+            pub fn tenant<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tenant = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tenant: {}", e)
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedsActivityDeletedEventType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FeedsActivityDeletedEvent>
+        for super::FeedsActivityDeletedEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FeedsActivityDeletedEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    aggregate_id: value.aggregate_id?,
+                    aggregate_type: value.aggregate_type?,
+                    data: value.data?,
+                    data_version: value.data_version?,
+                    envelope_version: value.envelope_version?,
+                    id: value.id?,
+                    occurred_at: value.occurred_at?,
+                    tenant: value.tenant?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FeedsActivityDeletedEvent>
+        for FeedsActivityDeletedEvent {
+            fn from(value: super::FeedsActivityDeletedEvent) -> Self {
+                Self {
+                    aggregate_id: Ok(value.aggregate_id),
+                    aggregate_type: Ok(value.aggregate_type),
+                    data: Ok(value.data),
+                    data_version: Ok(value.data_version),
+                    envelope_version: Ok(value.envelope_version),
+                    id: Ok(value.id),
+                    occurred_at: Ok(value.occurred_at),
+                    tenant: Ok(value.tenant),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FeedsActivityUpdatedData {
+            activity: ::std::result::Result<
+                super::FeedsActivityUpdatedDataActivity,
+                ::std::string::String,
+            >,
+            feed_id: ::std::result::Result<
+                super::FeedsActivityUpdatedDataFeedId,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FeedsActivityUpdatedData {
+            fn default() -> Self {
+                Self {
+                    activity: Err("no value supplied for activity".to_string()),
+                    feed_id: Err("no value supplied for feed_id".to_string()),
+                }
+            }
+        }
+        impl FeedsActivityUpdatedData {
+            pub fn activity<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedsActivityUpdatedDataActivity>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.activity = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for activity: {}", e)
+                    });
+                self
+            }
+            pub fn feed_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedsActivityUpdatedDataFeedId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.feed_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for feed_id: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FeedsActivityUpdatedData>
+        for super::FeedsActivityUpdatedData {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FeedsActivityUpdatedData,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    activity: value.activity?,
+                    feed_id: value.feed_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FeedsActivityUpdatedData>
+        for FeedsActivityUpdatedData {
+            fn from(value: super::FeedsActivityUpdatedData) -> Self {
+                Self {
+                    activity: Ok(value.activity),
+                    feed_id: Ok(value.feed_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FeedsActivityUpdatedDataActivity {
+            actor: ::std::result::Result<::std::string::String, ::std::string::String>,
+            created_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+            feed_id: ::std::result::Result<
+                super::FeedsActivityUpdatedDataActivityFeedId,
+                ::std::string::String,
+            >,
+            foreign_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            id: ::std::result::Result<
+                super::FeedsActivityUpdatedDataActivityId,
+                ::std::string::String,
+            >,
+            object: ::std::result::Result<::std::string::String, ::std::string::String>,
+            target: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            time: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            to: ::std::result::Result<
+                ::std::vec::Vec<super::FeedsActivityUpdatedDataActivityToItem>,
+                ::std::string::String,
+            >,
+            updated_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            verb: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for FeedsActivityUpdatedDataActivity {
+            fn default() -> Self {
+                Self {
+                    actor: Err("no value supplied for actor".to_string()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    extra: Err("no value supplied for extra".to_string()),
+                    feed_id: Err("no value supplied for feed_id".to_string()),
+                    foreign_id: Ok(Default::default()),
+                    id: Err("no value supplied for id".to_string()),
+                    object: Err("no value supplied for object".to_string()),
+                    target: Ok(Default::default()),
+                    time: Err("no value supplied for time".to_string()),
+                    to: Err("no value supplied for to".to_string()),
+                    updated_at: Err("no value supplied for updated_at".to_string()),
+                    verb: Err("no value supplied for verb".to_string()),
+                }
+            }
+        }
+        impl FeedsActivityUpdatedDataActivity {
+            pub fn actor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.actor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for actor: {}", e)
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {}", e)
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {}", e)
+                    });
+                self
+            }
+            pub fn feed_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    super::FeedsActivityUpdatedDataActivityFeedId,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.feed_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for feed_id: {}", e)
+                    });
+                self
+            }
+            pub fn foreign_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.foreign_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for foreign_id: {}", e)
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedsActivityUpdatedDataActivityId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for id: {}", e)
+                    });
+                self
+            }
+            pub fn object<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.object = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for object: {}", e)
+                    });
+                self
+            }
+            pub fn target<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.target = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for target: {}", e)
+                    });
+                self
+            }
+            pub fn time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for time: {}", e)
+                    });
+                self
+            }
+            pub fn to<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::vec::Vec<super::FeedsActivityUpdatedDataActivityToItem>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.to = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for to: {}", e)
+                    });
+                self
+            }
+            pub fn updated_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.updated_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for updated_at: {}", e)
+                    });
+                self
+            }
+            pub fn verb<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.verb = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for verb: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FeedsActivityUpdatedDataActivity>
+        for super::FeedsActivityUpdatedDataActivity {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FeedsActivityUpdatedDataActivity,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    actor: value.actor?,
+                    created_at: value.created_at?,
+                    extra: value.extra?,
+                    feed_id: value.feed_id?,
+                    foreign_id: value.foreign_id?,
+                    id: value.id?,
+                    object: value.object?,
+                    target: value.target?,
+                    time: value.time?,
+                    to: value.to?,
+                    updated_at: value.updated_at?,
+                    verb: value.verb?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FeedsActivityUpdatedDataActivity>
+        for FeedsActivityUpdatedDataActivity {
+            fn from(value: super::FeedsActivityUpdatedDataActivity) -> Self {
+                Self {
+                    actor: Ok(value.actor),
+                    created_at: Ok(value.created_at),
+                    extra: Ok(value.extra),
+                    feed_id: Ok(value.feed_id),
+                    foreign_id: Ok(value.foreign_id),
+                    id: Ok(value.id),
+                    object: Ok(value.object),
+                    target: Ok(value.target),
+                    time: Ok(value.time),
+                    to: Ok(value.to),
+                    updated_at: Ok(value.updated_at),
+                    verb: Ok(value.verb),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FeedsActivityUpdatedEvent {
+            aggregate_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            aggregate_type: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            data: ::std::result::Result<
+                super::FeedsActivityUpdatedData,
+                ::std::string::String,
+            >,
+            data_version: ::std::result::Result<
+                super::FeedsActivityUpdatedEventDataVersion,
+                ::std::string::String,
+            >,
+            envelope_version: ::std::result::Result<u32, ::std::string::String>,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            occurred_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            tenant: ::std::result::Result<::std::string::String, ::std::string::String>,
+            type_: ::std::result::Result<
+                super::FeedsActivityUpdatedEventType,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FeedsActivityUpdatedEvent {
+            fn default() -> Self {
+                Self {
+                    aggregate_id: Err("no value supplied for aggregate_id".to_string()),
+                    aggregate_type: Err(
+                        "no value supplied for aggregate_type".to_string(),
+                    ),
+                    data: Err("no value supplied for data".to_string()),
+                    data_version: Err("no value supplied for data_version".to_string()),
+                    envelope_version: Err(
+                        "no value supplied for envelope_version".to_string(),
+                    ),
+                    id: Err("no value supplied for id".to_string()),
+                    occurred_at: Err("no value supplied for occurred_at".to_string()),
+                    tenant: Err("no value supplied for tenant".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                }
+            }
+        }
+        impl FeedsActivityUpdatedEvent {
+            pub fn aggregate_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aggregate_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for aggregate_id: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn aggregate_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aggregate_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for aggregate_type: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedsActivityUpdatedData>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {}", e)
+                    });
+                self
+            }
+            pub fn data_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedsActivityUpdatedEventDataVersion>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for data_version: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn envelope_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.envelope_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for envelope_version: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for id: {}", e)
+                    });
+                self
+            }
+            pub fn occurred_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.occurred_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for occurred_at: {}", e)
+                    });
+                self
+            }
+            pub fn tenant<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tenant = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tenant: {}", e)
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedsActivityUpdatedEventType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FeedsActivityUpdatedEvent>
+        for super::FeedsActivityUpdatedEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FeedsActivityUpdatedEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    aggregate_id: value.aggregate_id?,
+                    aggregate_type: value.aggregate_type?,
+                    data: value.data?,
+                    data_version: value.data_version?,
+                    envelope_version: value.envelope_version?,
+                    id: value.id?,
+                    occurred_at: value.occurred_at?,
+                    tenant: value.tenant?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FeedsActivityUpdatedEvent>
+        for FeedsActivityUpdatedEvent {
+            fn from(value: super::FeedsActivityUpdatedEvent) -> Self {
+                Self {
+                    aggregate_id: Ok(value.aggregate_id),
+                    aggregate_type: Ok(value.aggregate_type),
+                    data: Ok(value.data),
+                    data_version: Ok(value.data_version),
+                    envelope_version: Ok(value.envelope_version),
+                    id: Ok(value.id),
+                    occurred_at: Ok(value.occurred_at),
+                    tenant: Ok(value.tenant),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FeedsFollowCreatedData {
+            backfilled: ::std::result::Result<u64, ::std::string::String>,
+            feed_id: ::std::result::Result<
+                super::FeedsFollowCreatedDataFeedId,
+                ::std::string::String,
+            >,
+            target_feed_id: ::std::result::Result<
+                super::FeedsFollowCreatedDataTargetFeedId,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FeedsFollowCreatedData {
+            fn default() -> Self {
+                Self {
+                    backfilled: Err("no value supplied for backfilled".to_string()),
+                    feed_id: Err("no value supplied for feed_id".to_string()),
+                    target_feed_id: Err(
+                        "no value supplied for target_feed_id".to_string(),
+                    ),
+                }
+            }
+        }
+        impl FeedsFollowCreatedData {
+            pub fn backfilled<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.backfilled = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for backfilled: {}", e)
+                    });
+                self
+            }
+            pub fn feed_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedsFollowCreatedDataFeedId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.feed_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for feed_id: {}", e)
+                    });
+                self
+            }
+            pub fn target_feed_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedsFollowCreatedDataTargetFeedId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.target_feed_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for target_feed_id: {}", e
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FeedsFollowCreatedData>
+        for super::FeedsFollowCreatedData {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FeedsFollowCreatedData,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    backfilled: value.backfilled?,
+                    feed_id: value.feed_id?,
+                    target_feed_id: value.target_feed_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FeedsFollowCreatedData>
+        for FeedsFollowCreatedData {
+            fn from(value: super::FeedsFollowCreatedData) -> Self {
+                Self {
+                    backfilled: Ok(value.backfilled),
+                    feed_id: Ok(value.feed_id),
+                    target_feed_id: Ok(value.target_feed_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FeedsFollowCreatedEvent {
+            aggregate_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            aggregate_type: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            data: ::std::result::Result<
+                super::FeedsFollowCreatedData,
+                ::std::string::String,
+            >,
+            data_version: ::std::result::Result<
+                super::FeedsFollowCreatedEventDataVersion,
+                ::std::string::String,
+            >,
+            envelope_version: ::std::result::Result<u32, ::std::string::String>,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            occurred_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            tenant: ::std::result::Result<::std::string::String, ::std::string::String>,
+            type_: ::std::result::Result<
+                super::FeedsFollowCreatedEventType,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FeedsFollowCreatedEvent {
+            fn default() -> Self {
+                Self {
+                    aggregate_id: Err("no value supplied for aggregate_id".to_string()),
+                    aggregate_type: Err(
+                        "no value supplied for aggregate_type".to_string(),
+                    ),
+                    data: Err("no value supplied for data".to_string()),
+                    data_version: Err("no value supplied for data_version".to_string()),
+                    envelope_version: Err(
+                        "no value supplied for envelope_version".to_string(),
+                    ),
+                    id: Err("no value supplied for id".to_string()),
+                    occurred_at: Err("no value supplied for occurred_at".to_string()),
+                    tenant: Err("no value supplied for tenant".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                }
+            }
+        }
+        impl FeedsFollowCreatedEvent {
+            pub fn aggregate_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aggregate_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for aggregate_id: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn aggregate_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aggregate_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for aggregate_type: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedsFollowCreatedData>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {}", e)
+                    });
+                self
+            }
+            pub fn data_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedsFollowCreatedEventDataVersion>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for data_version: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn envelope_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.envelope_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for envelope_version: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for id: {}", e)
+                    });
+                self
+            }
+            pub fn occurred_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.occurred_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for occurred_at: {}", e)
+                    });
+                self
+            }
+            pub fn tenant<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tenant = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tenant: {}", e)
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedsFollowCreatedEventType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FeedsFollowCreatedEvent>
+        for super::FeedsFollowCreatedEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FeedsFollowCreatedEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    aggregate_id: value.aggregate_id?,
+                    aggregate_type: value.aggregate_type?,
+                    data: value.data?,
+                    data_version: value.data_version?,
+                    envelope_version: value.envelope_version?,
+                    id: value.id?,
+                    occurred_at: value.occurred_at?,
+                    tenant: value.tenant?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FeedsFollowCreatedEvent>
+        for FeedsFollowCreatedEvent {
+            fn from(value: super::FeedsFollowCreatedEvent) -> Self {
+                Self {
+                    aggregate_id: Ok(value.aggregate_id),
+                    aggregate_type: Ok(value.aggregate_type),
+                    data: Ok(value.data),
+                    data_version: Ok(value.data_version),
+                    envelope_version: Ok(value.envelope_version),
+                    id: Ok(value.id),
+                    occurred_at: Ok(value.occurred_at),
+                    tenant: Ok(value.tenant),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FeedsFollowDeletedData {
+            feed_id: ::std::result::Result<
+                super::FeedsFollowDeletedDataFeedId,
+                ::std::string::String,
+            >,
+            kept_history: ::std::result::Result<bool, ::std::string::String>,
+            target_feed_id: ::std::result::Result<
+                super::FeedsFollowDeletedDataTargetFeedId,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FeedsFollowDeletedData {
+            fn default() -> Self {
+                Self {
+                    feed_id: Err("no value supplied for feed_id".to_string()),
+                    kept_history: Err("no value supplied for kept_history".to_string()),
+                    target_feed_id: Err(
+                        "no value supplied for target_feed_id".to_string(),
+                    ),
+                }
+            }
+        }
+        impl FeedsFollowDeletedData {
+            pub fn feed_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedsFollowDeletedDataFeedId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.feed_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for feed_id: {}", e)
+                    });
+                self
+            }
+            pub fn kept_history<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.kept_history = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for kept_history: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn target_feed_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedsFollowDeletedDataTargetFeedId>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.target_feed_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for target_feed_id: {}", e
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FeedsFollowDeletedData>
+        for super::FeedsFollowDeletedData {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FeedsFollowDeletedData,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    feed_id: value.feed_id?,
+                    kept_history: value.kept_history?,
+                    target_feed_id: value.target_feed_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FeedsFollowDeletedData>
+        for FeedsFollowDeletedData {
+            fn from(value: super::FeedsFollowDeletedData) -> Self {
+                Self {
+                    feed_id: Ok(value.feed_id),
+                    kept_history: Ok(value.kept_history),
+                    target_feed_id: Ok(value.target_feed_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FeedsFollowDeletedEvent {
+            aggregate_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            aggregate_type: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            data: ::std::result::Result<
+                super::FeedsFollowDeletedData,
+                ::std::string::String,
+            >,
+            data_version: ::std::result::Result<
+                super::FeedsFollowDeletedEventDataVersion,
+                ::std::string::String,
+            >,
+            envelope_version: ::std::result::Result<u32, ::std::string::String>,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            occurred_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            tenant: ::std::result::Result<::std::string::String, ::std::string::String>,
+            type_: ::std::result::Result<
+                super::FeedsFollowDeletedEventType,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FeedsFollowDeletedEvent {
+            fn default() -> Self {
+                Self {
+                    aggregate_id: Err("no value supplied for aggregate_id".to_string()),
+                    aggregate_type: Err(
+                        "no value supplied for aggregate_type".to_string(),
+                    ),
+                    data: Err("no value supplied for data".to_string()),
+                    data_version: Err("no value supplied for data_version".to_string()),
+                    envelope_version: Err(
+                        "no value supplied for envelope_version".to_string(),
+                    ),
+                    id: Err("no value supplied for id".to_string()),
+                    occurred_at: Err("no value supplied for occurred_at".to_string()),
+                    tenant: Err("no value supplied for tenant".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                }
+            }
+        }
+        impl FeedsFollowDeletedEvent {
+            pub fn aggregate_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aggregate_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for aggregate_id: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn aggregate_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aggregate_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for aggregate_type: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedsFollowDeletedData>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {}", e)
+                    });
+                self
+            }
+            pub fn data_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedsFollowDeletedEventDataVersion>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for data_version: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn envelope_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.envelope_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for envelope_version: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for id: {}", e)
+                    });
+                self
+            }
+            pub fn occurred_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.occurred_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for occurred_at: {}", e)
+                    });
+                self
+            }
+            pub fn tenant<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tenant = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tenant: {}", e)
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedsFollowDeletedEventType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FeedsFollowDeletedEvent>
+        for super::FeedsFollowDeletedEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FeedsFollowDeletedEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    aggregate_id: value.aggregate_id?,
+                    aggregate_type: value.aggregate_type?,
+                    data: value.data?,
+                    data_version: value.data_version?,
+                    envelope_version: value.envelope_version?,
+                    id: value.id?,
+                    occurred_at: value.occurred_at?,
+                    tenant: value.tenant?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FeedsFollowDeletedEvent>
+        for FeedsFollowDeletedEvent {
+            fn from(value: super::FeedsFollowDeletedEvent) -> Self {
+                Self {
+                    aggregate_id: Ok(value.aggregate_id),
+                    aggregate_type: Ok(value.aggregate_type),
+                    data: Ok(value.data),
+                    data_version: Ok(value.data_version),
+                    envelope_version: Ok(value.envelope_version),
+                    id: Ok(value.id),
+                    occurred_at: Ok(value.occurred_at),
+                    tenant: Ok(value.tenant),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FeedsGroupCreatedData {
+            kind: ::std::result::Result<
+                super::FeedsGroupCreatedDataKind,
+                ::std::string::String,
+            >,
+            name: ::std::result::Result<::std::string::String, ::std::string::String>,
+            owner: ::std::result::Result<
+                super::FeedsGroupCreatedDataOwner,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FeedsGroupCreatedData {
+            fn default() -> Self {
+                Self {
+                    kind: Err("no value supplied for kind".to_string()),
+                    name: Err("no value supplied for name".to_string()),
+                    owner: Err("no value supplied for owner".to_string()),
+                }
+            }
+        }
+        impl FeedsGroupCreatedData {
+            pub fn kind<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedsGroupCreatedDataKind>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.kind = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for kind: {}", e)
+                    });
+                self
+            }
+            pub fn name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for name: {}", e)
+                    });
+                self
+            }
+            pub fn owner<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedsGroupCreatedDataOwner>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.owner = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for owner: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FeedsGroupCreatedData>
+        for super::FeedsGroupCreatedData {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FeedsGroupCreatedData,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    kind: value.kind?,
+                    name: value.name?,
+                    owner: value.owner?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FeedsGroupCreatedData>
+        for FeedsGroupCreatedData {
+            fn from(value: super::FeedsGroupCreatedData) -> Self {
+                Self {
+                    kind: Ok(value.kind),
+                    name: Ok(value.name),
+                    owner: Ok(value.owner),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FeedsGroupCreatedEvent {
+            aggregate_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            aggregate_type: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            data: ::std::result::Result<
+                super::FeedsGroupCreatedData,
+                ::std::string::String,
+            >,
+            data_version: ::std::result::Result<
+                super::FeedsGroupCreatedEventDataVersion,
+                ::std::string::String,
+            >,
+            envelope_version: ::std::result::Result<u32, ::std::string::String>,
+            id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            occurred_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            tenant: ::std::result::Result<::std::string::String, ::std::string::String>,
+            type_: ::std::result::Result<
+                super::FeedsGroupCreatedEventType,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FeedsGroupCreatedEvent {
+            fn default() -> Self {
+                Self {
+                    aggregate_id: Err("no value supplied for aggregate_id".to_string()),
+                    aggregate_type: Err(
+                        "no value supplied for aggregate_type".to_string(),
+                    ),
+                    data: Err("no value supplied for data".to_string()),
+                    data_version: Err("no value supplied for data_version".to_string()),
+                    envelope_version: Err(
+                        "no value supplied for envelope_version".to_string(),
+                    ),
+                    id: Err("no value supplied for id".to_string()),
+                    occurred_at: Err("no value supplied for occurred_at".to_string()),
+                    tenant: Err("no value supplied for tenant".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                }
+            }
+        }
+        impl FeedsGroupCreatedEvent {
+            pub fn aggregate_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aggregate_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for aggregate_id: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn aggregate_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.aggregate_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for aggregate_type: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedsGroupCreatedData>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {}", e)
+                    });
+                self
+            }
+            pub fn data_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedsGroupCreatedEventDataVersion>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for data_version: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn envelope_version<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u32>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.envelope_version = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for envelope_version: {}", e
+                        )
+                    });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for id: {}", e)
+                    });
+                self
+            }
+            pub fn occurred_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.occurred_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for occurred_at: {}", e)
+                    });
+                self
+            }
+            pub fn tenant<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.tenant = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for tenant: {}", e)
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<super::FeedsGroupCreatedEventType>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FeedsGroupCreatedEvent>
+        for super::FeedsGroupCreatedEvent {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FeedsGroupCreatedEvent,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    aggregate_id: value.aggregate_id?,
+                    aggregate_type: value.aggregate_type?,
+                    data: value.data?,
+                    data_version: value.data_version?,
+                    envelope_version: value.envelope_version?,
+                    id: value.id?,
+                    occurred_at: value.occurred_at?,
+                    tenant: value.tenant?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FeedsGroupCreatedEvent>
+        for FeedsGroupCreatedEvent {
+            fn from(value: super::FeedsGroupCreatedEvent) -> Self {
+                Self {
+                    aggregate_id: Ok(value.aggregate_id),
+                    aggregate_type: Ok(value.aggregate_type),
+                    data: Ok(value.data),
+                    data_version: Ok(value.data_version),
+                    envelope_version: Ok(value.envelope_version),
+                    id: Ok(value.id),
+                    occurred_at: Ok(value.occurred_at),
+                    tenant: Ok(value.tenant),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct FieldError {
             field: ::std::result::Result<::std::string::String, ::std::string::String>,
             message: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -58043,6 +66920,237 @@ first; receivers accept any of them meanwhile.*/
                 Self {
                     field: Ok(value.field),
                     message: Ok(value.message),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Follow {
+            created_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            feed_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            target_feed_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for Follow {
+            fn default() -> Self {
+                Self {
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    feed_id: Err("no value supplied for feed_id".to_string()),
+                    target_feed_id: Err(
+                        "no value supplied for target_feed_id".to_string(),
+                    ),
+                }
+            }
+        }
+        impl Follow {
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {}", e)
+                    });
+                self
+            }
+            pub fn feed_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.feed_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for feed_id: {}", e)
+                    });
+                self
+            }
+            pub fn target_feed_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.target_feed_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for target_feed_id: {}", e
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Follow> for super::Follow {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Follow,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    created_at: value.created_at?,
+                    feed_id: value.feed_id?,
+                    target_feed_id: value.target_feed_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Follow> for Follow {
+            fn from(value: super::Follow) -> Self {
+                Self {
+                    created_at: Ok(value.created_at),
+                    feed_id: Ok(value.feed_id),
+                    target_feed_id: Ok(value.target_feed_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FollowCreated {
+            backfilled: ::std::result::Result<u64, ::std::string::String>,
+            created_at: ::std::result::Result<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::std::string::String,
+            >,
+            feed_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            target_feed_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FollowCreated {
+            fn default() -> Self {
+                Self {
+                    backfilled: Err("no value supplied for backfilled".to_string()),
+                    created_at: Err("no value supplied for created_at".to_string()),
+                    feed_id: Err("no value supplied for feed_id".to_string()),
+                    target_feed_id: Err(
+                        "no value supplied for target_feed_id".to_string(),
+                    ),
+                }
+            }
+        }
+        impl FollowCreated {
+            pub fn backfilled<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.backfilled = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for backfilled: {}", e)
+                    });
+                self
+            }
+            pub fn created_at<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.created_at = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for created_at: {}", e)
+                    });
+                self
+            }
+            pub fn feed_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.feed_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for feed_id: {}", e)
+                    });
+                self
+            }
+            pub fn target_feed_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.target_feed_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for target_feed_id: {}", e
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FollowCreated> for super::FollowCreated {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FollowCreated,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    backfilled: value.backfilled?,
+                    created_at: value.created_at?,
+                    feed_id: value.feed_id?,
+                    target_feed_id: value.target_feed_id?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FollowCreated> for FollowCreated {
+            fn from(value: super::FollowCreated) -> Self {
+                Self {
+                    backfilled: Ok(value.backfilled),
+                    created_at: Ok(value.created_at),
+                    feed_id: Ok(value.feed_id),
+                    target_feed_id: Ok(value.target_feed_id),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct FollowFeed {
+            backfill_limit: ::std::result::Result<
+                ::std::option::Option<u32>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for FollowFeed {
+            fn default() -> Self {
+                Self {
+                    backfill_limit: Ok(Default::default()),
+                }
+            }
+        }
+        impl FollowFeed {
+            pub fn backfill_limit<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<u32>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.backfill_limit = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for backfill_limit: {}", e
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<FollowFeed> for super::FollowFeed {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: FollowFeed,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    backfill_limit: value.backfill_limit?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::FollowFeed> for FollowFeed {
+            fn from(value: super::FollowFeed) -> Self {
+                Self {
+                    backfill_limit: Ok(value.backfill_limit),
                 }
             }
         }
@@ -62415,6 +71523,246 @@ first; receivers accept any of them meanwhile.*/
             }
         }
         #[derive(Clone, Debug)]
+        pub struct PageFeedActivity {
+            has_more: ::std::result::Result<bool, ::std::string::String>,
+            items: ::std::result::Result<
+                ::std::vec::Vec<super::FeedActivity>,
+                ::std::string::String,
+            >,
+            next_cursor: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PageFeedActivity {
+            fn default() -> Self {
+                Self {
+                    has_more: Err("no value supplied for has_more".to_string()),
+                    items: Err("no value supplied for items".to_string()),
+                    next_cursor: Ok(Default::default()),
+                }
+            }
+        }
+        impl PageFeedActivity {
+            pub fn has_more<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_more = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for has_more: {}", e)
+                    });
+                self
+            }
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::FeedActivity>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {}", e)
+                    });
+                self
+            }
+            pub fn next_cursor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_cursor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next_cursor: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PageFeedActivity> for super::PageFeedActivity {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PageFeedActivity,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    has_more: value.has_more?,
+                    items: value.items?,
+                    next_cursor: value.next_cursor?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PageFeedActivity> for PageFeedActivity {
+            fn from(value: super::PageFeedActivity) -> Self {
+                Self {
+                    has_more: Ok(value.has_more),
+                    items: Ok(value.items),
+                    next_cursor: Ok(value.next_cursor),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PageFeedGroup {
+            has_more: ::std::result::Result<bool, ::std::string::String>,
+            items: ::std::result::Result<
+                ::std::vec::Vec<super::FeedGroup>,
+                ::std::string::String,
+            >,
+            next_cursor: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PageFeedGroup {
+            fn default() -> Self {
+                Self {
+                    has_more: Err("no value supplied for has_more".to_string()),
+                    items: Err("no value supplied for items".to_string()),
+                    next_cursor: Ok(Default::default()),
+                }
+            }
+        }
+        impl PageFeedGroup {
+            pub fn has_more<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_more = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for has_more: {}", e)
+                    });
+                self
+            }
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::FeedGroup>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {}", e)
+                    });
+                self
+            }
+            pub fn next_cursor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_cursor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next_cursor: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PageFeedGroup> for super::PageFeedGroup {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PageFeedGroup,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    has_more: value.has_more?,
+                    items: value.items?,
+                    next_cursor: value.next_cursor?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PageFeedGroup> for PageFeedGroup {
+            fn from(value: super::PageFeedGroup) -> Self {
+                Self {
+                    has_more: Ok(value.has_more),
+                    items: Ok(value.items),
+                    next_cursor: Ok(value.next_cursor),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct PageFollow {
+            has_more: ::std::result::Result<bool, ::std::string::String>,
+            items: ::std::result::Result<
+                ::std::vec::Vec<super::Follow>,
+                ::std::string::String,
+            >,
+            next_cursor: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for PageFollow {
+            fn default() -> Self {
+                Self {
+                    has_more: Err("no value supplied for has_more".to_string()),
+                    items: Err("no value supplied for items".to_string()),
+                    next_cursor: Ok(Default::default()),
+                }
+            }
+        }
+        impl PageFollow {
+            pub fn has_more<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.has_more = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for has_more: {}", e)
+                    });
+                self
+            }
+            pub fn items<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<super::Follow>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.items = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for items: {}", e)
+                    });
+                self
+            }
+            pub fn next_cursor<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.next_cursor = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for next_cursor: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<PageFollow> for super::PageFollow {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: PageFollow,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    has_more: value.has_more?,
+                    items: value.items?,
+                    next_cursor: value.next_cursor?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::PageFollow> for PageFollow {
+            fn from(value: super::PageFollow) -> Self {
+                Self {
+                    has_more: Ok(value.has_more),
+                    items: Ok(value.items),
+                    next_cursor: Ok(value.next_cursor),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct PageMember {
             has_more: ::std::result::Result<bool, ::std::string::String>,
             items: ::std::result::Result<
@@ -64958,6 +74306,141 @@ first; receivers accept any of them meanwhile.*/
                     thread_unread_count: Ok(value.thread_unread_count),
                     threads: Ok(value.threads),
                     unread_count: Ok(value.unread_count),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UpdateActivity {
+            extra: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            object: ::std::result::Result<
+                ::std::option::Option<super::UpdateActivityObject>,
+                ::std::string::String,
+            >,
+            target: ::std::result::Result<
+                ::std::option::Option<super::UpdateActivityTarget>,
+                ::std::string::String,
+            >,
+            time: ::std::result::Result<
+                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            >,
+            verb: ::std::result::Result<
+                ::std::option::Option<super::UpdateActivityVerb>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UpdateActivity {
+            fn default() -> Self {
+                Self {
+                    extra: Ok(Default::default()),
+                    object: Ok(Default::default()),
+                    target: Ok(Default::default()),
+                    time: Ok(Default::default()),
+                    verb: Ok(Default::default()),
+                }
+            }
+        }
+        impl UpdateActivity {
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {}", e)
+                    });
+                self
+            }
+            pub fn object<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::UpdateActivityObject>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.object = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for object: {}", e)
+                    });
+                self
+            }
+            pub fn target<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::UpdateActivityTarget>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.target = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for target: {}", e)
+                    });
+                self
+            }
+            pub fn time<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.time = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for time: {}", e)
+                    });
+                self
+            }
+            pub fn verb<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::UpdateActivityVerb>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.verb = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for verb: {}", e)
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UpdateActivity> for super::UpdateActivity {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdateActivity,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    extra: value.extra?,
+                    object: value.object?,
+                    target: value.target?,
+                    time: value.time?,
+                    verb: value.verb?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UpdateActivity> for UpdateActivity {
+            fn from(value: super::UpdateActivity) -> Self {
+                Self {
+                    extra: Ok(value.extra),
+                    object: Ok(value.object),
+                    target: Ok(value.target),
+                    time: Ok(value.time),
+                    verb: Ok(value.verb),
                 }
             }
         }
@@ -69460,6 +78943,258 @@ let response = client.canvas_versions_restore()
 ```*/
     pub fn canvas_versions_restore(&self) -> builder::CanvasVersionsRestore<'_> {
         builder::CanvasVersionsRestore::new(self)
+    }
+    /**The tenant's feed groups, by name
+
+Sends a `GET` request to `/v1/feed-groups`
+
+Arguments:
+- `cursor`: `next_cursor` of the previous page; omit to start at the beginning.
+- `limit`: Page size, 1 to 200 (default 50).
+```ignore
+let response = client.feeds_groups_list()
+    .cursor(cursor)
+    .limit(limit)
+    .send()
+    .await;
+```*/
+    pub fn feeds_groups_list(&self) -> builder::FeedsGroupsList<'_> {
+        builder::FeedsGroupsList::new(self)
+    }
+    /**Creates a feed group (full-scope API keys: tenant administration)
+
+Sends a `POST` request to `/v1/feed-groups`
+
+Arguments:
+- `idempotency_key`: Makes a retry safe: the same key with the same request within the retention period (24 hours by default) returns the first response with `Idempotency-Replayed: true` instead of acting twice; with a different request it answers 422 `idempotency_key_reused`, while the first is running 409 `idempotency_request_in_flight`. Scoped to the calling API key or user.
+- `body`
+```ignore
+let response = client.feeds_groups_create()
+    .idempotency_key(idempotency_key)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn feeds_groups_create(&self) -> builder::FeedsGroupsCreate<'_> {
+        builder::FeedsGroupsCreate::new(self)
+    }
+    /**One feed group
+
+Sends a `GET` request to `/v1/feed-groups/{group_name}`
+
+```ignore
+let response = client.feeds_groups_get()
+    .group_name(group_name)
+    .send()
+    .await;
+```*/
+    pub fn feeds_groups_get(&self) -> builder::FeedsGroupsGet<'_> {
+        builder::FeedsGroupsGet::new(self)
+    }
+    /**A feed's activities, latest arrival first. The cursor is a position in the feed, so
+paging on never skips or repeats an activity, whatever arrives meanwhile
+
+Sends a `GET` request to `/v1/feeds/{feed_id}/activities`
+
+Arguments:
+- `feed_id`
+- `cursor`: `next_cursor` of the previous page; omit to start at the newest.
+- `limit`: Page size, 1 to 200 (default 50).
+```ignore
+let response = client.feeds_read()
+    .feed_id(feed_id)
+    .cursor(cursor)
+    .limit(limit)
+    .send()
+    .await;
+```*/
+    pub fn feeds_read(&self) -> builder::FeedsRead<'_> {
+        builder::FeedsRead::new(self)
+    }
+    /**Adds an activity to a feed and to its `to` targets; followers of each receive a copy
+shortly after (fan-out)
+
+Sends a `POST` request to `/v1/feeds/{feed_id}/activities`
+
+Arguments:
+- `feed_id`
+- `idempotency_key`: Makes a retry safe: the same key with the same request within the retention period (24 hours by default) returns the first response with `Idempotency-Replayed: true` instead of acting twice; with a different request it answers 422 `idempotency_key_reused`, while the first is running 409 `idempotency_request_in_flight`. Scoped to the calling API key or user.
+- `body`
+```ignore
+let response = client.feeds_activities_add()
+    .feed_id(feed_id)
+    .idempotency_key(idempotency_key)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn feeds_activities_add(&self) -> builder::FeedsActivitiesAdd<'_> {
+        builder::FeedsActivitiesAdd::new(self)
+    }
+    /**Adds 1 to 100 activities to a feed (each to its `to` targets too) in one transaction
+
+Sends a `POST` request to `/v1/feeds/{feed_id}/activities/batch`
+
+Arguments:
+- `feed_id`
+- `idempotency_key`: Makes a retry safe: the same key with the same request within the retention period (24 hours by default) returns the first response with `Idempotency-Replayed: true` instead of acting twice; with a different request it answers 422 `idempotency_key_reused`, while the first is running 409 `idempotency_request_in_flight`. Scoped to the calling API key or user.
+- `body`
+```ignore
+let response = client.feeds_activities_add_batch()
+    .feed_id(feed_id)
+    .idempotency_key(idempotency_key)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn feeds_activities_add_batch(&self) -> builder::FeedsActivitiesAddBatch<'_> {
+        builder::FeedsActivitiesAddBatch::new(self)
+    }
+    /**One activity (if the caller may read the feed it was added to)
+
+Sends a `GET` request to `/v1/activities/{activity_id}`
+
+```ignore
+let response = client.feeds_activities_get()
+    .activity_id(activity_id)
+    .send()
+    .await;
+```*/
+    pub fn feeds_activities_get(&self) -> builder::FeedsActivitiesGet<'_> {
+        builder::FeedsActivitiesGet::new(self)
+    }
+    /**Deletes an activity from every feed holding it
+
+Sends a `DELETE` request to `/v1/activities/{activity_id}`
+
+```ignore
+let response = client.feeds_activities_delete()
+    .activity_id(activity_id)
+    .send()
+    .await;
+```*/
+    pub fn feeds_activities_delete(&self) -> builder::FeedsActivitiesDelete<'_> {
+        builder::FeedsActivitiesDelete::new(self)
+    }
+    /**Changes an activity; every feed holding it shows the change
+
+Sends a `PATCH` request to `/v1/activities/{activity_id}`
+
+```ignore
+let response = client.feeds_activities_update()
+    .activity_id(activity_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn feeds_activities_update(&self) -> builder::FeedsActivitiesUpdate<'_> {
+        builder::FeedsActivitiesUpdate::new(self)
+    }
+    /**Deletes every activity with this foreign id (at most 100) from every feed holding it
+
+Sends a `DELETE` request to `/v1/activities/by-foreign-id/{foreign_id}`
+
+```ignore
+let response = client.feeds_activities_delete_by_foreign_id()
+    .foreign_id(foreign_id)
+    .send()
+    .await;
+```*/
+    pub fn feeds_activities_delete_by_foreign_id(
+        &self,
+    ) -> builder::FeedsActivitiesDeleteByForeignId<'_> {
+        builder::FeedsActivitiesDeleteByForeignId::new(self)
+    }
+    /**Changes every activity with this foreign id (at most 100); every feed holding them
+shows the change
+
+Sends a `PATCH` request to `/v1/activities/by-foreign-id/{foreign_id}`
+
+```ignore
+let response = client.feeds_activities_update_by_foreign_id()
+    .foreign_id(foreign_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn feeds_activities_update_by_foreign_id(
+        &self,
+    ) -> builder::FeedsActivitiesUpdateByForeignId<'_> {
+        builder::FeedsActivitiesUpdateByForeignId::new(self)
+    }
+    /**`feed_id` follows `target_feed_id`, copying its latest activities (`backfill_limit`).
+Following again answers 200 and copies nothing
+
+Sends a `PUT` request to `/v1/feeds/{feed_id}/following/{target_feed_id}`
+
+```ignore
+let response = client.feeds_follows_put()
+    .feed_id(feed_id)
+    .target_feed_id(target_feed_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn feeds_follows_put(&self) -> builder::FeedsFollowsPut<'_> {
+        builder::FeedsFollowsPut::new(self)
+    }
+    /**`feed_id` stops following `target_feed_id`. Its copies of the target's activities are
+removed unless `keep_history=true`
+
+Sends a `DELETE` request to `/v1/feeds/{feed_id}/following/{target_feed_id}`
+
+Arguments:
+- `feed_id`
+- `target_feed_id`
+- `keep_history`: Keep the activities already copied (default false).
+```ignore
+let response = client.feeds_follows_delete()
+    .feed_id(feed_id)
+    .target_feed_id(target_feed_id)
+    .keep_history(keep_history)
+    .send()
+    .await;
+```*/
+    pub fn feeds_follows_delete(&self) -> builder::FeedsFollowsDelete<'_> {
+        builder::FeedsFollowsDelete::new(self)
+    }
+    /**The feeds following this feed, by feed id
+
+Sends a `GET` request to `/v1/feeds/{feed_id}/followers`
+
+Arguments:
+- `feed_id`
+- `cursor`: `next_cursor` of the previous page; omit to start at the beginning.
+- `limit`: Page size, 1 to 200 (default 50).
+```ignore
+let response = client.feeds_followers_list()
+    .feed_id(feed_id)
+    .cursor(cursor)
+    .limit(limit)
+    .send()
+    .await;
+```*/
+    pub fn feeds_followers_list(&self) -> builder::FeedsFollowersList<'_> {
+        builder::FeedsFollowersList::new(self)
+    }
+    /**The feeds this feed follows, by feed id
+
+Sends a `GET` request to `/v1/feeds/{feed_id}/following`
+
+Arguments:
+- `feed_id`
+- `cursor`: `next_cursor` of the previous page; omit to start at the beginning.
+- `limit`: Page size, 1 to 200 (default 50).
+```ignore
+let response = client.feeds_following_list()
+    .feed_id(feed_id)
+    .cursor(cursor)
+    .limit(limit)
+    .send()
+    .await;
+```*/
+    pub fn feeds_following_list(&self) -> builder::FeedsFollowingList<'_> {
+        builder::FeedsFollowingList::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -78860,6 +88595,1530 @@ pub mod builder {
                 404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 422u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::feeds_groups_list`]
+
+[`Client::feeds_groups_list`]: super::Client::feeds_groups_list*/
+    #[derive(Debug, Clone)]
+    pub struct FeedsGroupsList<'a> {
+        client: &'a super::Client,
+        cursor: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> FeedsGroupsList<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                cursor: Ok(None),
+                limit: Ok(None),
+            }
+        }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/feed-groups`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::PageFeedGroup>, Error<ByteStream>> {
+            let Self { client, cursor, limit } = self;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/feed-groups", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "feeds_groups_list",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::feeds_groups_create`]
+
+[`Client::feeds_groups_create`]: super::Client::feeds_groups_create*/
+    #[derive(Debug, Clone)]
+    pub struct FeedsGroupsCreate<'a> {
+        client: &'a super::Client,
+        idempotency_key: Result<Option<types::FeedsGroupsCreateIdempotencyKey>, String>,
+        body: Result<types::builder::CreateFeedGroup, String>,
+    }
+    impl<'a> FeedsGroupsCreate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                idempotency_key: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn idempotency_key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::FeedsGroupsCreateIdempotencyKey>,
+        {
+            self.idempotency_key = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `FeedsGroupsCreateIdempotencyKey` for idempotency_key failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CreateFeedGroup>,
+            <V as std::convert::TryInto<
+                types::CreateFeedGroup,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `CreateFeedGroup` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::CreateFeedGroup,
+            ) -> types::builder::CreateFeedGroup,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/feed-groups`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::FeedGroup>, Error<ByteStream>> {
+            let Self { client, idempotency_key, body } = self;
+            let idempotency_key = idempotency_key.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::CreateFeedGroup::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/v1/feed-groups", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = idempotency_key {
+                header_map.append("Idempotency-Key", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "feeds_groups_create",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                408u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                413u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                415u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                422u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::feeds_groups_get`]
+
+[`Client::feeds_groups_get`]: super::Client::feeds_groups_get*/
+    #[derive(Debug, Clone)]
+    pub struct FeedsGroupsGet<'a> {
+        client: &'a super::Client,
+        group_name: Result<::std::string::String, String>,
+    }
+    impl<'a> FeedsGroupsGet<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                group_name: Err("group_name was not initialized".to_string()),
+            }
+        }
+        pub fn group_name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.group_name = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for group_name failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/feed-groups/{group_name}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::FeedGroup>, Error<ByteStream>> {
+            let Self { client, group_name } = self;
+            let group_name = group_name.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/feed-groups/{}", client.baseurl, encode_path(& group_name
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "feeds_groups_get",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::feeds_read`]
+
+[`Client::feeds_read`]: super::Client::feeds_read*/
+    #[derive(Debug, Clone)]
+    pub struct FeedsRead<'a> {
+        client: &'a super::Client,
+        feed_id: Result<::std::string::String, String>,
+        cursor: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> FeedsRead<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                feed_id: Err("feed_id was not initialized".to_string()),
+                cursor: Ok(None),
+                limit: Ok(None),
+            }
+        }
+        pub fn feed_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.feed_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for feed_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/feeds/{feed_id}/activities`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::PageFeedActivity>, Error<ByteStream>> {
+            let Self { client, feed_id, cursor, limit } = self;
+            let feed_id = feed_id.map_err(Error::InvalidRequest)?;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/feeds/{}/activities", client.baseurl, encode_path(& feed_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "feeds_read",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::feeds_activities_add`]
+
+[`Client::feeds_activities_add`]: super::Client::feeds_activities_add*/
+    #[derive(Debug, Clone)]
+    pub struct FeedsActivitiesAdd<'a> {
+        client: &'a super::Client,
+        feed_id: Result<::std::string::String, String>,
+        idempotency_key: Result<Option<types::FeedsActivitiesAddIdempotencyKey>, String>,
+        body: Result<types::builder::AddActivity, String>,
+    }
+    impl<'a> FeedsActivitiesAdd<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                feed_id: Err("feed_id was not initialized".to_string()),
+                idempotency_key: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn feed_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.feed_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for feed_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn idempotency_key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::FeedsActivitiesAddIdempotencyKey>,
+        {
+            self.idempotency_key = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `FeedsActivitiesAddIdempotencyKey` for idempotency_key failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AddActivity>,
+            <V as std::convert::TryInto<types::AddActivity>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `AddActivity` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::AddActivity,
+            ) -> types::builder::AddActivity,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/feeds/{feed_id}/activities`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::Activity>, Error<ByteStream>> {
+            let Self { client, feed_id, idempotency_key, body } = self;
+            let feed_id = feed_id.map_err(Error::InvalidRequest)?;
+            let idempotency_key = idempotency_key.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::AddActivity::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/feeds/{}/activities", client.baseurl, encode_path(& feed_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = idempotency_key {
+                header_map.append("Idempotency-Key", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "feeds_activities_add",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                408u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                413u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                415u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                422u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::feeds_activities_add_batch`]
+
+[`Client::feeds_activities_add_batch`]: super::Client::feeds_activities_add_batch*/
+    #[derive(Debug, Clone)]
+    pub struct FeedsActivitiesAddBatch<'a> {
+        client: &'a super::Client,
+        feed_id: Result<::std::string::String, String>,
+        idempotency_key: Result<
+            Option<types::FeedsActivitiesAddBatchIdempotencyKey>,
+            String,
+        >,
+        body: Result<types::builder::AddActivities, String>,
+    }
+    impl<'a> FeedsActivitiesAddBatch<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                feed_id: Err("feed_id was not initialized".to_string()),
+                idempotency_key: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn feed_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.feed_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for feed_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn idempotency_key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::FeedsActivitiesAddBatchIdempotencyKey>,
+        {
+            self.idempotency_key = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `FeedsActivitiesAddBatchIdempotencyKey` for idempotency_key failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::AddActivities>,
+            <V as std::convert::TryInto<types::AddActivities>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `AddActivities` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::AddActivities,
+            ) -> types::builder::AddActivities,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/v1/feeds/{feed_id}/activities/batch`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ActivityList>, Error<ByteStream>> {
+            let Self { client, feed_id, idempotency_key, body } = self;
+            let feed_id = feed_id.map_err(Error::InvalidRequest)?;
+            let idempotency_key = idempotency_key.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::AddActivities::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/feeds/{}/activities/batch", client.baseurl, encode_path(& feed_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = idempotency_key {
+                header_map.append("Idempotency-Key", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "feeds_activities_add_batch",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                201u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                408u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                413u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                415u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                422u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::feeds_activities_get`]
+
+[`Client::feeds_activities_get`]: super::Client::feeds_activities_get*/
+    #[derive(Debug, Clone)]
+    pub struct FeedsActivitiesGet<'a> {
+        client: &'a super::Client,
+        activity_id: Result<types::FeedsActivitiesGetActivityId, String>,
+    }
+    impl<'a> FeedsActivitiesGet<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                activity_id: Err("activity_id was not initialized".to_string()),
+            }
+        }
+        pub fn activity_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::FeedsActivitiesGetActivityId>,
+        {
+            self.activity_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `FeedsActivitiesGetActivityId` for activity_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/activities/{activity_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::Activity>, Error<ByteStream>> {
+            let Self { client, activity_id } = self;
+            let activity_id = activity_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/activities/{}", client.baseurl, encode_path(& activity_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "feeds_activities_get",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::feeds_activities_delete`]
+
+[`Client::feeds_activities_delete`]: super::Client::feeds_activities_delete*/
+    #[derive(Debug, Clone)]
+    pub struct FeedsActivitiesDelete<'a> {
+        client: &'a super::Client,
+        activity_id: Result<types::FeedsActivitiesDeleteActivityId, String>,
+    }
+    impl<'a> FeedsActivitiesDelete<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                activity_id: Err("activity_id was not initialized".to_string()),
+            }
+        }
+        pub fn activity_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::FeedsActivitiesDeleteActivityId>,
+        {
+            self.activity_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `FeedsActivitiesDeleteActivityId` for activity_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/v1/activities/{activity_id}`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<ByteStream>> {
+            let Self { client, activity_id } = self;
+            let activity_id = activity_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/activities/{}", client.baseurl, encode_path(& activity_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client.client.delete(url).headers(header_map).build()?;
+            let info = OperationInfo {
+                operation_id: "feeds_activities_delete",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::feeds_activities_update`]
+
+[`Client::feeds_activities_update`]: super::Client::feeds_activities_update*/
+    #[derive(Debug, Clone)]
+    pub struct FeedsActivitiesUpdate<'a> {
+        client: &'a super::Client,
+        activity_id: Result<types::FeedsActivitiesUpdateActivityId, String>,
+        body: Result<types::builder::UpdateActivity, String>,
+    }
+    impl<'a> FeedsActivitiesUpdate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                activity_id: Err("activity_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn activity_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::FeedsActivitiesUpdateActivityId>,
+        {
+            self.activity_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `FeedsActivitiesUpdateActivityId` for activity_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateActivity>,
+            <V as std::convert::TryInto<
+                types::UpdateActivity,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `UpdateActivity` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::UpdateActivity,
+            ) -> types::builder::UpdateActivity,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PATCH` request to `/v1/activities/{activity_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::Activity>, Error<ByteStream>> {
+            let Self { client, activity_id, body } = self;
+            let activity_id = activity_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::UpdateActivity::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/activities/{}", client.baseurl, encode_path(& activity_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "feeds_activities_update",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                408u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                413u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                415u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::feeds_activities_delete_by_foreign_id`]
+
+[`Client::feeds_activities_delete_by_foreign_id`]: super::Client::feeds_activities_delete_by_foreign_id*/
+    #[derive(Debug, Clone)]
+    pub struct FeedsActivitiesDeleteByForeignId<'a> {
+        client: &'a super::Client,
+        foreign_id: Result<types::FeedsActivitiesDeleteByForeignIdForeignId, String>,
+    }
+    impl<'a> FeedsActivitiesDeleteByForeignId<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                foreign_id: Err("foreign_id was not initialized".to_string()),
+            }
+        }
+        pub fn foreign_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::FeedsActivitiesDeleteByForeignIdForeignId>,
+        {
+            self.foreign_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `FeedsActivitiesDeleteByForeignIdForeignId` for foreign_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `DELETE` request to `/v1/activities/by-foreign-id/{foreign_id}`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<ByteStream>> {
+            let Self { client, foreign_id } = self;
+            let foreign_id = foreign_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/activities/by-foreign-id/{}", client.baseurl, encode_path(&
+                foreign_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client.client.delete(url).headers(header_map).build()?;
+            let info = OperationInfo {
+                operation_id: "feeds_activities_delete_by_foreign_id",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::feeds_activities_update_by_foreign_id`]
+
+[`Client::feeds_activities_update_by_foreign_id`]: super::Client::feeds_activities_update_by_foreign_id*/
+    #[derive(Debug, Clone)]
+    pub struct FeedsActivitiesUpdateByForeignId<'a> {
+        client: &'a super::Client,
+        foreign_id: Result<types::FeedsActivitiesUpdateByForeignIdForeignId, String>,
+        body: Result<types::builder::UpdateActivity, String>,
+    }
+    impl<'a> FeedsActivitiesUpdateByForeignId<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                foreign_id: Err("foreign_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn foreign_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::FeedsActivitiesUpdateByForeignIdForeignId>,
+        {
+            self.foreign_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `FeedsActivitiesUpdateByForeignIdForeignId` for foreign_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateActivity>,
+            <V as std::convert::TryInto<
+                types::UpdateActivity,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `UpdateActivity` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::UpdateActivity,
+            ) -> types::builder::UpdateActivity,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PATCH` request to `/v1/activities/by-foreign-id/{foreign_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::ActivityList>, Error<ByteStream>> {
+            let Self { client, foreign_id, body } = self;
+            let foreign_id = foreign_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::UpdateActivity::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/activities/by-foreign-id/{}", client.baseurl, encode_path(&
+                foreign_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "feeds_activities_update_by_foreign_id",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                408u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                413u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                415u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::feeds_follows_put`]
+
+[`Client::feeds_follows_put`]: super::Client::feeds_follows_put*/
+    #[derive(Debug, Clone)]
+    pub struct FeedsFollowsPut<'a> {
+        client: &'a super::Client,
+        feed_id: Result<::std::string::String, String>,
+        target_feed_id: Result<::std::string::String, String>,
+        body: Result<types::builder::FollowFeed, String>,
+    }
+    impl<'a> FeedsFollowsPut<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                feed_id: Err("feed_id was not initialized".to_string()),
+                target_feed_id: Err("target_feed_id was not initialized".to_string()),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn feed_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.feed_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for feed_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn target_feed_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.target_feed_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for target_feed_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::FollowFeed>,
+            <V as std::convert::TryInto<types::FollowFeed>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `FollowFeed` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::FollowFeed,
+            ) -> types::builder::FollowFeed,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `PUT` request to `/v1/feeds/{feed_id}/following/{target_feed_id}`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::FollowCreated>, Error<ByteStream>> {
+            let Self { client, feed_id, target_feed_id, body } = self;
+            let feed_id = feed_id.map_err(Error::InvalidRequest)?;
+            let target_feed_id = target_feed_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::FollowFeed::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/feeds/{}/following/{}", client.baseurl, encode_path(& feed_id
+                .to_string()), encode_path(& target_feed_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "feeds_follows_put",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                201u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                408u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                413u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                415u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::feeds_follows_delete`]
+
+[`Client::feeds_follows_delete`]: super::Client::feeds_follows_delete*/
+    #[derive(Debug, Clone)]
+    pub struct FeedsFollowsDelete<'a> {
+        client: &'a super::Client,
+        feed_id: Result<::std::string::String, String>,
+        target_feed_id: Result<::std::string::String, String>,
+        keep_history: Result<Option<bool>, String>,
+    }
+    impl<'a> FeedsFollowsDelete<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                feed_id: Err("feed_id was not initialized".to_string()),
+                target_feed_id: Err("target_feed_id was not initialized".to_string()),
+                keep_history: Ok(None),
+            }
+        }
+        pub fn feed_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.feed_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for feed_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn target_feed_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.target_feed_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for target_feed_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn keep_history<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.keep_history = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for keep_history failed".to_string());
+            self
+        }
+        ///Sends a `DELETE` request to `/v1/feeds/{feed_id}/following/{target_feed_id}`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<ByteStream>> {
+            let Self { client, feed_id, target_feed_id, keep_history } = self;
+            let feed_id = feed_id.map_err(Error::InvalidRequest)?;
+            let target_feed_id = target_feed_id.map_err(Error::InvalidRequest)?;
+            let keep_history = keep_history.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/feeds/{}/following/{}", client.baseurl, encode_path(& feed_id
+                .to_string()), encode_path(& target_feed_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .query(
+                    &progenitor_client::QueryParam::new("keep_history", &keep_history),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "feeds_follows_delete",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::feeds_followers_list`]
+
+[`Client::feeds_followers_list`]: super::Client::feeds_followers_list*/
+    #[derive(Debug, Clone)]
+    pub struct FeedsFollowersList<'a> {
+        client: &'a super::Client,
+        feed_id: Result<::std::string::String, String>,
+        cursor: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> FeedsFollowersList<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                feed_id: Err("feed_id was not initialized".to_string()),
+                cursor: Ok(None),
+                limit: Ok(None),
+            }
+        }
+        pub fn feed_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.feed_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for feed_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/feeds/{feed_id}/followers`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::PageFollow>, Error<ByteStream>> {
+            let Self { client, feed_id, cursor, limit } = self;
+            let feed_id = feed_id.map_err(Error::InvalidRequest)?;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/feeds/{}/followers", client.baseurl, encode_path(& feed_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "feeds_followers_list",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::feeds_following_list`]
+
+[`Client::feeds_following_list`]: super::Client::feeds_following_list*/
+    #[derive(Debug, Clone)]
+    pub struct FeedsFollowingList<'a> {
+        client: &'a super::Client,
+        feed_id: Result<::std::string::String, String>,
+        cursor: Result<Option<::std::string::String>, String>,
+        limit: Result<Option<::std::num::NonZeroU32>, String>,
+    }
+    impl<'a> FeedsFollowingList<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                feed_id: Err("feed_id was not initialized".to_string()),
+                cursor: Ok(None),
+                limit: Ok(None),
+            }
+        }
+        pub fn feed_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.feed_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for feed_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn cursor<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.cursor = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for cursor failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::num::NonZeroU32>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: num :: NonZeroU32` for limit failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/v1/feeds/{feed_id}/following`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::PageFollow>, Error<ByteStream>> {
+            let Self { client, feed_id, cursor, limit } = self;
+            let feed_id = feed_id.map_err(Error::InvalidRequest)?;
+            let cursor = cursor.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/v1/feeds/{}/following", client.baseurl, encode_path(& feed_id
+                .to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "feeds_following_list",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                401u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                403u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                404u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
+                409u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 429u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 500u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),
                 503u16 => Err(Error::ErrorResponse(ResponseValue::stream(response))),

@@ -43,12 +43,6 @@ impl From<atelier_outbox::OutboxError> for FeedsError {
     }
 }
 
-impl From<bson::ser::Error> for FeedsError {
-    fn from(error: bson::ser::Error) -> Self {
-        Self::invalid("extra", format!("cannot be stored: {error}"))
-    }
-}
-
 impl StorageFailure for FeedsError {
     fn storage_error(&self) -> Option<&StorageError> {
         match self {

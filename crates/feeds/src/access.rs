@@ -19,6 +19,8 @@
 //! nothing), and another workspace's feed never. Sources owned by a user or the backend are
 //! delivered to every follower: the follow itself was the decision.
 
+use std::collections::BTreeMap;
+
 use atelier_core::TenantId;
 use atelier_identity::{
     Principal, UserId, WorkspaceId,
@@ -29,6 +31,9 @@ use crate::{
     Feeds, FeedsError,
     model::{FeedId, FeedOwner, GroupRecord},
 };
+
+/// The groups of one tenant read so far, by name (`None`: no such group).
+pub(crate) type Groups = BTreeMap<String, Option<GroupRecord>>;
 
 /// A feed resolved against the tenant's groups: who owns it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,8 +65,29 @@ impl Feeds {
         field: &'static str,
         text: &str,
     ) -> Result<Feed, FeedsError> {
+        self.resolve_with(tenant, field, text, &mut Groups::new())
+            .await
+    }
+
+    /// [`Feeds::resolve`] reading each group at most once into `groups` (groups never change
+    /// once created): the fan-out resolves many followers of few groups.
+    pub(crate) async fn resolve_with(
+        &self,
+        tenant: TenantId,
+        field: &'static str,
+        text: &str,
+        groups: &mut Groups,
+    ) -> Result<Feed, FeedsError> {
         let id = FeedId::parse(field, text)?;
-        let group = self.find_group(tenant, &id.group).await?.ok_or_else(|| {
+        let group = match groups.get(&id.group) {
+            Some(group) => group.clone(),
+            None => {
+                let group = self.find_group(tenant, &id.group).await?;
+                groups.insert(id.group.clone(), group.clone());
+                group
+            }
+        };
+        let group = group.ok_or_else(|| {
             FeedsError::invalid(
                 field,
                 format!("the feed group `{}` does not exist", id.group),

@@ -18,7 +18,7 @@ use mongodb::bson::doc;
 
 use crate::{
     Feeds, FeedsError,
-    access::Owner,
+    access::{Groups, Owner},
     model::{ActivityId, ActivityRecord, EntryRecord, FollowRecord},
 };
 
@@ -91,9 +91,12 @@ impl Feeds {
         let direct: Vec<String> = std::iter::once(record.feed.clone())
             .chain(record.to.iter().cloned())
             .collect();
+        let mut groups = Groups::new();
         let mut written = 0;
         for source in &direct {
-            written += self.fan_out_from(tenant, &record, source, &direct).await?;
+            written += self
+                .fan_out_from(tenant, &record, source, &direct, &mut groups)
+                .await?;
         }
         Ok(written)
     }
@@ -104,8 +107,9 @@ impl Feeds {
         record: &ActivityRecord,
         source: &str,
         direct: &[String],
+        groups: &mut Groups,
     ) -> Result<u64, FeedsError> {
-        let Ok(source_feed) = self.resolve(tenant, "feed_id", source).await else {
+        let Ok(source_feed) = self.resolve_with(tenant, "feed_id", source, groups).await else {
             return Ok(0);
         };
         // Workspace sources: their members' roles, read once per event.
@@ -144,7 +148,10 @@ impl Feeds {
                 if direct.contains(&follow.follower) {
                     continue;
                 }
-                let Ok(follower) = self.resolve(tenant, "feed_id", &follow.follower).await else {
+                let Ok(follower) = self
+                    .resolve_with(tenant, "feed_id", &follow.follower, groups)
+                    .await
+                else {
                     continue;
                 };
                 let role = match follower.owner {

@@ -39,7 +39,9 @@ use clap::Args;
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use tokio::{net::TcpListener, sync::broadcast, task::JoinSet};
-use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
+use tokio_tungstenite::tungstenite::{
+    Message, client::IntoClientRequest, http::HeaderValue, protocol::WebSocketConfig,
+};
 use tokio_util::sync::CancellationToken;
 
 use crate::{Settings, http, report::Report};
@@ -468,11 +470,22 @@ where
     })
 }
 
-type Socket =
+pub(crate) type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Connects, subscribes and waits for the `ack`.
 async fn member(url: String, token: Option<String>, channel: ChannelId) -> anyhow::Result<Socket> {
+    subscriber(url, token, channel.to_string(), None).await
+}
+
+/// Connects (with `config`, else tungstenite's defaults) and a bearer `token` if any,
+/// subscribes to `channel` and waits for the `ack`.
+pub(crate) async fn subscriber(
+    url: String,
+    token: Option<String>,
+    channel: String,
+    config: Option<WebSocketConfig>,
+) -> anyhow::Result<Socket> {
     let mut request = url.into_client_request()?;
     if let Some(token) = token {
         request.headers_mut().insert(
@@ -480,7 +493,12 @@ async fn member(url: String, token: Option<String>, channel: ChannelId) -> anyho
             HeaderValue::from_str(&format!("Bearer {token}"))?,
         );
     }
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
+    let (mut socket, _) = tokio::time::timeout(
+        Duration::from_secs(30),
+        tokio_tungstenite::connect_async_with_config(request, config, false),
+    )
+    .await
+    .context("the WebSocket handshake timed out")??;
     socket
         .send(Message::text(
             serde_json::json!({"v": 1, "type": "subscribe", "id": "s", "channel_id": channel})

@@ -17,17 +17,16 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Args;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use serde_json::json;
 use tokio::task::JoinSet;
-use tokio_tungstenite::tungstenite::{
-    Message, client::IntoClientRequest, http::HeaderValue, protocol::WebSocketConfig,
-};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
     Settings,
     canvas::{self, ServerUnderTest},
+    realtime,
     report::Report,
 };
 
@@ -50,7 +49,6 @@ pub struct SocketsOptions {
 
 /// Pause before each VmRSS reading, for allocations in flight to settle.
 const SETTLE: Duration = Duration::from_secs(3);
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Per-socket client read buffer (tungstenite's default is 128 KiB).
 const CLIENT_READ_BUFFER: usize = 4 * 1024;
 const MIB: f64 = 1024.0 * 1024.0;
@@ -121,7 +119,12 @@ async fn measure(server: &ServerUnderTest, options: &SocketsOptions) -> anyhow::
             let token = session.users[index / options.sockets_per_user]
                 .token
                 .clone();
-            connecting.spawn(subscriber(url.clone(), token, channel.clone()));
+            connecting.spawn(realtime::subscriber(
+                url.clone(),
+                Some(token),
+                channel.clone(),
+                Some(WebSocketConfig::default().read_buffer_size(CLIENT_READ_BUFFER)),
+            ));
         }
         while let Some(joined) = connecting.join_next().await {
             let socket = joined.context("a connecting client panicked")??;
@@ -151,44 +154,9 @@ async fn measure(server: &ServerUnderTest, options: &SocketsOptions) -> anyhow::
     })
 }
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// Connects with `token`, subscribes to `channel` and waits for the `ack`.
-async fn subscriber(url: String, token: String, channel: String) -> anyhow::Result<Socket> {
-    let mut request = url.into_client_request()?;
-    request.headers_mut().insert(
-        "authorization",
-        HeaderValue::from_str(&format!("Bearer {token}"))?,
-    );
-    let config = WebSocketConfig::default().read_buffer_size(CLIENT_READ_BUFFER);
-    let (mut socket, _) = tokio::time::timeout(
-        HANDSHAKE_TIMEOUT,
-        tokio_tungstenite::connect_async_with_config(request, Some(config), false),
-    )
-    .await
-    .context("the WebSocket handshake timed out")??;
-    socket
-        .send(Message::text(
-            json!({"v": 1, "type": "subscribe", "id": "s", "channel_id": channel}).to_string(),
-        ))
-        .await?;
-    loop {
-        match tokio::time::timeout(HANDSHAKE_TIMEOUT, socket.next()).await? {
-            Some(Ok(Message::Text(text))) if text.contains(r#""type":"ack""#) => return Ok(socket),
-            Some(Ok(Message::Text(text))) if text.contains(r#""type":"error""#) => {
-                anyhow::bail!("subscribe refused: {text}")
-            }
-            Some(Ok(_)) => {}
-            Some(Err(error)) => return Err(error.into()),
-            None => anyhow::bail!("closed before the subscribe ack"),
-        }
-    }
-}
-
 /// Reads (answering pings) until told to stop, then closes. True when the server closed the
 /// socket first.
-async fn stay_idle(mut socket: Socket, stop: CancellationToken) -> bool {
+async fn stay_idle(mut socket: realtime::Socket, stop: CancellationToken) -> bool {
     loop {
         tokio::select! {
             () = stop.cancelled() => break,
